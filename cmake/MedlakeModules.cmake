@@ -1,0 +1,33 @@
+# medlake_add_module(NAME <module> SRCS ... [DEPS ...] [PRIVATE_DEPS ...])
+#   Static library medlake_<module>, alias medlake::<module>, include root src/.
+# medlake_add_test(NAME <name> SRCS ... [DEPS ...] [LABELS ...])
+#   GoogleTest binary registered with CTest (gtest_discover_tests), default label `unit`.
+include(GoogleTest)
+
+function(medlake_add_module)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;PRIVATE_DEPS" ${ARGN})
+  set(target medlake_${ARG_NAME})
+  add_library(${target} STATIC ${ARG_SRCS})
+  add_library(medlake::${ARG_NAME} ALIAS ${target})
+  target_include_directories(${target} PUBLIC "${PROJECT_SOURCE_DIR}/src")
+  target_link_libraries(${target} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  medlake_apply_warnings(${target})
+endfunction()
+
+function(medlake_add_test)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  if(NOT MEDLAKE_BUILD_TESTS)
+    return()
+  endif()
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  medlake_apply_warnings(${ARG_NAME})
+  gtest_discover_tests(${ARG_NAME}
+    WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}"
+    PROPERTIES LABELS "${ARG_LABELS}"
+               ENVIRONMENT "MEDLAKE_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+    DISCOVERY_TIMEOUT 60)
+endfunction()

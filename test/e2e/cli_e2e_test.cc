@@ -1,0 +1,130 @@
+// End-to-end tests of the real `medlake` binary: arguments, exit statuses, output formats.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+#include "core/file_system.h"
+#include "core/testing/status_matchers.h"
+#include "core/testing/temp_dir.h"
+
+namespace medlake {
+namespace {
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q += c;
+    }
+  }
+  return q + "'";
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  // Runs the binary with `args` (already shell-quoted where needed) and optional stdin text.
+  CliRun Medlake(const std::string& args, const std::string& stdin_text = "",
+              const std::string& env = "") {
+    std::string in_path = tmp_.Join("stdin.txt");
+    std::string err_path = tmp_.Join("stderr.txt");
+    EXPECT_THAT(LocalFileSystem::Default().WriteFileAtomic(in_path, stdin_text), IsOk());
+    std::string cmd = "cd " + Quote(tmp_.path()) + " && " + env + " " + Quote(MEDLAKE_BINARY) +
+                      " " + args + " < " + Quote(in_path) + " 2> " + Quote(err_path);
+    CliRun r;
+    std::FILE* p = popen(cmd.c_str(), "r");
+    if (p == nullptr) return r;
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+    int status = pclose(p);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.err = LocalFileSystem::Default().ReadFile(err_path).value_or("");
+    return r;
+  }
+  TempDir tmp_;
+};
+
+TEST_F(CliTest, VersionNamesDuckDb) {
+  CliRun r = Medlake("version");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("(DuckDB v1.4.4)"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, SqlCsvPrintsAnswer) {
+  CliRun r = Medlake("--lake demo-lake sql -c \"select 42 as answer\" --format csv");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "answer\n42\n");
+  EXPECT_NE(r.err.find("created a new lake"), std::string::npos) << r.err;
+  // The second time the lake exists and nothing is said about creating it.
+  CliRun again = Medlake("--lake demo-lake sql -c \"select 42 as answer\" --format csv");
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_EQ(again.err, "");
+}
+
+TEST_F(CliTest, InitCreatesOnceThenRefuses) {
+  CliRun first = Medlake("--lake l init");
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("created lake"), std::string::npos);
+  CliRun second = Medlake("--lake l init");
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("already exists"), std::string::npos) << second.err;
+}
+
+TEST_F(CliTest, SqlOnForeignDirectorySaysHowToCreateALake) {
+  ASSERT_THAT(LocalFileSystem::Default().CreateDirectories(tmp_.Join("docs")), IsOk());
+  ASSERT_THAT(LocalFileSystem::Default().WriteFileAtomic(tmp_.Join("docs/a.txt"), "x"), IsOk());
+  CliRun r = Medlake("--lake docs sql -c \"select 1\"");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("is not a medlake lake"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("init"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, BadStatementFailsCleanlyAfterEarlierOutput) {
+  CliRun r = Medlake("--lake l sql --format csv -c \"select 1 as a\" -c \"selec oops\" -c \"select 3\"");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "a\n1\n");
+  EXPECT_NE(r.err.find("Error: InvalidArgument: Parser Error"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, ReadsStatementsFromStdinAndFiles) {
+  CliRun r = Medlake("--lake l sql --format ndjson", "select 1 as x;\nselect 'two' as y;\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"x\":1}\n{\"y\":\"two\"}\n");
+  ASSERT_THAT(LocalFileSystem::Default().WriteFileAtomic(
+                  tmp_.Join("q.sql"), "create temp table t as select 5 as v; select v*2 as w from t;"),
+              IsOk());
+  CliRun f = Medlake("--lake l sql --format json -f q.sql");
+  EXPECT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_EQ(f.out, "[\n{\"w\":10}\n]\n");
+}
+
+TEST_F(CliTest, TableFormatIsAligned) {
+  CliRun r = Medlake("--lake l sql -c \"select 'H01' as id, 820 as beds\"");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, " id  | beds\n-----+------\n H01 |  820\n(1 row)\n\n");
+}
+
+TEST_F(CliTest, LakeComesFromEnvironment) {
+  CliRun r = Medlake("sql --format csv -c \"select 1 as one\"", "", "MEDLAKE_LAKE=envlake");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(LocalFileSystem::Default().Exists(tmp_.Join("envlake/medlake.json")).value_or(false));
+}
+
+TEST_F(CliTest, UsageErrorsExitWithTwo) {
+  EXPECT_EQ(Medlake("sql --format xml -c \"select 1\"").exit_code, 2);
+  EXPECT_EQ(Medlake("no-such-command").exit_code, 2);
+  EXPECT_EQ(Medlake("").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace medlake
