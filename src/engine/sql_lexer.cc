@@ -1,0 +1,174 @@
+#include "engine/sql_lexer.h"
+
+#include <cctype>
+
+namespace medlake::engine {
+namespace {
+
+bool IsIdentStart(unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; }
+bool IsIdentChar(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<SqlToken>> TokenizeSql(std::string_view sql) {
+  std::vector<SqlToken> out;
+  size_t i = 0;
+  const size_t n = sql.size();
+  auto at = [&](size_t k) -> unsigned char { return k < n ? static_cast<unsigned char>(sql[k]) : 0; };
+  while (i < n) {
+    unsigned char c = at(i);
+    if (std::isspace(c)) {
+      ++i;
+      continue;
+    }
+    if (c == '-' && at(i + 1) == '-') {
+      while (i < n && sql[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '/' && at(i + 1) == '*') {
+      size_t start = i;
+      int depth = 0;
+      while (i < n) {
+        if (at(i) == '/' && at(i + 1) == '*') {
+          ++depth;
+          i += 2;
+        } else if (at(i) == '*' && at(i + 1) == '/') {
+          --depth;
+          i += 2;
+          if (depth == 0) break;
+        } else {
+          ++i;
+        }
+      }
+      if (depth != 0) return InvalidArgument("unterminated comment at offset " + std::to_string(start));
+      continue;
+    }
+    SqlToken tok;
+    tok.begin = i;
+    if (c == '"') {
+      ++i;
+      std::string v;
+      while (true) {
+        if (i >= n) return InvalidArgument("unterminated quoted identifier at offset " + std::to_string(tok.begin));
+        if (sql[i] == '"') {
+          if (at(i + 1) == '"') {
+            v += '"';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        v += sql[i++];
+      }
+      tok.kind = SqlToken::Kind::kQuotedIdentifier;
+      tok.text = std::move(v);
+    } else if (c == '\'' || ((c == 'E' || c == 'e') && at(i + 1) == '\'')) {
+      bool escapes = c != '\'';
+      i += escapes ? 2 : 1;
+      std::string v;
+      while (true) {
+        if (i >= n) return InvalidArgument("unterminated string at offset " + std::to_string(tok.begin));
+        if (escapes && sql[i] == '\\' && i + 1 < n) {
+          v += sql[i + 1];
+          i += 2;
+          continue;
+        }
+        if (sql[i] == '\'') {
+          if (at(i + 1) == '\'') {
+            v += '\'';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        v += sql[i++];
+      }
+      tok.kind = SqlToken::Kind::kString;
+      tok.text = std::move(v);
+    } else if (c == '$' && (at(i + 1) == '$' || IsIdentStart(at(i + 1)))) {
+      // Dollar-quoted string $tag$...$tag$, or a named parameter $name.
+      size_t j = i + 1;
+      while (j < n && IsIdentChar(at(j)) && sql[j] != '$') ++j;
+      if (j < n && sql[j] == '$') {
+        std::string delim(sql.substr(i, j - i + 1));
+        size_t close = sql.find(delim, j + 1);
+        if (close == std::string_view::npos) {
+          return InvalidArgument("unterminated dollar-quoted string at offset " + std::to_string(i));
+        }
+        tok.kind = SqlToken::Kind::kString;
+        tok.text = std::string(sql.substr(j + 1, close - j - 1));
+        i = close + delim.size();
+      } else {
+        tok.kind = SqlToken::Kind::kParameter;
+        tok.text = std::string(sql.substr(i, j - i));
+        i = j;
+      }
+    } else if (c == '$' && std::isdigit(at(i + 1))) {
+      size_t j = i + 1;
+      while (j < n && std::isdigit(at(j))) ++j;
+      tok.kind = SqlToken::Kind::kParameter;
+      tok.text = std::string(sql.substr(i, j - i));
+      i = j;
+    } else if (IsIdentStart(c)) {
+      size_t j = i;
+      while (j < n && IsIdentChar(at(j))) ++j;
+      tok.kind = SqlToken::Kind::kWord;
+      tok.text = std::string(sql.substr(i, j - i));
+      tok.upper = Upper(tok.text);
+      i = j;
+    } else if (std::isdigit(c) || (c == '.' && std::isdigit(at(i + 1)))) {
+      size_t j = i;
+      while (j < n && (std::isalnum(at(j)) || at(j) == '.' || at(j) == '_' ||
+                       ((at(j) == '+' || at(j) == '-') && (at(j - 1) == 'e' || at(j - 1) == 'E')))) {
+        ++j;
+      }
+      tok.kind = SqlToken::Kind::kNumber;
+      tok.text = std::string(sql.substr(i, j - i));
+      i = j;
+    } else {
+      // Multi-character operators that matter for clause detection.
+      static const char* kOps[] = {"=>", "::", "<=", ">=", "<>", "!=", "||", "->>", "->"};
+      tok.kind = SqlToken::Kind::kSymbol;
+      tok.text = std::string(1, static_cast<char>(c));
+      for (const char* op : kOps) {
+        std::string_view o(op);
+        if (sql.substr(i, o.size()) == o) {
+          tok.text = std::string(o);
+          break;
+        }
+      }
+      i += tok.text.size();
+    }
+    tok.end = i;
+    out.push_back(std::move(tok));
+  }
+  return out;
+}
+
+std::string QuoteIdentifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string QuoteString(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace medlake::engine

@@ -1,0 +1,45 @@
+// engine/sql_lexer.h: a small SQL tokenizer for recognising medlake's own statements (lake DDL
+// and DML) before DuckDB sees them.
+//
+// DuckDB's parser is the authority for everything it can serialize (SELECT trees, via
+// json_serialize_sql); it cannot serialize DDL or DML, so medlake finds the statement kind, the
+// target table and the clause boundaries (column list, PARTITIONED BY, AS query, WHERE, SET) with
+// this lexer and hands each clause's text back to DuckDB. The lexer knows DuckDB's lexical rules
+// for what matters here: quoted identifiers ("a""b"), strings ('it''s', E'\n'), dollar-quoted
+// strings ($$...$$, $tag$...$tag$), line and block comments (nested), numbers, operators.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace medlake::engine {
+
+struct SqlToken {
+  enum class Kind { kWord, kQuotedIdentifier, kString, kNumber, kSymbol, kParameter };
+  Kind kind;
+  std::string text;   // identifier/word value (unquoted), string content, or the symbol itself
+  size_t begin = 0;   // byte offset of the token in the statement
+  size_t end = 0;     // one past the last byte
+  // For words: the text in upper case (keywords compare against this).
+  std::string upper;
+
+  bool IsKeyword(std::string_view kw) const { return kind == Kind::kWord && upper == kw; }
+  bool IsSymbol(std::string_view s) const { return kind == Kind::kSymbol && text == s; }
+  bool IsIdentifier() const { return kind == Kind::kWord || kind == Kind::kQuotedIdentifier; }
+};
+
+// Splits `sql` into tokens, skipping white space and comments. InvalidArgument for an
+// unterminated string, quoted identifier or comment.
+Result<std::vector<SqlToken>> TokenizeSql(std::string_view sql);
+
+// Quotes an identifier for DuckDB ("name", with embedded quotes doubled).
+std::string QuoteIdentifier(std::string_view name);
+// Quotes a string literal for DuckDB ('text', with embedded quotes doubled).
+std::string QuoteString(std::string_view text);
+
+}  // namespace medlake::engine
