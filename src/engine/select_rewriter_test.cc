@@ -1,0 +1,100 @@
+#include "engine/select_rewriter.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "core/testing/status_matchers.h"
+
+namespace medlake::engine {
+namespace {
+
+// Resolves raw.patient and raw.visit to constant relations; records the AT clauses it saw.
+class FakeResolver : public TableResolver {
+ public:
+  Result<std::optional<std::string>> Resolve(const std::string& ns, const std::string& name,
+                                             const std::optional<AtClause>& at) override {
+    calls.push_back(ns + "." + name + (at ? " " + at->unit + "=" + at->value.ToText() : ""));
+    if (ns != "raw") return std::optional<std::string>();
+    if (name == "patient") {
+      return std::optional<std::string>(
+          "SELECT * FROM (VALUES (1, 'H01'), (2, 'H02'), (3, 'H01')) v(id, hospital)");
+    }
+    if (name == "visit") {
+      return std::optional<std::string>("SELECT * FROM (VALUES (1, 10), (1, 11), (3, 30)) v(pid, n)");
+    }
+    return NotFound("lake table raw." + name + " does not exist");
+  }
+  std::vector<std::string> calls;
+};
+
+class RewriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(db_, Database::Open());
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(conn_, db_->Connect());
+  }
+  std::string RunOne(const std::string& sql) {
+    auto rewritten = RewriteQuery(*conn_, sql, resolver_);
+    EXPECT_THAT(rewritten, IsOk());
+    if (!rewritten.ok()) return "";
+    auto rows = conn_->QueryAll(rewritten->sql);
+    EXPECT_THAT(rows, IsOk()) << rewritten->sql;
+    if (!rows.ok()) return "";
+    std::string out;
+    for (auto& r : *rows) {
+      for (size_t c = 0; c < r.size(); ++c) out += (c ? "," : "") + r[c].ToText();
+      out += ";";
+    }
+    return out;
+  }
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<Connection> conn_;
+  FakeResolver resolver_;
+};
+
+TEST_F(RewriterTest, ReplacesQualifiedReferencesEverywhere) {
+  EXPECT_EQ(RunOne("select count(*) from raw.patient"), "3;");
+  EXPECT_EQ(RunOne("select p.id, count(v.n) from raw.patient p left join raw.visit v on v.pid = p.id "
+                   "group by p.id order by p.id"),
+            "1,2;2,0;3,1;");
+  EXPECT_EQ(RunOne("with h as (select hospital from raw.patient) select count(distinct hospital) from h"),
+            "2;");
+  EXPECT_EQ(RunOne("select id from raw.patient where id in (select pid from raw.visit) "
+                   "union select 99 order by 1"),
+            "1;3;99;");
+  EXPECT_EQ(RunOne("select x.a from raw.patient as x(a, b) where x.b = 'H02'"), "2;");
+  EXPECT_EQ(RunOne("select l.n from raw.patient p, lateral (select n from raw.visit v where v.pid = p.id) l "
+                   "order by 1"),
+            "10;11;30;");
+}
+
+TEST_F(RewriterTest, LeavesUnqualifiedAndUnknownSchemasAlone) {
+  MEDLAKE_ASSERT_OK(conn_->Execute("create temp table patient as select 42 as id"));
+  EXPECT_EQ(RunOne("select id from patient"), "42;");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto r, RewriteQuery(*conn_, "select 1", resolver_));
+  EXPECT_EQ(r.tables_replaced, 0);
+  EXPECT_EQ(r.sql, "select 1");
+}
+
+TEST_F(RewriterTest, EvaluatesAtClauses) {
+  EXPECT_EQ(RunOne("select count(*) from raw.patient at (version => 2 + 1)"), "3;");
+  EXPECT_EQ(RunOne("select count(*) from raw.patient at (timestamp => timestamptz '2024-01-01 10:00:00+02')"),
+            "3;");
+  EXPECT_EQ(resolver_.calls[0], "raw.patient VERSION=3");
+  EXPECT_EQ(resolver_.calls[1], "raw.patient TIMESTAMP=2024-01-01 08:00:00");
+  EXPECT_THAT(RewriteQuery(*conn_, "select * from raw.patient at (version => 'abc')", resolver_),
+              StatusIs(StatusCode::kInvalidArgument, "AT (VERSION"));
+}
+
+TEST_F(RewriterTest, ResolverErrorsAbortAndSyntaxErrorsAreInvalid) {
+  EXPECT_THAT(RewriteQuery(*conn_, "select * from raw.nothing", resolver_),
+              StatusIs(StatusCode::kNotFound, "raw.nothing"));
+  EXPECT_THAT(RewriteQuery(*conn_, "selec 1", resolver_),
+              StatusIs(StatusCode::kInvalidArgument, "Parser Error"));
+  EXPECT_THAT(RewriteQuery(*conn_, "create table x(a int)", resolver_),
+              StatusIs(StatusCode::kFailedPrecondition, ""));
+}
+
+}  // namespace
+}  // namespace medlake::engine
