@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/duckdb_internal.h"
+#include "engine/sql_lexer.h"
 
 namespace medlake::engine::internal {
 namespace {
@@ -204,7 +205,7 @@ std::string LogicalTypeName(duckdb_logical_type type) {
       idx_t n = duckdb_struct_type_child_count(type);
       for (idx_t i = 0; i < n; ++i) {
         if (i) out += ", ";
-        out += TakeString(duckdb_struct_type_child_name(type, i));
+        out += QuoteIdentifier(TakeString(duckdb_struct_type_child_name(type, i)));
         LogicalTypeHolder child(duckdb_struct_type_child_type(type, i));
         out += " " + LogicalTypeName(child.type);
       }

@@ -1,0 +1,128 @@
+#include "engine/scan_sql.h"
+
+#include <map>
+#include <set>
+
+#include "engine/iceberg_sql_types.h"
+#include "engine/sql_lexer.h"
+
+namespace medlake::engine {
+namespace {
+
+std::string Col(int field_id) { return "__c" + std::to_string(field_id); }
+
+std::string FileList(const std::vector<std::string>& paths) {
+  std::string out = "[";
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (i) out += ", ";
+    out += QuoteString(paths[i]);
+  }
+  return out + "]";
+}
+
+// read_parquet's `schema` map: field id -> internal column name and DuckDB type.
+Result<std::string> SchemaMap(const std::vector<storage::ScanColumn>& columns) {
+  std::string out = "map {";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    MEDLAKE_ASSIGN_OR_RETURN(std::string type, IcebergTypeToDuckDb(columns[i].type_json));
+    if (i) out += ", ";
+    out += std::to_string(columns[i].field_id) + ": {name: " + QuoteString(Col(columns[i].field_id)) +
+           ", type: " + QuoteString(type) + ", default_value: NULL}";
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+Result<std::string> BuildScanSql(const storage::ScanPlan& plan) {
+  if (plan.columns.empty()) return DataLoss("table schema has no columns");
+  std::string projection;
+  for (size_t i = 0; i < plan.columns.size(); ++i) {
+    if (i) projection += ", ";
+    projection += Col(plan.columns[i].field_id) + " AS " + QuoteIdentifier(plan.columns[i].name);
+  }
+  if (plan.data_files.empty()) {
+    std::string out = "SELECT ";
+    for (size_t i = 0; i < plan.columns.size(); ++i) {
+      MEDLAKE_ASSIGN_OR_RETURN(std::string type, IcebergTypeToDuckDb(plan.columns[i].type_json));
+      if (i) out += ", ";
+      out += "CAST(NULL AS " + type + ") AS " + QuoteIdentifier(plan.columns[i].name);
+    }
+    return out + " WHERE false";
+  }
+
+  std::vector<std::string> paths;
+  for (const auto& f : plan.data_files) paths.push_back(f.path);
+  MEDLAKE_ASSIGN_OR_RETURN(std::string schema_map, SchemaMap(plan.columns));
+  std::string scan = "read_parquet(" + FileList(paths) + ", schema = " + schema_map;
+
+  if (plan.delete_files.empty()) {
+    return "SELECT " + projection + " FROM " + scan + ")";
+  }
+
+  // With deletes: each row carries its file's original path and data sequence number.
+  scan += ", filename = '__file', file_row_number = true)";
+  std::string files = "(VALUES ";
+  for (size_t i = 0; i < plan.data_files.size(); ++i) {
+    const auto& f = plan.data_files[i];
+    if (i) files += ", ";
+    files += "(" + QuoteString(f.path) + ", " + QuoteString(f.original_path) + ", " +
+             std::to_string(f.data_sequence_number) + "::BIGINT)";
+  }
+  files += ") AS __files(local_path, original_path, seq)";
+  std::string base = "SELECT __d.*, __files.original_path AS __orig, __files.seq AS __seq FROM " +
+                     scan + " AS __d JOIN " + files + " ON __d.__file = __files.local_path";
+
+  std::vector<std::string> conditions;
+  std::vector<std::string> position_paths;
+  std::string position_seqs;
+  for (const auto& d : plan.delete_files) {
+    if (d.content == storage::ScanDeleteFile::Content::kPosition) {
+      position_paths.push_back(d.path);
+    }
+  }
+  if (!position_paths.empty()) {
+    // Sequence numbers of position delete files, by their local path.
+    std::string seqs = "(VALUES ";
+    bool first = true;
+    for (const auto& d : plan.delete_files) {
+      if (d.content != storage::ScanDeleteFile::Content::kPosition) continue;
+      if (!first) seqs += ", ";
+      first = false;
+      seqs += "(" + QuoteString(d.path) + ", " + std::to_string(d.data_sequence_number) + "::BIGINT)";
+    }
+    seqs += ") AS __ps(local_path, seq)";
+    conditions.push_back(
+        "NOT EXISTS (SELECT 1 FROM read_parquet(" + FileList(position_paths) +
+        ", filename = '__dfile') AS __p JOIN " + seqs +
+        " ON __p.__dfile = __ps.local_path WHERE __p.file_path = __t.__orig AND __p.pos = "
+        "__t.file_row_number AND __t.__seq <= __ps.seq)");
+  }
+  std::map<int, const storage::ScanColumn*> by_id;
+  for (const auto& c : plan.columns) by_id[c.field_id] = &c;
+  for (const auto& d : plan.delete_files) {
+    if (d.content != storage::ScanDeleteFile::Content::kEquality) continue;
+    if (d.equality_ids.empty()) return DataLoss("equality delete file without equality ids: " + d.path);
+    std::vector<storage::ScanColumn> eq_columns;
+    std::string match;
+    for (int id : d.equality_ids) {
+      auto it = by_id.find(id);
+      if (it == by_id.end()) {
+        return DataLoss("equality delete on field " + std::to_string(id) +
+                        " that the current schema does not have: " + d.path);
+      }
+      eq_columns.push_back(*it->second);
+      if (!match.empty()) match += " AND ";
+      match += "__e." + Col(id) + " IS NOT DISTINCT FROM __t." + Col(id);
+    }
+    MEDLAKE_ASSIGN_OR_RETURN(std::string eq_map, SchemaMap(eq_columns));
+    conditions.push_back("NOT (__t.__seq < " + std::to_string(d.data_sequence_number) +
+                         " AND EXISTS (SELECT 1 FROM read_parquet(" + FileList({d.path}) +
+                         ", schema = " + eq_map + ") AS __e WHERE " + match + "))");
+  }
+  std::string where;
+  for (size_t i = 0; i < conditions.size(); ++i) where += (i ? " AND " : "") + conditions[i];
+  return "SELECT " + projection + " FROM (" + base + ") AS __t WHERE " + where;
+}
+
+}  // namespace medlake::engine

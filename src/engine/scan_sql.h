@@ -1,0 +1,24 @@
+// engine/scan_sql.h: turns a storage::ScanPlan (one snapshot's live files) into the SQL text of
+// a query that returns the table's rows: Parquet files read by Iceberg field id (renamed, added
+// and widened columns handled by DuckDB's read_parquet `schema` option), minus position deletes
+// and equality deletes under the sequence-number rules of the Iceberg spec:
+//   - a position delete applies to a data file whose data sequence number is <= its own;
+//   - an equality delete applies to a data file whose data sequence number is < its own, and
+//     compares the equality columns with null-safe equality.
+// Limit: equality deletes are applied table-wide (not only within their partition); for delete
+// files written by engines that scope them to the equality columns' partition, this is the same.
+//
+// Thread-safety: pure function.
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+#include "storage/scan_plan.h"
+
+namespace medlake::engine {
+
+// Returns the SELECT text. DataLoss for an unreadable column type in the plan.
+Result<std::string> BuildScanSql(const storage::ScanPlan& plan);
+
+}  // namespace medlake::engine

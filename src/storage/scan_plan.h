@@ -1,0 +1,46 @@
+// storage/scan_plan.h: what a read of one table snapshot needs, as plain data: the projected
+// schema and the live data and delete files with their sequence numbers. Produced by the table
+// layer from manifests (after pruning); turned into SQL by the engine.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace medlake::storage {
+
+struct ScanColumn {
+  int field_id = 0;
+  std::string name;
+  std::string type_json;  // the Iceberg type in the spec's JSON form ("long", {"type":"struct",...})
+  bool required = false;
+};
+
+struct ScanDataFile {
+  std::string path;           // local path to read
+  std::string original_path;  // path as stored in the manifest (position deletes refer to it)
+  int64_t data_sequence_number = 0;
+  int64_t record_count = 0;
+  int64_t file_size_in_bytes = 0;
+  int spec_id = 0;
+};
+
+struct ScanDeleteFile {
+  enum class Content { kPosition = 1, kEquality = 2 };
+  Content content = Content::kPosition;
+  std::string path;
+  std::string original_path;
+  int64_t data_sequence_number = 0;
+  int64_t record_count = 0;
+  std::vector<int> equality_ids;  // equality deletes only
+};
+
+struct ScanPlan {
+  std::vector<ScanColumn> columns;
+  std::vector<ScanDataFile> data_files;
+  std::vector<ScanDeleteFile> delete_files;
+  std::optional<int64_t> snapshot_id;  // nullopt: the table has no snapshot yet
+};
+
+}  // namespace medlake::storage
