@@ -71,17 +71,14 @@ int RunSqlCommand(const SqlCommandOptions& options, std::FILE* in, std::FILE* ou
     return 1;
   }
   for (const auto& text : texts) {
-    Status st = (*session)->Run(text, [&](size_t, engine::QueryResult& result) -> Status {
-      if (result.returns_rows()) {
-        Status w = WriteResult(result, options.format, out);
+    Status st = (*session)->Run(text, [&](size_t, engine::StatementOutcome& outcome) -> Status {
+      if (outcome.rows != nullptr) {
+        Status w = WriteResult(*outcome.rows, options.format, out);
         std::fflush(out);
         return w;
       }
-      if (options.format == OutputFormat::kTable &&
-          (result.statement_kind() == engine::StatementKind::kInsert ||
-           result.statement_kind() == engine::StatementKind::kUpdate ||
-           result.statement_kind() == engine::StatementKind::kDelete)) {
-        std::fprintf(out, "(%lld rows affected)\n\n", static_cast<long long>(result.rows_changed()));
+      if (options.format == OutputFormat::kTable && outcome.rows_changed) {
+        std::fprintf(out, "(%lld rows affected)\n\n", static_cast<long long>(*outcome.rows_changed));
       }
       return Status::OK();
     });

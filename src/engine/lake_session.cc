@@ -1,6 +1,36 @@
 #include "engine/lake_session.h"
 
+#include "engine/lake_executor.h"
+#include "engine/lake_statement.h"
+#include "engine/sql_lexer.h"
+
 namespace medlake::engine {
+
+Result<std::vector<std::string>> SplitStatements(std::string_view sql) {
+  MEDLAKE_ASSIGN_OR_RETURN(auto tokens, TokenizeSql(sql));
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i <= tokens.size(); ++i) {
+    if (i == tokens.size() || tokens[i].IsSymbol(";")) {
+      if (i > start) {
+        out.emplace_back(sql.substr(tokens[start].begin, tokens[i - 1].end - tokens[start].begin));
+      }
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+LakeSession::LakeSession(const storage::Lake& lake, const LakeSessionOptions& options,
+                         std::unique_ptr<Database> db, std::unique_ptr<Connection> conn,
+                         std::unique_ptr<storage::Catalog> catalog)
+    : lake_(lake),
+      options_(options),
+      database_(std::move(db)),
+      connection_(std::move(conn)),
+      catalog_(std::move(catalog)) {}
+
+LakeSession::~LakeSession() = default;
 
 Result<std::unique_ptr<LakeSession>> LakeSession::Open(const storage::Lake& lake,
                                                        const LakeSessionOptions& options) {
@@ -11,22 +41,51 @@ Result<std::unique_ptr<LakeSession>> LakeSession::Open(const storage::Lake& lake
   db_options.config["temp_directory"] = lake.root() + "/staging/duckdb-tmp";
   MEDLAKE_ASSIGN_OR_RETURN(auto db, Database::Open(db_options));
   MEDLAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
-  return std::make_unique<LakeSession>(lake, std::move(db), std::move(conn));
+  MEDLAKE_ASSIGN_OR_RETURN(auto catalog, storage::Catalog::Open(lake.catalog_path()));
+  return std::make_unique<LakeSession>(lake, options, std::move(db), std::move(conn),
+                                       std::move(catalog));
+}
+
+Status LakeSession::RunOne(std::string_view statement, size_t index,
+                           const ResultCallback& on_result) {
+  std::string text(statement);
+  auto recognized = RecognizeLakeStatement(text);
+  if (recognized.ok()) {
+    MEDLAKE_ASSIGN_OR_RETURN(bool lake, IsLakeStatement(*recognized, *catalog_));
+    if (lake) {
+      LakeExecutorContext ctx{connection_.get(), catalog_.get(), &fs_, lake_.warehouse_path(),
+                              clock_, options_.target_file_size_bytes};
+      MEDLAKE_ASSIGN_OR_RETURN(StatementOutcome outcome, ExecuteLakeStatement(*recognized, ctx));
+      return on_result(index, outcome);
+    }
+  }
+  // Everything else runs on DuckDB, with lake table references replaced by snapshot scans.
+  auto rewritten = RewriteLakeReferences(*connection_, *catalog_, fs_, text);
+  if (!rewritten.ok()) return rewritten.status();
+  auto prepared = connection_->Prepare(*rewritten);
+  if (!prepared.ok()) {
+    // A malformed lake statement explains itself better than DuckDB's error about it.
+    if (!recognized.ok()) return recognized.status();
+    return prepared.status();
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(auto result, (*prepared)->Execute(/*streaming=*/true));
+  StatementOutcome outcome;
+  outcome.kind = result->statement_kind();
+  if (result->returns_rows()) {
+    outcome.rows = result.get();
+  } else if (outcome.kind == StatementKind::kInsert || outcome.kind == StatementKind::kUpdate ||
+             outcome.kind == StatementKind::kDelete) {
+    outcome.rows_changed = result->rows_changed();
+  }
+  return on_result(index, outcome);
 }
 
 Status LakeSession::Run(std::string_view sql, const ResultCallback& on_result) {
-  MEDLAKE_ASSIGN_OR_RETURN(auto statements, connection_->Split(sql));
-  const bool many = statements->size() > 1;
-  for (size_t i = 0; i < statements->size(); ++i) {
-    auto context = [&](const Status& s) {
-      return many ? s.WithContext("statement " + std::to_string(i + 1)) : s;
-    };
-    auto prepared = statements->Prepare(i);
-    if (!prepared.ok()) return context(prepared.status());
-    auto result = (*prepared)->Execute(/*streaming=*/true);
-    if (!result.ok()) return context(result.status());
-    Status st = on_result(i, **result);
-    if (!st.ok()) return context(st);
+  MEDLAKE_ASSIGN_OR_RETURN(auto statements, SplitStatements(sql));
+  const bool many = statements.size() > 1;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    Status st = RunOne(statements[i], i, on_result);
+    if (!st.ok()) return many ? st.WithContext("statement " + std::to_string(i + 1)) : st;
   }
   return Status::OK();
 }

@@ -1,24 +1,31 @@
 // engine/lake_session.h: the SQL path every front end uses (CLI now; HTTP, pgwire and FHIR later).
 //
-// A LakeSession is one user's session on one lake: a DuckDB instance configured for the lake and
-// a connection. Run() splits a SQL text into statements with DuckDB's parser and executes them in
-// order, handing each result to the caller's callback as a stream.
-//
-// Current scope (foundation issue): statements run on the session's in-memory DuckDB with the
-// lake's settings (UTC, no extension downloads). The lake-tables issue adds resolution of lake
-// tables through the catalog; the security issue adds the policy rewrite and the lock-down of
-// file access (ARCHITECTURE.md section 3).
+// A LakeSession is one user's session on one lake: a DuckDB instance for the work, the lake's
+// Iceberg catalog, and the rules that join them (ARCHITECTURE.md section 3):
+//   - the text is split into statements with medlake's SQL lexer;
+//   - statements on lake tables (CREATE/DROP SCHEMA, CREATE TABLE [AS], INSERT, DELETE, UPDATE,
+//     ALTER TABLE, DROP TABLE on a namespace of the catalog) are executed by medlake: DuckDB does
+//     the row work and writes Parquet, medlake commits one Iceberg snapshot per statement;
+//   - every other statement has its lake table references (ns.table, with AT (VERSION => id) or
+//     AT (TIMESTAMP => ts) for time travel) replaced by scans of the snapshot's live files, and
+//     runs on DuckDB, streamed.
+// Schema-qualified names whose schema is not a lake namespace (main, temp, information_schema)
+// are left to DuckDB, so temporary tables and macros work as usual.
 //
 // Thread-safety: one thread at a time per session; Interrupt() from any thread.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/clock.h"
+#include "core/file_system.h"
 #include "core/status.h"
 #include "engine/database.h"
+#include "storage/catalog.h"
 #include "storage/lake.h"
 
 namespace medlake::engine {
@@ -28,34 +35,56 @@ struct LakeSessionOptions {
   int threads = 0;
   // DuckDB memory limit, e.g. "4GB"; empty for DuckDB's default (80% of RAM).
   std::string memory_limit;
+  // Target size of data files written by INSERT/CTAS/UPDATE.
+  int64_t target_file_size_bytes = 256LL * 1024 * 1024;
+};
+
+// What one statement produced: rows to read, or a count of changed rows, or nothing.
+struct StatementOutcome {
+  StatementKind kind = StatementKind::kInvalid;
+  QueryResult* rows = nullptr;          // set when the statement returns rows; owned by the run
+  std::optional<int64_t> rows_changed;  // INSERT/UPDATE/DELETE (DuckDB or lake)
+  std::string message;                  // for lake DDL: e.g. "CREATE TABLE raw.x"
 };
 
 class LakeSession {
  public:
-  // Called once per executed statement with its result. `index` is the 0-based statement
-  // number. Returning a non-OK Status stops the run with that Status.
-  using ResultCallback = std::function<Status(size_t index, QueryResult& result)>;
+  // Called once per executed statement. `index` is 0-based. A non-OK return stops the run.
+  using ResultCallback = std::function<Status(size_t index, StatementOutcome& outcome)>;
 
   // Opens a session on `lake` (which must outlive the session).
   static Result<std::unique_ptr<LakeSession>> Open(const storage::Lake& lake,
                                                    const LakeSessionOptions& options = {});
+  ~LakeSession();
 
   // Runs every statement of `sql` in order; stops at the first failing statement and returns its
-  // error with "statement N: " context when the text held more than one statement.
+  // error (with "statement N: " context when the text held more than one statement).
   Status Run(std::string_view sql, const ResultCallback& on_result);
 
   void Interrupt() { connection_->Interrupt(); }
   Connection& connection() { return *connection_; }
   const storage::Lake& lake() const { return lake_; }
+  storage::Catalog& catalog() { return *catalog_; }
+  void SetClockForTest(const Clock* clock) { clock_ = clock; }
 
-  LakeSession(const storage::Lake& lake, std::unique_ptr<Database> db,
-              std::unique_ptr<Connection> conn)
-      : lake_(lake), database_(std::move(db)), connection_(std::move(conn)) {}
+  LakeSession(const storage::Lake& lake, const LakeSessionOptions& options,
+              std::unique_ptr<Database> db, std::unique_ptr<Connection> conn,
+              std::unique_ptr<storage::Catalog> catalog);
 
  private:
+  Status RunOne(std::string_view statement, size_t index, const ResultCallback& on_result);
+
   const storage::Lake& lake_;
+  LakeSessionOptions options_;
   std::unique_ptr<Database> database_;
   std::unique_ptr<Connection> connection_;
+  std::unique_ptr<storage::Catalog> catalog_;
+  LocalFileSystem fs_;
+  const Clock* clock_ = &SystemClock::Default();
 };
+
+// Splits a SQL text into statements on top-level semicolons (strings, quoted identifiers and
+// comments respected). Empty statements are dropped. InvalidArgument on an unterminated token.
+Result<std::vector<std::string>> SplitStatements(std::string_view sql);
 
 }  // namespace medlake::engine

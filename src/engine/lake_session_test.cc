@@ -24,9 +24,9 @@ TEST_F(LakeSessionTest, RunsStatementsInOrderAndStreamsResults) {
   MEDLAKE_ASSERT_OK(session_->Run(
       "create temp table t as select range as i from range(10); "
       "select sum(i) as s from t; select current_setting('TimeZone') as tz",
-      [&](size_t index, QueryResult& r) -> Status {
-        if (!r.returns_rows()) return Status::OK();
-        MEDLAKE_ASSIGN_OR_RETURN(auto rows, r.FetchAll());
+      [&](size_t index, StatementOutcome& o) -> Status {
+        if (o.rows == nullptr) return Status::OK();
+        MEDLAKE_ASSIGN_OR_RETURN(auto rows, o.rows->FetchAll());
         seen.push_back(std::to_string(index) + ":" + rows[0][0].ToText());
         return Status::OK();
       }));
@@ -36,7 +36,7 @@ TEST_F(LakeSessionTest, RunsStatementsInOrderAndStreamsResults) {
 TEST_F(LakeSessionTest, StopsAtFirstFailingStatementAndNamesIt) {
   int calls = 0;
   Status st = session_->Run("select 1; select * from missing_table; select 3",
-                            [&](size_t, QueryResult&) {
+                            [&](size_t, StatementOutcome&) {
                               ++calls;
                               return Status::OK();
                             });
@@ -45,14 +45,14 @@ TEST_F(LakeSessionTest, StopsAtFirstFailingStatementAndNamesIt) {
 }
 
 TEST_F(LakeSessionTest, CallbackErrorStopsTheRun) {
-  Status st = session_->Run("select 1; select 2", [](size_t, QueryResult&) {
+  Status st = session_->Run("select 1; select 2", [](size_t, StatementOutcome&) {
     return Aborted("client went away");
   });
   EXPECT_THAT(st, StatusIs(StatusCode::kAborted, "statement 1: client went away"));
 }
 
 TEST_F(LakeSessionTest, SyntaxErrorIsInvalidArgument) {
-  EXPECT_THAT(session_->Run("select from where", [](size_t, QueryResult&) { return Status::OK(); }),
+  EXPECT_THAT(session_->Run("select from where", [](size_t, StatementOutcome&) { return Status::OK(); }),
               StatusIs(StatusCode::kInvalidArgument, "Parser Error"));
 }
 

@@ -345,6 +345,33 @@ Result<LakeStatement> RecognizeLakeStatement(std::string_view sql) {
     return st;
   }
   if (p.Keywords({"ALTER", "TABLE"})) return ParseAlter(p, st);
+  if (p.Keyword("CALL")) {
+    const SqlToken* ns = p.Peek();
+    const SqlToken* dot = p.Peek(1);
+    if (ns == nullptr || !ns->IsIdentifier() || ns->text != "medlake" || dot == nullptr ||
+        !dot->IsSymbol(".")) {
+      return LakeStatement{};  // CALL of a DuckDB table function
+    }
+    p.set_pos(p.pos() + 2);
+    st.kind = LakeStatement::Kind::kCall;
+    MEDLAKE_ASSIGN_OR_RETURN(st.procedure, p.Identifier("a procedure name"));
+    if (!p.Symbol("(")) return InvalidArgument("CALL medlake." + st.procedure + " needs (arguments)");
+    if (!p.Symbol(")")) {
+      while (true) {
+        const SqlToken* arg = p.Peek();
+        if (arg == nullptr || (arg->kind != SqlToken::Kind::kString && arg->kind != SqlToken::Kind::kNumber)) {
+          return InvalidArgument("CALL arguments must be string or number literals");
+        }
+        st.arguments.push_back(arg->text);
+        p.set_pos(p.pos() + 1);
+        if (p.Symbol(",")) continue;
+        if (p.Symbol(")")) break;
+        return InvalidArgument("expected , or ) in CALL");
+      }
+    }
+    if (!p.AtEnd()) return InvalidArgument("unexpected text after CALL: " + p.Rest());
+    return st;
+  }
   return st;
 }
 

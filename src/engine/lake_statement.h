@@ -11,6 +11,7 @@
 //   UPDATE ns.t SET col = expr, ... [WHERE condition]
 //   ALTER TABLE ns.t ADD [COLUMN] col type | DROP [COLUMN] col | RENAME [COLUMN] a TO b
 //                    | ALTER [COLUMN] col [SET DATA] TYPE type | RENAME TO t2
+//   CALL medlake.<procedure>('arg', ...)       lake procedures (register_table, ...)
 // Everything else is kOther (SELECT and friends go through the read path). Which namespaces are
 // lake namespaces is decided by the caller (the catalog), not here.
 //
@@ -58,6 +59,7 @@ struct LakeStatement {
     kDelete,
     kUpdate,
     kAlterTable,
+    kCall,
   };
   Kind kind = Kind::kOther;
   bool if_not_exists = false;
@@ -73,6 +75,8 @@ struct LakeStatement {
   std::string where;                         // DELETE/UPDATE: condition text ("" = all rows)
   std::vector<std::pair<std::string, std::string>> assignments;  // UPDATE: column, expression
   std::optional<AlterAction> alter;
+  std::string procedure;              // CALL medlake.<procedure>
+  std::vector<std::string> arguments;  // CALL: string or number literals, as text
 };
 
 // Recognises `sql` (one statement). InvalidArgument for a lake statement that is malformed

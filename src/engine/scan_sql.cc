@@ -34,7 +34,7 @@ Result<std::string> SchemaMap(const std::vector<storage::ScanColumn>& columns) {
 
 }  // namespace
 
-Result<std::string> BuildScanSql(const storage::ScanPlan& plan) {
+Result<std::string> BuildScanSql(const storage::ScanPlan& plan, bool with_row_ids) {
   if (plan.columns.empty()) return DataLoss("table schema has no columns");
   std::string projection;
   for (size_t i = 0; i < plan.columns.size(); ++i) {
@@ -48,6 +48,10 @@ Result<std::string> BuildScanSql(const storage::ScanPlan& plan) {
       if (i) out += ", ";
       out += "CAST(NULL AS " + type + ") AS " + QuoteIdentifier(plan.columns[i].name);
     }
+    if (with_row_ids) {
+      out += std::string(", CAST(NULL AS VARCHAR) AS ") + kRowFileColumn +
+             ", CAST(NULL AS BIGINT) AS " + kRowPositionColumn;
+    }
     return out + " WHERE false";
   }
 
@@ -56,8 +60,12 @@ Result<std::string> BuildScanSql(const storage::ScanPlan& plan) {
   MEDLAKE_ASSIGN_OR_RETURN(std::string schema_map, SchemaMap(plan.columns));
   std::string scan = "read_parquet(" + FileList(paths) + ", schema = " + schema_map;
 
-  if (plan.delete_files.empty()) {
+  if (plan.delete_files.empty() && !with_row_ids) {
     return "SELECT " + projection + " FROM " + scan + ")";
+  }
+  if (with_row_ids) {
+    projection += std::string(", __t.__orig AS ") + kRowFileColumn +
+                  ", __t.file_row_number AS " + kRowPositionColumn;
   }
 
   // With deletes: each row carries its file's original path and data sequence number.
@@ -120,7 +128,7 @@ Result<std::string> BuildScanSql(const storage::ScanPlan& plan) {
                          " AND EXISTS (SELECT 1 FROM read_parquet(" + FileList({d.path}) +
                          ", schema = " + eq_map + ") AS __e WHERE " + match + "))");
   }
-  std::string where;
+  std::string where = conditions.empty() ? "true" : "";
   for (size_t i = 0; i < conditions.size(); ++i) where += (i ? " AND " : "") + conditions[i];
   return "SELECT " + projection + " FROM (" + base + ") AS __t WHERE " + where;
 }

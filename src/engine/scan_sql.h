@@ -18,7 +18,12 @@
 
 namespace medlake::engine {
 
+// Names of the row-id columns added when `with_row_ids`: the data file's path as stored in the
+// manifest and the row's position in that file (what a position delete records).
+inline constexpr const char* kRowFileColumn = "__medlake_file";
+inline constexpr const char* kRowPositionColumn = "__medlake_pos";
+
 // Returns the SELECT text. DataLoss for an unreadable column type in the plan.
-Result<std::string> BuildScanSql(const storage::ScanPlan& plan);
+Result<std::string> BuildScanSql(const storage::ScanPlan& plan, bool with_row_ids = false);
 
 }  // namespace medlake::engine

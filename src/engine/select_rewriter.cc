@@ -108,7 +108,10 @@ class Rewriter {
     std::string typed = out.unit == "VERSION" ? "SELECT CAST((" + sql.substr(7) + ") AS BIGINT)"
                                               : "SELECT CAST((" + sql.substr(7) +
                                                     ") AS TIMESTAMPTZ)::TIMESTAMP";
-    auto rows = conn_.QueryAll(typed);
+    // The value may come from a lake table (e.g. a snapshot id from t$snapshots).
+    auto inner = RewriteQuery(conn_, typed, resolver_);
+    if (!inner.ok()) return inner.status();
+    auto rows = conn_.QueryAll(inner->sql);
     if (!rows.ok()) return InvalidArgument("bad AT (" + out.unit + " => ...): " + rows.status().message());
     if (rows->size() != 1 || (*rows)[0][0].is_null()) {
       return InvalidArgument("AT (" + out.unit + " => ...) must be a non-null constant");

@@ -195,11 +195,11 @@ SqlLogicOutcome RunSqlLogicTest(const std::vector<SqlLogicRecord>& records,
     std::string sql = Substitute(rec.sql, ctx);
     std::vector<std::vector<std::string>> rows;
     size_t columns = 0;
-    Status st = session.Run(sql, [&](size_t, engine::QueryResult& result) -> Status {
-      if (!result.returns_rows()) return Status::OK();
+    Status st = session.Run(sql, [&](size_t, engine::StatementOutcome& result) -> Status {
+      if (result.rows == nullptr) return Status::OK();
       rows.clear();
-      columns = result.columns().size();
-      MEDLAKE_ASSIGN_OR_RETURN(auto values, result.FetchAll());
+      columns = result.rows->columns().size();
+      MEDLAKE_ASSIGN_OR_RETURN(auto values, result.rows->FetchAll());
       for (auto& r : values) {
         std::vector<std::string> cells;
         for (auto& v : r) cells.push_back(Render(v));

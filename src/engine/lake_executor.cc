@@ -1,0 +1,815 @@
+#include "engine/lake_executor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "core/crypto.h"
+#include "core/uuid.h"
+#include "engine/iceberg_sql_types.h"
+#include "engine/lake_resolver.h"
+#include "engine/parquet_writer.h"
+#include "engine/scan_sql.h"
+#include "engine/sql_lexer.h"
+#include "storage/iceberg/partition.h"
+#include "storage/iceberg/single_value.h"
+#include "storage/iceberg/transform.h"
+#include "storage/iceberg/types.h"
+#include "storage/table.h"
+
+namespace medlake::engine {
+
+namespace ib = storage::iceberg;
+
+namespace {
+
+// Field ids of position delete files (Iceberg spec "Position Delete Files").
+constexpr int kDeleteFilePathId = 2147483546;
+constexpr int kDeletePosId = 2147483545;
+// Bounds of strings are truncated to this many code points (Iceberg's default metrics mode).
+constexpr size_t kStringBoundLength = 16;
+
+Result<std::string> DuckType(const ib::Type& t) { return IcebergTypeToDuckDb(ib::TypeToJson(t)); }
+
+ParquetField ToParquetField(const ib::NestedField& f, const std::string& name) {
+  ParquetField p{name, f.id, {}};
+  for (const auto& c : f.type.fields) p.children.push_back(ToParquetField(c, c.name));
+  return p;
+}
+
+Result<std::vector<ColumnInfo>> QueryColumns(Connection& conn, const std::string& query) {
+  MEDLAKE_ASSIGN_OR_RETURN(auto r, conn.Query("SELECT * FROM (" + query + ") AS __q LIMIT 0", false));
+  return r->columns();
+}
+
+Result<ib::Schema> SchemaFromColumns(const std::vector<ColumnInfo>& cols,
+                                     const std::set<std::string>& not_null) {
+  ib::Schema schema;
+  std::set<std::string> seen;
+  int next_nested = static_cast<int>(cols.size()) + 1;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (!seen.insert(cols[i].name).second) {
+      return InvalidArgument("column " + cols[i].name + " appears twice");
+    }
+    MEDLAKE_ASSIGN_OR_RETURN(std::string type_json, DuckDbTypeToIceberg(cols[i].type_name, &next_nested));
+    MEDLAKE_ASSIGN_OR_RETURN(ib::Type type, ib::ParseTypeJson(type_json));
+    ib::NestedField f;
+    f.id = static_cast<int32_t>(i + 1);
+    f.name = cols[i].name;
+    f.required = not_null.count(cols[i].name) > 0;
+    f.type = std::move(type);
+    schema.fields.push_back(std::move(f));
+  }
+  return schema;
+}
+
+std::string PartitionFieldName(const std::string& column, const ib::Transform& t) {
+  switch (t.kind) {
+    case ib::TransformKind::kIdentity: return column;
+    case ib::TransformKind::kBucket: return column + "_bucket";
+    case ib::TransformKind::kTruncate: return column + "_trunc";
+    case ib::TransformKind::kYear: return column + "_year";
+    case ib::TransformKind::kMonth: return column + "_month";
+    case ib::TransformKind::kDay: return column + "_day";
+    case ib::TransformKind::kHour: return column + "_hour";
+    default: return column + "_part";
+  }
+}
+
+Result<ib::PartitionSpec> SpecFromClauses(const std::vector<PartitionClause>& clauses,
+                                          const ib::Schema& schema) {
+  ib::PartitionSpec spec;
+  std::set<std::string> names;
+  int32_t next = ib::kPartitionDataIdStart;
+  for (const auto& c : clauses) {
+    const ib::NestedField* source = ib::FindFieldByName(schema, c.column);
+    if (source == nullptr) return InvalidArgument("PARTITIONED BY names unknown column " + c.column);
+    MEDLAKE_ASSIGN_OR_RETURN(ib::Transform t, ib::ParseTransform(c.transform));
+    auto result_type = ib::TransformResultType(t, source->type);
+    if (!result_type.ok()) {
+      return InvalidArgument("cannot partition by " + c.transform + "(" + c.column + "): " +
+                             result_type.status().message());
+    }
+    ib::PartitionField pf{source->id, next++, PartitionFieldName(c.column, t), t};
+    if (!names.insert(pf.name).second) return InvalidArgument("duplicate partition field " + pf.name);
+    spec.fields.push_back(std::move(pf));
+  }
+  return spec;
+}
+
+// SQL computing the partition value of `column` (of Iceberg type `type`) as text with a marker:
+// 'N' for null, 'V' followed by the value in its physical form otherwise. DuckDB writes
+// Hive-style directories from these keys; the marker keeps NULL apart from the string 'NULL'.
+Result<std::string> PartitionKeySql(const ib::Transform& t, const ib::Type& type,
+                                    const std::string& column) {
+  std::string c = QuoteIdentifier(column);
+  std::string e;
+  bool temporal = type.id == ib::TypeId::kDate || type.id == ib::TypeId::kTimestamp ||
+                  type.id == ib::TypeId::kTimestampTz;
+  auto floor_div = [](const std::string& x, const std::string& d) {
+    return "((" + x + ") - (((" + x + ") % " + d + ") + " + d + ") % " + d + ") // " + d;
+  };
+  switch (t.kind) {
+    case ib::TransformKind::kIdentity:
+      switch (type.id) {
+        case ib::TypeId::kDate: e = "(" + c + " - DATE '1970-01-01')"; break;
+        case ib::TypeId::kTimestamp:
+        case ib::TypeId::kTimestampTz: e = "epoch_us(" + c + ")"; break;
+        case ib::TypeId::kInt:
+        case ib::TypeId::kLong:
+        case ib::TypeId::kString:
+        case ib::TypeId::kBoolean:
+        case ib::TypeId::kDecimal: e = c; break;
+        default:
+          return Unimplemented("writing tables partitioned by identity of " + ib::TypeToString(type));
+      }
+      break;
+    case ib::TransformKind::kYear:
+      if (!temporal) return InvalidArgument("year() needs a date or timestamp");
+      e = "(year(" + c + ") - 1970)";
+      break;
+    case ib::TransformKind::kMonth:
+      if (!temporal) return InvalidArgument("month() needs a date or timestamp");
+      e = "((year(" + c + ") - 1970) * 12 + month(" + c + ") - 1)";
+      break;
+    case ib::TransformKind::kDay:
+      if (type.id == ib::TypeId::kDate) {
+        e = "(" + c + " - DATE '1970-01-01')";
+      } else if (temporal) {
+        e = floor_div("epoch_us(" + c + ")", "86400000000");
+      } else {
+        return InvalidArgument("day() needs a date or timestamp");
+      }
+      break;
+    case ib::TransformKind::kHour:
+      if (type.id != ib::TypeId::kTimestamp && type.id != ib::TypeId::kTimestampTz) {
+        return InvalidArgument("hour() needs a timestamp");
+      }
+      e = floor_div("epoch_us(" + c + ")", "3600000000");
+      break;
+    case ib::TransformKind::kTruncate: {
+      std::string w = std::to_string(t.param);
+      if (type.id == ib::TypeId::kInt || type.id == ib::TypeId::kLong) {
+        e = "(" + c + " - (((" + c + " % " + w + ") + " + w + ") % " + w + "))";
+      } else if (type.id == ib::TypeId::kString) {
+        e = "left(" + c + ", " + w + ")";
+      } else {
+        return Unimplemented("writing tables partitioned by truncate of " + ib::TypeToString(type));
+      }
+      break;
+    }
+    case ib::TransformKind::kBucket:
+      return Unimplemented("writing tables partitioned by bucket[N] is not supported yet");
+    case ib::TransformKind::kVoid: e = "NULL"; break;
+    default: return Unimplemented("unknown partition transform");
+  }
+  return "CASE WHEN (" + e + ") IS NULL THEN 'N' ELSE 'V' || CAST((" + e + ") AS VARCHAR) END";
+}
+
+Result<ib::Value> ParsePartitionKey(const std::string& key, const ib::Type& result_type) {
+  if (key == "N") return ib::Value();
+  if (key.empty() || key[0] != 'V') return Internal("unexpected partition key");
+  std::string v = key.substr(1);
+  char* end = nullptr;
+  switch (result_type.id) {
+    case ib::TypeId::kInt:
+    case ib::TypeId::kDate: {
+      long long x = std::strtoll(v.c_str(), &end, 10);
+      if (*end != '\0') return Internal("bad partition key " + key);
+      return ib::Value(static_cast<int32_t>(x));
+    }
+    case ib::TypeId::kLong:
+    case ib::TypeId::kTimestamp:
+    case ib::TypeId::kTimestampTz: {
+      long long x = std::strtoll(v.c_str(), &end, 10);
+      if (*end != '\0') return Internal("bad partition key " + key);
+      return ib::Value(static_cast<int64_t>(x));
+    }
+    case ib::TypeId::kString: return ib::Value(v);
+    case ib::TypeId::kBoolean: return ib::Value(v == "true");
+    case ib::TypeId::kDecimal: {
+      MEDLAKE_ASSIGN_OR_RETURN(ib::Decimal d, ib::ParseDecimal(v));
+      return ib::Value(d);
+    }
+    default: return Unimplemented("partition value type " + ib::TypeToString(result_type));
+  }
+}
+
+// Converts DuckDB's text of a min/max statistic to an Iceberg bound (single-value binary);
+// nullopt when there is no safe bound (the file is then never pruned on that column).
+std::optional<std::string> BoundFromText(const ib::Type& type, const std::string& text, bool upper) {
+  char* end = nullptr;
+  ib::Value v;
+  switch (type.id) {
+    case ib::TypeId::kBoolean:
+      if (text != "true" && text != "false") return std::nullopt;
+      v = ib::Value(text == "true");
+      break;
+    case ib::TypeId::kInt: {
+      long long x = std::strtoll(text.c_str(), &end, 10);
+      if (*end != '\0') return std::nullopt;
+      v = ib::Value(static_cast<int32_t>(x));
+      break;
+    }
+    case ib::TypeId::kLong: {
+      long long x = std::strtoll(text.c_str(), &end, 10);
+      if (*end != '\0') return std::nullopt;
+      v = ib::Value(static_cast<int64_t>(x));
+      break;
+    }
+    case ib::TypeId::kFloat:
+    case ib::TypeId::kDouble: {
+      double x = std::strtod(text.c_str(), &end);
+      if (*end != '\0' || std::isnan(x)) return std::nullopt;
+      if (type.id == ib::TypeId::kFloat) {
+        v = ib::Value(static_cast<float>(x));
+      } else {
+        v = ib::Value(x);
+      }
+      break;
+    }
+    case ib::TypeId::kDecimal: {
+      auto d = ib::ParseDecimal(text);
+      if (!d.ok() || d->scale != type.scale) return std::nullopt;
+      v = ib::Value(*d);
+      break;
+    }
+    case ib::TypeId::kDate: {
+      auto ms = ParseTimestampMillis(text);
+      if (!ms.ok()) return std::nullopt;
+      v = ib::Value(static_cast<int32_t>(*ms / 86'400'000));
+      break;
+    }
+    case ib::TypeId::kTimestamp:
+    case ib::TypeId::kTimestampTz: {
+      std::string t = text;
+      if (t.size() > 3 && (t.compare(t.size() - 3, 3, "+00") == 0)) t.resize(t.size() - 3);
+      auto ms = ParseTimestampMillis(t);
+      if (!ms.ok()) return std::nullopt;
+      // Millisecond precision from the text parse; widen to keep the bound safe.
+      int64_t micros = *ms * 1000;
+      size_t dot = t.find('.');
+      if (dot != std::string::npos) {
+        std::string frac = t.substr(dot + 1);
+        while (frac.size() < 6) frac += '0';
+        micros = (*ms / 1000) * 1'000'000 + std::strtoll(frac.substr(0, 6).c_str(), nullptr, 10);
+      }
+      v = ib::Value(micros);
+      break;
+    }
+    case ib::TypeId::kString: {
+      // Truncate to 16 code points; an upper bound then needs its last code point incremented.
+      std::vector<size_t> starts;
+      for (size_t i = 0; i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) starts.push_back(i);
+      }
+      if (starts.size() <= kStringBoundLength) {
+        v = ib::Value(text);
+        break;
+      }
+      std::string prefix = text.substr(0, starts[kStringBoundLength]);
+      if (!upper) {
+        v = ib::Value(prefix);
+        break;
+      }
+      // Increment the last ASCII character; give up on non-ASCII endings (no bound).
+      unsigned char last = static_cast<unsigned char>(prefix.back());
+      if (last >= 0x7F) return std::nullopt;
+      prefix.back() = static_cast<char>(last + 1);
+      v = ib::Value(prefix);
+      break;
+    }
+    default: return std::nullopt;
+  }
+  auto bytes = ib::SerializeSingleValue(type, v);
+  if (!bytes.ok()) return std::nullopt;
+  return *bytes;
+}
+
+struct WriteTarget {
+  const storage::LakeTable* table;
+  const ib::Schema* schema;
+  const ib::PartitionSpec* spec;
+};
+
+// Writes the rows of `query` (columns in table order, already cast) as data files.
+Result<std::vector<ib::DataFile>> WriteDataFiles(const LakeExecutorContext& ctx,
+                                                 const WriteTarget& target,
+                                                 const std::string& query) {
+  const ib::Schema& schema = *target.schema;
+  std::vector<ParquetField> fields;
+  for (const auto& f : schema.fields) fields.push_back(ToParquetField(f, f.name));
+
+  MEDLAKE_ASSIGN_OR_RETURN(Uuid batch, Uuid::RandomV4());
+  std::string data_dir = JoinPath(target.table->local_root(), "data");
+  ParquetWriteOptions options;
+  options.target_file_size_bytes = ctx.target_file_size_bytes;
+  options.file_prefix = "data-" + batch.ToString().substr(0, 8);
+  std::string sql = query;
+  std::vector<ib::Type> result_types;
+  if (!target.spec->is_unpartitioned()) {
+    std::string keys;
+    for (size_t i = 0; i < target.spec->fields.size(); ++i) {
+      const auto& pf = target.spec->fields[i];
+      const ib::NestedField* source = ib::FindFieldById(schema, pf.source_id);
+      if (source == nullptr) return FailedPrecondition("partition source column was dropped");
+      MEDLAKE_ASSIGN_OR_RETURN(std::string key, PartitionKeySql(pf.transform, source->type, source->name));
+      MEDLAKE_ASSIGN_OR_RETURN(ib::Type rt, ib::TransformResultType(pf.transform, source->type));
+      result_types.push_back(std::move(rt));
+      keys += ", " + key + " AS __p" + std::to_string(i);
+      options.partition_columns.push_back("__p" + std::to_string(i));
+    }
+    sql = "SELECT *" + keys + " FROM (" + query + ") AS __rows";
+    options.directory = JoinPath(data_dir, ".staging-" + batch.ToString());
+  } else {
+    options.directory = data_dir;
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(auto written, WriteParquetFiles(*ctx.connection, sql, fields, options));
+
+  std::map<int, const ib::NestedField*> top_level;
+  for (const auto& f : schema.fields) top_level[f.id] = &f;
+  std::map<int, const ib::Type*> primitive;
+  std::function<void(const ib::NestedField&)> collect = [&](const ib::NestedField& f) {
+    if (f.type.is_primitive()) primitive[f.id] = &f.type;
+    for (const auto& c : f.type.fields) collect(c);
+  };
+  for (const auto& f : schema.fields) collect(f);
+
+  std::vector<ib::DataFile> out;
+  for (WrittenFile& w : written) {
+    ib::DataFile df;
+    df.record_count = w.record_count;
+    df.file_size_in_bytes = w.file_size_bytes;
+    if (!target.spec->is_unpartitioned()) {
+      for (size_t i = 0; i < target.spec->fields.size(); ++i) {
+        auto key = w.partition_keys.find("__p" + std::to_string(i));
+        if (key == w.partition_keys.end()) return Internal("partition key missing from written file");
+        MEDLAKE_ASSIGN_OR_RETURN(ib::Value pv, ParsePartitionKey(key->second, result_types[i]));
+        df.partition.push_back(std::move(pv));
+      }
+      MEDLAKE_ASSIGN_OR_RETURN(std::string rel, ib::PartitionToPath(*target.spec, schema, df.partition));
+      std::string dir = JoinPath(data_dir, rel);
+      MEDLAKE_RETURN_IF_ERROR(ctx.fs->CreateDirectories(dir));
+      std::string final_path = JoinPath(dir, std::string(Basename(w.path)));
+      MEDLAKE_RETURN_IF_ERROR(ctx.fs->Rename(w.path, final_path));
+      df.file_path = final_path;
+    } else {
+      df.file_path = w.path;
+    }
+    for (const auto& [id, stats] : w.stats) {
+      df.column_sizes[id] = stats.column_size_bytes;
+      if (stats.null_count) df.null_value_counts[id] = *stats.null_count;
+      if (top_level.count(id) && top_level[id]->type.is_primitive()) df.value_counts[id] = w.record_count;
+      auto type = primitive.find(id);
+      if (type == primitive.end()) continue;
+      if (stats.min) {
+        if (auto b = BoundFromText(*type->second, *stats.min, false)) df.lower_bounds[id] = *b;
+      }
+      if (stats.max) {
+        if (auto b = BoundFromText(*type->second, *stats.max, true)) df.upper_bounds[id] = *b;
+      }
+    }
+    out.push_back(std::move(df));
+  }
+  if (!target.spec->is_unpartitioned()) {
+    std::error_code ec;
+    std::filesystem::remove_all(options.directory, ec);
+  }
+  return out;
+}
+
+// SELECT that casts `query`'s columns (positional, or named by `insert_columns`) to the table's
+// columns, checking required columns for NULLs.
+Result<std::string> CastToTable(Connection& conn, const ib::Schema& schema, const std::string& query,
+                                const std::vector<std::string>& insert_columns,
+                                const std::string& table_name) {
+  MEDLAKE_ASSIGN_OR_RETURN(auto cols, QueryColumns(conn, query));
+  size_t expected = insert_columns.empty() ? schema.fields.size() : insert_columns.size();
+  if (cols.size() != expected) {
+    return InvalidArgument("Binder Error: table " + table_name + " has " + std::to_string(expected) +
+                           " columns to fill but " + std::to_string(cols.size()) +
+                           " values were supplied");
+  }
+  std::map<std::string, size_t> position;
+  for (size_t i = 0; i < insert_columns.size(); ++i) {
+    if (ib::FindFieldByName(schema, insert_columns[i]) == nullptr) {
+      return InvalidArgument("Binder Error: table " + table_name + " has no column " + insert_columns[i]);
+    }
+    if (!position.emplace(insert_columns[i], i).second) {
+      return InvalidArgument("column " + insert_columns[i] + " named twice in INSERT");
+    }
+  }
+  std::string aliases;
+  for (size_t i = 0; i < cols.size(); ++i) aliases += (i ? ", " : "") + std::string("__i") + std::to_string(i);
+  std::string select;
+  for (size_t i = 0; i < schema.fields.size(); ++i) {
+    const auto& f = schema.fields[i];
+    MEDLAKE_ASSIGN_OR_RETURN(std::string type, DuckType(f.type));
+    std::string source;
+    if (insert_columns.empty()) {
+      source = "__q.__i" + std::to_string(i);
+    } else {
+      auto it = position.find(f.name);
+      source = it == position.end() ? "NULL" : "__q.__i" + std::to_string(it->second);
+    }
+    std::string expr = "CAST(" + source + " AS " + type + ")";
+    if (f.required) {
+      expr = "CASE WHEN " + expr + " IS NULL THEN error(" +
+             QuoteString("NOT NULL constraint failed: " + table_name + "." + f.name) + ") ELSE " +
+             expr + " END";
+    }
+    select += (i ? ", " : "") + expr + " AS " + QuoteIdentifier(f.name);
+  }
+  return "SELECT " + select + " FROM (" + query + ") AS __q(" + aliases + ")";
+}
+
+// Loads the table a write statement targets; tables written elsewhere are read-only.
+Result<const storage::LakeTable*> LoadTarget(LakeTableResolver& resolver, const QualifiedName& name) {
+  MEDLAKE_ASSIGN_OR_RETURN(const storage::LakeTable* table,
+                           resolver.Table(storage::TableIdentifier{name.ns, name.name}));
+  if (table->moved()) {
+    return FailedPrecondition("table " + table->id().ToString() +
+                              " was written at another location and is read-only here");
+  }
+  return table;
+}
+
+Result<std::string> Rewrite(Connection& conn, LakeTableResolver& resolver, const std::string& sql) {
+  auto r = RewriteQuery(conn, sql, resolver);
+  if (r.ok()) return r->sql;
+  if (r.status().code() == StatusCode::kFailedPrecondition) return sql;
+  return r.status();
+}
+
+Result<int64_t> Insert(const LakeExecutorContext& ctx, const storage::LakeTable& table,
+                       const std::string& rewritten_query,
+                       const std::vector<std::string>& insert_columns) {
+  MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table.metadata()));
+  MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec, ib::DefaultPartitionSpec(table.metadata()));
+  MEDLAKE_ASSIGN_OR_RETURN(std::string cast, CastToTable(*ctx.connection, *schema, rewritten_query,
+                                                         insert_columns, table.id().ToString()));
+  MEDLAKE_ASSIGN_OR_RETURN(auto files, WriteDataFiles(ctx, {&table, schema, spec}, cast));
+  int64_t rows = 0;
+  for (const auto& f : files) rows += f.record_count;
+  if (files.empty()) return rows;
+  storage::TableChange change;
+  change.operation = "append";
+  change.added_data_files = std::move(files);
+  MEDLAKE_RETURN_IF_ERROR(
+      storage::CommitTableChange(*ctx.catalog, *ctx.fs, table, change, *ctx.clock).status());
+  return rows;
+}
+
+// Writes position-delete files for the rows of `table` matching `where` (one file per affected
+// data file). Fills `change` and returns the number of deleted rows.
+Result<int64_t> WritePositionDeletes(const LakeExecutorContext& ctx, LakeTableResolver& resolver,
+                                     const storage::LakeTable& table, const std::string& where,
+                                     storage::TableChange* change) {
+  std::string name = QuoteIdentifier(table.id().ns) + "." + QuoteIdentifier(table.id().name);
+  std::string select = std::string("SELECT ") + kRowFileColumn + " AS file_path, " +
+                       kRowPositionColumn + " AS pos, sha256(" + kRowFileColumn +
+                       ") AS __pf FROM " + name + (where.empty() ? "" : " WHERE (" + where + ")") +
+                       " ORDER BY 1, 2";
+  resolver.SetRowIdTarget(table.id());
+  MEDLAKE_ASSIGN_OR_RETURN(std::string sql, Rewrite(*ctx.connection, resolver, select));
+  MEDLAKE_ASSIGN_OR_RETURN(auto live, table.LiveFiles(std::nullopt));
+  std::map<std::string, const storage::LiveFile*> by_hash;
+  for (const auto& lf : live) {
+    if (lf.file.content == ib::DataFileContent::kData) {
+      by_hash[HexEncode(Sha256(lf.file.file_path))] = &lf;
+    }
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(Uuid batch, Uuid::RandomV4());
+  std::string data_dir = JoinPath(table.local_root(), "data");
+  ParquetWriteOptions options;
+  options.directory = JoinPath(data_dir, ".staging-" + batch.ToString());
+  options.file_prefix = "delete-" + batch.ToString().substr(0, 8);
+  options.partition_columns = {"__pf"};
+  MEDLAKE_ASSIGN_OR_RETURN(
+      auto written,
+      WriteParquetFiles(*ctx.connection, sql,
+                        {{"file_path", kDeleteFilePathId, {}}, {"pos", kDeletePosId, {}}}, options));
+  MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table.metadata()));
+  int64_t rows = 0;
+  for (auto& w : written) {
+    auto key = w.partition_keys.find("__pf");
+    if (key == w.partition_keys.end() || !by_hash.count(key->second)) {
+      return Internal("position delete file for an unknown data file");
+    }
+    const storage::LiveFile& target = *by_hash[key->second];
+    MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec,
+                             ib::FindPartitionSpec(table.metadata(), target.spec_id));
+    std::string dir = data_dir;
+    if (!spec->is_unpartitioned()) {
+      auto rel = ib::PartitionToPath(*spec, *schema, target.file.partition);
+      if (rel.ok()) dir = JoinPath(data_dir, *rel);
+    }
+    MEDLAKE_RETURN_IF_ERROR(ctx.fs->CreateDirectories(dir));
+    std::string final_path = JoinPath(dir, std::string(Basename(w.path)));
+    MEDLAKE_RETURN_IF_ERROR(ctx.fs->Rename(w.path, final_path));
+    ib::DataFile df;
+    df.content = ib::DataFileContent::kPositionDeletes;
+    df.file_path = final_path;
+    df.record_count = w.record_count;
+    df.file_size_in_bytes = w.file_size_bytes;
+    df.partition = target.file.partition;
+    df.referenced_data_file = target.file.file_path;
+    change->added_delete_files.push_back(std::move(df));
+    change->required_live_files.insert(target.file.file_path);
+    rows += w.record_count;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(options.directory, ec);
+  return rows;
+}
+
+Result<StatementOutcome> DoCreateTable(const LakeStatement& st, const LakeExecutorContext& ctx) {
+  storage::TableIdentifier id{st.table.ns, st.table.name};
+  MEDLAKE_ASSIGN_OR_RETURN(bool exists, ctx.catalog->TableExists(id));
+  StatementOutcome outcome;
+  outcome.kind = StatementKind::kCreate;
+  outcome.message = "CREATE TABLE " + id.ToString();
+  if (exists) {
+    if (st.if_not_exists) return outcome;
+    if (!st.or_replace) return AlreadyExists("Catalog Error: table " + id.ToString() + " already exists");
+  }
+  LakeTableResolver resolver(*ctx.catalog, *ctx.fs);
+  std::vector<ColumnInfo> cols;
+  std::set<std::string> not_null;
+  std::string query;
+  if (st.kind == LakeStatement::Kind::kCreateTable) {
+    // DuckDB parses the column definitions on a scratch table.
+    MEDLAKE_ASSIGN_OR_RETURN(std::string scratch, RandomHex(6));
+    std::string tmp = "__medlake_ddl_" + scratch;
+    MEDLAKE_RETURN_IF_ERROR(ctx.connection->Execute("CREATE TEMP TABLE " + tmp + " (" +
+                                                    st.column_definitions + ")"));
+    auto described = QueryColumns(*ctx.connection, "SELECT * FROM " + tmp);
+    auto nulls = ctx.connection->QueryAll(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = " + QuoteString(tmp) +
+        " AND NOT is_nullable");
+    (void)ctx.connection->Execute("DROP TABLE " + tmp);
+    MEDLAKE_RETURN_IF_ERROR(described.status());
+    MEDLAKE_RETURN_IF_ERROR(nulls.status());
+    cols = *described;
+    for (const auto& r : *nulls) not_null.insert(r[0].s);
+  } else {
+    MEDLAKE_ASSIGN_OR_RETURN(query, Rewrite(*ctx.connection, resolver, st.query));
+    MEDLAKE_ASSIGN_OR_RETURN(cols, QueryColumns(*ctx.connection, query));
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(ib::Schema schema, SchemaFromColumns(cols, not_null));
+  MEDLAKE_ASSIGN_OR_RETURN(ib::PartitionSpec spec, SpecFromClauses(st.partition_by, schema));
+  if (exists && st.or_replace) {
+    MEDLAKE_RETURN_IF_ERROR(storage::DropLakeTable(*ctx.catalog, *ctx.fs, ctx.warehouse, id, true));
+  }
+  storage::CreateTableRequest req{id, schema, spec, {}};
+  MEDLAKE_ASSIGN_OR_RETURN(auto table, storage::CreateLakeTable(*ctx.catalog, *ctx.fs, ctx.warehouse,
+                                                                req, *ctx.clock));
+  if (st.kind == LakeStatement::Kind::kCreateTableAs) {
+    auto rows = Insert(ctx, *table, query, {});
+    if (!rows.ok()) {
+      (void)storage::DropLakeTable(*ctx.catalog, *ctx.fs, ctx.warehouse, id, true);
+      return rows.status();
+    }
+    outcome.rows_changed = *rows;
+  }
+  return outcome;
+}
+
+Result<StatementOutcome> DoAlter(const LakeStatement& st, const LakeExecutorContext& ctx) {
+  storage::TableIdentifier id{st.table.ns, st.table.name};
+  StatementOutcome outcome;
+  outcome.kind = StatementKind::kAlter;
+  outcome.message = "ALTER TABLE " + id.ToString();
+  auto loaded = storage::LakeTable::Load(*ctx.catalog, *ctx.fs, id);
+  if (!loaded.ok()) {
+    if (loaded.status().code() == StatusCode::kNotFound && st.if_exists) return outcome;
+    return loaded.status();
+  }
+  const storage::LakeTable& table = **loaded;
+  const AlterAction& a = *st.alter;
+  if (table.moved() && a.kind != AlterAction::Kind::kRenameTable) {
+    return FailedPrecondition("table " + id.ToString() +
+                              " was written at another location and is read-only here");
+  }
+  if (a.kind == AlterAction::Kind::kRenameTable) {
+    MEDLAKE_RETURN_IF_ERROR(ctx.catalog->RenameTable(id, {id.ns, a.new_name}));
+    return outcome;
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* current, ib::CurrentSchema(table.metadata()));
+  ib::Schema schema = *current;
+  auto find = [&schema](const std::string& name) -> ib::NestedField* {
+    for (auto& f : schema.fields) {
+      if (f.name == name) return &f;
+    }
+    return nullptr;
+  };
+  ib::NestedField* field = a.kind == AlterAction::Kind::kAddColumn ? nullptr : find(a.column);
+  if (a.kind != AlterAction::Kind::kAddColumn && field == nullptr) {
+    if (a.kind == AlterAction::Kind::kDropColumn && st.if_exists) return outcome;
+    return NotFound("Binder Error: table " + id.ToString() + " has no column " + a.column);
+  }
+  switch (a.kind) {
+    case AlterAction::Kind::kAddColumn: {
+      if (find(a.column) != nullptr) {
+        if (st.if_not_exists) return outcome;
+        return AlreadyExists("Catalog Error: column " + a.column + " already exists");
+      }
+      int next = table.metadata().last_column_id + 1;
+      int field_id = next++;
+      MEDLAKE_ASSIGN_OR_RETURN(std::string type_json, DuckDbTypeToIceberg(a.type, &next));
+      MEDLAKE_ASSIGN_OR_RETURN(ib::Type type, ib::ParseTypeJson(type_json));
+      if (a.not_null) {
+        return InvalidArgument("a NOT NULL column cannot be added: existing rows have no value");
+      }
+      ib::NestedField f;
+      f.id = field_id;
+      f.name = a.column;
+      f.type = std::move(type);
+      schema.fields.push_back(std::move(f));
+      break;
+    }
+    case AlterAction::Kind::kDropColumn: {
+      MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec, ib::DefaultPartitionSpec(table.metadata()));
+      for (const auto& pf : spec->fields) {
+        if (pf.source_id == field->id) {
+          return InvalidArgument("column " + a.column + " partitions the table and cannot be dropped");
+        }
+      }
+      if (schema.fields.size() == 1) return InvalidArgument("cannot drop the only column");
+      int32_t drop_id = field->id;
+      schema.fields.erase(std::remove_if(schema.fields.begin(), schema.fields.end(),
+                                         [drop_id](const ib::NestedField& f) { return f.id == drop_id; }),
+                          schema.fields.end());
+      schema.identifier_field_ids.erase(
+          std::remove(schema.identifier_field_ids.begin(), schema.identifier_field_ids.end(), drop_id),
+          schema.identifier_field_ids.end());
+      break;
+    }
+    case AlterAction::Kind::kRenameColumn:
+      if (find(a.new_name) != nullptr) {
+        return AlreadyExists("Catalog Error: column " + a.new_name + " already exists");
+      }
+      field->name = a.new_name;
+      break;
+    case AlterAction::Kind::kAlterColumnType: {
+      int next = table.metadata().last_column_id + 1;
+      MEDLAKE_ASSIGN_OR_RETURN(std::string type_json, DuckDbTypeToIceberg(a.type, &next));
+      MEDLAKE_ASSIGN_OR_RETURN(ib::Type type, ib::ParseTypeJson(type_json));
+      if (type == field->type) return outcome;
+      if (!ib::CanPromote(field->type, type)) {
+        return InvalidArgument("cannot change column " + a.column + " from " +
+                               ib::TypeToString(field->type) + " to " + ib::TypeToString(type) +
+                               " (Iceberg allows int->long, float->double and wider decimals)");
+      }
+      field->type = std::move(type);
+      break;
+    }
+    case AlterAction::Kind::kRenameTable: break;
+  }
+  storage::TableChange change;
+  change.new_schema = schema;
+  MEDLAKE_RETURN_IF_ERROR(
+      storage::CommitTableChange(*ctx.catalog, *ctx.fs, table, change, *ctx.clock).status());
+  return outcome;
+}
+
+Result<StatementOutcome> DoCall(const LakeStatement& st, const LakeExecutorContext& ctx) {
+  StatementOutcome outcome;
+  outcome.kind = StatementKind::kCall;
+  outcome.message = "CALL medlake." + st.procedure;
+  if (st.procedure == "register_table") {
+    if (st.arguments.size() != 2) {
+      return InvalidArgument("CALL medlake.register_table('namespace.table', 'path') takes 2 arguments");
+    }
+    MEDLAKE_ASSIGN_OR_RETURN(storage::TableIdentifier id, storage::ParseTableIdentifier(st.arguments[0]));
+    MEDLAKE_RETURN_IF_ERROR(
+        storage::RegisterLakeTable(*ctx.catalog, *ctx.fs, id, st.arguments[1]).status());
+    return outcome;
+  }
+  return NotFound("no procedure medlake." + st.procedure + " (known: register_table)");
+}
+
+}  // namespace
+
+Result<bool> IsLakeStatement(const LakeStatement& st, storage::Catalog& catalog) {
+  switch (st.kind) {
+    case LakeStatement::Kind::kOther: return false;
+    case LakeStatement::Kind::kCall:
+    case LakeStatement::Kind::kCreateSchema:
+    case LakeStatement::Kind::kDropSchema: return true;
+    default:
+      if (st.table.ns.empty()) return false;
+      return catalog.NamespaceExists(st.table.ns);
+  }
+}
+
+Result<std::string> RewriteLakeReferences(Connection& conn, storage::Catalog& catalog,
+                                          FileSystem& fs, const std::string& sql) {
+  LakeTableResolver resolver(catalog, fs);
+  return Rewrite(conn, resolver, sql);
+}
+
+Result<StatementOutcome> ExecuteLakeStatement(const LakeStatement& st,
+                                              const LakeExecutorContext& ctx) {
+  StatementOutcome outcome;
+  switch (st.kind) {
+    case LakeStatement::Kind::kCreateSchema: {
+      outcome.kind = StatementKind::kCreate;
+      outcome.message = "CREATE SCHEMA " + st.schema;
+      MEDLAKE_ASSIGN_OR_RETURN(bool exists, ctx.catalog->NamespaceExists(st.schema));
+      if (exists) {
+        if (st.if_not_exists) return outcome;
+        return AlreadyExists("Catalog Error: schema " + st.schema + " already exists");
+      }
+      MEDLAKE_RETURN_IF_ERROR(ctx.catalog->CreateNamespace(st.schema));
+      return outcome;
+    }
+    case LakeStatement::Kind::kDropSchema: {
+      outcome.kind = StatementKind::kDrop;
+      outcome.message = "DROP SCHEMA " + st.schema;
+      MEDLAKE_ASSIGN_OR_RETURN(bool exists, ctx.catalog->NamespaceExists(st.schema));
+      if (!exists) {
+        if (st.if_exists) return outcome;
+        return NotFound("Catalog Error: schema " + st.schema + " does not exist");
+      }
+      if (st.cascade) {
+        MEDLAKE_ASSIGN_OR_RETURN(auto tables, ctx.catalog->ListTables(st.schema));
+        for (const auto& t : tables) {
+          MEDLAKE_RETURN_IF_ERROR(storage::DropLakeTable(*ctx.catalog, *ctx.fs, ctx.warehouse, t, true));
+        }
+      }
+      MEDLAKE_RETURN_IF_ERROR(ctx.catalog->DropNamespace(st.schema));
+      return outcome;
+    }
+    case LakeStatement::Kind::kCreateTable:
+    case LakeStatement::Kind::kCreateTableAs: return DoCreateTable(st, ctx);
+    case LakeStatement::Kind::kDropTable: {
+      outcome.kind = StatementKind::kDrop;
+      storage::TableIdentifier id{st.table.ns, st.table.name};
+      outcome.message = "DROP TABLE " + id.ToString();
+      MEDLAKE_ASSIGN_OR_RETURN(bool exists, ctx.catalog->TableExists(id));
+      if (!exists) {
+        if (st.if_exists) return outcome;
+        return NotFound("Catalog Error: table " + id.ToString() + " does not exist");
+      }
+      MEDLAKE_RETURN_IF_ERROR(storage::DropLakeTable(*ctx.catalog, *ctx.fs, ctx.warehouse, id, true));
+      return outcome;
+    }
+    case LakeStatement::Kind::kInsert: {
+      outcome.kind = StatementKind::kInsert;
+      LakeTableResolver resolver(*ctx.catalog, *ctx.fs);
+      MEDLAKE_ASSIGN_OR_RETURN(const storage::LakeTable* table, LoadTarget(resolver, st.table));
+      MEDLAKE_ASSIGN_OR_RETURN(std::string query, Rewrite(*ctx.connection, resolver, st.query));
+      MEDLAKE_ASSIGN_OR_RETURN(outcome.rows_changed, Insert(ctx, *table, query, st.insert_columns));
+      return outcome;
+    }
+    case LakeStatement::Kind::kDelete:
+    case LakeStatement::Kind::kUpdate: {
+      bool update = st.kind == LakeStatement::Kind::kUpdate;
+      outcome.kind = update ? StatementKind::kUpdate : StatementKind::kDelete;
+      LakeTableResolver resolver(*ctx.catalog, *ctx.fs);
+      MEDLAKE_ASSIGN_OR_RETURN(const storage::LakeTable* table, LoadTarget(resolver, st.table));
+      storage::TableChange change;
+      change.operation = update ? "overwrite" : "delete";
+      if (update) {
+        // New versions of the matching rows, computed from the same snapshot as the deletes.
+        MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table->metadata()));
+        std::map<std::string, std::string> assigned;
+        for (const auto& [col, expr] : st.assignments) {
+          if (ib::FindFieldByName(*schema, col) == nullptr) {
+            return InvalidArgument("Binder Error: table " + table->id().ToString() + " has no column " + col);
+          }
+          if (!assigned.emplace(col, expr).second) return InvalidArgument("column " + col + " set twice");
+        }
+        std::string select;
+        for (size_t i = 0; i < schema->fields.size(); ++i) {
+          const auto& f = schema->fields[i];
+          auto it = assigned.find(f.name);
+          select += (i ? ", " : "") + (it == assigned.end() ? QuoteIdentifier(f.name) : "(" + it->second + ")") +
+                    " AS " + QuoteIdentifier(f.name);
+        }
+        std::string name = QuoteIdentifier(table->id().ns) + "." + QuoteIdentifier(table->id().name);
+        std::string text = "SELECT " + select + " FROM " + name + (st.where.empty() ? "" : " WHERE (" + st.where + ")");
+        MEDLAKE_ASSIGN_OR_RETURN(std::string query, Rewrite(*ctx.connection, resolver, text));
+        MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec, ib::DefaultPartitionSpec(table->metadata()));
+        MEDLAKE_ASSIGN_OR_RETURN(std::string cast, CastToTable(*ctx.connection, *schema, query, {},
+                                                               table->id().ToString()));
+        MEDLAKE_ASSIGN_OR_RETURN(change.added_data_files, WriteDataFiles(ctx, {table, schema, spec}, cast));
+      }
+      MEDLAKE_ASSIGN_OR_RETURN(int64_t rows, WritePositionDeletes(ctx, resolver, *table, st.where, &change));
+      outcome.rows_changed = rows;
+      if (rows == 0 && change.added_data_files.empty()) return outcome;
+      MEDLAKE_RETURN_IF_ERROR(
+          storage::CommitTableChange(*ctx.catalog, *ctx.fs, *table, change, *ctx.clock).status());
+      return outcome;
+    }
+    case LakeStatement::Kind::kAlterTable: return DoAlter(st, ctx);
+    case LakeStatement::Kind::kCall: return DoCall(st, ctx);
+    case LakeStatement::Kind::kOther: break;
+  }
+  return Internal("not a lake statement");
+}
+
+}  // namespace medlake::engine

@@ -1,0 +1,115 @@
+#include "storage/iceberg/snapshot.h"
+
+#include <utility>
+
+#include "storage/iceberg/json_internal.h"
+
+namespace medlake::storage::iceberg::internal {
+
+Result<Snapshot> SnapshotFromJson(const Json& json, int format_version, std::string_view ctx) {
+  MEDLAKE_RETURN_IF_ERROR(RequireObject(json, ctx));
+  const bool v2 = format_version >= 2;
+  Snapshot s;
+  MEDLAKE_ASSIGN_OR_RETURN(s.snapshot_id, GetInt64(json, "snapshot-id", ctx));
+  std::string snap_ctx = std::string(ctx) + " " + std::to_string(s.snapshot_id);
+  MEDLAKE_ASSIGN_OR_RETURN(s.parent_snapshot_id,
+                           GetOptionalInt64(json, "parent-snapshot-id", snap_ctx));
+  if (v2) {
+    MEDLAKE_ASSIGN_OR_RETURN(s.sequence_number, GetInt64(json, "sequence-number", snap_ctx));
+  } else {
+    // Appendix E: snapshot field sequence-number must default to 0 when reading v1 metadata.
+    MEDLAKE_ASSIGN_OR_RETURN(auto seq, GetOptionalInt64(json, "sequence-number", snap_ctx));
+    s.sequence_number = seq.value_or(0);
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(s.timestamp_ms, GetInt64(json, "timestamp-ms", snap_ctx));
+  if (v2) {
+    MEDLAKE_ASSIGN_OR_RETURN(s.manifest_list, GetString(json, "manifest-list", snap_ctx));
+  } else {
+    MEDLAKE_ASSIGN_OR_RETURN(auto list, GetOptionalString(json, "manifest-list", snap_ctx));
+    s.manifest_list = list.value_or("");
+    if (const Json* manifests = FindMember(json, "manifests")) {
+      MEDLAKE_RETURN_IF_ERROR(RequireArray(*manifests, snap_ctx + ": 'manifests'"));
+      for (const Json& m : *manifests) {
+        MEDLAKE_ASSIGN_OR_RETURN(std::string path, AsString(m, "manifests", snap_ctx));
+        s.manifests.push_back(std::move(path));
+      }
+    }
+    if (s.manifest_list.empty() && s.manifests.empty() &&
+        FindMember(json, "manifests") == nullptr) {
+      return DataLoss(snap_ctx + ": needs 'manifest-list' or 'manifests'");
+    }
+  }
+  if (v2)
+    MEDLAKE_RETURN_IF_ERROR(GetMember(json, "summary", snap_ctx).status());
+  MEDLAKE_ASSIGN_OR_RETURN(s.summary, GetStringMap(json, "summary", snap_ctx));
+  if (v2 && s.summary.count("operation") == 0) {
+    return DataLoss(snap_ctx + ": summary is missing required key 'operation'");
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(s.schema_id, GetOptionalInt32(json, "schema-id", snap_ctx));
+  return s;
+}
+
+Json SnapshotToJsonValue(const Snapshot& s, int format_version) {
+  Json j = Json::object();
+  j["snapshot-id"] = s.snapshot_id;
+  if (s.parent_snapshot_id)
+    j["parent-snapshot-id"] = *s.parent_snapshot_id;
+  // Appendix E: v1 metadata must not carry sequence numbers.
+  if (format_version >= 2)
+    j["sequence-number"] = s.sequence_number;
+  j["timestamp-ms"] = s.timestamp_ms;
+  if (!s.manifest_list.empty() || format_version >= 2)
+    j["manifest-list"] = s.manifest_list;
+  if (s.manifest_list.empty() && format_version < 2)
+    j["manifests"] = s.manifests;
+  if (!s.summary.empty() || format_version >= 2) {
+    // "operation" first, as the spec's example and Java write it; the rest in key order.
+    Json summary = Json::object();
+    auto op = s.summary.find("operation");
+    if (op != s.summary.end())
+      summary["operation"] = op->second;
+    for (const auto& [k, v] : s.summary) {
+      if (k != "operation")
+        summary[k] = v;
+    }
+    j["summary"] = std::move(summary);
+  }
+  if (s.schema_id)
+    j["schema-id"] = *s.schema_id;
+  return j;
+}
+
+Result<SnapshotRef> SnapshotRefFromJson(const Json& json, std::string_view ctx) {
+  MEDLAKE_RETURN_IF_ERROR(RequireObject(json, ctx));
+  SnapshotRef ref;
+  MEDLAKE_ASSIGN_OR_RETURN(ref.snapshot_id, GetInt64(json, "snapshot-id", ctx));
+  MEDLAKE_ASSIGN_OR_RETURN(std::string type, GetString(json, "type", ctx));
+  if (type == "branch") {
+    ref.type = SnapshotRefType::kBranch;
+  } else if (type == "tag") {
+    ref.type = SnapshotRefType::kTag;
+  } else {
+    return DataLoss(std::string(ctx) + ": 'type' must be \"branch\" or \"tag\"");
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(ref.min_snapshots_to_keep,
+                           GetOptionalInt32(json, "min-snapshots-to-keep", ctx));
+  MEDLAKE_ASSIGN_OR_RETURN(ref.max_snapshot_age_ms,
+                           GetOptionalInt64(json, "max-snapshot-age-ms", ctx));
+  MEDLAKE_ASSIGN_OR_RETURN(ref.max_ref_age_ms, GetOptionalInt64(json, "max-ref-age-ms", ctx));
+  return ref;
+}
+
+Json SnapshotRefToJsonValue(const SnapshotRef& ref) {
+  Json j = Json::object();
+  j["snapshot-id"] = ref.snapshot_id;
+  j["type"] = ref.type == SnapshotRefType::kBranch ? "branch" : "tag";
+  if (ref.min_snapshots_to_keep)
+    j["min-snapshots-to-keep"] = *ref.min_snapshots_to_keep;
+  if (ref.max_snapshot_age_ms)
+    j["max-snapshot-age-ms"] = *ref.max_snapshot_age_ms;
+  if (ref.max_ref_age_ms)
+    j["max-ref-age-ms"] = *ref.max_ref_age_ms;
+  return j;
+}
+
+}  // namespace medlake::storage::iceberg::internal

@@ -1,0 +1,136 @@
+// storage/table.h: Iceberg v2 tables of a lake: create, load, plan scans, and commit changes as
+// atomic snapshots (ARCHITECTURE.md section 4).
+//
+// A commit writes new manifests, a manifest list and a new metadata file
+// (<location>/metadata/v<N>.metadata.json, created exclusively), then swaps the catalog's pointer
+// with a compare-and-swap, then rewrites version-hint.text for file-based readers. A crash at any
+// point leaves the table at the old or the new snapshot; leftovers are orphan files. When another
+// writer committed first, the change is re-applied on the new metadata and retried; a row-level
+// change whose data files were removed meanwhile fails with Aborted (a real conflict).
+//
+// Tables written by other engines may store paths under another location (another machine, a
+// bucket): every stored path is resolved against the table's local root by stripping the URI
+// scheme and the stored location prefix. Such "moved" tables are read-only here.
+//
+// Thread-safety: a LakeTable is an immutable snapshot of one metadata version; share freely.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/file_system.h"
+#include "core/status.h"
+#include "storage/catalog.h"
+#include "storage/iceberg/table_metadata.h"
+#include "storage/manifest.h"
+#include "storage/scan_plan.h"
+
+namespace medlake::storage {
+
+// A live file of a snapshot, with what its manifest entry says.
+struct LiveFile {
+  iceberg::DataFile file;
+  int64_t data_sequence_number = 0;
+  int64_t snapshot_id = 0;
+  int32_t spec_id = 0;
+  std::string local_path;
+};
+
+class LakeTable {
+ public:
+  // Loads the table `id` through the catalog. NotFound if it is not in the catalog; DataLoss if
+  // its metadata file is corrupt.
+  static Result<std::unique_ptr<LakeTable>> Load(Catalog& catalog, FileSystem& fs,
+                                                 const TableIdentifier& id);
+  // Loads a metadata file directly (registering a table, file-based reads). `id` names it.
+  static Result<std::unique_ptr<LakeTable>> LoadMetadataFile(FileSystem& fs,
+                                                             const std::string& metadata_path,
+                                                             const TableIdentifier& id);
+
+  const TableIdentifier& id() const { return id_; }
+  const iceberg::TableMetadata& metadata() const { return metadata_; }
+  const std::string& metadata_location() const { return metadata_location_; }
+  // The local directory holding metadata/ and data/.
+  const std::string& local_root() const { return local_root_; }
+  // True when the stored location is not the local root (a table written elsewhere).
+  bool moved() const { return moved_; }
+  // Maps a path stored in metadata or manifests to a local path.
+  std::string ResolvePath(const std::string& stored) const;
+
+  // Snapshot id for `AT (VERSION => v)`: `v` must be a snapshot id of the table. NotFound else.
+  Result<int64_t> SnapshotById(int64_t snapshot_id) const;
+  // The snapshot current at `timestamp_ms` (from the snapshot log). NotFound if none was.
+  Result<int64_t> SnapshotAsOf(int64_t timestamp_ms) const;
+
+  // The live data and delete files of a snapshot (nullopt: the current one; no files when the
+  // table has no snapshot). DataLoss names the manifest or list that cannot be read.
+  Result<std::vector<LiveFile>> LiveFiles(std::optional<int64_t> snapshot_id) const;
+  // The scan plan of a snapshot: schema of that snapshot (or the current schema when reading the
+  // current snapshot) and its live files.
+  Result<ScanPlan> PlanScan(std::optional<int64_t> snapshot_id) const;
+
+  LakeTable(TableIdentifier id, iceberg::TableMetadata metadata, std::string metadata_location,
+            std::string local_root, FileSystem& fs);
+
+ private:
+  TableIdentifier id_;
+  iceberg::TableMetadata metadata_;
+  std::string metadata_location_;
+  std::string local_root_;
+  std::string stored_location_;  // location without URI scheme
+  bool moved_ = false;
+  FileSystem& fs_;
+};
+
+struct CreateTableRequest {
+  TableIdentifier id;
+  iceberg::Schema schema;              // field ids assigned by the caller, from 1
+  iceberg::PartitionSpec spec;         // spec id 0; partition field ids from 1000
+  std::map<std::string, std::string> properties;
+};
+
+// Creates the table under <warehouse>/<ns>/<name>: writes v1.metadata.json and registers it.
+// AlreadyExists if the table exists; NotFound if the namespace does not.
+Result<std::unique_ptr<LakeTable>> CreateLakeTable(Catalog& catalog, FileSystem& fs,
+                                                   const std::string& warehouse,
+                                                   const CreateTableRequest& request,
+                                                   const Clock& clock = SystemClock::Default());
+
+// Registers an existing table (its directory or a metadata file) under `id`.
+Result<std::unique_ptr<LakeTable>> RegisterLakeTable(Catalog& catalog, FileSystem& fs,
+                                                     const TableIdentifier& id,
+                                                     const std::string& path);
+
+// One change committed as one snapshot (or, with only a schema change, a metadata-only commit).
+struct TableChange {
+  std::string operation = "append";  // append, overwrite, delete (snapshot summary)
+  std::vector<iceberg::DataFile> added_data_files;
+  std::vector<iceberg::DataFile> added_delete_files;
+  std::set<std::string> removed_file_paths;  // stored paths of data or delete files to drop
+  // Data files (stored paths) that must still be live when the change is applied.
+  std::set<std::string> required_live_files;
+  std::optional<iceberg::Schema> new_schema;  // becomes the current schema
+  std::optional<std::string> new_location;    // unused for now (kept for renames)
+  std::map<std::string, std::string> properties;  // merged into table properties
+};
+
+// Commits `change` on top of `base`, retrying up to `max_attempts` times when another writer
+// committed first. Returns the table at the new metadata. Aborted on a real conflict or when
+// retries run out; FailedPrecondition for a moved (foreign) table.
+Result<std::unique_ptr<LakeTable>> CommitTableChange(Catalog& catalog, FileSystem& fs,
+                                                     const LakeTable& base,
+                                                     const TableChange& change,
+                                                     const Clock& clock = SystemClock::Default(),
+                                                     int max_attempts = 5);
+
+// Drops the table from the catalog and, when `purge`, deletes its directory (tables inside the
+// warehouse only).
+Status DropLakeTable(Catalog& catalog, FileSystem& fs, const std::string& warehouse,
+                     const TableIdentifier& id, bool purge);
+
+}  // namespace medlake::storage
