@@ -45,6 +45,24 @@ int main(int argc, char** argv) {
   sql->add_option("--format", format, "output format: table, csv, json, ndjson")
       ->check(CLI::IsMember({"table", "csv", "json", "ndjson"}));
 
+  // medlake table <action>: maintenance and registration, run as CALL medlake.<procedure>(...).
+  auto* table = app.add_subcommand("table", "manage lake tables (register, compact, expire-snapshots, remove-orphan-files)");
+  table->require_subcommand(1);
+  std::string table_name, table_path, older_than;
+  int retain_last = 1;
+  auto* t_register = table->add_subcommand("register", "add an existing Iceberg table (its directory or a metadata file) to the catalog");
+  t_register->add_option("table", table_name, "NAMESPACE.TABLE")->required();
+  t_register->add_option("path", table_path, "table directory or metadata JSON file")->required();
+  auto* t_compact = table->add_subcommand("compact", "rewrite the live data into fresh files, applying deletes");
+  t_compact->add_option("table", table_name, "NAMESPACE.TABLE")->required();
+  auto* t_expire = table->add_subcommand("expire-snapshots", "remove old snapshots and the files only they use");
+  t_expire->add_option("table", table_name, "NAMESPACE.TABLE")->required();
+  t_expire->add_option("--older-than", older_than, "UTC timestamp 'YYYY-MM-DD HH:MM:SS' (default: 5 days ago)");
+  t_expire->add_option("--retain-last", retain_last, "always keep this many recent snapshots (default 1)");
+  auto* t_orphans = table->add_subcommand("remove-orphan-files", "delete files no snapshot references");
+  t_orphans->add_option("table", table_name, "NAMESPACE.TABLE")->required();
+  t_orphans->add_option("--older-than", older_than, "UTC timestamp 'YYYY-MM-DD HH:MM:SS' (default: 3 days ago)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -66,6 +84,37 @@ int main(int argc, char** argv) {
     std::printf("created lake %s at %s\n", (*created)->lake_id().c_str(),
                 (*created)->root().c_str());
     return 0;
+  }
+  if (table->parsed()) {
+    auto quote = [](const std::string& v) {
+      std::string q = "'";
+      for (char c : v) q += c == '\'' ? std::string("''") : std::string(1, c);
+      return q + "'";
+    };
+    cli::SqlCommandOptions options;
+    options.lake = lake;
+    options.create_lake = false;
+    if (t_register->parsed()) {
+      size_t dot = table_name.find('.');
+      if (dot != std::string::npos) {
+        options.commands.push_back("CREATE SCHEMA IF NOT EXISTS \"" + table_name.substr(0, dot) + "\"");
+      }
+      options.commands.push_back("CALL medlake.register_table(" + quote(table_name) + ", " + quote(table_path) + ")");
+    } else if (t_compact->parsed()) {
+      options.commands.push_back("CALL medlake.compact(" + quote(table_name) + ")");
+    } else if (t_expire->parsed()) {
+      // An empty older-than means the default (5 days ago).
+      std::string call = "CALL medlake.expire_snapshots(" + quote(table_name) + ", " + quote(older_than) +
+                         ", " + std::to_string(retain_last);
+      options.commands.push_back(call + ")");
+    } else if (t_orphans->parsed()) {
+      std::string call = "CALL medlake.remove_orphan_files(" + quote(table_name);
+      if (!older_than.empty()) call += ", " + quote(older_than);
+      options.commands.push_back(call + ")");
+    }
+    int rc = cli::RunSqlCommand(options, stdin, stdout, stderr);
+    if (rc == 0 && t_register->parsed()) std::printf("registered %s\n", table_name.c_str());
+    return rc;
   }
   if (sql->parsed()) {
     sql_options.lake = lake;

@@ -60,7 +60,7 @@ int RunSqlCommand(const SqlCommandOptions& options, std::FILE* in, std::FILE* ou
     texts.push_back(std::move(*text));
   }
 
-  auto lake = OpenOrCreateLake(options.lake, err);
+  auto lake = options.create_lake ? OpenOrCreateLake(options.lake, err) : storage::Lake::Open(options.lake);
   if (!lake.ok()) {
     PrintError(err, lake.status());
     return 1;

@@ -16,6 +16,8 @@ struct SqlCommandOptions {
   std::vector<std::string> commands;  // -c texts, run in order
   std::vector<std::string> files;     // -f files, run after the -c texts
   OutputFormat format = OutputFormat::kTable;
+  // Create the lake when --lake names a new or empty directory (`sql` does; `table` does not).
+  bool create_lake = true;
 };
 
 // Runs the command; returns the process exit status (0 ok, 1 a statement or lake error).

@@ -17,6 +17,7 @@
 #include "storage/iceberg/single_value.h"
 #include "storage/iceberg/transform.h"
 #include "storage/iceberg/types.h"
+#include "storage/maintenance.h"
 #include "storage/table.h"
 
 namespace medlake::engine {
@@ -679,6 +680,60 @@ Result<StatementOutcome> DoCall(const LakeStatement& st, const LakeExecutorConte
   StatementOutcome outcome;
   outcome.kind = StatementKind::kCall;
   outcome.message = "CALL medlake." + st.procedure;
+  auto report = [&](const std::string& select) -> Result<StatementOutcome> {
+    MEDLAKE_ASSIGN_OR_RETURN(outcome.owned_rows, ctx.connection->Query(select, /*streaming=*/false));
+    outcome.rows = outcome.owned_rows.get();
+    return std::move(outcome);
+  };
+  auto table_arg = [&]() -> Result<storage::TableIdentifier> {
+    if (st.arguments.empty()) return InvalidArgument("CALL medlake." + st.procedure + " needs a table name");
+    return storage::ParseTableIdentifier(st.arguments[0]);
+  };
+  auto millis_arg = [&](size_t i, int64_t fallback) -> Result<int64_t> {
+    if (st.arguments.size() <= i || st.arguments[i].empty()) return fallback;
+    return ParseTimestampMillis(st.arguments[i]);
+  };
+  if (st.procedure == "expire_snapshots") {
+    MEDLAKE_ASSIGN_OR_RETURN(storage::TableIdentifier id, table_arg());
+    // Defaults as Iceberg's: older than 5 days, keep at least one.
+    MEDLAKE_ASSIGN_OR_RETURN(int64_t older, millis_arg(1, ctx.clock->NowMillis() - 5LL * 86'400'000));
+    int retain = st.arguments.size() > 2 ? std::atoi(st.arguments[2].c_str()) : 1;
+    MEDLAKE_ASSIGN_OR_RETURN(auto r, storage::ExpireSnapshots(*ctx.catalog, *ctx.fs, id, older, retain, *ctx.clock));
+    return report("SELECT " + std::to_string(r.expired_snapshots) + "::BIGINT AS expired_snapshots, " +
+                  std::to_string(r.deleted_manifest_lists) + "::BIGINT AS deleted_manifest_lists, " +
+                  std::to_string(r.deleted_manifests) + "::BIGINT AS deleted_manifests, " +
+                  std::to_string(r.deleted_data_files) + "::BIGINT AS deleted_files");
+  }
+  if (st.procedure == "remove_orphan_files") {
+    MEDLAKE_ASSIGN_OR_RETURN(storage::TableIdentifier id, table_arg());
+    MEDLAKE_ASSIGN_OR_RETURN(int64_t older, millis_arg(1, ctx.clock->NowMillis() - 3LL * 86'400'000));
+    MEDLAKE_ASSIGN_OR_RETURN(auto r, storage::RemoveOrphanFiles(*ctx.catalog, *ctx.fs, id, older));
+    return report("SELECT " + std::to_string(r.deleted_files) + "::BIGINT AS deleted_files");
+  }
+  if (st.procedure == "compact") {
+    MEDLAKE_ASSIGN_OR_RETURN(storage::TableIdentifier id, table_arg());
+    LakeTableResolver resolver(*ctx.catalog, *ctx.fs);
+    MEDLAKE_ASSIGN_OR_RETURN(const storage::LakeTable* table, LoadTarget(resolver, {id.ns, id.name}));
+    MEDLAKE_ASSIGN_OR_RETURN(auto live, table->LiveFiles(std::nullopt));
+    int64_t before_files = 0, before_deletes = 0;
+    storage::TableChange change;
+    change.operation = "replace";
+    for (const auto& lf : live) {
+      change.removed_file_paths.insert(lf.file.file_path);
+      (lf.file.content == ib::DataFileContent::kData ? before_files : before_deletes) += 1;
+    }
+    if (live.empty()) return report("SELECT 0::BIGINT AS rewritten_data_files, 0::BIGINT AS removed_delete_files, 0::BIGINT AS new_data_files");
+    MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table->metadata()));
+    MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec, ib::DefaultPartitionSpec(table->metadata()));
+    std::string name = QuoteIdentifier(id.ns) + "." + QuoteIdentifier(id.name);
+    MEDLAKE_ASSIGN_OR_RETURN(std::string query, Rewrite(*ctx.connection, resolver, "SELECT * FROM " + name));
+    MEDLAKE_ASSIGN_OR_RETURN(change.added_data_files, WriteDataFiles(ctx, {table, schema, spec}, query));
+    int64_t after = static_cast<int64_t>(change.added_data_files.size());
+    MEDLAKE_RETURN_IF_ERROR(storage::CommitTableChange(*ctx.catalog, *ctx.fs, *table, change, *ctx.clock).status());
+    return report("SELECT " + std::to_string(before_files) + "::BIGINT AS rewritten_data_files, " +
+                  std::to_string(before_deletes) + "::BIGINT AS removed_delete_files, " +
+                  std::to_string(after) + "::BIGINT AS new_data_files");
+  }
   if (st.procedure == "register_table") {
     if (st.arguments.size() != 2) {
       return InvalidArgument("CALL medlake.register_table('namespace.table', 'path') takes 2 arguments");
@@ -688,7 +743,8 @@ Result<StatementOutcome> DoCall(const LakeStatement& st, const LakeExecutorConte
         storage::RegisterLakeTable(*ctx.catalog, *ctx.fs, id, st.arguments[1]).status());
     return outcome;
   }
-  return NotFound("no procedure medlake." + st.procedure + " (known: register_table)");
+  return NotFound("no procedure medlake." + st.procedure +
+                  " (known: register_table, expire_snapshots, remove_orphan_files, compact)");
 }
 
 }  // namespace

@@ -45,6 +45,7 @@ struct StatementOutcome {
   QueryResult* rows = nullptr;          // set when the statement returns rows; owned by the run
   std::optional<int64_t> rows_changed;  // INSERT/UPDATE/DELETE (DuckDB or lake)
   std::string message;                  // for lake DDL: e.g. "CREATE TABLE raw.x"
+  std::unique_ptr<QueryResult> owned_rows;  // keeps `rows` alive when the outcome owns them
 };
 
 class LakeSession {

@@ -517,7 +517,28 @@ Result<std::unique_ptr<LakeTable>> ApplyOnce(Catalog& catalog, FileSystem& fs,
     m.refs[ib::kMainBranch] = main;
     m.last_sequence_number = seq;
   }
+  if (!change.expire_snapshot_ids.empty()) {
+    if (m.current_snapshot_id && change.expire_snapshot_ids.count(*m.current_snapshot_id)) {
+      return InvalidArgument("the current snapshot cannot be expired");
+    }
+    auto gone = [&change](int64_t id) { return change.expire_snapshot_ids.count(id) > 0; };
+    m.snapshots.erase(std::remove_if(m.snapshots.begin(), m.snapshots.end(),
+                                     [&](const ib::Snapshot& s) { return gone(s.snapshot_id); }),
+                      m.snapshots.end());
+    m.snapshot_log.erase(std::remove_if(m.snapshot_log.begin(), m.snapshot_log.end(),
+                                        [&](const ib::SnapshotLogEntry& e) { return gone(e.snapshot_id); }),
+                         m.snapshot_log.end());
+    for (auto& s : m.snapshots) {
+      if (s.parent_snapshot_id && gone(*s.parent_snapshot_id)) s.parent_snapshot_id.reset();
+    }
+  }
   m.metadata_log.push_back(ib::MetadataLogEntry{bm.last_updated_ms, base.metadata_location()});
+  // Keep the metadata log bounded (Iceberg's write.metadata.previous-versions-max default).
+  constexpr size_t kMaxMetadataLog = 100;
+  if (m.metadata_log.size() > kMaxMetadataLog) {
+    m.metadata_log.erase(m.metadata_log.begin(),
+                         m.metadata_log.begin() + static_cast<long>(m.metadata_log.size() - kMaxMetadataLog));
+  }
 
   int64_t version = MetadataVersion(base.metadata_location()) + 1;
   std::string metadata_path = JoinPath(JoinPath(base.local_root(), "metadata"),

@@ -115,8 +115,9 @@ struct TableChange {
   // Data files (stored paths) that must still be live when the change is applied.
   std::set<std::string> required_live_files;
   std::optional<iceberg::Schema> new_schema;  // becomes the current schema
-  std::optional<std::string> new_location;    // unused for now (kept for renames)
   std::map<std::string, std::string> properties;  // merged into table properties
+  // Snapshots to remove from the metadata (expiry); never the current one.
+  std::set<int64_t> expire_snapshot_ids;
 };
 
 // Commits `change` on top of `base`, retrying up to `max_attempts` times when another writer

@@ -12,7 +12,8 @@ namespace internal {
 // ---- AvroReadCursor ----
 
 bool AvroReadCursor::ReadByte(uint8_t* out) {
-  if (pos_ == end_) return Fail("truncated byte", pos_);
+  if (pos_ == end_)
+    return Fail("truncated byte", pos_);
   *out = static_cast<uint8_t>(*pos_++);
   return true;
 }
@@ -22,11 +23,14 @@ bool AvroReadCursor::ReadLong(int64_t* out) {
   const char* start = pos_;
   uint64_t raw = 0;
   for (int shift = 0;; shift += 7) {
-    if (pos_ == end_) return Fail("truncated long", start);
+    if (pos_ == end_)
+      return Fail("truncated long", start);
     auto b = static_cast<uint8_t>(*pos_++);
-    if (shift == 63 && b > 1) return Fail("overlong varint", start);
+    if (shift == 63 && b > 1)
+      return Fail("overlong varint", start);
     raw |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if ((b & 0x80) == 0) break;
+    if ((b & 0x80) == 0)
+      break;
   }
   *out = static_cast<int64_t>((raw >> 1) ^ (~(raw & 1) + 1));
   return true;
@@ -35,8 +39,10 @@ bool AvroReadCursor::ReadLong(int64_t* out) {
 bool AvroReadCursor::ReadInt(int32_t* out) {
   const char* start = pos_;
   int64_t v = 0;
-  if (!ReadLong(&v)) return false;
-  if (v < INT32_MIN || v > INT32_MAX) return Fail("int out of range", start);
+  if (!ReadLong(&v))
+    return false;
+  if (v < INT32_MIN || v > INT32_MAX)
+    return Fail("int out of range", start);
   *out = static_cast<int32_t>(v);
   return true;
 }
@@ -44,16 +50,20 @@ bool AvroReadCursor::ReadInt(int32_t* out) {
 bool AvroReadCursor::ReadBytes(std::string_view* out) {
   const char* start = pos_;
   int64_t n = 0;
-  if (!ReadLong(&n)) return false;
-  if (n < 0) return Fail("negative length", start);
-  if (static_cast<uint64_t>(n) > remaining()) return Fail("length exceeds the input", start);
+  if (!ReadLong(&n))
+    return false;
+  if (n < 0)
+    return Fail("negative length", start);
+  if (static_cast<uint64_t>(n) > remaining())
+    return Fail("length exceeds the input", start);
   *out = std::string_view(pos_, static_cast<size_t>(n));
   pos_ += n;
   return true;
 }
 
 bool AvroReadCursor::ReadFixed(uint64_t n, std::string_view* out) {
-  if (n > remaining()) return Fail("truncated fixed-size value", pos_);
+  if (n > remaining())
+    return Fail("truncated fixed-size value", pos_);
   *out = std::string_view(pos_, static_cast<size_t>(n));
   pos_ += n;
   return true;
@@ -62,12 +72,15 @@ bool AvroReadCursor::ReadFixed(uint64_t n, std::string_view* out) {
 bool AvroReadCursor::ReadBlockCount(int64_t* count) {
   const char* start = pos_;
   int64_t c = 0;
-  if (!ReadLong(&c)) return false;
+  if (!ReadLong(&c))
+    return false;
   if (c < 0) {
-    if (c == INT64_MIN) return Fail("invalid block count", start);
+    if (c == INT64_MIN)
+      return Fail("invalid block count", start);
     c = -c;
     int64_t size = 0;
-    if (!ReadLong(&size)) return false;
+    if (!ReadLong(&size))
+      return false;
     if (size < 0 || static_cast<uint64_t>(size) > remaining()) {
       return Fail("block byte size exceeds the input", start);
     }
@@ -84,7 +97,8 @@ Status AvroReadCursor::ErrorStatus(std::string_view prefix) const {
 // ---- AvroDatumDecoder ----
 
 int64_t AvroValueBudget(size_t input_bytes) {
-  const auto max_bytes = static_cast<size_t>((INT64_MAX - kAvroValueBudgetBase) / kAvroValuesPerInputByte);
+  const auto max_bytes =
+      static_cast<size_t>((INT64_MAX - kAvroValueBudgetBase) / kAvroValuesPerInputByte);
   return kAvroValueBudgetBase +
          kAvroValuesPerInputByte * static_cast<int64_t>(std::min(input_bytes, max_bytes));
 }
@@ -101,43 +115,52 @@ bool AvroDatumDecoder::Decode(const AvroNode& schema, AvroValue* out) {
 }
 
 Status AvroDatumDecoder::ErrorStatus(std::string_view prefix) const {
-  if (error_ == nullptr) return cursor_.ErrorStatus(prefix);
+  if (error_ == nullptr)
+    return cursor_.ErrorStatus(prefix);
   return DataLoss("avro: " + std::string(prefix) + error_ + " at offset " +
                   std::to_string(error_offset_));
 }
 
 bool AvroDatumDecoder::DecodeValue(const AvroNode& node, AvroValue* out, int depth) {
-  if (depth > kAvroMaxDepth) return Fail("values nested too deeply");
-  if (--budget_ < 0) return Fail("datum expands to too many values");
+  if (depth > kAvroMaxDepth)
+    return Fail("values nested too deeply");
+  if (--budget_ < 0)
+    return Fail("datum expands to too many values");
   switch (node.type) {
     case AvroType::kNull:
       *out = AvroValue::Null();
       return true;
     case AvroType::kBoolean: {
       uint8_t b = 0;
-      if (!cursor_.ReadByte(&b)) return false;
-      if (b > 1) return Fail("invalid boolean byte");
+      if (!cursor_.ReadByte(&b))
+        return false;
+      if (b > 1)
+        return Fail("invalid boolean byte");
       *out = AvroValue::Boolean(b == 1);
       return true;
     }
     case AvroType::kInt: {
       int32_t v = 0;
-      if (!cursor_.ReadInt(&v)) return false;
+      if (!cursor_.ReadInt(&v))
+        return false;
       *out = AvroValue::Int(v);
       return true;
     }
     case AvroType::kLong: {
       int64_t v = 0;
-      if (!cursor_.ReadLong(&v)) return false;
+      if (!cursor_.ReadLong(&v))
+        return false;
       *out = AvroValue::Long(v);
       return true;
     }
     case AvroType::kFloat: {
       // Avro spec: 4 bytes, little-endian IEEE 754.
       std::string_view raw;
-      if (!cursor_.ReadFixed(4, &raw)) return false;
+      if (!cursor_.ReadFixed(4, &raw))
+        return false;
       uint32_t bits = 0;
-      for (int i = 3; i >= 0; --i) bits = (bits << 8) | static_cast<uint8_t>(raw[static_cast<size_t>(i)]);
+      for (int i = 3; i >= 0; --i)
+        bits = (bits << 8) | static_cast<uint8_t>(raw[static_cast<size_t>(i)]);
       float f = 0;
       std::memcpy(&f, &bits, sizeof(f));
       *out = AvroValue::Float(f);
@@ -145,9 +168,11 @@ bool AvroDatumDecoder::DecodeValue(const AvroNode& node, AvroValue* out, int dep
     }
     case AvroType::kDouble: {
       std::string_view raw;
-      if (!cursor_.ReadFixed(8, &raw)) return false;
+      if (!cursor_.ReadFixed(8, &raw))
+        return false;
       uint64_t bits = 0;
-      for (int i = 7; i >= 0; --i) bits = (bits << 8) | static_cast<uint8_t>(raw[static_cast<size_t>(i)]);
+      for (int i = 7; i >= 0; --i)
+        bits = (bits << 8) | static_cast<uint8_t>(raw[static_cast<size_t>(i)]);
       double d = 0;
       std::memcpy(&d, &bits, sizeof(d));
       *out = AvroValue::Double(d);
@@ -156,22 +181,26 @@ bool AvroDatumDecoder::DecodeValue(const AvroNode& node, AvroValue* out, int dep
     case AvroType::kBytes:
     case AvroType::kString: {
       std::string_view raw;
-      if (!cursor_.ReadBytes(&raw)) return false;
+      if (!cursor_.ReadBytes(&raw))
+        return false;
       *out = node.type == AvroType::kBytes ? AvroValue::Bytes(std::string(raw))
                                            : AvroValue::String(std::string(raw));
       return true;
     }
     case AvroType::kFixed: {
       std::string_view raw;
-      if (node.size < 0) return Fail("invalid schema: negative fixed size");
-      if (!cursor_.ReadFixed(static_cast<uint64_t>(node.size), &raw)) return false;
+      if (node.size < 0)
+        return Fail("invalid schema: negative fixed size");
+      if (!cursor_.ReadFixed(static_cast<uint64_t>(node.size), &raw))
+        return false;
       *out = AvroValue::Fixed(std::string(raw));
       return true;
     }
     case AvroType::kEnum: {
       size_t at = cursor_.offset();
       int32_t index = 0;
-      if (!cursor_.ReadInt(&index)) return false;
+      if (!cursor_.ReadInt(&index))
+        return false;
       if (index < 0 || static_cast<size_t>(index) >= node.symbols.size()) {
         error_offset_ = at;
         error_ = "enum index out of range";
@@ -183,14 +212,16 @@ bool AvroDatumDecoder::DecodeValue(const AvroNode& node, AvroValue* out, int dep
     case AvroType::kUnion: {
       size_t at = cursor_.offset();
       int64_t index = 0;
-      if (!cursor_.ReadLong(&index)) return false;
+      if (!cursor_.ReadLong(&index))
+        return false;
       if (index < 0 || static_cast<uint64_t>(index) >= node.branches.size()) {
         error_offset_ = at;
         error_ = "union index out of range";
         return false;
       }
       const AvroNode* branch = node.branches[static_cast<size_t>(index)];
-      if (branch == nullptr) return Fail("invalid schema: missing union branch");
+      if (branch == nullptr)
+        return Fail("invalid schema: missing union branch");
       *out = AvroValue::Union(static_cast<int32_t>(index), AvroValue());
       return DecodeValue(*branch, out->mutable_branch_value(), depth + 1);
     }
@@ -200,40 +231,49 @@ bool AvroDatumDecoder::DecodeValue(const AvroNode& node, AvroValue* out, int dep
       fields->resize(node.fields.size());
       for (size_t i = 0; i < node.fields.size(); ++i) {
         const AvroNode* type = node.fields[i].type;
-        if (type == nullptr) return Fail("invalid schema: field without type");
-        if (!DecodeValue(*type, &(*fields)[i], depth + 1)) return false;
+        if (type == nullptr)
+          return Fail("invalid schema: field without type");
+        if (!DecodeValue(*type, &(*fields)[i], depth + 1))
+          return false;
       }
       return true;
     }
     case AvroType::kArray: {
-      if (node.items == nullptr) return Fail("invalid schema: array without items");
+      if (node.items == nullptr)
+        return Fail("invalid schema: array without items");
       *out = AvroValue::Array({});
       std::vector<AvroValue>* items = out->mutable_items();
       for (;;) {
         int64_t count = 0;
-        if (!cursor_.ReadBlockCount(&count)) return false;
-        if (count == 0) break;
-        if (count > budget_) return Fail("array block count exceeds what the input can hold");
+        if (!cursor_.ReadBlockCount(&count))
+          return false;
+        if (count == 0)
+          break;
+        if (count > budget_)
+          return Fail("array block count exceeds what the input can hold");
         // Each item takes budget; reserving at most one slot per input byte keeps a lying count
         // from allocating much.
-        items->reserve(items->size() +
-                       static_cast<size_t>(std::min<uint64_t>(static_cast<uint64_t>(count),
-                                                              cursor_.remaining() + 1)));
+        items->reserve(items->size() + static_cast<size_t>(std::min<uint64_t>(
+                                           static_cast<uint64_t>(count), cursor_.remaining() + 1)));
         for (int64_t i = 0; i < count; ++i) {
           items->emplace_back();
-          if (!DecodeValue(*node.items, &items->back(), depth + 1)) return false;
+          if (!DecodeValue(*node.items, &items->back(), depth + 1))
+            return false;
         }
       }
       return true;
     }
     case AvroType::kMap: {
-      if (node.values == nullptr) return Fail("invalid schema: map without values");
+      if (node.values == nullptr)
+        return Fail("invalid schema: map without values");
       *out = AvroValue::Map({});
       std::vector<AvroValue::MapEntry>* entries = out->mutable_entries();
       for (;;) {
         int64_t count = 0;
-        if (!cursor_.ReadBlockCount(&count)) return false;
-        if (count == 0) break;
+        if (!cursor_.ReadBlockCount(&count))
+          return false;
+        if (count == 0)
+          break;
         // Every entry holds a key of at least one byte (its length).
         if (static_cast<uint64_t>(count) > cursor_.remaining()) {
           return Fail("map block count exceeds the input");
@@ -241,9 +281,11 @@ bool AvroDatumDecoder::DecodeValue(const AvroNode& node, AvroValue* out, int dep
         entries->reserve(entries->size() + static_cast<size_t>(count));
         for (int64_t i = 0; i < count; ++i) {
           std::string_view key;
-          if (!cursor_.ReadBytes(&key)) return false;
+          if (!cursor_.ReadBytes(&key))
+            return false;
           entries->emplace_back(std::string(key), AvroValue());
-          if (!DecodeValue(*node.values, &entries->back().second, depth + 1)) return false;
+          if (!DecodeValue(*node.values, &entries->back().second, depth + 1))
+            return false;
         }
       }
       return true;
@@ -280,7 +322,8 @@ using internal::AppendAvroLong;
 
 void AppendLittleEndian(uint64_t bits, int n, std::string* out) {
   char buf[8];
-  for (int i = 0; i < n; ++i) buf[i] = static_cast<char>((bits >> (8 * i)) & 0xFF);
+  for (int i = 0; i < n; ++i)
+    buf[i] = static_cast<char>((bits >> (8 * i)) & 0xFF);
   out->append(buf, static_cast<size_t>(n));
 }
 
@@ -289,8 +332,10 @@ class DatumEncoder {
   explicit DatumEncoder(std::string* out) : out_(out) {}
 
   Status Encode(const AvroNode& node, const AvroValue& value, int depth) {
-    if (depth > kAvroMaxDepth) return Error("values nested too deeply");
-    if (node.type == AvroType::kUnion) return EncodeUnion(node, value, depth);
+    if (depth > kAvroMaxDepth)
+      return Error("values nested too deeply");
+    if (node.type == AvroType::kUnion)
+      return EncodeUnion(node, value, depth);
     if (value.type() != node.type) {
       return Error("expected " + std::string(AvroTypeName(node.type)) + ", got " +
                    std::string(AvroTypeName(value.type())));
@@ -333,7 +378,8 @@ class DatumEncoder {
         out_->append(value.bytes_value());
         return Status::OK();
       case AvroType::kEnum:
-        if (value.enum_index() < 0 || static_cast<size_t>(value.enum_index()) >= node.symbols.size()) {
+        if (value.enum_index() < 0 ||
+            static_cast<size_t>(value.enum_index()) >= node.symbols.size()) {
           return Error("enum index " + std::to_string(value.enum_index()) + " out of range");
         }
         AppendAvroLong(value.enum_index(), out_);
@@ -345,14 +391,16 @@ class DatumEncoder {
         }
         for (size_t i = 0; i < node.fields.size(); ++i) {
           path_.push_back(node.fields[i].name);
-          if (node.fields[i].type == nullptr) return Error("invalid schema: field without type");
+          if (node.fields[i].type == nullptr)
+            return Error("invalid schema: field without type");
           MEDLAKE_RETURN_IF_ERROR(Encode(*node.fields[i].type, value.fields()[i], depth + 1));
           path_.pop_back();
         }
         return Status::OK();
       }
       case AvroType::kArray: {
-        if (node.items == nullptr) return Error("invalid schema: array without items");
+        if (node.items == nullptr)
+          return Error("invalid schema: array without items");
         const auto& items = value.items();
         if (!items.empty()) {
           AppendAvroLong(static_cast<int64_t>(items.size()), out_);
@@ -366,7 +414,8 @@ class DatumEncoder {
         return Status::OK();
       }
       case AvroType::kMap: {
-        if (node.values == nullptr) return Error("invalid schema: map without values");
+        if (node.values == nullptr)
+          return Error("invalid schema: map without values");
         const auto& entries = value.entries();
         if (!entries.empty()) {
           AppendAvroLong(static_cast<int64_t>(entries.size()), out_);
@@ -403,7 +452,8 @@ class DatumEncoder {
       }
     }
     const AvroNode* type = node.branches[static_cast<size_t>(branch)];
-    if (type == nullptr) return Error("invalid schema: missing union branch");
+    if (type == nullptr)
+      return Error("invalid schema: missing union branch");
     AppendAvroLong(branch, out_);
     return Encode(*type, *inner, depth + 1);
   }
@@ -411,11 +461,13 @@ class DatumEncoder {
   Status Error(const std::string& what) const {
     std::string path;
     for (std::string_view p : path_) {
-      if (!path.empty() && p != "[]" && p != "{}") path += '.';
+      if (!path.empty() && p != "[]" && p != "{}")
+        path += '.';
       path += p;
     }
-    return InvalidArgument("avro: cannot encode " + (path.empty() ? std::string("value") : "field '" + path + "'") +
-                           ": " + what);
+    return InvalidArgument("avro: cannot encode " +
+                           (path.empty() ? std::string("value") : "field '" + path + "'") + ": " +
+                           what);
   }
 
   std::string* out_;
@@ -428,14 +480,16 @@ Status EncodeAvroDatum(const AvroNode& schema, const AvroValue& value, std::stri
   const size_t original_size = out->size();
   DatumEncoder encoder(out);
   Status s = encoder.Encode(schema, value, 0);
-  if (!s.ok()) out->resize(original_size);
+  if (!s.ok())
+    out->resize(original_size);
   return s;
 }
 
 Result<AvroValue> DecodeAvroDatum(const AvroNode& schema, std::string_view* input) {
   internal::AvroDatumDecoder decoder(*input, internal::AvroValueBudget(input->size()));
   AvroValue value;
-  if (!decoder.Decode(schema, &value)) return decoder.ErrorStatus("");
+  if (!decoder.Decode(schema, &value))
+    return decoder.ErrorStatus("");
   input->remove_prefix(decoder.cursor().offset());
   return value;
 }

@@ -31,8 +31,10 @@ std::string At(size_t offset) { return " at offset " + std::to_string(offset); }
 // A header value quoted for an error message: printable ASCII only, at most 40 characters.
 std::string Printable(std::string_view s) {
   std::string out;
-  for (char c : s.substr(0, 40)) out.push_back(c >= 0x20 && c < 0x7F ? c : '?');
-  if (s.size() > 40) out += "...";
+  for (char c : s.substr(0, 40))
+    out.push_back(c >= 0x20 && c < 0x7F ? c : '?');
+  if (s.size() > 40)
+    out += "...";
   return out;
 }
 
@@ -62,7 +64,8 @@ Status Deflate(std::string_view in, int level, std::string* out) {
       zs.avail_in = static_cast<uInt>(std::min(in_left, kZlibChunk));
       in_left -= zs.avail_in;
     }
-    if (produced == out->size()) out->resize(std::max<size_t>(out->size() * 2, 4096));
+    if (produced == out->size())
+      out->resize(std::max<size_t>(out->size() * 2, 4096));
     zs.next_out = reinterpret_cast<Bytef*>(out->data() + produced);
     zs.avail_out = static_cast<uInt>(std::min(out->size() - produced, kZlibChunk));
     size_t avail_before = zs.avail_out;
@@ -70,7 +73,8 @@ Status Deflate(std::string_view in, int level, std::string* out) {
     produced += avail_before - zs.avail_out;
   } while (ret == Z_OK || ret == Z_BUF_ERROR);
   deflateEnd(&zs);
-  if (ret != Z_STREAM_END) return Internal("avro: deflate failed");
+  if (ret != Z_STREAM_END)
+    return Internal("avro: deflate failed");
   out->resize(produced);
   return Status::OK();
 }
@@ -78,7 +82,8 @@ Status Deflate(std::string_view in, int level, std::string* out) {
 // Inflates raw deflate data, refusing to produce more than `limit` bytes.
 Status Inflate(std::string_view in, size_t limit, size_t block_offset, std::string* out) {
   z_stream zs{};
-  if (inflateInit2(&zs, -15) != Z_OK) return Internal("avro: inflateInit2 failed");
+  if (inflateInit2(&zs, -15) != Z_OK)
+    return Internal("avro: inflateInit2 failed");
   out->clear();
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   size_t in_left = in.size();
@@ -104,10 +109,13 @@ Status Inflate(std::string_view in, size_t limit, size_t block_offset, std::stri
     size_t avail_before = zs.avail_out;
     ret = inflate(&zs, Z_NO_FLUSH);
     produced += avail_before - zs.avail_out;
-    if (ret == Z_STREAM_END) break;
-    if (ret == Z_OK) continue;
+    if (ret == Z_STREAM_END)
+      break;
+    if (ret == Z_OK)
+      continue;
     // Z_BUF_ERROR with input left means "no room to write"; with no input left, the stream is cut.
-    if (ret == Z_BUF_ERROR && (zs.avail_in > 0 || in_left > 0)) continue;
+    if (ret == Z_BUF_ERROR && (zs.avail_in > 0 || in_left > 0))
+      continue;
     break;
   }
   inflateEnd(&zs);
@@ -115,7 +123,8 @@ Status Inflate(std::string_view in, size_t limit, size_t block_offset, std::stri
     return DataLoss("avro: block" + At(block_offset) + " inflates to more than " +
                     std::to_string(limit) + " bytes");
   }
-  if (ret != Z_STREAM_END) return DataLoss("avro: corrupt deflate data in block" + At(block_offset));
+  if (ret != Z_STREAM_END)
+    return DataLoss("avro: corrupt deflate data in block" + At(block_offset));
   out->resize(produced);
   return Status::OK();
 }
@@ -129,12 +138,14 @@ Status SnappyCompress(std::string_view in, std::string* out) {
   out->resize(n);
   // Avro spec "snappy": each block is followed by the 4-byte big-endian CRC-32 of its input.
   uint32_t crc = Crc32(in);
-  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>((crc >> shift) & 0xFF));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out->push_back(static_cast<char>((crc >> shift) & 0xFF));
   return Status::OK();
 }
 
 Status SnappyUncompress(std::string_view in, size_t limit, size_t block_offset, std::string* out) {
-  if (in.size() < 4) return DataLoss("avro: snappy block without checksum" + At(block_offset));
+  if (in.size() < 4)
+    return DataLoss("avro: snappy block without checksum" + At(block_offset));
   std::string_view compressed = in.substr(0, in.size() - 4);
   uint32_t expected = 0;
   for (size_t i = in.size() - 4; i < in.size(); ++i) {
@@ -153,7 +164,8 @@ Status SnappyUncompress(std::string_view in, size_t limit, size_t block_offset, 
     return DataLoss("avro: corrupt snappy data in block" + At(block_offset));
   }
   out->resize(n);
-  if (Crc32(*out) != expected) return DataLoss("avro: snappy checksum mismatch in block" + At(block_offset));
+  if (Crc32(*out) != expected)
+    return DataLoss("avro: snappy checksum mismatch in block" + At(block_offset));
   return Status::OK();
 }
 
@@ -161,9 +173,12 @@ Status SnappyUncompress(std::string_view in, size_t limit, size_t block_offset, 
 
 std::string_view AvroCodecName(AvroCodec codec) {
   switch (codec) {
-    case AvroCodec::kNull: return "null";
-    case AvroCodec::kDeflate: return "deflate";
-    case AvroCodec::kSnappy: return "snappy";
+    case AvroCodec::kNull:
+      return "null";
+    case AvroCodec::kDeflate:
+      return "deflate";
+    case AvroCodec::kSnappy:
+      return "snappy";
   }
   return "unknown";
 }
@@ -173,12 +188,14 @@ std::string_view AvroCodecName(AvroCodec codec) {
 AvroFileWriter::AvroFileWriter(AvroSchema schema, AvroWriterOptions options, std::string sync)
     : schema_(std::move(schema)), options_(std::move(options)), sync_(std::move(sync)) {}
 
-Result<std::unique_ptr<AvroFileWriter>> AvroFileWriter::Make(AvroSchema schema, AvroMetadata metadata,
+Result<std::unique_ptr<AvroFileWriter>> AvroFileWriter::Make(AvroSchema schema,
+                                                             AvroMetadata metadata,
                                                              AvroWriterOptions options) {
   MEDLAKE_RETURN_IF_ERROR(schema.Validate());
   for (const char* reserved : {kSchemaKey, kCodecKey}) {
     if (metadata.count(reserved)) {
-      return InvalidArgument(std::string("avro: metadata key '") + reserved + "' is set by the writer");
+      return InvalidArgument(std::string("avro: metadata key '") + reserved +
+                             "' is set by the writer");
     }
   }
   if (options.max_block_records == 0 || options.max_block_bytes == 0) {
@@ -196,7 +213,8 @@ Result<std::unique_ptr<AvroFileWriter>> AvroFileWriter::Make(AvroSchema schema, 
   metadata[kSchemaKey] = schema.ToJson();
   metadata[kCodecKey] = std::string(AvroCodecName(options.codec));
 
-  auto writer = std::make_unique<AvroFileWriter>(std::move(schema), std::move(options), std::move(sync));
+  auto writer =
+      std::make_unique<AvroFileWriter>(std::move(schema), std::move(options), std::move(sync));
   // Avro spec "Object Container Files": magic, metadata as a map of bytes, sync marker.
   std::string& out = writer->out_;
   out.append(kAvroMagic);
@@ -211,7 +229,8 @@ Result<std::unique_ptr<AvroFileWriter>> AvroFileWriter::Make(AvroSchema schema, 
 }
 
 Status AvroFileWriter::Append(const AvroValue& record) {
-  if (finished_) return FailedPrecondition("avro: Append after Finish");
+  if (finished_)
+    return FailedPrecondition("avro: Append after Finish");
   MEDLAKE_RETURN_IF_ERROR(EncodeAvroDatum(schema_.root(), record, &block_));
   ++block_records_;
   ++records_written_;
@@ -222,7 +241,8 @@ Status AvroFileWriter::Append(const AvroValue& record) {
 }
 
 Status AvroFileWriter::FlushBlock() {
-  if (block_records_ == 0) return Status::OK();
+  if (block_records_ == 0)
+    return Status::OK();
   std::string compressed;
   std::string_view payload = block_;
   if (options_.codec == AvroCodec::kDeflate) {
@@ -242,7 +262,8 @@ Status AvroFileWriter::FlushBlock() {
 }
 
 Result<std::string> AvroFileWriter::Finish() {
-  if (finished_) return FailedPrecondition("avro: Finish called twice");
+  if (finished_)
+    return FailedPrecondition("avro: Finish called twice");
   MEDLAKE_RETURN_IF_ERROR(FlushBlock());
   finished_ = true;
   return std::move(out_);
@@ -252,7 +273,8 @@ Result<std::string> WriteAvroFile(const AvroSchema& schema, const AvroMetadata& 
                                   const std::vector<AvroValue>& records,
                                   const AvroWriterOptions& options) {
   MEDLAKE_ASSIGN_OR_RETURN(auto writer, AvroFileWriter::Make(schema, metadata, options));
-  for (const AvroValue& r : records) MEDLAKE_RETURN_IF_ERROR(writer->Append(r));
+  for (const AvroValue& r : records)
+    MEDLAKE_RETURN_IF_ERROR(writer->Append(r));
   return writer->Finish();
 }
 
@@ -261,9 +283,9 @@ Result<std::string> WriteAvroFile(const AvroSchema& schema, const AvroMetadata& 
 struct AvroFileReader::BlockState {
   std::string buffer;  // decompressed records (unused for the null codec)
   std::optional<AvroDatumDecoder> decoder;
-  size_t offset = 0;      // file offset of the block
-  int64_t count = 0;      // records in the block
-  int64_t next = 0;       // index of the next record
+  size_t offset = 0;  // file offset of the block
+  int64_t count = 0;  // records in the block
+  int64_t next = 0;   // index of the next record
 };
 
 AvroFileReader::AvroFileReader(std::string data, AvroReaderOptions options)
@@ -271,7 +293,8 @@ AvroFileReader::AvroFileReader(std::string data, AvroReaderOptions options)
 
 AvroFileReader::~AvroFileReader() = default;
 
-Result<std::unique_ptr<AvroFileReader>> AvroFileReader::Open(std::string data, AvroReaderOptions options) {
+Result<std::unique_ptr<AvroFileReader>> AvroFileReader::Open(std::string data,
+                                                             AvroReaderOptions options) {
   auto reader = std::make_unique<AvroFileReader>(std::move(data), options);
   MEDLAKE_RETURN_IF_ERROR(reader->ParseHeader());
   return reader;
@@ -283,7 +306,8 @@ const std::string* AvroFileReader::FindMetadata(std::string_view key) const {
 }
 
 Status AvroFileReader::ParseHeader() {
-  if (data_.size() < kAvroMagic.size() || std::string_view(data_).substr(0, kAvroMagic.size()) != kAvroMagic) {
+  if (data_.size() < kAvroMagic.size() ||
+      std::string_view(data_).substr(0, kAvroMagic.size()) != kAvroMagic) {
     return DataLoss("avro: bad magic (not an Avro object container file)");
   }
   AvroReadCursor cursor(std::string_view(data_).substr(kAvroMagic.size()));
@@ -294,15 +318,19 @@ Status AvroFileReader::ParseHeader() {
   // The metadata map (Avro spec "Maps": blocks of key/value pairs ending with a zero count).
   for (;;) {
     int64_t count = 0;
-    if (!cursor.ReadBlockCount(&count)) return header_error();
-    if (count == 0) break;
+    if (!cursor.ReadBlockCount(&count))
+      return header_error();
+    if (count == 0)
+      break;
     if (static_cast<uint64_t>(count) > cursor.remaining()) {
-      return DataLoss("avro: bad header: metadata count exceeds the file" + At(cursor.offset() + kAvroMagic.size()));
+      return DataLoss("avro: bad header: metadata count exceeds the file" +
+                      At(cursor.offset() + kAvroMagic.size()));
     }
     for (int64_t i = 0; i < count; ++i) {
       std::string_view key;
       std::string_view value;
-      if (!cursor.ReadBytes(&key) || !cursor.ReadBytes(&value)) return header_error();
+      if (!cursor.ReadBytes(&key) || !cursor.ReadBytes(&value))
+        return header_error();
       if (!metadata_.emplace(std::string(key), std::string(value)).second) {
         return DataLoss("avro: bad header: duplicate metadata key '" + Printable(key) + "'");
       }
@@ -310,15 +338,18 @@ Status AvroFileReader::ParseHeader() {
   }
   std::string_view sync;
   if (!cursor.ReadFixed(kAvroSyncSize, &sync)) {
-    return DataLoss("avro: bad header: truncated sync marker" + At(cursor.offset() + kAvroMagic.size()));
+    return DataLoss("avro: bad header: truncated sync marker" +
+                    At(cursor.offset() + kAvroMagic.size()));
   }
   sync_ = std::string(sync);
   pos_ = kAvroMagic.size() + cursor.offset();
 
   const std::string* schema_json = FindMetadata(kSchemaKey);
-  if (schema_json == nullptr) return DataLoss("avro: header has no avro.schema");
+  if (schema_json == nullptr)
+    return DataLoss("avro: header has no avro.schema");
   Result<AvroSchema> schema = AvroSchema::Parse(*schema_json);
-  if (!schema.ok()) return DataLoss("avro: bad avro.schema in header: " + schema.status().message());
+  if (!schema.ok())
+    return DataLoss("avro: bad avro.schema in header: " + schema.status().message());
   schema_ = std::move(schema).value();
 
   const std::string* codec = FindMetadata(kCodecKey);
@@ -343,18 +374,22 @@ Status AvroFileReader::ReadBlock() {
   if (!cursor.ReadLong(&count) || !cursor.ReadLong(&size)) {
     return DataLoss("avro: truncated block header" + At(start));
   }
-  if (count < 0) return DataLoss("avro: negative record count in block" + At(start));
-  if (size < 0) return DataLoss("avro: negative size in block" + At(start));
+  if (count < 0)
+    return DataLoss("avro: negative record count in block" + At(start));
+  if (size < 0)
+    return DataLoss("avro: negative size in block" + At(start));
   if (static_cast<uint64_t>(size) > cursor.remaining()) {
     return DataLoss("avro: truncated block" + At(start) + " (" + std::to_string(size) +
                     " bytes declared, " + std::to_string(cursor.remaining()) + " left)");
   }
   std::string_view payload;
   std::string_view sync;
-  if (!cursor.ReadFixed(static_cast<uint64_t>(size), &payload) || !cursor.ReadFixed(kAvroSyncSize, &sync)) {
+  if (!cursor.ReadFixed(static_cast<uint64_t>(size), &payload) ||
+      !cursor.ReadFixed(kAvroSyncSize, &sync)) {
     return DataLoss("avro: truncated block" + At(start) + " (no sync marker)");
   }
-  if (sync != sync_) return DataLoss("avro: sync marker mismatch after block" + At(start));
+  if (sync != sync_)
+    return DataLoss("avro: sync marker mismatch after block" + At(start));
 
   std::string_view records = payload;
   switch (codec_) {
@@ -369,14 +404,15 @@ Status AvroFileReader::ReadBlock() {
       records = block_->buffer;
       break;
     case AvroCodec::kSnappy:
-      MEDLAKE_RETURN_IF_ERROR(SnappyUncompress(payload, options_.max_block_bytes, start, &block_->buffer));
+      MEDLAKE_RETURN_IF_ERROR(
+          SnappyUncompress(payload, options_.max_block_bytes, start, &block_->buffer));
       records = block_->buffer;
       break;
   }
   block_->decoder.emplace(records, internal::AvroValueBudget(records.size()));
   if (count > block_->decoder->budget()) {
-    return DataLoss("avro: block" + At(start) + " claims " + std::to_string(count) + " records in " +
-                    std::to_string(records.size()) + " bytes");
+    return DataLoss("avro: block" + At(start) + " claims " + std::to_string(count) +
+                    " records in " + std::to_string(records.size()) + " bytes");
   }
   block_->offset = start;
   block_->count = count;
@@ -404,7 +440,8 @@ Result<bool> AvroFileReader::Next(AvroValue* out) {
       }
       block_->decoder.reset();
     }
-    if (pos_ >= data_.size()) return false;
+    if (pos_ >= data_.size())
+      return false;
     MEDLAKE_RETURN_IF_ERROR(ReadBlock());
   }
 }
@@ -414,7 +451,8 @@ Result<std::vector<AvroValue>> AvroFileReader::ReadAll() {
   AvroValue record;
   for (;;) {
     MEDLAKE_ASSIGN_OR_RETURN(bool more, Next(&record));
-    if (!more) break;
+    if (!more)
+      break;
     records.push_back(std::move(record));
   }
   return records;

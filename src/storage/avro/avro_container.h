@@ -79,6 +79,7 @@ class AvroFileWriter {
   const AvroSchema& schema() const { return schema_; }
   int64_t records_written() const { return records_written_; }
 
+  // Use Make(); public only for std::make_unique.
   AvroFileWriter(AvroSchema schema, AvroWriterOptions options, std::string sync);
 
  private:
@@ -117,13 +118,16 @@ struct AvroReaderOptions {
 //   }
 //
 // Errors are DataLoss with a message naming the problem and the byte offset in the file
-// ("avro: bad magic", "avro: truncated header at offset 9", "avro: truncated block at offset 812",
-// "avro: sync marker mismatch after block at offset 812", ...), except Unimplemented for a codec
-// this reader does not support (bzip2, xz, zstandard).
+// ("avro: bad magic", "avro: bad header: truncated long at offset 9", "avro: truncated block at
+// offset 812", "avro: sync marker mismatch after block at offset 812", "avro: record 3 of block at
+// offset 812: truncated long at offset 40" where the last offset counts from the start of the
+// block's uncompressed data), except Unimplemented for a codec this reader does not support
+// (bzip2, xz, zstandard).
 class AvroFileReader {
  public:
   // Takes the whole file and parses its header (magic, metadata, schema, codec, sync marker).
-  static Result<std::unique_ptr<AvroFileReader>> Open(std::string data, AvroReaderOptions options = {});
+  static Result<std::unique_ptr<AvroFileReader>> Open(std::string data,
+                                                      AvroReaderOptions options = {});
 
   // The writer's schema (from "avro.schema"), the whole header metadata (including "avro.schema"
   // and "avro.codec") and the codec. Valid for the reader's lifetime.
@@ -140,6 +144,7 @@ class AvroFileReader {
   // Reads all remaining records.
   Result<std::vector<AvroValue>> ReadAll();
 
+  // Use Open(); public only for std::make_unique.
   AvroFileReader(std::string data, AvroReaderOptions options);
   ~AvroFileReader();
   AvroFileReader(const AvroFileReader&) = delete;

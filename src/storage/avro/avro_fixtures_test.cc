@@ -21,7 +21,8 @@ const std::string kPyIceberg = kIceberg + "/pyiceberg_v2_case_sensitive/metadata
 Result<std::unique_ptr<AvroFileReader>> OpenFixture(const std::string& path) {
   MEDLAKE_ASSIGN_OR_RETURN(std::string bytes, LocalFileSystem::Default().ReadFile(path));
   Result<std::unique_ptr<AvroFileReader>> reader = AvroFileReader::Open(std::move(bytes));
-  if (!reader.ok()) return reader.status().WithContext("reading " + path);
+  if (!reader.ok())
+    return reader.status().WithContext("reading " + path);
   return reader;
 }
 
@@ -38,7 +39,8 @@ std::string HexOf(std::string_view bytes) {
 // The value under `key` in an Iceberg map stored as an array of {key, value} records.
 const AvroValue* IcebergMapValue(const AvroValue& array, int32_t key) {
   for (const AvroValue& kv : array.items()) {
-    if (kv.fields()[0].int_value() == key) return &kv.fields()[1];
+    if (kv.fields()[0].int_value() == key)
+      return &kv.fields()[1];
   }
   return nullptr;
 }
@@ -46,7 +48,8 @@ const AvroValue* IcebergMapValue(const AvroValue& array, int32_t key) {
 int64_t LongField(const AvroNode& schema, const AvroValue& record, std::string_view name) {
   const AvroValue* v = FindRecordField(schema, record, name);
   EXPECT_NE(v, nullptr) << name;
-  if (v == nullptr) return -1;
+  if (v == nullptr)
+    return -1;
   const AvroValue& u = v->Unwrapped();
   return u.type() == AvroType::kInt ? u.int_value() : u.long_value();
 }
@@ -55,7 +58,8 @@ TEST(AvroFixturesTest, ReadsSparkManifestList) {
   // Snapshot 1 (sequence 1) of lineitem: one manifest adding the 60175-row file.
   MEDLAKE_ASSERT_OK_AND_ASSIGN(
       auto reader,
-      OpenFixture(kLineitem + "/snap-7817332053627255703-1-787a5996-87e9-4d93-b258-066d524e82cc.avro"));
+      OpenFixture(kLineitem +
+                  "/snap-7817332053627255703-1-787a5996-87e9-4d93-b258-066d524e82cc.avro"));
   EXPECT_EQ(reader->codec(), AvroCodec::kDeflate);
   EXPECT_EQ(*reader->FindMetadata("format-version"), "2");
   EXPECT_EQ(*reader->FindMetadata("snapshot-id"), "7817332053627255703");
@@ -86,7 +90,8 @@ TEST(AvroFixturesTest, ReadsSparkManifestListWithDeletedManifest) {
   // Snapshot 2: the overwrite adds a 51793-row file and deletes the 60175-row one.
   MEDLAKE_ASSERT_OK_AND_ASSIGN(
       auto reader,
-      OpenFixture(kLineitem + "/snap-2354745328521181395-1-179b4fb1-0366-4f7d-ad35-99ee8da0abf5.avro"));
+      OpenFixture(kLineitem +
+                  "/snap-2354745328521181395-1-179b4fb1-0366-4f7d-ad35-99ee8da0abf5.avro"));
   const AvroNode& schema = reader->schema().root();
   MEDLAKE_ASSERT_OK_AND_ASSIGN(std::vector<AvroValue> records, reader->ReadAll());
   ASSERT_EQ(records.size(), 2u);
@@ -96,7 +101,8 @@ TEST(AvroFixturesTest, ReadsSparkManifestListWithDeletedManifest) {
 }
 
 TEST(AvroFixturesTest, ReadsSparkManifest) {
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto reader, OpenFixture(kLineitem + "/787a5996-87e9-4d93-b258-066d524e82cc-m0.avro"));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      auto reader, OpenFixture(kLineitem + "/787a5996-87e9-4d93-b258-066d524e82cc-m0.avro"));
   EXPECT_EQ(reader->codec(), AvroCodec::kDeflate);
   EXPECT_EQ(*reader->FindMetadata("format-version"), "2");
   EXPECT_EQ(*reader->FindMetadata("partition-spec"), "[]");
@@ -135,7 +141,8 @@ TEST(AvroFixturesTest, ReadsSparkManifest) {
 
 TEST(AvroFixturesTest, ReadsSparkDeletedEntry) {
   // The overwrite's manifest keeps the old file as status 2 (DELETED), sequence numbers 1/1.
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto reader, OpenFixture(kLineitem + "/179b4fb1-0366-4f7d-ad35-99ee8da0abf5-m0.avro"));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      auto reader, OpenFixture(kLineitem + "/179b4fb1-0366-4f7d-ad35-99ee8da0abf5-m0.avro"));
   const AvroNode& entry = reader->schema().root();
   MEDLAKE_ASSERT_OK_AND_ASSIGN(std::vector<AvroValue> records, reader->ReadAll());
   ASSERT_EQ(records.size(), 1u);
@@ -146,7 +153,9 @@ TEST(AvroFixturesTest, ReadsSparkDeletedEntry) {
 
 TEST(AvroFixturesTest, ReadsPyIcebergFiles) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(
-      auto list, OpenFixture(kPyIceberg + "/snap-5298355539581857556-0-81af3af1-c807-48d2-b022-696b1f81a188.avro"));
+      auto list,
+      OpenFixture(kPyIceberg +
+                  "/snap-5298355539581857556-0-81af3af1-c807-48d2-b022-696b1f81a188.avro"));
   EXPECT_EQ(list->codec(), AvroCodec::kNull);
   EXPECT_EQ(*list->FindMetadata("snapshot-id"), "5298355539581857556");
   MEDLAKE_ASSERT_OK_AND_ASSIGN(std::vector<AvroValue> manifests, list->ReadAll());
@@ -155,7 +164,8 @@ TEST(AvroFixturesTest, ReadsPyIcebergFiles) {
   // PyIceberg uses the spec's field names.
   EXPECT_EQ(list->schema().root().FindFieldById(504)->name, "added_files_count");
 
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto manifest, OpenFixture(kPyIceberg + "/81af3af1-c807-48d2-b022-696b1f81a188-m0.avro"));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      auto manifest, OpenFixture(kPyIceberg + "/81af3af1-c807-48d2-b022-696b1f81a188-m0.avro"));
   EXPECT_EQ(manifest->codec(), AvroCodec::kNull);
   EXPECT_EQ(*manifest->FindMetadata("content"), "data");
   EXPECT_EQ(*manifest->FindMetadata("format-version"), "2");
@@ -178,9 +188,11 @@ TEST(AvroFixturesTest, AllFixtureFilesRoundTrip) {
   std::vector<std::string> paths;
   for (const auto& table : std::filesystem::directory_iterator(kIceberg)) {
     const std::filesystem::path metadata = table.path() / "metadata";
-    if (!std::filesystem::is_directory(metadata)) continue;
+    if (!std::filesystem::is_directory(metadata))
+      continue;
     for (const auto& f : std::filesystem::directory_iterator(metadata)) {
-      if (f.path().extension() == ".avro") paths.push_back(f.path().string());
+      if (f.path().extension() == ".avro")
+        paths.push_back(f.path().string());
     }
   }
   ASSERT_GE(paths.size(), 30u);
@@ -200,7 +212,8 @@ TEST(AvroFixturesTest, AllFixtureFilesRoundTrip) {
     AvroMetadata metadata = reader->metadata();
     metadata.erase("avro.schema");
     metadata.erase("avro.codec");
-    MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string rewritten, WriteAvroFile(reader->schema(), metadata, records));
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string rewritten,
+                                 WriteAvroFile(reader->schema(), metadata, records));
     MEDLAKE_ASSERT_OK_AND_ASSIGN(auto again, AvroFileReader::Open(std::move(rewritten)));
     EXPECT_EQ(again->metadata().size(), reader->metadata().size());
     EXPECT_EQ(*again->FindMetadata("avro.schema"), written);

@@ -18,17 +18,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using medlake::storage::AvroValue;
 
   AvroReaderOptions options;
-  options.max_block_bytes = size_t{16} << 20;  // keeps compression bombs within the fuzzer's RSS limit
-  auto reader = AvroFileReader::Open(std::string(reinterpret_cast<const char*>(data), size), options);
-  if (!reader.ok()) return 0;
+  options.max_block_bytes = size_t{16}
+                            << 20;  // keeps compression bombs within the fuzzer's RSS limit
+  auto reader =
+      AvroFileReader::Open(std::string(reinterpret_cast<const char*>(data), size), options);
+  if (!reader.ok())
+    return 0;
   // Whatever decodes must also encode again under the same schema.
   const auto& schema = (*reader)->schema();
   AvroValue record;
   for (;;) {
     auto more = (*reader)->Next(&record);
-    if (!more.ok() || !*more) break;
+    if (!more.ok() || !*more)
+      break;
     std::string bytes;
-    if (!medlake::storage::EncodeAvroDatum(schema.root(), record, &bytes).ok()) __builtin_trap();
+    if (!medlake::storage::EncodeAvroDatum(schema.root(), record, &bytes).ok())
+      __builtin_trap();
   }
   (void)schema.ToJson();
   return 0;

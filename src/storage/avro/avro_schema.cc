@@ -18,31 +18,32 @@ constexpr int kMaxSchemaDepth = 64;
 
 // Compact JSON text. Invalid UTF-8 in strings set through the API is replaced rather than thrown
 // on (nlohmann's default), since our code must not throw.
-std::string Dump(const Json& j) {
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
+std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 // Parses JSON text without exceptions; nullopt when it is not exactly one valid JSON value.
 std::optional<Json> ParseJson(std::string_view text) {
   Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return std::nullopt;
+  if (j.is_discarded())
+    return std::nullopt;
   return j;
 }
 
 std::optional<AvroType> PrimitiveFromName(std::string_view name) {
   static constexpr std::pair<std::string_view, AvroType> kPrimitives[] = {
-      {"null", AvroType::kNull},     {"boolean", AvroType::kBoolean}, {"int", AvroType::kInt},
-      {"long", AvroType::kLong},     {"float", AvroType::kFloat},     {"double", AvroType::kDouble},
-      {"bytes", AvroType::kBytes},   {"string", AvroType::kString},
+      {"null", AvroType::kNull},   {"boolean", AvroType::kBoolean}, {"int", AvroType::kInt},
+      {"long", AvroType::kLong},   {"float", AvroType::kFloat},     {"double", AvroType::kDouble},
+      {"bytes", AvroType::kBytes}, {"string", AvroType::kString},
   };
   for (const auto& [n, t] : kPrimitives) {
-    if (n == name) return t;
+    if (n == name)
+      return t;
   }
   return std::nullopt;
 }
 
 std::string JoinName(std::string_view name_space, std::string_view name) {
-  if (name_space.empty()) return std::string(name);
+  if (name_space.empty())
+    return std::string(name);
   std::string full(name_space);
   full += '.';
   full += name;
@@ -62,40 +63,53 @@ class SchemaParser {
     if (depth > kMaxSchemaDepth) {
       return SchemaError("nested deeper than " + std::to_string(kMaxSchemaDepth) + " levels");
     }
-    if (j.is_string()) return ParseName(j.get_ref<const std::string&>(), enclosing_ns);
-    if (j.is_array()) return ParseUnion(j, enclosing_ns, depth);
-    if (!j.is_object()) return SchemaError("a schema must be a string, an object or an array");
+    if (j.is_string())
+      return ParseName(j.get_ref<const std::string&>(), enclosing_ns);
+    if (j.is_array())
+      return ParseUnion(j, enclosing_ns, depth);
+    if (!j.is_object())
+      return SchemaError("a schema must be a string, an object or an array");
 
     auto type_it = j.find("type");
-    if (type_it == j.end()) return SchemaError("object without \"type\"");
+    if (type_it == j.end())
+      return SchemaError("object without \"type\"");
     if (!type_it->is_string()) {
       // {"type": {...}} or {"type": [...]}: the value itself is the schema (accepted by Java).
-      if (j.size() != 1) return SchemaError("\"type\" must be a string");
+      if (j.size() != 1)
+        return SchemaError("\"type\" must be a string");
       return ParseNode(*type_it, enclosing_ns, depth + 1);
     }
     const std::string& type = type_it->get_ref<const std::string&>();
     if (auto prim = PrimitiveFromName(type)) {
       AvroNode* node = schema_->AddNode(*prim);
       for (auto it = j.begin(); it != j.end(); ++it) {
-        if (it.key() != "type") KeepAttribute(it.key(), it.value(), &node->attributes);
+        if (it.key() != "type")
+          KeepAttribute(it.key(), it.value(), &node->attributes);
       }
       return node;
     }
-    if (type == "record" || type == "error") return ParseRecord(j, enclosing_ns, depth);
-    if (type == "enum") return ParseEnum(j, enclosing_ns);
-    if (type == "fixed") return ParseFixed(j, enclosing_ns);
-    if (type == "array" || type == "map") return ParseContainer(j, type == "array", enclosing_ns, depth);
+    if (type == "record" || type == "error")
+      return ParseRecord(j, enclosing_ns, depth);
+    if (type == "enum")
+      return ParseEnum(j, enclosing_ns);
+    if (type == "fixed")
+      return ParseFixed(j, enclosing_ns);
+    if (type == "array" || type == "map")
+      return ParseContainer(j, type == "array", enclosing_ns, depth);
     // {"type": "SomeName"}: a reference to a named type.
     return ParseName(type, enclosing_ns);
   }
 
  private:
   Result<const AvroNode*> ParseName(const std::string& name, const std::string& enclosing_ns) {
-    if (auto prim = PrimitiveFromName(name)) return schema_->AddNode(*prim);
+    if (auto prim = PrimitiveFromName(name))
+      return schema_->AddNode(*prim);
     std::string full = name.find('.') != std::string::npos ? name : JoinName(enclosing_ns, name);
     auto it = named_.find(full);
-    if (it == named_.end() && full != name) it = named_.find(name);
-    if (it == named_.end()) return SchemaError("unknown type name '" + name + "'");
+    if (it == named_.end() && full != name)
+      it = named_.find(name);
+    if (it == named_.end())
+      return SchemaError("unknown type name '" + name + "'");
     return it->second;
   }
 
@@ -115,7 +129,8 @@ class SchemaParser {
                   AvroNode* node) {
     auto name_it = j.find("name");
     if (name_it == j.end()) {
-      if (name_required) return SchemaError(std::string(AvroTypeName(node->type)) + " without a name");
+      if (name_required)
+        return SchemaError(std::string(AvroTypeName(node->type)) + " without a name");
       node->name_space = enclosing_ns;
       return Status::OK();
     }
@@ -131,23 +146,29 @@ class SchemaParser {
       node->name = name;
       auto ns_it = j.find("namespace");
       if (ns_it != j.end() && !ns_it->is_null()) {
-        if (!ns_it->is_string()) return SchemaError("\"namespace\" of '" + name + "' must be a string");
+        if (!ns_it->is_string())
+          return SchemaError("\"namespace\" of '" + name + "' must be a string");
         node->name_space = ns_it->get<std::string>();
       } else {
         node->name_space = enclosing_ns;
       }
     }
-    if (node->name.empty()) return SchemaError("empty name in '" + name + "'");
+    if (node->name.empty())
+      return SchemaError("empty name in '" + name + "'");
     std::string full = node->FullName();
-    if (PrimitiveFromName(full)) return SchemaError("named type may not be called '" + full + "'");
-    if (!named_.emplace(full, node).second) return SchemaError("type '" + full + "' is defined twice");
+    if (PrimitiveFromName(full))
+      return SchemaError("named type may not be called '" + full + "'");
+    if (!named_.emplace(full, node).second)
+      return SchemaError("type '" + full + "' is defined twice");
     return Status::OK();
   }
 
   static Status ReadDoc(const Json& j, std::string* doc) {
     auto it = j.find("doc");
-    if (it == j.end()) return Status::OK();
-    if (!it->is_string()) return SchemaError("\"doc\" must be a string");
+    if (it == j.end())
+      return Status::OK();
+    if (!it->is_string())
+      return SchemaError("\"doc\" must be a string");
     *doc = it->get<std::string>();
     return Status::OK();
   }
@@ -157,8 +178,10 @@ class SchemaParser {
                          AvroAttributes* attributes) {
     for (auto it = j.begin(); it != j.end(); ++it) {
       bool is_known = false;
-      for (std::string_view k : known) is_known = is_known || it.key() == k;
-      if (!is_known) KeepAttribute(it.key(), it.value(), attributes);
+      for (std::string_view k : known)
+        is_known = is_known || it.key() == k;
+      if (!is_known)
+        KeepAttribute(it.key(), it.value(), attributes);
     }
   }
 
@@ -187,7 +210,8 @@ class SchemaParser {
     }
     std::unordered_set<std::string> seen;
     for (const Json& f : *fields_it) {
-      if (!f.is_object()) return SchemaError("record '" + node->FullName() + "' has a non-object field");
+      if (!f.is_object())
+        return SchemaError("record '" + node->FullName() + "' has a non-object field");
       auto name_it = f.find("name");
       if (name_it == f.end() || !name_it->is_string()) {
         return SchemaError("a field of record '" + node->FullName() + "' has no name");
@@ -195,16 +219,19 @@ class SchemaParser {
       AvroField field;
       field.name = name_it->get<std::string>();
       if (!seen.insert(field.name).second) {
-        return SchemaError("record '" + node->FullName() + "' has two fields named '" + field.name + "'");
+        return SchemaError("record '" + node->FullName() + "' has two fields named '" + field.name +
+                           "'");
       }
       auto type_it = f.find("type");
       if (type_it == f.end()) {
-        return SchemaError("field '" + field.name + "' of record '" + node->FullName() + "' has no type");
+        return SchemaError("field '" + field.name + "' of record '" + node->FullName() +
+                           "' has no type");
       }
       MEDLAKE_ASSIGN_OR_RETURN(field.type, ParseNode(*type_it, node->name_space, depth + 1));
       MEDLAKE_RETURN_IF_ERROR(ReadDoc(f, &field.doc));
       auto default_it = f.find("default");
-      if (default_it != f.end()) field.default_json = Dump(*default_it);
+      if (default_it != f.end())
+        field.default_json = Dump(*default_it);
       KeepOthers(f, {"name", "type", "doc", "default"}, &field.attributes);
       node->fields.push_back(std::move(field));
     }
@@ -222,7 +249,8 @@ class SchemaParser {
     }
     std::unordered_set<std::string> seen;
     for (const Json& s : *symbols_it) {
-      if (!s.is_string()) return SchemaError("enum '" + node->FullName() + "' has a non-string symbol");
+      if (!s.is_string())
+        return SchemaError("enum '" + node->FullName() + "' has a non-string symbol");
       if (!seen.insert(s.get<std::string>()).second) {
         return SchemaError("enum '" + node->FullName() + "' repeats a symbol");
       }
@@ -247,22 +275,25 @@ class SchemaParser {
     bool ok = size_it != j.end() && size_it->is_number_integer();
     if (ok && size_it->is_number_unsigned()) {
       ok = size_it->get<uint64_t>() <= uint64_t{INT64_MAX};
-      if (ok) node->size = static_cast<int64_t>(size_it->get<uint64_t>());
+      if (ok)
+        node->size = static_cast<int64_t>(size_it->get<uint64_t>());
     } else if (ok) {
       node->size = size_it->get<int64_t>();
       ok = node->size >= 0;
     }
-    if (!ok) return SchemaError("fixed '" + node->FullName() + "' needs a non-negative integer \"size\"");
+    if (!ok)
+      return SchemaError("fixed '" + node->FullName() + "' needs a non-negative integer \"size\"");
     return node;
   }
 
-  Result<const AvroNode*> ParseContainer(const Json& j, bool is_array, const std::string& enclosing_ns,
-                                         int depth) {
+  Result<const AvroNode*> ParseContainer(const Json& j, bool is_array,
+                                         const std::string& enclosing_ns, int depth) {
     AvroNode* node = schema_->AddNode(is_array ? AvroType::kArray : AvroType::kMap);
     const char* key = is_array ? "items" : "values";
     KeepOthers(j, {"type", key}, &node->attributes);
     auto it = j.find(key);
-    if (it == j.end()) return SchemaError(std::string(is_array ? "array" : "map") + " without \"" + key + "\"");
+    if (it == j.end())
+      return SchemaError(std::string(is_array ? "array" : "map") + " without \"" + key + "\"");
     MEDLAKE_ASSIGN_OR_RETURN(const AvroNode* child, ParseNode(*it, enclosing_ns, depth + 1));
     (is_array ? node->items : node->values) = child;
     return node;
@@ -275,8 +306,10 @@ class SchemaParser {
     std::set<AvroType> unnamed;
     std::set<std::string> named;
     for (const AvroNode* b : node.branches) {
-      if (b == nullptr) return SchemaError("union with a missing branch");
-      if (b->type == AvroType::kUnion) return SchemaError("union directly inside a union");
+      if (b == nullptr)
+        return SchemaError("union with a missing branch");
+      if (b->type == AvroType::kUnion)
+        return SchemaError("union directly inside a union");
       if (b->is_named()) {
         if (!b->name.empty() && !named.insert(b->FullName()).second) {
           return SchemaError("union has two branches named '" + b->FullName() + "'");
@@ -297,20 +330,25 @@ class SchemaParser {
 class SchemaWriter {
  public:
   Json Write(const AvroNode* node, const std::string& enclosing_ns) {
-    if (node == nullptr) return "null";
+    if (node == nullptr)
+      return "null";
     if (node->is_named() && !node->name.empty()) {
       if (!written_.insert(node).second) {
         // Already defined: refer to it by the shortest name that resolves to it.
-        if (node->name_space == enclosing_ns || node->name_space.empty()) return node->name;
+        if (node->name_space == enclosing_ns || node->name_space.empty())
+          return node->name;
         return node->FullName();
       }
     }
     Json j = Json::object();
     j["type"] = std::string(AvroTypeName(node->type));
     if (node->is_named()) {
-      if (!node->name.empty()) j["name"] = node->name;
-      if (node->name_space != enclosing_ns) j["namespace"] = node->name_space;
-      if (!node->doc.empty()) j["doc"] = node->doc;
+      if (!node->name.empty())
+        j["name"] = node->name;
+      if (node->name_space != enclosing_ns)
+        j["namespace"] = node->name_space;
+      if (!node->doc.empty())
+        j["doc"] = node->doc;
     }
     switch (node->type) {
       case AvroType::kRecord: {
@@ -319,8 +357,10 @@ class SchemaWriter {
           Json jf = Json::object();
           jf["name"] = f.name;
           jf["type"] = Write(f.type, node->name_space);
-          if (!f.doc.empty()) jf["doc"] = f.doc;
-          if (f.default_json) AddRaw(&jf, "default", *f.default_json);
+          if (!f.doc.empty())
+            jf["doc"] = f.doc;
+          if (f.default_json)
+            AddRaw(&jf, "default", *f.default_json);
           AddAttributes(f.attributes, &jf);
           fields.push_back(std::move(jf));
         }
@@ -329,7 +369,8 @@ class SchemaWriter {
       }
       case AvroType::kEnum:
         j["symbols"] = node->symbols;
-        if (node->enum_default) j["default"] = *node->enum_default;
+        if (node->enum_default)
+          j["default"] = *node->enum_default;
         break;
       case AvroType::kFixed:
         j["size"] = node->size;
@@ -342,11 +383,13 @@ class SchemaWriter {
         break;
       case AvroType::kUnion: {
         Json branches = Json::array();
-        for (const AvroNode* b : node->branches) branches.push_back(Write(b, enclosing_ns));
+        for (const AvroNode* b : node->branches)
+          branches.push_back(Write(b, enclosing_ns));
         return branches;  // a union is a JSON array and has nowhere to keep attributes
       }
       default:
-        if (node->attributes.empty()) return std::string(AvroTypeName(node->type));
+        if (node->attributes.empty())
+          return std::string(AvroTypeName(node->type));
         break;
     }
     AddAttributes(node->attributes, &j);
@@ -360,7 +403,8 @@ class SchemaWriter {
   }
   static void AddAttributes(const AvroAttributes& attributes, Json* j) {
     for (const auto& e : attributes.entries()) {
-      if (j->contains(e.key)) continue;  // never let an attribute shadow a standard key
+      if (j->contains(e.key))
+        continue;  // never let an attribute shadow a standard key
       AddRaw(j, e.key, e.json);
     }
   }
@@ -372,20 +416,34 @@ class SchemaWriter {
 
 std::string_view AvroTypeName(AvroType type) {
   switch (type) {
-    case AvroType::kNull: return "null";
-    case AvroType::kBoolean: return "boolean";
-    case AvroType::kInt: return "int";
-    case AvroType::kLong: return "long";
-    case AvroType::kFloat: return "float";
-    case AvroType::kDouble: return "double";
-    case AvroType::kBytes: return "bytes";
-    case AvroType::kString: return "string";
-    case AvroType::kRecord: return "record";
-    case AvroType::kEnum: return "enum";
-    case AvroType::kArray: return "array";
-    case AvroType::kMap: return "map";
-    case AvroType::kUnion: return "union";
-    case AvroType::kFixed: return "fixed";
+    case AvroType::kNull:
+      return "null";
+    case AvroType::kBoolean:
+      return "boolean";
+    case AvroType::kInt:
+      return "int";
+    case AvroType::kLong:
+      return "long";
+    case AvroType::kFloat:
+      return "float";
+    case AvroType::kDouble:
+      return "double";
+    case AvroType::kBytes:
+      return "bytes";
+    case AvroType::kString:
+      return "string";
+    case AvroType::kRecord:
+      return "record";
+    case AvroType::kEnum:
+      return "enum";
+    case AvroType::kArray:
+      return "array";
+    case AvroType::kMap:
+      return "map";
+    case AvroType::kUnion:
+      return "union";
+    case AvroType::kFixed:
+      return "fixed";
   }
   return "unknown";
 }
@@ -394,38 +452,46 @@ std::string_view AvroTypeName(AvroType type) {
 
 const std::string* AvroAttributes::FindJson(std::string_view key) const {
   for (const Entry& e : entries_) {
-    if (e.key == key) return &e.json;
+    if (e.key == key)
+      return &e.json;
   }
   return nullptr;
 }
 
 std::optional<int64_t> AvroAttributes::GetInt(std::string_view key) const {
   const std::string* json = FindJson(key);
-  if (json == nullptr) return std::nullopt;
+  if (json == nullptr)
+    return std::nullopt;
   // Values are stored as compact JSON, so an integer is exactly its decimal digits.
   int64_t value = 0;
   const char* end = json->data() + json->size();
   auto [ptr, ec] = std::from_chars(json->data(), end, value);
-  if (ec != std::errc() || ptr != end) return std::nullopt;
+  if (ec != std::errc() || ptr != end)
+    return std::nullopt;
   return value;
 }
 
 std::optional<std::string> AvroAttributes::GetString(std::string_view key) const {
   const std::string* json = FindJson(key);
-  if (json == nullptr || json->empty() || (*json)[0] != '"') return std::nullopt;
+  if (json == nullptr || json->empty() || (*json)[0] != '"')
+    return std::nullopt;
   std::optional<Json> value = ParseJson(*json);
-  if (!value || !value->is_string()) return std::nullopt;
+  if (!value || !value->is_string())
+    return std::nullopt;
   return value->get<std::string>();
 }
 
 Status AvroAttributes::SetJson(std::string_view key, std::string_view json) {
   std::optional<Json> value = ParseJson(json);
-  if (!value) return InvalidArgument("avro schema: attribute '" + std::string(key) + "' is not valid JSON");
+  if (!value)
+    return InvalidArgument("avro schema: attribute '" + std::string(key) + "' is not valid JSON");
   Put(key, Dump(*value));
   return Status::OK();
 }
 
-void AvroAttributes::SetInt(std::string_view key, int64_t value) { Put(key, std::to_string(value)); }
+void AvroAttributes::SetInt(std::string_view key, int64_t value) {
+  Put(key, std::to_string(value));
+}
 
 void AvroAttributes::SetString(std::string_view key, std::string_view value) {
   Put(key, Dump(Json(std::string(value))));
@@ -461,7 +527,8 @@ std::string AvroNode::logical_type() const {
 
 int AvroNode::FieldIndex(std::string_view field_name) const {
   for (size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i].name == field_name) return static_cast<int>(i);
+    if (fields[i].name == field_name)
+      return static_cast<int>(i);
   }
   return -1;
 }
@@ -473,14 +540,16 @@ const AvroField* AvroNode::FindField(std::string_view field_name) const {
 
 const AvroField* AvroNode::FindFieldById(int64_t field_id) const {
   for (const AvroField& f : fields) {
-    if (f.field_id() == field_id) return &f;
+    if (f.field_id() == field_id)
+      return &f;
   }
   return nullptr;
 }
 
 int AvroNode::FindBranch(AvroType branch_type) const {
   for (size_t i = 0; i < branches.size(); ++i) {
-    if (branches[i] != nullptr && branches[i]->type == branch_type) return static_cast<int>(i);
+    if (branches[i] != nullptr && branches[i]->type == branch_type)
+      return static_cast<int>(i);
   }
   return -1;
 }
@@ -505,16 +574,19 @@ AvroSchema::AvroSchema(const AvroSchema& other) {
     return it == remap.end() ? p : it->second;
   };
   for (auto& n : nodes_) {
-    for (AvroField& f : n->fields) f.type = map(f.type);
+    for (AvroField& f : n->fields)
+      f.type = map(f.type);
     n->items = map(n->items);
     n->values = map(n->values);
-    for (const AvroNode*& b : n->branches) b = map(b);
+    for (const AvroNode*& b : n->branches)
+      b = map(b);
   }
   root_ = map(other.root_);
 }
 
 AvroSchema& AvroSchema::operator=(const AvroSchema& other) {
-  if (this != &other) *this = AvroSchema(other);
+  if (this != &other)
+    *this = AvroSchema(other);
   return *this;
 }
 
@@ -526,7 +598,8 @@ AvroNode* AvroSchema::AddNode(AvroType type) {
 
 bool AvroSchema::Owns(const AvroNode* node) const {
   for (const auto& n : nodes_) {
-    if (n.get() == node) return true;
+    if (n.get() == node)
+      return true;
   }
   return false;
 }
@@ -538,7 +611,8 @@ void AvroSchema::set_root(const AvroNode* root) {
 
 Result<AvroSchema> AvroSchema::Parse(std::string_view json) {
   std::optional<Json> j = ParseJson(json);
-  if (!j) return SchemaError("not valid JSON");
+  if (!j)
+    return SchemaError("not valid JSON");
   AvroSchema schema;
   schema.nodes_.clear();
   // nlohmann's accessors used here do not throw on the checked paths; the catch is the library
@@ -564,10 +638,13 @@ std::string AvroSchema::ToJson() const {
 
 Status AvroSchema::Validate() const {
   std::unordered_set<const AvroNode*> owned;
-  for (const auto& n : nodes_) owned.insert(n.get());
+  for (const auto& n : nodes_)
+    owned.insert(n.get());
   auto check = [&owned](const AvroNode* p, const std::string& what) -> Status {
-    if (p == nullptr) return SchemaError(what + " is missing");
-    if (!owned.count(p)) return SchemaError(what + " belongs to another schema");
+    if (p == nullptr)
+      return SchemaError(what + " is missing");
+    if (!owned.count(p))
+      return SchemaError(what + " belongs to another schema");
     return Status::OK();
   };
   MEDLAKE_RETURN_IF_ERROR(check(root_, "the root"));
@@ -581,14 +658,16 @@ Status AvroSchema::Validate() const {
     std::vector<const AvroNode*> children;
     if (n->is_named() && !n->name.empty()) {
       auto [it, inserted] = names.emplace(n->FullName(), n);
-      if (!inserted && it->second != n) return SchemaError("type '" + n->FullName() + "' is defined twice");
+      if (!inserted && it->second != n)
+        return SchemaError("type '" + n->FullName() + "' is defined twice");
     }
     switch (n->type) {
       case AvroType::kRecord: {
         std::unordered_set<std::string> field_names;
         for (const AvroField& f : n->fields) {
           if (!field_names.insert(f.name).second) {
-            return SchemaError("record '" + n->FullName() + "' has two fields named '" + f.name + "'");
+            return SchemaError("record '" + n->FullName() + "' has two fields named '" + f.name +
+                               "'");
           }
           MEDLAKE_RETURN_IF_ERROR(check(f.type, "type of field '" + f.name + "'"));
           children.push_back(f.type);
@@ -621,13 +700,15 @@ Status AvroSchema::Validate() const {
         MEDLAKE_RETURN_IF_ERROR(SchemaParser::CheckUnion(*n));
         break;
       case AvroType::kFixed:
-        if (n->size < 0) return SchemaError("fixed '" + n->FullName() + "' has a negative size");
+        if (n->size < 0)
+          return SchemaError("fixed '" + n->FullName() + "' has a negative size");
         break;
       default:
         break;
     }
     for (const AvroNode* c : children) {
-      if (seen.insert(c).second) stack.push_back(c);
+      if (seen.insert(c).second)
+        stack.push_back(c);
     }
   }
   return Status::OK();

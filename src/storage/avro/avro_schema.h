@@ -113,13 +113,13 @@ struct AvroNode {
   std::string name_space;
   std::string doc;  // record, enum, fixed
 
-  std::vector<AvroField> fields;             // record, in declaration (= encoding) order
-  std::vector<std::string> symbols;          // enum
-  std::optional<std::string> enum_default;   // enum: the "default" symbol, if given
-  const AvroNode* items = nullptr;           // array: the item type
-  const AvroNode* values = nullptr;          // map: the value type (keys are strings)
-  std::vector<const AvroNode*> branches;     // union, in order (the union index selects one)
-  int64_t size = 0;                          // fixed: bytes per value
+  std::vector<AvroField> fields;            // record, in declaration (= encoding) order
+  std::vector<std::string> symbols;         // enum
+  std::optional<std::string> enum_default;  // enum: the "default" symbol, if given
+  const AvroNode* items = nullptr;          // array: the item type
+  const AvroNode* values = nullptr;         // map: the value type (keys are strings)
+  std::vector<const AvroNode*> branches;    // union, in order (the union index selects one)
+  int64_t size = 0;                         // fixed: bytes per value
 
   // Everything else: "logicalType", "precision", "scale", "element-id", "key-id", "value-id",
   // "aliases", ...

@@ -43,13 +43,15 @@ std::string Encode(const AvroNode& schema, const AvroValue& v) {
 // ---- schema ----
 
 TEST(AvroSchemaTest, ParsesEveryPrimitiveName) {
-  for (const char* name : {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}) {
+  for (const char* name :
+       {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}) {
     std::string json = std::string("\"") + name + "\"";
     MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroSchema schema, AvroSchema::Parse(json));
     EXPECT_EQ(AvroTypeName(schema.root().type), name);
     EXPECT_EQ(schema.ToJson(), json);
     // The object form without attributes is written back in the short form.
-    MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroSchema obj, AvroSchema::Parse(std::string("{\"type\":") + json + "}"));
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroSchema obj,
+                                 AvroSchema::Parse(std::string("{\"type\":") + json + "}"));
     EXPECT_EQ(obj.ToJson(), json);
   }
 }
@@ -149,8 +151,9 @@ TEST(AvroSchemaTest, ResolvesNamedTypeReferences) {
 
 TEST(AvroSchemaTest, AcceptsRecordWithoutName) {
   // PyIceberg writes some records without "name"; Avro requires one, readers should cope.
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroSchema schema,
-                               AvroSchema::Parse(R"({"type":"record","fields":[{"name":"a","type":"int"}]})"));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      AvroSchema schema,
+      AvroSchema::Parse(R"({"type":"record","fields":[{"name":"a","type":"int"}]})"));
   EXPECT_EQ(schema.root().name, "");
   EXPECT_EQ(schema.ToJson(), R"({"type":"record","fields":[{"name":"a","type":"int"}]})");
 }
@@ -169,7 +172,8 @@ TEST(AvroSchemaTest, RejectsMalformedSchemas) {
       {R"({"type":"record","name":"r","fields":[{"name":"a"}]})", "has no type"},
       {R"({"type":"enum","symbols":["A"]})", "enum without a name"},
       {R"({"type":"enum","name":"e","symbols":["A","A"]})", "repeats a symbol"},
-      {R"({"type":"enum","name":"e","symbols":["A"],"default":"B"})", "default that is not a symbol"},
+      {R"({"type":"enum","name":"e","symbols":["A"],"default":"B"})",
+       "default that is not a symbol"},
       {R"({"type":"fixed","name":"f","size":-1})", "non-negative integer \"size\""},
       {R"({"type":"fixed","name":"f"})", "non-negative integer \"size\""},
       {R"(["null",["int","long"]])", "union directly inside a union"},
@@ -184,10 +188,17 @@ TEST(AvroSchemaTest, RejectsMalformedSchemas) {
 
 TEST(AvroSchemaTest, RejectsDeepNesting) {
   std::string json;
-  for (int i = 0; i < 100; ++i) json += R"({"type":"array","items":)";
+  for (int i = 0; i < 100; ++i)
+    json += R"({"type":"array","items":)";
   json += R"("int")";
-  for (int i = 0; i < 100; ++i) json += "}";
+  for (int i = 0; i < 100; ++i)
+    json += "}";
   EXPECT_THAT(AvroSchema::Parse(json), StatusIs(StatusCode::kInvalidArgument, "nested deeper"));
+  // Deeply nested JSON must not exhaust the stack either.
+  EXPECT_THAT(AvroSchema::Parse(std::string(200000, '[') + std::string(200000, ']')),
+              StatusIs(StatusCode::kInvalidArgument, "nested deeper"));
+  EXPECT_THAT(AvroSchema::Parse(std::string(200000, '[')),
+              StatusIs(StatusCode::kInvalidArgument, "not valid JSON"));
 }
 
 TEST(AvroSchemaTest, CopyIsDeep) {
@@ -222,17 +233,20 @@ TEST(AvroSchemaTest, BuildsAndValidatesProgrammatically) {
   rec->fields.push_back(offsets);
   schema.set_root(rec);
   MEDLAKE_ASSERT_OK(schema.Validate());
-  EXPECT_EQ(schema.ToJson(),
-            R"({"type":"record","name":"manifest_file","fields":[{"name":"manifest_path","type":"string","field-id":500},)"
-            R"({"name":"split_offsets","type":{"type":"array","items":"long","element-id":133},"field-id":132}]})");
+  EXPECT_EQ(
+      schema.ToJson(),
+      R"({"type":"record","name":"manifest_file","fields":[{"name":"manifest_path","type":"string","field-id":500},)"
+      R"({"name":"split_offsets","type":{"type":"array","items":"long","element-id":133},"field-id":132}]})");
 
   AvroField broken;
   broken.name = "broken";
   rec->fields.push_back(broken);
-  EXPECT_THAT(schema.Validate(), StatusIs(StatusCode::kInvalidArgument, "type of field 'broken' is missing"));
+  EXPECT_THAT(schema.Validate(),
+              StatusIs(StatusCode::kInvalidArgument, "type of field 'broken' is missing"));
   rec->fields.pop_back();
   rec->fields.push_back(path);
-  EXPECT_THAT(schema.Validate(), StatusIs(StatusCode::kInvalidArgument, "two fields named 'manifest_path'"));
+  EXPECT_THAT(schema.Validate(),
+              StatusIs(StatusCode::kInvalidArgument, "two fields named 'manifest_path'"));
 }
 
 TEST(AvroSchemaTest, AttributesStoreAnyJson) {
@@ -281,7 +295,8 @@ TEST(AvroValueTest, RecordBuilderReportsErrors) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroSchema schema, AvroSchema::Parse(kIcebergShapes));
   AvroRecordBuilder b(schema.root());
   EXPECT_THAT(b.Set("nope", AvroValue::Int(1)), StatusIs(StatusCode::kNotFound, "no field 'nope'"));
-  EXPECT_THAT(b.Set("status", AvroValue::Long(1)), StatusIs(StatusCode::kInvalidArgument, "has type int"));
+  EXPECT_THAT(b.Set("status", AvroValue::Long(1)),
+              StatusIs(StatusCode::kInvalidArgument, "has type int"));
   EXPECT_THAT(b.Set("snapshot_id", AvroValue::String("x")),
               StatusIs(StatusCode::kInvalidArgument, "no union branch of type string"));
   EXPECT_THAT(std::move(b).Build(), StatusIs(StatusCode::kInvalidArgument, "'status'"));
@@ -335,7 +350,13 @@ TEST(AvroBinaryTest, EncodesSpecExamples) {
   // Avro spec "Primitive Types": zig-zag varints and length-prefixed strings.
   MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroSchema long_schema, AvroSchema::Parse(R"("long")"));
   const std::vector<std::pair<int64_t, std::string>> longs = {
-      {0, "00"}, {-1, "01"}, {1, "02"}, {-2, "03"}, {2, "04"}, {-64, "7f"}, {64, "8001"},
+      {0, "00"},
+      {-1, "01"},
+      {1, "02"},
+      {-2, "03"},
+      {2, "04"},
+      {-64, "7f"},
+      {64, "8001"},
       {std::numeric_limits<int64_t>::max(), "feffffffffffffffff01"},
       {std::numeric_limits<int64_t>::min(), "ffffffffffffffffff01"}};
   for (const auto& [value, hex] : longs) {
@@ -357,9 +378,11 @@ TEST(AvroBinaryTest, EncodesSpecExamples) {
   EXPECT_EQ(Hex(Encode(union_schema.root(), AvroValue::String("a"))), "020261");
   EXPECT_EQ(Hex(Encode(union_schema.root(), AvroValue::Null())), "00");
   // An array of longs [3, 27]: one block of 2 items, then the end marker.
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroSchema array_schema, AvroSchema::Parse(R"({"type":"array","items":"long"})"));
-  EXPECT_EQ(Hex(Encode(array_schema.root(), AvroValue::Array({AvroValue::Long(3), AvroValue::Long(27)}))),
-            "04063600");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroSchema array_schema,
+                               AvroSchema::Parse(R"({"type":"array","items":"long"})"));
+  EXPECT_EQ(
+      Hex(Encode(array_schema.root(), AvroValue::Array({AvroValue::Long(3), AvroValue::Long(27)}))),
+      "04063600");
 }
 
 // A schema using every type, and a value of it.
@@ -399,9 +422,10 @@ AvroValue AllTypesValue() {
       AvroValue::Map({{"x", AvroValue::Union(1, AvroValue::Long(5))},
                       {"y", AvroValue::Union(0, AvroValue::Null())}}),
       AvroValue::Union(2, AvroValue::Fixed("wxyz")),
-      AvroValue::Record({AvroValue::Int(1),
-                         AvroValue::Union(1, AvroValue::Record({AvroValue::Int(2),
-                                                                AvroValue::Union(0, AvroValue::Null())}))}),
+      AvroValue::Record(
+          {AvroValue::Int(1),
+           AvroValue::Union(
+               1, AvroValue::Record({AvroValue::Int(2), AvroValue::Union(0, AvroValue::Null())}))}),
       AvroValue::Array({AvroValue::Record({AvroValue::Int(6), AvroValue::Bytes("\x01")}),
                         AvroValue::Record({AvroValue::Int(7), AvroValue::Bytes("")})}),
   });
@@ -427,18 +451,36 @@ TEST(AvroBinaryTest, RoundTripsEveryType) {
 
 TEST(AvroBinaryTest, DecodesNegativeBlockCounts) {
   // Writers may give a block's item count as negative, followed by the block's size in bytes.
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroSchema schema, AvroSchema::Parse(R"({"type":"array","items":"long"})"));
-  std::string bytes = Unhex("03" "04" "0636" "01" "02" "02" "00");  // -2 items (4 bytes), -1 item (2 bytes)
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroSchema schema,
+                               AvroSchema::Parse(R"({"type":"array","items":"long"})"));
+  std::string bytes = Unhex(
+      "03"
+      "04"
+      "0636"
+      "01"
+      "02"
+      "02"
+      "00");  // -2 items (4 bytes), -1 item (2 bytes)
   std::string_view in = bytes;
   MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroValue v, DecodeAvroDatum(schema.root(), &in));
   EXPECT_EQ(v, AvroValue::Array({AvroValue::Long(3), AvroValue::Long(27), AvroValue::Long(1)}));
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroSchema map, AvroSchema::Parse(R"({"type":"map","values":"int"})"));
-  std::string map_bytes = Unhex("01" "04" "026b" "02" "00");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroSchema map,
+                               AvroSchema::Parse(R"({"type":"map","values":"int"})"));
+  std::string map_bytes = Unhex(
+      "01"
+      "04"
+      "026b"
+      "02"
+      "00");
   std::string_view map_in = map_bytes;
   MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroValue m, DecodeAvroDatum(map.root(), &map_in));
   EXPECT_EQ(m, AvroValue::Map({{"k", AvroValue::Int(1)}}));
   // A block byte size larger than the input is corrupt.
-  std::string bad = Unhex("03" "7e" "0636" "00");
+  std::string bad = Unhex(
+      "03"
+      "7e"
+      "0636"
+      "00");
   std::string_view bad_in = bad;
   EXPECT_THAT(DecodeAvroDatum(schema.root(), &bad_in),
               StatusIs(StatusCode::kDataLoss, "block byte size exceeds the input"));
@@ -449,7 +491,8 @@ TEST(AvroBinaryTest, EveryTruncationIsDataLoss) {
   const std::string bytes = Encode(schema.root(), AllTypesValue());
   for (size_t n = 0; n < bytes.size(); ++n) {
     std::string_view in(bytes.data(), n);
-    EXPECT_THAT(DecodeAvroDatum(schema.root(), &in), StatusIs(StatusCode::kDataLoss, "avro: ")) << n;
+    EXPECT_THAT(DecodeAvroDatum(schema.root(), &in), StatusIs(StatusCode::kDataLoss, "avro: "))
+        << n;
     EXPECT_EQ(in.size(), n);  // unchanged on error
   }
 }
@@ -464,9 +507,11 @@ TEST(AvroBinaryTest, RandomInputNeverCrashes) {
     // Flip a few bytes of a valid encoding, or make random bytes.
     if (iter % 3 == 0) {
       bytes.resize(rng() % 64);
-      for (char& c : bytes) c = static_cast<char>(rng());
+      for (char& c : bytes)
+        c = static_cast<char>(rng());
     } else {
-      for (int k = 0; k < 1 + iter % 4; ++k) bytes[rng() % bytes.size()] = static_cast<char>(rng());
+      for (int k = 0; k < 1 + iter % 4; ++k)
+        bytes[rng() % bytes.size()] = static_cast<char>(rng());
     }
     std::string_view in = bytes;
     Result<AvroValue> r = DecodeAvroDatum(schema.root(), &in);
@@ -514,16 +559,19 @@ TEST(AvroBinaryTest, RejectsMalformedInput) {
 
 TEST(AvroBinaryTest, BoundsValuesFromZeroByteItems) {
   // 100000 nulls take no bytes each; the decoder refuses to create that many values from 4 bytes.
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroSchema schema, AvroSchema::Parse(R"({"type":"array","items":"null"})"));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroSchema schema,
+                               AvroSchema::Parse(R"({"type":"array","items":"null"})"));
   std::string bytes;
-  Status s = EncodeAvroDatum(schema.root(), AvroValue::Array(std::vector<AvroValue>(100000)), &bytes);
+  Status s =
+      EncodeAvroDatum(schema.root(), AvroValue::Array(std::vector<AvroValue>(100000)), &bytes);
   MEDLAKE_ASSERT_OK(s);
   std::string_view in = bytes;
   EXPECT_THAT(DecodeAvroDatum(schema.root(), &in),
               StatusIs(StatusCode::kDataLoss, "array block count exceeds"));
   // Small counts are fine.
   bytes.clear();
-  MEDLAKE_ASSERT_OK(EncodeAvroDatum(schema.root(), AvroValue::Array(std::vector<AvroValue>(100)), &bytes));
+  MEDLAKE_ASSERT_OK(
+      EncodeAvroDatum(schema.root(), AvroValue::Array(std::vector<AvroValue>(100)), &bytes));
   in = bytes;
   MEDLAKE_ASSERT_OK_AND_ASSIGN(AvroValue v, DecodeAvroDatum(schema.root(), &in));
   EXPECT_EQ(v.items().size(), 100u);
@@ -532,15 +580,18 @@ TEST(AvroBinaryTest, BoundsValuesFromZeroByteItems) {
 TEST(AvroBinaryTest, CapsNestingDepth) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(
       AvroSchema schema,
-      AvroSchema::Parse(R"({"type":"record","name":"n","fields":[{"name":"next","type":["null","n"]}]})"));
+      AvroSchema::Parse(
+          R"({"type":"record","name":"n","fields":[{"name":"next","type":["null","n"]}]})"));
   // Each level is a union index 1 (0x02); 500 levels, then null.
   std::string bytes(500, '\x02');
   bytes.push_back('\x00');
   std::string_view in = bytes;
-  EXPECT_THAT(DecodeAvroDatum(schema.root(), &in), StatusIs(StatusCode::kDataLoss, "nested too deeply"));
+  EXPECT_THAT(DecodeAvroDatum(schema.root(), &in),
+              StatusIs(StatusCode::kDataLoss, "nested too deeply"));
 
   AvroValue deep = AvroValue::Record({AvroValue::Union(0, AvroValue::Null())});
-  for (int i = 0; i < 60; ++i) deep = AvroValue::Record({AvroValue::Union(1, std::move(deep))});
+  for (int i = 0; i < 60; ++i)
+    deep = AvroValue::Record({AvroValue::Union(1, std::move(deep))});
   std::string out;
   EXPECT_THAT(EncodeAvroDatum(schema.root(), deep, &out),
               StatusIs(StatusCode::kInvalidArgument, "nested too deeply"));
@@ -550,20 +601,21 @@ TEST(AvroBinaryTest, CapsNestingDepth) {
 TEST(AvroBinaryTest, EncodeRejectsMismatchesWithFieldPath) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(
       AvroSchema schema,
-      AvroSchema::Parse(R"({"type":"record","name":"entry","fields":[{"name":"status","type":"int"},)"
-                        R"({"name":"data_file","type":{"type":"record","name":"r2","fields":[)"
-                        R"({"name":"record_count","type":"long"},)"
-                        R"({"name":"e","type":{"type":"enum","name":"e","symbols":["A"]}},)"
-                        R"({"name":"f","type":{"type":"fixed","name":"f","size":2}},)"
-                        R"({"name":"u","type":["null","long"]}]}}]})"));
+      AvroSchema::Parse(
+          R"({"type":"record","name":"entry","fields":[{"name":"status","type":"int"},)"
+          R"({"name":"data_file","type":{"type":"record","name":"r2","fields":[)"
+          R"({"name":"record_count","type":"long"},)"
+          R"({"name":"e","type":{"type":"enum","name":"e","symbols":["A"]}},)"
+          R"({"name":"f","type":{"type":"fixed","name":"f","size":2}},)"
+          R"({"name":"u","type":["null","long"]}]}}]})"));
   auto entry = [](AvroValue count, AvroValue e, AvroValue f, AvroValue u) {
     return AvroValue::Record({AvroValue::Int(1), AvroValue::Record({std::move(count), std::move(e),
                                                                     std::move(f), std::move(u)})});
   };
   std::string out = "keep";
   EXPECT_THAT(EncodeAvroDatum(schema.root(),
-                              entry(AvroValue::String("x"), AvroValue::Enum(0), AvroValue::Fixed("ab"),
-                                    AvroValue::Null()),
+                              entry(AvroValue::String("x"), AvroValue::Enum(0),
+                                    AvroValue::Fixed("ab"), AvroValue::Null()),
                               &out),
               StatusIs(StatusCode::kInvalidArgument,
                        "field 'data_file.record_count': expected long, got string"));
@@ -587,10 +639,10 @@ TEST(AvroBinaryTest, EncodeRejectsMismatchesWithFieldPath) {
               StatusIs(StatusCode::kInvalidArgument, "record value has 1 fields, schema has 2"));
   EXPECT_EQ(out, "keep");
   // A plain value for a union field goes to the branch of its type.
-  MEDLAKE_EXPECT_OK(EncodeAvroDatum(schema.root(),
-                                    entry(AvroValue::Long(1), AvroValue::Enum(0), AvroValue::Fixed("ab"),
-                                          AvroValue::Long(9)),
-                                    &out));
+  MEDLAKE_EXPECT_OK(EncodeAvroDatum(
+      schema.root(),
+      entry(AvroValue::Long(1), AvroValue::Enum(0), AvroValue::Fixed("ab"), AvroValue::Long(9)),
+      &out));
 }
 
 }  // namespace

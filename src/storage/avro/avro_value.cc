@@ -44,7 +44,8 @@ std::optional<std::string> CodePointsToBytes(const std::string& text) {
     } else if ((c & 0xE0) == 0xC0 && i + 1 < text.size()) {
       auto c2 = static_cast<unsigned char>(text[++i]);
       unsigned cp = ((c & 0x1Fu) << 6) | (c2 & 0x3Fu);
-      if ((c2 & 0xC0) != 0x80 || cp > 0xFF) return std::nullopt;
+      if ((c2 & 0xC0) != 0x80 || cp > 0xFF)
+        return std::nullopt;
       out.push_back(static_cast<char>(cp));
     } else {
       return std::nullopt;
@@ -59,41 +60,50 @@ Status DefaultError(const AvroNode& schema, const std::string& what) {
 }
 
 Result<AvroValue> FromJson(const AvroNode& schema, const Json& j, int depth) {
-  if (depth > kMaxJsonDepth) return InvalidArgument("avro default: nested too deeply");
+  if (depth > kMaxJsonDepth)
+    return InvalidArgument("avro default: nested too deeply");
   switch (schema.type) {
     case AvroType::kNull:
-      if (j.is_null()) return AvroValue::Null();
+      if (j.is_null())
+        return AvroValue::Null();
       break;
     case AvroType::kBoolean:
-      if (j.is_boolean()) return AvroValue::Boolean(j.get<bool>());
+      if (j.is_boolean())
+        return AvroValue::Boolean(j.get<bool>());
       break;
     case AvroType::kInt:
       if (j.is_number_integer()) {
-        if (j.is_number_unsigned() ? j.get<uint64_t>() <= uint64_t{INT32_MAX}
-                                   : (j.get<int64_t>() >= INT32_MIN && j.get<int64_t>() <= INT32_MAX)) {
+        if (j.is_number_unsigned()
+                ? j.get<uint64_t>() <= uint64_t{INT32_MAX}
+                : (j.get<int64_t>() >= INT32_MIN && j.get<int64_t>() <= INT32_MAX)) {
           return AvroValue::Int(static_cast<int32_t>(j.get<int64_t>()));
         }
       }
       break;
     case AvroType::kLong:
-      if (j.is_number_integer() && (!j.is_number_unsigned() || j.get<uint64_t>() <= uint64_t{INT64_MAX})) {
+      if (j.is_number_integer() &&
+          (!j.is_number_unsigned() || j.get<uint64_t>() <= uint64_t{INT64_MAX})) {
         return AvroValue::Long(j.get<int64_t>());
       }
       break;
     case AvroType::kFloat:
-      if (j.is_number()) return AvroValue::Float(j.get<float>());
+      if (j.is_number())
+        return AvroValue::Float(j.get<float>());
       break;
     case AvroType::kDouble:
-      if (j.is_number()) return AvroValue::Double(j.get<double>());
+      if (j.is_number())
+        return AvroValue::Double(j.get<double>());
       break;
     case AvroType::kString:
-      if (j.is_string()) return AvroValue::String(j.get<std::string>());
+      if (j.is_string())
+        return AvroValue::String(j.get<std::string>());
       break;
     case AvroType::kBytes:
     case AvroType::kFixed:
       if (j.is_string()) {
         std::optional<std::string> bytes = CodePointsToBytes(j.get_ref<const std::string&>());
-        if (bytes && schema.type == AvroType::kBytes) return AvroValue::Bytes(std::move(*bytes));
+        if (bytes && schema.type == AvroType::kBytes)
+          return AvroValue::Bytes(std::move(*bytes));
         if (bytes && static_cast<int64_t>(bytes->size()) == schema.size) {
           return AvroValue::Fixed(std::move(*bytes));
         }
@@ -132,14 +142,16 @@ Result<AvroValue> FromJson(const AvroNode& schema, const Json& j, int depth) {
       if (j.is_object()) {
         std::vector<AvroValue> fields;
         for (const AvroField& f : schema.fields) {
-          if (f.type == nullptr) return InvalidArgument("avro default: invalid schema");
+          if (f.type == nullptr)
+            return InvalidArgument("avro default: invalid schema");
           auto it = j.find(f.name);
           if (it != j.end()) {
             MEDLAKE_ASSIGN_OR_RETURN(AvroValue v, FromJson(*f.type, *it, depth + 1));
             fields.push_back(std::move(v));
           } else if (f.default_json) {
             Json d = Json::parse(*f.default_json, nullptr, /*allow_exceptions=*/false);
-            if (d.is_discarded()) return InvalidArgument("avro default: invalid JSON");
+            if (d.is_discarded())
+              return InvalidArgument("avro default: invalid JSON");
             MEDLAKE_ASSIGN_OR_RETURN(AvroValue v, FromJson(*f.type, d, depth + 1));
             fields.push_back(std::move(v));
           } else {
@@ -152,9 +164,11 @@ Result<AvroValue> FromJson(const AvroNode& schema, const Json& j, int depth) {
     case AvroType::kUnion:
       // Avro 1.11 says the default belongs to the first branch; later versions allow any branch.
       for (size_t i = 0; i < schema.branches.size(); ++i) {
-        if (schema.branches[i] == nullptr) continue;
+        if (schema.branches[i] == nullptr)
+          continue;
         Result<AvroValue> v = FromJson(*schema.branches[i], j, depth + 1);
-        if (v.ok()) return AvroValue::Union(static_cast<int32_t>(i), std::move(v).value());
+        if (v.ok())
+          return AvroValue::Union(static_cast<int32_t>(i), std::move(v).value());
       }
       break;
   }
@@ -162,7 +176,8 @@ Result<AvroValue> FromJson(const AvroNode& schema, const Json& j, int depth) {
 }
 
 void AppendQuoted(const std::string& s, bool as_bytes, std::string* out) {
-  if (as_bytes) out->push_back('b');
+  if (as_bytes)
+    out->push_back('b');
   out->push_back('"');
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
@@ -182,23 +197,42 @@ void AppendQuoted(const std::string& s, bool as_bytes, std::string* out) {
 
 void AppendDebug(const AvroValue& v, std::string* out) {
   switch (v.type()) {
-    case AvroType::kNull: out->append("null"); break;
-    case AvroType::kBoolean: out->append(v.bool_value() ? "true" : "false"); break;
-    case AvroType::kInt: out->append(std::to_string(v.int_value())); break;
-    case AvroType::kLong: out->append(std::to_string(v.long_value())); break;
-    case AvroType::kFloat: out->append(std::to_string(v.float_value())); break;
-    case AvroType::kDouble: out->append(std::to_string(v.double_value())); break;
-    case AvroType::kString: AppendQuoted(v.bytes_value(), false, out); break;
+    case AvroType::kNull:
+      out->append("null");
+      break;
+    case AvroType::kBoolean:
+      out->append(v.bool_value() ? "true" : "false");
+      break;
+    case AvroType::kInt:
+      out->append(std::to_string(v.int_value()));
+      break;
+    case AvroType::kLong:
+      out->append(std::to_string(v.long_value()));
+      break;
+    case AvroType::kFloat:
+      out->append(std::to_string(v.float_value()));
+      break;
+    case AvroType::kDouble:
+      out->append(std::to_string(v.double_value()));
+      break;
+    case AvroType::kString:
+      AppendQuoted(v.bytes_value(), false, out);
+      break;
     case AvroType::kBytes:
-    case AvroType::kFixed: AppendQuoted(v.bytes_value(), true, out); break;
-    case AvroType::kEnum: out->append("enum " + std::to_string(v.enum_index())); break;
+    case AvroType::kFixed:
+      AppendQuoted(v.bytes_value(), true, out);
+      break;
+    case AvroType::kEnum:
+      out->append("enum " + std::to_string(v.enum_index()));
+      break;
     case AvroType::kRecord:
     case AvroType::kArray: {
       bool record = v.type() == AvroType::kRecord;
       out->push_back(record ? '{' : '[');
       const auto& children = record ? v.fields() : v.items();
       for (size_t i = 0; i < children.size(); ++i) {
-        if (i > 0) out->append(", ");
+        if (i > 0)
+          out->append(", ");
         AppendDebug(children[i], out);
       }
       out->push_back(record ? '}' : ']');
@@ -207,7 +241,8 @@ void AppendDebug(const AvroValue& v, std::string* out) {
     case AvroType::kMap: {
       out->push_back('{');
       for (size_t i = 0; i < v.entries().size(); ++i) {
-        if (i > 0) out->append(", ");
+        if (i > 0)
+          out->append(", ");
         AppendQuoted(v.entries()[i].first, false, out);
         out->append(": ");
         AppendDebug(v.entries()[i].second, out);
@@ -392,14 +427,16 @@ const AvroValue* FindRecordFieldById(const AvroNode& schema, const AvroValue& re
     return nullptr;
   }
   for (size_t i = 0; i < schema.fields.size(); ++i) {
-    if (schema.fields[i].field_id() == field_id) return &record.fields()[i];
+    if (schema.fields[i].field_id() == field_id)
+      return &record.fields()[i];
   }
   return nullptr;
 }
 
 Result<AvroValue> AvroValueFromJson(const AvroNode& schema, std::string_view json) {
   Json j = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return InvalidArgument("avro default: not valid JSON");
+  if (j.is_discarded())
+    return InvalidArgument("avro default: not valid JSON");
   try {
     return FromJson(schema, j, 0);
   } catch (const nlohmann::json::exception& e) {
@@ -414,15 +451,18 @@ AvroRecordBuilder::AvroRecordBuilder(const AvroNode& schema)
 Status AvroRecordBuilder::Set(std::string_view name, AvroValue value) {
   int i = schema_.FieldIndex(name);
   if (i < 0) {
-    return NotFound("avro: record '" + schema_.FullName() + "' has no field '" + std::string(name) + "'");
+    return NotFound("avro: record '" + schema_.FullName() + "' has no field '" + std::string(name) +
+                    "'");
   }
   const auto index = static_cast<size_t>(i);
   const AvroNode* type = schema_.fields[index].type;
-  if (type == nullptr) return InvalidArgument("avro: invalid record schema");
+  if (type == nullptr)
+    return InvalidArgument("avro: invalid record schema");
   if (type->type == AvroType::kUnion && value.type() != AvroType::kUnion) {
     int branch = type->FindBranch(value.type());
     if (branch < 0) {
-      return InvalidArgument("avro: field '" + std::string(name) + "' has no union branch of type " +
+      return InvalidArgument("avro: field '" + std::string(name) +
+                             "' has no union branch of type " +
                              std::string(AvroTypeName(value.type())));
     }
     value = AvroValue::Union(branch, std::move(value));
@@ -437,16 +477,19 @@ Status AvroRecordBuilder::Set(std::string_view name, AvroValue value) {
 }
 
 Result<AvroValue> AvroRecordBuilder::Build() && {
-  if (schema_.type != AvroType::kRecord) return InvalidArgument("avro: schema is not a record");
+  if (schema_.type != AvroType::kRecord)
+    return InvalidArgument("avro: schema is not a record");
   for (size_t i = 0; i < fields_.size(); ++i) {
-    if (set_[i]) continue;
+    if (set_[i])
+      continue;
     const AvroField& f = schema_.fields[i];
     if (!f.default_json || f.type == nullptr) {
       return InvalidArgument("avro: field '" + f.name + "' of record '" + schema_.FullName() +
                              "' was not set and has no default");
     }
     Result<AvroValue> d = AvroValueFromJson(*f.type, *f.default_json);
-    if (!d.ok()) return d.status().WithContext("field '" + f.name + "'");
+    if (!d.ok())
+      return d.status().WithContext("field '" + f.name + "'");
     fields_[i] = std::move(d).value();
   }
   return AvroValue::Record(std::move(fields_));
