@@ -1,9 +1,12 @@
 #include "engine/lake_resolver.h"
 
+#include <cctype>
 #include <cstdio>
 
 #include "engine/metadata_tables.h"
 #include "engine/scan_sql.h"
+#include "storage/iceberg/types.h"
+#include "storage/iceberg/value.h"
 
 namespace medlake::engine {
 
@@ -39,9 +42,101 @@ Result<const storage::LakeTable*> LakeTableResolver::Table(const storage::TableI
   return ptr;
 }
 
-Result<std::optional<std::string>> LakeTableResolver::Resolve(const std::string& ns,
-                                                              const std::string& name,
-                                                              const std::optional<AtClause>& at) {
+namespace {
+
+namespace ib = storage::iceberg;
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::optional<ib::Value> ToValue(const ColumnPredicate::Constant& c, const ib::Type& type) {
+  using K = ColumnPredicate::Kind;
+  char* end = nullptr;
+  switch (type.id) {
+    case ib::TypeId::kInt:
+    case ib::TypeId::kLong: {
+      if (c.kind != K::kInteger) return std::nullopt;
+      long long v = std::strtoll(c.text.c_str(), &end, 10);
+      if (*end != '\0') return std::nullopt;
+      if (type.id == ib::TypeId::kInt) {
+        if (v < INT32_MIN || v > INT32_MAX) return std::nullopt;
+        return ib::Value(static_cast<int32_t>(v));
+      }
+      return ib::Value(static_cast<int64_t>(v));
+    }
+    case ib::TypeId::kFloat:
+    case ib::TypeId::kDouble: {
+      if (c.kind != K::kInteger && c.kind != K::kDouble && c.kind != K::kDecimal) return std::nullopt;
+      double v = std::strtod(c.text.c_str(), &end);
+      if (*end != '\0') return std::nullopt;
+      return ib::Value(v);
+    }
+    case ib::TypeId::kDecimal: {
+      if (c.kind != K::kInteger && c.kind != K::kDecimal) return std::nullopt;
+      auto d = ib::ParseDecimal(c.text);
+      if (!d.ok()) return std::nullopt;
+      return ib::Value(*d);
+    }
+    case ib::TypeId::kString:
+      if (c.kind != K::kString) return std::nullopt;
+      return ib::Value(c.text);
+    case ib::TypeId::kDate: {
+      if (c.kind != K::kDate && c.kind != K::kString) return std::nullopt;
+      auto ms = ParseTimestampMillis(c.text);
+      if (!ms.ok() || c.text.size() != 10) return std::nullopt;
+      return ib::Value(static_cast<int32_t>(*ms / 86'400'000));
+    }
+    case ib::TypeId::kTimestamp:
+    case ib::TypeId::kTimestampTz: {
+      if (c.kind != K::kTimestamp && c.kind != K::kDate) return std::nullopt;
+      auto ms = ParseTimestampMillis(c.text);
+      if (!ms.ok()) return std::nullopt;
+      // Whole milliseconds are exact; finer text is not used for pruning.
+      size_t dot = c.text.find('.');
+      if (dot != std::string::npos && c.text.size() - dot - 1 > 3) return std::nullopt;
+      return ib::Value(*ms * 1000);
+    }
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace
+
+std::vector<storage::ScanFilter> ToScanFilters(const std::vector<ColumnPredicate>& predicates,
+                                               const ib::Schema& schema) {
+  std::vector<storage::ScanFilter> out;
+  for (const auto& p : predicates) {
+    const ib::NestedField* field = nullptr;
+    int matches = 0;
+    for (const auto& f : schema.fields) {
+      if (Lower(f.name) == Lower(p.column)) {
+        field = &f;
+        ++matches;
+      }
+    }
+    if (matches != 1 || !field->type.is_primitive()) continue;
+    storage::ScanFilter f;
+    f.field_id = field->id;
+    f.op = static_cast<storage::ScanFilter::Op>(static_cast<int>(p.op));
+    bool ok = true;
+    for (const auto& c : p.values) {
+      auto v = ToValue(c, field->type);
+      if (!v) {
+        ok = false;
+        break;
+      }
+      f.values.push_back(std::move(*v));
+    }
+    if (ok) out.push_back(std::move(f));
+  }
+  return out;
+}
+
+Result<std::optional<std::string>> LakeTableResolver::Resolve(
+    const std::string& ns, const std::string& name, const std::optional<AtClause>& at,
+    const std::vector<ColumnPredicate>& predicates) {
   auto ns_it = namespaces_.find(ns);
   if (ns_it == namespaces_.end()) {
     MEDLAKE_ASSIGN_OR_RETURN(bool exists, catalog_.NamespaceExists(ns));
@@ -73,7 +168,16 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(const std::string&
     MEDLAKE_ASSIGN_OR_RETURN(std::string sql, MetadataTableSql(*table, *metadata_kind, snapshot, fs_));
     return std::optional<std::string>(std::move(sql));
   }
-  MEDLAKE_ASSIGN_OR_RETURN(storage::ScanPlan plan, table->PlanScan(snapshot));
+  std::vector<storage::ScanFilter> filters;
+  if (!predicates.empty()) {
+    auto schema = ib::CurrentSchema(table->metadata());
+    if (schema.ok()) filters = ToScanFilters(predicates, **schema);
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(storage::ScanPlan plan, table->PlanScan(snapshot, filters));
+  pruning_.manifests_total += plan.pruning.manifests_total;
+  pruning_.manifests_skipped += plan.pruning.manifests_skipped;
+  pruning_.files_total += plan.pruning.files_total;
+  pruning_.files_skipped += plan.pruning.files_skipped;
   bool row_ids = row_id_target_ && *row_id_target_ == id && !at;
   MEDLAKE_ASSIGN_OR_RETURN(std::string sql, BuildScanSql(plan, row_ids));
   return std::optional<std::string>(std::move(sql));

@@ -1,5 +1,6 @@
 #include "engine/select_rewriter.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace medlake::engine {
@@ -57,7 +58,17 @@ class Rewriter {
     }
     if (!node.is_object()) return Status::OK();
     if (Str(node, "type") == "BASE_TABLE" && node.contains("table_name")) {
-      return Replace(node);
+      return Replace(node, {});
+    }
+    if (Str(node, "type") == "SELECT_NODE" && node.contains("from_table")) {
+      std::vector<ColumnPredicate> preds;
+      if (node.contains("where_clause")) CollectPredicates(node["where_clause"], &preds);
+      bool single = Str(node["from_table"], "type") == "BASE_TABLE";
+      MEDLAKE_RETURN_IF_ERROR(WalkFrom(node["from_table"], preds, /*eligible=*/true, single));
+      for (auto& [key, child] : node.items()) {
+        if (key != "from_table") MEDLAKE_RETURN_IF_ERROR(Walk(child));
+      }
+      return Status::OK();
     }
     for (auto& [key, child] : node.items()) MEDLAKE_RETURN_IF_ERROR(Walk(child));
     return Status::OK();
@@ -66,7 +77,149 @@ class Rewriter {
   int replaced() const { return replaced_; }
 
  private:
-  Status Replace(json& node) {
+  // FROM clauses: tables reached through inner joins only get the block's predicates.
+  Status WalkFrom(json& from, const std::vector<ColumnPredicate>& preds, bool eligible, bool single) {
+    std::string type = Str(from, "type");
+    if (type == "BASE_TABLE" && from.contains("table_name")) {
+      if (!eligible) return Replace(from, {});
+      std::string alias = Str(from, "alias");
+      if (alias.empty()) alias = Str(from, "table_name");
+      std::vector<ColumnPredicate> mine;
+      for (const auto& p : preds) {
+        size_t dot = p.column.find('\x1f');
+        if (dot == std::string::npos) {
+          if (single) mine.push_back(p);
+        } else if (p.column.substr(0, dot) == alias) {
+          ColumnPredicate q = p;
+          q.column = p.column.substr(dot + 1);
+          mine.push_back(std::move(q));
+        }
+      }
+      return Replace(from, mine);
+    }
+    if (type == "JOIN") {
+      bool inner = Str(from, "join_type") == "INNER" && Str(from, "ref_type") != "ASOF";
+      for (const char* side : {"left", "right"}) {
+        if (from.contains(side)) MEDLAKE_RETURN_IF_ERROR(WalkFrom(from[side], preds, eligible && inner, false));
+      }
+      for (auto& [key, child] : from.items()) {
+        if (key != "left" && key != "right") MEDLAKE_RETURN_IF_ERROR(Walk(child));
+      }
+      return Status::OK();
+    }
+    return Walk(from);
+  }
+
+  // A column reference as "col" or "alias<US>col" (unit separator; cannot appear in SQL names
+  // typed by people). Empty when the node is not a plain column reference.
+  static std::string ColumnOf(const json& e) {
+    if (Str(e, "class") != "COLUMN_REF" || !e.contains("column_names") || !e["column_names"].is_array()) {
+      return "";
+    }
+    const auto& names = e["column_names"];
+    if (names.size() == 1 && names[0].is_string()) return names[0].get<std::string>();
+    if (names.size() == 2 && names[0].is_string() && names[1].is_string()) {
+      return names[0].get<std::string>() + "\x1f" + names[1].get<std::string>();
+    }
+    return "";
+  }
+
+  static std::optional<ColumnPredicate::Constant> ConstantOf(const json& e) {
+    using K = ColumnPredicate::Kind;
+    std::string cls = Str(e, "class");
+    if (cls == "CAST" && e.contains("child") && e.contains("cast_type")) {
+      auto inner = ConstantOf(e["child"]);
+      if (!inner || inner->kind != K::kString) return std::nullopt;
+      std::string to = e["cast_type"].is_object() ? Str(e["cast_type"], "id") : "";
+      if (to == "DATE") return ColumnPredicate::Constant{K::kDate, inner->text};
+      if (to == "TIMESTAMP" || to == "TIMESTAMP WITH TIME ZONE") {
+        // Only zone-less text is unambiguous (sessions run in UTC).
+        if (inner->text.find_first_of("+Z") != std::string::npos) return std::nullopt;
+        return ColumnPredicate::Constant{K::kTimestamp, inner->text};
+      }
+      return std::nullopt;
+    }
+    if (cls != "CONSTANT" || !e.contains("value") || !e["value"].is_object()) return std::nullopt;
+    const json& v = e["value"];
+    if (v.contains("is_null") && v["is_null"].is_boolean() && v["is_null"].get<bool>()) return std::nullopt;
+    if (!v.contains("type") || !v["type"].is_object() || !v.contains("value")) return std::nullopt;
+    std::string id = Str(v["type"], "id");
+    const json& raw = v["value"];
+    if ((id == "INTEGER" || id == "BIGINT" || id == "SMALLINT" || id == "TINYINT") && raw.is_number_integer()) {
+      return ColumnPredicate::Constant{K::kInteger, std::to_string(raw.get<int64_t>())};
+    }
+    if (id == "VARCHAR" && raw.is_string()) return ColumnPredicate::Constant{K::kString, raw.get<std::string>()};
+    if (id == "DOUBLE" && raw.is_number()) return ColumnPredicate::Constant{K::kDouble, raw.dump()};
+    if (id == "DECIMAL" && raw.is_number_integer() && v["type"].contains("type_info") &&
+        v["type"]["type_info"].is_object() && v["type"]["type_info"].contains("scale") &&
+        v["type"]["type_info"]["scale"].is_number_integer()) {
+      int64_t unscaled = raw.get<int64_t>();
+      int scale = v["type"]["type_info"]["scale"].get<int>();
+      std::string digits = std::to_string(unscaled < 0 ? -unscaled : unscaled);
+      while (static_cast<int>(digits.size()) <= scale) digits.insert(0, "0");
+      if (scale > 0) digits.insert(digits.size() - static_cast<size_t>(scale), ".");
+      return ColumnPredicate::Constant{K::kDecimal, (unscaled < 0 ? "-" : "") + digits};
+    }
+    return std::nullopt;
+  }
+
+  static void CollectPredicates(const json& e, std::vector<ColumnPredicate>* out) {
+    if (!e.is_object()) return;
+    std::string type = Str(e, "type");
+    using Op = ColumnPredicate::Op;
+    if (type == "CONJUNCTION_AND" && e.contains("children") && e["children"].is_array()) {
+      for (const auto& c : e["children"]) CollectPredicates(c, out);
+      return;
+    }
+    static const std::map<std::string, std::pair<Op, Op>> kCompare = {
+        {"COMPARE_EQUAL", {Op::kEq, Op::kEq}},
+        {"COMPARE_LESSTHAN", {Op::kLt, Op::kGt}},
+        {"COMPARE_LESSTHANOREQUALTO", {Op::kLe, Op::kGe}},
+        {"COMPARE_GREATERTHAN", {Op::kGt, Op::kLt}},
+        {"COMPARE_GREATERTHANOREQUALTO", {Op::kGe, Op::kLe}},
+    };
+    auto it = kCompare.find(type);
+    if (it != kCompare.end() && e.contains("left") && e.contains("right")) {
+      std::string col = ColumnOf(e["left"]);
+      auto constant = ConstantOf(e["right"]);
+      Op op = it->second.first;
+      if (col.empty()) {
+        col = ColumnOf(e["right"]);
+        constant = ConstantOf(e["left"]);
+        op = it->second.second;  // 7 > f  is  f < 7
+      }
+      if (!col.empty() && constant) out->push_back(ColumnPredicate{col, op, {*constant}});
+      return;
+    }
+    if (type == "COMPARE_BETWEEN" && e.contains("input") && e.contains("lower") && e.contains("upper")) {
+      std::string col = ColumnOf(e["input"]);
+      auto lo = ConstantOf(e["lower"]);
+      auto hi = ConstantOf(e["upper"]);
+      if (!col.empty() && lo) out->push_back(ColumnPredicate{col, Op::kGe, {*lo}});
+      if (!col.empty() && hi) out->push_back(ColumnPredicate{col, Op::kLe, {*hi}});
+      return;
+    }
+    if ((type == "COMPARE_IN" || type == "OPERATOR_IS_NULL" || type == "OPERATOR_IS_NOT_NULL") &&
+        e.contains("children") && e["children"].is_array() && !e["children"].empty()) {
+      std::string col = ColumnOf(e["children"][0]);
+      if (col.empty()) return;
+      if (type == "OPERATOR_IS_NULL") {
+        out->push_back(ColumnPredicate{col, Op::kIsNull, {}});
+      } else if (type == "OPERATOR_IS_NOT_NULL") {
+        out->push_back(ColumnPredicate{col, Op::kIsNotNull, {}});
+      } else {
+        ColumnPredicate p{col, Op::kIn, {}};
+        for (size_t i = 1; i < e["children"].size(); ++i) {
+          auto c = ConstantOf(e["children"][i]);
+          if (!c) return;  // a non-constant member: no pruning
+          p.values.push_back(*c);
+        }
+        out->push_back(std::move(p));
+      }
+    }
+  }
+
+  Status Replace(json& node, const std::vector<ColumnPredicate>& predicates) {
     std::string ns = Str(node, "schema_name");
     std::string name = Str(node, "table_name");
     std::string catalog = Str(node, "catalog_name");
@@ -75,7 +228,7 @@ class Rewriter {
     if (node.contains("at_clause") && node["at_clause"].is_object()) {
       MEDLAKE_ASSIGN_OR_RETURN(at, EvaluateAt(node["at_clause"]));
     }
-    MEDLAKE_ASSIGN_OR_RETURN(auto scan, resolver_.Resolve(ns, name, at));
+    MEDLAKE_ASSIGN_OR_RETURN(auto scan, resolver_.Resolve(ns, name, at, predicates));
     if (!scan) {
       if (at) return InvalidArgument("AT (...) applies only to lake tables, not " + ns + "." + name);
       return Status::OK();

@@ -25,15 +25,34 @@ struct AtClause {
   Value value;       // VERSION: an integer; TIMESTAMP: text "YYYY-MM-DD HH:MM:SS[.f]" in UTC
 };
 
+// A simple predicate on a column of a table reference, taken from the WHERE clause of the query
+// block that scans it (top-level AND terms only), for file pruning. Values are DuckDB constants
+// in text form with their kind.
+struct ColumnPredicate {
+  enum class Op { kEq, kLt, kLe, kGt, kGe, kIn, kIsNull, kIsNotNull };
+  enum class Kind { kInteger, kDecimal, kDouble, kString, kDate, kTimestamp };
+  struct Constant {
+    Kind kind;
+    std::string text;  // "42", "2.5", "abc", "2024-01-01", "2024-01-01 10:00:00"
+  };
+  std::string column;
+  Op op = Op::kEq;
+  std::vector<Constant> values;
+};
+
 class TableResolver {
  public:
   virtual ~TableResolver() = default;
   // Returns the SQL text of a query that replaces `ns.name` (its columns are the table's), or
   // nullopt to leave the reference to DuckDB. Errors (NotFound for a missing lake table, a bad
   // AT clause, PermissionDenied) abort the statement.
+  // `predicates` hold for every row the query keeps from this reference (so rows failing them
+  // may be skipped); they are empty when the reference sits on the nullable side of an outer
+  // join or in a position where that cannot be proven.
   virtual Result<std::optional<std::string>> Resolve(const std::string& ns,
                                                      const std::string& name,
-                                                     const std::optional<AtClause>& at) = 0;
+                                                     const std::optional<AtClause>& at,
+                                                     const std::vector<ColumnPredicate>& predicates) = 0;
 };
 
 struct RewriteResult {

@@ -13,7 +13,15 @@ namespace {
 class FakeResolver : public TableResolver {
  public:
   Result<std::optional<std::string>> Resolve(const std::string& ns, const std::string& name,
-                                             const std::optional<AtClause>& at) override {
+                                             const std::optional<AtClause>& at,
+                                             const std::vector<ColumnPredicate>& predicates) override {
+    std::string p;
+    for (const auto& pred : predicates) {
+      p += pred.column + ":" + std::to_string(static_cast<int>(pred.op));
+      for (const auto& v : pred.values) p += "=" + v.text;
+      p += ";";
+    }
+    seen_predicates.push_back(ns + "." + name + "[" + p + "]");
     calls.push_back(ns + "." + name + (at ? " " + at->unit + "=" + at->value.ToText() : ""));
     if (ns != "raw") return std::optional<std::string>();
     if (name == "patient") {
@@ -26,6 +34,7 @@ class FakeResolver : public TableResolver {
     return NotFound("lake table raw." + name + " does not exist");
   }
   std::vector<std::string> calls;
+  std::vector<std::string> seen_predicates;
 };
 
 class RewriterTest : public ::testing::Test {
@@ -85,6 +94,28 @@ TEST_F(RewriterTest, EvaluatesAtClauses) {
   EXPECT_EQ(resolver_.calls[1], "raw.patient TIMESTAMP=2024-01-01 08:00:00");
   EXPECT_THAT(RewriteQuery(*conn_, "select * from raw.patient at (version => 'abc')", resolver_),
               StatusIs(StatusCode::kInvalidArgument, "AT (VERSION"));
+}
+
+TEST_F(RewriterTest, PassesPredicatesOfTheScanningBlock) {
+  EXPECT_EQ(RunOne("select count(*) from raw.patient p where p.id = 1 and hospital in ('H01', 'H02') "
+                   "and 3 > id and id between 0 and 9 and hospital is not null and id + 1 = 2"),
+            "1;");
+  ASSERT_EQ(resolver_.seen_predicates.size(), 1u);
+  // Op numbers: Eq 0, Lt 1, Le 2, Gt 3, Ge 4, In 5, IsNull 6, IsNotNull 7.
+  EXPECT_EQ(resolver_.seen_predicates[0],
+            "raw.patient[id:0=1;hospital:5=H01=H02;id:1=3;id:4=0;id:2=9;hospital:7;]");
+}
+
+TEST_F(RewriterTest, NoPredicatesForOuterJoinsOrOtherTables) {
+  RunOne("select count(*) from raw.patient p left join raw.visit v on v.pid = p.id where v.n = 10 and p.id = 1");
+  ASSERT_EQ(resolver_.seen_predicates.size(), 2u);
+  EXPECT_EQ(resolver_.seen_predicates[0], "raw.patient[]");  // left side of a LEFT JOIN: not eligible
+  EXPECT_EQ(resolver_.seen_predicates[1], "raw.visit[]");
+  resolver_.seen_predicates.clear();
+  RunOne("select count(*) from raw.patient p join raw.visit v on v.pid = p.id where v.n = 10 and id = 1");
+  ASSERT_EQ(resolver_.seen_predicates.size(), 2u);
+  EXPECT_EQ(resolver_.seen_predicates[0], "raw.patient[]");  // unqualified in a join: ambiguous
+  EXPECT_EQ(resolver_.seen_predicates[1], "raw.visit[n:0=10;]");
 }
 
 TEST_F(RewriterTest, ResolverErrorsAbortAndSyntaxErrorsAreInvalid) {

@@ -8,7 +8,26 @@
 #include <string>
 #include <vector>
 
+#include "storage/iceberg/value.h"
+
 namespace medlake::storage {
+
+// A predicate on one column used to skip files before they are read (scan planning). Values are
+// Iceberg values of the column's type.
+struct ScanFilter {
+  enum class Op { kEq, kLt, kLe, kGt, kGe, kIn, kIsNull, kIsNotNull };
+  int field_id = 0;
+  Op op = Op::kEq;
+  std::vector<iceberg::Value> values;  // one value; several for kIn; none for the null tests
+};
+
+// How many files planning looked at and skipped (for tests, EXPLAIN and benchmarks).
+struct ScanPruning {
+  int64_t manifests_total = 0;
+  int64_t manifests_skipped = 0;
+  int64_t files_total = 0;
+  int64_t files_skipped = 0;
+};
 
 struct ScanColumn {
   int field_id = 0;
@@ -41,6 +60,7 @@ struct ScanPlan {
   std::vector<ScanDataFile> data_files;
   std::vector<ScanDeleteFile> delete_files;
   std::optional<int64_t> snapshot_id;  // nullopt: the table has no snapshot yet
+  ScanPruning pruning;
 };
 
 }  // namespace medlake::storage

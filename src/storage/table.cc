@@ -7,6 +7,8 @@
 
 #include "core/crypto.h"
 #include "core/uuid.h"
+#include "storage/iceberg/single_value.h"
+#include "storage/iceberg/transform.h"
 #include "storage/iceberg/types.h"
 
 namespace medlake::storage {
@@ -143,7 +145,178 @@ Result<int64_t> LakeTable::SnapshotAsOf(int64_t timestamp_ms) const {
   return (*s)->snapshot_id;
 }
 
-Result<std::vector<LiveFile>> LakeTable::LiveFiles(std::optional<int64_t> snapshot_id) const {
+namespace {
+
+// -1, 0, 1; nullopt when the two values cannot be compared (different kinds).
+std::optional<int> CompareValues(const ib::Value& a, const ib::Value& b) {
+  auto as_double = [](const ib::Value& v) -> std::optional<double> {
+    if (auto* i = std::get_if<int32_t>(&v)) return static_cast<double>(*i);
+    if (auto* l = std::get_if<int64_t>(&v)) return static_cast<double>(*l);
+    if (auto* f = std::get_if<float>(&v)) return static_cast<double>(*f);
+    if (auto* d = std::get_if<double>(&v)) return *d;
+    return std::nullopt;
+  };
+  if (auto* x = std::get_if<int64_t>(&a)) {
+    if (auto* y = std::get_if<int64_t>(&b)) return *x < *y ? -1 : (*x > *y ? 1 : 0);
+  }
+  if (auto* x = std::get_if<int32_t>(&a)) {
+    if (auto* y = std::get_if<int32_t>(&b)) return *x < *y ? -1 : (*x > *y ? 1 : 0);
+  }
+  if (auto* x = std::get_if<std::string>(&a)) {
+    if (auto* y = std::get_if<std::string>(&b)) {
+      int c = x->compare(*y);  // byte order = UTF-8 code point order
+      return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    }
+  }
+  if (auto* x = std::get_if<ib::Decimal>(&a)) {
+    if (auto* y = std::get_if<ib::Decimal>(&b)) {
+      ib::Int128 u = x->unscaled, v = y->unscaled;
+      for (int s = x->scale; s < y->scale; ++s) u *= 10;
+      for (int s = y->scale; s < x->scale; ++s) v *= 10;
+      return u < v ? -1 : (u > v ? 1 : 0);
+    }
+  }
+  if (auto* x = std::get_if<bool>(&a)) {
+    if (auto* y = std::get_if<bool>(&b)) return *x == *y ? 0 : (*x ? 1 : -1);
+  }
+  auto da = as_double(a), db = as_double(b);
+  if (da && db) return *da < *db ? -1 : (*da > *db ? 1 : 0);
+  return std::nullopt;
+}
+
+// Could a file whose values of the column lie in [lower, upper] (either may be unknown) hold a
+// row matching `f`? Unknown always answers yes.
+bool RangeMayMatch(const ScanFilter& f, const std::optional<ib::Value>& lower,
+                   const std::optional<ib::Value>& upper) {
+  auto cmp = [](const std::optional<ib::Value>& bound, const ib::Value& v) -> std::optional<int> {
+    if (!bound) return std::nullopt;
+    return CompareValues(*bound, v);
+  };
+  auto may_equal = [&](const ib::Value& v) {
+    auto lo = cmp(lower, v), hi = cmp(upper, v);
+    if (lo && *lo > 0) return false;
+    if (hi && *hi < 0) return false;
+    return true;
+  };
+  switch (f.op) {
+    case ScanFilter::Op::kEq: return f.values.empty() || may_equal(f.values[0]);
+    case ScanFilter::Op::kIn:
+      for (const auto& v : f.values) {
+        if (may_equal(v)) return true;
+      }
+      return f.values.empty();
+    case ScanFilter::Op::kLt: {
+      auto lo = f.values.empty() ? std::nullopt : cmp(lower, f.values[0]);
+      return !(lo && *lo >= 0);
+    }
+    case ScanFilter::Op::kLe: {
+      auto lo = f.values.empty() ? std::nullopt : cmp(lower, f.values[0]);
+      return !(lo && *lo > 0);
+    }
+    case ScanFilter::Op::kGt: {
+      auto hi = f.values.empty() ? std::nullopt : cmp(upper, f.values[0]);
+      return !(hi && *hi <= 0);
+    }
+    case ScanFilter::Op::kGe: {
+      auto hi = f.values.empty() ? std::nullopt : cmp(upper, f.values[0]);
+      return !(hi && *hi < 0);
+    }
+    default: return true;
+  }
+}
+
+const ib::NestedField* FieldOf(const ib::TableMetadata& m, int field_id) {
+  auto schema = ib::CurrentSchema(m);
+  if (!schema.ok()) return nullptr;
+  return ib::FindFieldById(**schema, field_id);
+}
+
+std::optional<ib::Value> DecodeBound(const std::map<int32_t, std::string>& bounds, int id,
+                                     const ib::Type& type) {
+  auto it = bounds.find(id);
+  if (it == bounds.end()) return std::nullopt;
+  auto v = ib::DeserializeSingleValue(type, it->second);
+  if (!v.ok()) return std::nullopt;
+  return *v;
+}
+
+// Could data file `f` (of partition spec `spec`) hold a row matching every filter?
+bool FileMayMatch(const ib::TableMetadata& m, const ib::PartitionSpec& spec, const ib::DataFile& f,
+                  const std::vector<ScanFilter>& filters) {
+  for (const auto& filter : filters) {
+    const ib::NestedField* field = FieldOf(m, filter.field_id);
+    if (field == nullptr || !field->type.is_primitive()) continue;
+    auto nulls = f.null_value_counts.find(filter.field_id);
+    auto values = f.value_counts.find(filter.field_id);
+    bool all_null = nulls != f.null_value_counts.end() && values != f.value_counts.end() &&
+                    nulls->second == values->second;
+    if (filter.op == ScanFilter::Op::kIsNull) {
+      if (nulls != f.null_value_counts.end() && nulls->second == 0) return false;
+      continue;
+    }
+    if (filter.op == ScanFilter::Op::kIsNotNull) {
+      if (all_null) return false;
+      continue;
+    }
+    if (all_null) return false;  // comparisons never match NULL
+    // Identity partition values are exact.
+    for (size_t i = 0; i < spec.fields.size() && i < f.partition.size(); ++i) {
+      const auto& pf = spec.fields[i];
+      if (pf.source_id != filter.field_id || pf.transform.kind != ib::TransformKind::kIdentity) continue;
+      if (ib::IsNull(f.partition[i])) return false;
+      if (!RangeMayMatch(filter, f.partition[i], f.partition[i])) return false;
+    }
+    if (!RangeMayMatch(filter, DecodeBound(f.lower_bounds, filter.field_id, field->type),
+                       DecodeBound(f.upper_bounds, filter.field_id, field->type))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Could any file of a manifest match, judging by its partition summaries (identity fields)?
+bool ManifestMayMatch(const ib::TableMetadata& m, const ib::PartitionSpec& spec,
+                      const ib::ManifestFile& mf, const std::vector<ScanFilter>& filters) {
+  if (mf.content != ib::ManifestContent::kData) return true;
+  auto schema = ib::CurrentSchema(m);
+  if (!schema.ok()) return true;
+  auto ptype = ib::PartitionType(spec, **schema);
+  if (!ptype.ok()) return true;
+  for (const auto& filter : filters) {
+    for (size_t i = 0; i < spec.fields.size() && i < mf.partitions.size(); ++i) {
+      const auto& pf = spec.fields[i];
+      if (pf.source_id != filter.field_id || pf.transform.kind != ib::TransformKind::kIdentity) continue;
+      const auto& sum = mf.partitions[i];
+      const ib::Type& t = ptype->fields[i].type;
+      if (filter.op == ScanFilter::Op::kIsNull) {
+        if (!sum.contains_null) return false;
+        continue;
+      }
+      if (filter.op == ScanFilter::Op::kIsNotNull) continue;
+      std::optional<ib::Value> lo, hi;
+      if (sum.lower_bound) {
+        auto v = ib::DeserializeSingleValue(t, *sum.lower_bound);
+        if (v.ok()) lo = *v;
+      }
+      if (sum.upper_bound) {
+        auto v = ib::DeserializeSingleValue(t, *sum.upper_bound);
+        if (v.ok()) hi = *v;
+      }
+      if (!lo && !hi && !sum.contains_null) continue;
+      if (!lo && !hi && sum.contains_null) return false;  // only nulls: no comparison matches
+      if (!RangeMayMatch(filter, lo, hi)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::vector<LiveFile>> LakeTable::LiveFiles(std::optional<int64_t> snapshot_id,
+                                                   const std::vector<ScanFilter>& filters,
+                                                   ScanPruning* pruning) const {
+  ScanPruning local;
+  ScanPruning& p = pruning ? *pruning : local;
   std::vector<LiveFile> out;
   const ib::Snapshot* snapshot = nullptr;
   if (snapshot_id) {
@@ -162,6 +335,11 @@ Result<std::vector<LiveFile>> LakeTable::LiveFiles(std::optional<int64_t> snapsh
                              ib::FindPartitionSpec(metadata_, mf.partition_spec_id));
     const ib::Schema* schema = SchemaForSpec(metadata_, *spec);
     if (schema == nullptr) return DataLoss("table " + id_.ToString() + " has no schema");
+    ++p.manifests_total;
+    if (!filters.empty() && !ManifestMayMatch(metadata_, *spec, mf, filters)) {
+      ++p.manifests_skipped;
+      continue;
+    }
     std::string path = ResolvePath(mf.manifest_path);
     auto bytes = fs_.ReadFile(path);
     if (!bytes.ok()) return bytes.status().WithContext("reading manifest " + path);
@@ -169,6 +347,13 @@ Result<std::vector<LiveFile>> LakeTable::LiveFiles(std::optional<int64_t> snapsh
     if (!entries.ok()) return entries.status().WithContext("reading manifest " + path);
     for (auto& e : *entries) {
       if (e.status == ib::ManifestEntryStatus::kDeleted) continue;
+      if (e.data_file.content == ib::DataFileContent::kData) {
+        ++p.files_total;
+        if (!filters.empty() && !FileMayMatch(metadata_, *spec, e.data_file, filters)) {
+          ++p.files_skipped;
+          continue;
+        }
+      }
       LiveFile lf;
       lf.data_sequence_number = e.sequence_number.value_or(0);
       lf.snapshot_id = e.snapshot_id.value_or(0);
@@ -181,7 +366,8 @@ Result<std::vector<LiveFile>> LakeTable::LiveFiles(std::optional<int64_t> snapsh
   return out;
 }
 
-Result<ScanPlan> LakeTable::PlanScan(std::optional<int64_t> snapshot_id) const {
+Result<ScanPlan> LakeTable::PlanScan(std::optional<int64_t> snapshot_id,
+                                     const std::vector<ScanFilter>& filters) const {
   ScanPlan plan;
   const ib::Schema* schema = nullptr;
   MEDLAKE_ASSIGN_OR_RETURN(schema, ib::CurrentSchema(metadata_));
@@ -198,7 +384,7 @@ Result<ScanPlan> LakeTable::PlanScan(std::optional<int64_t> snapshot_id) const {
   for (const auto& f : schema->fields) {
     plan.columns.push_back(ScanColumn{f.id, f.name, ib::TypeToJson(f.type), f.required});
   }
-  MEDLAKE_ASSIGN_OR_RETURN(auto files, LiveFiles(snapshot_id));
+  MEDLAKE_ASSIGN_OR_RETURN(auto files, LiveFiles(snapshot_id, filters, &plan.pruning));
   for (const LiveFile& lf : files) {
     const ib::DataFile& f = lf.file;
     if (f.content == ib::DataFileContent::kData) {

@@ -69,10 +69,15 @@ class LakeTable {
 
   // The live data and delete files of a snapshot (nullopt: the current one; no files when the
   // table has no snapshot). DataLoss names the manifest or list that cannot be read.
-  Result<std::vector<LiveFile>> LiveFiles(std::optional<int64_t> snapshot_id) const;
+  // With `filters`, data files (and whole manifests, by their partition summaries) that cannot
+  // hold a matching row are skipped; delete files are always kept. `pruning` (nullable) counts.
+  Result<std::vector<LiveFile>> LiveFiles(std::optional<int64_t> snapshot_id,
+                                          const std::vector<ScanFilter>& filters = {},
+                                          ScanPruning* pruning = nullptr) const;
   // The scan plan of a snapshot: schema of that snapshot (or the current schema when reading the
-  // current snapshot) and its live files.
-  Result<ScanPlan> PlanScan(std::optional<int64_t> snapshot_id) const;
+  // current snapshot) and its live files, pruned by `filters` (conjunctive).
+  Result<ScanPlan> PlanScan(std::optional<int64_t> snapshot_id,
+                            const std::vector<ScanFilter>& filters = {}) const;
 
   LakeTable(TableIdentifier id, iceberg::TableMetadata metadata, std::string metadata_location,
             std::string local_root, FileSystem& fs);
