@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/sql_command.h"
+#include "cli/synth_command.h"
 #include "engine/database.h"
 #include "storage/lake.h"
 
@@ -44,6 +45,20 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   sql->add_option("--format", format, "output format: table, csv, json, ndjson")
       ->check(CLI::IsMember({"table", "csv", "json", "ndjson"}));
+
+  synth::SynthOptions synth_options;
+  std::string synth_formats = "hl7,fhir,csv";
+  auto* synth = app.add_subcommand(
+      "synth", "generate a synthetic regional health service (HL7 v2, FHIR R4, CSV) with ground truth");
+  synth->add_option("--patients", synth_options.patients, "number of residents")->required();
+  synth->add_option("--seed", synth_options.seed, "random seed; the same seed gives the same bytes");
+  synth->add_option("--out", synth_options.out_dir, "output directory (new or empty)")->required();
+  synth->add_option("--formats", synth_formats, "comma-separated: hl7,fhir,csv");
+  synth->add_option("--error-rate", synth_options.error_rate, "share of records made faulty, 0..1");
+  synth->add_option("--start", synth_options.start, "first day of events (YYYY-MM-DD)");
+  synth->add_option("--end", synth_options.end, "last day of events (YYYY-MM-DD)");
+  synth->add_option("--patients-per-file", synth_options.patients_per_file, "HL7/CSV file roll-over");
+  synth->add_option("--threads", synth_options.threads, "generator threads");
 
   // medlake table <action>: maintenance and registration, run as CALL medlake.<procedure>(...).
   auto* table = app.add_subcommand("table", "manage lake tables (register, compact, expire-snapshots, remove-orphan-files)");
@@ -84,6 +99,15 @@ int main(int argc, char** argv) {
     std::printf("created lake %s at %s\n", (*created)->lake_id().c_str(),
                 (*created)->root().c_str());
     return 0;
+  }
+  if (synth->parsed()) {
+    auto formats = synth::ParseSynthFormats(synth_formats);
+    if (!formats.ok()) {
+      std::fprintf(stderr, "Error: %s\n", formats.status().ToString().c_str());
+      return 2;
+    }
+    synth_options.formats = *formats;
+    return cli::RunSynthCommand(synth_options, stdout, stderr);
   }
   if (table->parsed()) {
     auto quote = [](const std::string& v) {
