@@ -308,6 +308,8 @@ Result<std::vector<ib::DataFile>> WriteDataFiles(const LakeExecutorContext& ctx,
   ParquetWriteOptions options;
   options.target_file_size_bytes = ctx.target_file_size_bytes;
   options.file_prefix = "data-" + batch.ToString().substr(0, 8);
+  // Iceberg Java writes the schema into each file; some readers map columns by it.
+  options.kv_metadata["iceberg.schema"] = ib::SchemaToJson(schema);
   std::string sql = query;
   std::vector<ib::Type> result_types;
   if (!target.spec->is_unpartitioned()) {

@@ -46,8 +46,34 @@ Result<std::unique_ptr<LakeSession>> LakeSession::Open(const storage::Lake& lake
                                        std::move(catalog));
 }
 
+namespace {
+
+// DuckDB reports a corrupt, truncated or missing data file as an input or I/O error naming
+// the file; for a lake table that is lost data, whatever DuckDB calls it.
+Status DataFileErrorAsDataLoss(Status st) {
+  if (st.ok() || st.code() == StatusCode::kDataLoss) return st;
+  const std::string& m = st.message();
+  bool names_parquet = m.find(".parquet") != std::string::npos;
+  bool looks_corrupt = m.find("magic bytes") != std::string::npos ||
+                       m.find("No files found") != std::string::npos ||
+                       m.find("Cannot open file") != std::string::npos ||
+                       m.find("corrupt") != std::string::npos ||
+                       m.find("Corrupt") != std::string::npos ||
+                       m.find("truncated") != std::string::npos ||
+                       m.find("Invalid Input Error: Failed to read") != std::string::npos;
+  if (names_parquet && looks_corrupt) return DataLoss("corrupt or missing data file: " + m);
+  return st;
+}
+
+}  // namespace
+
 Status LakeSession::RunOne(std::string_view statement, size_t index,
                            const ResultCallback& on_result) {
+  return DataFileErrorAsDataLoss(RunOneUnmapped(statement, index, on_result));
+}
+
+Status LakeSession::RunOneUnmapped(std::string_view statement, size_t index,
+                                   const ResultCallback& on_result) {
   std::string text(statement);
   auto recognized = RecognizeLakeStatement(text);
   if (recognized.ok()) {

@@ -74,6 +74,7 @@ class LakeSession {
 
  private:
   Status RunOne(std::string_view statement, size_t index, const ResultCallback& on_result);
+  Status RunOneUnmapped(std::string_view statement, size_t index, const ResultCallback& on_result);
 
   const storage::Lake& lake_;
   LakeSessionOptions options_;

@@ -68,6 +68,15 @@ Result<std::vector<WrittenFile>> WriteParquetFiles(Connection& conn, const std::
                     ", RETURN_STATS, FILENAME_PATTERN " +
                     QuoteString(options.file_prefix + "-{uuid}") + ", PER_THREAD_OUTPUT false";
   sql += ", OVERWRITE_OR_IGNORE";
+  if (!options.kv_metadata.empty()) {
+    sql += ", KV_METADATA {";
+    bool first = true;
+    for (const auto& [k, v] : options.kv_metadata) {
+      sql += (first ? "" : ", ") + QuoteIdentifier(k) + ": " + QuoteString(v);
+      first = false;
+    }
+    sql += "}";
+  }
   if (options.target_file_size_bytes > 0 && options.partition_columns.empty()) {
     sql += ", FILE_SIZE_BYTES " + std::to_string(options.target_file_size_bytes);
   }

@@ -55,6 +55,9 @@ struct ParquetWriteOptions {
   // Roll over to a new file after about this many bytes (0: DuckDB's default, one file per
   // thread/partition).
   int64_t target_file_size_bytes = 512LL * 1024 * 1024;
+  // Key/value metadata for the Parquet footer (e.g. "iceberg.schema" for readers that map
+  // columns by it).
+  std::map<std::string, std::string> kv_metadata;
 };
 
 // Runs `query` and writes its rows. `fields` name the query's output columns (excluding the

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <chrono>
 #include <random>
+#include <thread>
 
 #include "core/crypto.h"
 #include "core/uuid.h"
@@ -764,6 +766,10 @@ Result<std::unique_ptr<LakeTable>> CommitTableChange(Catalog& catalog, FileSyste
         last.message().find("no longer live") != std::string::npos) {
       return last;
     }
+    // Back off with jitter so that racing writers do not collide again at once.
+    MEDLAKE_ASSIGN_OR_RETURN(std::string noise, RandomBytes(1));
+    int delay_ms = (1 << std::min(attempt, 6)) + static_cast<unsigned char>(noise[0]) % 10;
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     MEDLAKE_ASSIGN_OR_RETURN(reloaded, LakeTable::Load(catalog, fs, base.id()));
     current = reloaded.get();
   }

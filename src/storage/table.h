@@ -132,7 +132,7 @@ Result<std::unique_ptr<LakeTable>> CommitTableChange(Catalog& catalog, FileSyste
                                                      const LakeTable& base,
                                                      const TableChange& change,
                                                      const Clock& clock = SystemClock::Default(),
-                                                     int max_attempts = 5);
+                                                     int max_attempts = 12);
 
 // Drops the table from the catalog and, when `purge`, deletes its directory (tables inside the
 // warehouse only).

@@ -9,13 +9,16 @@
 //       Like `rows`, then compares with EXPECTED.json (the output of
 //       `medlake sql --format json`): same columns, same row count (N, when
 //       given), same values per column; rows are sorted by COL, then whole.
-//   node read_table.mjs parquet-field-ids [--reroot] TABLE FILES.json
+//   node read_table.mjs parquet-field-ids [--reroot] [--strict] TABLE FILES.json
 //       FILES.json is `SELECT * FROM ns."t$files"` as medlake's JSON. hyparquet
 //       reads the footer of every file listed there and checks that every
 //       schema element carries a field id that agrees with the table schema
 //       (or with the reserved ids of position-delete files), that its row count
-//       and size agree with the listing, and that the listing names the same
-//       live files as the manifests icebird reads.
+//       and size agree with the listing, that position deletes are sorted, and
+//       that the listing names the same live files as the manifests icebird
+//       reads. Tolerated deviations (a required column written as OPTIONAL,
+//       deletes aimed at files that are no longer live) print WARN lines;
+//       --strict makes them failures.
 //   node read_table.mjs avro-field-ids TABLE
 //       avsc decodes every .avro file under TABLE/metadata/ and checks that its
 //       schema gives every record field a "field-id" (arrays an "element-id",
@@ -33,7 +36,8 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import avsc from 'avsc'
-import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet'
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
+import { compressors } from 'hyparquet-compressors'
 import { icebergManifests, icebergMetadata, icebergRead } from 'icebird'
 
 // ---------------------------------------------------------------------------
@@ -283,10 +287,16 @@ async function readWithIcebird(arg, reroot) {
 // Modes.
 
 let failures = 0
+let strict = false
 const ok = msg => console.log(`ok: ${msg}`)
 const fail = msg => {
   failures++
   console.log(`FAIL: ${msg}`)
+}
+// Deviations from the spec that readers tolerate: reported, and failures only with --strict.
+const warn = msg => {
+  if (strict) fail(msg)
+  else console.log(`WARN: ${msg}`)
 }
 
 async function modeRows(args) {
@@ -373,6 +383,7 @@ async function modeParquetFieldIds(args) {
   const resolve = args.reroot ? makeRerooter(tableDir, metadata.location) : p => p
   const listing = JSON.parse(await fs.readFile(args.extra[0], 'utf8'))
   const known = knownFieldIds(metadata)
+  const required = new Set(currentSchema(metadata).fields.filter(f => f.required).map(f => f.id))
 
   // The listing must name exactly the live files of the current snapshot's manifests.
   const manifests = await icebergManifests(metadata)
@@ -403,6 +414,7 @@ async function modeParquetFieldIds(args) {
       problems.push(`size ${buffer.byteLength} bytes but file_size_in_bytes ${entry.file_size_in_bytes}`)
     }
     const ids = []
+    const notes = []
     const walk = (node, prefix) => {
       for (const child of node.children) {
         const { el } = child
@@ -415,7 +427,14 @@ async function modeParquetFieldIds(args) {
           if (entry.content === 1 && !prefix) {
             const want = POS_DELETE_IDS[el.name]
             if (want !== el.field_id) problems.push(`position-delete column ${el.name} has field_id ${el.field_id}, spec reserves ${want}`)
+            // Spec, "Position Delete Files": file_path is a required string, pos a required long.
+            if (el.name !== 'row' && el.repetition_type !== 'REQUIRED') {
+              notes.push(`position-delete column ${el.name} is ${el.repetition_type}, the spec makes it required`)
+            }
           } else if (entry.content === 0) {
+            if (!prefix && required.has(el.field_id) && el.repetition_type !== 'REQUIRED') {
+              notes.push(`column ${el.name} (field ${el.field_id}) is required in the table schema but ${el.repetition_type} in the file`)
+            }
             const names = known.get(el.field_id)
             // Parquet names of list/map levels (list, element, key_value, ...) vary by writer; check ids only.
             if (!names) problems.push(`column ${colPath} has field_id ${el.field_id}, which no table schema defines`)
@@ -428,9 +447,25 @@ async function modeParquetFieldIds(args) {
       }
     }
     walk(parquetTree(meta.schema), '')
+    if (entry.content === 1) {
+      // Spec: position deletes are sorted by file_path, then pos, and name data files by their exact file_path.
+      const rows = await parquetReadObjects({ file: buffer, metadata: meta, columns: ['file_path', 'pos'], compressors })
+      for (let i = 1; i < rows.length; i++) {
+        const a = rows[i - 1]
+        const b = rows[i]
+        if (a.file_path > b.file_path || (a.file_path === b.file_path && a.pos >= b.pos)) {
+          problems.push(`rows ${i - 1} and ${i} are not sorted by (file_path, pos)`)
+          break
+        }
+      }
+      const dataFiles = new Set(listing.filter(f => f.content === 0).map(f => f.file_path))
+      const strangers = [...new Set(rows.map(r => r.file_path))].filter(p => !dataFiles.has(p))
+      if (strangers.length) notes.push(`deletes rows of files that are not live data files: ${JSON.stringify(strangers)}`)
+    }
     const kind = ['data', 'position-delete', 'equality-delete'][entry.content] ?? `content ${entry.content}`
     if (problems.length) fail(`${kind} file ${name}: ${problems.join('; ')}`)
     else ok(`${kind} file ${name}: ${ids.join(', ')}`)
+    if (notes.length) warn(`${kind} file ${name}: ${notes.join('; ')}`)
   }
   if (failures === 0) ok(`hyparquet found field ids on all ${columns} columns of ${listing.length} files`)
 }
@@ -596,10 +631,11 @@ async function modeAvroFieldIds(args) {
 // ---------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const args = { mode: argv[0], reroot: false, key: undefined, rows: undefined, extra: [] }
+  const args = { mode: argv[0], reroot: false, strict: false, key: undefined, rows: undefined, extra: [] }
   const rest = []
   for (let i = 1; i < argv.length; i++) {
     if (argv[i] === '--reroot') args.reroot = true
+    else if (argv[i] === '--strict') args.strict = true
     else if (argv[i] === '--key') args.key = argv[++i]
     else if (argv[i] === '--rows') args.rows = Number(argv[++i])
     else rest.push(argv[i])
@@ -620,9 +656,10 @@ async function main() {
   const args = parseArgs(process.argv.slice(2))
   const mode = MODES[args.mode]
   if (!mode || !args.table || args.extra.length !== mode[1]) {
-    console.error('usage: read_table.mjs rows|compare|parquet-field-ids|avro-field-ids [--reroot] [--key COL] [--rows N] TABLE [FILE]')
+    console.error('usage: read_table.mjs rows|compare|parquet-field-ids|avro-field-ids [--reroot] [--strict] [--key COL] [--rows N] TABLE [FILE]')
     process.exit(2)
   }
+  strict = args.strict
   await mode[0](args)
   process.exit(failures ? 1 : 0)
 }
