@@ -467,6 +467,9 @@ Result<int64_t> Insert(const LakeExecutorContext& ctx, const storage::LakeTable&
 
 // Writes position-delete files for the rows of `table` matching `where` (one file per affected
 // data file). Fills `change` and returns the number of deleted rows.
+Result<int64_t> WritePositionDeleteRows(const LakeExecutorContext& ctx, const storage::LakeTable& table,
+                                        const std::string& sql, storage::TableChange* change);
+
 Result<int64_t> WritePositionDeletes(const LakeExecutorContext& ctx, LakeTableResolver& resolver,
                                      const storage::LakeTable& table, const std::string& where,
                                      storage::TableChange* change) {
@@ -477,6 +480,12 @@ Result<int64_t> WritePositionDeletes(const LakeExecutorContext& ctx, LakeTableRe
                        " ORDER BY 1, 2";
   resolver.SetRowIdTarget(table.id());
   MEDLAKE_ASSIGN_OR_RETURN(std::string sql, Rewrite(*ctx.connection, resolver, select));
+  return WritePositionDeleteRows(ctx, table, sql, change);
+}
+
+// `sql` yields (file_path, pos, __pf = sha256(file_path)) sorted by file_path, pos.
+Result<int64_t> WritePositionDeleteRows(const LakeExecutorContext& ctx, const storage::LakeTable& table,
+                                        const std::string& sql, storage::TableChange* change) {
   MEDLAKE_ASSIGN_OR_RETURN(auto live, table.LiveFiles(std::nullopt));
   std::map<std::string, const storage::LiveFile*> by_hash;
   for (const auto& lf : live) {
@@ -678,6 +687,105 @@ Result<StatementOutcome> DoAlter(const LakeStatement& st, const LakeExecutorCont
   return outcome;
 }
 
+// MERGE INTO runs on DuckDB against a temporary copy of the target's rows; the rows it deleted
+// or changed become position deletes, the rows it changed or inserted become new data files,
+// all in one snapshot. Limit: the target's live rows are copied into DuckDB (spilling to disk
+// when large), so MERGE costs a full read of the target.
+Result<StatementOutcome> DoMerge(const LakeStatement& st, const LakeExecutorContext& ctx) {
+  StatementOutcome outcome;
+  outcome.kind = StatementKind::kUpdate;
+  LakeTableResolver resolver(*ctx.catalog, *ctx.fs);
+  MEDLAKE_ASSIGN_OR_RETURN(const storage::LakeTable* table, LoadTarget(resolver, st.table));
+  MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table->metadata()));
+  MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec, ib::DefaultPartitionSpec(table->metadata()));
+  MEDLAKE_ASSIGN_OR_RETURN(std::string suffix, RandomHex(6));
+  std::string tmp = "__medlake_merge_" + suffix;
+  std::string map = tmp + "_rows";
+
+  std::string cols, qualified_cols, hash_struct;
+  for (size_t i = 0; i < schema->fields.size(); ++i) {
+    std::string c = QuoteIdentifier(schema->fields[i].name);
+    cols += (i ? ", " : "") + c;
+    qualified_cols += (i ? ", t." : "t.") + c;
+    hash_struct += (i ? ", " : "") + QuoteString(schema->fields[i].name) + ": " + c;
+  }
+  std::string row_hash = "md5(CAST(to_json({" + hash_struct + "}) AS VARCHAR))";
+
+  resolver.SetRowIdTarget(table->id());
+  MEDLAKE_ASSIGN_OR_RETURN(auto scan, resolver.Resolve(table->id().ns, table->id().name, std::nullopt, {}));
+  std::string ordered = "SELECT * FROM (" + *scan + ") ORDER BY " + kRowFileColumn + ", " + kRowPositionColumn;
+  auto cleanup = [&]() {
+    (void)ctx.connection->Execute("DROP TABLE IF EXISTS " + tmp + "; DROP TABLE IF EXISTS " + map);
+  };
+  Status st_setup = ctx.connection->Execute(
+      "CREATE TEMP TABLE " + tmp + " AS SELECT " + cols + " FROM (" + ordered + "); " +
+      "CREATE TEMP TABLE " + map + " AS SELECT row_number() OVER () - 1 AS __rid, " + kRowFileColumn +
+      " AS __f, " + kRowPositionColumn + " AS __p, " + row_hash + " AS __h FROM (" + ordered + ")");
+  if (!st_setup.ok()) {
+    cleanup();
+    return st_setup;
+  }
+  // The user's MERGE, aimed at the copy; the source's lake tables are scanned like any query.
+  std::string target_alias = st.target_has_alias ? "" : " AS " + QuoteIdentifier(st.table.name);
+  std::string source = st.text.substr(st.source_begin, st.source_end - st.source_begin);
+  if (st.source_is_query) {
+    auto inner = Rewrite(*ctx.connection, resolver, source.substr(1, source.size() - 2));
+    if (!inner.ok()) {
+      cleanup();
+      return inner.status();
+    }
+    source = "(" + *inner + ")";
+  } else if (!st.source_table.ns.empty()) {
+    auto resolved = resolver.Resolve(st.source_table.ns, st.source_table.name, std::nullopt, {});
+    if (!resolved.ok()) {
+      cleanup();
+      return resolved.status();
+    }
+    if (*resolved) {
+      source = "(" + **resolved + ")" +
+               (st.source_has_alias ? "" : " AS " + QuoteIdentifier(st.source_table.name));
+    }
+  }
+  std::string merge = st.text.substr(0, st.target_begin) + tmp + target_alias +
+                      st.text.substr(st.target_end, st.source_begin - st.target_end) + source +
+                      st.text.substr(st.source_end);
+  auto merged = ctx.connection->Query(merge, /*streaming=*/false);
+  if (!merged.ok()) {
+    cleanup();
+    return merged.status();
+  }
+  outcome.rows_changed = (*merged)->rows_changed();
+
+  storage::TableChange change;
+  change.operation = "overwrite";
+  auto deletes = WritePositionDeleteRows(
+      ctx, *table,
+      "SELECT m.__f AS file_path, m.__p AS pos, sha256(m.__f) AS __pf FROM " + map +
+          " m LEFT JOIN (SELECT rowid AS __rid, " + row_hash + " AS __h FROM " + tmp +
+          ") t ON t.__rid = m.__rid WHERE t.__rid IS NULL OR t.__h <> m.__h ORDER BY 1, 2",
+      &change);
+  if (!deletes.ok()) {
+    cleanup();
+    return deletes.status();
+  }
+  auto cast = CastToTable(*ctx.connection, *schema,
+                          "SELECT " + qualified_cols + " FROM (SELECT rowid AS __rid, " + row_hash + " AS __h, * FROM " + tmp +
+                              ") t LEFT JOIN " + map + " m ON t.__rid = m.__rid WHERE m.__rid IS NULL OR t.__h <> m.__h",
+                          {}, table->id().ToString());
+  if (!cast.ok()) {
+    cleanup();
+    return cast.status();
+  }
+  auto files = WriteDataFiles(ctx, {table, schema, spec}, *cast);
+  cleanup();
+  MEDLAKE_RETURN_IF_ERROR(files.status());
+  change.added_data_files = std::move(*files);
+  if (change.added_data_files.empty() && change.added_delete_files.empty()) return outcome;
+  MEDLAKE_RETURN_IF_ERROR(
+      storage::CommitTableChange(*ctx.catalog, *ctx.fs, *table, change, *ctx.clock).status());
+  return outcome;
+}
+
 Result<StatementOutcome> DoCall(const LakeStatement& st, const LakeExecutorContext& ctx) {
   StatementOutcome outcome;
   outcome.kind = StatementKind::kCall;
@@ -865,6 +973,7 @@ Result<StatementOutcome> ExecuteLakeStatement(const LakeStatement& st,
     }
     case LakeStatement::Kind::kAlterTable: return DoAlter(st, ctx);
     case LakeStatement::Kind::kCall: return DoCall(st, ctx);
+    case LakeStatement::Kind::kMerge: return DoMerge(st, ctx);
     case LakeStatement::Kind::kOther: break;
   }
   return Internal("not a lake statement");

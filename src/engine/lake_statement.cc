@@ -345,6 +345,39 @@ Result<LakeStatement> RecognizeLakeStatement(std::string_view sql) {
     return st;
   }
   if (p.Keywords({"ALTER", "TABLE"})) return ParseAlter(p, st);
+  if (p.Keywords({"MERGE", "INTO"})) {
+    st.kind = LakeStatement::Kind::kMerge;
+    st.text = std::string(sql);
+    size_t name_start = p.pos();
+    MEDLAKE_ASSIGN_OR_RETURN(st.table, p.Name());
+    st.target_begin = p.at(name_start).begin;
+    st.target_end = p.at(p.pos() - 1).end;
+    if (p.Keyword("AS")) {
+      MEDLAKE_RETURN_IF_ERROR(p.Identifier("an alias").status());
+      st.target_has_alias = true;
+    } else if (!p.AtEnd() && p.Peek()->IsIdentifier() && !p.Peek()->IsKeyword("USING")) {
+      p.set_pos(p.pos() + 1);
+      st.target_has_alias = true;
+    }
+    if (!p.Keyword("USING")) return InvalidArgument("MERGE INTO needs USING source");
+    if (p.AtEnd()) return InvalidArgument("MERGE ... USING needs a source");
+    size_t src = p.pos();
+    if (p.Peek()->IsSymbol("(")) {
+      MEDLAKE_ASSIGN_OR_RETURN(size_t close, p.MatchParen(src));
+      st.source_is_query = true;
+      st.source_begin = p.at(src).begin;
+      st.source_end = p.at(close).end;
+      p.set_pos(close + 1);
+    } else {
+      MEDLAKE_ASSIGN_OR_RETURN(st.source_table, p.Name());
+      st.source_begin = p.at(src).begin;
+      st.source_end = p.at(p.pos() - 1).end;
+    }
+    if (p.Keyword("AS") || (!p.AtEnd() && p.Peek()->IsIdentifier() && !p.Peek()->IsKeyword("ON"))) {
+      st.source_has_alias = true;
+    }
+    return st;
+  }
   if (p.Keyword("CALL")) {
     const SqlToken* ns = p.Peek();
     const SqlToken* dot = p.Peek(1);

@@ -12,6 +12,7 @@
 //   ALTER TABLE ns.t ADD [COLUMN] col type | DROP [COLUMN] col | RENAME [COLUMN] a TO b
 //                    | ALTER [COLUMN] col [SET DATA] TYPE type | RENAME TO t2
 //   CALL medlake.<procedure>('arg', ...)       lake procedures (register_table, ...)
+//   MERGE INTO ns.t [[AS] alias] USING source ON ... WHEN [NOT] MATCHED ... (DuckDB's MERGE)
 // Everything else is kOther (SELECT and friends go through the read path). Which namespaces are
 // lake namespaces is decided by the caller (the catalog), not here.
 //
@@ -60,6 +61,7 @@ struct LakeStatement {
     kUpdate,
     kAlterTable,
     kCall,
+    kMerge,
   };
   Kind kind = Kind::kOther;
   bool if_not_exists = false;
@@ -77,6 +79,15 @@ struct LakeStatement {
   std::optional<AlterAction> alter;
   std::string procedure;              // CALL medlake.<procedure>
   std::vector<std::string> arguments;  // CALL: string or number literals, as text
+  // MERGE: the statement text and the byte ranges of the target name and of the USING source
+  // (a qualified table name or a parenthesised query), with whether each has an alias.
+  std::string text;
+  size_t target_begin = 0, target_end = 0;
+  bool target_has_alias = false;
+  size_t source_begin = 0, source_end = 0;
+  bool source_is_query = false;
+  bool source_has_alias = false;
+  QualifiedName source_table;
 };
 
 // Recognises `sql` (one statement). InvalidArgument for a lake statement that is malformed
