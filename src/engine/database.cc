@@ -345,6 +345,8 @@ Result<std::unique_ptr<Appender>> Connection::CreateAppender(std::string_view sc
 
 void Connection::Interrupt() { duckdb_interrupt(impl_->conn); }
 
+void* Connection::NativeHandleForEngine() { return impl_->conn; }
+
 // ------------------------------------------------------------------ Database
 
 struct Database::Impl {

@@ -265,6 +265,9 @@ class Connection {
                                                    std::string_view table);
   // Asks the running query to stop; it then fails with Aborted. Thread-safe.
   void Interrupt();
+  // The duckdb_connection, for engine-internal code that registers functions (never use it
+  // outside src/engine).
+  void* NativeHandleForEngine();
 
   struct Impl;
   explicit Connection(std::unique_ptr<Impl> impl);

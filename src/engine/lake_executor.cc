@@ -161,8 +161,27 @@ Result<std::string> PartitionKeySql(const ib::Transform& t, const ib::Type& type
       }
       break;
     }
-    case ib::TransformKind::kBucket:
-      return Unimplemented("writing tables partitioned by bucket[N] is not supported yet");
+    case ib::TransformKind::kBucket: {
+      std::string n = std::to_string(t.param);
+      switch (type.id) {
+        case ib::TypeId::kInt:
+        case ib::TypeId::kLong: e = "medlake_bucket_long(CAST(" + c + " AS BIGINT), " + n + ")"; break;
+        case ib::TypeId::kDate:
+          e = "medlake_bucket_long(CAST(" + c + " - DATE '1970-01-01' AS BIGINT), " + n + ")";
+          break;
+        case ib::TypeId::kTimestamp:
+        case ib::TypeId::kTimestampTz: e = "medlake_bucket_long(epoch_us(" + c + "), " + n + ")"; break;
+        case ib::TypeId::kString: e = "medlake_bucket_string(" + c + ", " + n + ")"; break;
+        case ib::TypeId::kBinary:
+        case ib::TypeId::kFixed: e = "medlake_bucket_blob(" + c + ", " + n + ")"; break;
+        case ib::TypeId::kUuid:
+          e = "medlake_bucket_blob(from_hex(replace(CAST(" + c + " AS VARCHAR), '-', '')), " + n + ")";
+          break;
+        default:
+          return Unimplemented("writing tables partitioned by bucket of " + ib::TypeToString(type));
+      }
+      break;
+    }
     case ib::TransformKind::kVoid: e = "NULL"; break;
     default: return Unimplemented("unknown partition transform");
   }

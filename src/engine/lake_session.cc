@@ -1,5 +1,6 @@
 #include "engine/lake_session.h"
 
+#include "engine/iceberg_functions.h"
 #include "engine/lake_executor.h"
 #include "engine/lake_statement.h"
 #include "engine/sql_lexer.h"
@@ -41,6 +42,7 @@ Result<std::unique_ptr<LakeSession>> LakeSession::Open(const storage::Lake& lake
   db_options.config["temp_directory"] = lake.root() + "/staging/duckdb-tmp";
   MEDLAKE_ASSIGN_OR_RETURN(auto db, Database::Open(db_options));
   MEDLAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
+  MEDLAKE_RETURN_IF_ERROR(RegisterIcebergFunctions(*conn));
   MEDLAKE_ASSIGN_OR_RETURN(auto catalog, storage::Catalog::Open(lake.catalog_path()));
   return std::make_unique<LakeSession>(lake, options, std::move(db), std::move(conn),
                                        std::move(catalog));

@@ -1,0 +1,81 @@
+#include "engine/iceberg_functions.h"
+
+#include <cstring>
+#include <string>
+
+#include "engine/duckdb_internal.h"
+#include "storage/iceberg/murmur3.h"
+
+namespace medlake::engine {
+namespace {
+
+enum class Input { kLong, kString, kBlob };
+
+int32_t Bucket(std::string_view bytes, int32_t n) {
+  int32_t h = storage::iceberg::Murmur3Hash32(bytes);
+  return static_cast<int32_t>((static_cast<uint32_t>(h) & 0x7FFFFFFFu) % static_cast<uint32_t>(n));
+}
+
+template <Input kInput>
+void BucketFunction(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  idx_t rows = duckdb_data_chunk_get_size(input);
+  duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
+  duckdb_vector ns = duckdb_data_chunk_get_vector(input, 1);
+  uint64_t* value_valid = duckdb_vector_get_validity(values);
+  uint64_t* n_valid = duckdb_vector_get_validity(ns);
+  auto* n_data = static_cast<int32_t*>(duckdb_vector_get_data(ns));
+  auto* out = static_cast<int32_t*>(duckdb_vector_get_data(output));
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_valid = duckdb_vector_get_validity(output);
+  for (idx_t r = 0; r < rows; ++r) {
+    if ((value_valid && !duckdb_validity_row_is_valid(value_valid, r)) ||
+        (n_valid && !duckdb_validity_row_is_valid(n_valid, r))) {
+      duckdb_validity_set_row_invalid(out_valid, r);
+      continue;
+    }
+    int32_t n = n_data[r];
+    if (n <= 0) {
+      duckdb_scalar_function_set_error(info, "bucket count must be positive");
+      return;
+    }
+    if constexpr (kInput == Input::kLong) {
+      int64_t v = static_cast<int64_t*>(duckdb_vector_get_data(values))[r];
+      char le[8];
+      for (int i = 0; i < 8; ++i) le[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFF);
+      out[r] = Bucket(std::string_view(le, 8), n);
+    } else {
+      auto* s = static_cast<duckdb_string_t*>(duckdb_vector_get_data(values)) + r;
+      out[r] = Bucket(std::string_view(duckdb_string_t_data(s), duckdb_string_t_length(*s)), n);
+    }
+  }
+}
+
+Status Register(duckdb_connection conn, const char* name, duckdb_type value_type,
+                duckdb_scalar_function_t fn) {
+  duckdb_scalar_function f = duckdb_create_scalar_function();
+  duckdb_scalar_function_set_name(f, name);
+  duckdb_logical_type v = duckdb_create_logical_type(value_type);
+  duckdb_logical_type i = duckdb_create_logical_type(DUCKDB_TYPE_INTEGER);
+  duckdb_scalar_function_add_parameter(f, v);
+  duckdb_scalar_function_add_parameter(f, i);
+  duckdb_scalar_function_set_return_type(f, i);
+  duckdb_scalar_function_set_function(f, fn);
+  duckdb_state st = duckdb_register_scalar_function(conn, f);
+  duckdb_destroy_logical_type(&v);
+  duckdb_destroy_logical_type(&i);
+  duckdb_destroy_scalar_function(&f);
+  if (st != DuckDBSuccess) return Internal(std::string("registering SQL function ") + name);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status RegisterIcebergFunctions(Connection& conn) {
+  auto raw = static_cast<duckdb_connection>(conn.NativeHandleForEngine());
+  MEDLAKE_RETURN_IF_ERROR(Register(raw, "medlake_bucket_long", DUCKDB_TYPE_BIGINT, BucketFunction<Input::kLong>));
+  MEDLAKE_RETURN_IF_ERROR(Register(raw, "medlake_bucket_string", DUCKDB_TYPE_VARCHAR, BucketFunction<Input::kString>));
+  MEDLAKE_RETURN_IF_ERROR(Register(raw, "medlake_bucket_blob", DUCKDB_TYPE_BLOB, BucketFunction<Input::kBlob>));
+  return Status::OK();
+}
+
+}  // namespace medlake::engine

@@ -1,0 +1,19 @@
+// engine/iceberg_functions.h: SQL functions medlake adds to its DuckDB sessions.
+//
+//   medlake_bucket_long(BIGINT value, INTEGER n)  -> INTEGER   Iceberg bucket[n] of int, long,
+//                                                              date (days) and timestamps (micros)
+//   medlake_bucket_string(VARCHAR value, INTEGER n) -> INTEGER Iceberg bucket[n] of a string
+//   medlake_bucket_blob(BLOB value, INTEGER n) -> INTEGER      Iceberg bucket[n] of binary, fixed, uuid
+// All are (Murmur3 x86 32 of the spec's byte form & INT_MAX) % n (Iceberg spec, Appendix B);
+// NULL in, NULL out; n <= 0 is an error.
+#pragma once
+
+#include "core/status.h"
+#include "engine/database.h"
+
+namespace medlake::engine {
+
+// Registers the functions on `conn`'s database. Internal if DuckDB refuses them.
+Status RegisterIcebergFunctions(Connection& conn);
+
+}  // namespace medlake::engine
