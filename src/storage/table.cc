@@ -548,7 +548,13 @@ Result<std::unique_ptr<LakeTable>> ApplyOnce(Catalog& catalog, FileSystem& fs,
         return parent_manifests.status().WithContext("reading manifest list " + list_path);
       }
       int rewritten = 0;
+      // A pure append keeps the parent's manifests as they are: only the list is read.
+      const bool needs_entries = !change.removed_file_paths.empty() || !change.required_live_files.empty();
       for (const ib::ManifestFile& mf : *parent_manifests) {
+        if (!needs_entries) {
+          manifests.push_back(mf);
+          continue;
+        }
         MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* mspec,
                                  ib::FindPartitionSpec(bm, mf.partition_spec_id));
         const ib::Schema* mschema = SchemaForSpec(bm, *mspec);

@@ -1,0 +1,306 @@
+// bench/commit_bench.cc: latency of small append commits (storage::CommitTableChange, one tiny
+// data file per commit) on a table whose history already holds L snapshots, for several L.
+// See bench/README.md for figures.
+//
+//   commit_bench [--dir=/tmp/medlake-commit-bench] [--levels=10,1000,10000] [--samples=200]
+//                [--organic-max=1000] [--manifests=all|one]
+//
+// History of L snapshots is built by L real commits when L <= --organic-max; above that it is
+// seeded: the bench writes what L append commits would leave (L one-entry manifests, all carried
+// by the current manifest list, L snapshots and a 100-entry metadata log in the metadata JSON)
+// directly with storage's writers, because building it by real commits costs O(L^2).
+// --manifests=one seeds L snapshots whose current list carries a single manifest (as after
+// manifest merging), to separate metadata JSON cost from manifest-carrying cost.
+//
+// Every timed commit lands on exactly L snapshots: after it, the catalog pointer is swapped back
+// and the new metadata version, manifest list and manifest are deleted (outside the timing).
+// The data files named by the commits do not exist: a commit never reads them.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bench_util.h"
+#include "core/file_system.h"
+#include "storage/catalog.h"
+#include "storage/iceberg/table_metadata.h"
+#include "storage/lake.h"
+#include "storage/manifest.h"
+#include "storage/table.h"
+
+namespace medlake::bench {
+namespace {
+
+namespace ib = storage::iceberg;
+
+const storage::TableIdentifier kId{"bench", "events"};
+
+std::string LongBytes(int64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  return out;
+}
+
+// A data file entry as an INSERT of 100 rows would produce (stats for both columns).
+ib::DataFile FakeDataFile(const std::string& root, int64_t k) {
+  ib::DataFile f;
+  f.file_path = root + "/data/00000-" + std::to_string(k) + "-bench.parquet";
+  f.record_count = 100;
+  f.file_size_in_bytes = 1500;
+  for (int32_t id : {1, 2}) {
+    f.column_sizes[id] = 600;
+    f.value_counts[id] = 100;
+    f.null_value_counts[id] = 0;
+  }
+  f.lower_bounds[1] = LongBytes(k * 100);
+  f.upper_bounds[1] = LongBytes(k * 100 + 99);
+  f.lower_bounds[2] = "event-a";
+  f.upper_bounds[2] = "event-z";
+  return f;
+}
+
+void WritePlain(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+  if (!out) {
+    std::fprintf(stderr, "writing %s failed\n", path.c_str());
+    std::exit(1);
+  }
+}
+
+// Writes the state L append commits leave on top of `base` (which has exactly one snapshot).
+std::unique_ptr<storage::LakeTable> Seed(storage::Catalog& catalog, FileSystem& fs,
+                                         const storage::LakeTable& base, int64_t level,
+                                         bool all_manifests) {
+  ib::TableMetadata m = base.metadata();
+  const ib::Snapshot first = m.snapshots.at(0);
+  const ib::Schema* schema = Take(ib::CurrentSchema(m), "schema");
+  const ib::PartitionSpec* spec = Take(ib::DefaultPartitionSpec(m), "spec");
+  const std::string meta_dir = base.local_root() + "/metadata/";
+  auto first_list = Take(ib::ReadManifestList(Take(fs.ReadFile(first.manifest_list), "list")),
+                         "parsing list");
+  std::vector<ib::ManifestFile> manifests = first_list;  // newest first, as commits keep them
+  int64_t parent = first.snapshot_id;
+  const int64_t t0 = first.timestamp_ms;
+  for (int64_t seq = 2; seq <= level; ++seq) {
+    const int64_t sid = 0x10000000 + seq * 7919;
+    const std::string tag = "seed-" + std::to_string(seq);
+    ib::ManifestEntry e;
+    e.data_file = FakeDataFile(base.local_root(), seq);
+    auto w = Take(ib::WriteManifest(*schema, *spec, ib::ManifestContent::kData, sid, {e}),
+                  "writing manifest");
+    w.summary.manifest_path = meta_dir + tag + "-m0.avro";
+    w.summary.manifest_length = static_cast<int64_t>(w.bytes.size());
+    w.summary.sequence_number = seq;
+    w.summary.min_sequence_number = seq;
+    if (all_manifests) {
+      WritePlain(w.summary.manifest_path, w.bytes);
+      manifests.insert(manifests.begin(), w.summary);
+    }
+    ib::Snapshot s = first;
+    s.snapshot_id = sid;
+    s.parent_snapshot_id = parent;
+    s.sequence_number = seq;
+    s.timestamp_ms = t0 + seq;
+    s.manifest_list = meta_dir + "snap-" + std::to_string(sid) + "-1-" + tag + ".avro";
+    const int64_t live = all_manifests ? seq : 1;
+    s.summary["total-records"] = std::to_string(live * 100);
+    s.summary["total-data-files"] = std::to_string(live);
+    m.snapshots.push_back(s);
+    m.snapshot_log.push_back({s.timestamp_ms, sid});
+    m.metadata_log.push_back({s.timestamp_ms, meta_dir + "v" + std::to_string(seq) + ".metadata.json"});
+    parent = sid;
+  }
+  if (m.metadata_log.size() > 100) {
+    m.metadata_log.erase(m.metadata_log.begin(),
+                         m.metadata_log.end() - 100);
+  }
+  const ib::Snapshot& last = m.snapshots.back();
+  WritePlain(last.manifest_list,
+             Take(ib::WriteManifestList(manifests, last.snapshot_id, last.parent_snapshot_id,
+                                        level),
+                  "writing manifest list"));
+  m.current_snapshot_id = last.snapshot_id;
+  m.refs[ib::kMainBranch].snapshot_id = last.snapshot_id;
+  m.last_sequence_number = level;
+  m.last_updated_ms = last.timestamp_ms;
+  const std::string path = meta_dir + "v" + std::to_string(level + 1) + ".metadata.json";
+  WritePlain(path, ib::SerializeTableMetadata(m));
+  Check(catalog.CommitTable(kId, base.metadata_location(), path), "seeding catalog pointer");
+  return Take(storage::LakeTable::Load(catalog, fs, kId), "loading seeded table");
+}
+
+struct LevelResult {
+  int64_t level = 0;
+  std::string history;
+  std::vector<double> commit_ms;
+  double read_manifests_ms = 0;  // read + decode current list and every manifest
+  double serialize_ms = 0;       // SerializeTableMetadata
+  double parse_ms = 0;           // ParseTableMetadata (LakeTable::Load, per SQL statement)
+  double swap_ms = 0;            // catalog CommitTable (SQLite)
+  size_t metadata_bytes = 0;
+  size_t manifests = 0;
+};
+
+LevelResult RunLevel(const std::string& dir, int64_t level, int samples, int64_t organic_max,
+                     bool all_manifests) {
+  LevelResult out;
+  out.level = level;
+  std::filesystem::remove_all(dir);
+  LocalFileSystem& fs = LocalFileSystem::Default();
+  auto lake = Take(storage::Lake::Create(dir), "creating lake");
+  auto catalog = Take(storage::Catalog::Open(lake->catalog_path()), "opening catalog");
+  Check(catalog->CreateNamespace("bench"), "creating namespace");
+  storage::CreateTableRequest req;
+  req.id = kId;
+  req.schema = Take(ib::ParseSchemaJson(
+                        R"({"type":"struct","schema-id":0,"fields":[)"
+                        R"({"id":1,"name":"id","required":false,"type":"long"},)"
+                        R"({"id":2,"name":"note","required":false,"type":"string"}]})"),
+                    "schema");
+  auto table = Take(storage::CreateLakeTable(*catalog, fs, lake->warehouse_path(), req), "create");
+  int64_t next_file = 1;
+  auto append = [&](const storage::LakeTable& base) {
+    storage::TableChange change;
+    change.added_data_files.push_back(FakeDataFile(base.local_root(), 1'000'000 + next_file++));
+    return Take(storage::CommitTableChange(*catalog, fs, base, change), "commit");
+  };
+
+  std::vector<double> build_ms;
+  const bool organic = level <= organic_max && all_manifests;
+  double tb = NowMs();
+  table = append(*table);
+  if (organic) {
+    for (int64_t i = 1; i < level; ++i) {
+      double t0 = NowMs();
+      table = append(*table);
+      build_ms.push_back(NowMs() - t0);
+    }
+    out.history = "organic";
+  } else {
+    table = Seed(*catalog, fs, *table, level, all_manifests);
+    out.history = all_manifests ? "seeded" : "seeded, 1 manifest";
+  }
+  std::printf("  built %lld snapshots (%s) in %.1f s", static_cast<long long>(level),
+              out.history.c_str(), (NowMs() - tb) / 1000);
+  if (!build_ms.empty()) {
+    std::vector<double> tail(build_ms.end() - std::max<long>(1, static_cast<long>(build_ms.size()) / 10),
+                             build_ms.end());
+    std::printf("; last 10%% of build commits p50 %.2f ms", Quantile(tail, 0.5));
+  }
+  std::printf("\n");
+
+  std::vector<double> swap;
+  for (int i = 0; i < samples; ++i) {
+    double t0 = NowMs();
+    auto next = append(*table);
+    out.commit_ms.push_back(NowMs() - t0);
+    // Roll back so that every sample commits on exactly `level` snapshots.
+    double t1 = NowMs();
+    Check(catalog->CommitTable(kId, next->metadata_location(), table->metadata_location()),
+          "rolling back");
+    swap.push_back(NowMs() - t1);
+    const ib::Snapshot* snap = Take(ib::CurrentSnapshot(next->metadata()), "snapshot");
+    auto list = Take(ib::ReadManifestList(Take(fs.ReadFile(snap->manifest_list), "list")), "list");
+    std::filesystem::remove(list.at(0).manifest_path);
+    std::filesystem::remove(snap->manifest_list);
+    std::filesystem::remove(next->metadata_location());
+  }
+  out.swap_ms = Quantile(swap, 0.5);
+
+  // Breakdown of what a commit does that depends on history (medians of a few runs).
+  const ib::TableMetadata& m = table->metadata();
+  std::vector<double> read, ser, parse;
+  for (int i = 0; i < 5; ++i) {
+    double t0 = NowMs();
+    const ib::Snapshot* snap = Take(ib::CurrentSnapshot(m), "snapshot");
+    auto list = Take(ib::ReadManifestList(Take(fs.ReadFile(snap->manifest_list), "list")), "list");
+    const ib::Schema* schema = Take(ib::CurrentSchema(m), "schema");
+    const ib::PartitionSpec* spec = Take(ib::DefaultPartitionSpec(m), "spec");
+    for (const auto& mf : list) {
+      Take(ib::ReadManifest(Take(fs.ReadFile(mf.manifest_path), "manifest"), *schema, *spec, mf),
+           "decoding manifest");
+    }
+    out.manifests = list.size();
+    double t1 = NowMs();
+    std::string json = ib::SerializeTableMetadata(m);
+    double t2 = NowMs();
+    Take(ib::ParseTableMetadata(json), "parsing metadata");
+    double t3 = NowMs();
+    out.metadata_bytes = json.size();
+    read.push_back(t1 - t0);
+    ser.push_back(t2 - t1);
+    parse.push_back(t3 - t2);
+  }
+  out.read_manifests_ms = Quantile(read, 0.5);
+  out.serialize_ms = Quantile(ser, 0.5);
+  out.parse_ms = Quantile(parse, 0.5);
+  return out;
+}
+
+// The unit cost of durability on this disk: a 1 KB exclusive create + fdatasync + dir fsync,
+// and an atomic replace (temp file + fdatasync + rename + dir fsync).
+void DurableWriteCost(const std::string& dir) {
+  LocalFileSystem& fs = LocalFileSystem::Default();
+  std::filesystem::create_directories(dir);
+  const std::string payload(1024, 'x');
+  std::vector<double> excl, atomic;
+  for (int i = 0; i < 100; ++i) {
+    std::string p = dir + "/f" + std::to_string(i);
+    double t0 = NowMs();
+    Check(fs.WriteFileExclusive(p, payload), "exclusive write");
+    double t1 = NowMs();
+    Check(fs.WriteFileAtomic(dir + "/hint", payload), "atomic write");
+    double t2 = NowMs();
+    excl.push_back(t1 - t0);
+    atomic.push_back(t2 - t1);
+  }
+  std::filesystem::remove_all(dir);
+  std::printf("durable 1 KB write: exclusive create p50 %.2f ms p99 %.2f ms; atomic replace p50 "
+              "%.2f ms p99 %.2f ms\n\n",
+              Quantile(excl, 0.5), Quantile(excl, 0.99), Quantile(atomic, 0.5),
+              Quantile(atomic, 0.99));
+}
+
+int Main(int argc, char** argv) {
+  const std::string dir = Flag(argc, argv, "dir", "/tmp/medlake-commit-bench");
+  const int samples = std::stoi(Flag(argc, argv, "samples", "200"));
+  const int64_t organic_max = std::stoll(Flag(argc, argv, "organic-max", "1000"));
+  const bool all_manifests = Flag(argc, argv, "manifests", "all") != "one";
+  std::vector<int64_t> levels;
+  std::stringstream ls(Flag(argc, argv, "levels", "10,1000,10000"));
+  for (std::string item; std::getline(ls, item, ',');) levels.push_back(std::stoll(item));
+
+  DurableWriteCost(dir + "-fsync");
+  std::vector<LevelResult> results;
+  for (int64_t level : levels) {
+    std::printf("level %lld:\n", static_cast<long long>(level));
+    std::fflush(stdout);
+    results.push_back(RunLevel(dir, level, samples, organic_max, all_manifests));
+  }
+  std::filesystem::remove_all(dir);
+
+  std::printf("\n%-9s %-19s %8s %8s %8s %8s | %9s %8s %9s %9s %9s %8s\n", "snapshots", "history",
+              "p50 ms", "p90 ms", "p99 ms", "max ms", "manifests", "read ms", "meta KB",
+              "write ms", "parse ms", "swap ms");
+  for (const auto& r : results) {
+    std::printf("%-9lld %-19s %8.2f %8.2f %8.2f %8.2f | %9zu %8.2f %9.1f %9.2f %9.2f %8.2f\n",
+                static_cast<long long>(r.level), r.history.c_str(), Quantile(r.commit_ms, 0.5),
+                Quantile(r.commit_ms, 0.9), Quantile(r.commit_ms, 0.99),
+                Quantile(r.commit_ms, 1.0), r.manifests, r.read_manifests_ms,
+                static_cast<double>(r.metadata_bytes) / 1024, r.serialize_ms, r.parse_ms,
+                r.swap_ms);
+  }
+  std::printf("(%d commits per level; read = read+decode the current manifest list and every "
+              "manifest; write/parse = serialize/parse the metadata JSON; swap = catalog pointer "
+              "CAS in SQLite)\n",
+              samples);
+  return 0;
+}
+
+}  // namespace
+}  // namespace medlake::bench
+
+int main(int argc, char** argv) { return medlake::bench::Main(argc, argv); }
