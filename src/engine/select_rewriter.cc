@@ -88,7 +88,11 @@ class Rewriter {
       for (const auto& p : preds) {
         size_t dot = p.column.find('\x1f');
         if (dot == std::string::npos) {
-          if (single) mine.push_back(p);
+          // An unqualified column binds to the one table of the FROM clause that has it (DuckDB
+          // rejects it as ambiguous otherwise); the resolver applies it only to a table that has
+          // the column, so offering it to every inner-joined table is safe.
+          (void)single;
+          mine.push_back(p);
         } else if (p.column.substr(0, dot) == alias) {
           ColumnPredicate q = p;
           q.column = p.column.substr(dot + 1);

@@ -114,8 +114,10 @@ TEST_F(RewriterTest, NoPredicatesForOuterJoinsOrOtherTables) {
   resolver_.seen_predicates.clear();
   RunOne("select count(*) from raw.patient p join raw.visit v on v.pid = p.id where v.n = 10 and id = 1");
   ASSERT_EQ(resolver_.seen_predicates.size(), 2u);
-  EXPECT_EQ(resolver_.seen_predicates[0], "raw.patient[]");  // unqualified in a join: ambiguous
-  EXPECT_EQ(resolver_.seen_predicates[1], "raw.visit[n:0=10;]");
+  // Unqualified names are offered to every inner-joined table; the resolver keeps them only
+  // for a table that has the column.
+  EXPECT_EQ(resolver_.seen_predicates[0], "raw.patient[id:0=1;]");
+  EXPECT_EQ(resolver_.seen_predicates[1], "raw.visit[n:0=10;id:0=1;]");
 }
 
 TEST_F(RewriterTest, ResolverErrorsAbortAndSyntaxErrorsAreInvalid) {
