@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "cli/ingest_command.h"
+#include "cli/serve_command.h"
 #include "cli/sql_command.h"
 #include "cli/synth_command.h"
 #include "engine/database.h"
@@ -60,6 +62,36 @@ int main(int argc, char** argv) {
   synth->add_option("--patients-per-file", synth_options.patients_per_file, "HL7/CSV file roll-over");
   synth->add_option("--threads", synth_options.threads, "generator threads");
 
+  cli::IngestCommandOptions ingest_options;
+  auto* ingest = app.add_subcommand("ingest", "load files into the raw layer (HL7 v2, FHIR R4, CSV)");
+  ingest->require_subcommand(1);
+  auto* ingest_fhir = ingest->add_subcommand(
+      "fhir", "FHIR R4: bulk NDJSON files (*.ndjson) and Bundles or single resources (*.json)");
+  auto* ingest_hl7 = ingest->add_subcommand(
+      "hl7", "HL7 v2 files: one or many messages per file, FHS/BHS batches, MLLP-framed");
+  auto* ingest_csv = ingest->add_subcommand(
+      "csv", "CSV extracts of legacy applications, typed and checked by a source contract (YAML)");
+  ingest_csv->add_option("--contract", ingest_options.contract, "the source contract file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  for (auto* sub : {ingest_fhir, ingest_hl7, ingest_csv}) {
+    sub->add_option("paths", ingest_options.paths, "files or directories")->required();
+    sub->add_flag("--force", ingest_options.ingest.force, "load files even if already loaded");
+    sub->add_option("--batch-rows", ingest_options.ingest.batch_rows, "rows per commit (snapshot)");
+  }
+
+  cli::ServeOptions serve_options;
+  auto* serve = app.add_subcommand(
+      "serve", "run the MLLP listener (HL7 v2 over TCP) on the lake until SIGINT/SIGTERM");
+  serve->add_option("--mllp", serve_options.mllp_port, "MLLP port; 0 picks a free port (printed)")
+      ->required()
+      ->check(CLI::Range(0, 65535));
+  serve->add_option("--bind", serve_options.bind_address, "IPv4 address to listen on (default 127.0.0.1)");
+  serve->add_option("--batch-messages", serve_options.batch_messages, "commit every N messages (default 1000)")
+      ->check(CLI::PositiveNumber);
+  serve->add_option("--batch-millis", serve_options.batch_millis, "...or every T milliseconds (default 1000)")
+      ->check(CLI::PositiveNumber);
+
   // medlake table <action>: maintenance and registration, run as CALL medlake.<procedure>(...).
   auto* table = app.add_subcommand("table", "manage lake tables (register, compact, expire-snapshots, remove-orphan-files)");
   table->require_subcommand(1);
@@ -99,6 +131,17 @@ int main(int argc, char** argv) {
     std::printf("created lake %s at %s\n", (*created)->lake_id().c_str(),
                 (*created)->root().c_str());
     return 0;
+  }
+  if (serve->parsed()) {
+    serve_options.lake = lake;
+    return cli::RunServeCommand(serve_options, stdout, stderr);
+  }
+  if (ingest->parsed()) {
+    ingest_options.lake = lake;
+    if (ingest_fhir->parsed()) ingest_options.kind = "fhir";
+    if (ingest_hl7->parsed()) ingest_options.kind = "hl7";
+    if (ingest_csv->parsed()) ingest_options.kind = "csv";
+    return cli::RunIngestCommand(ingest_options, stdout, stderr);
   }
   if (synth->parsed()) {
     auto formats = synth::ParseSynthFormats(synth_formats);
