@@ -113,6 +113,23 @@ int main(int argc, char** argv) {
     }
     return p;
   });
+  // Like for like with parsers that do not check the character set (e.g. @medplum/core).
+  Measure("parse, no charset check", seconds, bytes, [&] {
+    Pass p;
+    medlake::ingest::hl7v2::Hl7ParseOptions options;
+    options.check_character_set = false;
+    for (size_t i = 0; i < files.size(); ++i) {
+      for (const Hl7Span& s : splits[i].spans) {
+        if (s.kind != Hl7SpanKind::kMessage) {
+          continue;
+        }
+        auto m = medlake::ingest::hl7v2::ParseHl7Message(SpanBytes(files[i], s), options);
+        ++p.messages;
+        p.failures += m.ok() ? 0 : 1;
+      }
+    }
+    return p;
+  });
   Measure("split+parse", seconds, bytes, [&] {
     Pass p;
     for (const std::string& f : files) {
