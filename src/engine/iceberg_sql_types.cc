@@ -3,6 +3,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "engine/json_internal.h"
+
 #include "engine/sql_lexer.h"
 
 namespace medlake::engine {
@@ -10,10 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string Str(const json& node, const char* key) {
-  auto it = node.find(key);
-  return it != node.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using internal::JsonString;
 
 Result<std::string> ToDuckDb(const json& t, int depth) {
   if (depth > 64) return DataLoss("Iceberg type nested too deeply");
@@ -47,7 +46,7 @@ Result<std::string> ToDuckDb(const json& t, int depth) {
     return DataLoss("unknown Iceberg type " + s);
   }
   if (!t.is_object()) return DataLoss("Iceberg type is neither a name nor an object");
-  std::string kind = Str(t, "type");
+  std::string kind = JsonString(t, "type");
   if (kind == "struct") {
     if (!t.contains("fields") || !t["fields"].is_array()) return DataLoss("struct without fields");
     std::string out = "STRUCT(";
@@ -57,7 +56,7 @@ Result<std::string> ToDuckDb(const json& t, int depth) {
       MEDLAKE_ASSIGN_OR_RETURN(std::string ft, ToDuckDb(f["type"], depth + 1));
       if (!first) out += ", ";
       first = false;
-      out += QuoteIdentifier(Str(f, "name")) + " " + ft;
+      out += QuoteIdentifier(JsonString(f, "name")) + " " + ft;
     }
     return out + ")";
   }

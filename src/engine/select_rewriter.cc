@@ -3,16 +3,14 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "engine/json_internal.h"
+
 namespace medlake::engine {
 namespace {
 
 using nlohmann::json;
 
-// Reads a string member without throwing: "" when missing or not a string.
-std::string Str(const json& node, const char* key) {
-  auto it = node.find(key);
-  return it != node.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using internal::JsonString;
 
 Result<std::string> OneString(Connection& conn, std::string_view sql, std::string_view arg) {
   MEDLAKE_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sql));
@@ -30,8 +28,8 @@ Result<json> Serialize(Connection& conn, std::string_view sql) {
   json tree = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (tree.is_discarded() || !tree.is_object()) return Internal("unreadable serialized SQL");
   if ((tree.contains("error") && tree["error"].is_boolean() && tree["error"].get<bool>())) {
-    std::string type = Str(tree, "error_type");
-    std::string message = Str(tree, "error_message");
+    std::string type = JsonString(tree, "error_type");
+    std::string message = JsonString(tree, "error_message");
     if (message.empty()) message = "cannot serialize statement";
     if (type == "parser") return InvalidArgument("Parser Error: " + message);
     return FailedPrecondition(message);
@@ -57,13 +55,13 @@ class Rewriter {
       return Status::OK();
     }
     if (!node.is_object()) return Status::OK();
-    if (Str(node, "type") == "BASE_TABLE" && node.contains("table_name")) {
+    if (JsonString(node, "type") == "BASE_TABLE" && node.contains("table_name")) {
       return Replace(node, {});
     }
-    if (Str(node, "type") == "SELECT_NODE" && node.contains("from_table")) {
+    if (JsonString(node, "type") == "SELECT_NODE" && node.contains("from_table")) {
       std::vector<ColumnPredicate> preds;
       if (node.contains("where_clause")) CollectPredicates(node["where_clause"], &preds);
-      bool single = Str(node["from_table"], "type") == "BASE_TABLE";
+      bool single = JsonString(node["from_table"], "type") == "BASE_TABLE";
       MEDLAKE_RETURN_IF_ERROR(WalkFrom(node["from_table"], preds, /*eligible=*/true, single));
       for (auto& [key, child] : node.items()) {
         if (key != "from_table") MEDLAKE_RETURN_IF_ERROR(Walk(child));
@@ -79,11 +77,11 @@ class Rewriter {
  private:
   // FROM clauses: tables reached through inner joins only get the block's predicates.
   Status WalkFrom(json& from, const std::vector<ColumnPredicate>& preds, bool eligible, bool single) {
-    std::string type = Str(from, "type");
+    std::string type = JsonString(from, "type");
     if (type == "BASE_TABLE" && from.contains("table_name")) {
       if (!eligible) return Replace(from, {});
-      std::string alias = Str(from, "alias");
-      if (alias.empty()) alias = Str(from, "table_name");
+      std::string alias = JsonString(from, "alias");
+      if (alias.empty()) alias = JsonString(from, "table_name");
       std::vector<ColumnPredicate> mine;
       for (const auto& p : preds) {
         size_t dot = p.column.find('\x1f');
@@ -102,7 +100,7 @@ class Rewriter {
       return Replace(from, mine);
     }
     if (type == "JOIN") {
-      bool inner = Str(from, "join_type") == "INNER" && Str(from, "ref_type") != "ASOF";
+      bool inner = JsonString(from, "join_type") == "INNER" && JsonString(from, "ref_type") != "ASOF";
       for (const char* side : {"left", "right"}) {
         if (from.contains(side)) MEDLAKE_RETURN_IF_ERROR(WalkFrom(from[side], preds, eligible && inner, false));
       }
@@ -117,7 +115,7 @@ class Rewriter {
   // A column reference as "col" or "alias<US>col" (unit separator; cannot appear in SQL names
   // typed by people). Empty when the node is not a plain column reference.
   static std::string ColumnOf(const json& e) {
-    if (Str(e, "class") != "COLUMN_REF" || !e.contains("column_names") || !e["column_names"].is_array()) {
+    if (JsonString(e, "class") != "COLUMN_REF" || !e.contains("column_names") || !e["column_names"].is_array()) {
       return "";
     }
     const auto& names = e["column_names"];
@@ -130,11 +128,11 @@ class Rewriter {
 
   static std::optional<ColumnPredicate::Constant> ConstantOf(const json& e) {
     using K = ColumnPredicate::Kind;
-    std::string cls = Str(e, "class");
+    std::string cls = JsonString(e, "class");
     if (cls == "CAST" && e.contains("child") && e.contains("cast_type")) {
       auto inner = ConstantOf(e["child"]);
       if (!inner || inner->kind != K::kString) return std::nullopt;
-      std::string to = e["cast_type"].is_object() ? Str(e["cast_type"], "id") : "";
+      std::string to = e["cast_type"].is_object() ? JsonString(e["cast_type"], "id") : "";
       if (to == "DATE") return ColumnPredicate::Constant{K::kDate, inner->text};
       if (to == "TIMESTAMP" || to == "TIMESTAMP WITH TIME ZONE") {
         // Only zone-less text is unambiguous (sessions run in UTC).
@@ -147,7 +145,7 @@ class Rewriter {
     const json& v = e["value"];
     if (v.contains("is_null") && v["is_null"].is_boolean() && v["is_null"].get<bool>()) return std::nullopt;
     if (!v.contains("type") || !v["type"].is_object() || !v.contains("value")) return std::nullopt;
-    std::string id = Str(v["type"], "id");
+    std::string id = JsonString(v["type"], "id");
     const json& raw = v["value"];
     if ((id == "INTEGER" || id == "BIGINT" || id == "SMALLINT" || id == "TINYINT") && raw.is_number_integer()) {
       return ColumnPredicate::Constant{K::kInteger, std::to_string(raw.get<int64_t>())};
@@ -169,7 +167,7 @@ class Rewriter {
 
   static void CollectPredicates(const json& e, std::vector<ColumnPredicate>* out) {
     if (!e.is_object()) return;
-    std::string type = Str(e, "type");
+    std::string type = JsonString(e, "type");
     using Op = ColumnPredicate::Op;
     if (type == "CONJUNCTION_AND" && e.contains("children") && e["children"].is_array()) {
       for (const auto& c : e["children"]) CollectPredicates(c, out);
@@ -224,9 +222,9 @@ class Rewriter {
   }
 
   Status Replace(json& node, const std::vector<ColumnPredicate>& predicates) {
-    std::string ns = Str(node, "schema_name");
-    std::string name = Str(node, "table_name");
-    std::string catalog = Str(node, "catalog_name");
+    std::string ns = JsonString(node, "schema_name");
+    std::string name = JsonString(node, "table_name");
+    std::string catalog = JsonString(node, "catalog_name");
     if (ns.empty() || !catalog.empty()) return Status::OK();
     std::optional<AtClause> at;
     if (node.contains("at_clause") && node["at_clause"].is_object()) {
@@ -237,11 +235,11 @@ class Rewriter {
       if (at) return InvalidArgument("AT (...) applies only to lake tables, not " + ns + "." + name);
       return Status::OK();
     }
-    std::string alias = Str(node, "alias");
+    std::string alias = JsonString(node, "alias");
     if (alias.empty()) alias = name;
     MEDLAKE_ASSIGN_OR_RETURN(json wrapper, Serialize(conn_, "SELECT * FROM (" + *scan + ") AS x"));
     json sub = wrapper["statements"][0]["node"]["from_table"];
-    if (Str(sub, "type") != "SUBQUERY") return Internal("scan did not serialize as a subquery");
+    if (JsonString(sub, "type") != "SUBQUERY") return Internal("scan did not serialize as a subquery");
     sub["alias"] = alias;
     if (node.contains("column_name_alias")) sub["column_name_alias"] = node["column_name_alias"];
     if (node.contains("sample")) sub["sample"] = node["sample"];
@@ -253,7 +251,7 @@ class Rewriter {
 
   Result<AtClause> EvaluateAt(const json& at) {
     AtClause out;
-    out.unit = Str(at, "unit");
+    out.unit = JsonString(at, "unit");
     if (out.unit != "VERSION" && out.unit != "TIMESTAMP") {
       return InvalidArgument("AT supports VERSION => id or TIMESTAMP => ts, not " + out.unit);
     }

@@ -34,11 +34,7 @@ Status AppendResource(FileContext& ctx, fhir::FhirResourceSummarizer& summarizer
                             summary.status().message(), json);
   }
   auto& a = ctx.accepted->row();
-  MEDLAKE_RETURN_IF_ERROR(a.AppendTimestamp(ctx.received_micros));
-  MEDLAKE_RETURN_IF_ERROR(a.AppendString(ctx.batch_id));
-  MEDLAKE_RETURN_IF_ERROR(a.AppendString(ctx.options->source));
-  MEDLAKE_RETURN_IF_ERROR(a.AppendString(ctx.path));
-  MEDLAKE_RETURN_IF_ERROR(a.AppendInt64(offset));
+  MEDLAKE_RETURN_IF_ERROR(AppendLineage(ctx, a, offset));
   MEDLAKE_RETURN_IF_ERROR(line >= 0 ? a.AppendInt64(line) : a.AppendNull());
   MEDLAKE_RETURN_IF_ERROR(entry_index >= 0 ? a.AppendInt64(entry_index) : a.AppendNull());
   MEDLAKE_RETURN_IF_ERROR(a.AppendString(HexEncode(Sha256(json))));

@@ -81,6 +81,14 @@ Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& pat
   return out;
 }
 
+Status AppendLineage(FileContext& ctx, engine::Appender& a, int64_t byte_offset) {
+  MEDLAKE_RETURN_IF_ERROR(a.AppendTimestamp(ctx.received_micros));
+  MEDLAKE_RETURN_IF_ERROR(a.AppendString(ctx.batch_id));
+  MEDLAKE_RETURN_IF_ERROR(a.AppendString(ctx.options->source));
+  MEDLAKE_RETURN_IF_ERROR(a.AppendString(ctx.path));
+  return byte_offset >= 0 ? a.AppendInt64(byte_offset) : a.AppendNull();
+}
+
 Status AppendQuarantine(FileContext& ctx, const std::string& kind, int64_t byte_offset,
                         int64_t line_number, const std::string& location,
                         const std::string& reason_code, const std::string& reason,

@@ -66,11 +66,7 @@ Status AppendMessage(FileContext& ctx, std::string_view bytes, int64_t offset) {
   }
   const h::Hl7Summary& s = *summary;
   auto& a = ctx.accepted->row();
-  MEDLAKE_RETURN_IF_ERROR(a.AppendTimestamp(ctx.received_micros));
-  MEDLAKE_RETURN_IF_ERROR(a.AppendString(ctx.batch_id));
-  MEDLAKE_RETURN_IF_ERROR(a.AppendString(ctx.options->source));
-  MEDLAKE_RETURN_IF_ERROR(a.AppendString(ctx.path));
-  MEDLAKE_RETURN_IF_ERROR(a.AppendInt64(offset));
+  MEDLAKE_RETURN_IF_ERROR(AppendLineage(ctx, a, offset));
   MEDLAKE_RETURN_IF_ERROR(a.AppendString(HexEncode(Sha256(bytes))));
   MEDLAKE_RETURN_IF_ERROR(a.AppendString(s.sending_application + "|" + s.sending_facility + "|" + s.control_id));
   MEDLAKE_RETURN_IF_ERROR(AppendString(a, s.message_type));
