@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include <string>
 
 #include "core/testing/status_matchers.h"
@@ -22,8 +24,12 @@ std::string Adt(const std::string& msh15_16 = "", const std::string& version = "
          version + msh15_16 + "\rPID|1||ZZSECRET^^^H^MR\r";
 }
 
+// A message views the bytes it was parsed from; keep every test text alive for the whole run
+// (callers pass temporaries).
 Hl7Message Parse(const std::string& text) {
-  auto m = ParseHl7Message(text);
+  static std::deque<std::string>* const kTexts = new std::deque<std::string>();
+  kTexts->push_back(text);
+  auto m = ParseHl7Message(kTexts->back());
   EXPECT_THAT(m, IsOk());
   return std::move(m).value();
 }

@@ -145,8 +145,8 @@ TEST(Hl7FixturesTest, MergeMessageCarriesPriorIdentifier) {
 }
 
 TEST(Hl7FixturesTest, RepeatingPatientsAndAck) {
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(Hl7Message bar,
-                               ParseHl7Message(ReadAll(kDir + "ms-fhir-converter/BAR-P02-01.hl7")));
+  const std::string bar_bytes = ReadAll(kDir + "ms-fhir-converter/BAR-P02-01.hl7");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(Hl7Message bar, ParseHl7Message(bar_bytes));
   EXPECT_EQ(bar.CountSegments("PID"), 2u);
 
   const std::string ack_bytes = ReadAll(kDir + "cdc-trusted-intermediary/Natus_001_Natus_ACK.hl7");
@@ -161,8 +161,8 @@ TEST(Hl7FixturesTest, RepeatingPatientsAndAck) {
 }
 
 TEST(Hl7FixturesTest, DecodesTheEscapesFoundInFixtures) {
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(Hl7Message m,
-                               ParseHl7Message(ReadAll(kDir + "ms-fhir-converter/ADT-A01-01.hl7")));
+  const std::string bytes = ReadAll(kDir + "ms-fhir-converter/ADT-A01-01.hl7");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(Hl7Message m, ParseHl7Message(bytes));
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto raw, m.Get("PV1-14"));
   EXPECT_EQ(raw, "NHS Provider-General (inc.A\\T\\E-this Hosp)");
   MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string text, m.Decoded("PV1-14"));

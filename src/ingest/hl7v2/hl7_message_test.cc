@@ -154,7 +154,8 @@ TEST(Hl7MessageTest, AcceptsLfCrlfAndTrailingTerminators) {
     EXPECT_EQ(m.Field(3, 2), "x\\F\\y");
   }
   // No terminator at all after the last segment.
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(Hl7Message m, ParseHl7Message(kAdt.substr(0, kAdt.size() - 1)));
+  const std::string unterminated = kAdt.substr(0, kAdt.size() - 1);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(Hl7Message m, ParseHl7Message(unterminated));
   EXPECT_EQ(m.segment_count(), 4u);
   EXPECT_EQ(m.Field(3, 2), "x\\F\\y");
 }
@@ -218,8 +219,8 @@ TEST(Hl7MessageTest, DecodesIso88591AndChecksAscii) {
   EXPECT_EQ(r.segment_index, 2u);
   EXPECT_EQ(r.segment_id, "PID");
   EXPECT_EQ(r.field, 5u);
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(
-      Hl7Message a, ParseHl7Message(Replace(Replace(latin1, "8859/1", "ASCII"), "\xF1", "n")));
+  const std::string ascii_only = Replace(Replace(latin1, "8859/1", "ASCII"), "\xF1", "n");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(Hl7Message a, ParseHl7Message(ascii_only));
   EXPECT_EQ(a.charset(), Hl7Charset::kAscii);
 }
 
