@@ -12,6 +12,7 @@
 #include "cli/synth_command.h"
 #include "engine/database.h"
 #include "storage/lake.h"
+#include "synth/mllp_sender.h"
 
 #ifndef MEDLAKE_VERSION
 #define MEDLAKE_VERSION "0.0.0"
@@ -61,6 +62,10 @@ int main(int argc, char** argv) {
   synth->add_option("--end", synth_options.end, "last day of events (YYYY-MM-DD)");
   synth->add_option("--patients-per-file", synth_options.patients_per_file, "HL7/CSV file roll-over");
   synth->add_option("--threads", synth_options.threads, "generator threads");
+  std::string send_mllp;
+  synth->add_option("--send-mllp", send_mllp,
+                    "after generating, send the HL7 messages to an MLLP listener HOST:PORT, "
+                    "waiting for each ACK");
 
   cli::IngestCommandOptions ingest_options;
   auto* ingest = app.add_subcommand("ingest", "load files into the raw layer (HL7 v2, FHIR R4, CSV)");
@@ -150,7 +155,18 @@ int main(int argc, char** argv) {
       return 2;
     }
     synth_options.formats = *formats;
-    return cli::RunSynthCommand(synth_options, stdout, stderr);
+    if (!send_mllp.empty()) {
+      std::string host;
+      int port = 0;
+      Status target = synth::ParseHostPort(send_mllp, &host, &port);
+      if (!target.ok()) {
+        std::fprintf(stderr, "Error: %s\n", target.ToString().c_str());
+        return 2;
+      }
+    }
+    int rc = cli::RunSynthCommand(synth_options, stdout, stderr);
+    if (rc != 0 || send_mllp.empty()) return rc;
+    return cli::SendSynthHl7(synth_options, send_mllp, stdout, stderr);
   }
   if (table->parsed()) {
     auto quote = [](const std::string& v) {

@@ -4,6 +4,7 @@
 
 #include "core/file_system.h"
 #include "core/progress.h"
+#include "synth/mllp_sender.h"
 
 namespace medlake::cli {
 
@@ -29,6 +30,28 @@ int RunSynthCommand(const synth::SynthOptions& options, std::FILE* out, std::FIL
                static_cast<unsigned long long>(summary->faults),
                static_cast<unsigned long long>(summary->files),
                static_cast<double>(summary->bytes) / (1024.0 * 1024.0), seconds);
+  return 0;
+}
+
+int SendSynthHl7(const synth::SynthOptions& options, const std::string& host_port, std::FILE* out,
+                 std::FILE* err) {
+  std::string host;
+  int port = 0;
+  Status parsed = synth::ParseHostPort(host_port, &host, &port);
+  if (!parsed.ok()) {
+    std::fprintf(err, "Error: %s\n", parsed.ToString().c_str());
+    return 2;
+  }
+  auto sent = synth::SendHl7Folder(options.out_dir + "/hl7", host, port);
+  if (!sent.ok()) {
+    std::fprintf(err, "Error: %s\n", sent.status().ToString().c_str());
+    return 1;
+  }
+  std::fprintf(out, "sent %llu HL7 messages to %s: %llu accepted, %llu errors, %llu rejected\n",
+               static_cast<unsigned long long>(sent->sent), host_port.c_str(),
+               static_cast<unsigned long long>(sent->accepted),
+               static_cast<unsigned long long>(sent->errors),
+               static_cast<unsigned long long>(sent->rejected));
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdio>
+#include <string>
 
 #include "synth/generator.h"
 
@@ -14,5 +15,10 @@ namespace medlake::cli {
 // `out`. Errors go to `err`. Returns the process exit status: 0 on success, 2 for invalid
 // options, 1 for any other failure (existing non-empty directory, I/O).
 int RunSynthCommand(const synth::SynthOptions& options, std::FILE* out, std::FILE* err);
+
+// After generating, sends the HL7 v2 output to an MLLP listener ("host:port"), waiting for each
+// acknowledgment, and prints the counts. Exit status as RunSynthCommand; 1 when sending fails.
+int SendSynthHl7(const synth::SynthOptions& options, const std::string& host_port, std::FILE* out,
+                 std::FILE* err);
 
 }  // namespace medlake::cli
