@@ -61,8 +61,7 @@ class Rewriter {
     if (JsonString(node, "type") == "SELECT_NODE" && node.contains("from_table")) {
       std::vector<ColumnPredicate> preds;
       if (node.contains("where_clause")) CollectPredicates(node["where_clause"], &preds);
-      bool single = JsonString(node["from_table"], "type") == "BASE_TABLE";
-      MEDLAKE_RETURN_IF_ERROR(WalkFrom(node["from_table"], preds, /*eligible=*/true, single));
+      MEDLAKE_RETURN_IF_ERROR(WalkFrom(node["from_table"], preds, /*eligible=*/true));
       for (auto& [key, child] : node.items()) {
         if (key != "from_table") MEDLAKE_RETURN_IF_ERROR(Walk(child));
       }
@@ -76,7 +75,7 @@ class Rewriter {
 
  private:
   // FROM clauses: tables reached through inner joins only get the block's predicates.
-  Status WalkFrom(json& from, const std::vector<ColumnPredicate>& preds, bool eligible, bool single) {
+  Status WalkFrom(json& from, const std::vector<ColumnPredicate>& preds, bool eligible) {
     std::string type = JsonString(from, "type");
     if (type == "BASE_TABLE" && from.contains("table_name")) {
       if (!eligible) return Replace(from, {});
@@ -89,7 +88,6 @@ class Rewriter {
           // An unqualified column binds to the one table of the FROM clause that has it (DuckDB
           // rejects it as ambiguous otherwise); the resolver applies it only to a table that has
           // the column, so offering it to every inner-joined table is safe.
-          (void)single;
           mine.push_back(p);
         } else if (p.column.substr(0, dot) == alias) {
           ColumnPredicate q = p;
@@ -102,7 +100,7 @@ class Rewriter {
     if (type == "JOIN") {
       bool inner = JsonString(from, "join_type") == "INNER" && JsonString(from, "ref_type") != "ASOF";
       for (const char* side : {"left", "right"}) {
-        if (from.contains(side)) MEDLAKE_RETURN_IF_ERROR(WalkFrom(from[side], preds, eligible && inner, false));
+        if (from.contains(side)) MEDLAKE_RETURN_IF_ERROR(WalkFrom(from[side], preds, eligible && inner));
       }
       for (auto& [key, child] : from.items()) {
         if (key != "left" && key != "right") MEDLAKE_RETURN_IF_ERROR(Walk(child));

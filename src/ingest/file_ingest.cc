@@ -29,18 +29,28 @@ Result<std::string> HashFile(const std::string& path, int64_t* size) {
   return HexEncode(hasher.Finish());
 }
 
-Result<bool> AlreadyLoaded(engine::LakeSession& session, const std::string& hash, const std::string& kind) {
-  bool found = false;
-  MEDLAKE_RETURN_IF_ERROR(session.Run(
-      "SELECT count(*) FROM raw.ingested_files WHERE content_hash = " + engine::QuoteString(hash) +
-          " AND kind = " + engine::QuoteString(kind),
-      [&](size_t, engine::StatementOutcome& o) -> Status {
-        if (!o.rows) return Status::OK();
-        MEDLAKE_ASSIGN_OR_RETURN(auto rows, o.rows->FetchAll());
-        found = !rows.empty() && rows[0][0].i > 0;
-        return Status::OK();
-      }));
-  return found;
+// The hashes among `hashes` already recorded as loaded for `kind`: one query per 1000 files
+// instead of one per file, and memory bounded by the run rather than by the lake's history.
+Result<std::set<std::string>> LoadedAmong(engine::LakeSession& session, const std::vector<std::string>& hashes,
+                                          const std::string& kind) {
+  std::set<std::string> loaded;
+  constexpr size_t kPerQuery = 1000;
+  for (size_t begin = 0; begin < hashes.size(); begin += kPerQuery) {
+    std::string list;
+    for (size_t i = begin; i < std::min(hashes.size(), begin + kPerQuery); ++i) {
+      list += (i > begin ? ", " : "") + engine::QuoteString(hashes[i]);
+    }
+    MEDLAKE_RETURN_IF_ERROR(session.Run(
+        "SELECT DISTINCT content_hash FROM raw.ingested_files WHERE kind = " + engine::QuoteString(kind) +
+            " AND content_hash IN (" + list + ")",
+        [&](size_t, engine::StatementOutcome& o) -> Status {
+          if (!o.rows) return Status::OK();
+          MEDLAKE_ASSIGN_OR_RETURN(auto rows, o.rows->FetchAll());
+          for (const auto& row : rows) loaded.insert(row[0].s);
+          return Status::OK();
+        }));
+  }
+  return loaded;
 }
 
 }  // namespace
@@ -138,14 +148,21 @@ Result<IngestSummary> IngestFiles(engine::LakeSession& session, const std::vecto
   std::set<std::string> seen;  // identical files given twice in one run load once
   std::unique_ptr<ProgressBar> bar;
   if (options.progress) bar = std::make_unique<ProgressBar>("ingest " + kind, files.size());
-  for (const auto& path : files) {
-    int64_t size = 0;
-    MEDLAKE_ASSIGN_OR_RETURN(std::string hash, HashFile(path, &size));
+  std::vector<std::string> hashes(files.size());
+  std::vector<int64_t> sizes(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    MEDLAKE_ASSIGN_OR_RETURN(hashes[i], HashFile(files[i], &sizes[i]));
+  }
+  std::set<std::string> loaded_before;
+  if (!options.force) {
+    MEDLAKE_ASSIGN_OR_RETURN(loaded_before, LoadedAmong(session, hashes, kind));
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string& path = files[i];
+    const std::string& hash = hashes[i];
+    int64_t size = sizes[i];
     if (!options.force) {
-      bool loaded = !seen.insert(hash).second;
-      if (!loaded) {
-        MEDLAKE_ASSIGN_OR_RETURN(loaded, AlreadyLoaded(session, hash, kind));
-      }
+      bool loaded = !seen.insert(hash).second || loaded_before.count(hash) > 0;
       if (loaded) {
         ++summary.files_skipped;
         if (bar) bar->Advance();

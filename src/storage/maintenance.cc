@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace medlake::storage {
@@ -17,7 +18,12 @@ struct SnapshotFiles {
   std::set<std::string> files;
 };
 
-Result<SnapshotFiles> FilesOf(const LakeTable& table, FileSystem& fs, const ib::Snapshot& s) {
+// Live files of each manifest already read in this operation: consecutive snapshots share most of
+// their manifests, so each is read and decoded once rather than once per snapshot.
+using ManifestFiles = std::map<std::string, std::set<std::string>>;
+
+Result<SnapshotFiles> FilesOf(const LakeTable& table, FileSystem& fs, const ib::Snapshot& s,
+                              ManifestFiles* seen) {
   SnapshotFiles out;
   out.manifest_list = s.manifest_list;
   std::string list_path = table.ResolvePath(s.manifest_list);
@@ -27,17 +33,23 @@ Result<SnapshotFiles> FilesOf(const LakeTable& table, FileSystem& fs, const ib::
   if (!list.ok()) return list.status().WithContext("reading manifest list " + list_path);
   for (const auto& mf : *list) {
     out.manifests.insert(mf.manifest_path);
-    MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec,
-                             ib::FindPartitionSpec(table.metadata(), mf.partition_spec_id));
-    MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table.metadata()));
-    std::string path = table.ResolvePath(mf.manifest_path);
-    auto mbytes = fs.ReadFile(path);
-    if (!mbytes.ok()) return mbytes.status().WithContext("reading manifest " + path);
-    auto entries = ib::ReadManifest(*mbytes, *schema, *spec, mf);
-    if (!entries.ok()) return entries.status().WithContext("reading manifest " + path);
-    for (const auto& e : *entries) {
-      if (e.status != ib::ManifestEntryStatus::kDeleted) out.files.insert(e.data_file.file_path);
+    auto cached = seen->find(mf.manifest_path);
+    if (cached == seen->end()) {
+      MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec,
+                               ib::FindPartitionSpec(table.metadata(), mf.partition_spec_id));
+      MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table.metadata()));
+      std::string path = table.ResolvePath(mf.manifest_path);
+      auto mbytes = fs.ReadFile(path);
+      if (!mbytes.ok()) return mbytes.status().WithContext("reading manifest " + path);
+      auto entries = ib::ReadManifest(*mbytes, *schema, *spec, mf);
+      if (!entries.ok()) return entries.status().WithContext("reading manifest " + path);
+      std::set<std::string> live;
+      for (const auto& e : *entries) {
+        if (e.status != ib::ManifestEntryStatus::kDeleted) live.insert(e.data_file.file_path);
+      }
+      cached = seen->emplace(mf.manifest_path, std::move(live)).first;
     }
+    out.files.insert(cached->second.begin(), cached->second.end());
   }
   return out;
 }
@@ -74,8 +86,9 @@ Result<ExpireSnapshotsResult> ExpireSnapshots(Catalog& catalog, FileSystem& fs,
   // What the retained snapshots need, and what the expired ones referenced.
   std::set<std::string> needed_lists, needed_manifests, needed_files;
   std::set<std::string> expired_lists, expired_manifests, expired_files;
+  ManifestFiles seen;
   for (const auto& s : m.snapshots) {
-    auto files = FilesOf(*base, fs, s);
+    auto files = FilesOf(*base, fs, s, &seen);
     if (!files.ok()) {
       // An unreadable expired snapshot cannot hold anything a retained one needs to keep; an
       // unreadable retained one makes the whole operation unsafe.
@@ -122,8 +135,9 @@ Result<RemoveOrphanFilesResult> RemoveOrphanFiles(Catalog& catalog, FileSystem& 
   reachable.insert(table->metadata_location());
   for (const auto& e : table->metadata().metadata_log) reachable.insert(table->ResolvePath(e.metadata_file));
   reachable.insert(JoinPath(JoinPath(table->local_root(), "metadata"), "version-hint.text"));
+  ManifestFiles seen;
   for (const auto& s : table->metadata().snapshots) {
-    MEDLAKE_ASSIGN_OR_RETURN(SnapshotFiles files, FilesOf(*table, fs, s));
+    MEDLAKE_ASSIGN_OR_RETURN(SnapshotFiles files, FilesOf(*table, fs, s, &seen));
     reachable.insert(table->ResolvePath(files.manifest_list));
     for (const auto& p : files.manifests) reachable.insert(table->ResolvePath(p));
     for (const auto& p : files.files) reachable.insert(table->ResolvePath(p));

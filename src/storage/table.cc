@@ -678,7 +678,7 @@ Result<std::unique_ptr<LakeTable>> ApplyOnce(Catalog& catalog, FileSystem& fs,
       summary["deleted-data-files"] = SummaryValue(deleted_files);
       summary["deleted-records"] = SummaryValue(deleted_records);
     }
-    int64_t total_records = 0, total_data = 0, total_delete_files = 0, total_pos = 0, total_eq = 0;
+    int64_t total_records = 0, total_data = 0, total_delete_files = 0, total_pos = 0;
     for (const auto& mf : manifests) {
       if (mf.content == ib::ManifestContent::kData) {
         total_records += mf.added_rows_count + mf.existing_rows_count;
@@ -688,7 +688,6 @@ Result<std::unique_ptr<LakeTable>> ApplyOnce(Catalog& catalog, FileSystem& fs,
         total_pos += mf.added_rows_count + mf.existing_rows_count;
       }
     }
-    (void)total_eq;
     summary["total-records"] = SummaryValue(total_records);
     summary["total-data-files"] = SummaryValue(total_data);
     summary["total-delete-files"] = SummaryValue(total_delete_files);
