@@ -408,6 +408,62 @@ Result<ScanPlan> LakeTable::PlanScan(std::optional<int64_t> snapshot_id,
   return plan;
 }
 
+Result<std::optional<ScanPlan>> LakeTable::PlanAppendedScan(int64_t since) const {
+  if (!metadata_.current_snapshot_id) return std::optional<ScanPlan>();
+  // Walk back from the current snapshot to `since`; every snapshot on the way must be an append.
+  const ib::Snapshot* base = nullptr;
+  std::optional<int64_t> cursor = metadata_.current_snapshot_id;
+  while (cursor) {
+    auto found = ib::FindSnapshot(metadata_, *cursor);
+    if (!found.ok()) return std::optional<ScanPlan>();  // history expired before `since`
+    if ((*found)->snapshot_id == since) {
+      base = *found;
+      break;
+    }
+    if ((*found)->operation() != "append") return std::optional<ScanPlan>();
+    cursor = (*found)->parent_snapshot_id;
+  }
+  if (base == nullptr) return std::optional<ScanPlan>();
+  ScanPlan plan;
+  MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(metadata_));
+  for (const auto& f : schema->fields) {
+    plan.columns.push_back(ScanColumn{f.id, f.name, ib::TypeToJson(f.type), f.required});
+  }
+  plan.snapshot_id = metadata_.current_snapshot_id;
+  if (*metadata_.current_snapshot_id == since) return std::optional<ScanPlan>(std::move(plan));
+  const int64_t since_seq = base->sequence_number;
+  MEDLAKE_ASSIGN_OR_RETURN(const ib::Snapshot* current, ib::CurrentSnapshot(metadata_));
+  std::string list_path = ResolvePath(current->manifest_list);
+  auto list_bytes = fs_.ReadFile(list_path);
+  if (!list_bytes.ok()) return list_bytes.status().WithContext("reading manifest list " + list_path);
+  auto manifests = ib::ReadManifestList(*list_bytes);
+  if (!manifests.ok()) return manifests.status().WithContext("reading manifest list " + list_path);
+  for (const ib::ManifestFile& mf : *manifests) {
+    // Appends never rewrite manifests: one written at or before `since` holds only older files.
+    if (mf.content != ib::ManifestContent::kData || mf.sequence_number <= since_seq) continue;
+    ++plan.pruning.manifests_total;
+    MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec,
+                             ib::FindPartitionSpec(metadata_, mf.partition_spec_id));
+    const ib::Schema* mschema = SchemaForSpec(metadata_, *spec);
+    if (mschema == nullptr) return DataLoss("table " + id_.ToString() + " has no schema");
+    std::string path = ResolvePath(mf.manifest_path);
+    auto bytes = fs_.ReadFile(path);
+    if (!bytes.ok()) return bytes.status().WithContext("reading manifest " + path);
+    auto entries = ib::ReadManifest(*bytes, *mschema, *spec, mf);
+    if (!entries.ok()) return entries.status().WithContext("reading manifest " + path);
+    for (const auto& e : *entries) {
+      if (e.status == ib::ManifestEntryStatus::kDeleted) continue;
+      int64_t seq = e.sequence_number.value_or(0);
+      if (seq <= since_seq || e.data_file.content != ib::DataFileContent::kData) continue;
+      ++plan.pruning.files_total;
+      plan.data_files.push_back(ScanDataFile{ResolvePath(e.data_file.file_path), e.data_file.file_path,
+                                             seq, e.data_file.record_count,
+                                             e.data_file.file_size_in_bytes, mf.partition_spec_id});
+    }
+  }
+  return std::optional<ScanPlan>(std::move(plan));
+}
+
 Result<std::unique_ptr<LakeTable>> CreateLakeTable(Catalog& catalog, FileSystem& fs,
                                                    const std::string& warehouse,
                                                    const CreateTableRequest& request,

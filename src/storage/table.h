@@ -78,6 +78,12 @@ class LakeTable {
   // current snapshot) and its live files, pruned by `filters` (conjunctive).
   Result<ScanPlan> PlanScan(std::optional<int64_t> snapshot_id,
                             const std::vector<ScanFilter>& filters = {}) const;
+  // Incremental scan: the rows the current snapshot gained since snapshot `since` (exclusive), as a
+  // plan of the data files added after it. Returns nullopt when that cannot be told from appended
+  // files alone: `since` is not an ancestor of the current snapshot (expired, or another branch),
+  // or a snapshot after it is not an `append` (rows were deleted, overwritten or rewritten); the
+  // caller then reads the whole table. Reads only the manifests written after `since`.
+  Result<std::optional<ScanPlan>> PlanAppendedScan(int64_t since) const;
 
   LakeTable(TableIdentifier id, iceberg::TableMetadata metadata, std::string metadata_location,
             std::string local_root, FileSystem& fs);

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <numeric>
+#include <set>
 
 #include "core/testing/manual_clock.h"
 #include "core/testing/status_matchers.h"
@@ -152,6 +154,45 @@ TEST_F(TableTest, RemovingFilesWritesDeletedEntries) {
   c3.removed_file_paths = {"/d/a.parquet"};
   EXPECT_THAT(CommitTableChange(*catalog_, fs_, *t2, c3, clock_),
               StatusIs(StatusCode::kAborted, "no longer live"));
+}
+
+TEST_F(TableTest, AppendedScanHoldsOnlyFilesAddedSinceASnapshot) {
+  auto t0 = Create();
+  TableChange c1;
+  c1.added_data_files = {FakeFile("/d/a.parquet", 10)};
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto t1, CommitTableChange(*catalog_, fs_, *t0, c1, clock_));
+  int64_t first = *t1->metadata().current_snapshot_id;
+  TableChange c2;
+  c2.added_data_files = {FakeFile("/d/b.parquet", 5)};
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto t2, CommitTableChange(*catalog_, fs_, *t1, c2, clock_));
+  TableChange c3;
+  c3.added_data_files = {FakeFile("/d/c.parquet", 7)};
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto t3, CommitTableChange(*catalog_, fs_, *t2, c3, clock_));
+  int64_t third = *t3->metadata().current_snapshot_id;
+
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto since_first, t3->PlanAppendedScan(first));
+  ASSERT_TRUE(since_first.has_value());
+  std::set<std::string> paths;
+  for (const auto& f : since_first->data_files) paths.insert(f.original_path);
+  EXPECT_EQ(paths, (std::set<std::string>{"/d/b.parquet", "/d/c.parquet"}));
+  EXPECT_EQ(since_first->columns.size(), 3u);
+  // Only the manifests written after the snapshot were read.
+  EXPECT_EQ(since_first->pruning.manifests_total, 2);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto since_now, t3->PlanAppendedScan(third));
+  ASSERT_TRUE(since_now.has_value());
+  EXPECT_TRUE(since_now->data_files.empty());
+  // An unknown snapshot cannot be a starting point.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto unknown, t3->PlanAppendedScan(12345));
+  EXPECT_FALSE(unknown.has_value());
+  // After an overwrite, appended files no longer tell the whole change.
+  TableChange c4;
+  c4.operation = "overwrite";
+  c4.removed_file_paths = {"/d/a.parquet"};
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto t4, CommitTableChange(*catalog_, fs_, *t3, c4, clock_));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto after_overwrite, t4->PlanAppendedScan(first));
+  EXPECT_FALSE(after_overwrite.has_value());
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto from_overwrite, t4->PlanAppendedScan(*t4->metadata().current_snapshot_id));
+  EXPECT_TRUE(from_overwrite.has_value());
 }
 
 TEST_F(TableTest, ConcurrentAppendsBothLand) {
