@@ -998,4 +998,180 @@ Result<StatementOutcome> ExecuteLakeStatement(const LakeStatement& st,
   return Internal("not a lake statement");
 }
 
+// ---- Writes for pipelines ----
+
+namespace {
+
+// The schema `cols` should be stored with, given the table's current schema (nullptr: a new
+// table). Columns keeping their name and type keep their field ids.
+Result<ib::Schema> EvolvedSchema(const std::vector<ColumnInfo>& cols, const ib::Schema* current,
+                                 int32_t last_column_id, bool* changed) {
+  MEDLAKE_ASSIGN_OR_RETURN(ib::Schema fresh, SchemaFromColumns(cols, {}));
+  *changed = false;
+  if (current == nullptr) return fresh;
+  ib::Schema out;
+  out.schema_id = current->schema_id;
+  int next = last_column_id + 1;
+  if (current->fields.size() != fresh.fields.size()) *changed = true;
+  for (size_t i = 0; i < fresh.fields.size(); ++i) {
+    const ib::NestedField& want = fresh.fields[i];
+    const ib::NestedField* have = ib::FindFieldByName(*current, want.name);
+    if (have != nullptr && ib::TypeToString(have->type) == ib::TypeToString(want.type)) {
+      ib::NestedField kept = *have;
+      if (i >= current->fields.size() || current->fields[i].name != want.name) *changed = true;
+      out.fields.push_back(std::move(kept));
+      continue;
+    }
+    *changed = true;
+    ib::NestedField f;
+    f.id = next++;
+    f.name = want.name;
+    MEDLAKE_ASSIGN_OR_RETURN(std::string type_json, DuckDbTypeToIceberg(cols[i].type_name, &next));
+    MEDLAKE_ASSIGN_OR_RETURN(f.type, ib::ParseTypeJson(type_json));
+    out.fields.push_back(std::move(f));
+  }
+  return out;
+}
+
+// Loads `id`, or creates it with `schema` when it does not exist.
+Result<std::unique_ptr<storage::LakeTable>> LoadOrCreate(const LakeExecutorContext& ctx,
+                                                         const storage::TableIdentifier& id,
+                                                         const std::vector<ColumnInfo>& cols,
+                                                         bool* created) {
+  auto loaded = storage::LakeTable::Load(*ctx.catalog, *ctx.fs, id);
+  *created = false;
+  if (loaded.ok() || loaded.status().code() != StatusCode::kNotFound) return loaded;
+  bool changed = false;
+  MEDLAKE_ASSIGN_OR_RETURN(ib::Schema schema, EvolvedSchema(cols, nullptr, 0, &changed));
+  storage::CreateTableRequest req{id, schema, {}, {}};
+  *created = true;
+  return storage::CreateLakeTable(*ctx.catalog, *ctx.fs, ctx.warehouse, req, *ctx.clock);
+}
+
+int64_t RowsOf(const std::vector<ib::DataFile>& files) {
+  int64_t n = 0;
+  for (const auto& f : files) n += f.record_count;
+  return n;
+}
+
+}  // namespace
+
+Result<TableWriteResult> ReplaceTableRows(const LakeExecutorContext& ctx, const storage::TableIdentifier& id,
+                                          const std::string& query,
+                                          const std::map<std::string, std::string>& properties) {
+  TableWriteResult result;
+  MEDLAKE_ASSIGN_OR_RETURN(auto cols, QueryColumns(*ctx.connection, query));
+  MEDLAKE_ASSIGN_OR_RETURN(auto table, LoadOrCreate(ctx, id, cols, &result.created));
+  if (table->moved()) {
+    return FailedPrecondition("table " + id.ToString() + " was written at another location and is read-only here");
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* current, ib::CurrentSchema(table->metadata()));
+  MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec, ib::DefaultPartitionSpec(table->metadata()));
+  MEDLAKE_ASSIGN_OR_RETURN(ib::Schema schema,
+                           EvolvedSchema(cols, current, table->metadata().last_column_id, &result.schema_changed));
+  for (const auto& pf : spec->fields) {
+    bool kept = false;
+    for (const auto& f : schema.fields) kept = kept || f.id == pf.source_id;
+    if (!kept) return InvalidArgument("a column partitioning " + id.ToString() + " would disappear");
+  }
+  storage::TableChange change;
+  change.operation = "overwrite";
+  change.properties = properties;
+  if (result.schema_changed) change.new_schema = schema;
+  MEDLAKE_ASSIGN_OR_RETURN(auto live, table->LiveFiles(std::nullopt));
+  for (const auto& lf : live) {
+    change.removed_file_paths.insert(lf.file.file_path);
+    if (lf.file.content == ib::DataFileContent::kData) result.rows_removed += lf.file.record_count;
+    if (lf.file.content == ib::DataFileContent::kPositionDeletes) result.rows_removed -= lf.file.record_count;
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(std::string cast, CastToTable(*ctx.connection, schema, query, {}, id.ToString()));
+  MEDLAKE_ASSIGN_OR_RETURN(change.added_data_files, WriteDataFiles(ctx, {table.get(), &schema, spec}, cast));
+  result.rows_written = RowsOf(change.added_data_files);
+  if (change.added_data_files.empty() && change.removed_file_paths.empty()) change.operation = "append";
+  MEDLAKE_ASSIGN_OR_RETURN(auto committed, storage::CommitTableChange(*ctx.catalog, *ctx.fs, *table, change, *ctx.clock));
+  result.snapshot_id = committed->metadata().current_snapshot_id;
+  return result;
+}
+
+Result<TableWriteResult> UpsertTableRows(const LakeExecutorContext& ctx, const storage::TableIdentifier& id,
+                                         const std::string& query,
+                                         const std::vector<std::string>& key_columns,
+                                         const std::string& delete_column,
+                                         const std::map<std::string, std::string>& properties) {
+  if (key_columns.empty()) return InvalidArgument("an upsert needs at least one key column");
+  TableWriteResult result;
+  MEDLAKE_ASSIGN_OR_RETURN(std::string suffix, RandomHex(6));
+  const std::string delta = "__medlake_delta_" + suffix;
+  MEDLAKE_RETURN_IF_ERROR(ctx.connection->Execute("CREATE TEMP TABLE " + delta + " AS " + query));
+  struct Drop {
+    Connection* c;
+    std::string t;
+    ~Drop() { (void)c->Execute("DROP TABLE IF EXISTS " + t); }
+  } drop{ctx.connection, delta};
+
+  MEDLAKE_ASSIGN_OR_RETURN(auto all_cols, QueryColumns(*ctx.connection, "SELECT * FROM " + delta));
+  std::vector<ColumnInfo> cols;
+  std::string stored;
+  bool has_delete = false;
+  for (const auto& c : all_cols) {
+    if (!delete_column.empty() && c.name == delete_column) {
+      has_delete = true;
+      continue;
+    }
+    stored += (cols.empty() ? "" : ", ") + QuoteIdentifier(c.name);
+    cols.push_back(c);
+  }
+  if (!delete_column.empty() && !has_delete) {
+    return InvalidArgument("the rows have no column " + delete_column + " marking deletions");
+  }
+  for (const auto& k : key_columns) {
+    bool found = false;
+    for (const auto& c : cols) found = found || c.name == k;
+    if (!found) return InvalidArgument("key column " + k + " is not among the rows' columns");
+  }
+  const std::string kept_rows =
+      "SELECT " + stored + " FROM " + delta +
+      (has_delete ? " WHERE NOT coalesce(" + QuoteIdentifier(delete_column) + ", false)" : "");
+
+  MEDLAKE_ASSIGN_OR_RETURN(auto table, LoadOrCreate(ctx, id, cols, &result.created));
+  if (table->moved()) {
+    return FailedPrecondition("table " + id.ToString() + " was written at another location and is read-only here");
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table->metadata()));
+  MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec, ib::DefaultPartitionSpec(table->metadata()));
+  bool changed = false;
+  MEDLAKE_RETURN_IF_ERROR(EvolvedSchema(cols, schema, table->metadata().last_column_id, &changed).status());
+  if (changed) {
+    return FailedPrecondition("the columns of " + id.ToString() + " changed: the table must be rebuilt");
+  }
+  storage::TableChange change;
+  change.operation = "append";
+  change.properties = properties;
+  if (!result.created && table->metadata().current_snapshot_id) {
+    LakeTableResolver resolver(*ctx.catalog, *ctx.fs);
+    resolver.SetRowIdTarget(id);
+    MEDLAKE_ASSIGN_OR_RETURN(auto scan, resolver.Resolve(id.ns, id.name, std::nullopt, {}));
+    if (!scan) return Internal("table " + id.ToString() + " did not resolve");
+    std::string on;
+    for (size_t i = 0; i < key_columns.size(); ++i) {
+      std::string k = QuoteIdentifier(key_columns[i]);
+      on += (i ? " AND " : "") + std::string("t.") + k + " IS NOT DISTINCT FROM d." + k;
+    }
+    std::string keys;
+    for (size_t i = 0; i < key_columns.size(); ++i) keys += (i ? ", " : "") + QuoteIdentifier(key_columns[i]);
+    std::string sql = std::string("SELECT t.") + kRowFileColumn + " AS file_path, t." + kRowPositionColumn +
+                      " AS pos, sha256(t." + kRowFileColumn + ") AS __pf FROM (" + *scan +
+                      ") t SEMI JOIN (SELECT DISTINCT " + keys + " FROM " + delta + ") d ON " + on +
+                      " ORDER BY 1, 2";
+    MEDLAKE_ASSIGN_OR_RETURN(result.rows_removed, WritePositionDeleteRows(ctx, *table, sql, &change));
+    if (result.rows_removed > 0) change.operation = "overwrite";
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(std::string cast, CastToTable(*ctx.connection, *schema, kept_rows, {}, id.ToString()));
+  MEDLAKE_ASSIGN_OR_RETURN(change.added_data_files, WriteDataFiles(ctx, {table.get(), schema, spec}, cast));
+  result.rows_written = RowsOf(change.added_data_files);
+  MEDLAKE_ASSIGN_OR_RETURN(auto committed, storage::CommitTableChange(*ctx.catalog, *ctx.fs, *table, change, *ctx.clock));
+  result.snapshot_id = committed->metadata().current_snapshot_id;
+  return result;
+}
+
 }  // namespace medlake::engine

@@ -14,7 +14,10 @@
 // Thread-safety: one thread at a time (uses the session's connection and catalog).
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/file_system.h"
@@ -49,5 +52,38 @@ Result<StatementOutcome> ExecuteLakeStatement(const LakeStatement& st,
 // serialize are returned unchanged.
 Result<std::string> RewriteLakeReferences(Connection& conn, storage::Catalog& catalog,
                                           FileSystem& fs, const std::string& sql);
+
+// ---- Writes for pipelines (models materialized as lake tables) ----
+
+struct TableWriteResult {
+  int64_t rows_written = 0;  // rows in the new data files
+  int64_t rows_removed = 0;  // rows dropped: replaced contents, or position-deleted by key
+  bool created = false;      // the table did not exist and was created
+  bool schema_changed = false;
+  std::optional<int64_t> snapshot_id;  // the table's current snapshot after the write
+};
+
+// Replaces every row of `id` with the rows of `query` (SQL runnable on ctx.connection, lake
+// references already rewritten) in one "overwrite" snapshot. Creates the table from the query's
+// columns when it does not exist. When the columns changed, the new schema is committed with the
+// data (a column keeping its name and type keeps its field id; others get new ids); a partition
+// source column cannot disappear (InvalidArgument). `properties` are merged into the table's
+// properties in the same commit, also when no row changes (metadata-only commit).
+Result<TableWriteResult> ReplaceTableRows(const LakeExecutorContext& ctx, const storage::TableIdentifier& id,
+                                          const std::string& query,
+                                          const std::map<std::string, std::string>& properties);
+
+// Upsert by key, in one snapshot: every row of `id` whose key (`key_columns`, NULL-safe equality)
+// appears in `query`'s rows is removed (position deletes), then `query`'s rows are added; a key
+// may have several rows. With a non-empty `delete_column`, `query` has a BOOLEAN column of that
+// name: its true rows only remove their key, and the column is not stored. Creates the table (as
+// ReplaceTableRows) when it does not exist. The query's stored columns must equal the table's
+// (names and types, in order): FailedPrecondition otherwise (the caller rebuilds with
+// ReplaceTableRows). `properties` as for ReplaceTableRows.
+Result<TableWriteResult> UpsertTableRows(const LakeExecutorContext& ctx, const storage::TableIdentifier& id,
+                                         const std::string& query,
+                                         const std::vector<std::string>& key_columns,
+                                         const std::string& delete_column,
+                                         const std::map<std::string, std::string>& properties);
 
 }  // namespace medlake::engine

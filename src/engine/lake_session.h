@@ -67,6 +67,9 @@ class LakeSession {
   const storage::Lake& lake() const { return lake_; }
   storage::Catalog& catalog() { return *catalog_; }
   void SetClockForTest(const Clock* clock) { clock_ = clock; }
+  FileSystem& file_system() { return fs_; }
+  const Clock& clock() const { return *clock_; }
+  const LakeSessionOptions& options() const { return options_; }
 
   LakeSession(const storage::Lake& lake, const LakeSessionOptions& options,
               std::unique_ptr<Database> db, std::unique_ptr<Connection> conn,
