@@ -154,6 +154,10 @@ class TypeParser {
       t = "int";
     } else if (w == "BIGINT" || w == "UINTEGER" || w == "INT8" || w == "LONG") {
       t = "long";
+    } else if (w == "HUGEINT" || w == "UHUGEINT" || w == "UBIGINT" || w == "INT128") {
+      // Iceberg has no wider integer: a decimal with 38 digits holds every value up to 10^38
+      // (sums of BIGINT are HUGEINT in DuckDB); larger values fail the write's cast.
+      t = "decimal(38, 0)";
     } else if (w == "FLOAT" || w == "REAL" || w == "FLOAT4") {
       t = "float";
     } else if (w == "DOUBLE" || w == "FLOAT8") {
