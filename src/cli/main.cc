@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/ingest_command.h"
+#include "cli/run_command.h"
 #include "cli/serve_command.h"
 #include "cli/sql_command.h"
 #include "cli/synth_command.h"
@@ -66,6 +67,13 @@ int main(int argc, char** argv) {
   synth->add_option("--send-mllp", send_mllp,
                     "after generating, send the HL7 messages to an MLLP listener HOST:PORT, "
                     "waiting for each ACK");
+
+  cli::RunCommandOptions run_options;
+  auto* run = app.add_subcommand(
+      "run", "build the models (raw -> normalized -> curated) as lake tables, incrementally");
+  run->add_option("models", run_options.models, "models to run (namespace.table); default: all");
+  run->add_flag("--full-refresh", run_options.full_refresh, "rebuild from all source rows");
+  run->add_option("--project", run_options.project, "project folder with models/ (default: <lake>/project)");
 
   cli::IngestCommandOptions ingest_options;
   auto* ingest = app.add_subcommand("ingest", "load files into the raw layer (HL7 v2, FHIR R4, CSV)");
@@ -140,6 +148,10 @@ int main(int argc, char** argv) {
   if (serve->parsed()) {
     serve_options.lake = lake;
     return cli::RunServeCommand(serve_options, stdout, stderr);
+  }
+  if (run->parsed()) {
+    run_options.lake = lake;
+    return cli::RunRunCommand(run_options, stdout, stderr);
   }
   if (ingest->parsed()) {
     ingest_options.lake = lake;

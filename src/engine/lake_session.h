@@ -64,6 +64,8 @@ class LakeSession {
 
   void Interrupt() { connection_->Interrupt(); }
   Connection& connection() { return *connection_; }
+  // The session's DuckDB instance (for a second connection, e.g. loading rows while a query streams).
+  Database& database() { return *database_; }
   const storage::Lake& lake() const { return lake_; }
   storage::Catalog& catalog() { return *catalog_; }
   void SetClockForTest(const Clock* clock) { clock_ = clock; }

@@ -1,0 +1,152 @@
+#include "pipeline/model.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace medlake::pipeline {
+namespace {
+
+std::string Trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    item = Trim(item);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+bool IsIdentifier(const std::string& s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+}  // namespace
+
+Result<ModelConfig> ParseSqlModelConfig(std::string_view sql) {
+  ModelConfig config;
+  std::stringstream in{std::string(sql)};
+  std::string line;
+  int number = 0;
+  bool saw_materialized = false;
+  while (std::getline(in, line)) {
+    ++number;
+    std::string t = Trim(line);
+    if (t.empty()) continue;
+    if (t.rfind("--", 0) != 0) break;  // configuration sits in the leading comments
+    std::string body = Trim(std::string_view(t).substr(2));
+    if (body.empty() || body[0] != '@') continue;
+    size_t colon = body.find(':');
+    if (colon == std::string::npos) {
+      return InvalidArgument("line " + std::to_string(number) + ": expected `-- @key: value`");
+    }
+    std::string key = Trim(std::string_view(body).substr(1, colon - 1));
+    std::string value = Trim(std::string_view(body).substr(colon + 1));
+    if (key == "materialized") {
+      if (value != "table" && value != "incremental") {
+        return InvalidArgument("line " + std::to_string(number) +
+                               ": @materialized must be `table` or `incremental`");
+      }
+      config.incremental = value == "incremental";
+      saw_materialized = true;
+    } else if (key == "unique_key") {
+      config.unique_key = SplitList(value);
+    } else if (key == "incremental_sources") {
+      config.incremental_sources = SplitList(value);
+    } else if (key == "delete_column") {
+      config.delete_column = value;
+    } else if (key == "description") {
+      config.description = value;
+    } else {
+      return InvalidArgument("line " + std::to_string(number) + ": unknown model setting @" + key);
+    }
+  }
+  (void)saw_materialized;
+  if (config.incremental && config.unique_key.empty()) {
+    return InvalidArgument("an incremental model needs `-- @unique_key: column[, column...]`");
+  }
+  return config;
+}
+
+Result<Model> ModelFromFile(const std::string& relative_path, std::string text, const std::string& origin) {
+  std::filesystem::path p(relative_path);
+  std::string file = p.filename().string();
+  std::string ns = p.parent_path().string();
+  Model m;
+  if (file.size() > 10 && file.compare(file.size() - 10, 10, ".view.json") == 0) {
+    m.kind = Model::Kind::kView;
+    m.table = file.substr(0, file.size() - 10);
+  } else if (file.size() > 4 && file.compare(file.size() - 4, 4, ".sql") == 0) {
+    m.kind = Model::Kind::kSql;
+    m.table = file.substr(0, file.size() - 4);
+  } else {
+    return InvalidArgument("model file " + relative_path + " is neither <table>.sql nor <table>.view.json");
+  }
+  if (!IsIdentifier(ns) || !IsIdentifier(m.table)) {
+    return InvalidArgument("model file " + relative_path +
+                           ": expected <namespace>/<table> with plain identifiers (letters, digits, _)");
+  }
+  if (ns == "raw" || ns == "audit") {
+    return InvalidArgument("model file " + relative_path + ": namespace " + ns + " is not written by models");
+  }
+  m.ns = ns;
+  m.origin = origin;
+  if (m.kind == Model::Kind::kSql) {
+    auto config = ParseSqlModelConfig(text);
+    if (!config.ok()) return config.status().WithContext("model " + m.name());
+    m.config = std::move(*config);
+  } else {
+    m.config.incremental = true;
+    m.config.unique_key = {"_resource_key"};
+    m.config.incremental_sources = {"raw.fhir_resources"};
+  }
+  m.text = std::move(text);
+  return m;
+}
+
+Result<std::vector<Model>> LoadModels(const std::string& project_dir) {
+  std::map<std::string, Model> by_name;
+  for (const auto& [path, text] : BuiltinModelFiles()) {
+    MEDLAKE_ASSIGN_OR_RETURN(Model m, ModelFromFile(path, text, "builtin:" + path));
+    by_name[m.name()] = std::move(m);
+  }
+  std::filesystem::path root = std::filesystem::path(project_dir) / "models";
+  std::error_code ec;
+  if (std::filesystem::is_directory(root, ec)) {
+    std::vector<std::filesystem::path> files;
+    for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_regular_file()) files.push_back(it->path());
+    }
+    if (ec) return IOError("cannot list " + root.string() + ": " + ec.message());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      std::string rel = std::filesystem::relative(f, root).string();
+      if (f.filename().string().rfind('.', 0) == 0) continue;  // editor and hidden files
+      std::ifstream in(f, std::ios::binary);
+      if (!in) return IOError("cannot read model file " + f.string());
+      std::stringstream buffer;
+      buffer << in.rdbuf();
+      MEDLAKE_ASSIGN_OR_RETURN(Model m, ModelFromFile(rel, buffer.str(), f.string()));
+      by_name[m.name()] = std::move(m);
+    }
+  }
+  std::vector<Model> out;
+  for (auto& [name, m] : by_name) out.push_back(std::move(m));
+  return out;
+}
+
+}  // namespace medlake::pipeline

@@ -1,0 +1,65 @@
+// pipeline/model.h: declarative models, the unit of work of `medlake run`.
+//
+// A model is one file that defines one lake table:
+//   <project>/models/<namespace>/<table>.sql        a SELECT (SQL model)
+//   <project>/models/<namespace>/<table>.view.json  a SQL on FHIR v2 ViewDefinition (view model)
+// Built-in models ship inside the binary (src/pipeline/models/); a project file with the same
+// namespace and table name replaces the built-in one.
+//
+// A SQL model's leading comment lines may set its configuration, one `-- @key: value` per line:
+//   @materialized         `table` (default: rebuilt on every run) or `incremental`
+//   @unique_key           comma-separated key columns (required when incremental)
+//   @incremental_sources  comma-separated ns.table read as "rows added since the last run";
+//                         default: every lake table the model reads
+//   @delete_column        a BOOLEAN column whose true rows delete their key (not stored)
+//   @description          free text (kept for the catalog)
+// A view model is always incremental, keyed by the resource (`_resource_key` column).
+// Format details: docs/formats/pipeline_models.md.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace medlake::pipeline {
+
+struct ModelConfig {
+  bool incremental = false;
+  std::vector<std::string> unique_key;
+  std::vector<std::string> incremental_sources;  // empty: all sources
+  std::string delete_column;
+  std::string description;
+};
+
+struct Model {
+  enum class Kind { kSql, kView };
+  std::string ns;
+  std::string table;
+  Kind kind = Kind::kSql;
+  std::string text;    // the SQL or the ViewDefinition JSON
+  std::string origin;  // "builtin:<path>" or the project file path
+  ModelConfig config;
+
+  std::string name() const { return ns + "." + table; }
+};
+
+// Parses a SQL model's configuration comments. InvalidArgument names the bad line (unknown key,
+// bad value, incremental without unique_key).
+Result<ModelConfig> ParseSqlModelConfig(std::string_view sql);
+
+// Builds a model from a file name relative to a models folder ("normalized/patient.sql") and its
+// text. InvalidArgument for a name that is not <ns>/<table>.sql or <ns>/<table>.view.json, or
+// for names that are not plain identifiers.
+Result<Model> ModelFromFile(const std::string& relative_path, std::string text, const std::string& origin);
+
+// The built-in models (compiled in), then the project's (<project_dir>/models/**), the latter
+// replacing built-ins of the same name. A missing project folder is not an error. Sorted by name.
+Result<std::vector<Model>> LoadModels(const std::string& project_dir);
+
+// The built-in model files: relative path -> text.
+const std::map<std::string, std::string>& BuiltinModelFiles();
+
+}  // namespace medlake::pipeline

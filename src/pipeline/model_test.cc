@@ -1,0 +1,91 @@
+#include "pipeline/model.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/testing/status_matchers.h"
+#include "core/testing/temp_dir.h"
+#include "pipeline/runner.h"
+
+namespace medlake::pipeline {
+namespace {
+
+TEST(ModelConfigTest, ReadsSettingsFromLeadingComments) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto c, ParseSqlModelConfig(
+      "-- a model\n-- @materialized: incremental\n--   @unique_key: a, b\n"
+      "-- @incremental_sources: raw.x\n-- @delete_column: gone\n-- @description: hi there\n"
+      "SELECT 1\n-- @materialized: table\n"));
+  EXPECT_TRUE(c.incremental);
+  EXPECT_EQ(c.unique_key, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(c.incremental_sources, (std::vector<std::string>{"raw.x"}));
+  EXPECT_EQ(c.delete_column, "gone");
+  EXPECT_EQ(c.description, "hi there");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto plain, ParseSqlModelConfig("SELECT 1"));
+  EXPECT_FALSE(plain.incremental);
+}
+
+TEST(ModelConfigTest, RejectsBadSettingsNamingTheLine) {
+  EXPECT_THAT(ParseSqlModelConfig("-- @colour: red\nSELECT 1"), StatusIs(StatusCode::kInvalidArgument, "line 1"));
+  EXPECT_THAT(ParseSqlModelConfig("\n-- @materialized: view\n"), StatusIs(StatusCode::kInvalidArgument, "line 2"));
+  EXPECT_THAT(ParseSqlModelConfig("-- @materialized\n"), StatusIs(StatusCode::kInvalidArgument, "@key: value"));
+  EXPECT_THAT(ParseSqlModelConfig("-- @materialized: incremental\nSELECT 1"),
+              StatusIs(StatusCode::kInvalidArgument, "unique_key"));
+}
+
+TEST(ModelFileTest, NamesComeFromThePath) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto m, ModelFromFile("normalized/patient.sql", "SELECT 1", "x"));
+  EXPECT_EQ(m.name(), "normalized.patient");
+  EXPECT_EQ(m.kind, Model::Kind::kSql);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto v, ModelFromFile("fhir_views/obs.view.json", "{}", "x"));
+  EXPECT_EQ(v.kind, Model::Kind::kView);
+  EXPECT_TRUE(v.config.incremental);
+  EXPECT_EQ(v.config.unique_key, (std::vector<std::string>{"_resource_key"}));
+  EXPECT_THAT(ModelFromFile("normalized/patient.txt", "", "x"), StatusIs(StatusCode::kInvalidArgument, "model file"));
+  EXPECT_THAT(ModelFromFile("a/b/c.sql", "", "x"), StatusIs(StatusCode::kInvalidArgument, "model file"));
+  EXPECT_THAT(ModelFromFile("x/bad-name.sql", "", "x"), StatusIs(StatusCode::kInvalidArgument, "model file"));
+  EXPECT_THAT(ModelFromFile("raw/mine.sql", "SELECT 1", "x"), StatusIs(StatusCode::kInvalidArgument, "raw"));
+}
+
+TEST(ModelFileTest, ProjectFilesReplaceBuiltinsOfTheSameName) {
+  ASSERT_FALSE(BuiltinModelFiles().empty());
+  ASSERT_TRUE(BuiltinModelFiles().count("normalized/patient.sql"));
+  TempDir tmp;
+  std::filesystem::create_directories(tmp.Join("models/normalized"));
+  std::filesystem::create_directories(tmp.Join("models/mart"));
+  std::ofstream(tmp.Join("models/normalized/patient.sql")) << "SELECT 42 AS mine";
+  std::ofstream(tmp.Join("models/mart/daily.sql")) << "SELECT 1 AS one";
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto models, LoadModels(tmp.path()));
+  std::map<std::string, const Model*> by;
+  for (const auto& m : models) by[m.name()] = &m;
+  ASSERT_TRUE(by.count("normalized.patient"));
+  EXPECT_EQ(by["normalized.patient"]->text, "SELECT 42 AS mine");
+  EXPECT_EQ(by["normalized.patient"]->origin, tmp.Join("models/normalized/patient.sql"));
+  ASSERT_TRUE(by.count("mart.daily"));
+  EXPECT_TRUE(by.count("normalized.observation"));
+  EXPECT_EQ(by["normalized.observation"]->origin, "builtin:normalized/observation.sql");
+  // A missing project folder only gives the built-ins.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto builtins, LoadModels(tmp.Join("nowhere")));
+  EXPECT_EQ(builtins.size(), BuiltinModelFiles().size());
+  // A broken project file is an error naming it.
+  std::ofstream(tmp.Join("models/mart/broken.sql")) << "-- @materialized: sometimes\nSELECT 1";
+  EXPECT_THAT(LoadModels(tmp.path()), StatusIs(StatusCode::kInvalidArgument, "mart.broken"));
+}
+
+TEST(GraphTest, OrdersByDependenciesAndNamesCycles) {
+  std::vector<Model> models(3);
+  models[0].ns = "m"; models[0].table = "c";
+  models[1].ns = "m"; models[1].table = "a";
+  models[2].ns = "m"; models[2].table = "b";
+  // c reads b, b reads a and an outside table.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto order, TopologicalOrder(models, {{"m.b"}, {}, {"m.a", "raw.x"}}));
+  ASSERT_EQ(order.size(), 3u);
+  EXPECT_EQ(models[order[0]].name(), "m.a");
+  EXPECT_EQ(models[order[1]].name(), "m.b");
+  EXPECT_EQ(models[order[2]].name(), "m.c");
+  EXPECT_THAT(TopologicalOrder(models, {{"m.b"}, {"m.c"}, {"m.a"}}),
+              StatusIs(StatusCode::kInvalidArgument, "cycle"));
+}
+
+}  // namespace
+}  // namespace medlake::pipeline

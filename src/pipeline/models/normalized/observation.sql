@@ -1,0 +1,57 @@
+-- @materialized: incremental
+-- @unique_key: source_key
+-- @incremental_sources: raw.fhir_resources, raw.hl7_messages
+-- @description: One row per observation (FHIR Observation resources, HL7 v2 OBX segments of ORU messages): LOINC code, value, UCUM unit, reference range, times in UTC.
+WITH fhir AS (
+  SELECT
+    'fhir|Observation/' || resource_id AS source_key,
+    'fhir' AS source_kind,
+    'fhir|' || json_extract_string(j, '$.subject.reference') AS patient_source_key,
+    json_extract_string(j, '$.code.coding[0].system') AS code_system,
+    json_extract_string(j, '$.code.coding[0].code') AS code,
+    json_extract_string(j, '$.code.coding[0].display') AS display,
+    try_cast(json_extract(j, '$.valueQuantity.value') AS DOUBLE) AS value_number,
+    coalesce(json_extract_string(j, '$.valueString'), json_extract_string(j, '$.valueCodeableConcept.coding[0].code')) AS value_text,
+    coalesce(json_extract_string(j, '$.valueQuantity.code'), json_extract_string(j, '$.valueQuantity.unit')) AS unit,
+    try_cast(json_extract(j, '$.referenceRange[0].low.value') AS DOUBLE) AS reference_low,
+    try_cast(json_extract(j, '$.referenceRange[0].high.value') AS DOUBLE) AS reference_high,
+    json_extract_string(j, '$.interpretation[0].coding[0].code') AS interpretation,
+    json_extract_string(j, '$.status') AS status,
+    effective_time,
+    coalesce(last_updated, received_at) AS record_time,
+    received_at AS raw_received_at,
+    content_hash AS raw_content_hash
+  FROM (SELECT *, payload::JSON AS j FROM raw.fhir_resources WHERE resource_type = 'Observation')
+),
+obx AS (
+  SELECT *, unnest(hl7_segments(hl7_text(payload), 'OBX')) AS seg,
+         list_filter(from_json(patient_identifiers, '[{"id":"VARCHAR","authority":"VARCHAR","type":"VARCHAR"}]'),
+                     x -> x.type = 'PI')[1] AS local
+  FROM raw.hl7_messages
+  WHERE message_type = 'ORU'
+),
+hl7 AS (
+  SELECT
+    'hl7|' || idempotency_key || '|' || coalesce(hl7_field(seg, 1), '?') AS source_key,
+    'hl7' AS source_kind,
+    'hl7|' || coalesce(local.authority, sending_facility) || '|' || local.id AS patient_source_key,
+    CASE hl7_component(hl7_field(seg, 3), 3) WHEN 'LN' THEN 'http://loinc.org' ELSE hl7_component(hl7_field(seg, 3), 3) END AS code_system,
+    hl7_component(hl7_field(seg, 3), 1) AS code,
+    hl7_component(hl7_field(seg, 3), 2) AS display,
+    CASE WHEN hl7_field(seg, 2) IN ('NM', 'SN') THEN try_cast(hl7_field(seg, 5) AS DOUBLE) END AS value_number,
+    CASE WHEN hl7_field(seg, 2) NOT IN ('NM', 'SN') THEN hl7_unescape(hl7_field(seg, 5)) END AS value_text,
+    hl7_component(hl7_field(seg, 6), 1) AS unit,
+    try_cast(nullif(split_part(hl7_field(seg, 7), '-', 1), '') AS DOUBLE) AS reference_low,
+    try_cast(nullif(split_part(hl7_field(seg, 7), '-', 2), '') AS DOUBLE) AS reference_high,
+    hl7_field(seg, 8) AS interpretation,
+    CASE hl7_field(seg, 11) WHEN 'F' THEN 'final' WHEN 'P' THEN 'preliminary' WHEN 'C' THEN 'corrected' WHEN 'X' THEN 'cancelled' ELSE 'unknown' END AS status,
+    coalesce(hl7_ts(hl7_field(seg, 14)), message_time) AS effective_time,
+    coalesce(message_time, received_at) AS record_time,
+    received_at AS raw_received_at,
+    content_hash AS raw_content_hash
+  FROM obx
+  WHERE local.id IS NOT NULL
+)
+SELECT *, coalesce(code_system = 'http://loinc.org', false) AND loinc_ok(code) AS code_format_ok
+FROM (SELECT * FROM fhir UNION ALL SELECT * FROM hl7)
+QUALIFY row_number() OVER (PARTITION BY source_key ORDER BY record_time DESC, raw_received_at DESC, raw_content_hash DESC) = 1

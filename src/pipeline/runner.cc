@@ -1,0 +1,441 @@
+#include "pipeline/runner.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/crypto.h"
+#include "engine/lake_executor.h"
+#include "engine/lake_resolver.h"
+#include "engine/scan_sql.h"
+#include "engine/select_rewriter.h"
+#include "engine/sql_lexer.h"
+#include "pipeline/sof/view_definition.h"
+#include "storage/table.h"
+
+namespace medlake::pipeline {
+namespace {
+
+constexpr const char* kHashProperty = "medlake.model.hash";
+constexpr const char* kSourcePropertyPrefix = "medlake.model.source.";
+// Bumped when the way models are materialized changes, so that every model is rebuilt once.
+constexpr const char* kMaterializationVersion = "1";
+
+// SQL helpers for models over HL7 v2 text (standard delimiters |^~\&). Temporary macros: they
+// live in this session only. Documented in docs/formats/pipeline_models.md.
+constexpr const char* kPrelude = R"sql(
+CREATE OR REPLACE TEMP MACRO hl7_text(payload) AS coalesce(try(decode(payload)), CAST(payload AS VARCHAR));
+CREATE OR REPLACE TEMP MACRO hl7_segment(msg, seg) AS
+  nullif(regexp_extract(msg, '(?:^|[\r\n])(' || seg || '\|[^\r\n]*)', 1), '');
+CREATE OR REPLACE TEMP MACRO hl7_segments(msg, seg) AS
+  regexp_extract_all(msg, '(?:^|[\r\n])(' || seg || '\|[^\r\n]*)', 1);
+CREATE OR REPLACE TEMP MACRO hl7_unescape(v) AS
+  replace(replace(replace(replace(replace(v, '\F\', '|'), '\S\', '^'), '\T\', '&'), '\R\', '~'), '\E\', '\');
+CREATE OR REPLACE TEMP MACRO hl7_field(segment, n) AS
+  nullif(CASE WHEN starts_with(segment, 'MSH|') THEN split_part(segment, '|', n) ELSE split_part(segment, '|', n + 1) END, '');
+CREATE OR REPLACE TEMP MACRO hl7_component(field, k) AS
+  nullif(hl7_unescape(split_part(split_part(field, '~', 1), '^', k)), '');
+CREATE OR REPLACE TEMP MACRO hl7_subcomponent(field, k, n) AS
+  nullif(hl7_unescape(split_part(split_part(split_part(field, '~', 1), '^', k), '&', n)), '');
+CREATE OR REPLACE TEMP MACRO hl7_ts(v) AS
+  CASE WHEN v IS NULL OR length(regexp_extract(v, '^[0-9]+')) < 8 THEN NULL
+       ELSE try(strptime(rpad(regexp_extract(v, '^[0-9]+'), 14, '0'), '%Y%m%d%H%M%S')
+                - to_minutes(CAST(coalesce(nullif(regexp_extract(v, '([+-])[0-9]{4}$', 1), ''), '+') || '1' AS INTEGER)
+                  * (CAST(coalesce(nullif(regexp_extract(v, '[+-]([0-9]{2})[0-9]{2}$', 1), ''), '0') AS INTEGER) * 60
+                     + CAST(coalesce(nullif(regexp_extract(v, '[+-][0-9]{2}([0-9]{2})$', 1), ''), '0') AS INTEGER))))::TIMESTAMPTZ END;
+CREATE OR REPLACE TEMP MACRO luhn_ok(digits) AS
+  regexp_full_match(coalesce(digits, ''), '[0-9]+') AND
+  list_sum([CASE WHEN i % 2 = 1 THEN (2 * CAST(substr(reverse(digits), i + 1, 1) AS INTEGER)) // 10
+                                     + (2 * CAST(substr(reverse(digits), i + 1, 1) AS INTEGER)) % 10
+                 ELSE CAST(substr(reverse(digits), i + 1, 1) AS INTEGER) END
+            FOR i IN range(length(digits))]) % 10 = 0;
+CREATE OR REPLACE TEMP MACRO loinc_ok(code) AS
+  coalesce(regexp_full_match(code, '[0-9]{1,7}-[0-9]') AND luhn_ok(replace(code, '-', '')), false);
+CREATE OR REPLACE TEMP MACRO icd10_ok(code) AS
+  coalesce(regexp_full_match(code, '[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?'), false);
+CREATE OR REPLACE TEMP MACRO atc_ok(code) AS
+  coalesce(regexp_full_match(code, '[A-Z]([0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?)?'), false);
+CREATE OR REPLACE TEMP MACRO hl7_date(v) AS
+  CASE WHEN v IS NULL OR length(regexp_extract(v, '^[0-9]+')) < 8 THEN NULL
+       ELSE try(strptime(substr(v, 1, 8), '%Y%m%d'))::DATE END;
+)sql";
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+class RecordingResolver : public engine::TableResolver {
+ public:
+  Result<std::optional<std::string>> Resolve(const std::string& ns, const std::string& name,
+                                             const std::optional<engine::AtClause>&,
+                                             const std::vector<engine::ColumnPredicate>&) override {
+    seen.insert(Lower(ns) + "." + Lower(name));
+    return std::optional<std::string>();
+  }
+  std::set<std::string> seen;
+};
+
+// How one model reads one source table in this run.
+struct SourceRead {
+  const storage::LakeTable* table = nullptr;
+  std::optional<int64_t> snapshot;           // the source's snapshot read by this run
+  std::optional<storage::ScanPlan> delta;    // set: read only these (appended) files
+};
+
+// Resolves the model's sources to scans of the pinned snapshot (or of the appended files);
+// everything else (other lake tables, time travel) goes through the ordinary lake resolver.
+class PipelineResolver : public engine::TableResolver {
+ public:
+  PipelineResolver(storage::Catalog& catalog, FileSystem& fs, std::map<std::string, SourceRead>* sources)
+      : fallback_(catalog, fs), sources_(*sources) {}
+
+  Result<std::optional<std::string>> Resolve(const std::string& ns, const std::string& name,
+                                             const std::optional<engine::AtClause>& at,
+                                             const std::vector<engine::ColumnPredicate>& predicates) override {
+    auto it = sources_.find(Lower(ns) + "." + Lower(name));
+    if (at || it == sources_.end()) return fallback_.Resolve(ns, name, at, predicates);
+    const SourceRead& src = it->second;
+    storage::ScanPlan plan;
+    if (src.delta) {
+      plan = *src.delta;
+    } else {
+      MEDLAKE_ASSIGN_OR_RETURN(const storage::iceberg::Schema* schema,
+                               storage::iceberg::CurrentSchema(src.table->metadata()));
+      MEDLAKE_ASSIGN_OR_RETURN(plan, src.table->PlanScan(src.snapshot, engine::ToScanFilters(predicates, *schema)));
+    }
+    for (const auto& f : plan.data_files) rows_read += f.record_count;
+    MEDLAKE_ASSIGN_OR_RETURN(std::string sql, engine::BuildScanSql(plan));
+    return std::optional<std::string>(std::move(sql));
+  }
+  int64_t rows_read = 0;
+
+ private:
+  engine::LakeTableResolver fallback_;
+  std::map<std::string, SourceRead>& sources_;
+};
+
+std::string ModelHash(const Model& m) {
+  std::string kind = m.kind == Model::Kind::kSql ? "sql" : "view";
+  return HexEncode(Sha256(std::string(kMaterializationVersion) + "\n" + kind + "\n" + m.text));
+}
+
+// Appends the value of a view column to the appender as `sql_type`.
+Status AppendJson(engine::Appender& app, const nlohmann::json& v, const std::string& sql_type) {
+  if (v.is_null()) return app.AppendNull();
+  if (sql_type == "BOOLEAN") return v.is_boolean() ? app.AppendBool(v.get<bool>()) : app.AppendNull();
+  if (sql_type == "BIGINT") {
+    if (v.is_number_integer()) return app.AppendInt64(v.get<int64_t>());
+    if (v.is_number()) return app.AppendInt64(static_cast<int64_t>(v.get<double>()));
+    return app.AppendNull();
+  }
+  if (sql_type == "DOUBLE") return v.is_number() ? app.AppendDouble(v.get<double>()) : app.AppendNull();
+  if (v.is_string()) return app.AppendString(v.get_ref<const std::string&>());
+  return app.AppendString(v.dump());
+}
+
+class Runner {
+ public:
+  Runner(engine::LakeSession& session, const RunOptions& options) : s_(session), options_(options) {}
+
+  ModelRun Run(const Model& m, const std::vector<std::string>& deps, const std::set<std::string>& produced,
+               const std::set<std::string>& failed) {
+    auto start = std::chrono::steady_clock::now();
+    ModelRun run;
+    run.model = m.name();
+    for (const auto& d : deps) {
+      if (failed.count(d)) {
+        run.outcome = ModelRun::Outcome::kSkipped;
+        run.reason = "depends on " + d + ", which did not build";
+        return run;
+      }
+    }
+    Status st = Build(m, deps, produced, &run);
+    if (!st.ok() && run.outcome != ModelRun::Outcome::kSkipped) {
+      run.outcome = ModelRun::Outcome::kFailed;
+      run.reason = st.ToString();
+    }
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return run;
+  }
+
+ private:
+  Status Build(const Model& m, const std::vector<std::string>& deps, const std::set<std::string>& produced,
+               ModelRun* run) {
+    storage::Catalog& catalog = s_.catalog();
+    FileSystem& fs = s_.file_system();
+    storage::TableIdentifier id{m.ns, m.table};
+    // Sources: the dependencies that are tables of the lake now.
+    std::vector<std::unique_ptr<storage::LakeTable>> loaded;
+    std::map<std::string, SourceRead> sources;
+    for (const auto& d : deps) {
+      MEDLAKE_ASSIGN_OR_RETURN(storage::TableIdentifier sid, storage::ParseTableIdentifier(d));
+      MEDLAKE_ASSIGN_OR_RETURN(bool ns_exists, catalog.NamespaceExists(sid.ns));
+      if (!ns_exists && !produced.count(d)) continue;  // not a lake table: DuckDB's business
+      MEDLAKE_ASSIGN_OR_RETURN(bool exists, ns_exists ? catalog.TableExists(sid) : Result<bool>(false));
+      if (!exists) {
+        run->outcome = ModelRun::Outcome::kSkipped;
+        run->reason = "reads " + d + ", which does not exist yet";
+        return InvalidArgument(run->reason);
+      }
+      MEDLAKE_ASSIGN_OR_RETURN(auto t, storage::LakeTable::Load(catalog, fs, sid));
+      SourceRead src;
+      src.table = t.get();
+      src.snapshot = t->metadata().current_snapshot_id;
+      sources[d] = src;
+      loaded.push_back(std::move(t));
+    }
+    MEDLAKE_ASSIGN_OR_RETURN(bool ns_exists, catalog.NamespaceExists(m.ns));
+    if (!ns_exists) MEDLAKE_RETURN_IF_ERROR(catalog.CreateNamespace(m.ns));
+    std::unique_ptr<storage::LakeTable> target;
+    {
+      auto t = storage::LakeTable::Load(catalog, fs, id);
+      if (t.ok()) {
+        target = std::move(*t);
+      } else if (t.status().code() != StatusCode::kNotFound) {
+        return t.status();
+      }
+    }
+    const std::string hash = ModelHash(m);
+    std::map<std::string, std::string> properties{{kHashProperty, hash}};
+    for (const auto& [name, src] : sources) {
+      properties[kSourcePropertyPrefix + name] = src.snapshot ? std::to_string(*src.snapshot) : "none";
+    }
+
+    // Full or incremental?
+    std::string full_reason;
+    if (options_.full_refresh) {
+      full_reason = "full refresh requested";
+    } else if (!m.config.incremental) {
+      full_reason = "materialized as table";
+    } else if (!target) {
+      full_reason = "new table";
+    } else {
+      const auto& props = target->metadata().properties;
+      auto h = props.find(kHashProperty);
+      if (h == props.end() || h->second != hash) full_reason = "model changed";
+    }
+    if (full_reason.empty()) {
+      const auto& props = target->metadata().properties;
+      for (auto& [name, src] : sources) {
+        const auto& inc = m.config.incremental_sources;
+        if (!inc.empty() && std::find(inc.begin(), inc.end(), name) == inc.end()) continue;
+        auto w = props.find(kSourcePropertyPrefix + name);
+        if (w == props.end()) {
+          full_reason = "source " + name + " not read before";
+          break;
+        }
+        if (w->second == "none") {
+          MEDLAKE_ASSIGN_OR_RETURN(src.delta, src.table->PlanScan(src.snapshot));
+          continue;
+        }
+        int64_t since = 0;
+        try {
+          since = std::stoll(w->second);
+        } catch (...) {
+          full_reason = "unreadable watermark for " + name;
+          break;
+        }
+        MEDLAKE_ASSIGN_OR_RETURN(src.delta, src.table->PlanAppendedScan(since));
+        if (!src.delta) {
+          full_reason = "source " + name + " was rewritten since the last run";
+          break;
+        }
+      }
+    }
+    if (!full_reason.empty()) {
+      for (auto& [name, src] : sources) src.delta.reset();
+    }
+    run->mode = full_reason.empty() ? "incremental" : "full";
+    run->reason = full_reason;
+
+    engine::LakeExecutorContext ctx{&s_.connection(), &catalog, &fs, s_.lake().warehouse_path(),
+                                    &s_.clock(), s_.options().target_file_size_bytes};
+    PipelineResolver resolver(catalog, fs, &sources);
+    struct Cleanup {
+      engine::Connection& c;
+      std::string table;
+      ~Cleanup() {
+        if (!table.empty()) (void)c.Execute("DROP TABLE IF EXISTS " + table);
+      }
+    } cleanup{s_.connection(), ""};
+    std::string query;
+    if (m.kind == Model::Kind::kSql) {
+      MEDLAKE_ASSIGN_OR_RETURN(auto rewritten, engine::RewriteQuery(s_.connection(), m.text, resolver));
+      query = rewritten.sql;
+    } else {
+      MEDLAKE_ASSIGN_OR_RETURN(query, EvaluateView(m, resolver, &cleanup.table));
+    }
+    run->rows_read = resolver.rows_read;
+
+    const std::string& del = m.config.delete_column;
+    Result<engine::TableWriteResult> written = FailedPrecondition("not run");
+    if (run->mode == "incremental") {
+      written = engine::UpsertTableRows(ctx, id, query, m.config.unique_key, del, properties);
+      if (!written.ok() && written.status().code() == StatusCode::kFailedPrecondition &&
+          written.status().message().find("rebuilt") != std::string::npos) {
+        // The rows' columns changed (a source gained columns): rebuild from everything.
+        for (auto& [name, src] : sources) src.delta.reset();
+        run->mode = "full";
+        run->reason = "columns changed";
+        PipelineResolver again(catalog, fs, &sources);
+        if (m.kind == Model::Kind::kSql) {
+          MEDLAKE_ASSIGN_OR_RETURN(auto rewritten, engine::RewriteQuery(s_.connection(), m.text, again));
+          query = rewritten.sql;
+        } else {
+          (void)s_.connection().Execute("DROP TABLE IF EXISTS " + cleanup.table);
+          MEDLAKE_ASSIGN_OR_RETURN(query, EvaluateView(m, again, &cleanup.table));
+        }
+        run->rows_read = again.rows_read;
+      }
+    }
+    if (run->mode == "full") {
+      std::string rows = query;
+      if (!del.empty()) {
+        rows = "SELECT * EXCLUDE (" + engine::QuoteIdentifier(del) + ") FROM (" + query + ") AS __m WHERE NOT coalesce(" +
+               engine::QuoteIdentifier(del) + ", false)";
+      }
+      written = engine::ReplaceTableRows(ctx, id, rows, properties);
+    }
+    MEDLAKE_RETURN_IF_ERROR(written.status());
+    run->rows_written = written->rows_written;
+    run->rows_removed = written->rows_removed;
+    return Status::OK();
+  }
+
+  // Runs a view model over its FHIR resources into a DuckDB table; returns the SELECT over it
+  // and sets `table` to the table's name (dropped by the caller).
+  Result<std::string> EvaluateView(const Model& m, engine::TableResolver& resolver, std::string* table) {
+    MEDLAKE_ASSIGN_OR_RETURN(sof::ViewDefinition view, sof::ViewDefinition::Parse(m.text));
+    std::string columns;
+    for (const auto& c : view.columns()) {
+      if (c.name == "_resource_key") return InvalidArgument("column name _resource_key is reserved");
+      columns += engine::QuoteIdentifier(c.name) + " " + c.sql_type + ", ";
+    }
+    columns += "_resource_key VARCHAR";
+    MEDLAKE_ASSIGN_OR_RETURN(std::string suffix, RandomHex(6));
+    *table = "main.__medlake_view_" + suffix;
+    MEDLAKE_RETURN_IF_ERROR(s_.connection().Execute("CREATE TABLE " + *table + " (" + columns + ")"));
+
+    // The newest version of each resource of the view's type.
+    std::string scan =
+        "SELECT resource_type || '/' || resource_id AS k, payload FROM raw.fhir_resources WHERE resource_type = " +
+        engine::QuoteString(view.resource()) +
+        " QUALIFY row_number() OVER (PARTITION BY resource_id ORDER BY last_updated DESC NULLS LAST, "
+        "received_at DESC, byte_offset DESC) = 1";
+    MEDLAKE_ASSIGN_OR_RETURN(auto rewritten, engine::RewriteQuery(s_.connection(), scan, resolver));
+    MEDLAKE_ASSIGN_OR_RETURN(auto loader, s_.database().Connect());
+    MEDLAKE_ASSIGN_OR_RETURN(auto appender, loader->CreateAppender("main", table->substr(5)));
+    MEDLAKE_ASSIGN_OR_RETURN(auto result, s_.connection().Query(rewritten.sql, /*streaming=*/true));
+    std::vector<std::vector<nlohmann::json>> rows;
+    const auto& cols = view.columns();
+    while (true) {
+      MEDLAKE_ASSIGN_OR_RETURN(auto chunk, result->Next());
+      if (!chunk) break;
+      for (size_t r = 0; r < chunk->size(); ++r) {
+        std::string_view key = chunk->GetString(0, r);
+        nlohmann::json resource = nlohmann::json::parse(chunk->GetString(1, r), nullptr, /*allow_exceptions=*/false);
+        if (resource.is_discarded()) {
+          return DataLoss("resource " + std::string(key) + " in raw.fhir_resources is not valid JSON");
+        }
+        rows.clear();
+        Status st = view.Evaluate(resource, &rows);
+        if (!st.ok()) return st.WithContext("resource " + std::string(key));
+        for (const auto& row : rows) {
+          for (size_t i = 0; i < cols.size(); ++i) {
+            MEDLAKE_RETURN_IF_ERROR(AppendJson(*appender, i < row.size() ? row[i] : nlohmann::json(), cols[i].sql_type));
+          }
+          MEDLAKE_RETURN_IF_ERROR(appender->AppendString(key));
+          MEDLAKE_RETURN_IF_ERROR(appender->EndRow());
+        }
+      }
+    }
+    MEDLAKE_RETURN_IF_ERROR(appender->Close());
+    return "SELECT * FROM " + *table;
+  }
+
+  engine::LakeSession& s_;
+  const RunOptions& options_;
+};
+
+}  // namespace
+
+Result<std::vector<std::string>> SqlDependencies(engine::Connection& conn, const std::string& sql) {
+  RecordingResolver recorder;
+  auto r = engine::RewriteQuery(conn, sql, recorder);
+  if (!r.ok()) return r.status();
+  return std::vector<std::string>(recorder.seen.begin(), recorder.seen.end());
+}
+
+Result<std::vector<size_t>> TopologicalOrder(const std::vector<Model>& models,
+                                             const std::vector<std::vector<std::string>>& deps) {
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < models.size(); ++i) index[models[i].name()] = i;
+  std::vector<int> state(models.size(), 0);  // 0 new, 1 on the path, 2 done
+  std::vector<size_t> order;
+  std::vector<std::string> path;
+  std::function<Status(size_t)> visit = [&](size_t i) -> Status {
+    if (state[i] == 2) return Status::OK();
+    if (state[i] == 1) {
+      std::string cycle;
+      auto from = std::find(path.begin(), path.end(), models[i].name());
+      for (auto it = from; it != path.end(); ++it) cycle += *it + " -> ";
+      return InvalidArgument("models depend on each other in a cycle: " + cycle + models[i].name());
+    }
+    state[i] = 1;
+    path.push_back(models[i].name());
+    for (const auto& d : deps[i]) {
+      auto it = index.find(d);
+      if (it != index.end() && it->second != i) MEDLAKE_RETURN_IF_ERROR(visit(it->second));
+    }
+    path.pop_back();
+    state[i] = 2;
+    order.push_back(i);
+    return Status::OK();
+  };
+  for (size_t i = 0; i < models.size(); ++i) MEDLAKE_RETURN_IF_ERROR(visit(i));
+  return order;
+}
+
+Result<std::vector<ModelRun>> RunModels(engine::LakeSession& session, const std::vector<Model>& models,
+                                        const RunOptions& options) {
+  std::set<std::string> names;
+  for (const auto& m : models) names.insert(m.name());
+  for (const auto& s : options.selection) {
+    if (!names.count(Lower(s))) return NotFound("no model named " + s);
+  }
+  MEDLAKE_RETURN_IF_ERROR(session.connection().Execute(kPrelude));
+  std::vector<std::vector<std::string>> deps(models.size());
+  for (size_t i = 0; i < models.size(); ++i) {
+    if (models[i].kind == Model::Kind::kView) {
+      deps[i] = {"raw.fhir_resources"};
+      continue;
+    }
+    auto d = SqlDependencies(session.connection(), models[i].text);
+    if (!d.ok()) return d.status().WithContext("model " + models[i].name() + " (" + models[i].origin + ")");
+    deps[i] = std::move(*d);
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(std::vector<size_t> order, TopologicalOrder(models, deps));
+  std::set<std::string> selected;
+  for (const auto& s : options.selection) selected.insert(Lower(s));
+  std::set<std::string> failed;
+  std::vector<ModelRun> runs;
+  Runner runner(session, options);
+  for (size_t i : order) {
+    const Model& m = models[i];
+    if (!selected.empty() && !selected.count(m.name())) continue;
+    ModelRun run = runner.Run(m, deps[i], names, failed);
+    if (run.outcome != ModelRun::Outcome::kBuilt) failed.insert(m.name());
+    runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
+}  // namespace medlake::pipeline
