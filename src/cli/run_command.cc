@@ -32,19 +32,21 @@ int RunRunCommand(const RunCommandOptions& options, std::FILE* out, std::FILE* e
     std::fprintf(err, "Error: %s\n", runs.status().ToString().c_str());
     return 1;
   }
-  int failed = 0;
+  int failed = 0, skipped = 0;
   std::fprintf(out, "%-28s %-8s %-12s %12s %12s %12s %8s  %s\n", "model", "outcome", "mode", "rows read",
                "written", "removed", "seconds", "note");
   for (const auto& r : *runs) {
     const char* outcome = r.outcome == pipeline::ModelRun::Outcome::kBuilt    ? "built"
                           : r.outcome == pipeline::ModelRun::Outcome::kFailed ? "FAILED"
                                                                               : "skipped";
-    if (r.outcome != pipeline::ModelRun::Outcome::kBuilt) ++failed;
+    if (r.outcome == pipeline::ModelRun::Outcome::kFailed) ++failed;
+    if (r.outcome == pipeline::ModelRun::Outcome::kSkipped) ++skipped;
     std::fprintf(out, "%-28s %-8s %-12s %12lld %12lld %12lld %8.2f  %s\n", r.model.c_str(), outcome,
                  r.mode.c_str(), static_cast<long long>(r.rows_read), static_cast<long long>(r.rows_written),
                  static_cast<long long>(r.rows_removed), r.seconds, r.reason.c_str());
   }
-  std::fprintf(out, "%zu models: %zu built, %d failed or skipped\n", runs->size(), runs->size() - failed, failed);
+  std::fprintf(out, "%zu models: %zu built, %d failed, %d skipped\n", runs->size(),
+               runs->size() - static_cast<size_t>(failed + skipped), failed, skipped);
   return failed == 0 ? 0 : 1;
 }
 

@@ -15,8 +15,8 @@ struct RunCommandOptions {
 };
 
 // Runs the models (pipeline::RunModels) and prints one line per model to `out`. Exit status 0
-// when every selected model was built, 1 when one failed or was skipped or the run could not
-// start (message on `err`).
+// when no model failed (a model skipped for lack of source data is not a failure), 1 when one
+// failed or the run could not start (message on `err`).
 int RunRunCommand(const RunCommandOptions& options, std::FILE* out, std::FILE* err);
 
 }  // namespace medlake::cli

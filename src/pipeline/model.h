@@ -35,7 +35,8 @@ struct ModelConfig {
 };
 
 struct Model {
-  enum class Kind { kSql, kView };
+  // kNative: a step written in C++ that takes part in the graph like a model (the patient index).
+  enum class Kind { kSql, kView, kNative };
   std::string ns;
   std::string table;
   Kind kind = Kind::kSql;

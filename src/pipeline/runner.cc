@@ -17,6 +17,7 @@
 #include "engine/scan_sql.h"
 #include "engine/select_rewriter.h"
 #include "engine/sql_lexer.h"
+#include "pipeline/patient_index.h"
 #include "pipeline/sof/view_definition.h"
 #include "storage/table.h"
 
@@ -365,6 +366,39 @@ class Runner {
   const RunOptions& options_;
 };
 
+// Steps written in C++ that take part in the graph like models.
+struct NativeStep {
+  std::string ns;
+  std::string table;
+  std::vector<std::string> deps;
+  std::function<Status(engine::LakeSession&, const RunOptions&, ModelRun*)> run;
+};
+
+const std::vector<NativeStep>& NativeSteps() {
+  static const auto* steps = new std::vector<NativeStep>{
+      {"normalized", "person_link", {"normalized.patient"},
+       [](engine::LakeSession& session, const RunOptions& options, ModelRun* run) -> Status {
+         PatientIndexOptions pio;
+         pio.full_rebuild = options.full_refresh;
+         run->mode = options.full_refresh ? "full" : "incremental";
+         auto report = UpdatePatientIndex(session, pio);
+         if (!report.ok() && report.status().code() == StatusCode::kUnimplemented) {
+           run->outcome = ModelRun::Outcome::kSkipped;
+           run->reason = report.status().message();
+           return Status::OK();
+         }
+         MEDLAKE_RETURN_IF_ERROR(report.status());
+         run->rows_read = report->records_read;
+         run->rows_written = report->records_linked;
+         run->reason = std::to_string(report->persons_total) + " persons (" + std::to_string(report->persons_new) +
+                       " new), " + std::to_string(report->review_pairs) + " pairs to review, " +
+                       std::to_string(report->merges_applied) + " merges";
+         return Status::OK();
+       }},
+  };
+  return *steps;
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> SqlDependencies(engine::Connection& conn, const std::string& sql) {
@@ -404,8 +438,26 @@ Result<std::vector<size_t>> TopologicalOrder(const std::vector<Model>& models,
   return order;
 }
 
-Result<std::vector<ModelRun>> RunModels(engine::LakeSession& session, const std::vector<Model>& models,
+Result<std::vector<ModelRun>> RunModels(engine::LakeSession& session, const std::vector<Model>& given,
                                         const RunOptions& options) {
+  std::vector<Model> models = given;
+  std::map<std::string, const NativeStep*> native;
+  for (const auto& step : NativeSteps()) {
+    Model m;
+    m.ns = step.ns;
+    m.table = step.table;
+    m.kind = Model::Kind::kNative;
+    m.origin = "builtin:native";
+    // A step joins the run when a model it reads is part of it; a model of the same name wins.
+    bool replaced = false, wanted = false;
+    for (const auto& g : given) {
+      replaced = replaced || g.name() == m.name();
+      wanted = wanted || std::find(step.deps.begin(), step.deps.end(), g.name()) != step.deps.end();
+    }
+    if (replaced || !wanted) continue;
+    native[m.name()] = &step;
+    models.push_back(std::move(m));
+  }
   std::set<std::string> names;
   for (const auto& m : models) names.insert(m.name());
   for (const auto& s : options.selection) {
@@ -416,6 +468,10 @@ Result<std::vector<ModelRun>> RunModels(engine::LakeSession& session, const std:
   for (size_t i = 0; i < models.size(); ++i) {
     if (models[i].kind == Model::Kind::kView) {
       deps[i] = {"raw.fhir_resources"};
+      continue;
+    }
+    if (models[i].kind == Model::Kind::kNative) {
+      deps[i] = native.at(models[i].name())->deps;
       continue;
     }
     auto d = SqlDependencies(session.connection(), models[i].text);
@@ -431,7 +487,29 @@ Result<std::vector<ModelRun>> RunModels(engine::LakeSession& session, const std:
   for (size_t i : order) {
     const Model& m = models[i];
     if (!selected.empty() && !selected.count(m.name())) continue;
-    ModelRun run = runner.Run(m, deps[i], names, failed);
+    ModelRun run;
+    if (m.kind == Model::Kind::kNative) {
+      run.model = m.name();
+      bool blocked = false;
+      for (const auto& d : deps[i]) {
+        if (failed.count(d)) {
+          run.outcome = ModelRun::Outcome::kSkipped;
+          run.reason = "depends on " + d + ", which did not build";
+          blocked = true;
+        }
+      }
+      if (!blocked) {
+        auto start = std::chrono::steady_clock::now();
+        Status st = native.at(m.name())->run(session, options, &run);
+        if (!st.ok()) {
+          run.outcome = ModelRun::Outcome::kFailed;
+          run.reason = st.ToString();
+        }
+        run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      }
+    } else {
+      run = runner.Run(m, deps[i], names, failed);
+    }
     if (run.outcome != ModelRun::Outcome::kBuilt) failed.insert(m.name());
     runs.push_back(std::move(run));
   }
