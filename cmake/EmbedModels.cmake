@@ -1,7 +1,7 @@
 # cmake -DROOT=<dir> -DOUT=<file.cc> -P EmbedModels.cmake
 # Writes a C++ file defining medlake::pipeline::BuiltinModelFiles() from every *.sql and
 # *.view.json under ROOT (relative path -> text), as raw string literals.
-file(GLOB_RECURSE files RELATIVE "${ROOT}" "${ROOT}/*.sql" "${ROOT}/*.view.json")
+file(GLOB_RECURSE files RELATIVE "${ROOT}" "${ROOT}/*.sql" "${ROOT}/*.view.json" "${ROOT}/*.quality.yaml")
 list(SORT files)
 set(body "")
 foreach(f IN LISTS files)

@@ -117,9 +117,32 @@ Result<Model> ModelFromFile(const std::string& relative_path, std::string text, 
   return m;
 }
 
+namespace {
+
+constexpr std::string_view kRulesSuffix = ".quality.yaml";
+
+bool IsRulesFile(const std::string& path) {
+  return path.size() > kRulesSuffix.size() &&
+         path.compare(path.size() - kRulesSuffix.size(), kRulesSuffix.size(), kRulesSuffix) == 0;
+}
+
+// "ns/table.quality.yaml" -> "ns.table"
+std::string RulesModelName(const std::string& path) {
+  std::string base = path.substr(0, path.size() - kRulesSuffix.size());
+  std::replace(base.begin(), base.end(), '/', '.');
+  return base;
+}
+
+}  // namespace
+
 Result<std::vector<Model>> LoadModels(const std::string& project_dir) {
   std::map<std::string, Model> by_name;
+  std::map<std::string, std::pair<std::string, std::string>> rules;  // model -> (origin, text)
   for (const auto& [path, text] : BuiltinModelFiles()) {
+    if (IsRulesFile(path)) {
+      rules[RulesModelName(path)] = {"builtin:" + path, text};
+      continue;
+    }
     MEDLAKE_ASSIGN_OR_RETURN(Model m, ModelFromFile(path, text, "builtin:" + path));
     by_name[m.name()] = std::move(m);
   }
@@ -140,9 +163,21 @@ Result<std::vector<Model>> LoadModels(const std::string& project_dir) {
       if (!in) return IOError("cannot read model file " + f.string());
       std::stringstream buffer;
       buffer << in.rdbuf();
+      if (IsRulesFile(rel)) {
+        rules[RulesModelName(rel)] = {f.string(), buffer.str()};
+        continue;
+      }
       MEDLAKE_ASSIGN_OR_RETURN(Model m, ModelFromFile(rel, buffer.str(), f.string()));
       by_name[m.name()] = std::move(m);
     }
+  }
+  for (auto& [name, origin_text] : rules) {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) return InvalidArgument("quality rules " + origin_text.first + " have no model " + name);
+    auto parsed = ParseQualityRules(origin_text.second);
+    if (!parsed.ok()) return parsed.status().WithContext("model " + name + " (" + origin_text.first + ")");
+    it->second.rules = std::move(*parsed);
+    it->second.rules_text = std::move(origin_text.second);
   }
   std::vector<Model> out;
   for (auto& [name, m] : by_name) out.push_back(std::move(m));

@@ -3,6 +3,8 @@
 // A model is one file that defines one lake table:
 //   <project>/models/<namespace>/<table>.sql        a SELECT (SQL model)
 //   <project>/models/<namespace>/<table>.view.json  a SQL on FHIR v2 ViewDefinition (view model)
+// with, optionally, its quality rules beside it (pipeline/quality.h):
+//   <project>/models/<namespace>/<table>.quality.yaml
 // Built-in models ship inside the binary (src/pipeline/models/); a project file with the same
 // namespace and table name replaces the built-in one.
 //
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "pipeline/quality.h"
 
 namespace medlake::pipeline {
 
@@ -43,6 +46,8 @@ struct Model {
   std::string text;    // the SQL or the ViewDefinition JSON
   std::string origin;  // "builtin:<path>" or the project file path
   ModelConfig config;
+  std::vector<QualityRule> rules;  // from <ns>/<table>.quality.yaml beside the model
+  std::string rules_text;          // that file's text ("" when none)
 
   std::string name() const { return ns + "." + table; }
 };
@@ -57,7 +62,9 @@ Result<ModelConfig> ParseSqlModelConfig(std::string_view sql);
 Result<Model> ModelFromFile(const std::string& relative_path, std::string text, const std::string& origin);
 
 // The built-in models (compiled in), then the project's (<project_dir>/models/**), the latter
-// replacing built-ins of the same name. A missing project folder is not an error. Sorted by name.
+// replacing built-ins of the same name (a project rules file replaces the built-in rules). A
+// missing project folder is not an error. InvalidArgument for a bad model or rules file, or a
+// rules file without its model. Sorted by name.
 Result<std::vector<Model>> LoadModels(const std::string& project_dir);
 
 // The built-in model files: relative path -> text.

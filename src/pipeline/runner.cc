@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <memory>
@@ -12,11 +13,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.h"
+#include "core/uuid.h"
 #include "engine/lake_executor.h"
 #include "engine/lake_resolver.h"
 #include "engine/scan_sql.h"
 #include "engine/select_rewriter.h"
 #include "engine/sql_lexer.h"
+#include "ingest/raw_tables.h"
 #include "pipeline/patient_index.h"
 #include "pipeline/sof/view_definition.h"
 #include "storage/table.h"
@@ -125,7 +128,30 @@ class PipelineResolver : public engine::TableResolver {
 
 std::string ModelHash(const Model& m) {
   std::string kind = m.kind == Model::Kind::kSql ? "sql" : "view";
-  return HexEncode(Sha256(std::string(kMaterializationVersion) + "\n" + kind + "\n" + m.text));
+  return HexEncode(Sha256(std::string(kMaterializationVersion) + "\n" + kind + "\n" + m.text + "\n" + m.rules_text));
+}
+
+// Appends the run's quality results to quality.results (created on first use).
+Status WriteQualityResults(engine::LakeSession& session, const std::string& run_id,
+                           const std::vector<std::pair<std::string, QualityResult>>& results) {
+  if (results.empty()) return Status::OK();
+  auto ignore = [](size_t, engine::StatementOutcome&) { return Status::OK(); };
+  MEDLAKE_RETURN_IF_ERROR(session.Run(
+      "CREATE SCHEMA IF NOT EXISTS quality; "
+      "CREATE TABLE IF NOT EXISTS quality.results (run_id VARCHAR NOT NULL, run_at TIMESTAMPTZ NOT NULL, "
+      "model VARCHAR NOT NULL, rule VARCHAR NOT NULL, \"check\" VARCHAR NOT NULL, columns VARCHAR, "
+      "severity VARCHAR NOT NULL, source VARCHAR, status VARCHAR NOT NULL, rows_checked BIGINT, "
+      "rows_failed BIGINT, detail VARCHAR)",
+      ignore));
+  std::string values;
+  for (const auto& [model, r] : results) {
+    values += std::string(values.empty() ? "" : ", ") + "(" + engine::QuoteString(run_id) + ", now(), " +
+              engine::QuoteString(model) + ", " + engine::QuoteString(r.rule) + ", " + engine::QuoteString(r.check) + ", " +
+              engine::QuoteString(r.column) + ", " + engine::QuoteString(r.severity) + ", " + engine::QuoteString(r.source) +
+              ", " + engine::QuoteString(r.status) + ", " + std::to_string(r.rows_checked) + ", " +
+              std::to_string(r.rows_failed) + ", " + engine::QuoteString(r.detail) + ")";
+  }
+  return session.Run("INSERT INTO quality.results VALUES " + values, ignore);
 }
 
 // Appends the value of a view column to the appender as `sql_type`.
@@ -277,9 +303,18 @@ class Runner {
     run->rows_read = resolver.rows_read;
 
     const std::string& del = m.config.delete_column;
+    std::vector<std::string> stages;
+    struct DropStages {
+      engine::Connection& c;
+      std::vector<std::string>& tables;
+      ~DropStages() {
+        for (const auto& t : tables) (void)c.Execute("DROP TABLE IF EXISTS " + t);
+      }
+    } drop_stages{s_.connection(), stages};
     Result<engine::TableWriteResult> written = FailedPrecondition("not run");
     if (run->mode == "incremental") {
-      written = engine::UpsertTableRows(ctx, id, query, m.config.unique_key, del, properties);
+      MEDLAKE_ASSIGN_OR_RETURN(std::string rows, ApplyQuality(m, id, target.get(), query, /*full=*/false, run, &stages));
+      written = engine::UpsertTableRows(ctx, id, rows, m.config.unique_key, del, properties);
       if (!written.ok() && written.status().code() == StatusCode::kFailedPrecondition &&
           written.status().message().find("rebuilt") != std::string::npos) {
         // The rows' columns changed (a source gained columns): rebuild from everything.
@@ -295,6 +330,11 @@ class Runner {
           MEDLAKE_ASSIGN_OR_RETURN(query, EvaluateView(m, again, &cleanup.table));
         }
         run->rows_read = again.rows_read;
+        results_.erase(std::remove_if(results_.begin(), results_.end(),
+                                      [&](const auto& r) { return r.first == m.name(); }),
+                       results_.end());
+        run->rows_quarantined = 0;
+        run->rules_failed = 0;
       }
     }
     if (run->mode == "full") {
@@ -303,6 +343,7 @@ class Runner {
         rows = "SELECT * EXCLUDE (" + engine::QuoteIdentifier(del) + ") FROM (" + query + ") AS __m WHERE NOT coalesce(" +
                engine::QuoteIdentifier(del) + ", false)";
       }
+      MEDLAKE_ASSIGN_OR_RETURN(rows, ApplyQuality(m, id, target.get(), rows, /*full=*/true, run, &stages));
       written = engine::ReplaceTableRows(ctx, id, rows, properties);
     }
     MEDLAKE_RETURN_IF_ERROR(written.status());
@@ -311,6 +352,227 @@ class Runner {
     return Status::OK();
   }
 
+  // Checks the model's quality rules on the rows it produced (`query`) and returns the query of
+  // the rows to write. Rows failing a blocking row rule go to raw.quarantine; a failing blocking
+  // table rule fails the model (FailedPrecondition) before anything is written. In incremental
+  // mode, table rules see the table as it will be after the upsert.
+  Result<std::string> ApplyQuality(const Model& m, const storage::TableIdentifier& id,
+                                   const storage::LakeTable* target, const std::string& query, bool full,
+                                   ModelRun* run, std::vector<std::string>* stages) {
+    if (m.rules.empty()) return query;
+    engine::Connection& conn = s_.connection();
+    MEDLAKE_ASSIGN_OR_RETURN(std::string suffix, RandomHex(6));
+    const std::string stage = "main.__medlake_stage_" + suffix;
+    // The rows with one pass flag per row rule (a deleted key passes every rule).
+    const std::string& del = full ? std::string() : m.config.delete_column;
+    std::string flags;
+    std::vector<const QualityRule*> row_rules, table_rules;
+    for (const auto& rule : m.rules) (rule.row_level() ? row_rules : table_rules).push_back(&rule);
+    for (size_t i = 0; i < row_rules.size(); ++i) {
+      MEDLAKE_ASSIGN_OR_RETURN(std::string pass, RowRulePassSql(*row_rules[i]));
+      if (!del.empty()) pass = "(" + pass + " OR coalesce(row." + engine::QuoteIdentifier(del) + ", false))";
+      flags += ", " + pass + " AS __medlake_q" + std::to_string(i);
+    }
+    engine::LakeTableResolver lake_resolver(s_.catalog(), s_.file_system());
+    MEDLAKE_ASSIGN_OR_RETURN(auto staged, engine::RewriteQuery(conn, "SELECT row.*" + flags + " FROM (" + query + ") AS row",
+                                                               lake_resolver));
+    stages->push_back(stage);
+    Status created = conn.Execute("CREATE TABLE " + stage + " AS " + staged.sql);
+    if (!created.ok()) return created.WithContext("quality rules of " + m.name());
+    MEDLAKE_ASSIGN_OR_RETURN(auto columns, conn.QueryAll("SELECT column_name FROM (DESCRIBE " + stage + ")"));
+    std::vector<std::string> model_columns;
+    std::string source_column;
+    for (const auto& c : columns) {
+      if (c[0].s.rfind("__medlake_q", 0) == 0) continue;
+      model_columns.push_back(c[0].s);
+      if (c[0].s == "source_system" || (c[0].s == "source_kind" && source_column.empty())) source_column = c[0].s;
+    }
+    std::string plain;
+    for (size_t i = 0; i < model_columns.size(); ++i) plain += (i ? ", " : "") + engine::QuoteIdentifier(model_columns[i]);
+    std::string block_pass = "true";
+    for (size_t i = 0; i < row_rules.size(); ++i) {
+      if (row_rules[i]->block) block_pass += " AND __medlake_q" + std::to_string(i);
+    }
+
+    // Row rules, counted per source.
+    if (!row_rules.empty()) {
+      std::string counts;
+      for (size_t i = 0; i < row_rules.size(); ++i) counts += ", count_if(NOT __medlake_q" + std::to_string(i) + ")::BIGINT";
+      std::string src = source_column.empty() ? "''" : "coalesce(CAST(" + engine::QuoteIdentifier(source_column) + " AS VARCHAR), '')";
+      MEDLAKE_ASSIGN_OR_RETURN(auto groups, conn.QueryAll("SELECT " + src + ", count(*)" + counts + " FROM " + stage + " GROUP BY 1 ORDER BY 1"));
+      std::vector<int64_t> failed_total(row_rules.size(), 0);
+      for (const auto& g : groups) {
+        for (size_t i = 0; i < row_rules.size(); ++i) {
+          QualityResult r = MakeResult(*row_rules[i]);
+          r.source = g[0].s;
+          r.rows_checked = g[1].i;
+          r.rows_failed = g[2 + i].i;
+          failed_total[i] += r.rows_failed;
+          r.status = r.rows_failed == 0 ? "pass" : row_rules[i]->block ? "fail" : "warn";
+          if (r.rows_failed) r.detail = std::to_string(r.rows_failed) + " rows fail the rule";
+          results_.emplace_back(m.name(), std::move(r));
+        }
+      }
+      for (int64_t f : failed_total) run->rules_failed += f > 0 ? 1 : 0;
+    }
+
+    std::string kept = "SELECT " + plain + " FROM " + stage + " WHERE " + block_pass;
+    // Table rules on the table as it will be.
+    if (!table_rules.empty()) {
+      std::string future = kept;
+      if (!del.empty()) future += " AND NOT coalesce(" + engine::QuoteIdentifier(del) + ", false)";
+      std::string stored_plain;
+      for (const auto& c : model_columns) {
+        if (c != del) stored_plain += (stored_plain.empty() ? "" : ", ") + engine::QuoteIdentifier(c);
+      }
+      std::optional<std::string> previous;
+      if (target != nullptr && target->metadata().current_snapshot_id) {
+        engine::LakeTableResolver resolver(s_.catalog(), s_.file_system());
+        MEDLAKE_ASSIGN_OR_RETURN(previous, resolver.Resolve(id.ns, id.name, std::nullopt, {}));
+      }
+      if (!full && previous) {
+        std::string on;
+        for (size_t i = 0; i < m.config.unique_key.size(); ++i) {
+          std::string k = engine::QuoteIdentifier(m.config.unique_key[i]);
+          on += (i ? " AND " : "") + std::string("t.") + k + " IS NOT DISTINCT FROM d." + k;
+        }
+        future = "SELECT " + stored_plain + " FROM (SELECT t.* FROM (" + *previous + ") AS t ANTI JOIN " + stage +
+                 " AS d ON " + on + ") UNION ALL SELECT " + stored_plain + " FROM (" + future + ")";
+      } else {
+        future = "SELECT " + stored_plain + " FROM (" + future + ")";
+      }
+      for (const QualityRule* rule : table_rules) {
+        QualityResult r = MakeResult(*rule);
+        Status st = TableRule(*rule, future, previous, &r);
+        if (!st.ok()) {
+          r.status = "error";
+          r.detail = st.ToString();
+        } else {
+          r.status = r.rows_failed == 0 ? "pass" : rule->block ? "fail" : "warn";
+        }
+        bool blocking_failure = rule->block && r.status != "pass";
+        if (r.status != "pass") ++run->rules_failed;
+        std::string detail = r.detail;
+        results_.emplace_back(m.name(), std::move(r));
+        if (blocking_failure) {
+          return FailedPrecondition("quality rule " + rule->name + " (" + CheckName(rule->check) + ", block) failed: " +
+                                    detail + "; nothing was written");
+        }
+      }
+    }
+
+    // Quarantine the rows blocking row rules kept out.
+    if (block_pass != "true") {
+      MEDLAKE_ASSIGN_OR_RETURN(auto count, conn.QueryAll("SELECT count(*) FROM " + stage + " WHERE NOT (" + block_pass + ")"));
+      run->rows_quarantined = count[0][0].i;
+      if (run->rows_quarantined > 0) {
+        MEDLAKE_RETURN_IF_ERROR(ingest::EnsureRawTables(s_));
+        std::string reason_code = "CASE";
+        std::string reason = "CASE";
+        for (size_t i = 0; i < row_rules.size(); ++i) {
+          if (!row_rules[i]->block) continue;
+          std::string flag = " WHEN NOT __medlake_q" + std::to_string(i) + " THEN ";
+          reason_code += flag + engine::QuoteString("quality." + row_rules[i]->name);
+          reason += flag + engine::QuoteString("model " + m.name() + ": blocking rule " + row_rules[i]->name + " (" +
+                                               CheckName(row_rules[i]->check) + ") failed");
+        }
+        reason_code += " END";
+        reason += " END";
+        std::string hash = std::find(model_columns.begin(), model_columns.end(), "raw_content_hash") != model_columns.end()
+                               ? "raw_content_hash" : "NULL";
+        std::string insert =
+            "INSERT INTO raw.quarantine (received_at, batch_id, kind, source, origin, location, reason_code, reason, "
+            "content_hash, payload) SELECT now(), " + engine::QuoteString(run_id_) + ", " +
+            engine::QuoteString("model:" + m.name()) + ", 'pipeline', " + engine::QuoteString(m.origin) + ", " +
+            engine::QuoteString("row of " + m.name()) + ", " + reason_code + ", " + reason + ", " + hash +
+            ", encode(CAST(to_json(struct_pack(" + StructPack(model_columns) + ")) AS VARCHAR)) FROM " + stage +
+            " WHERE NOT (" + block_pass + ")";
+        MEDLAKE_RETURN_IF_ERROR(s_.Run(insert, [](size_t, engine::StatementOutcome&) { return Status::OK(); }));
+      }
+    }
+    return kept;
+  }
+
+  static std::string StructPack(const std::vector<std::string>& columns) {
+    std::string out;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      out += (i ? ", " : "") + engine::QuoteIdentifier(columns[i]) + " := " + engine::QuoteIdentifier(columns[i]);
+    }
+    return out;
+  }
+
+  static QualityResult MakeResult(const QualityRule& rule) {
+    QualityResult r;
+    r.rule = rule.name;
+    r.check = CheckName(rule.check);
+    for (size_t i = 0; i < rule.columns.size(); ++i) r.column += (i ? "," : "") + rule.columns[i];
+    r.severity = rule.block ? "block" : "warn";
+    return r;
+  }
+
+  // Evaluates a table rule on `future` (the table's rows after the write); `previous` scans the
+  // current version (nullopt when the table is new).
+  Status TableRule(const QualityRule& rule, const std::string& future, const std::optional<std::string>& previous,
+                   QualityResult* r) {
+    engine::Connection& conn = s_.connection();
+    MEDLAKE_ASSIGN_OR_RETURN(auto total, conn.QueryAll("SELECT count(*) FROM (" + future + ")"));
+    r->rows_checked = total[0][0].i;
+    using K = QualityRule::Check;
+    switch (rule.check) {
+      case K::kUnique: {
+        std::string cols;
+        for (size_t i = 0; i < rule.columns.size(); ++i) cols += (i ? ", " : "") + engine::QuoteIdentifier(rule.columns[i]);
+        MEDLAKE_ASSIGN_OR_RETURN(auto dup, conn.QueryAll("SELECT coalesce(sum(n), 0)::BIGINT, count(*) FROM (SELECT count(*) AS n FROM (" +
+                                                         future + ") GROUP BY " + cols + " HAVING count(*) > 1)"));
+        r->rows_failed = dup[0][0].i;
+        if (r->rows_failed) r->detail = std::to_string(dup[0][1].i) + " values appear more than once";
+        return Status::OK();
+      }
+      case K::kRowCountChange: {
+        if (!previous) return Status::OK();
+        MEDLAKE_ASSIGN_OR_RETURN(auto before, conn.QueryAll("SELECT count(*) FROM (" + *previous + ")"));
+        int64_t old_rows = before[0][0].i;
+        double change = old_rows == 0 ? 0 : 100.0 * std::abs(static_cast<double>(r->rows_checked - old_rows)) / static_cast<double>(old_rows);
+        if (change > rule.max_change_pct) {
+          r->rows_failed = std::abs(r->rows_checked - old_rows);
+          r->detail = "row count changed by " + std::to_string(static_cast<int64_t>(change)) + "% (limit " +
+                      std::to_string(static_cast<int64_t>(rule.max_change_pct)) + "%)";
+        }
+        return Status::OK();
+      }
+      case K::kFreshness: {
+        MEDLAKE_ASSIGN_OR_RETURN(auto fresh, conn.QueryAll(
+            "SELECT coalesce(max(" + engine::QuoteIdentifier(rule.columns[0]) + ")::TIMESTAMPTZ >= now() - to_milliseconds(" +
+            std::to_string(static_cast<int64_t>(rule.max_age_hours * 3600000)) + "), false) FROM (" + future + ")"));
+        if (!fresh[0][0].b) {
+          r->rows_failed = r->rows_checked;
+          r->detail = "newest " + rule.columns[0] + " is older than " + std::to_string(rule.max_age_hours) + " hours";
+        }
+        return Status::OK();
+      }
+      case K::kSql: {
+        std::string sql = rule.sql;
+        for (size_t at = sql.find("{{this}}"); at != std::string::npos; at = sql.find("{{this}}")) {
+          sql.replace(at, 8, "(" + future + ")");
+        }
+        engine::LakeTableResolver resolver(s_.catalog(), s_.file_system());
+        MEDLAKE_ASSIGN_OR_RETURN(auto rewritten, engine::RewriteQuery(conn, sql, resolver));
+        MEDLAKE_ASSIGN_OR_RETURN(auto bad, conn.QueryAll("SELECT count(*) FROM (" + rewritten.sql + ")"));
+        r->rows_failed = bad[0][0].i;
+        if (r->rows_failed) r->detail = std::to_string(r->rows_failed) + " rows returned by the rule's query";
+        return Status::OK();
+      }
+      default:
+        return InvalidArgument("not a table rule");
+    }
+  }
+
+ public:
+  // Quality results of this run: (model, result).
+  std::vector<std::pair<std::string, QualityResult>> results_;
+  std::string run_id_;
+
+ private:
   // Runs a view model over its FHIR resources into a DuckDB table; returns the SELECT over it
   // and sets `table` to the table's name (dropped by the caller).
   Result<std::string> EvaluateView(const Model& m, engine::TableResolver& resolver, std::string* table) {
@@ -484,6 +746,8 @@ Result<std::vector<ModelRun>> RunModels(engine::LakeSession& session, const std:
   std::set<std::string> failed;
   std::vector<ModelRun> runs;
   Runner runner(session, options);
+  MEDLAKE_ASSIGN_OR_RETURN(Uuid run_uuid, Uuid::RandomV4());
+  runner.run_id_ = run_uuid.ToString();
   for (size_t i : order) {
     const Model& m = models[i];
     if (!selected.empty() && !selected.count(m.name())) continue;
@@ -513,6 +777,7 @@ Result<std::vector<ModelRun>> RunModels(engine::LakeSession& session, const std:
     if (run.outcome != ModelRun::Outcome::kBuilt) failed.insert(m.name());
     runs.push_back(std::move(run));
   }
+  MEDLAKE_RETURN_IF_ERROR(WriteQualityResults(session, runner.run_id_, runner.results_));
   return runs;
 }
 

@@ -39,6 +39,8 @@ struct ModelRun {
   int64_t rows_read = 0;     // source rows the model's scans were planned over
   int64_t rows_written = 0;  // rows added to the model's table
   int64_t rows_removed = 0;  // rows replaced or deleted
+  int64_t rows_quarantined = 0;  // rows kept out by blocking quality rules (in raw.quarantine)
+  int64_t rules_failed = 0;      // quality rules that found problems (warn or block)
   double seconds = 0;
 };
 
@@ -53,8 +55,10 @@ Result<std::vector<size_t>> TopologicalOrder(const std::vector<Model>& models,
                                              const std::vector<std::vector<std::string>>& deps);
 
 // Runs the selected models on `session`'s lake. Returns one ModelRun per selected model in run
-// order; a failing model is reported there, not as an error. Errors: an unknown model name,
-// a dependency cycle, a model that does not parse.
+// order; a failing model is reported there, not as an error. Quality results of the run are
+// appended to the lake table quality.results (one row per rule and source; see
+// docs/formats/pipeline_models.md). Errors: an unknown model name, a dependency cycle, a model
+// that does not parse, quality results that cannot be written.
 Result<std::vector<ModelRun>> RunModels(engine::LakeSession& session, const std::vector<Model>& models,
                                         const RunOptions& options);
 
