@@ -66,7 +66,18 @@ TEST(ModelFileTest, ProjectFilesReplaceBuiltinsOfTheSameName) {
   EXPECT_EQ(by["normalized.observation"]->origin, "builtin:normalized/observation.sql");
   // A missing project folder only gives the built-ins.
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto builtins, LoadModels(tmp.Join("nowhere")));
-  EXPECT_EQ(builtins.size(), BuiltinModelFiles().size());
+  size_t model_files = 0;
+  for (const auto& [path, text] : BuiltinModelFiles()) model_files += path.find(".quality.yaml") == std::string::npos;
+  EXPECT_EQ(builtins.size(), model_files);
+  // Rules files attach to their model.
+  for (const auto& m : builtins) {
+    if (m.name() == "normalized.observation") {
+      EXPECT_FALSE(m.rules.empty());
+    }
+  }
+  std::ofstream(tmp.Join("models/mart/orphan.quality.yaml")) << "rules: []";
+  EXPECT_THAT(LoadModels(tmp.path()), StatusIs(StatusCode::kInvalidArgument, "no model mart.orphan"));
+  std::filesystem::remove(tmp.Join("models/mart/orphan.quality.yaml"));
   // A broken project file is an error naming it.
   std::ofstream(tmp.Join("models/mart/broken.sql")) << "-- @materialized: sometimes\nSELECT 1";
   EXPECT_THAT(LoadModels(tmp.path()), StatusIs(StatusCode::kInvalidArgument, "mart.broken"));
