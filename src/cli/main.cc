@@ -7,6 +7,9 @@
 #include <string>
 
 #include "cli/ingest_command.h"
+#include "cli/patient_index_command.h"
+#include "cli/lineage_command.h"
+#include "cli/quality_command.h"
 #include "cli/run_command.h"
 #include "cli/serve_command.h"
 #include "cli/sql_command.h"
@@ -75,6 +78,25 @@ int main(int argc, char** argv) {
   run->add_flag("--full-refresh", run_options.full_refresh, "rebuild from all source rows");
   run->add_option("--project", run_options.project, "project folder with models/ (default: <lake>/project)");
 
+  cli::QualityCommandOptions quality_options;
+  std::string quality_format = "table";
+  auto* quality = app.add_subcommand("quality", "data quality scorecard of the last run, per source");
+  quality->add_option("--model", quality_options.model, "only this model (namespace.table)");
+  quality->add_flag("--history", quality_options.history, "also list failing rules of every run");
+  quality->add_option("--format", quality_format, "output format: table, csv, json, ndjson")
+      ->check(CLI::IsMember({"table", "csv", "json", "ndjson"}));
+
+  cli::LineageCommandOptions lineage_options;
+  std::string lineage_format = "table";
+  auto* lineage = app.add_subcommand("lineage", "where a table or column comes from (or what it feeds)");
+  lineage->add_option("target", lineage_options.target, "namespace.table or namespace.table.column")->required();
+  bool upstream = false;
+  auto* upstream_flag = lineage->add_flag("--upstream", upstream, "what it is built from (default)");
+  lineage->add_flag("--downstream", lineage_options.downstream, "what is built from it")->excludes(upstream_flag);
+  lineage->add_option("--depth", lineage_options.depth, "maximum hops (default 20)");
+  lineage->add_option("--format", lineage_format, "output format: table, csv, json, ndjson")
+      ->check(CLI::IsMember({"table", "csv", "json", "ndjson"}));
+
   cli::IngestCommandOptions ingest_options;
   auto* ingest = app.add_subcommand("ingest", "load files into the raw layer (HL7 v2, FHIR R4, CSV)");
   ingest->require_subcommand(1);
@@ -104,6 +126,21 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   serve->add_option("--batch-millis", serve_options.batch_millis, "...or every T milliseconds (default 1000)")
       ->check(CLI::PositiveNumber);
+
+  // medlake patient-index <action>: the reviewer's side of the enterprise patient index.
+  cli::PatientIndexCommandOptions pidx_options;
+  auto* pidx = app.add_subcommand("patient-index", "review uncertain patient links, accept or reject them, show figures");
+  pidx->require_subcommand(1);
+  auto* pidx_review = pidx->add_subcommand("review", "list the uncertain pairs waiting for a decision, likeliest first");
+  pidx_review->add_option("--limit", pidx_options.limit, "pairs to show (default 50)");
+  auto* pidx_accept = pidx->add_subcommand("accept", "link two source records (a decision later runs keep)");
+  auto* pidx_reject = pidx->add_subcommand("reject", "keep two source records in different persons (a decision later runs keep)");
+  for (auto* sub : {pidx_accept, pidx_reject}) {
+    sub->add_option("source_key_a", pidx_options.key_a, "normalized.patient source_key")->required();
+    sub->add_option("source_key_b", pidx_options.key_b, "normalized.patient source_key")->required();
+    sub->add_flag("!--no-apply", pidx_options.apply, "only record the decision; the next `medlake run` applies it");
+  }
+  auto* pidx_stats = pidx->add_subcommand("stats", "records, persons, link methods, review queue, retired person ids");
 
   // medlake table <action>: maintenance and registration, run as CALL medlake.<procedure>(...).
   auto* table = app.add_subcommand("table", "manage lake tables (register, compact, expire-snapshots, remove-orphan-files)");
@@ -148,6 +185,27 @@ int main(int argc, char** argv) {
   if (serve->parsed()) {
     serve_options.lake = lake;
     return cli::RunServeCommand(serve_options, stdout, stderr);
+  }
+  if (lineage->parsed()) {
+    lineage_options.lake = lake;
+    auto parsed_format = cli::ParseOutputFormat(lineage_format);
+    if (parsed_format.ok()) lineage_options.format = *parsed_format;
+    return cli::RunLineageCommand(lineage_options, stdout, stderr);
+  }
+  if (quality->parsed()) {
+    quality_options.lake = lake;
+    auto parsed_format = cli::ParseOutputFormat(quality_format);
+    if (parsed_format.ok()) quality_options.format = *parsed_format;
+    return cli::RunQualityCommand(quality_options, stdout, stderr);
+  }
+  if (pidx->parsed()) {
+    pidx_options.lake = lake;
+    pidx_options.action = pidx_review->parsed()   ? "review"
+                          : pidx_accept->parsed() ? "accept"
+                          : pidx_reject->parsed() ? "reject"
+                          : pidx_stats->parsed()  ? "stats"
+                                                  : "";
+    return cli::RunPatientIndexCommand(pidx_options, stdout, stderr);
   }
   if (run->parsed()) {
     run_options.lake = lake;

@@ -3,6 +3,8 @@
 
 #include "core/testing/status_matchers.h"
 #include "core/testing/temp_dir.h"
+#include "engine/testing/session_rows.h"
+#include "engine/testing/session_rows.h"
 #include "engine/lake_executor.h"
 #include "engine/lake_session.h"
 #include "storage/table.h"
@@ -21,21 +23,7 @@ class TableWriterTest : public ::testing::Test {
     return LakeExecutorContext{&session_->connection(), &session_->catalog(), &session_->file_system(),
                                lake_->warehouse_path(), &session_->clock(), 1 << 20};
   }
-  // The rows of `sql` as "a|b;a|b" sorted.
-  std::string Rows(const std::string& sql) {
-    std::string out;
-    Status st = session_->Run(sql, [&](size_t, StatementOutcome& o) -> Status {
-      if (o.rows == nullptr) return Status::OK();
-      MEDLAKE_ASSIGN_OR_RETURN(auto rows, o.rows->FetchAll());
-      for (const auto& r : rows) {
-        if (!out.empty()) out += ";";
-        for (size_t i = 0; i < r.size(); ++i) out += (i ? "|" : "") + r[i].ToText();
-      }
-      return Status::OK();
-    });
-    EXPECT_THAT(st, IsOk());
-    return out;
-  }
+  std::string Rows(const std::string& sql) { return testing::Rows(*session_, sql); }
   std::string Property(const std::string& key) {
     auto t = storage::LakeTable::Load(session_->catalog(), session_->file_system(), {"m", "t"});
     if (!t.ok()) return "<no table>";

@@ -197,6 +197,7 @@ Result<IngestSummary> IngestFiles(engine::LakeSession& session, const std::vecto
     if (bar) bar->Advance();
   }
   MEDLAKE_RETURN_IF_ERROR(commit());
+  if (summary.files > 0) MEDLAKE_RETURN_IF_ERROR(RecordIngestLineage(session, kind, table));
   return summary;
 }
 

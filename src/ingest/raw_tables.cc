@@ -1,5 +1,8 @@
 #include "ingest/raw_tables.h"
 
+#include "engine/lake_executor.h"
+#include "engine/sql_lexer.h"
+
 namespace medlake::ingest {
 
 const std::vector<std::string>& RawTableDdl() {
@@ -41,6 +44,28 @@ Status EnsureRawTables(engine::LakeSession& session) {
   MEDLAKE_RETURN_IF_ERROR(session.Run("CREATE SCHEMA IF NOT EXISTS raw", ignore));
   for (const auto& ddl : RawTableDdl()) MEDLAKE_RETURN_IF_ERROR(session.Run(ddl, ignore));
   return Status::OK();
+}
+
+Status RecordIngestLineage(engine::LakeSession& session, const std::string& kind, const std::string& table) {
+  const std::string from = "external:" + kind;
+  MEDLAKE_ASSIGN_OR_RETURN(bool exists, session.catalog().TableExists({"lineage", "edges"}));
+  if (exists) {
+    MEDLAKE_ASSIGN_OR_RETURN(auto table_ref, engine::RewriteLakeReferences(
+        session.connection(), session.catalog(), session.file_system(),
+        "SELECT count(*) FROM lineage.edges WHERE from_table = " + engine::QuoteString(from) +
+            " AND to_table = " + engine::QuoteString(table)));
+    MEDLAKE_ASSIGN_OR_RETURN(auto rows, session.connection().QueryAll(table_ref));
+    if (rows[0][0].i > 0) return Status::OK();
+  } else {
+    MEDLAKE_RETURN_IF_ERROR(session.Run("CREATE SCHEMA IF NOT EXISTS lineage",
+                                        [](size_t, engine::StatementOutcome&) { return Status::OK(); }));
+  }
+  engine::LakeExecutorContext ctx{&session.connection(), &session.catalog(), &session.file_system(),
+                                  session.lake().warehouse_path(), &session.clock(),
+                                  session.options().target_file_size_bytes};
+  std::string row = "SELECT " + engine::QuoteString(from) + " AS from_table, '' AS from_column, " +
+                    engine::QuoteString(table) + " AS to_table, '' AS to_column, 'table' AS level, now() AS updated_at";
+  return engine::UpsertTableRows(ctx, {"lineage", "edges"}, row, {"from_table", "to_table"}, "", {}).status();
 }
 
 }  // namespace medlake::ingest

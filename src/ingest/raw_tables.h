@@ -26,4 +26,8 @@ const std::vector<std::string>& RawTableDdl();
 // Creates the raw namespace and tables when they are missing. Safe to call every time.
 Status EnsureRawTables(engine::LakeSession& session);
 
+// Records, once, the lineage edge `external:<kind>` -> `table` (e.g. "external:hl7" ->
+// "raw.hl7_messages") in lineage.edges (docs/formats/pipeline_models.md, "Lineage").
+Status RecordIngestLineage(engine::LakeSession& session, const std::string& kind, const std::string& table);
+
 }  // namespace medlake::ingest

@@ -75,6 +75,7 @@ struct QualityResult {
   int64_t rows_checked = 0;
   int64_t rows_failed = 0;
   std::string detail;    // what failed, never values
+  std::string run_mode;  // "full" (the whole table was checked) or "incremental" (new rows)
 };
 
 }  // namespace medlake::pipeline

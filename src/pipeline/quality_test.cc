@@ -4,6 +4,7 @@
 
 #include "core/testing/status_matchers.h"
 #include "core/testing/temp_dir.h"
+#include "engine/testing/session_rows.h"
 #include "pipeline/model.h"
 #include "pipeline/runner.h"
 
@@ -72,23 +73,8 @@ class QualityRunTest : public ::testing::Test {
         "INSERT INTO raw.obs VALUES (1, 'A', 'p1', '2823-3', 4.1), (2, 'A', 'p2', 'bad', 5.0), "
         "(3, 'B', NULL, '718-7', -1), (4, 'B', 'p9', '718-7', 13), (5, 'B', 'p1', NULL, 12)");
   }
-  void Sql(const std::string& sql) {
-    ASSERT_THAT(session_->Run(sql, [](size_t, engine::StatementOutcome&) { return Status::OK(); }), IsOk()) << sql;
-  }
-  std::string Rows(const std::string& sql) {
-    std::string out;
-    Status st = session_->Run(sql, [&](size_t, engine::StatementOutcome& o) -> Status {
-      if (o.rows == nullptr) return Status::OK();
-      MEDLAKE_ASSIGN_OR_RETURN(auto rows, o.rows->FetchAll());
-      for (const auto& r : rows) {
-        if (!out.empty()) out += ";";
-        for (size_t i = 0; i < r.size(); ++i) out += (i ? "|" : "") + r[i].ToText();
-      }
-      return Status::OK();
-    });
-    EXPECT_THAT(st, IsOk()) << sql;
-    return out;
-  }
+  void Sql(const std::string& sql) { engine::testing::ExecOk(*session_, sql); }
+  std::string Rows(const std::string& sql) { return engine::testing::Rows(*session_, sql); }
   Model WithRules(const std::string& rules, const std::string& sql = "SELECT * FROM raw.obs") {
     auto m = ModelFromFile("clean/obs.sql", "-- @materialized: incremental\n-- @unique_key: id\n" + sql, "test");
     EXPECT_THAT(m, IsOk());

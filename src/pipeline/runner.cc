@@ -20,6 +20,7 @@
 #include "engine/select_rewriter.h"
 #include "engine/sql_lexer.h"
 #include "ingest/raw_tables.h"
+#include "pipeline/lineage.h"
 #include "pipeline/patient_index.h"
 #include "pipeline/sof/view_definition.h"
 #include "storage/table.h"
@@ -141,7 +142,9 @@ Status WriteQualityResults(engine::LakeSession& session, const std::string& run_
       "CREATE TABLE IF NOT EXISTS quality.results (run_id VARCHAR NOT NULL, run_at TIMESTAMPTZ NOT NULL, "
       "model VARCHAR NOT NULL, rule VARCHAR NOT NULL, \"check\" VARCHAR NOT NULL, columns VARCHAR, "
       "severity VARCHAR NOT NULL, source VARCHAR, status VARCHAR NOT NULL, rows_checked BIGINT, "
-      "rows_failed BIGINT, detail VARCHAR)",
+      "rows_failed BIGINT, detail VARCHAR, run_mode VARCHAR); "
+      // Tables written before run_mode existed gain it (older rows have NULL).
+      "ALTER TABLE quality.results ADD COLUMN IF NOT EXISTS run_mode VARCHAR",
       ignore));
   std::string values;
   for (const auto& [model, r] : results) {
@@ -149,9 +152,12 @@ Status WriteQualityResults(engine::LakeSession& session, const std::string& run_
               engine::QuoteString(model) + ", " + engine::QuoteString(r.rule) + ", " + engine::QuoteString(r.check) + ", " +
               engine::QuoteString(r.column) + ", " + engine::QuoteString(r.severity) + ", " + engine::QuoteString(r.source) +
               ", " + engine::QuoteString(r.status) + ", " + std::to_string(r.rows_checked) + ", " +
-              std::to_string(r.rows_failed) + ", " + engine::QuoteString(r.detail) + ")";
+              std::to_string(r.rows_failed) + ", " + engine::QuoteString(r.detail) + ", " +
+              engine::QuoteString(r.run_mode) + ")";
   }
-  return session.Run("INSERT INTO quality.results VALUES " + values, ignore);
+  return session.Run("INSERT INTO quality.results (run_id, run_at, model, rule, \"check\", columns, severity, source, "
+                     "status, rows_checked, rows_failed, detail, run_mode) VALUES " + values,
+                     ignore);
 }
 
 // Appends the value of a view column to the appender as `sql_type`.
@@ -172,8 +178,7 @@ class Runner {
  public:
   Runner(engine::LakeSession& session, const RunOptions& options) : s_(session), options_(options) {}
 
-  ModelRun Run(const Model& m, const std::vector<std::string>& deps, const std::set<std::string>& produced,
-               const std::set<std::string>& failed) {
+  ModelRun Run(const Model& m, const std::vector<std::string>& deps, const std::set<std::string>& failed) {
     auto start = std::chrono::steady_clock::now();
     ModelRun run;
     run.model = m.name();
@@ -184,7 +189,7 @@ class Runner {
         return run;
       }
     }
-    Status st = Build(m, deps, produced, &run);
+    Status st = Build(m, deps, &run);
     if (!st.ok() && run.outcome != ModelRun::Outcome::kSkipped) {
       run.outcome = ModelRun::Outcome::kFailed;
       run.reason = st.ToString();
@@ -194,8 +199,7 @@ class Runner {
   }
 
  private:
-  Status Build(const Model& m, const std::vector<std::string>& deps, const std::set<std::string>& produced,
-               ModelRun* run) {
+  Status Build(const Model& m, const std::vector<std::string>& deps, ModelRun* run) {
     storage::Catalog& catalog = s_.catalog();
     FileSystem& fs = s_.file_system();
     storage::TableIdentifier id{m.ns, m.table};
@@ -204,8 +208,11 @@ class Runner {
     std::map<std::string, SourceRead> sources;
     for (const auto& d : deps) {
       MEDLAKE_ASSIGN_OR_RETURN(storage::TableIdentifier sid, storage::ParseTableIdentifier(d));
+      // DuckDB's own schemas (temporary tables, macros, catalogs) are not lake tables.
+      static const std::set<std::string> kDuckDbSchemas = {"main", "temp", "information_schema", "pg_catalog",
+                                                           "system", "memory"};
+      if (kDuckDbSchemas.count(sid.ns)) continue;
       MEDLAKE_ASSIGN_OR_RETURN(bool ns_exists, catalog.NamespaceExists(sid.ns));
-      if (!ns_exists && !produced.count(d)) continue;  // not a lake table: DuckDB's business
       MEDLAKE_ASSIGN_OR_RETURN(bool exists, ns_exists ? catalog.TableExists(sid) : Result<bool>(false));
       if (!exists) {
         run->outcome = ModelRun::Outcome::kSkipped;
@@ -234,6 +241,20 @@ class Runner {
     std::map<std::string, std::string> properties{{kHashProperty, hash}};
     for (const auto& [name, src] : sources) {
       properties[kSourcePropertyPrefix + name] = src.snapshot ? std::to_string(*src.snapshot) : "none";
+    }
+
+    // Up to date: same definition, and no source changed since the last run.
+    if (!options_.full_refresh && target) {
+      const auto& props = target->metadata().properties;
+      bool same = props.count(kHashProperty) && props.at(kHashProperty) == hash;
+      for (const auto& [key, value] : properties) {
+        auto it = props.find(key);
+        same = same && it != props.end() && it->second == value;
+      }
+      if (same) {
+        run->mode = "up-to-date";
+        return Status::OK();
+      }
     }
 
     // Full or incremental?
@@ -410,6 +431,7 @@ class Runner {
           failed_total[i] += r.rows_failed;
           r.status = r.rows_failed == 0 ? "pass" : row_rules[i]->block ? "fail" : "warn";
           if (r.rows_failed) r.detail = std::to_string(r.rows_failed) + " rows fail the rule";
+          r.run_mode = full ? "full" : "incremental";
           results_.emplace_back(m.name(), std::move(r));
         }
       }
@@ -453,6 +475,7 @@ class Runner {
         bool blocking_failure = rule->block && r.status != "pass";
         if (r.status != "pass") ++run->rules_failed;
         std::string detail = r.detail;
+        r.run_mode = full ? "full" : "incremental";
         results_.emplace_back(m.name(), std::move(r));
         if (blocking_failure) {
           return FailedPrecondition("quality rule " + rule->name + " (" + CheckName(rule->check) + ", block) failed: " +
@@ -745,6 +768,7 @@ Result<std::vector<ModelRun>> RunModels(engine::LakeSession& session, const std:
   for (const auto& s : options.selection) selected.insert(Lower(s));
   std::set<std::string> failed;
   std::vector<ModelRun> runs;
+  std::vector<LineageEdge> lineage;
   Runner runner(session, options);
   MEDLAKE_ASSIGN_OR_RETURN(Uuid run_uuid, Uuid::RandomV4());
   runner.run_id_ = run_uuid.ToString();
@@ -772,12 +796,17 @@ Result<std::vector<ModelRun>> RunModels(engine::LakeSession& session, const std:
         run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       }
     } else {
-      run = runner.Run(m, deps[i], names, failed);
+      run = runner.Run(m, deps[i], failed);
     }
     if (run.outcome != ModelRun::Outcome::kBuilt) failed.insert(m.name());
+    if (run.outcome == ModelRun::Outcome::kBuilt) {
+      MEDLAKE_ASSIGN_OR_RETURN(auto edges, ModelLineage(session, m, deps[i]));
+      lineage.insert(lineage.end(), edges.begin(), edges.end());
+    }
     runs.push_back(std::move(run));
   }
   MEDLAKE_RETURN_IF_ERROR(WriteQualityResults(session, runner.run_id_, runner.results_));
+  MEDLAKE_RETURN_IF_ERROR(WriteLineage(session, lineage));
   return runs;
 }
 

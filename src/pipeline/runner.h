@@ -34,7 +34,7 @@ struct ModelRun {
   enum class Outcome { kBuilt, kFailed, kSkipped };
   std::string model;
   Outcome outcome = Outcome::kBuilt;
-  std::string mode;     // "full" or "incremental"
+  std::string mode;     // "full", "incremental", or "up-to-date" (nothing changed: nothing read or written)
   std::string reason;   // why full, why skipped, or the error text
   int64_t rows_read = 0;     // source rows the model's scans were planned over
   int64_t rows_written = 0;  // rows added to the model's table

@@ -126,5 +126,42 @@ TEST_F(CliTest, UsageErrorsExitWithTwo) {
   EXPECT_EQ(Medlake("").exit_code, 2);
 }
 
+TEST_F(CliTest, RunQualityAndLineageOnASmallProject) {
+  ASSERT_EQ(Medlake("--lake lake init").exit_code, 0);
+  // Before anything is ingested, the built-in models have no sources: skipped, not failed.
+  CliRun empty = Medlake("--lake lake run");
+  EXPECT_EQ(empty.exit_code, 0) << empty.out << empty.err;
+  EXPECT_NE(empty.out.find("skipped"), std::string::npos) << empty.out;
+  EXPECT_NE(Medlake("--lake lake quality").out.find("No quality results yet"), std::string::npos);
+  EXPECT_NE(Medlake("--lake lake lineage normalized.patient").out.find("No lineage recorded yet"), std::string::npos);
+
+  // A project with a model, its rules, and a model that fails at run time.
+  ASSERT_EQ(Medlake("--lake lake sql -c " + Quote("CREATE SCHEMA src; CREATE TABLE src.v (id INTEGER, k VARCHAR); "
+                                                  "INSERT INTO src.v VALUES (1, 'a'), (2, NULL), (3, 'c')")).exit_code, 0);
+  ASSERT_THAT(LocalFileSystem::Default().CreateDirectories(tmp_.Join("lake/project/models/mart")), IsOk());
+  ASSERT_THAT(LocalFileSystem::Default().WriteFileAtomic(tmp_.Join("lake/project/models/mart/v.sql"),
+                                                         "SELECT id, upper(k) AS k FROM src.v"), IsOk());
+  ASSERT_THAT(LocalFileSystem::Default().WriteFileAtomic(tmp_.Join("lake/project/models/mart/v.quality.yaml"),
+                                                         "rules:\n  - {check: not_null, column: k, severity: block}\n"),
+              IsOk());
+  ASSERT_THAT(LocalFileSystem::Default().WriteFileAtomic(tmp_.Join("lake/project/models/mart/bad.sql"),
+                                                         "SELECT CAST(k AS INTEGER) AS n FROM mart.v"), IsOk());
+  CliRun run = Medlake("--lake lake run mart.v mart.bad");
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;  // mart.bad failed
+  EXPECT_NE(run.out.find("FAILED"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("2 models: 1 built, 1 failed, 0 skipped"), std::string::npos) << run.out;
+  CliRun rows = Medlake("--lake lake sql --format csv -c " + Quote("SELECT string_agg(k, '+' ORDER BY id) AS ks FROM mart.v"));
+  EXPECT_EQ(rows.out, "ks\nA+C\n");  // the NULL row is in quarantine
+  CliRun quality = Medlake("--lake lake quality --format csv");
+  EXPECT_EQ(quality.exit_code, 0) << quality.err;
+  EXPECT_NE(quality.out.find("mart.v,not_null_k,not_null,block,(all),1,3"), std::string::npos) << quality.out;
+  EXPECT_NE(quality.out.find("model:mart.v,quality.not_null_k,1"), std::string::npos) << quality.out;
+  CliRun lineage = Medlake("--lake lake lineage mart.v.k --format csv");
+  EXPECT_EQ(lineage.exit_code, 0) << lineage.err;
+  EXPECT_EQ(lineage.out, "depth,from,to\n1,src.v.k,mart.v.k\n");
+  EXPECT_EQ(Medlake("--lake lake lineage nodots").exit_code, 2);
+  EXPECT_EQ(Medlake("--lake lake run no.such_model").exit_code, 1);
+}
+
 }  // namespace
 }  // namespace medlake
