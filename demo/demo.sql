@@ -1,55 +1,61 @@
--- The main job on an embedded lake (make demo): a synthetic region was generated and ingested
--- into the raw layer (scripts/demo); here the raw layer is summarised, shaped into a few
--- partitioned tables, queried, corrected and time-travelled. Everything is synthetic.
+-- The main job on an embedded lake (make demo): a synthetic region was generated, ingested into
+-- the raw layer and run through the models (scripts/demo). Here each layer is summarised and
+-- queried. Everything is synthetic.
 
--- 0. What arrived, and what was quarantined (nothing is dropped silently).
+-- 1. Raw: what arrived, and what was quarantined (nothing is dropped silently).
 SELECT kind, count(*) AS files, sum(received) AS received, sum(accepted) AS accepted,
        sum(quarantined) AS quarantined
 FROM raw.ingested_files GROUP BY kind ORDER BY kind;
 
-SELECT message_type || '^' || trigger_event AS hl7_message, count(*) AS messages,
-       count(DISTINCT sending_application) AS senders
-FROM raw.hl7_messages GROUP BY ALL ORDER BY messages DESC LIMIT 6;
+-- 2. The layers: rows per table.
+SELECT 'raw' AS layer, 'hl7_messages' AS "table", count(*) AS "rows" FROM raw.hl7_messages
+UNION ALL SELECT 'raw', 'fhir_resources', count(*) FROM raw.fhir_resources
+UNION ALL SELECT 'raw', 'quarantine', count(*) FROM raw.quarantine
+UNION ALL SELECT 'normalized', 'patient', count(*) FROM normalized.patient
+UNION ALL SELECT 'normalized', 'encounter', count(*) FROM normalized.encounter
+UNION ALL SELECT 'normalized', 'condition', count(*) FROM normalized.condition
+UNION ALL SELECT 'normalized', 'observation', count(*) FROM normalized.observation
+UNION ALL SELECT 'normalized', 'medication_request', count(*) FROM normalized.medication_request
+UNION ALL SELECT 'curated', 'person', count(*) FROM curated.person
+UNION ALL SELECT 'curated', 'visit_occurrence', count(*) FROM curated.visit_occurrence
+UNION ALL SELECT 'curated', 'condition_occurrence', count(*) FROM curated.condition_occurrence
+UNION ALL SELECT 'curated', 'measurement', count(*) FROM curated.measurement
+UNION ALL SELECT 'curated', 'drug_exposure', count(*) FROM curated.drug_exposure
+UNION ALL SELECT 'curated', 'patient_timeline', count(*) FROM curated.patient_timeline;
 
-SELECT kind, reason_code, count(*) AS records FROM raw.quarantine GROUP BY ALL ORDER BY records DESC;
+-- 3. The patient index: source records per enterprise person, and how they were linked.
+SELECT count(*) AS source_records, count(DISTINCT person_id) AS persons,
+       round(count(*) / count(DISTINCT person_id), 2) AS records_per_person
+FROM normalized.person_link;
+SELECT method, count(*) AS records FROM normalized.person_link GROUP BY method ORDER BY records DESC;
 
-CREATE SCHEMA IF NOT EXISTS demo;
+-- 4. Data quality: the rules that found problems (see also: medlake quality).$
+SELECT model, rule, severity, source, sum(rows_failed) AS rows_failed, sum(rows_checked) AS rows_checked
+FROM quality.results WHERE rows_failed > 0 GROUP BY ALL ORDER BY rows_failed DESC LIMIT 8;
 
-CREATE TABLE demo.patient AS
-SELECT resource_id AS patient_id, payload->>'$.gender' AS gender,
-       TRY_CAST(payload->>'$.birthDate' AS DATE) AS birth_date,
-       list_filter(CAST(payload->'$.address' AS JSON[]), lambda a: a->>'$.use' = 'home')[1]->>'$.city' AS city
-FROM raw.fhir_resources WHERE resource_type = 'Patient';
+-- 5. OMOP CDM: the population by sex and age group.
+SELECT CASE gender_concept_id WHEN 8507 THEN 'male' WHEN 8532 THEN 'female' ELSE 'other' END AS sex,
+       (2025 - year_of_birth) // 20 * 20 AS age_from, count(*) AS persons
+FROM curated.person GROUP BY ALL ORDER BY sex, age_from;
 
-CREATE TABLE demo.encounter PARTITIONED BY (year(started)) AS
-SELECT resource_id AS encounter_id, patient_ref AS patient_id, payload->>'$.class.code' AS class,
-       effective_time AS started
-FROM raw.fhir_resources WHERE resource_type = 'Encounter';
+-- 6. Diabetes follow-up from every source: HbA1c (LOINC 4548-4) per year.
+SELECT year(effective_time) AS year, count(*) AS tests, count(DISTINCT patient_source_key) AS records,
+       round(avg(value_number), 2) AS mean_hba1c_pct, count(*) FILTER (WHERE value_number >= 7) AS above_target
+FROM normalized.observation WHERE code = '4548-4' GROUP BY ALL ORDER BY year DESC LIMIT 5;
 
-CREATE TABLE demo.observation PARTITIONED BY (loinc) AS
-SELECT resource_id AS observation_id, patient_ref AS patient_id,
-       payload->>'$.code.coding[0].code' AS loinc, effective_time AS effective,
-       TRY_CAST(payload->>'$.valueQuantity.value' AS DOUBLE) AS value
-FROM raw.fhir_resources WHERE resource_type = 'Observation';
+-- 7. The busiest hospital days (curated daily activity).
+SELECT activity_date, organization_name, encounters, admissions, discharges, inpatients_in_bed
+FROM curated.daily_activity WHERE organization_type <> 'Centro de Salud'
+ORDER BY encounters DESC, activity_date LIMIT 5;
 
--- 1. The population by municipality.
-SELECT city, count(*) AS residents, round(avg(date_diff('year', birth_date, DATE '2025-12-31')), 1) AS mean_age
-FROM demo.patient GROUP BY city ORDER BY residents DESC LIMIT 5;
+-- 8. One person's unified timeline, merged from every source system.
+SELECT event_time, event_kind, code, description, source_records
+FROM curated.patient_timeline
+WHERE person_id = (SELECT person_id FROM curated.patient_timeline GROUP BY person_id
+                   HAVING count(DISTINCT event_kind) >= 4 ORDER BY person_id LIMIT 1)
+ORDER BY event_time DESC LIMIT 8;
 
--- 2. Activity by encounter class and year (the table is partitioned by year).
-SELECT year(started) AS year, class, count(*) AS encounters
-FROM demo.encounter WHERE started >= TIMESTAMPTZ '2023-01-01 00:00:00+00'
-GROUP BY ALL ORDER BY year, encounters DESC;
-
--- 3. Diabetes follow-up: HbA1c (LOINC 4548-4) per year, a pruned scan of one partition.
-SELECT year(effective) AS year, count(*) AS tests, round(avg(value), 2) AS mean_hba1c_pct,
-       count(*) FILTER (WHERE value >= 7) AS above_target
-FROM demo.observation WHERE loinc = '4548-4' GROUP BY ALL ORDER BY year LIMIT 6;
-
--- 4. A late correction from the lab (one snapshot), and the table before it (time travel).
-UPDATE demo.observation SET value = round(value * 10) / 10 WHERE loinc = '4548-4';
-SELECT s.sequence_number, s.operation, s.summary['added-records'] AS added_records
-FROM demo."observation$snapshots" s ORDER BY s.sequence_number;
-SELECT count(*) AS hba1c_tests_before_correction
-FROM demo.observation AT (VERSION => (SELECT min(snapshot_id) FROM demo."observation$snapshots"))
-WHERE loinc = '4548-4';
+-- 9. Every model commit is an Iceberg snapshot: the history of normalized.observation.
+SELECT s.sequence_number, s.operation, s.summary['added-records'] AS added_records,
+       s.summary['total-records'] AS total_records
+FROM normalized."observation$snapshots" s ORDER BY s.sequence_number;
