@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "core/civil_date.h"
+
 namespace medlake::ingest::csv {
 namespace {
 
@@ -10,7 +12,7 @@ using Field = TemporalFormat::Field;
 using Token = TemporalFormat::Token;
 
 bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsDigit(char c) { return IsAsciiDigit(c); }
 
 void AddLiteral(std::vector<Token>* tokens, std::string_view text) {
   if (!tokens->empty() && tokens->back().field == Field::kLiteral) {
@@ -153,13 +155,6 @@ Status CompileStrftime(std::string_view p, std::vector<Token>* tokens) {
     }
   }
   return Status::OK();
-}
-
-bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int DaysInMonth(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && IsLeapYear(y) ? 29 : kDays[m - 1];
 }
 
 }  // namespace

@@ -2,37 +2,16 @@
 
 #include <string>
 
+#include "core/civil_date.h"
+
 namespace medlake::ingest::fhir {
 namespace {
 
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsDigit(char c) { return IsAsciiDigit(c); }
 
-// Reads exactly `n` digits at `*pos`; false when any is missing.
-bool ReadDigits(std::string_view s, size_t* pos, size_t n, int* out) {
-  if (*pos + n > s.size()) {
-    return false;
-  }
-  int v = 0;
-  for (size_t i = 0; i < n; ++i) {
-    char c = s[*pos + i];
-    if (!IsDigit(c)) {
-      return false;
-    }
-    v = v * 10 + (c - '0');
-  }
-  *pos += n;
-  *out = v;
-  return true;
-}
-
-bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int DaysInMonth(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && IsLeapYear(y) ? 29 : kDays[m - 1];
-}
+bool ReadDigits(std::string_view s, size_t* pos, size_t n, int* out) { return ReadFixedDigits(s, pos, n, out); }
 
 Status Bad(std::string_view what) {
   return InvalidArgument("not a valid FHIR " + std::string(what));
@@ -154,14 +133,8 @@ std::string_view DateTimePrecisionName(DateTimePrecision precision) {
   return "unknown";
 }
 
-// Howard Hinnant's days_from_civil.
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day) {
-  year -= month <= 2 ? 1 : 0;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const auto yoe = static_cast<unsigned>(year - era * 400);
-  const unsigned doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+  return ::medlake::DaysFromCivil(year, month, day);
 }
 
 Result<FhirDateTime> ParseFhirDateTime(std::string_view text) { return Parse(text, false); }

@@ -9,61 +9,22 @@
 
 #include "pipeline/sof/fhirpath_internal.h"
 
+#include "core/civil_date.h"
+
 namespace medlake::pipeline::sof::internal {
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsDigit(char c) { return IsAsciiDigit(c); }
 
-// Reads exactly `n` digits at `*pos`.
-bool ReadDigits(std::string_view s, size_t* pos, size_t n, int* value) {
-  if (*pos + n > s.size()) {
-    return false;
-  }
-  int v = 0;
-  for (size_t i = 0; i < n; ++i) {
-    char c = s[*pos + i];
-    if (!IsDigit(c)) {
-      return false;
-    }
-    v = v * 10 + (c - '0');
-  }
-  *pos += n;
-  *value = v;
-  return true;
-}
+bool ReadDigits(std::string_view s, size_t* pos, size_t n, int* value) { return ReadFixedDigits(s, pos, n, value); }
 
-bool IsLeapYear(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
-
-int DaysInMonth(int year, int month) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month == 2 && IsLeapYear(year)) {
-    return 29;
-  }
-  return kDays[month - 1];
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-void CivilFromDays(int64_t z, int* year, int* month, int* day) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  const int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  *year = static_cast<int>(yoe + era * 400 + (m <= 2 ? 1 : 0));
-  *month = m;
-  *day = d;
+// CivilFromDays into the int fields of a Temporal.
+void CivilFromDays(int64_t days, int* year, int* month, int* day) {
+  int64_t y = 0, m = 0, d = 0;
+  ::medlake::CivilFromDays(days, &y, &m, &d);
+  *year = static_cast<int>(y);
+  *month = static_cast<int>(m);
+  *day = static_cast<int>(d);
 }
 
 // Parses "hh[:mm[:ss[.fff...]]]" at *pos into `t` (precision 4..7).
