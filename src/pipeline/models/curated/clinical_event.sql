@@ -107,33 +107,41 @@ facts AS (
   FROM (SELECT * FROM conditions UNION ALL SELECT * FROM observations UNION ALL SELECT * FROM allergies
         UNION ALL SELECT * FROM drugs UNION ALL SELECT * FROM vaccines UNION ALL SELECT * FROM procedures)
 ),
+-- One rank per fact within its merged event (the record shown first), so that every column is a
+-- plain arg_min_null over it: ordered aggregates buffer every group's rows in memory (out of memory
+-- at 100k patients).
+ranked AS (
+  SELECT *, row_number() OVER (PARTITION BY domain, person_id, match_key
+                               ORDER BY preference, record_time DESC, source_key) AS rn
+  FROM facts
+),
 merged AS (
   SELECT
     domain, person_id, match_key,
-    first(source_table ORDER BY preference, record_time DESC, source_key) AS source_table,
-    first(source_key ORDER BY preference, record_time DESC, source_key) AS source_key,
-    list(source_key ORDER BY source_key) AS source_keys,
-    first(visit_occurrence_id ORDER BY preference, record_time DESC, source_key) FILTER (WHERE visit_occurrence_id IS NOT NULL) AS visit_occurrence_id,
-    first(start_time ORDER BY preference, record_time DESC, source_key) AS start_time,
-    first(start_date ORDER BY preference, record_time DESC, source_key) AS start_date,
-    first(end_time ORDER BY preference, record_time DESC, source_key) FILTER (WHERE end_date IS NOT NULL) AS end_time,
-    first(end_date ORDER BY preference, record_time DESC, source_key) FILTER (WHERE end_date IS NOT NULL) AS end_date,
-    first(code_system ORDER BY preference, record_time DESC, source_key) AS code_system,
-    first(code ORDER BY preference, record_time DESC, source_key) AS code,
-    first(display ORDER BY preference, record_time DESC, source_key) FILTER (WHERE display IS NOT NULL) AS display,
-    first(value_number ORDER BY preference, record_time DESC, source_key) AS value_number,
-    first(value_text ORDER BY preference, record_time DESC, source_key) AS value_text,
-    first(unit ORDER BY preference, record_time DESC, source_key) FILTER (WHERE unit IS NOT NULL) AS unit,
-    first(range_low ORDER BY preference, record_time DESC, source_key) FILTER (WHERE range_low IS NOT NULL) AS range_low,
-    first(range_high ORDER BY preference, record_time DESC, source_key) FILTER (WHERE range_high IS NOT NULL) AS range_high,
-    first(status ORDER BY preference, record_time DESC, source_key) AS status,
-    first(category ORDER BY preference, record_time DESC, source_key) FILTER (WHERE category IS NOT NULL) AS category,
-    first(route_code ORDER BY preference, record_time DESC, source_key) FILTER (WHERE route_code IS NOT NULL) AS route_code,
-    first(dosage_text ORDER BY preference, record_time DESC, source_key) FILTER (WHERE dosage_text IS NOT NULL) AS dosage_text,
-    first(lot_number ORDER BY preference, record_time DESC, source_key) FILTER (WHERE lot_number IS NOT NULL) AS lot_number,
-    first(practitioner_id ORDER BY preference, record_time DESC, source_key) FILTER (WHERE practitioner_id IS NOT NULL) AS practitioner_id,
-    first(organization_id ORDER BY preference, record_time DESC, source_key) FILTER (WHERE organization_id IS NOT NULL) AS organization_id
-  FROM facts
+    arg_min_null(source_table, rn) AS source_table,
+    arg_min_null(source_key, rn) AS source_key,
+    list_sort(list(source_key)) AS source_keys,
+    arg_min_null(visit_occurrence_id, rn) FILTER (WHERE visit_occurrence_id IS NOT NULL) AS visit_occurrence_id,
+    arg_min_null(start_time, rn) AS start_time,
+    arg_min_null(start_date, rn) AS start_date,
+    arg_min_null(end_time, rn) FILTER (WHERE end_date IS NOT NULL) AS end_time,
+    arg_min_null(end_date, rn) FILTER (WHERE end_date IS NOT NULL) AS end_date,
+    arg_min_null(code_system, rn) AS code_system,
+    arg_min_null(code, rn) AS code,
+    arg_min_null(display, rn) FILTER (WHERE display IS NOT NULL) AS display,
+    arg_min_null(value_number, rn) AS value_number,
+    arg_min_null(value_text, rn) AS value_text,
+    arg_min_null(unit, rn) FILTER (WHERE unit IS NOT NULL) AS unit,
+    arg_min_null(range_low, rn) FILTER (WHERE range_low IS NOT NULL) AS range_low,
+    arg_min_null(range_high, rn) FILTER (WHERE range_high IS NOT NULL) AS range_high,
+    arg_min_null(status, rn) AS status,
+    arg_min_null(category, rn) FILTER (WHERE category IS NOT NULL) AS category,
+    arg_min_null(route_code, rn) FILTER (WHERE route_code IS NOT NULL) AS route_code,
+    arg_min_null(dosage_text, rn) FILTER (WHERE dosage_text IS NOT NULL) AS dosage_text,
+    arg_min_null(lot_number, rn) FILTER (WHERE lot_number IS NOT NULL) AS lot_number,
+    arg_min_null(practitioner_id, rn) FILTER (WHERE practitioner_id IS NOT NULL) AS practitioner_id,
+    arg_min_null(organization_id, rn) FILTER (WHERE organization_id IS NOT NULL) AS organization_id
+  FROM ranked
   GROUP BY domain, person_id, match_key
 )
 SELECT
