@@ -14,6 +14,7 @@
 #include "core/file_system.h"
 #include "core/testing/status_matchers.h"
 #include "core/testing/temp_dir.h"
+#include "engine/testing/session_rows.h"
 #include "ingest/fhir_loader.h"
 #include "ingest/hl7_loader.h"
 #include "pipeline/model.h"
@@ -240,24 +241,8 @@ class CuratedTest : public ::testing::Test {
     }
     return out;
   }
-  static void Exec(const std::string& sql) {
-    ASSERT_THAT(session_->Run(sql, [](size_t, engine::StatementOutcome&) { return Status::OK(); }), IsOk()) << sql;
-  }
-  // The rows of `sql`, each as "a|b", joined by ";".
-  static std::string Rows(const std::string& sql) {
-    std::string out;
-    Status st = session_->Run(sql, [&](size_t, engine::StatementOutcome& o) -> Status {
-      if (o.rows == nullptr) return Status::OK();
-      MEDLAKE_ASSIGN_OR_RETURN(auto rows, o.rows->FetchAll());
-      for (const auto& r : rows) {
-        if (!out.empty()) out += ";";
-        for (size_t i = 0; i < r.size(); ++i) out += (i ? "|" : "") + r[i].ToText();
-      }
-      return Status::OK();
-    });
-    EXPECT_THAT(st, IsOk()) << sql;
-    return out;
-  }
+  static void Exec(const std::string& sql) { engine::testing::ExecOk(*session_, sql); }
+  static std::string Rows(const std::string& sql) { return engine::testing::Rows(*session_, sql); }
   static int64_t Count(const std::string& sql) {
     std::string v = Rows(sql);
     return v.empty() || v == "NULL" ? -1 : std::stoll(v);
