@@ -1,6 +1,6 @@
 #include "cli/patient_index_command.h"
 
-#include "cli/sql_command.h"
+#include "cli/lake_report.h"
 #include "engine/lake_session.h"
 #include "pipeline/patient_index.h"
 #include "storage/lake.h"
@@ -10,11 +10,9 @@ namespace {
 
 int PrintQueries(const PatientIndexCommandOptions& options, std::vector<std::string> queries, std::FILE* out,
                  std::FILE* err) {
-  SqlCommandOptions sql;
-  sql.lake = options.lake;
-  sql.create_lake = false;
-  sql.commands = std::move(queries);
-  return RunSqlCommand(sql, nullptr, out, err);
+  return PrintLakeReport(options.lake, {"normalized", "person_link"},
+                         "No patient index yet: ingest data and run `medlake run` first.", queries, OutputFormat::kTable,
+                         out, err);
 }
 
 }  // namespace

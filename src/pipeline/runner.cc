@@ -174,11 +174,21 @@ Status AppendJson(engine::Appender& app, const nlohmann::json& v, const std::str
   return app.AppendString(v.dump());
 }
 
+// Steps written in C++ that take part in the graph like models.
+struct NativeStep {
+  std::string ns;
+  std::string table;
+  std::vector<std::string> deps;
+  std::function<Status(engine::LakeSession&, const RunOptions&, ModelRun*)> run;
+};
+
 class Runner {
  public:
   Runner(engine::LakeSession& session, const RunOptions& options) : s_(session), options_(options) {}
 
-  ModelRun Run(const Model& m, const std::vector<std::string>& deps, const std::set<std::string>& failed) {
+  // Runs `m` (with `native` set, the C++ step standing for it) unless a dependency did not build.
+  ModelRun Run(const Model& m, const std::vector<std::string>& deps, const std::set<std::string>& failed,
+               const NativeStep* native) {
     auto start = std::chrono::steady_clock::now();
     ModelRun run;
     run.model = m.name();
@@ -189,7 +199,7 @@ class Runner {
         return run;
       }
     }
-    Status st = Build(m, deps, &run);
+    Status st = native != nullptr ? native->run(s_, options_, &run) : Build(m, deps, &run);
     if (!st.ok() && run.outcome != ModelRun::Outcome::kSkipped) {
       run.outcome = ModelRun::Outcome::kFailed;
       run.reason = st.ToString();
@@ -651,13 +661,6 @@ class Runner {
   const RunOptions& options_;
 };
 
-// Steps written in C++ that take part in the graph like models.
-struct NativeStep {
-  std::string ns;
-  std::string table;
-  std::vector<std::string> deps;
-  std::function<Status(engine::LakeSession&, const RunOptions&, ModelRun*)> run;
-};
 
 const std::vector<NativeStep>& NativeSteps() {
   static const auto* steps = new std::vector<NativeStep>{
@@ -675,6 +678,9 @@ const std::vector<NativeStep>& NativeSteps() {
          MEDLAKE_RETURN_IF_ERROR(report.status());
          run->rows_read = report->records_read;
          run->rows_written = report->records_linked;
+         if (report->records_read == 0 && report->records_linked == 0 && report->merges_applied == 0) {
+           run->mode = "up-to-date";
+         }
          run->reason = std::to_string(report->persons_total) + " persons (" + std::to_string(report->persons_new) +
                        " new), " + std::to_string(report->review_pairs) + " pairs to review, " +
                        std::to_string(report->merges_applied) + " merges";
@@ -775,31 +781,11 @@ Result<std::vector<ModelRun>> RunModels(engine::LakeSession& session, const std:
   for (size_t i : order) {
     const Model& m = models[i];
     if (!selected.empty() && !selected.count(m.name())) continue;
-    ModelRun run;
-    if (m.kind == Model::Kind::kNative) {
-      run.model = m.name();
-      bool blocked = false;
-      for (const auto& d : deps[i]) {
-        if (failed.count(d)) {
-          run.outcome = ModelRun::Outcome::kSkipped;
-          run.reason = "depends on " + d + ", which did not build";
-          blocked = true;
-        }
-      }
-      if (!blocked) {
-        auto start = std::chrono::steady_clock::now();
-        Status st = native.at(m.name())->run(session, options, &run);
-        if (!st.ok()) {
-          run.outcome = ModelRun::Outcome::kFailed;
-          run.reason = st.ToString();
-        }
-        run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      }
-    } else {
-      run = runner.Run(m, deps[i], failed);
-    }
+    auto step = native.find(m.name());
+    ModelRun run = runner.Run(m, deps[i], failed, step == native.end() ? nullptr : step->second);
     if (run.outcome != ModelRun::Outcome::kBuilt) failed.insert(m.name());
-    if (run.outcome == ModelRun::Outcome::kBuilt) {
+    // An up-to-date model's edges did not change: nothing to rewrite.
+    if (run.outcome == ModelRun::Outcome::kBuilt && run.mode != "up-to-date") {
       MEDLAKE_ASSIGN_OR_RETURN(auto edges, ModelLineage(session, m, deps[i]));
       lineage.insert(lineage.end(), edges.begin(), edges.end());
     }
