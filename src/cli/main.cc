@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "cli/audit_command.h"
 #include "cli/ingest_command.h"
 #include "cli/patient_index_command.h"
 #include "cli/lineage_command.h"
@@ -13,6 +14,7 @@
 #include "cli/run_command.h"
 #include "cli/serve_command.h"
 #include "cli/sql_command.h"
+#include "cli/user_session.h"
 #include "cli/synth_command.h"
 #include "engine/database.h"
 #include "storage/lake.h"
@@ -38,8 +40,28 @@ int main(int argc, char** argv) {
   std::string lake = DefaultLake();
   app.add_option("--lake", lake, "lake directory (default: $MEDLAKE_LAKE, else ./medlake-lake)");
 
+  cli::UserOptions who;
+  app.add_option("--user", who.user,
+                 "act as this medlake user (the CLI acts as the lake's owner; an admin may act as anyone)");
+  app.add_option("--purpose", who.purpose, "declared purpose of use: treatment, management, research");
+
   auto* version = app.add_subcommand("version", "print medlake's and DuckDB's versions");
-  auto* init = app.add_subcommand("init", "create a new lake in --lake");
+  auto* init = app.add_subcommand("init", "create a new lake in --lake, with its owner (the first admin)");
+  std::string owner_name = cli::DefaultOwnerName();
+  init->add_option("--owner", owner_name, "the owner's user name (default: $USER, else owner)");
+
+  auto* audit = app.add_subcommand("audit", "the tamper-evident audit log (auditors only)");
+  audit->require_subcommand(1);
+  auto* audit_verify = audit->add_subcommand("verify", "check the hash chain: edited, removed, reordered or cut records");
+  std::string expect_head;
+  audit_verify->add_option("--expect-head", expect_head, "a head hash published earlier that must be in the log");
+  auto* audit_show = audit->add_subcommand("show", "print audit records");
+  int64_t audit_from = 0, audit_limit = 50;
+  std::string audit_format = "table";
+  audit_show->add_option("--from", audit_from, "first record (seq); default: the last --limit records");
+  audit_show->add_option("--limit", audit_limit, "records to print (default 50; -1: all)");
+  audit_show->add_option("--format", audit_format, "output format: table, csv, json, ndjson")
+      ->check(CLI::IsMember({"table", "csv", "json", "ndjson"}));
 
   cli::SqlCommandOptions sql_options;
   std::string format = "table";
@@ -178,27 +200,88 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "Error: %s\n", created.status().ToString().c_str());
       return 1;
     }
-    std::printf("created lake %s at %s\n", (*created)->lake_id().c_str(),
-                (*created)->root().c_str());
+    Status owner = security::InitializeSecurity((*created)->catalog_path(), owner_name);
+    if (!owner.ok()) {
+      std::fprintf(stderr, "Error: %s\n", owner.ToString().c_str());
+      return 1;
+    }
+    std::printf("created lake %s at %s, owned by %s\n", (*created)->lake_id().c_str(),
+                (*created)->root().c_str(), owner_name.c_str());
     return 0;
   }
+  // Commands below act for `who`: admin-only jobs are checked (and audited) here.
+  auto command_line = [&]() {
+    std::string text;
+    for (int i = 1; i < argc; ++i) text += (i > 1 ? " " : "") + std::string(argv[i]);
+    return text;
+  };
+  auto authorize_job = [&]() -> bool {
+    auto opened = storage::Lake::Open(lake);
+    if (!opened.ok()) return true;  // the command itself reports the missing lake
+    Status st = cli::AuthorizeJob(**opened, who, command_line());
+    if (!st.ok()) std::fprintf(stderr, "Error: %s\n", st.ToString().c_str());
+    return st.ok();
+  };
+  if (audit->parsed()) {
+    auto opened = storage::Lake::Open(lake);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "Error: %s\n", opened.status().ToString().c_str());
+      return 1;
+    }
+    auto controller = cli::OpenController(**opened, who);
+    Status st = controller.status();
+    if (!st.ok() && st.code() == StatusCode::kDataLoss && audit_verify->parsed() && who.user.empty()) {
+      // A damaged log refuses new records (even this command's); the owner may still verify it.
+      std::fprintf(stderr, "warning: the audit log refuses new records (%s); verifying it anyway\n",
+                   st.message().c_str());
+      return cli::RunAuditVerify(lake, expect_head, stdout, stderr);
+    }
+    if (st.ok()) {
+      auto principal = (*controller)->store().GetPrincipal((*controller)->identity().user);
+      st = !principal.ok() ? principal.status()
+           : principal->auditor ? Status::OK()
+                                : PermissionDenied("permission denied: the audit log is for auditors");
+      security::AuditRecord record;
+      record.action = "audit";
+      record.statement = command_line();
+      record.outcome = st.ok() ? "ok" : "denied";
+      record.error = st.ok() ? "" : st.message();
+      Status audited = (*controller)->Audit(record);
+      if (!audited.ok() && audited.code() == StatusCode::kDataLoss && audit_verify->parsed() && st.ok()) {
+        std::fprintf(stderr, "warning: the audit log refuses new records (%s); verifying it anyway\n",
+                     audited.message().c_str());
+      } else if (st.ok()) {
+        st = audited;
+      }
+    }
+    if (!st.ok()) {
+      std::fprintf(stderr, "Error: %s\n", st.ToString().c_str());
+      return 1;
+    }
+    if (audit_verify->parsed()) return cli::RunAuditVerify(lake, expect_head, stdout, stderr);
+    return cli::RunAuditShow(lake, audit_from, audit_limit, audit_format, stdout, stderr);
+  }
   if (serve->parsed()) {
+    if (!authorize_job()) return 1;
     serve_options.lake = lake;
     return cli::RunServeCommand(serve_options, stdout, stderr);
   }
   if (lineage->parsed()) {
+    if (!authorize_job()) return 1;
     lineage_options.lake = lake;
     auto parsed_format = cli::ParseOutputFormat(lineage_format);
     if (parsed_format.ok()) lineage_options.format = *parsed_format;
     return cli::RunLineageCommand(lineage_options, stdout, stderr);
   }
   if (quality->parsed()) {
+    if (!authorize_job()) return 1;
     quality_options.lake = lake;
     auto parsed_format = cli::ParseOutputFormat(quality_format);
     if (parsed_format.ok()) quality_options.format = *parsed_format;
     return cli::RunQualityCommand(quality_options, stdout, stderr);
   }
   if (pidx->parsed()) {
+    if (!authorize_job()) return 1;
     pidx_options.lake = lake;
     pidx_options.action = pidx_review->parsed()   ? "review"
                           : pidx_accept->parsed() ? "accept"
@@ -208,10 +291,12 @@ int main(int argc, char** argv) {
     return cli::RunPatientIndexCommand(pidx_options, stdout, stderr);
   }
   if (run->parsed()) {
+    if (!authorize_job()) return 1;
     run_options.lake = lake;
     return cli::RunRunCommand(run_options, stdout, stderr);
   }
   if (ingest->parsed()) {
+    if (!authorize_job()) return 1;
     ingest_options.lake = lake;
     if (ingest_fhir->parsed()) ingest_options.kind = "fhir";
     if (ingest_hl7->parsed()) ingest_options.kind = "hl7";
@@ -247,6 +332,7 @@ int main(int argc, char** argv) {
     cli::SqlCommandOptions options;
     options.lake = lake;
     options.create_lake = false;
+    options.who = who;
     if (t_register->parsed()) {
       size_t dot = table_name.find('.');
       if (dot != std::string::npos) {
@@ -271,6 +357,7 @@ int main(int argc, char** argv) {
   }
   if (sql->parsed()) {
     sql_options.lake = lake;
+    sql_options.who = who;
     auto parsed = cli::ParseOutputFormat(format);
     if (!parsed.ok()) {
       std::fprintf(stderr, "Error: %s\n", parsed.status().ToString().c_str());

@@ -65,7 +65,7 @@ int RunSqlCommand(const SqlCommandOptions& options, std::FILE* in, std::FILE* ou
     PrintError(err, lake.status());
     return 1;
   }
-  auto session = engine::LakeSession::Open(**lake);
+  auto session = OpenUserSession(**lake, options.who);
   if (!session.ok()) {
     PrintError(err, session.status());
     return 1;
@@ -76,6 +76,9 @@ int RunSqlCommand(const SqlCommandOptions& options, std::FILE* in, std::FILE* ou
         Status w = WriteResult(*outcome.rows, options.format, out);
         std::fflush(out);
         return w;
+      }
+      if (options.format == OutputFormat::kTable && !outcome.message.empty() && outcome.rows == nullptr) {
+        std::fprintf(out, "%s\n", outcome.message.c_str());
       }
       if (options.format == OutputFormat::kTable && outcome.rows_changed) {
         std::fprintf(out, "(%lld rows affected)\n\n", static_cast<long long>(*outcome.rows_changed));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/result_writer.h"
+#include "cli/user_session.h"
 #include "storage/lake.h"
 
 namespace medlake::cli {
@@ -18,6 +19,7 @@ struct SqlCommandOptions {
   OutputFormat format = OutputFormat::kTable;
   // Create the lake when --lake names a new or empty directory (`sql` does; `table` does not).
   bool create_lake = true;
+  UserOptions who;  // the session's user and purpose (default: the owner, no purpose)
 };
 
 // Runs the command; returns the process exit status (0 ok, 1 a statement or lake error).

@@ -67,6 +67,7 @@ struct QueryResult::Impl {
   duckdb_result result{};
   std::vector<ColumnInfo> columns;
   bool done = false;
+  int64_t rows_read = 0;
   ~Impl() { duckdb_destroy_result(&result); }
 };
 
@@ -85,6 +86,7 @@ QueryResult::QueryResult(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
 QueryResult::~QueryResult() = default;
 
 const std::vector<ColumnInfo>& QueryResult::columns() const { return impl_->columns; }
+int64_t QueryResult::rows_read() const { return impl_->rows_read; }
 StatementKind QueryResult::statement_kind() const {
   return static_cast<StatementKind>(duckdb_result_statement_type(impl_->result));
 }
@@ -119,6 +121,7 @@ Result<std::unique_ptr<DataChunk>> QueryResult::Next() {
     impl_->done = true;
     return std::unique_ptr<DataChunk>();
   }
+  impl_->rows_read += static_cast<int64_t>(duckdb_data_chunk_get_size(chunk));
   return std::make_unique<DataChunk>(std::move(ci));
 }
 

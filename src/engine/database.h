@@ -153,6 +153,8 @@ class QueryResult {
   // Rows inserted/updated/deleted, for DML.
   int64_t rows_changed() const;
   bool is_streaming() const;
+  // Rows handed out so far by Next() (FetchAll included): what a reader actually received.
+  int64_t rows_read() const;
 
   // The next chunk, or nullptr at the end. Errors that happen while streaming (e.g. a cast
   // failing on row 10,000) are returned here.

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "core/crypto.h"
 #include "engine/duckdb_internal.h"
 #include "storage/iceberg/murmur3.h"
 
@@ -68,7 +69,44 @@ Status Register(duckdb_connection conn, const char* name, duckdb_type value_type
   return Status::OK();
 }
 
+void KeyedHashFunction(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  const auto* key = static_cast<const std::string*>(duckdb_scalar_function_get_extra_info(info));
+  idx_t rows = duckdb_data_chunk_get_size(input);
+  duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
+  uint64_t* valid = duckdb_vector_get_validity(values);
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_valid = duckdb_vector_get_validity(output);
+  auto* data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(values));
+  for (idx_t r = 0; r < rows; ++r) {
+    if (valid && !duckdb_validity_row_is_valid(valid, r)) {
+      duckdb_validity_set_row_invalid(out_valid, r);
+      continue;
+    }
+    std::string_view v(duckdb_string_t_data(data + r), duckdb_string_t_length(data[r]));
+    std::string hex = HexEncode(HmacSha256(*key, v)).substr(0, 24);
+    duckdb_vector_assign_string_element_len(output, r, hex.data(), hex.size());
+  }
+}
+
+void DeleteKey(void* key) { delete static_cast<std::string*>(key); }
+
 }  // namespace
+
+Status RegisterKeyedHashFunction(Connection& conn, const std::string& key) {
+  auto raw = static_cast<duckdb_connection>(conn.NativeHandleForEngine());
+  duckdb_scalar_function f = duckdb_create_scalar_function();
+  duckdb_scalar_function_set_name(f, "medlake_keyed_hash");
+  duckdb_logical_type v = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+  duckdb_scalar_function_add_parameter(f, v);
+  duckdb_scalar_function_set_return_type(f, v);
+  duckdb_scalar_function_set_function(f, KeyedHashFunction);
+  duckdb_scalar_function_set_extra_info(f, new std::string(key), DeleteKey);
+  duckdb_state st = duckdb_register_scalar_function(raw, f);
+  duckdb_destroy_logical_type(&v);
+  duckdb_destroy_scalar_function(&f);
+  if (st != DuckDBSuccess) return Internal("registering SQL function medlake_keyed_hash");
+  return Status::OK();
+}
 
 Status RegisterIcebergFunctions(Connection& conn) {
   auto raw = static_cast<duckdb_connection>(conn.NativeHandleForEngine());

@@ -8,10 +8,17 @@
 // NULL in, NULL out; n <= 0 is an error.
 #pragma once
 
+#include <string>
+
 #include "core/status.h"
 #include "engine/database.h"
 
 namespace medlake::engine {
+
+// medlake_keyed_hash(VARCHAR) -> VARCHAR: the first 24 hex digits of HMAC-SHA-256(key, value),
+// the keyed-hash column mask. The key lives in the function, never in SQL text; untrusted SQL
+// may not call it (engine/sql_guard.h), so it is no oracle for guessing masked values.
+Status RegisterKeyedHashFunction(Connection& conn, const std::string& key);
 
 // Registers the functions on `conn`'s database. Internal if DuckDB refuses them.
 Status RegisterIcebergFunctions(Connection& conn);

@@ -566,7 +566,7 @@ Result<StatementOutcome> DoCreateTable(const LakeStatement& st, const LakeExecut
     if (st.if_not_exists) return outcome;
     if (!st.or_replace) return AlreadyExists("Catalog Error: table " + id.ToString() + " already exists");
   }
-  LakeTableResolver resolver(*ctx.catalog, *ctx.fs);
+  LakeTableResolver resolver(*ctx.catalog, *ctx.fs, ctx.access);
   std::vector<ColumnInfo> cols;
   std::set<std::string> not_null;
   std::string query;
@@ -713,7 +713,7 @@ Result<StatementOutcome> DoAlter(const LakeStatement& st, const LakeExecutorCont
 Result<StatementOutcome> DoMerge(const LakeStatement& st, const LakeExecutorContext& ctx) {
   StatementOutcome outcome;
   outcome.kind = StatementKind::kUpdate;
-  LakeTableResolver resolver(*ctx.catalog, *ctx.fs);
+  LakeTableResolver resolver(*ctx.catalog, *ctx.fs, ctx.access);
   MEDLAKE_ASSIGN_OR_RETURN(const storage::LakeTable* table, LoadTarget(resolver, st.table));
   MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table->metadata()));
   MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec, ib::DefaultPartitionSpec(table->metadata()));
@@ -841,7 +841,7 @@ Result<StatementOutcome> DoCall(const LakeStatement& st, const LakeExecutorConte
   }
   if (st.procedure == "compact") {
     MEDLAKE_ASSIGN_OR_RETURN(storage::TableIdentifier id, table_arg());
-    LakeTableResolver resolver(*ctx.catalog, *ctx.fs);
+    LakeTableResolver resolver(*ctx.catalog, *ctx.fs, ctx.access);
     MEDLAKE_ASSIGN_OR_RETURN(const storage::LakeTable* table, LoadTarget(resolver, {id.ns, id.name}));
     MEDLAKE_ASSIGN_OR_RETURN(auto live, table->LiveFiles(std::nullopt));
     int64_t before_files = 0, before_deletes = 0;
@@ -885,7 +885,7 @@ Result<bool> IsLakeStatement(const LakeStatement& st, storage::Catalog& catalog)
     case LakeStatement::Kind::kCreateSchema:
     case LakeStatement::Kind::kDropSchema: return true;
     default:
-      if (st.table.ns.empty()) return false;
+      if (st.table.ns.empty() || st.temporary) return false;
       return catalog.NamespaceExists(st.table.ns);
   }
 }
@@ -944,7 +944,7 @@ Result<StatementOutcome> ExecuteLakeStatement(const LakeStatement& st,
     }
     case LakeStatement::Kind::kInsert: {
       outcome.kind = StatementKind::kInsert;
-      LakeTableResolver resolver(*ctx.catalog, *ctx.fs);
+      LakeTableResolver resolver(*ctx.catalog, *ctx.fs, ctx.access);
       MEDLAKE_ASSIGN_OR_RETURN(const storage::LakeTable* table, LoadTarget(resolver, st.table));
       MEDLAKE_ASSIGN_OR_RETURN(std::string query, Rewrite(*ctx.connection, resolver, st.query));
       MEDLAKE_ASSIGN_OR_RETURN(outcome.rows_changed, Insert(ctx, *table, query, st.insert_columns));
@@ -954,7 +954,7 @@ Result<StatementOutcome> ExecuteLakeStatement(const LakeStatement& st,
     case LakeStatement::Kind::kUpdate: {
       bool update = st.kind == LakeStatement::Kind::kUpdate;
       outcome.kind = update ? StatementKind::kUpdate : StatementKind::kDelete;
-      LakeTableResolver resolver(*ctx.catalog, *ctx.fs);
+      LakeTableResolver resolver(*ctx.catalog, *ctx.fs, ctx.access);
       MEDLAKE_ASSIGN_OR_RETURN(const storage::LakeTable* table, LoadTarget(resolver, st.table));
       storage::TableChange change;
       change.operation = update ? "overwrite" : "delete";
@@ -1148,7 +1148,7 @@ Result<TableWriteResult> UpsertTableRows(const LakeExecutorContext& ctx, const s
   change.operation = "append";
   change.properties = properties;
   if (!result.created && table->metadata().current_snapshot_id) {
-    LakeTableResolver resolver(*ctx.catalog, *ctx.fs);
+    LakeTableResolver resolver(*ctx.catalog, *ctx.fs, ctx.access);
     resolver.SetRowIdTarget(id);
     MEDLAKE_ASSIGN_OR_RETURN(auto scan, resolver.Resolve(id.ns, id.name, std::nullopt, {}));
     if (!scan) return Internal("table " + id.ToString() + " did not resolve");

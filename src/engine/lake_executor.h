@@ -22,6 +22,7 @@
 #include "core/clock.h"
 #include "core/file_system.h"
 #include "engine/database.h"
+#include "engine/access_control.h"
 #include "engine/lake_session.h"
 #include "engine/lake_statement.h"
 #include "storage/catalog.h"
@@ -35,6 +36,9 @@ struct LakeExecutorContext {
   std::string warehouse;
   const Clock* clock = nullptr;
   int64_t target_file_size_bytes = 256LL * 1024 * 1024;
+  // Set for an untrusted principal: lake tables the statement reads are resolved with its
+  // privileges, row filters and masks (engine/access_control.h).
+  AccessController* access = nullptr;
 };
 
 // True when `st` is a lake statement whose target is a lake namespace (CREATE SCHEMA and DROP

@@ -3,7 +3,10 @@
 #include <cctype>
 #include <cstdio>
 
+#include "engine/iceberg_sql_types.h"
 #include "engine/metadata_tables.h"
+#include "engine/sql_lexer.h"
+#include "engine/value.h"
 #include "engine/scan_sql.h"
 #include "storage/iceberg/types.h"
 #include "storage/iceberg/value.h"
@@ -134,9 +137,57 @@ std::vector<storage::ScanFilter> ToScanFilters(const std::vector<ColumnPredicate
   return out;
 }
 
+std::string ApplyTableAccess(const std::string& scan_sql, const std::vector<AccessColumn>& columns,
+                             const TableAccess& access) {
+  if (access.unrestricted()) return scan_sql;
+  const bool filtered = !access.row_filter.empty();
+  std::string select;
+  for (const auto& c : columns) {
+    if (access.hidden_fields.count(c.field_id)) continue;
+    std::string col = QuoteIdentifier(c.name);
+    std::string value = "__medlake_s." + col;
+    auto mask = access.masks.find(c.field_id);
+    if (mask != access.masks.end()) {
+      std::string expr = mask->second;
+      for (size_t at = expr.find("{col}"); at != std::string::npos; at = expr.find("{col}", at)) {
+        expr.replace(at, 5, value);
+        at += value.size();
+      }
+      value = "(" + expr + ")";
+    }
+    if (filtered) value = "CASE WHEN __medlake_s.__medlake_visible THEN " + value + " END";
+    if (!select.empty()) select += ", ";
+    select += value + " AS " + col;
+  }
+  if (select.empty()) select = "NULL AS __no_visible_columns";
+  if (!filtered) return "SELECT " + select + " FROM (" + scan_sql + ") AS __medlake_s";
+  return "SELECT " + select + " FROM (SELECT *, COALESCE((" + access.row_filter +
+         "), false) AS __medlake_visible FROM (" + scan_sql +
+         ") AS __medlake_r) AS __medlake_s WHERE __medlake_s.__medlake_visible";
+}
+
+std::vector<std::string> LakeTableResolver::ColumnsRead(const std::set<std::string>& names,
+                                                        bool star) const {
+  std::vector<std::string> out;
+  for (const auto& [table, cols] : visible_columns_) {
+    for (const auto& c : cols) {
+      if (star || names.count(Lower(c))) out.push_back(table + "." + c);
+    }
+  }
+  return out;
+}
+
 Result<std::optional<std::string>> LakeTableResolver::Resolve(
     const std::string& ns, const std::string& name, const std::optional<AtClause>& at,
     const std::vector<ColumnPredicate>& predicates) {
+  if (access_) {
+    MEDLAKE_ASSIGN_OR_RETURN(auto virtual_sql, access_->VirtualTable(ns, name));
+    if (virtual_sql) {
+      if (at) return InvalidArgument("AT (...) does not apply to " + ns + "." + name);
+      tables_read_.push_back(ns + "." + name);
+      return virtual_sql;
+    }
+  }
   auto ns_it = namespaces_.find(ns);
   if (ns_it == namespaces_.end()) {
     MEDLAKE_ASSIGN_OR_RETURN(bool exists, catalog_.NamespaceExists(ns));
@@ -155,6 +206,28 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
   }
   storage::TableIdentifier id{ns, table_name};
   MEDLAKE_ASSIGN_OR_RETURN(const storage::LakeTable* table, Table(id));
+  // What the principal may see, decided on the current schema (policies name current columns).
+  std::optional<TableAccess> access;
+  std::set<std::string> restricted_names;  // lowercase names of masked or hidden columns
+  if (access_) {
+    MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* current, ib::CurrentSchema(table->metadata()));
+    std::vector<AccessColumn> columns;
+    for (const auto& f : current->fields) {
+      AccessColumn c{f.id, f.name, ""};
+      auto type = IcebergTypeToDuckDb(ib::TypeToJson(f.type));
+      c.duckdb_type = type.ok() ? *type : "VARCHAR";
+      columns.push_back(std::move(c));
+    }
+    MEDLAKE_ASSIGN_OR_RETURN(TableAccess granted, access_->ReadAccess(id, columns));
+    for (const auto& c : columns) {
+      if (granted.hidden_fields.count(c.field_id) || granted.masks.count(c.field_id)) {
+        restricted_names.insert(Lower(c.name));
+      }
+    }
+    for (const auto& d : granted.decisions) decisions_.push_back(d);
+    tables_read_.push_back(id.ToString());
+    access = std::move(granted);
+  }
   std::optional<int64_t> snapshot;
   if (at) {
     if (at->unit == "VERSION") {
@@ -165,13 +238,25 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
     }
   }
   if (metadata_kind) {
+    // Snapshot history says nothing about values; the file-level tables show partition values
+    // and counts, which a row filter or mask would not hide.
+    if (access && !access->unrestricted() && *metadata_kind != "snapshots" && *metadata_kind != "history") {
+      return PermissionDenied("metadata table " + ns + "." + name +
+                              " is not available under a row filter or column mask on " + id.ToString());
+    }
     MEDLAKE_ASSIGN_OR_RETURN(std::string sql, MetadataTableSql(*table, *metadata_kind, snapshot, fs_));
     return std::optional<std::string>(std::move(sql));
   }
   std::vector<storage::ScanFilter> filters;
   if (!predicates.empty()) {
+    // The caller's predicates on masked columns compare masked values: pruning files by the
+    // real values' bounds would leak them, so those predicates do not prune.
+    std::vector<ColumnPredicate> usable;
+    for (const auto& p : predicates) {
+      if (!restricted_names.count(Lower(p.column))) usable.push_back(p);
+    }
     auto schema = ib::CurrentSchema(table->metadata());
-    if (schema.ok()) filters = ToScanFilters(predicates, **schema);
+    if (schema.ok()) filters = ToScanFilters(usable, **schema);
   }
   MEDLAKE_ASSIGN_OR_RETURN(storage::ScanPlan plan, table->PlanScan(snapshot, filters));
   pruning_.manifests_total += plan.pruning.manifests_total;
@@ -179,8 +264,19 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
   pruning_.files_total += plan.pruning.files_total;
   pruning_.files_skipped += plan.pruning.files_skipped;
   bool row_ids = row_id_target_ && *row_id_target_ == id && !at;
+  if (row_ids && access && !access->unrestricted()) {
+    return PermissionDenied("changing rows of " + id.ToString() +
+                            " is not allowed under a row filter or column mask on it");
+  }
   MEDLAKE_ASSIGN_OR_RETURN(std::string sql, BuildScanSql(plan, row_ids));
-  return std::optional<std::string>(std::move(sql));
+  if (!access) return std::optional<std::string>(std::move(sql));
+  std::vector<AccessColumn> scan_columns;
+  auto& visible = visible_columns_[id.ToString()];
+  for (const auto& c : plan.columns) {
+    scan_columns.push_back(AccessColumn{c.field_id, c.name, ""});
+    if (!access->hidden_fields.count(c.field_id)) visible.insert(c.name);
+  }
+  return std::optional<std::string>(ApplyTableAccess(sql, scan_columns, *access));
 }
 
 }  // namespace medlake::engine

@@ -6,10 +6,13 @@
 
 #include <map>
 #include <memory>
+#include <set>
+#include <vector>
 #include <optional>
 #include <string>
 
 #include "core/file_system.h"
+#include "engine/access_control.h"
 #include "engine/select_rewriter.h"
 #include "storage/catalog.h"
 #include "storage/table.h"
@@ -18,7 +21,17 @@ namespace medlake::engine {
 
 class LakeTableResolver : public TableResolver {
  public:
-  LakeTableResolver(storage::Catalog& catalog, FileSystem& fs) : catalog_(catalog), fs_(fs) {}
+  // With `access`, references are resolved for an untrusted principal: privileges checked,
+  // row filters and column masks applied, virtual tables offered (engine/access_control.h).
+  LakeTableResolver(storage::Catalog& catalog, FileSystem& fs, AccessController* access = nullptr)
+      : catalog_(catalog), fs_(fs), access_(access) {}
+
+  bool untrusted() const override { return access_ != nullptr; }
+  // Tables read and policy decisions taken over this resolver's lifetime (for the audit).
+  const std::vector<std::string>& tables_read() const { return tables_read_; }
+  const std::vector<std::string>& decisions() const { return decisions_; }
+  // Columns of the tables read ("ns.table.column") whose names are in `names` (all with `star`).
+  std::vector<std::string> ColumnsRead(const std::set<std::string>& names, bool star) const;
 
   // Resolves `ns.name`: nullopt when `ns` is not a lake namespace; NotFound when the namespace
   // exists but the table does not; NotFound for a snapshot id or time the table does not have.
@@ -39,11 +52,22 @@ class LakeTableResolver : public TableResolver {
  private:
   storage::Catalog& catalog_;
   FileSystem& fs_;
+  AccessController* access_ = nullptr;
+  std::vector<std::string> tables_read_;
+  std::vector<std::string> decisions_;
+  std::map<std::string, std::set<std::string>> visible_columns_;  // "ns.table" -> columns
   std::optional<storage::TableIdentifier> row_id_target_;
   std::map<std::string, std::unique_ptr<storage::LakeTable>> tables_;
   std::map<std::string, bool> namespaces_;
   storage::ScanPruning pruning_;
 };
+
+// Wraps `scan_sql` (whose columns are `columns`) with `access`: hidden columns left out, masks
+// applied, and, with a row filter, rows failing it removed and every column of them made NULL
+// before the caller's query sees them (so the query's own predicates and errors cannot observe
+// them, whatever order DuckDB evaluates filters in). Returns `scan_sql` when unrestricted.
+std::string ApplyTableAccess(const std::string& scan_sql, const std::vector<AccessColumn>& columns,
+                             const TableAccess& access);
 
 // Converts predicates on column names into scan filters on field ids of `schema`, keeping only
 // those whose constants convert exactly to the column's type.

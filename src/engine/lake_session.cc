@@ -2,7 +2,9 @@
 
 #include "engine/iceberg_functions.h"
 #include "engine/lake_executor.h"
+#include "engine/lake_resolver.h"
 #include "engine/lake_statement.h"
+#include "engine/sql_guard.h"
 #include "engine/sql_lexer.h"
 
 namespace medlake::engine {
@@ -44,6 +46,32 @@ Result<std::unique_ptr<LakeSession>> LakeSession::Open(const storage::Lake& lake
   MEDLAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
   MEDLAKE_RETURN_IF_ERROR(RegisterIcebergFunctions(*conn));
   MEDLAKE_ASSIGN_OR_RETURN(auto catalog, storage::Catalog::Open(lake.catalog_path()));
+  if (options.access) {
+    MEDLAKE_RETURN_IF_ERROR(RegisterKeyedHashFunction(*conn, options.access->MaskHashKey()));
+    // Untrusted SQL runs on a DuckDB that can reach only the lake's files, loads no extension
+    // and whose configuration cannot be changed afterwards (defence behind the statement guard).
+    std::string dirs = QuoteString(lake.warehouse_path() + "/") + ", " + QuoteString(lake.staging_path() + "/");
+    for (const auto& d : options.access->ReadableDirectories()) dirs += ", " + QuoteString(d + "/");
+    // Tables registered from elsewhere (CALL medlake.register_table) keep their files where
+    // they are: their table directories are readable too.
+    MEDLAKE_ASSIGN_OR_RETURN(auto namespaces, catalog->ListNamespaces());
+    for (const auto& ns : namespaces) {
+      MEDLAKE_ASSIGN_OR_RETURN(auto tables, catalog->ListTables(ns));
+      for (const auto& id : tables) {
+        MEDLAKE_ASSIGN_OR_RETURN(auto entry, catalog->LoadTable(id));
+        std::string loc = entry.metadata_location;
+        if (loc.rfind("file://", 0) == 0) loc = loc.substr(7);
+        if (loc.rfind(lake.warehouse_path() + "/", 0) == 0) continue;
+        size_t meta = loc.rfind("/metadata/");
+        std::string root = meta == std::string::npos ? loc.substr(0, loc.rfind('/')) : loc.substr(0, meta);
+        if (!root.empty()) dirs += ", " + QuoteString(root + "/");
+      }
+    }
+    MEDLAKE_RETURN_IF_ERROR(conn->Execute(
+        "SET allowed_directories = [" + dirs + "]; SET enable_external_access = false; "
+        "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; "
+        "SET allow_community_extensions = false; SET lock_configuration = true"));
+  }
   return std::make_unique<LakeSession>(lake, options, std::move(db), std::move(conn),
                                        std::move(catalog));
 }
@@ -71,7 +99,150 @@ Status DataFileErrorAsDataLoss(Status st) {
 
 Status LakeSession::RunOne(std::string_view statement, size_t index,
                            const ResultCallback& on_result) {
-  return DataFileErrorAsDataLoss(RunOneUnmapped(statement, index, on_result));
+  if (!options_.access) return DataFileErrorAsDataLoss(RunOneUnmapped(statement, index, on_result));
+  StatementAudit audit;
+  audit.statement = std::string(statement);
+  Status st = DataFileErrorAsDataLoss(RunUntrusted(audit.statement, index, on_result, &audit));
+  if (!st.ok()) {
+    // DuckDB quotes the statement it ran around an error position; for an untrusted principal
+    // that is the rewritten statement (file names, policy expressions): keep only the message.
+    size_t line = st.message().find("\n\nLINE ");
+    if (line == std::string::npos) line = st.message().find("\nLINE ");
+    if (line != std::string::npos) st = Status(st.code(), st.message().substr(0, line));
+  }
+  if (audit.outcome != "handled") {
+    audit.outcome = st.ok() ? "ok" : st.code() == StatusCode::kPermissionDenied ? "denied" : "error";
+    if (!st.ok()) audit.error = st.message();
+    options_.access->RecordStatement(audit);
+  }
+  return st;
+}
+
+namespace {
+
+Result<std::optional<std::pair<WriteKind, std::pair<std::string, std::string>>>> WriteOf(
+    const LakeStatement& st) {
+  using K = LakeStatement::Kind;
+  const std::string& ns = st.table.ns;
+  const std::string& t = st.table.name;
+  switch (st.kind) {
+    case K::kCreateSchema: return std::make_optional(std::make_pair(WriteKind::kCreateNamespace, std::make_pair(st.schema, std::string())));
+    case K::kDropSchema: return std::make_optional(std::make_pair(WriteKind::kDropNamespace, std::make_pair(st.schema, std::string())));
+    case K::kCreateTable:
+    case K::kCreateTableAs: return std::make_optional(std::make_pair(WriteKind::kCreateTable, std::make_pair(ns, t)));
+    case K::kDropTable: return std::make_optional(std::make_pair(WriteKind::kDropTable, std::make_pair(ns, t)));
+    case K::kInsert: return std::make_optional(std::make_pair(WriteKind::kInsert, std::make_pair(ns, t)));
+    case K::kDelete:
+    case K::kUpdate:
+    case K::kMerge: return std::make_optional(std::make_pair(WriteKind::kModify, std::make_pair(ns, t)));
+    case K::kAlterTable: return std::make_optional(std::make_pair(WriteKind::kAlterTable, std::make_pair(ns, t)));
+    case K::kCall: return std::make_optional(std::make_pair(WriteKind::kCall, std::make_pair(std::string("medlake"), st.procedure)));
+    case K::kOther: break;
+  }
+  return std::optional<std::pair<WriteKind, std::pair<std::string, std::string>>>();
+}
+
+}  // namespace
+
+Status LakeSession::RunUntrusted(const std::string& text, size_t index,
+                                 const ResultCallback& on_result, StatementAudit* audit) {
+  AccessController& access = *options_.access;
+  MEDLAKE_ASSIGN_OR_RETURN(auto handled, access.HandleStatement(text));
+  if (handled) {
+    audit->outcome = "handled";  // the layer that ran it wrote its own audit record
+    StatementOutcome outcome;
+    outcome.message = handled->message;
+    if (!handled->rows_sql.empty()) {
+      MEDLAKE_ASSIGN_OR_RETURN(outcome.owned_rows, connection_->Query(handled->rows_sql, /*streaming=*/false));
+      outcome.rows = outcome.owned_rows.get();
+      outcome.kind = StatementKind::kSelect;
+    }
+    return on_result(index, outcome);
+  }
+  auto recognized = RecognizeLakeStatement(text);
+  if (recognized.ok()) {
+    MEDLAKE_ASSIGN_OR_RETURN(bool lake, IsLakeStatement(*recognized, *catalog_));
+    if (lake) {
+      MEDLAKE_ASSIGN_OR_RETURN(auto write, WriteOf(*recognized));
+      if (write) {
+        if (!write->second.second.empty() && write->first != WriteKind::kCall) {
+          audit->tables.push_back(write->second.first + "." + write->second.second);
+        }
+        MEDLAKE_RETURN_IF_ERROR(access.CheckWrite(write->first, write->second.first, write->second.second));
+      }
+      MEDLAKE_RETURN_IF_ERROR(internal::CheckUntrustedText(*connection_, text));
+      LakeExecutorContext ctx{connection_.get(), catalog_.get(), &fs_, lake_.warehouse_path(),
+                              clock_, options_.target_file_size_bytes, &access};
+      MEDLAKE_ASSIGN_OR_RETURN(StatementOutcome outcome, ExecuteLakeStatement(*recognized, ctx));
+      if (outcome.rows_changed) audit->rows = *outcome.rows_changed;
+      return on_result(index, outcome);
+    }
+  }
+  // Temporary tables (DuckDB's, in this session's memory): their queries are checked and
+  // rewritten like any other; the statement around them is rebuilt from the parsed parts.
+  const bool unqualified = recognized.ok() && (recognized->table.ns.empty() || recognized->table.ns == "temp");
+  if (recognized.ok() && (recognized->temporary ||
+                          (unqualified && (recognized->kind == LakeStatement::Kind::kInsert ||
+                                           recognized->kind == LakeStatement::Kind::kDropTable)))) {
+    const LakeStatement& st = *recognized;
+    std::string name = (st.table.ns.empty() ? "" : QuoteIdentifier(st.table.ns) + ".") + QuoteIdentifier(st.table.name);
+    std::string sql;
+    LakeTableResolver resolver(*catalog_, fs_, &access);
+    std::string query;
+    if (!st.query.empty()) {
+      MEDLAKE_ASSIGN_OR_RETURN(auto r, RewriteQuery(*connection_, st.query, resolver));
+      query = r.sql;
+    }
+    for (const auto& t : resolver.tables_read()) audit->tables.push_back(t);
+    for (const auto& d : resolver.decisions()) audit->decisions.push_back(d);
+    if (st.kind == LakeStatement::Kind::kCreateTableAs) {
+      sql = std::string("CREATE ") + (st.or_replace ? "OR REPLACE " : "") + "TEMP TABLE " +
+            (st.if_not_exists ? "IF NOT EXISTS " : "") + name + " AS " + query;
+    } else if (st.kind == LakeStatement::Kind::kCreateTable) {
+      MEDLAKE_RETURN_IF_ERROR(internal::CheckUntrustedText(*connection_, st.column_definitions));
+      sql = std::string("CREATE ") + (st.or_replace ? "OR REPLACE " : "") + "TEMP TABLE " +
+            (st.if_not_exists ? "IF NOT EXISTS " : "") + name + " (" + st.column_definitions + ")";
+    } else if (st.kind == LakeStatement::Kind::kDropTable) {
+      sql = std::string("DROP TABLE ") + (st.if_exists ? "IF EXISTS " : "") + "temp." + QuoteIdentifier(st.table.name);
+    } else {
+      std::string cols;
+      for (const auto& c : st.insert_columns) cols += (cols.empty() ? " (" : ", ") + QuoteIdentifier(c);
+      if (!cols.empty()) cols += ")";
+      sql = "INSERT INTO temp." + QuoteIdentifier(st.table.name) + cols + " " + query;
+    }
+    MEDLAKE_ASSIGN_OR_RETURN(auto result, connection_->Query(sql, /*streaming=*/false));
+    StatementOutcome outcome;
+    outcome.kind = result->statement_kind();
+    if (st.kind == LakeStatement::Kind::kInsert) {
+      outcome.rows_changed = result->rows_changed();
+      audit->rows = result->rows_changed();
+    }
+    return on_result(index, outcome);
+  }
+  // Only queries remain: DuckDB must be able to parse them into a tree we can check.
+  LakeTableResolver resolver(*catalog_, fs_, &access);
+  auto rewritten = RewriteQuery(*connection_, text, resolver);
+  for (const auto& t : resolver.tables_read()) audit->tables.push_back(t);
+  for (const auto& d : resolver.decisions()) audit->decisions.push_back(d);
+  if (!rewritten.ok()) {
+    if (rewritten.status().code() == StatusCode::kFailedPrecondition) {
+      if (!recognized.ok() && recognized.status().code() == StatusCode::kInvalidArgument) return recognized.status();
+      return PermissionDenied(
+          "statement not allowed: run queries (SELECT, WITH, VALUES, DESCRIBE/SUMMARIZE of a "
+          "query), lake DDL/DML and medlake statements; COPY, ATTACH, PRAGMA, SET, INSTALL, LOAD, "
+          "EXPLAIN, PREPARE and DuckDB DDL are not available");
+    }
+    return rewritten.status();
+  }
+  audit->columns = resolver.ColumnsRead(rewritten->column_names, rewritten->star);
+  MEDLAKE_ASSIGN_OR_RETURN(auto prepared, connection_->Prepare(rewritten->sql));
+  MEDLAKE_ASSIGN_OR_RETURN(auto result, prepared->Execute(/*streaming=*/true));
+  StatementOutcome outcome;
+  outcome.kind = result->statement_kind();
+  if (result->returns_rows()) outcome.rows = result.get();
+  Status st = on_result(index, outcome);
+  audit->rows = result->rows_read();
+  return st;
 }
 
 Status LakeSession::RunOneUnmapped(std::string_view statement, size_t index,

@@ -24,6 +24,7 @@
 #include "core/clock.h"
 #include "core/file_system.h"
 #include "core/status.h"
+#include "engine/access_control.h"
 #include "engine/database.h"
 #include "storage/catalog.h"
 #include "storage/lake.h"
@@ -37,6 +38,10 @@ struct LakeSessionOptions {
   std::string memory_limit;
   // Target size of data files written by INSERT/CTAS/UPDATE.
   int64_t target_file_size_bytes = 256LL * 1024 * 1024;
+  // The principal's access controller: set for sessions that run SQL typed by people or sent
+  // by clients (the statement guard, policies, audit and a locked DuckDB apply); null for
+  // medlake's own jobs (ingestion, pipelines), which are trusted.
+  std::shared_ptr<AccessController> access;
 };
 
 // What one statement produced: rows to read, or a count of changed rows, or nothing.
@@ -72,6 +77,8 @@ class LakeSession {
   FileSystem& file_system() { return fs_; }
   const Clock& clock() const { return *clock_; }
   const LakeSessionOptions& options() const { return options_; }
+  // The access controller of an untrusted session; null for a trusted one.
+  AccessController* access() const { return options_.access.get(); }
 
   LakeSession(const storage::Lake& lake, const LakeSessionOptions& options,
               std::unique_ptr<Database> db, std::unique_ptr<Connection> conn,
@@ -80,6 +87,8 @@ class LakeSession {
  private:
   Status RunOne(std::string_view statement, size_t index, const ResultCallback& on_result);
   Status RunOneUnmapped(std::string_view statement, size_t index, const ResultCallback& on_result);
+  Status RunUntrusted(const std::string& statement, size_t index, const ResultCallback& on_result,
+                      StatementAudit* audit);
 
   const storage::Lake& lake_;
   LakeSessionOptions options_;

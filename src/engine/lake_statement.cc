@@ -255,8 +255,15 @@ Result<LakeStatement> RecognizeLakeStatement(std::string_view sql) {
       if (!p.AtEnd()) return InvalidArgument("unexpected text after CREATE SCHEMA: " + p.Rest());
       return st;
     }
-    if (p.Keyword("TABLE")) return ParseCreateTable(p, st);
-    return LakeStatement{};  // CREATE VIEW, CREATE TEMP TABLE, CREATE MACRO, ...
+    if (p.Keyword("TEMP") || p.Keyword("TEMPORARY")) {
+      // A DuckDB temporary table (never a lake table); recognised so that untrusted sessions
+      // can have its query checked and rewritten like any other.
+      if (!p.Keyword("TABLE")) return LakeStatement{};
+      st.temporary = true;
+    } else if (!p.Keyword("TABLE")) {
+      return LakeStatement{};  // CREATE VIEW, CREATE MACRO, ...
+    }
+    return ParseCreateTable(p, st);
   }
   if (p.Keyword("DROP")) {
     if (p.Keyword("SCHEMA")) {

@@ -68,6 +68,7 @@ struct LakeStatement {
   bool if_exists = false;
   bool or_replace = false;
   bool cascade = false;
+  bool temporary = false;  // CREATE TEMP TABLE: DuckDB's, never a lake statement
   std::string schema;                        // CREATE/DROP SCHEMA
   QualifiedName table;                       // table statements
   std::string column_definitions;            // CREATE TABLE: text inside the parentheses

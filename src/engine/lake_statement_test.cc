@@ -137,11 +137,18 @@ TEST(LakeStatementTest, AlterTable) {
 
 TEST(LakeStatementTest, OtherStatementsPassThrough) {
   for (const char* sql : {"select 1", "with a as (select 1) select * from a",
-                          "create temp table x(a int)", "create view v as select 1",
-                          "pragma version", "drop view v"}) {
+                          "create view v as select 1", "pragma version", "drop view v"}) {
     MEDLAKE_ASSERT_OK_AND_ASSIGN(auto s, RecognizeLakeStatement(sql));
     EXPECT_EQ(s.kind, Kind::kOther) << sql;
   }
+  // Temporary tables are recognised (so untrusted sessions can check their queries) and marked.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto temp, RecognizeLakeStatement("create temp table x(a int)"));
+  EXPECT_TRUE(temp.temporary);
+  EXPECT_EQ(temp.kind, Kind::kCreateTable);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(temp, RecognizeLakeStatement("CREATE TEMPORARY TABLE x AS SELECT 1"));
+  EXPECT_TRUE(temp.temporary);
+  EXPECT_EQ(temp.kind, Kind::kCreateTableAs);
+  EXPECT_EQ(temp.query, "SELECT 1");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/json_internal.h"
+#include "engine/sql_guard.h"
 
 namespace medlake::engine {
 namespace {
@@ -55,6 +56,10 @@ class Rewriter {
       return Status::OK();
     }
     if (!node.is_object()) return Status::OK();
+    if (resolver_.untrusted()) {
+      MEDLAKE_RETURN_IF_ERROR(internal::CheckUntrustedNode(node));
+      internal::NoteColumns(node, &column_names_, &star_);
+    }
     if (JsonString(node, "type") == "BASE_TABLE" && node.contains("table_name")) {
       return Replace(node, {});
     }
@@ -72,11 +77,14 @@ class Rewriter {
   }
 
   int replaced() const { return replaced_; }
+  std::set<std::string>& column_names() { return column_names_; }
+  bool star() const { return star_; }
 
  private:
   // FROM clauses: tables reached through inner joins only get the block's predicates.
   Status WalkFrom(json& from, const std::vector<ColumnPredicate>& preds, bool eligible) {
     std::string type = JsonString(from, "type");
+    if (resolver_.untrusted()) MEDLAKE_RETURN_IF_ERROR(internal::CheckUntrustedNode(from));
     if (type == "BASE_TABLE" && from.contains("table_name")) {
       if (!eligible) return Replace(from, {});
       std::string alias = JsonString(from, "alias");
@@ -276,6 +284,8 @@ class Rewriter {
   Connection& conn_;
   TableResolver& resolver_;
   int replaced_ = 0;
+  std::set<std::string> column_names_;
+  bool star_ = false;
 };
 
 }  // namespace
@@ -286,7 +296,10 @@ Result<RewriteResult> RewriteQuery(Connection& conn, std::string_view sql, Table
   MEDLAKE_RETURN_IF_ERROR(rewriter.Walk(tree["statements"]));
   RewriteResult out;
   out.tables_replaced = rewriter.replaced();
-  if (out.tables_replaced == 0) {
+  out.column_names = std::move(rewriter.column_names());
+  out.star = rewriter.star();
+  // An untrusted statement always runs as the tree that was checked, never as its original text.
+  if (out.tables_replaced == 0 && !resolver.untrusted()) {
     out.sql = std::string(sql);
     return out;
   }

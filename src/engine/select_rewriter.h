@@ -10,6 +10,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -53,11 +54,19 @@ class TableResolver {
                                                      const std::string& name,
                                                      const std::optional<AtClause>& at,
                                                      const std::vector<ColumnPredicate>& predicates) = 0;
+  // True when the statement comes from an untrusted principal: the rewriter then rejects what
+  // could reach data around the resolver (file and SQL-executing functions, replacement scans of
+  // file paths, internal functions; engine/sql_guard.h) and always runs the rewritten tree.
+  virtual bool untrusted() const { return false; }
 };
 
 struct RewriteResult {
   std::string sql;          // the statement to run
   int tables_replaced = 0;  // how many references the resolver replaced
+  // Column names the statement refers to (lowercase, last name part) and whether it uses `*`:
+  // what the audit records as columns read.
+  std::set<std::string> column_names;
+  bool star = false;
 };
 
 // Rewrites `sql` (one statement). When DuckDB cannot serialize the statement (it is not a

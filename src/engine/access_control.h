@@ -1,0 +1,119 @@
+// engine/access_control.h: the one enforcement point's contract (ARCHITECTURE.md section 3).
+//
+// A LakeSession opened with an AccessController runs *untrusted* SQL on behalf of a principal:
+//   - every statement is first offered to the controller (GRANT, CREATE USER, SET medlake.purpose
+//     and the other statements the security and governance layers own);
+//   - lake DDL/DML is checked with CheckWrite before it runs;
+//   - queries are parsed by DuckDB, checked by engine/sql_guard (no file functions, ATTACH, COPY,
+//     settings, replacement scans of file paths, internal functions), and every lake table
+//     reference becomes a subquery with the principal's row filter and column masks applied
+//     (ReadAccess); the statement that runs is the rewritten tree, never the original text;
+//   - the DuckDB instance is locked (no external access outside the lake, no extension loading,
+//     configuration locked);
+//   - each statement, allowed or not, is reported to RecordStatement for the audit log.
+// Without a controller the session is trusted (internal jobs: ingestion, pipelines): no checks.
+//
+// The engine does not know users or policies; the security module implements this interface.
+//
+// Thread-safety: a controller belongs to one session (one thread at a time).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "storage/catalog.h"
+
+namespace medlake::engine {
+
+// A statement the controller ran itself: a message, or rows to show (the SQL text of a trusted
+// query over constants, e.g. a VALUES list, which the session runs to stream them).
+struct HandledStatement {
+  std::string message;
+  std::string rows_sql;
+};
+
+// A column of a lake table as the scan exposes it.
+struct AccessColumn {
+  int field_id = 0;
+  std::string name;
+  std::string duckdb_type;  // e.g. "VARCHAR", "DATE", "DECIMAL(18,3)"
+};
+
+// What a principal may see of one lake table.
+struct TableAccess {
+  // Field ids of columns the principal may not read: they are left out of the scan, as if the
+  // table did not have them.
+  std::set<int> hidden_fields;
+  // Field id -> SQL expression replacing the column's value. "{col}" in the text stands for the
+  // (quoted) column; the expression must keep the column's type or one castable to text.
+  std::map<int, std::string> masks;
+  // SQL boolean over the table's columns (current names); empty: every row. Rows where it is not
+  // true are removed, and every column of them reads as NULL to the rest of the query, so no
+  // predicate, function or error of the caller's query can observe their values.
+  std::string row_filter;
+  // Human-readable decisions for the audit ("mask redact on curated.person.dni", ...).
+  std::vector<std::string> decisions;
+
+  bool unrestricted() const { return hidden_fields.empty() && masks.empty() && row_filter.empty(); }
+};
+
+enum class WriteKind {
+  kCreateNamespace,  // ns
+  kDropNamespace,    // ns
+  kCreateTable,      // ns (table: the new name)
+  kDropTable,        // ns.table
+  kAlterTable,       // ns.table
+  kInsert,           // ns.table
+  kModify,           // ns.table: UPDATE, DELETE, MERGE
+  kCall,             // CALL medlake.<procedure>; table: the procedure name
+};
+
+// What one statement did, for the audit log.
+struct StatementAudit {
+  std::string statement;
+  std::string outcome;  // "ok", "denied", "error"
+  std::string error;
+  std::vector<std::string> tables;   // "ns.table" read or written
+  std::vector<std::string> columns;  // "ns.table.column" read (columns the query names; all for *)
+  std::vector<std::string> decisions;
+  int64_t rows = -1;                 // rows returned (as read by the front end) or changed
+};
+
+class AccessController {
+ public:
+  virtual ~AccessController() = default;
+
+  // Statements owned by the layers above the engine. nullopt: not one of theirs.
+  virtual Result<std::optional<HandledStatement>> HandleStatement(std::string_view sql) = 0;
+
+  // Reading `table` (at any snapshot, metadata tables included). PermissionDenied when the
+  // principal may not read it at all (no privilege, a required purpose of use not declared).
+  // `columns` is the table's current schema.
+  virtual Result<TableAccess> ReadAccess(const storage::TableIdentifier& table,
+                                         const std::vector<AccessColumn>& columns) = 0;
+
+  // A write or DDL statement. PermissionDenied when not allowed.
+  virtual Status CheckWrite(WriteKind kind, const std::string& ns, const std::string& table) = 0;
+
+  // Tables that are not Iceberg tables but views the controller provides (the audit log to
+  // auditors, catalog metadata): the SQL text of a query, nullopt when `ns.name` is not one,
+  // PermissionDenied when the principal may not read it.
+  virtual Result<std::optional<std::string>> VirtualTable(const std::string& ns,
+                                                          const std::string& name) = 0;
+
+  // The secret key of keyed-hash masks (medlake_keyed_hash in mask expressions).
+  virtual std::string MaskHashKey() const = 0;
+
+  // Directories DuckDB may read (besides the warehouse), e.g. the audit log's.
+  virtual std::vector<std::string> ReadableDirectories() const = 0;
+
+  // Called once per statement, after it ran (or failed, or was denied).
+  virtual void RecordStatement(const StatementAudit& audit) = 0;
+};
+
+}  // namespace medlake::engine

@@ -1,0 +1,655 @@
+#include "security/audit/audit_log.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "core/crypto.h"
+#include "core/testing/manual_clock.h"
+#include "core/testing/status_matchers.h"
+#include "core/testing/temp_dir.h"
+
+namespace medlake::security {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+AuditRecord MakeRecord(const std::string& actor, int i) {
+  AuditRecord r;
+  r.actor = actor;
+  r.client = "cli";
+  r.purpose = "treatment";
+  r.action = "statement";
+  r.statement = "SELECT count(*) FROM curated.person WHERE n = " + std::to_string(i);
+  r.tables = {"curated.person"};
+  r.columns = {"curated.person.person_id"};
+  r.rows = i;
+  r.outcome = "ok";
+  r.decisions = {"row_filter hospital_scope on curated.person"};
+  return r;
+}
+
+std::vector<std::string> ReadLines(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line))
+    lines.push_back(line);
+  return lines;
+}
+
+// Rewrites `path` in place (same inode and mode), one line each, newline-terminated.
+void WriteLines(const std::string& path, const std::vector<std::string>& lines) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  for (const auto& l : lines)
+    out << l << '\n';
+}
+
+void AppendBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::app);
+  out << bytes;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int64_t FileSizeOf(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : -1;
+}
+
+// Recomputes a record's hash, as a forger with write access would.
+void Rehash(AuditRecord* r) { r->hash = HexEncode(Sha256(CanonicalAuditJson(*r))); }
+
+class AuditLogTest : public ::testing::Test {
+ protected:
+  std::string Dir() const { return tmp_.Join("audit"); }
+  std::string Segment(int n = 1) const {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "/audit-%06d.jsonl", n);
+    return Dir() + buf;
+  }
+  std::unique_ptr<AuditLog> OpenLog(int64_t segment_bytes = int64_t{64} << 20) {
+    AuditLogOptions options;
+    options.clock = &clock_;
+    options.segment_bytes = segment_bytes;
+    auto log = AuditLog::Open(Dir(), options);
+    EXPECT_THAT(log, IsOk());
+    return log.ok() ? std::move(log).value() : nullptr;
+  }
+  void AppendN(AuditLog* log, int n, const std::string& actor = "user") {
+    for (int i = 1; i <= n; ++i) {
+      AuditRecord r = MakeRecord(actor, i);
+      MEDLAKE_ASSERT_OK(log->Append(r));
+      clock_.AdvanceMicros(1000);
+    }
+  }
+
+  TempDir tmp_;
+  ManualClock clock_{1'700'000'000'123'456};
+};
+
+TEST_F(AuditLogTest, AppendFillsChainFieldsAndVerifies) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  std::string prev(kAuditGenesisHash);
+  for (int i = 1; i <= 5; ++i) {
+    AuditRecord r = MakeRecord("alice", i);
+    MEDLAKE_ASSERT_OK(log->Append(r));
+    EXPECT_EQ(r.seq, i);
+    EXPECT_EQ(r.prev_hash, prev);
+    EXPECT_EQ(r.hash, HexEncode(Sha256(CanonicalAuditJson(r))));
+    prev = r.hash;
+  }
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  EXPECT_TRUE(report.ok());
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.records, 5);
+  EXPECT_EQ(report.head_seq, 5);
+  EXPECT_EQ(report.head_hash, prev);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto head, log->Head());
+  EXPECT_EQ(head.seq, 5);
+  EXPECT_EQ(head.hash, prev);
+}
+
+TEST_F(AuditLogTest, TimeComesFromTheClockInUtcMilliseconds) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  AuditRecord r = MakeRecord("alice", 1);
+  MEDLAKE_ASSERT_OK(log->Append(r));
+  EXPECT_EQ(r.time, "2023-11-14T22:13:20.123Z");
+}
+
+TEST_F(AuditLogTest, FilesArePrivate) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  AppendN(log.get(), 1);
+  struct stat st {};
+  ASSERT_EQ(::stat(Dir().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat(Segment().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat((Dir() + "/HEAD").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(AuditLogTest, LinesRoundTripEscapesAndInvalidUtf8) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  AuditRecord r = MakeRecord("ana\u00F1a", 1);  // valid UTF-8 kept
+  r.statement = "SELECT '\"quoted\"\\path'\n\tFROM x -- \x01 bell\x7f";
+  r.error = std::string("bad \xFF byte") + '\0' + "nul";
+  r.acting_as = "bob";
+  r.break_glass = true;
+  MEDLAKE_ASSERT_OK(log->Append(r));
+  EXPECT_EQ(r.error, std::string("bad \xEF\xBF\xBD byte") + '\0' + "nul");  // stored as U+FFFD
+
+  auto lines = ReadLines(Segment());
+  ASSERT_THAT(lines, SizeIs(1));
+  EXPECT_EQ(lines[0], AuditRecordLine(r));
+  EXPECT_THAT(lines[0], HasSubstr("\\n\\tFROM x -- \\u0001 bell"));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(AuditRecord back, ParseAuditRecordLine(lines[0]));
+  EXPECT_EQ(back.actor, r.actor);
+  EXPECT_EQ(back.statement, r.statement);
+  EXPECT_EQ(back.error, r.error);
+  EXPECT_EQ(back.acting_as, "bob");
+  EXPECT_TRUE(back.break_glass);
+  EXPECT_EQ(back.tables, r.tables);
+  EXPECT_EQ(back.rows, 1);
+  EXPECT_EQ(back.hash, r.hash);
+  EXPECT_EQ(CanonicalAuditJson(back), CanonicalAuditJson(r));
+
+  // Keys in another order or with spaces parse as JSON but are not the canonical form.
+  EXPECT_THAT(ParseAuditRecordLine("{\"seq\": 1}"), StatusIs(StatusCode::kDataLoss, ""));
+}
+
+TEST_F(AuditLogTest, RejectsRecordsWithoutActionOrWithUnknownOutcome) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  AuditRecord r = MakeRecord("alice", 1);
+  r.action.clear();
+  EXPECT_THAT(log->Append(r), StatusIs(StatusCode::kInvalidArgument, "action"));
+  r = MakeRecord("alice", 1);
+  r.outcome = "maybe";
+  EXPECT_THAT(log->Append(r), StatusIs(StatusCode::kInvalidArgument, "outcome"));
+  r = MakeRecord("alice", 1);
+  r.rows = -2;
+  EXPECT_THAT(log->Append(r), StatusIs(StatusCode::kInvalidArgument, "rows"));
+  EXPECT_EQ(FileSizeOf(Segment()), -1);  // nothing written
+}
+
+TEST_F(AuditLogTest, CutsOversizedStatementsAndKeepsTheirDigest) {
+  AuditLogOptions options;
+  options.clock = &clock_;
+  options.max_statement_bytes = 10;
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto log, AuditLog::Open(Dir(), options));
+  AuditRecord r = MakeRecord("alice", 1);
+  r.statement = "SELECT 12\xC3\xB1 FROM t";  // byte 10 is inside the 2-byte character
+  const std::string digest = HexEncode(Sha256(r.statement));
+  MEDLAKE_ASSERT_OK(log->Append(r));
+  EXPECT_EQ(r.statement, "SELECT 12...[truncated: 18 bytes, sha256 " + digest + "]");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  EXPECT_TRUE(report.ok());
+}
+
+TEST_F(AuditLogTest, ChainContinuesAcrossSegments) {
+  auto log = OpenLog(/*segment_bytes=*/1500);
+  ASSERT_NE(log, nullptr);
+  AppendN(log.get(), 30);
+  EXPECT_GT(FileSizeOf(Segment(3)), 0);  // rolled over at least twice
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.records, 30);
+  EXPECT_EQ(report.head_seq, 30);
+
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto all, log->Read());
+  ASSERT_THAT(all, SizeIs(30));
+  for (int i = 0; i < 30; ++i)
+    EXPECT_EQ(all[i].seq, i + 1);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto some, log->Read(17, 5));
+  ASSERT_THAT(some, SizeIs(5));
+  EXPECT_EQ(some.front().seq, 17);
+  EXPECT_EQ(some.back().seq, 21);
+  EXPECT_EQ(some.front().prev_hash, all[15].hash);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto none, log->Read(31));
+  EXPECT_THAT(none, IsEmpty());
+}
+
+TEST_F(AuditLogTest, ReopenContinuesTheChain) {
+  std::string last_hash;
+  {
+    auto log = OpenLog(/*segment_bytes=*/1500);
+    ASSERT_NE(log, nullptr);
+    AppendN(log.get(), 3);
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto head, log->Head());
+    last_hash = head.hash;
+  }
+  auto log = OpenLog(/*segment_bytes=*/1500);
+  ASSERT_NE(log, nullptr);
+  AuditRecord r = MakeRecord("bob", 4);
+  MEDLAKE_ASSERT_OK(log->Append(r));
+  EXPECT_EQ(r.seq, 4);
+  EXPECT_EQ(r.prev_hash, last_hash);
+  AppendN(log.get(), 10);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.records, 14);
+}
+
+TEST_F(AuditLogTest, DetectsAnEditedRecordWithItsSeq) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  AppendN(log.get(), 5);
+  auto lines = ReadLines(Segment());
+  ASSERT_THAT(lines, SizeIs(5));
+  const std::string from = "\"actor\":\"user\"";
+  const size_t at = lines[2].find(from);
+  ASSERT_NE(at, std::string::npos);
+  lines[2].replace(at, from.size(), "\"actor\":\"someone-else\"");
+  WriteLines(Segment(), lines);
+
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  ASSERT_THAT(report.problems, SizeIs(1));
+  EXPECT_EQ(report.problems[0].seq, 3);
+  EXPECT_EQ(report.problems[0].file, "audit-000001.jsonl");
+  EXPECT_EQ(report.problems[0].line, 3);
+  EXPECT_THAT(report.problems[0].what, HasSubstr("edited"));
+  EXPECT_EQ(report.records, 5);
+}
+
+TEST_F(AuditLogTest, DetectsAnEditedRecordWhoseHashWasRecomputed) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  AppendN(log.get(), 5);
+  auto lines = ReadLines(Segment());
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(AuditRecord r, ParseAuditRecordLine(lines[2]));
+  r.outcome = "denied";
+  Rehash(&r);
+  lines[2] = AuditRecordLine(r);
+  WriteLines(Segment(), lines);
+
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  ASSERT_THAT(report.problems, SizeIs(1));
+  EXPECT_EQ(report.problems[0].seq, 4);
+  EXPECT_EQ(report.problems[0].line, 4);
+  EXPECT_THAT(report.problems[0].what, HasSubstr("chain broken"));
+}
+
+TEST_F(AuditLogTest, DetectsADeletedRecord) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  AppendN(log.get(), 5);
+  auto lines = ReadLines(Segment());
+  lines.erase(lines.begin() + 2);  // record 3
+  WriteLines(Segment(), lines);
+
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  ASSERT_THAT(report.problems, SizeIs(1));
+  EXPECT_EQ(report.problems[0].seq, 3);
+  EXPECT_EQ(report.problems[0].line, 3);  // where record 4 now is
+  EXPECT_THAT(report.problems[0].what, HasSubstr("record 3 missing before record 4"));
+  EXPECT_EQ(report.records, 4);
+  EXPECT_EQ(report.head_seq, 5);
+}
+
+TEST_F(AuditLogTest, DetectsTwoSwappedRecords) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  AppendN(log.get(), 5);
+  auto lines = ReadLines(Segment());
+  std::swap(lines[1], lines[2]);  // records 2 and 3
+  WriteLines(Segment(), lines);
+
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  ASSERT_THAT(report.problems, SizeIs(2));
+  EXPECT_EQ(report.problems[0].seq, 2);
+  EXPECT_EQ(report.problems[0].line, 2);
+  EXPECT_THAT(report.problems[0].what, HasSubstr("missing"));
+  EXPECT_EQ(report.problems[1].seq, 2);
+  EXPECT_EQ(report.problems[1].line, 3);
+  EXPECT_THAT(report.problems[1].what, HasSubstr("out of order"));
+  // The chain resyncs: records 4 and 5 are not reported.
+  EXPECT_EQ(report.head_seq, 5);
+}
+
+TEST_F(AuditLogTest, DetectsACutTailAndRefusesToChainOverIt) {
+  {
+    auto log = OpenLog();
+    ASSERT_NE(log, nullptr);
+    AppendN(log.get(), 5);
+  }
+  auto lines = ReadLines(Segment());
+  lines.resize(3);  // records 4 and 5 removed; HEAD kept
+  WriteLines(Segment(), lines);
+
+  auto log = OpenLog();  // opens anyway, so the damage can be reported
+  ASSERT_NE(log, nullptr);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  ASSERT_THAT(report.problems, SizeIs(1));
+  EXPECT_EQ(report.problems[0].seq, 5);
+  EXPECT_EQ(report.problems[0].file, "HEAD");
+  EXPECT_THAT(report.problems[0].what, HasSubstr("records 4..5 were removed from the end"));
+  AuditRecord r = MakeRecord("alice", 6);
+  EXPECT_THAT(log->Append(r), StatusIs(StatusCode::kDataLoss, "records were removed"));
+  EXPECT_EQ(r.seq, 0);
+}
+
+TEST_F(AuditLogTest, ResyncsAfterAnUnreadableLine) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  AppendN(log.get(), 5);
+  auto lines = ReadLines(Segment());
+  lines[1] = "this is not a record";
+  lines[3] = lines[3].substr(0, lines[3].size() / 2);  // half a record, newline kept
+  WriteLines(Segment(), lines);
+
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  ASSERT_THAT(report.problems, SizeIs(2));
+  EXPECT_EQ(report.problems[0].line, 2);
+  EXPECT_THAT(report.problems[0].what, HasSubstr("not an audit record"));
+  EXPECT_EQ(report.problems[1].line, 4);
+  EXPECT_EQ(report.records, 3);
+  EXPECT_EQ(report.head_seq, 5);
+}
+
+TEST_F(AuditLogTest, RepairsATornLastLine) {
+  {
+    auto log = OpenLog();
+    ASSERT_NE(log, nullptr);
+    AppendN(log.get(), 3);
+  }
+  const int64_t good_size = FileSizeOf(Segment());
+  const std::string third = ReadLines(Segment())[2];
+  AppendBytes(Segment(), third.substr(0, 40));  // a crash in the middle of a write
+
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(FileSizeOf(Segment()), good_size);  // cut back by Open
+  AuditRecord r = MakeRecord("alice", 4);
+  MEDLAKE_ASSERT_OK(log->Append(r));
+  EXPECT_EQ(r.seq, 4);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.records, 4);
+}
+
+TEST_F(AuditLogTest, RepairsATornLineWrittenBehindAnOpenLog) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  AppendN(log.get(), 2);
+  const int64_t good_size = FileSizeOf(Segment());
+  AppendBytes(Segment(), "{\"seq\":3,\"ti");  // another process died mid-line
+  AuditRecord r = MakeRecord("alice", 3);
+  MEDLAKE_ASSERT_OK(log->Append(r));
+  EXPECT_EQ(r.seq, 3);
+  EXPECT_GT(FileSizeOf(Segment()), good_size);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.records, 3);
+}
+
+TEST_F(AuditLogTest, AdoptsRecordsWrittenBeforeACrashLeftHeadBehind) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  AppendN(log.get(), 2);
+  const std::string stale_head = ReadAll(Dir() + "/HEAD");
+  AuditRecord third = MakeRecord("alice", 3);
+  MEDLAKE_ASSERT_OK(log->Append(third));
+  // The writer died after fdatasync of the segment, before HEAD was replaced.
+  {
+    std::ofstream out(Dir() + "/HEAD", std::ios::binary | std::ios::trunc);
+    out << stale_head;
+  }
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto head, log->Head());
+  EXPECT_EQ(head.seq, 3);
+  EXPECT_EQ(head.hash, third.hash);
+  AuditRecord fourth = MakeRecord("alice", 4);
+  MEDLAKE_ASSERT_OK(log->Append(fourth));
+  EXPECT_EQ(fourth.prev_hash, third.hash);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  EXPECT_THAT(report.problems, IsEmpty());
+}
+
+TEST_F(AuditLogTest, RebuildsAMissingHeadFromTheLastRecord) {
+  {
+    auto log = OpenLog(/*segment_bytes=*/1500);
+    ASSERT_NE(log, nullptr);
+    AppendN(log.get(), 12);
+  }
+  int newest = 1;
+  while (FileSizeOf(Segment(newest + 1)) > 0)
+    ++newest;
+  ASSERT_GT(newest, 1);
+  ASSERT_EQ(std::remove((Dir() + "/HEAD").c_str()), 0);
+  AppendBytes(Segment(newest), "{\"seq\":");  // and a torn line, for good measure
+  auto log = OpenLog(/*segment_bytes=*/1500);
+  ASSERT_NE(log, nullptr);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto head, log->Head());
+  EXPECT_EQ(head.seq, 12);
+  AppendN(log.get(), 2);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.records, 14);
+}
+
+TEST_F(AuditLogTest, RefusesToChainOverForeignLinesAfterTheHead) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  AppendN(log.get(), 2);
+  AppendBytes(Segment(), "{\"seq\":3,\"forged\":true}\n");
+  AuditRecord r = MakeRecord("alice", 3);
+  EXPECT_THAT(log->Append(r), StatusIs(StatusCode::kDataLoss, "not the record after 2"));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  ASSERT_THAT(report.problems, SizeIs(1));
+  EXPECT_EQ(report.problems[0].line, 3);
+}
+
+TEST_F(AuditLogTest, ExpectHeadFindsAPublishedHashAndCatchesAFullRewrite) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  AppendN(log.get(), 3);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto published, log->Verify());
+  ASSERT_TRUE(published.ok());
+  AppendN(log.get(), 2);  // the log grows after the hash was published
+
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify(published.head_hash));
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.expected_head_seq, 3);
+
+  std::string upper = published.head_hash;
+  for (char& c : upper)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto upper_report, log->Verify(upper));
+  EXPECT_TRUE(upper_report.ok());
+
+  EXPECT_THAT(log->Verify("abc"), StatusIs(StatusCode::kInvalidArgument, "64 hexadecimal"));
+
+  // Someone with write access rewrites record 2 and re-forges every later hash and HEAD: the
+  // chain is consistent again, and only the published head shows it.
+  auto lines = ReadLines(Segment());
+  std::string prev(kAuditGenesisHash);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(AuditRecord r, ParseAuditRecordLine(lines[i]));
+    if (r.seq == 2)
+      r.actor = "nobody";
+    r.prev_hash = prev;
+    Rehash(&r);
+    lines[i] = AuditRecordLine(r);
+    prev = r.hash;
+  }
+  WriteLines(Segment(), lines);
+  ASSERT_EQ(std::remove((Dir() + "/HEAD").c_str()), 0);  // rebuilt from the forged tail
+
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto forged, log->Verify());
+  EXPECT_TRUE(forged.ok()) << "a consistent rewrite is invisible without an anchor";
+  EXPECT_NE(forged.head_hash, report.head_hash);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto anchored, log->Verify(published.head_hash));
+  ASSERT_THAT(anchored.problems, SizeIs(1));
+  EXPECT_THAT(anchored.problems[0].what, HasSubstr("is not in the log"));
+}
+
+TEST_F(AuditLogTest, ThreadsAppendOneChainWithEveryRecord) {
+  auto log = OpenLog(/*segment_bytes=*/16 * 1024);
+  ASSERT_NE(log, nullptr);
+  auto second = OpenLog(/*segment_bytes=*/16 * 1024);  // another object on the same directory
+  ASSERT_NE(second, nullptr);
+  constexpr int kThreads = 8;
+  constexpr int kEach = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      AuditLog* target = t % 2 == 0 ? log.get() : second.get();
+      for (int i = 1; i <= kEach; ++i) {
+        AuditRecord r = MakeRecord("thread-" + std::to_string(t), i);
+        if (!target->Append(r).ok())
+          ++failures;
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.records, kThreads * kEach);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto all, log->Read());
+  std::set<std::pair<std::string, int64_t>> seen;
+  for (const auto& r : all)
+    seen.emplace(r.actor, r.rows);
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kThreads * kEach));
+}
+
+TEST_F(AuditLogTest, ProcessesAppendOneChainWithEveryRecord) {
+  auto log = OpenLog(/*segment_bytes=*/16 * 1024);
+  ASSERT_NE(log, nullptr);
+  constexpr int kProcesses = 4;
+  constexpr int kEach = 25;
+  std::vector<pid_t> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      // Half the children open the log themselves; the others use the object inherited from
+      // the parent (each append takes its own lock, so this is safe too).
+      std::unique_ptr<AuditLog> own;
+      AuditLog* target = log.get();
+      if (p % 2 == 0) {
+        AuditLogOptions options;
+        options.segment_bytes = 16 * 1024;
+        auto opened = AuditLog::Open(Dir(), options);
+        if (!opened.ok())
+          ::_exit(2);
+        own = std::move(opened).value();
+        target = own.get();
+      }
+      for (int i = 1; i <= kEach; ++i) {
+        AuditRecord r = MakeRecord("process-" + std::to_string(p), i);
+        if (!target->Append(r).ok())
+          ::_exit(1);
+      }
+      ::_exit(0);
+    }
+    children.push_back(pid);
+  }
+  AppendN(log.get(), kEach, "parent");
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.records, (kProcesses + 1) * kEach);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto all, log->Read());
+  std::set<std::pair<std::string, int64_t>> seen;
+  for (const auto& r : all)
+    seen.emplace(r.actor, r.rows);
+  EXPECT_EQ(seen.size(), static_cast<size_t>((kProcesses + 1) * kEach));
+  EXPECT_EQ(seen.count({"process-3", kEach}), 1u);
+}
+
+TEST_F(AuditLogTest, ScanSqlNamesTheGlobAndTypes) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(log->glob(), Dir() + "/audit-*.jsonl");
+  const std::string sql = AuditLogScanSql("/lake's/audit/audit-*.jsonl");
+  EXPECT_THAT(sql, HasSubstr("read_json('/lake''s/audit/audit-*.jsonl'"));
+  EXPECT_THAT(sql, HasSubstr("'tables': 'VARCHAR[]'"));
+}
+
+// Not a timed assertion: prints what an append costs here (one fdatasync each, or shared).
+TEST_F(AuditLogTest, PrintsAppendThroughput) {
+  AuditLogOptions options;  // system clock
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto log, AuditLog::Open(Dir(), options));
+  constexpr int kSerial = 200;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 1; i <= kSerial; ++i) {
+    AuditRecord r = MakeRecord("bench", i);
+    MEDLAKE_ASSERT_OK(log->Append(r));
+  }
+  double serial_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  constexpr int kThreads = 8;
+  constexpr int kEach = 100;
+  start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&log, t] {
+      for (int i = 1; i <= kEach; ++i) {
+        AuditRecord r = MakeRecord("bench-" + std::to_string(t), i);
+        if (!log->Append(r).ok())
+          std::abort();
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  double threaded_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  // The cost without the fsync: canonical form + SHA-256 of a typical record.
+  constexpr int kHashes = 20000;
+  AuditRecord sample = MakeRecord("bench", 1);
+  start = std::chrono::steady_clock::now();
+  size_t sink = 0;
+  for (int i = 0; i < kHashes; ++i) {
+    sample.seq = i;
+    sink += HexEncode(Sha256(CanonicalAuditJson(sample))).size();
+  }
+  double hash_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  std::printf(
+      "[audit throughput] serial: %d appends in %.3f s = %.0f appends/s (%.1f us each, one "
+      "fdatasync each)\n"
+      "[audit throughput] %d threads: %d appends in %.3f s = %.0f appends/s (group commit)\n"
+      "[audit throughput] serialize+hash only: %.2f us per record (%zu)\n",
+      kSerial, serial_s, kSerial / serial_s, serial_s / kSerial * 1e6, kThreads, kThreads * kEach,
+      threaded_s, kThreads * kEach / threaded_s, hash_s / kHashes * 1e6, sink / kHashes);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(report.records, kSerial + kThreads * kEach);
+}
+
+}  // namespace
+}  // namespace medlake::security
