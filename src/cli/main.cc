@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/audit_command.h"
+#include "cli/erase_command.h"
 #include "cli/ingest_command.h"
 #include "cli/patient_index_command.h"
 #include "cli/lineage_command.h"
@@ -49,6 +50,11 @@ int main(int argc, char** argv) {
   auto* init = app.add_subcommand("init", "create a new lake in --lake, with its owner (the first admin)");
   std::string owner_name = cli::DefaultOwnerName();
   init->add_option("--owner", owner_name, "the owner's user name (default: $USER, else owner)");
+
+  cli::EraseCommandOptions erase_options;
+  auto* erase = app.add_subcommand("erase", "right to erasure: remove a person from every layer and from table history (admins)");
+  erase->add_option("--person", erase_options.person_id, "enterprise person_id (normalized.person_link)")->required();
+  erase->add_flag("--dry-run", erase_options.dry_run, "count what would be removed; change nothing");
 
   auto* audit = app.add_subcommand("audit", "the tamper-evident audit log (auditors only)");
   audit->require_subcommand(1);
@@ -222,6 +228,12 @@ int main(int argc, char** argv) {
     if (!st.ok()) std::fprintf(stderr, "Error: %s\n", st.ToString().c_str());
     return st.ok();
   };
+  if (erase->parsed()) {
+    erase_options.lake = lake;
+    erase_options.who = who;
+    erase_options.command_line = command_line();
+    return cli::RunEraseCommand(erase_options, stdout, stderr);
+  }
   if (audit->parsed()) {
     auto opened = storage::Lake::Open(lake);
     if (!opened.ok()) {
