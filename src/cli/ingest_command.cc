@@ -1,5 +1,7 @@
 #include "cli/ingest_command.h"
 
+#include "cli/catalog_command.h"
+
 #include "cli/sql_command.h"
 #include "engine/lake_session.h"
 #include "ingest/fhir_loader.h"
@@ -40,6 +42,17 @@ int RunIngestCommand(const IngestCommandOptions& options, std::FILE* out, std::F
                options.kind.c_str(), static_cast<long long>(summary->files),
                static_cast<long long>(summary->files_skipped), static_cast<long long>(summary->received),
                static_cast<long long>(summary->accepted), static_cast<long long>(summary->quarantined));
+  if (summary->accepted + summary->quarantined > 0) {
+    std::vector<storage::TableIdentifier> raw;
+    auto tables = (*session)->catalog().ListTables("raw");
+    if (tables.ok()) raw = *tables;
+    auto line = ClassifyWrittenTables(**session, **lake, raw, /*propagate=*/false);
+    if (line.ok()) {
+      std::fprintf(out, "%s\n", line->c_str());
+    } else {
+      std::fprintf(err, "Warning: classification: %s\n", line.status().ToString().c_str());
+    }
+  }
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/audit_command.h"
+#include "cli/catalog_command.h"
 #include "cli/erase_command.h"
 #include "cli/ingest_command.h"
 #include "cli/patient_index_command.h"
@@ -50,6 +51,28 @@ int main(int argc, char** argv) {
   auto* init = app.add_subcommand("init", "create a new lake in --lake, with its owner (the first admin)");
   std::string owner_name = cli::DefaultOwnerName();
   init->add_option("--owner", owner_name, "the owner's user name (default: $USER, else owner)");
+
+  cli::CatalogCommandOptions catalog_options;
+  std::string catalog_format = "table", catalog_target;
+  auto* catalog = app.add_subcommand("catalog", "catalog metadata: descriptions, owners, PHI and other tags");
+  catalog->require_subcommand(1);
+  auto* catalog_show = catalog->add_subcommand("show", "descriptions, owners, stewards and tags");
+  catalog_show->add_option("target", catalog_target, "NS or NS.TABLE (default: all)");
+  catalog_show->add_option("--format", catalog_format, "output format: table, csv, json, ndjson")
+      ->check(CLI::IsMember({"table", "csv", "json", "ndjson"}));
+  auto* catalog_classify = catalog->add_subcommand("classify", "tag PHI, identifiers and special categories, then along lineage");
+  catalog_classify->add_option("tables", catalog_options.targets, "NS.TABLE ... (default: every table)");
+  catalog_classify->add_option("--sample", catalog_options.sample_values, "values sampled per column (default 1000)");
+  catalog_classify->add_flag("--no-propagate", catalog_options.no_propagate, "do not copy tags along lineage");
+  auto* catalog_tag = catalog->add_subcommand("tag", "add tags to a namespace, table or column");
+  auto* catalog_untag = catalog->add_subcommand("untag", "remove tags (the classifier will not add them back)");
+  for (auto* sub : {catalog_tag, catalog_untag}) {
+    sub->add_option("object", catalog_options.object, "NS, NS.TABLE or NS.TABLE.COLUMN")->required();
+    sub->add_option("tags", catalog_options.tags, "e.g. phi pii:dni")->required();
+  }
+  auto* catalog_describe = catalog->add_subcommand("describe", "set a description ('' clears it)");
+  catalog_describe->add_option("object", catalog_options.object, "NS, NS.TABLE or NS.TABLE.COLUMN")->required();
+  catalog_describe->add_option("text", catalog_options.text, "the description")->required();
 
   cli::EraseCommandOptions erase_options;
   auto* erase = app.add_subcommand("erase", "right to erasure: remove a person from every layer and from table history (admins)");
@@ -228,6 +251,19 @@ int main(int argc, char** argv) {
     if (!st.ok()) std::fprintf(stderr, "Error: %s\n", st.ToString().c_str());
     return st.ok();
   };
+  if (catalog->parsed()) {
+    catalog_options.lake = lake;
+    catalog_options.who = who;
+    if (!catalog_target.empty()) catalog_options.targets.push_back(catalog_target);
+    catalog_options.action = catalog_show->parsed()       ? "show"
+                             : catalog_classify->parsed() ? "classify"
+                             : catalog_tag->parsed()      ? "tag"
+                             : catalog_untag->parsed()    ? "untag"
+                                                          : "describe";
+    auto f = cli::ParseOutputFormat(catalog_format);
+    if (f.ok()) catalog_options.format = *f;
+    return cli::RunCatalogCommand(catalog_options, stdout, stderr);
+  }
   if (erase->parsed()) {
     erase_options.lake = lake;
     erase_options.who = who;

@@ -1,5 +1,7 @@
 #include "cli/run_command.h"
 
+#include "cli/catalog_command.h"
+
 #include "engine/lake_session.h"
 #include "pipeline/model.h"
 #include "pipeline/runner.h"
@@ -47,6 +49,21 @@ int RunRunCommand(const RunCommandOptions& options, std::FILE* out, std::FILE* e
   }
   std::fprintf(out, "%zu models: %zu built, %d failed, %d skipped\n", runs->size(),
                runs->size() - static_cast<size_t>(failed + skipped), failed, skipped);
+  // Classify what changed (PHI, identifiers, special categories) and carry tags along lineage.
+  std::vector<storage::TableIdentifier> changed;
+  for (const auto& r : *runs) {
+    if (r.outcome != pipeline::ModelRun::Outcome::kBuilt || r.mode == "up-to-date") continue;
+    auto id = storage::ParseTableIdentifier(r.model);
+    if (id.ok()) changed.push_back(*id);
+  }
+  if (!changed.empty()) {
+    auto line = ClassifyWrittenTables(**session, **lake, changed, /*propagate=*/true);
+    if (line.ok()) {
+      std::fprintf(out, "%s\n", line->c_str());
+    } else {
+      std::fprintf(err, "Warning: classification: %s\n", line.status().ToString().c_str());
+    }
+  }
   return failed == 0 ? 0 : 1;
 }
 

@@ -1,5 +1,7 @@
 #include "core/crypto.h"
 
+#include <cstring>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -18,6 +20,53 @@ Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
   unsigned int len = 0;
   ::HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
          reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len);
+  return out;
+}
+
+struct HmacSha256Key::Impl {
+  EVP_MD_CTX* inner = nullptr;
+  EVP_MD_CTX* outer = nullptr;
+  ~Impl() {
+    EVP_MD_CTX_free(inner);
+    EVP_MD_CTX_free(outer);
+  }
+};
+
+HmacSha256Key::HmacSha256Key(std::string_view key) : impl_(std::make_unique<Impl>()) {
+  unsigned char block[64] = {0};
+  if (key.size() > sizeof block) {
+    Sha256Digest d = Sha256(key);
+    std::memcpy(block, d.data(), d.size());
+  } else {
+    std::memcpy(block, key.data(), key.size());
+  }
+  unsigned char ipad[64], opad[64];
+  for (size_t i = 0; i < 64; ++i) {
+    ipad[i] = static_cast<unsigned char>(block[i] ^ 0x36);
+    opad[i] = static_cast<unsigned char>(block[i] ^ 0x5c);
+  }
+  impl_->inner = EVP_MD_CTX_new();
+  impl_->outer = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(impl_->inner, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(impl_->inner, ipad, sizeof ipad);
+  EVP_DigestInit_ex(impl_->outer, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(impl_->outer, opad, sizeof opad);
+}
+
+HmacSha256Key::~HmacSha256Key() = default;
+
+Sha256Digest HmacSha256Key::Digest(std::string_view data) const {
+  // One scratch context per thread, reused across calls.
+  thread_local std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> scratch(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  unsigned char inner_hash[32];
+  unsigned int len = 0;
+  Sha256Digest out{};
+  EVP_MD_CTX_copy_ex(scratch.get(), impl_->inner);
+  EVP_DigestUpdate(scratch.get(), data.data(), data.size());
+  EVP_DigestFinal_ex(scratch.get(), inner_hash, &len);
+  EVP_MD_CTX_copy_ex(scratch.get(), impl_->outer);
+  EVP_DigestUpdate(scratch.get(), inner_hash, sizeof inner_hash);
+  EVP_DigestFinal_ex(scratch.get(), out.data(), &len);
   return out;
 }
 

@@ -22,6 +22,22 @@ using Sha256Digest = std::array<uint8_t, 32>;
 Sha256Digest Sha256(std::string_view data);
 // HMAC-SHA-256 (RFC 2104) of `data` under `key`.
 Sha256Digest HmacSha256(std::string_view key, std::string_view data);
+// HMAC-SHA-256 under one fixed key, with the key's inner and outer hash states computed once:
+// for hashing many short values (the keyed-hash column mask). Digest() is thread-safe.
+class HmacSha256Key {
+ public:
+  explicit HmacSha256Key(std::string_view key);
+  ~HmacSha256Key();
+  HmacSha256Key(const HmacSha256Key&) = delete;
+  HmacSha256Key& operator=(const HmacSha256Key&) = delete;
+  // Equals HmacSha256(key, data).
+  Sha256Digest Digest(std::string_view data) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // PBKDF2-HMAC-SHA-256 (RFC 8018), as SCRAM-SHA-256's Hi() function.
 Result<Sha256Digest> Pbkdf2Sha256(std::string_view password, std::string_view salt,
                                   int iterations);

@@ -31,6 +31,17 @@ TEST(CryptoTest, HmacSha256Rfc4231) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(CryptoTest, HmacSha256KeyMatchesOneShotHmac) {
+  HmacSha256Key jefe("Jefe");
+  EXPECT_EQ(HexEncode(jefe.Digest("what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // RFC 4231 test case 6: a key longer than the block is hashed first.
+  HmacSha256Key long_key(std::string(131, '\xaa'));
+  EXPECT_EQ(HexEncode(long_key.Digest("Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  for (const char* v : {"", "a", "12345678Z"}) EXPECT_EQ(jefe.Digest(v), HmacSha256("Jefe", v)) << v;
+}
+
 TEST(CryptoTest, Pbkdf2Sha256KnownAnswer) {
   // RFC 7914 section 11 (PBKDF2-HMAC-SHA256, "passwd"/"salt", c=1), first 32 bytes.
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto d, Pbkdf2Sha256("passwd", "salt", 1));

@@ -1,7 +1,9 @@
 #include "engine/iceberg_functions.h"
 
 #include <cstring>
+#include <atomic>
 #include <string>
+#include <unordered_map>
 
 #include "core/crypto.h"
 #include "engine/duckdb_internal.h"
@@ -69,8 +71,29 @@ Status Register(duckdb_connection conn, const char* name, duckdb_type value_type
   return Status::OK();
 }
 
+// The key's precomputed HMAC state, and a small per-thread cache of recent values: a pseudonym
+// column repeats (one person, many events), and the cache makes repeats nearly free.
+struct KeyedHash {
+  explicit KeyedHash(const std::string& key) : hmac(key), id(NextId()) {}
+  static uint64_t NextId() {
+    static std::atomic<uint64_t> next{1};
+    return next++;
+  }
+  HmacSha256Key hmac;
+  const uint64_t id;  // unique per key object: a cache never outlives its key's identity
+};
+
 void KeyedHashFunction(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
-  const auto* key = static_cast<const std::string*>(duckdb_scalar_function_get_extra_info(info));
+  const auto* state = static_cast<const KeyedHash*>(duckdb_scalar_function_get_extra_info(info));
+  struct Cache {
+    uint64_t owner = 0;
+    std::unordered_map<std::string, std::string> values;
+  };
+  thread_local Cache cache;
+  if (cache.owner != state->id || cache.values.size() > 65536) {
+    cache.values.clear();
+    cache.owner = state->id;
+  }
   idx_t rows = duckdb_data_chunk_get_size(input);
   duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
   uint64_t* valid = duckdb_vector_get_validity(values);
@@ -82,13 +105,16 @@ void KeyedHashFunction(duckdb_function_info info, duckdb_data_chunk input, duckd
       duckdb_validity_set_row_invalid(out_valid, r);
       continue;
     }
-    std::string_view v(duckdb_string_t_data(data + r), duckdb_string_t_length(data[r]));
-    std::string hex = HexEncode(HmacSha256(*key, v)).substr(0, 24);
-    duckdb_vector_assign_string_element_len(output, r, hex.data(), hex.size());
+    std::string v(duckdb_string_t_data(data + r), duckdb_string_t_length(data[r]));
+    auto it = cache.values.find(v);
+    if (it == cache.values.end()) {
+      it = cache.values.emplace(v, HexEncode(state->hmac.Digest(v)).substr(0, 24)).first;
+    }
+    duckdb_vector_assign_string_element_len(output, r, it->second.data(), it->second.size());
   }
 }
 
-void DeleteKey(void* key) { delete static_cast<std::string*>(key); }
+void DeleteKey(void* state) { delete static_cast<KeyedHash*>(state); }
 
 }  // namespace
 
@@ -100,7 +126,7 @@ Status RegisterKeyedHashFunction(Connection& conn, const std::string& key) {
   duckdb_scalar_function_add_parameter(f, v);
   duckdb_scalar_function_set_return_type(f, v);
   duckdb_scalar_function_set_function(f, KeyedHashFunction);
-  duckdb_scalar_function_set_extra_info(f, new std::string(key), DeleteKey);
+  duckdb_scalar_function_set_extra_info(f, new KeyedHash(key), DeleteKey);
   duckdb_state st = duckdb_register_scalar_function(raw, f);
   duckdb_destroy_logical_type(&v);
   duckdb_destroy_scalar_function(&f);

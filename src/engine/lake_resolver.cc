@@ -193,7 +193,14 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
     MEDLAKE_ASSIGN_OR_RETURN(bool exists, catalog_.NamespaceExists(ns));
     ns_it = namespaces_.emplace(ns, exists).first;
   }
-  if (!ns_it->second) return std::optional<std::string>();
+  if (!ns_it->second) {
+    // For an untrusted principal a schema-qualified name is a lake table or one of DuckDB's own
+    // (temporary tables, catalogs); anything else could be a file DuckDB would read.
+    if (access_ && ns != "temp" && ns != "main" && ns != "information_schema" && ns != "pg_catalog") {
+      return NotFound("Catalog Error: no lake namespace " + ns);
+    }
+    return std::optional<std::string>();
+  }
   std::optional<std::string> metadata_kind;
   std::string table_name = name;
   if (auto split = SplitMetadataTableName(name)) {
@@ -205,10 +212,16 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
     }
   }
   storage::TableIdentifier id{ns, table_name};
-  MEDLAKE_ASSIGN_OR_RETURN(const storage::LakeTable* table, Table(id));
+  auto loaded = Table(id);
+  if (!loaded.ok() && access_ && loaded.status().code() == StatusCode::kNotFound) {
+    // One answer for "missing" and "not yours": table names are not probed this way.
+    return PermissionDenied("lake table " + id.ToString() + " does not exist or may not be read by you");
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(const storage::LakeTable* table, std::move(loaded));
   // What the principal may see, decided on the current schema (policies name current columns).
   std::optional<TableAccess> access;
   std::set<std::string> restricted_names;  // lowercase names of masked or hidden columns
+  std::set<int> current_fields;            // field ids of the current schema
   if (access_) {
     MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* current, ib::CurrentSchema(table->metadata()));
     std::vector<AccessColumn> columns;
@@ -218,7 +231,13 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
       c.duckdb_type = type.ok() ? *type : "VARCHAR";
       columns.push_back(std::move(c));
     }
-    MEDLAKE_ASSIGN_OR_RETURN(TableAccess granted, access_->ReadAccess(id, columns));
+    auto decided = access_->ReadAccess(id, columns);
+    if (!decided.ok() && decided.status().code() == StatusCode::kPermissionDenied &&
+        decided.status().message().rfind("permission denied: SELECT", 0) == 0) {
+      return PermissionDenied("lake table " + id.ToString() + " does not exist or may not be read by you");
+    }
+    MEDLAKE_ASSIGN_OR_RETURN(TableAccess granted, std::move(decided));
+    for (const auto& c : columns) current_fields.insert(c.field_id);
     for (const auto& c : columns) {
       if (granted.hidden_fields.count(c.field_id) || granted.masks.count(c.field_id)) {
         restricted_names.insert(Lower(c.name));
@@ -238,9 +257,9 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
     }
   }
   if (metadata_kind) {
-    // Snapshot history says nothing about values; the file-level tables show partition values
-    // and counts, which a row filter or mask would not hide.
-    if (access && !access->unrestricted() && *metadata_kind != "snapshots" && *metadata_kind != "history") {
+    // History says nothing about values; the other tables show partition values and row counts
+    // (snapshot summaries count rows too), which a row filter or mask would not hide.
+    if (access && !access->unrestricted() && *metadata_kind != "history") {
       return PermissionDenied("metadata table " + ns + "." + name +
                               " is not available under a row filter or column mask on " + id.ToString());
     }
@@ -273,6 +292,9 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
   std::vector<AccessColumn> scan_columns;
   auto& visible = visible_columns_[id.ToString()];
   for (const auto& c : plan.columns) {
+    // An older snapshot may hold columns dropped since: no policy or grant names them any more,
+    // so a restricted principal does not see them.
+    if (!current_fields.count(c.field_id) && !access->unrestricted()) access->hidden_fields.insert(c.field_id);
     scan_columns.push_back(AccessColumn{c.field_id, c.name, ""});
     if (!access->hidden_fields.count(c.field_id)) visible.insert(c.name);
   }

@@ -50,7 +50,7 @@ Result<std::unique_ptr<LakeSession>> LakeSession::Open(const storage::Lake& lake
     MEDLAKE_RETURN_IF_ERROR(RegisterKeyedHashFunction(*conn, options.access->MaskHashKey()));
     // Untrusted SQL runs on a DuckDB that can reach only the lake's files, loads no extension
     // and whose configuration cannot be changed afterwards (defence behind the statement guard).
-    std::string dirs = QuoteString(lake.warehouse_path() + "/") + ", " + QuoteString(lake.staging_path() + "/");
+    std::string dirs = QuoteString(lake.warehouse_path() + "/") + ", " + QuoteString(lake.staging_path() + "/duckdb-tmp/");
     for (const auto& d : options.access->ReadableDirectories()) dirs += ", " + QuoteString(d + "/");
     // Tables registered from elsewhere (CALL medlake.register_table) keep their files where
     // they are: their table directories are readable too.

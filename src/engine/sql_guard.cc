@@ -23,7 +23,8 @@ bool AllowedTableFunction(const std::string& name) {
 bool DeniedScalarFunction(const std::string& name) {
   static const std::set<std::string> kDenied = {"getenv", "query", "query_table",
                                                 "json_execute_serialized_sql", "read_text",
-                                                "read_blob", "current_setting", "sql_auto_complete"};
+                                                "read_blob", "current_setting", "sql_auto_complete",
+                                                "current_query"};
   return kDenied.count(name) > 0 || name.rfind("medlake_", 0) == 0 || name.rfind("duckdb_", 0) == 0 ||
          name.rfind("pragma_", 0) == 0;
 }
@@ -32,6 +33,18 @@ std::string FunctionName(const nlohmann::json& fn) {
   std::string name = Lower(JsonString(fn, "function_name"));
   // A schema-qualified call (main.f, pg_catalog.f) is judged by its last part.
   return name;
+}
+
+bool LooksLikeFile(const std::string& text) {
+  if (text.find('/') != std::string::npos || text.find('\\') != std::string::npos) return true;
+  static const char* kExtensions[] = {".parquet", ".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt",
+                                      ".gz", ".zst", ".avro", ".db", ".duckdb", ".arrow", ".xlsx"};
+  std::string lower = Lower(text);
+  for (const char* e : kExtensions) {
+    std::string ext(e);
+    if (lower.size() >= ext.size() && lower.compare(lower.size() - ext.size(), ext.size(), ext) == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -65,10 +78,15 @@ Status CheckUntrustedNode(const nlohmann::json& node) {
                               "namespace.table)");
     }
     const std::string name = JsonString(node, "table_name");
-    if (JsonString(node, "schema_name").empty() &&
-        name.find_first_of("./\\:") != std::string::npos) {
-      return PermissionDenied("reading files directly is not allowed: \"" + name +
-                              "\" is not a table name");
+    const std::string schema = JsonString(node, "schema_name");
+    // DuckDB's replacement scans read a file named by any name ("a/b"."parquet" too).
+    if (name.find_first_of("/\\:") != std::string::npos || schema.find_first_of("./\\:") != std::string::npos ||
+        (schema.empty() && name.find('.') != std::string::npos)) {
+      return PermissionDenied("reading files directly is not allowed: \"" +
+                              (schema.empty() ? name : schema + "\".\"" + name) + "\" is not a table name");
+    }
+    if (Lower(name) == "pg_settings" || Lower(name).rfind("duckdb_", 0) == 0) {
+      return PermissionDenied("the engine's settings and internal catalogs are not available");
     }
     return Status::OK();
   }
@@ -106,10 +124,14 @@ Status CheckUntrustedText(Connection& conn, std::string_view text) {
     const bool after_from = i > 0 && (tokens[i - 1].IsKeyword("FROM") || tokens[i - 1].IsKeyword("JOIN") ||
                                       tokens[i - 1].IsKeyword("USING") ||
                                       (tokens[i - 1].IsSymbol(",") && in_from.back()));
-    if (after_from && (t.kind == SqlToken::Kind::kString ||
-                       (t.kind == SqlToken::Kind::kQuotedIdentifier &&
-                        t.text.find_first_of("./\\:") != std::string::npos))) {
+    if (after_from && t.kind == SqlToken::Kind::kString) {
       return PermissionDenied("reading files directly is not allowed: '" + t.text + "' is not a table name");
+    }
+    if (t.kind == SqlToken::Kind::kQuotedIdentifier && t.text.find_first_of("/\\:") != std::string::npos) {
+      return PermissionDenied("reading files directly is not allowed: \"" + t.text + "\" is not a name");
+    }
+    if (t.kind == SqlToken::Kind::kString && i > 0 && tokens[i - 1].IsSymbol("(") && LooksLikeFile(t.text)) {
+      return PermissionDenied("reading files directly is not allowed: '" + t.text + "'");
     }
     if (!t.IsIdentifier() || i + 1 >= tokens.size() || !tokens[i + 1].IsSymbol("(")) continue;
     std::string name = Lower(t.text);

@@ -12,6 +12,9 @@
 #include "core/crypto.h"
 #include "engine/sql_lexer.h"
 #include "security/scram.h"
+#include "storage/catalog.h"
+#include "storage/iceberg/table_metadata.h"
+#include "storage/table.h"
 
 namespace medlake::security {
 namespace {
@@ -191,6 +194,7 @@ Result<std::shared_ptr<SecurityController>> SecurityController::Open(
   if (st.ok() && !id.purpose.empty() && !PurposeSet().count(id.purpose)) {
     st = InvalidArgument("unknown purpose of use '" + id.purpose + "' (known: " + Join(KnownPurposes()) + ")");
   }
+  if (st.ok()) st = controller->PurposeAllowed(id.purpose);
   login.outcome = st.ok() ? "ok" : st.code() == StatusCode::kPermissionDenied ? "denied" : "error";
   if (!st.ok()) login.error = st.message();
   MEDLAKE_RETURN_IF_ERROR(controller->Audit(std::move(login)));
@@ -285,7 +289,16 @@ std::string SecurityController::SubstituteSessionValues(const std::string& expre
     size_t last = i;
     if (t[i].IsKeyword("USER") && i + 2 < t.size() && t[i + 1].IsSymbol(".") && t[i + 2].IsIdentifier()) {
       auto it = principal_.attributes.find(t[i + 2].text);
-      replacement = ListLiteral(it == principal_.attributes.end() ? std::vector<std::string>{} : it->second);
+      const std::vector<std::string> none;
+      const auto& values = it == principal_.attributes.end() ? none : it->second;
+      if (i > 0 && t[i - 1].IsKeyword("IN")) {
+        // `col IN user.attr`: a constant list DuckDB can push into the scan and prune files with.
+        replacement = "(";
+        for (size_t v = 0; v < values.size(); ++v) replacement += (v ? ", " : "") + QuoteString(values[v]);
+        replacement += values.empty() ? "NULL)" : ")";
+      } else {
+        replacement = ListLiteral(values);
+      }
       last = i + 2;
     } else if (t[i].IsKeyword("SESSION") && i + 2 < t.size() && t[i + 1].IsSymbol(".") &&
                t[i + 2].IsKeyword("PURPOSE")) {
@@ -350,7 +363,7 @@ Result<engine::TableAccess> SecurityController::ReadAccess(const storage::TableI
     if (p.kind == PolicyKind::kRequirePurpose) {
       if (std::find(p.purposes.begin(), p.purposes.end(), identity_.purpose) == p.purposes.end()) {
         return PermissionDenied("reading " + name + " requires a declared purpose of use (one of " +
-                                Join(p.purposes) + "; SET medlake.purpose = '...'), policy " + p.name);
+                                Join(p.purposes) + "; SET medlake.purpose = '...')");
       }
       access.decisions.push_back("purpose " + identity_.purpose + " accepted by " + p.name);
       continue;
@@ -368,8 +381,21 @@ Result<engine::TableAccess> SecurityController::ReadAccess(const storage::TableI
       access.decisions.push_back("row_filter " + p.name + " on " + name);
       continue;
     }
+    if (p.tag.empty() && p.field_id == 0) {
+      // A mask known only by a column name that is gone protects nothing: fail closed until an
+      // admin fixes the policy. (Masks made since field ids are kept follow renames, and a
+      // dropped column is hidden from restricted principals in older snapshots.)
+      bool found = false;
+      for (const auto& c : columns) found = found || c.name == p.column;
+      if (!found) {
+        return PermissionDenied("policy " + p.name + " masks column " + p.column + ", which " + name +
+                                " no longer has: reads are refused until an admin recreates or drops the policy");
+      }
+    }
     for (const auto& c : columns) {
-      bool hit = p.tag.empty() ? c.name == p.column : (tags.count(c.name) && tags[c.name].count(p.tag));
+      bool hit = !p.tag.empty()  ? (tags.count(c.name) && tags[c.name].count(p.tag))
+                 : p.field_id > 0 ? c.field_id == p.field_id
+                                  : c.name == p.column;
       if (!hit) continue;
       int strength = MaskStrength(p.mask);
       auto it = masks.find(c.field_id);
@@ -413,15 +439,21 @@ Status SecurityController::CheckWrite(WriteKind kind, const std::string& ns, con
       }
       break;
     case WriteKind::kInsert:
-      if (!HasPrivilege(ns, "", Privilege::kUsage) || !HasPrivilege(ns, table, Privilege::kInsert)) {
-        return deny("INSERT on " + name);
+    case WriteKind::kModify: {
+      const bool insert = kind == WriteKind::kInsert;
+      if (!HasPrivilege(ns, "", Privilege::kUsage) ||
+          !HasPrivilege(ns, table, insert ? Privilege::kInsert : Privilege::kModify)) {
+        return deny(insert ? "INSERT on " + name : "MODIFY (UPDATE, DELETE, MERGE) on " + name);
+      }
+      // Writing where one reads through a filter or mask would let chosen values probe what is
+      // hidden (e.g. insert a guessed name and join it to its keyed hash).
+      MEDLAKE_ASSIGN_OR_RETURN(bool restricted, RestrictedOn(ns, table));
+      if (restricted) {
+        return deny(std::string(insert ? "INSERT into " : "changing rows of ") + name +
+                    " while reading it under a row filter or column mask");
       }
       break;
-    case WriteKind::kModify:
-      if (!HasPrivilege(ns, "", Privilege::kUsage) || !HasPrivilege(ns, table, Privilege::kModify)) {
-        return deny("MODIFY (UPDATE, DELETE, MERGE) on " + name);
-      }
-      break;
+    }
     case WriteKind::kCall:
       if (!principal_.admin) return deny("CALL medlake." + table + " (admins only)");
       break;
@@ -430,7 +462,53 @@ Status SecurityController::CheckWrite(WriteKind kind, const std::string& ns, con
   return Status::OK();
 }
 
+Status SecurityController::PurposeAllowed(const std::string& purpose) const {
+  // A user's `purposes` attribute, when set, lists the purposes they may declare (their role
+  // in care decides it, not the user).
+  auto it = principal_.attributes.find("purposes");
+  if (purpose.empty() || it == principal_.attributes.end()) return Status::OK();
+  if (std::find(it->second.begin(), it->second.end(), purpose) != it->second.end()) return Status::OK();
+  return PermissionDenied("user " + identity_.user + " may not declare purpose " + purpose + " (allowed: " +
+                          Join(it->second) + ")");
+}
+
+bool SecurityController::CanSee(const std::string& ns, const std::string& table) const {
+  if (!HasPrivilege(ns, "", Privilege::kUsage)) return false;
+  if (table.empty() || HasPrivilege(ns, table, Privilege::kSelect)) return true;
+  for (const auto& g : grants_) {
+    if (g.ns == ns && g.table == table && !g.column.empty() && g.privilege == Privilege::kSelect) return true;
+  }
+  return false;
+}
+
+Result<bool> SecurityController::RestrictedOn(const std::string& ns, const std::string& table) {
+  // (Admins are bound only by policies that name them: PolicyApplies.)
+  std::map<std::string, std::set<std::string>> tags;
+  bool tags_loaded = false;
+  for (const auto& p : policies_) {
+    if (p.kind == PolicyKind::kRequirePurpose || !PolicyApplies(p)) continue;
+    if (p.tag.empty()) {
+      if (p.ns == ns && p.table == table) return true;
+      continue;
+    }
+    if (!tags_loaded && options_.tags) {
+      MEDLAKE_ASSIGN_OR_RETURN(tags, options_.tags(ns, table));
+      tags_loaded = true;
+    }
+    for (const auto& [col, set] : tags) {
+      if (set.count(p.tag)) return true;
+    }
+  }
+  return false;
+}
+
 Result<std::optional<std::string>> SecurityController::VirtualTable(const std::string& ns, const std::string& name) {
+  if (options_.views && ns != "audit") {
+    MEDLAKE_ASSIGN_OR_RETURN(auto view, options_.views(ns, name, [this](const std::string& n, const std::string& t) {
+                               return CanSee(n, t);
+                             }));
+    if (view) return view;
+  }
   if (ns != "audit" || name != "log") return std::optional<std::string>();
   if (!principal_.auditor) {
     return PermissionDenied("permission denied: audit.log is readable by auditors only");
@@ -453,7 +531,9 @@ Result<std::optional<std::string>> SecurityController::VirtualTable(const std::s
 }
 
 std::vector<std::string> SecurityController::ReadableDirectories() const {
-  return {options_.lake_root + "/audit"};
+  // Only an auditor's DuckDB can read the audit log's files at all.
+  if (principal_.auditor) return {options_.lake_root + "/audit"};
+  return {};
 }
 
 void SecurityController::RecordStatement(const engine::StatementAudit& a) {
@@ -681,6 +761,19 @@ Result<engine::HandledStatement> SecurityController::Execute(const SecurityState
       for (const auto& who : p.except) {
         if (who != "public") MEDLAKE_RETURN_IF_ERROR(store_->GetPrincipal(who).status());
       }
+      if (p.tag.empty()) {
+        // Bind to the table as it is now: it must exist, and a masked column is kept by field id.
+        MEDLAKE_ASSIGN_OR_RETURN(auto catalog, storage::Catalog::Open(options_.catalog_path));
+        MEDLAKE_ASSIGN_OR_RETURN(auto table, storage::LakeTable::Load(*catalog, LocalFileSystem::Default(),
+                                                                      storage::TableIdentifier{p.ns, p.table}));
+        if (!p.column.empty()) {
+          MEDLAKE_ASSIGN_OR_RETURN(const storage::iceberg::Schema* schema, storage::iceberg::CurrentSchema(table->metadata()));
+          for (const auto& f : schema->fields) {
+            if (f.name == p.column) p.field_id = f.id;
+          }
+          if (p.field_id == 0) return NotFound("table " + p.ns + "." + p.table + " has no column " + p.column);
+        }
+      }
       p.created_by = identity_.user;
       MEDLAKE_RETURN_IF_ERROR(store_->CreatePolicy(p));
       out.message = "CREATE POLICY " + p.name;
@@ -717,6 +810,7 @@ Result<engine::HandledStatement> SecurityController::Execute(const SecurityState
       if (!s.text.empty() && !PurposeSet().count(s.text)) {
         return InvalidArgument("unknown purpose of use '" + s.text + "' (known: " + Join(KnownPurposes()) + ")");
       }
+      MEDLAKE_RETURN_IF_ERROR(PurposeAllowed(s.text));
       identity_.purpose = s.text;
       out.message = s.text.empty() ? "RESET medlake.purpose" : "SET medlake.purpose = " + s.text;
       break;

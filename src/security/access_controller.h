@@ -61,12 +61,19 @@ struct ExtensionStatement {
 };
 using ExtensionParser = std::function<Result<std::optional<ExtensionStatement>>(std::string_view sql)>;
 
+// Further read-only views (e.g. catalog.tables of the governance layer): the SQL of `ns.name`
+// or nullopt; `visible(ns, table)` (table empty for a namespace) says what the principal may see.
+using VisibilityCheck = std::function<bool(const std::string& ns, const std::string& table)>;
+using ViewProvider = std::function<Result<std::optional<std::string>>(const std::string& ns, const std::string& name,
+                                                                      const VisibilityCheck& visible)>;
+
 struct SecurityControllerOptions {
   std::string lake_root;     // the audit log is <root>/audit, the mask key <root>/keys/mask.key
   std::string catalog_path;  // <root>/catalog.db
   const Clock* clock = nullptr;
   TagLookup tags;                   // null: no tag-bound policy matches anything
   ExtensionParser extensions;       // null: none
+  ViewProvider views;               // null: none
 };
 
 class SecurityController : public engine::AccessController {
@@ -99,6 +106,9 @@ class SecurityController : public engine::AccessController {
  private:
   Status Load();  // principal, roles, grants, policies (again after a security statement)
   bool HasPrivilege(const std::string& ns, const std::string& table, Privilege p) const;
+  bool CanSee(const std::string& ns, const std::string& table) const;
+  Result<bool> RestrictedOn(const std::string& ns, const std::string& table);
+  Status PurposeAllowed(const std::string& purpose) const;
   bool HasGrantOption(const std::string& ns, const std::string& table, Privilege p) const;
   bool PolicyApplies(const PolicyRecord& p) const;
   Result<bool> BreakGlassActive();

@@ -102,7 +102,7 @@ json PolicyToJson(const PolicyRecord& p) {
   static const char* kKinds[] = {"row_filter", "mask", "require_purpose"};
   return json{{"kind", kKinds[static_cast<int>(p.kind)]}, {"ns", p.ns}, {"table", p.table},
               {"tag", p.tag}, {"column", p.column}, {"expression", p.expression},
-              {"mask", MaskKindName(p.mask)}, {"mask_arg", p.mask_arg}, {"purposes", p.purposes},
+              {"mask", MaskKindName(p.mask)}, {"mask_arg", p.mask_arg}, {"field_id", p.field_id}, {"purposes", p.purposes},
               {"to", p.to}, {"except", p.except}};
 }
 
@@ -125,6 +125,7 @@ Result<PolicyRecord> PolicyFromJson(const std::string& name, const std::string& 
     if (MaskKindName(k) == mask) p.mask = k;
   }
   p.mask_arg = j.value("mask_arg", 0);
+  p.field_id = j.value("field_id", 0);
   auto list = [&](const char* key) {
     std::vector<std::string> out;
     if (j.contains(key) && j[key].is_array()) {

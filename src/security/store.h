@@ -75,7 +75,8 @@ struct PolicyRecord {
   PolicyKind kind = PolicyKind::kRowFilter;
   // Bound to a table (ns, table) or to a tag (every table/column carrying it).
   std::string ns, table, tag;
-  std::string column;                 // masks bound to a table: the column
+  std::string column;                 // masks bound to a table: the column (its name when created)
+  int field_id = 0;                   // ... and its Iceberg field id: the mask follows renames
   std::string expression;             // row filter
   MaskKind mask = MaskKind::kRedact;
   int mask_arg = 0;                   // partial: characters kept at the end

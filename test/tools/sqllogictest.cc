@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "security/access_controller.h"
+
 namespace medlake::sqltest {
 namespace {
 
@@ -123,6 +125,17 @@ Result<std::vector<SqlLogicRecord>> ParseSqlLogicTest(const std::string& text) {
       ++i;
       continue;
     }
+    if (w[0] == "session") {
+      const bool with_purpose = w.size() == 4 && w[2] == "purpose";
+      if (w.size() != 2 && !with_purpose) return fail("expected 'session <user> [purpose <purpose>]'");
+      if (w[1] == "trusted" && with_purpose) return fail("a trusted session has no purpose of use");
+      rec.kind = SqlLogicRecord::Kind::kSession;
+      rec.argument = w[1];
+      if (with_purpose) rec.purpose = w[3];
+      records.push_back(rec);
+      ++i;
+      continue;
+    }
     if (w[0] == "statement") {
       if (w.size() < 2 || (w[1] != "ok" && w[1] != "error")) {
         return fail("expected 'statement ok' or 'statement error'");
@@ -168,13 +181,57 @@ Result<std::vector<SqlLogicRecord>> ParseSqlLogicTest(const std::string& text) {
   return records;
 }
 
+SessionOpener MakeSessionOpener(const storage::Lake& lake, const std::string& owner) {
+  return [&lake, owner](const std::string& user, const std::string& purpose)
+             -> Result<std::unique_ptr<engine::LakeSession>> {
+    security::SecurityControllerOptions options;
+    options.lake_root = lake.root();
+    options.catalog_path = lake.catalog_path();
+    security::SessionIdentity identity;
+    identity.actor = owner;
+    identity.user = user;
+    identity.client = "sqllogictest";
+    identity.purpose = purpose;
+    MEDLAKE_ASSIGN_OR_RETURN(auto controller, security::SecurityController::Open(options, identity));
+    engine::LakeSessionOptions session_options;
+    session_options.access = std::move(controller);
+    return engine::LakeSession::Open(lake, session_options);
+  };
+}
+
 SqlLogicOutcome RunSqlLogicTest(const std::vector<SqlLogicRecord>& records,
                                 const SqlLogicContext& ctx, const std::string& file_name,
-                                engine::LakeSession& session) {
+                                engine::LakeSession& trusted) {
   SqlLogicOutcome outcome;
   bool skipping = false;
+  // The session records run on: the trusted one, or one opened by the last `session` record
+  // (null when opening it failed: the records up to the next `session` record fail).
+  engine::LakeSession* session = &trusted;
+  std::unique_ptr<engine::LakeSession> opened;
+  std::string session_error;
   for (const auto& rec : records) {
     std::string where = file_name + ":" + std::to_string(rec.line);
+    if (rec.kind == SqlLogicRecord::Kind::kSession) {
+      // Applied in skip mode too: records after `mode unskip` must run as the file says.
+      opened.reset();
+      session = &trusted;
+      session_error.clear();
+      if (rec.argument == "trusted") continue;
+      Result<std::unique_ptr<engine::LakeSession>> made =
+          ctx.open_session ? ctx.open_session(rec.argument, rec.purpose)
+                           : Result<std::unique_ptr<engine::LakeSession>>(
+                                 FailedPrecondition("this runner cannot open sessions for users"));
+      if (made.ok()) {
+        opened = std::move(*made);
+        session = opened.get();
+      } else {
+        session = nullptr;
+        session_error = "session " + rec.argument + " did not open: " + made.status().ToString();
+        ++outcome.failed;
+        outcome.failures.push_back(where + ": " + session_error);
+      }
+      continue;
+    }
     switch (rec.kind) {
       case SqlLogicRecord::Kind::kModeSkip: skipping = true; continue;
       case SqlLogicRecord::Kind::kModeUnskip: skipping = false; continue;
@@ -193,9 +250,14 @@ SqlLogicOutcome RunSqlLogicTest(const std::vector<SqlLogicRecord>& records,
       continue;
     }
     std::string sql = Substitute(rec.sql, ctx);
+    if (session == nullptr) {
+      ++outcome.failed;
+      outcome.failures.push_back(where + ": not run (" + session_error + ")\n  SQL: " + sql);
+      continue;
+    }
     std::vector<std::vector<std::string>> rows;
     size_t columns = 0;
-    Status st = session.Run(sql, [&](size_t, engine::StatementOutcome& result) -> Status {
+    Status st = session->Run(sql, [&](size_t, engine::StatementOutcome& result) -> Status {
       if (result.rows == nullptr) return Status::OK();
       rows.clear();
       columns = result.rows->columns().size();

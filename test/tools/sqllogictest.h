@@ -11,21 +11,30 @@
 //   mode skip / mode unskip skip records until unskip
 //   require <what>          skips the file when <what> is not available
 //   halt                    stops the file here
+//   session <user> [purpose <p>]
+//                           the following records run in a new untrusted session of <user> on
+//                           the same lake (opened through the security layer by the lake's
+//                           owner, acting as <user>; policies, the statement guard and the
+//                           audit apply), with purpose of use <p> when given
+//   session trusted         back to the file's first session: trusted, no access controller
+//                           (the default until a file says otherwise)
 // Substitutions in SQL and expected text: __TEST_DIR__ (a fresh temp directory),
 // __FIXTURES__ (../shared/fixtures beside the source tree), __SOURCE_DIR__.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
 #include "engine/lake_session.h"
+#include "storage/lake.h"
 
 namespace medlake::sqltest {
 
 struct SqlLogicRecord {
-  enum class Kind { kStatementOk, kStatementError, kQuery, kModeSkip, kModeUnskip, kHalt, kRequire };
+  enum class Kind { kStatementOk, kStatementError, kQuery, kModeSkip, kModeUnskip, kHalt, kRequire, kSession };
   Kind kind = Kind::kStatementOk;
   int line = 0;                    // 1-based line of the record header
   std::string sql;                 // statements and queries
@@ -33,7 +42,8 @@ struct SqlLogicRecord {
   std::string types;               // query column types
   std::string sort_mode = "nosort";
   std::vector<std::string> expected;  // query result lines
-  std::string argument;               // require
+  std::string argument;               // require; session: the user ("trusted" for the default)
+  std::string purpose;                // session: the purpose of use, empty for none
 };
 
 // Parses the text of a .test file. InvalidArgument with the line on malformed records.
@@ -46,13 +56,25 @@ struct SqlLogicOutcome {
   std::vector<std::string> failures;  // one message per failed record
 };
 
+// Opens an untrusted session of `user` declaring `purpose` (empty: none) for a `session` record.
+using SessionOpener = std::function<Result<std::unique_ptr<engine::LakeSession>>(
+    const std::string& user, const std::string& purpose)>;
+
 struct SqlLogicContext {
   std::string test_dir;
   std::string fixtures_dir;
   std::string source_dir;
+  // Null: `session <user>` records fail (`session trusted` always works).
+  SessionOpener open_session;
 };
 
-// Runs `records` on `session`. Never stops at a failure; every record is reported.
+// A SessionOpener for `lake` (which must outlive it): security::SecurityController::Open with
+// actor `owner` (an admin, e.g. the one security::InitializeSecurity made) acting as the user.
+SessionOpener MakeSessionOpener(const storage::Lake& lake, const std::string& owner);
+
+// Runs `records`, starting on the trusted `session`. Never stops at a failure; every record is
+// reported. A `session` record that cannot open its session is a failure, and so is every
+// record after it up to the next `session` record (they never run under another principal).
 SqlLogicOutcome RunSqlLogicTest(const std::vector<SqlLogicRecord>& records,
                                 const SqlLogicContext& context, const std::string& file_name,
                                 engine::LakeSession& session);

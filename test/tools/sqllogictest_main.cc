@@ -1,4 +1,6 @@
 // medlake_sqllogictest: runs .test files, each against a fresh lake in a temporary directory.
+// Each lake has an owner named "owner" (an admin): `session owner` opens a session as it, and
+// `session <user>` records open sessions of the users a file creates (sqllogictest.h).
 //
 //   medlake_sqllogictest [--fixtures DIR] [--source-dir DIR] FILE.test...
 //
@@ -11,6 +13,7 @@
 
 #include "core/file_system.h"
 #include "core/testing/temp_dir.h"
+#include "security/access_controller.h"
 #include "sqllogictest.h"
 #include "storage/lake.h"
 
@@ -50,12 +53,18 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", lake.status().ToString().c_str());
       return 2;
     }
+    Status owner = security::InitializeSecurity((*lake)->catalog_path(), "owner");
+    if (!owner.ok()) {
+      std::fprintf(stderr, "%s\n", owner.ToString().c_str());
+      return 2;
+    }
     auto session = engine::LakeSession::Open(**lake);
     if (!session.ok()) {
       std::fprintf(stderr, "%s\n", session.status().ToString().c_str());
       return 2;
     }
-    sqltest::SqlLogicContext ctx{tmp.path(), fixtures, source_dir};
+    sqltest::SqlLogicContext ctx{tmp.path(), fixtures, source_dir,
+                                 sqltest::MakeSessionOpener(**lake, "owner")};
     auto outcome = sqltest::RunSqlLogicTest(*records, ctx, file, **session);
     for (const auto& f : outcome.failures) std::fprintf(stdout, "FAILED %s\n", f.c_str());
     passed += outcome.passed;
