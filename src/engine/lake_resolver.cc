@@ -161,9 +161,10 @@ std::string ApplyTableAccess(const std::string& scan_sql, const std::vector<Acce
   }
   if (select.empty()) select = "NULL AS __no_visible_columns";
   if (!filtered) return "SELECT " + select + " FROM (" + scan_sql + ") AS __medlake_s";
-  return "SELECT " + select + " FROM (SELECT *, COALESCE((" + access.row_filter +
-         "), false) AS __medlake_visible FROM (" + scan_sql +
-         ") AS __medlake_r) AS __medlake_s WHERE __medlake_s.__medlake_visible";
+  // The filter appears twice: as a WHERE DuckDB can push into the scan (dictionary-evaluated,
+  // file pruning), and as the visibility flag every column is guarded by (NULL counts as false).
+  return "SELECT " + select + " FROM (SELECT *, (" + access.row_filter + ") AS __medlake_visible FROM (" +
+         scan_sql + ") AS __medlake_r WHERE (" + access.row_filter + ")) AS __medlake_s";
 }
 
 std::vector<std::string> LakeTableResolver::ColumnsRead(const std::set<std::string>& names,
