@@ -2,40 +2,9 @@
 
 #include <cstdint>
 
+#include "governance/value_patterns.h"
+
 namespace medlake::pipeline {
-namespace {
-
-constexpr std::string_view kDniLetters = "TRWAGMYFPDXBNJZSQVHLCKE";
-
-bool AllDigits(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
-uint64_t ToNumber(std::string_view digits) {
-  uint64_t n = 0;
-  for (char c : digits) n = n * 10 + static_cast<uint64_t>(c - '0');
-  return n;
-}
-
-// True when `digits` (check digit last) pass the mod-10 Luhn test.
-bool LuhnOk(std::string_view digits) {
-  int sum = 0;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    int d = digits[digits.size() - 1 - i] - '0';
-    if (i % 2 == 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 == 0;
-}
-
-}  // namespace
 
 std::string NormalizeIdentifier(std::string_view raw) {
   std::string out;
@@ -50,38 +19,19 @@ std::string NormalizeIdentifier(std::string_view raw) {
   return out;
 }
 
+// The check-letter, check-digit and Luhn rules live in governance/value_patterns (one
+// implementation for the classifier and the patient index); ids here are already normalized.
+namespace {
+bool Normalized(std::string_view id) { return NormalizeIdentifier(id) == id; }
+}  // namespace
+
 bool IsValidDniOrNie(std::string_view id) {
-  if (id.size() != 9) return false;
-  std::string digits(id.substr(0, 8));
-  switch (digits[0]) {
-    case 'X': digits[0] = '0'; break;
-    case 'Y': digits[0] = '1'; break;
-    case 'Z': digits[0] = '2'; break;
-    default: break;
-  }
-  if (!AllDigits(digits)) return false;
-  return id[8] == kDniLetters[ToNumber(digits) % 23];
+  return id.size() == 9 && Normalized(id) && (governance::IsDniValue(id) || governance::IsNieValue(id));
 }
 
-bool IsValidNuss(std::string_view nuss) {
-  if (nuss.size() != 12 || !AllDigits(nuss)) return false;
-  uint64_t province = ToNumber(nuss.substr(0, 2));
-  uint64_t number = ToNumber(nuss.substr(2, 8));
-  uint64_t control = ToNumber(nuss.substr(10, 2));
-  if (province == 0) return false;
-  if (ToNumber(nuss.substr(0, 10)) % 97 == control) return true;
-  // The rule for numbers issued before the 8-digit numbering.
-  return number < 10'000'000 && (province * 10'000'000 + number) % 97 == control;
-}
+bool IsValidNuss(std::string_view nuss) { return nuss.size() == 12 && Normalized(nuss) && governance::IsNussValue(nuss); }
 
-bool IsValidCip(std::string_view cip) {
-  if (cip.size() != 14) return false;
-  for (size_t i = 0; i < 4; ++i) {
-    if (cip[i] < 'A' || cip[i] > 'Z') return false;
-  }
-  std::string_view digits = cip.substr(4);
-  return AllDigits(digits) && LuhnOk(digits);
-}
+bool IsValidCip(std::string_view cip) { return cip.size() == 14 && Normalized(cip) && governance::IsCipValue(cip); }
 
 const char* NationalIdMacrosSql() {
   // try_cast keeps malformed values from raising errors: SQL does not promise that AND
