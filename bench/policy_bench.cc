@@ -34,6 +34,12 @@ const Query kQueries[] = {
      "GROUP BY 1 ORDER BY 1"},
     {"filter", "filter on a masked column + unmasked",
      "SELECT count(*), sum(value) FROM clin.events WHERE birth_date >= DATE '1980-01-01' AND code LIKE 'E1%'"},
+    {"stats", "group by 2 keys, quantiles, unmasked",
+     "SELECT hospital_id, code, count(*), avg(value), quantile_cont(value, 0.9) FROM clin.events "
+     "GROUP BY 1, 2 ORDER BY 1, 2"},
+    {"window", "window over events, unmasked",
+     "SELECT hospital_id, avg(d) FROM (SELECT hospital_id, value - lag(value) OVER (PARTITION BY hospital_id "
+     "ORDER BY event_id) AS d FROM clin.events) GROUP BY 1 ORDER BY 1"},
     {"hash", "keyed-hash mask read on every row",
      "SELECT count(DISTINCT card) FROM clin.events"},
 };
