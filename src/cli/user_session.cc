@@ -2,8 +2,7 @@
 
 #include <cstdlib>
 
-#include "governance/metadata_store.h"
-#include "governance/statements.h"
+#include "security/governance_hooks.h"
 
 namespace medlake::cli {
 
@@ -20,29 +19,7 @@ Result<std::shared_ptr<security::SecurityController>> OpenController(const stora
   security::SecurityControllerOptions options;
   options.lake_root = lake.root();
   options.catalog_path = lake.catalog_path();
-  // The governance catalog: tags for tag-bound policies, its statements (COMMENT ON, SET TAGS)
-  // and its views (catalog.tables, catalog.columns, ...), filtered to what the user may see.
-  MEDLAKE_ASSIGN_OR_RETURN(std::shared_ptr<governance::MetadataStore> meta,
-                           governance::MetadataStore::OpenCatalog(lake.catalog_path()));
-  options.tags = [meta](const std::string& ns, const std::string& t) { return meta->TableAndColumnTags(ns, t); };
-  options.extensions = [meta](std::string_view sql) -> Result<std::optional<security::ExtensionStatement>> {
-    MEDLAKE_ASSIGN_OR_RETURN(auto st, governance::ParseGovernanceStatement(sql));
-    if (!st) return std::optional<security::ExtensionStatement>();
-    security::ExtensionStatement ext;
-    ext.ns = st->object.ns;
-    ext.table = st->object.table;
-    ext.action = "catalog";
-    ext.run = [meta, s = *st](const std::string& actor) { return governance::ExecuteGovernanceStatement(s, *meta, actor); };
-    return std::optional<security::ExtensionStatement>(std::move(ext));
-  };
-  options.views = [meta](const std::string& ns, const std::string& name,
-                         const security::VisibilityCheck& visible) -> Result<std::optional<std::string>> {
-    if (ns != governance::kCatalogViewNamespace) return std::optional<std::string>();
-    MEDLAKE_ASSIGN_OR_RETURN(std::string sql, governance::CatalogTableSql(*meta, name, [&](const storage::TableIdentifier& id) {
-                               return visible(id.ns, id.name);
-                             }));
-    return std::optional<std::string>(std::move(sql));
-  };
+  MEDLAKE_RETURN_IF_ERROR(security::WireGovernance(&options));
   security::SessionIdentity identity;
   identity.actor = owner;
   identity.user = who.user.empty() ? owner : who.user;

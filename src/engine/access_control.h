@@ -35,6 +35,7 @@ namespace medlake::engine {
 struct HandledStatement {
   std::string message;
   std::string rows_sql;
+  Status error;  // the statement was the controller's and failed (already audited by it)
 };
 
 // A column of a lake table as the scan exposes it.
@@ -69,7 +70,9 @@ enum class WriteKind {
   kDropTable,        // ns.table
   kAlterTable,       // ns.table
   kInsert,           // ns.table
-  kModify,           // ns.table: UPDATE, DELETE, MERGE
+  kModify,           // ns.table: UPDATE, DELETE
+  kMerge,            // ns.table: MERGE (its WHEN clauses are text DuckDB runs unparsed by medlake)
+  kRenameTable,      // ns.table (ALTER TABLE ... RENAME TO)
   kCall,             // CALL medlake.<procedure>; table: the procedure name
 };
 

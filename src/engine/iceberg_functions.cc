@@ -106,6 +106,12 @@ void KeyedHashFunction(duckdb_function_info info, duckdb_data_chunk input, duckd
       continue;
     }
     std::string v(duckdb_string_t_data(data + r), duckdb_string_t_length(data[r]));
+    if (v.size() > 64) {
+      // Long values are not kept in the cache (it holds plaintext until the thread next hashes).
+      std::string hex = HexEncode(state->hmac.Digest(v)).substr(0, 24);
+      duckdb_vector_assign_string_element_len(output, r, hex.data(), hex.size());
+      continue;
+    }
     auto it = cache.values.find(v);
     if (it == cache.values.end()) {
       it = cache.values.emplace(v, HexEncode(state->hmac.Digest(v)).substr(0, 24)).first;

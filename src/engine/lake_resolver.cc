@@ -19,6 +19,12 @@ Result<int64_t> ParseTimestampMillis(const std::string& text) {
   if (std::sscanf(text.c_str(), "%d-%d-%d %d:%d:%lf", &y, &mo, &d, &h, &mi, &s) < 3) {
     return InvalidArgument("not a timestamp: " + text);
   }
+  // Out-of-range parts (years beyond +-9999, month 13, ...) are not timestamps we prune with;
+  // checked before any arithmetic so nothing can overflow.
+  if (y < -9999 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+      !(s >= 0 && s < 61)) {
+    return InvalidArgument("timestamp out of range: " + text);
+  }
   // Days from civil (Howard Hinnant's algorithm).
   y -= mo <= 2;
   const int era = (y >= 0 ? y : y - 399) / 400;

@@ -133,9 +133,12 @@ Result<std::optional<std::pair<WriteKind, std::pair<std::string, std::string>>>>
     case K::kDropTable: return std::make_optional(std::make_pair(WriteKind::kDropTable, std::make_pair(ns, t)));
     case K::kInsert: return std::make_optional(std::make_pair(WriteKind::kInsert, std::make_pair(ns, t)));
     case K::kDelete:
-    case K::kUpdate:
-    case K::kMerge: return std::make_optional(std::make_pair(WriteKind::kModify, std::make_pair(ns, t)));
-    case K::kAlterTable: return std::make_optional(std::make_pair(WriteKind::kAlterTable, std::make_pair(ns, t)));
+    case K::kUpdate: return std::make_optional(std::make_pair(WriteKind::kModify, std::make_pair(ns, t)));
+    case K::kMerge: return std::make_optional(std::make_pair(WriteKind::kMerge, std::make_pair(ns, t)));
+    case K::kAlterTable:
+      return std::make_optional(std::make_pair(
+          st.alter && st.alter->kind == AlterAction::Kind::kRenameTable ? WriteKind::kRenameTable : WriteKind::kAlterTable,
+          std::make_pair(ns, t)));
     case K::kCall: return std::make_optional(std::make_pair(WriteKind::kCall, std::make_pair(std::string("medlake"), st.procedure)));
     case K::kOther: break;
   }
@@ -150,6 +153,7 @@ Status LakeSession::RunUntrusted(const std::string& text, size_t index,
   MEDLAKE_ASSIGN_OR_RETURN(auto handled, access.HandleStatement(text));
   if (handled) {
     audit->outcome = "handled";  // the layer that ran it wrote its own audit record
+    if (!handled->error.ok()) return handled->error;
     StatementOutcome outcome;
     outcome.message = handled->message;
     if (!handled->rows_sql.empty()) {
@@ -170,7 +174,12 @@ Status LakeSession::RunUntrusted(const std::string& text, size_t index,
         }
         MEDLAKE_RETURN_IF_ERROR(access.CheckWrite(write->first, write->second.first, write->second.second));
       }
-      MEDLAKE_RETURN_IF_ERROR(internal::CheckUntrustedText(*connection_, text));
+      if (recognized->kind != LakeStatement::Kind::kCall) {
+        MEDLAKE_RETURN_IF_ERROR(internal::CheckUntrustedText(
+            *connection_, text,
+            /*strict=*/recognized->kind == LakeStatement::Kind::kMerge ||
+                recognized->kind == LakeStatement::Kind::kCreateTable));
+      }
       LakeExecutorContext ctx{connection_.get(), catalog_.get(), &fs_, lake_.warehouse_path(),
                               clock_, options_.target_file_size_bytes, &access};
       MEDLAKE_ASSIGN_OR_RETURN(StatementOutcome outcome, ExecuteLakeStatement(*recognized, ctx));
@@ -199,7 +208,7 @@ Status LakeSession::RunUntrusted(const std::string& text, size_t index,
       sql = std::string("CREATE ") + (st.or_replace ? "OR REPLACE " : "") + "TEMP TABLE " +
             (st.if_not_exists ? "IF NOT EXISTS " : "") + name + " AS " + query;
     } else if (st.kind == LakeStatement::Kind::kCreateTable) {
-      MEDLAKE_RETURN_IF_ERROR(internal::CheckUntrustedText(*connection_, st.column_definitions));
+      MEDLAKE_RETURN_IF_ERROR(internal::CheckUntrustedText(*connection_, st.column_definitions, /*strict=*/true));
       sql = std::string("CREATE ") + (st.or_replace ? "OR REPLACE " : "") + "TEMP TABLE " +
             (st.if_not_exists ? "IF NOT EXISTS " : "") + name + " (" + st.column_definitions + ")";
     } else if (st.kind == LakeStatement::Kind::kDropTable) {

@@ -106,7 +106,7 @@ void NoteColumns(const nlohmann::json& node, std::set<std::string>* names, bool*
   }
 }
 
-Status CheckUntrustedText(Connection& conn, std::string_view text) {
+Status CheckUntrustedText(Connection& conn, std::string_view text, bool strict) {
   MEDLAKE_ASSIGN_OR_RETURN(auto tokens, TokenizeSql(text));
   std::set<std::string> table_functions;
   bool loaded = false;
@@ -122,8 +122,16 @@ Status CheckUntrustedText(Connection& conn, std::string_view text) {
       if (t.IsKeyword(kw)) in_from.back() = false;
     }
     const bool after_from = i > 0 && (tokens[i - 1].IsKeyword("FROM") || tokens[i - 1].IsKeyword("JOIN") ||
-                                      tokens[i - 1].IsKeyword("USING") ||
+                                      tokens[i - 1].IsKeyword("USING") || tokens[i - 1].IsKeyword("PIVOT") ||
+                                      tokens[i - 1].IsKeyword("UNPIVOT") || tokens[i - 1].IsKeyword("SUMMARIZE") ||
+                                      tokens[i - 1].IsKeyword("DESCRIBE") ||
                                       (tokens[i - 1].IsSymbol(",") && in_from.back()));
+    if (strict && t.kind == SqlToken::Kind::kString && LooksLikeFile(t.text)) {
+      return PermissionDenied("reading files directly is not allowed: '" + t.text + "'");
+    }
+    if (t.IsIdentifier() && (Lower(t.text) == "pg_settings" || Lower(t.text).rfind("duckdb_", 0) == 0)) {
+      return PermissionDenied("the engine's settings and internal catalogs are not available");
+    }
     if (after_from && t.kind == SqlToken::Kind::kString) {
       return PermissionDenied("reading files directly is not allowed: '" + t.text + "' is not a table name");
     }

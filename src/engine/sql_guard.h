@@ -41,7 +41,10 @@ namespace medlake::engine::internal {
 
 // For statement text DuckDB cannot serialize but will run (MERGE, CREATE TABLE column
 // definitions) from an untrusted principal: rejects calls of table functions and denied scalar
-// functions, and file names after FROM/JOIN/USING or a comma (replacement scans).
-Status CheckUntrustedText(Connection& conn, std::string_view text);
+// functions, file names after FROM/JOIN/USING/PIVOT/UNPIVOT/SUMMARIZE/DESCRIBE or a comma
+// (replacement scans), quoted names holding path characters and DuckDB's settings catalogs.
+// `strict` (text with no business naming files: MERGE, column definitions) also rejects any
+// string literal that looks like a file path.
+Status CheckUntrustedText(Connection& conn, std::string_view text, bool strict = false);
 
 }  // namespace medlake::engine::internal

@@ -72,8 +72,11 @@ std::pair<std::string, std::string> ErasureMatch(const std::string& ns, const st
   }
   if (ns == "raw" && table == "quarantine" && has("payload")) {
     std::string any;
+    // Quarantined model rows are JSON objects holding the key as a whole string value: match it
+    // with its quotes, so that "fhir|Patient/1" never matches "fhir|Patient/10".
     for (const auto& k : keys) {
-      any += (any.empty() ? "" : " OR ") + std::string("contains(CAST(payload AS VARCHAR), ") + QuoteString(k) + ")";
+      any += (any.empty() ? "" : " OR ") + std::string("contains(CAST(payload AS VARCHAR), ") +
+             QuoteString("\"" + k + "\"") + ")";
     }
     return {"source key in payload", any.empty() ? "false" : "(" + any + ")"};
   }
@@ -102,7 +105,7 @@ std::string ErasureReceiptJson(const ErasureReceipt& r) {
                       {"dry_run", r.dry_run},
                       {"started_at", r.started_at},
                       {"finished_at", r.finished_at},
-                      {"source_key_sha256", r.source_key_sha256},
+                      {"source_records", r.source_records},
                       {"rows_removed", r.rows_removed},
                       {"tables", tables}};
   return j.dump(2);
@@ -127,7 +130,7 @@ Result<ErasureReceipt> ErasePerson(engine::LakeSession& session, const ErasureOp
   for (const auto& r : rows) {
     const std::string& key = r[0].s;
     keys.push_back(key);
-    receipt.source_key_sha256.push_back(HexEncode(Sha256(key)));
+    ++receipt.source_records;
     const std::string prefix = "fhir|Patient/";
     if (key.rfind(prefix, 0) == 0) fhir_ids.push_back(key.substr(prefix.size()));
   }
@@ -152,7 +155,13 @@ Result<ErasureReceipt> ErasePerson(engine::LakeSession& session, const ErasureOp
     if (where.empty()) continue;
     MEDLAKE_ASSIGN_OR_RETURN(auto count, Query(session, "SELECT count(*) FROM " + name + " WHERE " + where));
     int64_t n = count.empty() ? 0 : count[0][0].i;
-    if (n == 0) continue;
+    if (n == 0) {
+      // Nothing live, but an earlier erasure that stopped half-way may have left the rows in
+      // files hidden only by delete files: finish its compaction and expiry.
+      MEDLAKE_ASSIGN_OR_RETURN(auto deletes, Query(session, "SELECT count(*) FROM " + QuoteIdentifier(id.ns) + "." +
+                                                                QuoteIdentifier(id.name + "$files") + " WHERE content <> 0"));
+      if (options.dry_run || deletes.empty() || deletes[0][0].i == 0) continue;
+    }
     ErasureTableReport t;
     t.table = id.ToString();
     t.matched_by = matched_by;

@@ -16,11 +16,13 @@
 // travel to before the erasure is no longer possible for that table; the files only they used
 // are deleted). Rows of other persons are not changed.
 //
-// A receipt (JSON, no identifiers: SHA-256 of the source keys, per-table counts, snapshots
+// A receipt (JSON, no identifiers: the number of source records, per-table counts, snapshots
 // expired, files deleted) is written to <lake>/erasure/<erasure id>.json and returned.
 //
 // Limits: a message that arrives again from its source after the erasure is ingested again
-// (erasure must be carried to the sources); HL7 messages that mention the person only in other
+// (erasure must be carried to the sources), and the MLLP staging WAL is not purged (its records
+// are removed once committed); FHIR resources that point at the patient only through a Bundle's
+// urn:uuid reference are not found; HL7 messages that mention the person only in other
 // segments (MRG of a merge into another patient, NK1) are not found; quarantined messages that
 // could not be parsed are found only by their source keys' text.
 //
@@ -57,7 +59,8 @@ struct ErasureReceipt {
   int64_t person_id = 0;
   bool dry_run = false;
   std::string started_at, finished_at;
-  std::vector<std::string> source_key_sha256;  // hashes of the person's source keys
+  int64_t source_records = 0;                  // the person's source records (keys are not kept:
+                                               // low-entropy ids would be recovered from hashes)
   std::vector<ErasureTableReport> tables;      // tables where rows matched
   int64_t rows_removed = 0;
   std::string receipt_path;                    // empty for a dry run

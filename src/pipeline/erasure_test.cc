@@ -137,7 +137,7 @@ TEST_F(ErasureTest, RemovesThePersonFromEveryLayerAndFromHistory) {
 
   MEDLAKE_ASSERT_OK_AND_ASSIGN(ErasureReceipt receipt, ErasePerson(*session_, {person, false}));
   EXPECT_EQ(receipt.rows_removed, dry.rows_removed);
-  EXPECT_EQ(receipt.source_key_sha256.size(), keys.size());
+  EXPECT_EQ(receipt.source_records, static_cast<int64_t>(keys.size()));
   ASSERT_FALSE(receipt.receipt_path.empty());
   MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string receipt_text, LocalFileSystem::Default().ReadFile(receipt.receipt_path));
   for (const auto& k : keys) EXPECT_EQ(receipt_text.find(k), std::string::npos) << "the receipt names " << k;

@@ -10,6 +10,7 @@
 #include <glob.h>
 
 #include "core/crypto.h"
+#include "engine/lake_statement.h"
 #include "engine/sql_lexer.h"
 #include "security/scram.h"
 #include "storage/catalog.h"
@@ -291,8 +292,13 @@ std::string SecurityController::SubstituteSessionValues(const std::string& expre
       auto it = principal_.attributes.find(t[i + 2].text);
       const std::vector<std::string> none;
       const auto& values = it == principal_.attributes.end() ? none : it->second;
-      if (i >= 2 && t[i - 1].IsKeyword("IN") && t[i - 2].IsIdentifier() && !t[i - 2].IsKeyword("NOT") &&
-          (i < 3 || !t[i - 3].IsSymbol(".")) && t[i - 2].begin >= copied) {
+      // Only when the identifier stands alone (start, '(', ',', AND/OR/NOT/WHEN/THEN before it):
+      // `a || col IN user.x` must keep its precedence.
+      const bool alone = i < 3 || t[i - 3].IsSymbol("(") || t[i - 3].IsSymbol(",") || t[i - 3].IsKeyword("AND") ||
+                         t[i - 3].IsKeyword("OR") || t[i - 3].IsKeyword("NOT") || t[i - 3].IsKeyword("WHEN") ||
+                         t[i - 3].IsKeyword("THEN") || t[i - 3].IsKeyword("ELSE");
+      if (i >= 2 && t[i - 1].IsKeyword("IN") && t[i - 2].IsIdentifier() && !t[i - 2].IsKeyword("NOT") && alone &&
+          t[i - 2].begin >= copied) {
         // `col IN user.attr` becomes list_contains(<list>, col): the same rows, and far cheaper
         // for DuckDB than an IN list of many constants.
         out += expression.substr(copied, t[i - 2].begin - copied) + "list_contains(" + ListLiteral(values) + ", " +
@@ -330,6 +336,7 @@ Result<engine::TableAccess> SecurityController::ReadAccess(const storage::TableI
                                                            const std::vector<engine::AccessColumn>& columns) {
   engine::TableAccess access;
   const std::string name = table.ToString();
+  reads_.push_back(name);
   if (!principal_.admin) {
     std::set<std::string> granted_columns;
     for (const auto& g : grants_) {
@@ -376,6 +383,9 @@ Result<engine::TableAccess> SecurityController::ReadAccess(const storage::TableI
                                 Join(p.purposes) + "; SET medlake.purpose = '...')");
       }
       access.decisions.push_back("purpose " + identity_.purpose + " accepted by " + p.name);
+      if (pending_write_) {
+        return PermissionDenied("rows of " + name + " read under a purpose of use may not be copied into a lake table");
+      }
       continue;
     }
     if (!p.purposes.empty() &&
@@ -384,6 +394,9 @@ Result<engine::TableAccess> SecurityController::ReadAccess(const storage::TableI
     }
     if (p.kind == PolicyKind::kRowFilter) {
       if (glass) {
+        if (pending_write_) {
+          return PermissionDenied("rows of " + name + " read under break-the-glass may not be copied into a lake table");
+        }
         access.decisions.push_back("break_glass lifted row_filter " + p.name + " on " + name);
         continue;
       }
@@ -412,14 +425,21 @@ Result<engine::TableAccess> SecurityController::ReadAccess(const storage::TableI
       if (it == masks.end() || it->second.second < strength) masks[c.field_id] = {&p, strength};
     }
   }
+  // A keyed hash on a table the principal owns would hash plaintexts they chose (rows they
+  // wrote before a tag or policy reached the table): there it is a redaction instead. (Other
+  // writers cannot write to a table they read under a mask: CheckWrite.)
+  const bool writable = !principal_.admin && HasPrivilege(table.ns, table.name, Privilege::kOwnership);
   for (const auto& c : columns) {
     auto it = masks.find(c.field_id);
     if (it == masks.end() || access.hidden_fields.count(c.field_id)) continue;
     const PolicyRecord& p = *it->second.first;
-    access.masks[c.field_id] = MaskExpression(p.mask, p.mask_arg, c.duckdb_type);
-    access.decisions.push_back("mask " + MaskKindName(p.mask) + " " + p.name + " on " + name + "." + c.name);
+    MaskKind kind = p.mask == MaskKind::kHash && writable ? MaskKind::kRedact : p.mask;
+    access.masks[c.field_id] = MaskExpression(kind, p.mask_arg, c.duckdb_type);
+    access.decisions.push_back("mask " + MaskKindName(kind) + " " + p.name + " on " + name + "." + c.name +
+                               (kind != p.mask ? " (hash redacted: you own the table)" : ""));
   }
   if (!filters.empty()) access.row_filter = Join(filters, " AND ");
+  for (const auto& d : access.decisions) read_decisions_.push_back(d);
   return access;
 }
 
@@ -467,6 +487,21 @@ Status SecurityController::CheckWrite(WriteKind kind, const std::string& ns, con
     case WriteKind::kCall:
       if (!principal_.admin) return deny("CALL medlake." + table + " (admins only)");
       break;
+    case WriteKind::kMerge:
+      // MERGE's WHEN clauses are text DuckDB runs without medlake's parse-tree checks.
+      if (!principal_.admin) return deny("MERGE into " + name + " (admins only for now; use INSERT, UPDATE, DELETE)");
+      break;
+    case WriteKind::kRenameTable: {
+      if (!HasPrivilege(ns, table, Privilege::kOwnership)) return deny("ALTER TABLE " + name + " (needs OWNERSHIP)");
+      if (!principal_.admin) {
+        for (const auto& p : policies_) {
+          if (p.tag.empty() && p.ns == ns && p.table == table) {
+            return deny("renaming " + name + ", which policies are bound to (admins only)");
+          }
+        }
+      }
+      break;
+    }
   }
   pending_write_ = std::make_pair(kind, std::make_pair(ns, table));
   return Status::OK();
@@ -556,43 +591,85 @@ void SecurityController::RecordStatement(const engine::StatementAudit& a) {
       (void)Load();
     } else if (kind == WriteKind::kDropTable || kind == WriteKind::kDropNamespace) {
       (void)store_->ForgetObject(obj.first, obj.second);
+    } else if (kind == WriteKind::kRenameTable) {
+      // Grants and table-bound policies follow the table to its new name.
+      auto st = engine::RecognizeLakeStatement(a.statement);
+      if (st.ok() && st->alter && !st->alter->new_name.empty()) {
+        Status moved = store_->RenameTableReferences(obj.first, obj.second, st->alter->new_name);
+        if (!moved.ok()) std::fprintf(stderr, "medlake: grants and policies of %s.%s did not follow the rename: %s\n",
+                                      obj.first.c_str(), obj.second.c_str(), moved.message().c_str());
+        (void)Load();
+      }
     }
   }
   pending_write_.reset();
   AuditRecord r;
   r.action = "statement";
-  r.statement = a.statement;
+  std::vector<std::string> secrets;
+  r.statement = RedactedStatement(a.statement, &secrets);
   r.tables = a.tables;
+  for (const auto& t : reads_) {
+    if (std::find(r.tables.begin(), r.tables.end(), t) == r.tables.end()) r.tables.push_back(t);
+  }
   r.columns = a.columns;
   r.rows = a.rows;
   r.outcome = a.outcome;
-  r.error = a.error;
+  r.error = Scrub(a.error, secrets);
   r.decisions = a.decisions;
+  for (const auto& d : read_decisions_) {
+    if (std::find(r.decisions.begin(), r.decisions.end(), d) == r.decisions.end()) r.decisions.push_back(d);
+  }
+  reads_.clear();
+  read_decisions_.clear();
   Status st = Audit(std::move(r));
   if (!st.ok()) {
-    // The statement ran but could not be audited: say so loudly (no PHI: the message is ours).
+    // The statement ran but could not be audited: say so loudly (no PHI: the message is ours),
+    // and run nothing more in this session.
+    audit_failed_ = true;
     std::fprintf(stderr, "medlake: AUDIT FAILURE: %s\n", st.message().c_str());
   }
 }
 
-std::string SecurityController::RedactedStatement(std::string_view sql) const {
+std::string SecurityController::RedactedStatement(std::string_view sql, std::vector<std::string>* secrets) const {
   auto tokens = engine::TokenizeSql(sql);
-  if (!tokens.ok()) return "(unparsable security statement)";
+  if (!tokens.ok()) {
+    // Cannot tell where a password would be: keep nothing of a statement that mentions one.
+    std::string upper(sql);
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return upper.find("PASSWORD") == std::string::npos ? std::string(sql) : "(statement with a password, not kept)";
+  }
   std::string out;
   size_t copied = 0;
   for (size_t i = 1; i < tokens->size(); ++i) {
-    const auto& t = (*tokens)[i];
-    if (t.kind == engine::SqlToken::Kind::kString && (*tokens)[i - 1].IsKeyword("PASSWORD")) {
-      out += std::string(sql.substr(copied, t.begin - copied)) + "'***'";
-      copied = t.end;
+    if (!(*tokens)[i - 1].IsKeyword("PASSWORD") && !((*tokens)[i - 1].IsSymbol("=") && i >= 2 &&
+                                                      (*tokens)[i - 2].IsKeyword("PASSWORD"))) {
+      continue;
     }
+    const auto& t = (*tokens)[i];
+    if (t.IsSymbol("=")) continue;
+    if (secrets) secrets->push_back(t.text);
+    out += std::string(sql.substr(copied, t.begin - copied)) + "'***'";
+    copied = t.end;
   }
   return out + std::string(sql.substr(copied));
+}
+
+std::string SecurityController::Scrub(std::string text, const std::vector<std::string>& secrets) const {
+  for (const auto& secret : secrets) {
+    if (secret.empty()) continue;
+    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
+      text.replace(at, secret.size(), "***");
+    }
+  }
+  return text;
 }
 
 Result<std::optional<engine::HandledStatement>> SecurityController::HandleStatement(std::string_view sql) {
   // Every statement starts here: pick up grants, policies and users changed by other sessions
   // (a revoked privilege or a disabled user takes effect at the next statement).
+  if (audit_failed_) return FailedPrecondition("the audit log cannot be written: this session runs nothing more");
+  reads_.clear();
+  read_decisions_.clear();
   MEDLAKE_ASSIGN_OR_RETURN(int64_t version, store_->DataVersion());
   if (version != data_version_) MEDLAKE_RETURN_IF_ERROR(Load());
   auto parsed = ParseSecurityStatement(sql);
@@ -604,7 +681,8 @@ Result<std::optional<engine::HandledStatement>> SecurityController::HandleStatem
     return std::optional<engine::HandledStatement>();
   }
   AuditRecord record;
-  record.statement = RedactedStatement(sql);
+  std::vector<std::string> secrets;
+  record.statement = RedactedStatement(sql, &secrets);
   engine::HandledStatement out;
   Status st;
   if (!parsed.ok()) {
@@ -613,9 +691,19 @@ Result<std::optional<engine::HandledStatement>> SecurityController::HandleStatem
   } else if (extension) {
     record.action = extension->action;
     record.tables.push_back(extension->table.empty() ? extension->ns : extension->ns + "." + extension->table);
+    std::string policy_tag;
+    for (const auto& t : extension->tags) {
+      for (const auto& p : policies_) {
+        if (p.tag == t) policy_tag = t;
+      }
+    }
     if (!HasPrivilege(extension->ns, extension->table, Privilege::kOwnership)) {
       st = PermissionDenied("permission denied: changing catalog metadata of " + record.tables.back() +
                             " needs OWNERSHIP, for user " + identity_.user);
+    } else if (!policy_tag.empty() && !principal_.admin) {
+      // Tags that policies hinge on decide what others see (and a tag-bound hash on one's own
+      // table would be an oracle): admins only.
+      st = PermissionDenied("permission denied: tag " + policy_tag + " is used by policies; only admins set or remove it");
     } else {
       auto message = extension->run(identity_.user);
       if (message.ok()) {
@@ -644,9 +732,20 @@ Result<std::optional<engine::HandledStatement>> SecurityController::HandleStatem
     }
   }
   record.outcome = st.ok() ? "ok" : st.code() == StatusCode::kPermissionDenied ? "denied" : "error";
-  if (!st.ok()) record.error = st.message();
-  MEDLAKE_RETURN_IF_ERROR(Audit(std::move(record)));
-  MEDLAKE_RETURN_IF_ERROR(st);
+  if (!st.ok()) {
+    st = Status(st.code(), Scrub(st.message(), secrets));
+    record.error = st.message();
+  }
+  Status audited = Audit(std::move(record));
+  if (!audited.ok()) {
+    audit_failed_ = true;
+    return audited;
+  }
+  if (!st.ok()) {
+    engine::HandledStatement failed;
+    failed.error = st;
+    return std::optional<engine::HandledStatement>(std::move(failed));
+  }
   return std::optional<engine::HandledStatement>(std::move(out));
 }
 

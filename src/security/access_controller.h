@@ -57,6 +57,7 @@ using TagLookup =
 struct ExtensionStatement {
   std::string ns, table;
   std::string action = "catalog";
+  std::vector<std::string> tags;  // tags the statement sets or removes (policies may hinge on them)
   std::function<Result<std::string>(const std::string& actor)> run;
 };
 using ExtensionParser = std::function<Result<std::optional<ExtensionStatement>>(std::string_view sql)>;
@@ -114,7 +115,9 @@ class SecurityController : public engine::AccessController {
   Result<bool> BreakGlassActive();
   Result<engine::HandledStatement> Execute(const SecurityStatement& st, std::vector<std::string>* decisions);
   std::string SubstituteSessionValues(const std::string& expression) const;
-  std::string RedactedStatement(std::string_view sql) const;
+  // `sql` with every value after PASSWORD replaced by '***'; the secrets found go to `secrets`.
+  std::string RedactedStatement(std::string_view sql, std::vector<std::string>* secrets = nullptr) const;
+  std::string Scrub(std::string text, const std::vector<std::string>& secrets) const;
 
   SecurityControllerOptions options_;
   SessionIdentity identity_;
@@ -126,6 +129,9 @@ class SecurityController : public engine::AccessController {
   std::vector<GrantRecord> grants_;
   std::vector<PolicyRecord> policies_;
   int64_t data_version_ = -1;
+  bool audit_failed_ = false;               // a statement could not be audited: the session stops
+  std::vector<std::string> reads_;          // tables read by the current statement (all paths)
+  std::vector<std::string> read_decisions_;  // ... and the decisions taken
   bool break_glass_ = false;
   std::string break_glass_until_;
   // A write that creates or drops a table changes ownership after it succeeds.

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 
@@ -310,11 +311,20 @@ Status SecurityStore::UpdatePrincipal(const PrincipalRecord& p) {
 Status SecurityStore::DropPrincipal(const std::string& name) {
   MEDLAKE_ASSIGN_OR_RETURN(PrincipalRecord p, GetPrincipal(name));
   if (p.owner) return FailedPrecondition("the lake owner " + name + " cannot be dropped");
+  MEDLAKE_ASSIGN_OR_RETURN(auto policies, Policies());
+  for (const auto& pol : policies) {
+    for (const auto* list : {&pol.to, &pol.except}) {
+      if (std::find(list->begin(), list->end(), name) != list->end()) {
+        return FailedPrecondition("policy " + pol.name + " names " + name + ": drop or recreate it first");
+      }
+    }
+  }
   return Transaction([&]() -> Status {
     for (const char* sql : {"DELETE FROM medlake_principals WHERE name = ?",
                             "DELETE FROM medlake_memberships WHERE role = ?1 OR member = ?1",
                             "DELETE FROM medlake_grants WHERE principal = ?",
-                            "DELETE FROM medlake_tokens WHERE principal = ?"}) {
+                            "DELETE FROM medlake_tokens WHERE principal = ?",
+                            "DELETE FROM medlake_break_glass WHERE principal = ?"}) {
       MEDLAKE_ASSIGN_OR_RETURN(auto s, db_->Prepare(sql));
       MEDLAKE_RETURN_IF_ERROR(s->BindText(1, name));
       MEDLAKE_RETURN_IF_ERROR(s->Run());
@@ -441,6 +451,28 @@ Status SecurityStore::ForgetObject(const std::string& ns, const std::string& tab
   MEDLAKE_RETURN_IF_ERROR(s->BindText(1, ns));
   if (!table.empty()) MEDLAKE_RETURN_IF_ERROR(s->BindText(2, table));
   return s->Run();
+}
+
+Status SecurityStore::RenameTableReferences(const std::string& ns, const std::string& table,
+                                            const std::string& new_table) {
+  MEDLAKE_ASSIGN_OR_RETURN(auto policies, Policies());
+  return Transaction([&]() -> Status {
+    MEDLAKE_ASSIGN_OR_RETURN(auto g, db_->Prepare(
+        "UPDATE medlake_grants SET table_name = ? WHERE ns = ? AND table_name = ?"));
+    MEDLAKE_RETURN_IF_ERROR(g->BindText(1, new_table));
+    MEDLAKE_RETURN_IF_ERROR(g->BindText(2, ns));
+    MEDLAKE_RETURN_IF_ERROR(g->BindText(3, table));
+    MEDLAKE_RETURN_IF_ERROR(g->Run());
+    for (auto p : policies) {
+      if (!p.tag.empty() || p.ns != ns || p.table != table) continue;
+      p.table = new_table;
+      MEDLAKE_ASSIGN_OR_RETURN(auto u, db_->Prepare("UPDATE medlake_policies SET definition = ? WHERE name = ?"));
+      MEDLAKE_RETURN_IF_ERROR(u->BindText(1, PolicyToJson(p).dump()));
+      MEDLAKE_RETURN_IF_ERROR(u->BindText(2, p.name));
+      MEDLAKE_RETURN_IF_ERROR(u->Run());
+    }
+    return Status::OK();
+  });
 }
 
 Status SecurityStore::CreatePolicy(const PolicyRecord& p) {

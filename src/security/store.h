@@ -111,7 +111,9 @@ class SecurityStore {
   Result<PrincipalRecord> GetPrincipal(const std::string& name);
   Result<std::vector<PrincipalRecord>> ListPrincipals();
   Status UpdatePrincipal(const PrincipalRecord& p);  // every field but name/created_*
-  // Drops the principal with its memberships, grants and tokens. FailedPrecondition for the owner.
+  // Drops the principal with its memberships, grants, tokens and break-the-glass records.
+  // FailedPrecondition for the owner and for a principal that policies name (TO/EXCEPT): a
+  // later principal of the same name would inherit them.
   Status DropPrincipal(const std::string& name);
   Result<std::optional<PrincipalRecord>> Owner();
 
@@ -126,8 +128,10 @@ class SecurityStore {
   Result<int64_t> RemoveGrant(const GrantRecord& g, bool grant_option_only);
   // Grants held by any of `principals` (all grants when empty).
   Result<std::vector<GrantRecord>> Grants(const std::set<std::string>& principals = {});
-  // Removes every grant and policy on a table (when it is dropped) or namespace.
+  // Removes every grant on a table (when it is dropped) or namespace.
   Status ForgetObject(const std::string& ns, const std::string& table);
+  // Moves grants and table-bound policies of ns.table to ns.new_table (ALTER TABLE RENAME TO).
+  Status RenameTableReferences(const std::string& ns, const std::string& table, const std::string& new_table);
 
   Status CreatePolicy(const PolicyRecord& p);
   Status DropPolicy(const std::string& name);

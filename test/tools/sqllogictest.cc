@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "security/access_controller.h"
+#include "security/governance_hooks.h"
 
 namespace medlake::sqltest {
 namespace {
@@ -187,6 +188,7 @@ SessionOpener MakeSessionOpener(const storage::Lake& lake, const std::string& ow
     security::SecurityControllerOptions options;
     options.lake_root = lake.root();
     options.catalog_path = lake.catalog_path();
+    MEDLAKE_RETURN_IF_ERROR(security::WireGovernance(&options));
     security::SessionIdentity identity;
     identity.actor = owner;
     identity.user = user;
