@@ -289,7 +289,16 @@ Status LakeSession::RunOneUnmapped(std::string_view statement, size_t index,
 }
 
 Status LakeSession::Run(std::string_view sql, const ResultCallback& on_result) {
-  MEDLAKE_ASSIGN_OR_RETURN(auto statements, SplitStatements(sql));
+  auto split = SplitStatements(sql);
+  if (!split.ok() && options_.access) {
+    // Text that does not even split into statements is still a statement someone sent.
+    StatementAudit audit;
+    audit.statement = std::string(sql);
+    audit.outcome = "error";
+    audit.error = split.status().message();
+    options_.access->RecordStatement(audit);
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(auto statements, std::move(split));
   const bool many = statements.size() > 1;
   for (size_t i = 0; i < statements.size(); ++i) {
     Status st = RunOne(statements[i], i, on_result);

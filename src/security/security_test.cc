@@ -385,7 +385,18 @@ TEST_F(EnforcementTest, EveryStatementIsAudited) {
     filtered = filtered || d.find("row_filter hospital_scope") != std::string::npos;
   }
   EXPECT_TRUE(masked && filtered);
-  // Passwords never reach the audit log.
+  // Text that does not even tokenize is audited too.
+  EXPECT_FALSE(Run(*alice, "SELECT 'unterminated").ok());
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(records, log->Read());
+  EXPECT_EQ(records.back().outcome, "error");
+  EXPECT_EQ(records.back().statement, "SELECT 'unterminated");
+  // Passwords never reach the audit log, not even from a failing statement.
+  EXPECT_FALSE(Run(*alice, "ALTER USER alice SET PASSWORD = 'another secret pw'").ok());
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(records, log->Read());
+  for (const auto& r : records) {
+    EXPECT_EQ(r.statement.find("another secret"), std::string::npos) << r.statement;
+    EXPECT_EQ(r.error.find("another secret"), std::string::npos) << r.error;
+  }
   ExecOk(*admin_, "CREATE USER erin WITH PASSWORD 'very secret pw'");
   MEDLAKE_ASSERT_OK_AND_ASSIGN(records, log->Read());
   EXPECT_EQ(records.back().statement.find("very secret"), std::string::npos);
