@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include "cli/catalog_command.h"
+#include "engine/lake_session.h"
 #include "ingest/mllp/mllp_service.h"
 #include "storage/lake.h"
 
@@ -57,6 +59,18 @@ int RunServeCommand(const ServeOptions& options, std::FILE* out, std::FILE* err)
                      static_cast<unsigned long long>(s.accepted),
                      static_cast<unsigned long long>(s.rejected));
         rc = 0;
+        // What arrived is classified like a CLI load: the raw tables' tags (PHI, identifiers).
+        if (s.accepted + s.rejected > 0) {
+          auto session = engine::LakeSession::Open(**lake);
+          auto tables = session.ok() ? (*session)->catalog().ListTables("raw") : Result<std::vector<storage::TableIdentifier>>(session.status());
+          auto line = tables.ok() ? ClassifyWrittenTables(**session, **lake, *tables, /*propagate=*/false)
+                                  : Result<std::string>(tables.status());
+          if (line.ok()) {
+            std::fprintf(out, "%s\n", line->c_str());
+          } else {
+            std::fprintf(err, "Warning: classification: %s\n", line.status().ToString().c_str());
+          }
+        }
       } else {
         PrintError(err, st);
       }
