@@ -373,7 +373,7 @@ Result<engine::TableAccess> SecurityController::ReadAccess(const storage::TableI
   };
   std::vector<std::string> filters;
   std::map<int, std::pair<const PolicyRecord*, int>> masks;  // field id -> policy, strength
-  MEDLAKE_ASSIGN_OR_RETURN(bool glass, BreakGlassActive());
+  const bool glass = break_glass_;  // refreshed at the start of every statement (HandleStatement)
   for (const auto& p : policies_) {
     const bool bound_table = p.tag.empty() && p.ns == table.ns && p.table == table.name;
     const bool bound_tag = !p.tag.empty() && table_has_tag(p.tag);
@@ -673,6 +673,8 @@ Result<std::optional<engine::HandledStatement>> SecurityController::HandleStatem
   read_decisions_.clear();
   MEDLAKE_ASSIGN_OR_RETURN(int64_t version, store_->DataVersion());
   if (version != data_version_) MEDLAKE_RETURN_IF_ERROR(Load());
+  // Break-the-glass is looked up once per statement, not once per table the statement reads.
+  MEDLAKE_RETURN_IF_ERROR(BreakGlassActive().status());
   auto parsed = ParseSecurityStatement(sql);
   std::optional<ExtensionStatement> extension;
   if (parsed.ok() && !*parsed && options_.extensions) {
