@@ -1,0 +1,46 @@
+// server/net/stream.h: a connected byte stream (plain TCP or TLS) that front ends read and write.
+//
+// Part of server/net (see README.md). The HTTP and pgwire front ends are written against this
+// interface only, so they run the same over a socket, over TLS, and over an in-memory pipe in
+// tests (MemoryStream below).
+//
+// Thread-safety: Read and Write from the connection's own thread; Shutdown() from any thread
+// (it wakes a blocked Read, which then returns 0 or an error).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace medlake::server::net {
+
+class Stream {
+ public:
+  virtual ~Stream() = default;
+  // Reads at most `n` bytes into `buf`, blocking until at least one byte arrives. 0 means the
+  // peer closed the stream. IOError when the connection failed (reset, TLS error, timeout).
+  virtual Result<size_t> Read(char* buf, size_t n) = 0;
+  // Writes every byte of `data` (blocking). IOError when the peer is gone.
+  virtual Status Write(std::string_view data) = 0;
+  // Stops both directions; a Read blocked in another thread returns. Idempotent.
+  virtual void Shutdown() = 0;
+  virtual bool is_tls() const = 0;
+  // "ip:port" of the peer (for logs and audit; never contains user data).
+  virtual std::string peer() const = 0;
+};
+
+// Reads exactly `n` bytes. IOError "connection closed" if the peer closes first.
+Status ReadExactly(Stream& stream, char* buf, size_t n);
+
+// An in-memory stream pair for tests: bytes written on one end are read on the other.
+// Pair()[0] is the client end, [1] the server end.
+struct MemoryStreamPair {
+  std::unique_ptr<Stream> client;
+  std::unique_ptr<Stream> server;
+};
+MemoryStreamPair MakeMemoryStreamPair();
+
+}  // namespace medlake::server::net
