@@ -15,6 +15,8 @@ if(NOT SNAPPY_FOUND)
 endif()
 if(MEDLAKE_BUILD_TESTS)
   find_package(GTest REQUIRED)
+  # libpq (PostgreSQL's client library) drives the pgwire server in its tests.
+  pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 endif()
 
 # DuckDB 1.4.4, C API only. Imported as a shared library with its header as a SYSTEM include.

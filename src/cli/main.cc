@@ -168,14 +168,28 @@ int main(int argc, char** argv) {
 
   cli::ServeOptions serve_options;
   auto* serve = app.add_subcommand(
-      "serve", "run the MLLP listener (HL7 v2 over TCP) on the lake until SIGINT/SIGTERM");
-  serve->add_option("--mllp", serve_options.mllp_port, "MLLP port; 0 picks a free port (printed)")
-      ->required()
+      "serve", "run the network front ends (pgwire, HTTP, MLLP) on the lake until SIGINT/SIGTERM");
+  serve->add_option("--config", serve_options.config_file, "JSON settings file (flags override it)");
+  serve->add_option("--pg", serve_options.pg_port, "PostgreSQL wire protocol port; 0 picks a free port")
+      ->check(CLI::Range(0, 65535));
+  serve->add_option("--http", serve_options.http_port, "HTTP port (REST, FHIR, Iceberg REST, /health, /metrics)")
+      ->check(CLI::Range(0, 65535));
+  serve->add_option("--mllp", serve_options.mllp_port, "MLLP port (HL7 v2 over TCP); 0 picks a free port")
       ->check(CLI::Range(0, 65535));
   serve->add_option("--bind", serve_options.bind_address, "IPv4 address to listen on (default 127.0.0.1)");
-  serve->add_option("--batch-messages", serve_options.batch_messages, "commit every N messages (default 1000)")
+  serve->add_option("--tls-cert", serve_options.tls_cert, "PEM certificate chain for TLS");
+  serve->add_option("--tls-key", serve_options.tls_key, "PEM private key for TLS");
+  serve->add_flag("--tls-self-signed", serve_options.tls_self_signed,
+                  "use <lake>/keys/server.crt|key, generating a self-signed pair if missing (demos only)");
+  serve->add_flag("--require-tls", serve_options.require_tls, "pgwire: refuse connections without TLS");
+  serve->add_option("--max-connections", serve_options.max_connections, "per listener (default 256)")
+      ->check(CLI::Range(1, 100000));
+  serve->add_option("--session-threads", serve_options.session_threads, "DuckDB threads per SQL session (default 2)")
+      ->check(CLI::Range(1, 256));
+  serve->add_option("--session-memory", serve_options.session_memory, "DuckDB memory limit per SQL session (default 4GB)");
+  serve->add_option("--batch-messages", serve_options.batch_messages, "MLLP: commit every N messages (default 1000)")
       ->check(CLI::PositiveNumber);
-  serve->add_option("--batch-millis", serve_options.batch_millis, "...or every T milliseconds (default 1000)")
+  serve->add_option("--batch-millis", serve_options.batch_millis, "MLLP: ...or every T milliseconds (default 1000)")
       ->check(CLI::PositiveNumber);
 
   // medlake patient-index <action>: the reviewer's side of the enterprise patient index.

@@ -1,5 +1,6 @@
-// cli/serve_command.h: `medlake serve --mllp PORT`: runs the MLLP listener on a lake until
-// SIGINT or SIGTERM. Thin over ingest/mllp/mllp_service.h, which documents the behaviour.
+// cli/serve_command.h: `medlake serve [--pg PORT] [--http PORT] [--mllp PORT]`: runs the network
+// front ends on a lake until SIGINT or SIGTERM. Thin over server/ (pgwire, HTTP) and
+// ingest/mllp/mllp_service.h, which document the behaviour.
 #pragma once
 
 #include <cstdint>
@@ -10,14 +11,24 @@ namespace medlake::cli {
 
 struct ServeOptions {
   std::string lake;                        // lake directory (must exist: `medlake init`)
-  int mllp_port = 0;                       // 0: any free port (printed on start)
+  std::string config_file;                 // JSON settings (docs/serve.md); flags win over it
+  int mllp_port = -1;                      // -1: off; 0: any free port (printed on start)
+  int pg_port = -1;                        // PostgreSQL wire protocol; -1 off, 0 any free port
+  int http_port = -1;                      // HTTP (REST, FHIR, Iceberg REST, health, metrics)
   std::string bind_address = "127.0.0.1";  // IPv4 literal
+  std::string tls_cert, tls_key;           // PEM files; both or neither
+  bool tls_self_signed = false;            // make <lake>/keys/server.{crt,key} if missing, use them
+  bool require_tls = false;                // pgwire: refuse clients that do not start TLS
+  int max_connections = 256;               // per listener
+  int session_threads = 2;                 // DuckDB threads per SQL session
+  std::string session_memory = "4GB";      // DuckDB memory limit per SQL session
   int64_t batch_messages = 1000;           // commit a micro-batch every N messages...
   int64_t batch_millis = 1000;             // ...or every T milliseconds
 };
 
-// Opens the lake, replays the staging WAL, starts the listener and prints
-// "mllp listening on <address>:<port>" to `out` (flushed, so scripts can wait for it). Blocks
+// Opens the lake, starts the listeners asked for (at least one) and prints
+// "<name> listening on <address>:<port>" per listener to `out` (flushed, so scripts can wait for
+// it); the MLLP listener replays the staging WAL first. Blocks
 // until SIGINT or SIGTERM, then stops accepting, acknowledges what was read, commits everything
 // durable and returns. Must be called before the process starts other threads (it blocks the two
 // signals for the threads it creates). Errors go to `err`. Returns the exit status: 0 after a

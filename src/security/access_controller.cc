@@ -166,7 +166,7 @@ Result<std::string> LakeOwner(const std::string& catalog_path, const std::string
 
 SecurityController::SecurityController(SecurityControllerOptions options, SessionIdentity identity,
                                        std::unique_ptr<SecurityStore> store,
-                                       std::unique_ptr<AuditLog> audit, std::string mask_key)
+                                       std::shared_ptr<AuditLog> audit, std::string mask_key)
     : options_(std::move(options)),
       identity_(std::move(identity)),
       store_(std::move(store)),
@@ -176,7 +176,11 @@ SecurityController::SecurityController(SecurityControllerOptions options, Sessio
 Result<std::shared_ptr<SecurityController>> SecurityController::Open(
     const SecurityControllerOptions& options, const SessionIdentity& identity) {
   MEDLAKE_ASSIGN_OR_RETURN(auto store, SecurityStore::Open(options.catalog_path, options.clock));
-  MEDLAKE_ASSIGN_OR_RETURN(auto audit, AuditLog::Open(options.lake_root + "/audit", options.clock));
+  std::shared_ptr<AuditLog> audit = options.audit;
+  if (!audit) {
+    MEDLAKE_ASSIGN_OR_RETURN(auto own, AuditLog::Open(options.lake_root + "/audit", options.clock));
+    audit = std::move(own);
+  }
   MEDLAKE_ASSIGN_OR_RETURN(std::string key, LoadMaskKey(options.lake_root));
   SessionIdentity id = identity;
   if (id.user.empty()) id.user = id.actor;

@@ -75,6 +75,9 @@ struct SecurityControllerOptions {
   TagLookup tags;                   // null: no tag-bound policy matches anything
   ExtensionParser extensions;       // null: none
   ViewProvider views;               // null: none
+  // The audit log to append to; null: the controller opens <lake_root>/audit itself. A server
+  // shares one log between its sessions so that their records share fsyncs (group commit).
+  std::shared_ptr<AuditLog> audit;
 };
 
 class SecurityController : public engine::AccessController {
@@ -101,7 +104,7 @@ class SecurityController : public engine::AccessController {
   Status Audit(AuditRecord record);
 
   SecurityController(SecurityControllerOptions options, SessionIdentity identity,
-                     std::unique_ptr<SecurityStore> store, std::unique_ptr<AuditLog> audit,
+                     std::unique_ptr<SecurityStore> store, std::shared_ptr<AuditLog> audit,
                      std::string mask_key);
 
  private:
@@ -122,7 +125,7 @@ class SecurityController : public engine::AccessController {
   SecurityControllerOptions options_;
   SessionIdentity identity_;
   std::unique_ptr<SecurityStore> store_;
-  std::unique_ptr<AuditLog> audit_;
+  std::shared_ptr<AuditLog> audit_;
   std::string mask_key_;
   PrincipalRecord principal_;
   std::set<std::string> roles_;

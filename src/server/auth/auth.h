@@ -1,0 +1,75 @@
+// server/auth/auth.h: who a network client is, and the SQL session it gets.
+//
+// Part of the server module (see ../README.md). Every front end (pgwire, REST, FHIR, Iceberg REST)
+// authenticates here and opens its sessions here, so they all get the same security layer as the
+// CLI: a SecurityController (guard, grants, policies, purpose of use) in front of a LakeSession,
+// writing to the one audit log the server shares between its sessions (group commit).
+//
+// Failed logins are audited ("login", outcome "denied") with the name that was tried and the
+// client address, never the secret. Unknown users, disabled users and users without a password
+// all fail the same way, after the same work (a SCRAM exchange against a mock verifier), so a
+// client cannot probe for names.
+//
+// Thread-safety: all methods may be called from any thread.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/status.h"
+#include "engine/lake_session.h"
+#include "security/access_controller.h"
+#include "security/audit/audit_log.h"
+#include "security/scram.h"
+#include "security/store.h"
+#include "storage/lake.h"
+
+namespace medlake::server {
+
+class Authenticator {
+ public:
+  // `lake` must outlive the authenticator. `session_options` are the defaults of every SQL
+  // session (threads, memory limit); their `access` is set per session.
+  static Result<std::unique_ptr<Authenticator>> Open(const storage::Lake& lake,
+                                                     engine::LakeSessionOptions session_options);
+
+  // The SCRAM verifier to check `user`'s proof against. `real` is false when the user cannot log
+  // in with a password (unknown, disabled, role/group, no password): the exchange runs against a
+  // mock verifier whose proof can never match.
+  struct ScramCredentials {
+    security::ScramVerifier verifier;
+    bool real = false;
+  };
+  Result<ScramCredentials> ScramFor(const std::string& user);
+
+  // The principal a bearer token (`mlk_<id>_<secret>`) belongs to; Unauthenticated when the token
+  // is unknown, expired, revoked, or its principal disabled.
+  Result<std::string> VerifyToken(const std::string& token);
+
+  // Appends a denied "login" record (best effort: an audit failure is logged, not returned,
+  // because the client is refused anyway).
+  void AuditLoginFailure(const std::string& user, const std::string& client, const std::string& reason);
+
+  // A SQL session for an authenticated `user` (writes its "login" record). `client` is e.g.
+  // "pgwire 127.0.0.1:5000"; `purpose` may be empty.
+  Result<std::unique_ptr<engine::LakeSession>> OpenSession(const std::string& user, const std::string& purpose,
+                                                           const std::string& client);
+
+  const storage::Lake& lake() const { return lake_; }
+  std::shared_ptr<security::AuditLog> audit() const { return audit_; }
+
+  Authenticator(const storage::Lake& lake, engine::LakeSessionOptions session_options,
+                std::unique_ptr<security::SecurityStore> store, std::shared_ptr<security::AuditLog> audit,
+                std::string mock_secret);
+
+ private:
+  const storage::Lake& lake_;
+  engine::LakeSessionOptions session_options_;
+  std::mutex mu_;
+  std::unique_ptr<security::SecurityStore> store_;  // guarded by mu_
+  std::shared_ptr<security::AuditLog> audit_;
+  std::string mock_secret_;  // per process: mock salts are stable per name within a run
+};
+
+}  // namespace medlake::server

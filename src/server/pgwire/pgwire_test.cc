@@ -1,0 +1,500 @@
+// Tests of the pgwire front end: the codec and helpers in isolation, then a real server on a
+// temporary lake driven by libpq (PostgreSQL's own client library).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "core/testing/status_matchers.h"
+#include "core/testing/temp_dir.h"
+#include "core/tls.h"
+#include "engine/testing/session_rows.h"
+#include "security/access_controller.h"
+#include "server/auth/auth.h"
+#include "server/pgwire/protocol.h"
+#include "server/pgwire/server.h"
+#include "server/pgwire/session.h"
+#include "server/pgwire/types.h"
+#include "storage/lake.h"
+
+namespace medlake::server::pgwire {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Codec and helpers
+
+std::string Int32Bytes(int32_t v) {
+  auto u = static_cast<uint32_t>(v);
+  return {static_cast<char>(u >> 24), static_cast<char>(u >> 16), static_cast<char>(u >> 8), static_cast<char>(u)};
+}
+std::string Int16Bytes(int16_t v) {
+  auto u = static_cast<uint16_t>(v);
+  return {static_cast<char>(u >> 8), static_cast<char>(u)};
+}
+
+TEST(PgwireCodecTest, StartupPackets) {
+  std::string body = Int32Bytes(kProtocolVersion3) + std::string("user\0alice\0database\0medlake\0\0", 29);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(StartupPacket p, ParseStartupBody(body));
+  EXPECT_EQ(p.kind, StartupPacket::Kind::kStartup);
+  EXPECT_EQ(p.parameters["user"], "alice");
+  EXPECT_EQ(p.parameters["database"], "medlake");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(p, ParseStartupBody(Int32Bytes(kSslRequestCode)));
+  EXPECT_EQ(p.kind, StartupPacket::Kind::kSsl);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(p, ParseStartupBody(Int32Bytes(kCancelRequestCode) + Int32Bytes(42) + Int32Bytes(7)));
+  EXPECT_EQ(p.kind, StartupPacket::Kind::kCancel);
+  EXPECT_EQ(p.cancel_pid, 42);
+  EXPECT_EQ(p.cancel_secret, 7);
+  // Protocol 2, an unterminated parameter, a short cancel: clear errors.
+  EXPECT_THAT(ParseStartupBody(Int32Bytes(2 << 16)), StatusIs(StatusCode::kInvalidArgument, "protocol 2.0"));
+  EXPECT_THAT(ParseStartupBody(Int32Bytes(kProtocolVersion3) + "user"), StatusIs(StatusCode::kInvalidArgument, ""));
+  EXPECT_THAT(ParseStartupBody(Int32Bytes(kCancelRequestCode) + Int32Bytes(1)), StatusIs(StatusCode::kInvalidArgument, ""));
+}
+
+TEST(PgwireCodecTest, BindMessages) {
+  std::string body = std::string("p1\0s1\0", 6) + Int16Bytes(1) + Int16Bytes(1) + Int16Bytes(3) + Int32Bytes(4) +
+                     Int32Bytes(7) + Int32Bytes(-1) + Int32Bytes(2) + "ab" + Int16Bytes(1) + Int16Bytes(1);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(BindMessage b, DecodeBind(body));
+  EXPECT_EQ(b.portal, "p1");
+  EXPECT_EQ(b.statement, "s1");
+  ASSERT_EQ(b.parameters.size(), 3u);
+  EXPECT_EQ(*b.parameters[0], Int32Bytes(7));
+  EXPECT_FALSE(b.parameters[1].has_value());
+  EXPECT_EQ(*b.parameters[2], "ab");
+  EXPECT_EQ(b.result_formats, std::vector<int16_t>{1});
+  // Every truncation of a valid message is refused, never read past its end.
+  for (size_t n = 0; n < body.size(); ++n) {
+    EXPECT_THAT(DecodeBind(body.substr(0, n)), StatusIs(StatusCode::kInvalidArgument, "")) << n;
+  }
+  // A negative length other than -1, a format code of 2.
+  std::string bad = std::string("\0\0", 2) + Int16Bytes(0) + Int16Bytes(1) + Int32Bytes(-2) + Int16Bytes(0);
+  EXPECT_THAT(DecodeBind(bad), StatusIs(StatusCode::kInvalidArgument, ""));
+  bad = std::string("\0\0", 2) + Int16Bytes(1) + Int16Bytes(2) + Int16Bytes(0) + Int16Bytes(0);
+  EXPECT_THAT(DecodeBind(bad), StatusIs(StatusCode::kInvalidArgument, ""));
+}
+
+TEST(PgwireCodecTest, ParseDescribeExecute) {
+  std::string parse = std::string("s\0select $1\0", 12) + Int16Bytes(1) + Int32Bytes(oid::kInt8);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(ParseMessage p, DecodeParse(parse));
+  EXPECT_EQ(p.query, "select $1");
+  EXPECT_EQ(p.parameter_types, std::vector<int32_t>{oid::kInt8});
+  EXPECT_THAT(DecodeParse(parse + "x"), StatusIs(StatusCode::kInvalidArgument, ""));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(DescribeMessage d, DecodeDescribe(std::string("Pname\0", 6)));
+  EXPECT_EQ(d.what, 'P');
+  EXPECT_EQ(d.name, "name");
+  EXPECT_THAT(DecodeDescribe(std::string("Xname\0", 6)), StatusIs(StatusCode::kInvalidArgument, ""));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(ExecuteMessage e, DecodeExecute(std::string("\0", 1) + Int32Bytes(10)));
+  EXPECT_EQ(e.max_rows, 10);
+}
+
+TEST(PgwireCodecTest, WriterFramesMessages) {
+  auto pair = net::MakeMemoryStreamPair();
+  MessageWriter w(*pair.server);
+  w.CommandComplete("SELECT 3");
+  w.BeginDataRow(2);
+  w.Cell("ab");
+  w.NullCell();
+  w.EndDataRow();
+  ErrorFields e;
+  e.sqlstate = "42P01";
+  e.message = "no such table";
+  w.Error(e);
+  ASSERT_THAT(w.Flush(), IsOk());
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(Message m, ReadMessage(*pair.client));
+  EXPECT_EQ(m.type, 'C');
+  EXPECT_EQ(m.body, std::string("SELECT 3\0", 9));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(m, ReadMessage(*pair.client));
+  EXPECT_EQ(m.type, 'D');
+  EXPECT_EQ(m.body, Int16Bytes(2) + Int32Bytes(2) + "ab" + Int32Bytes(-1));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(m, ReadMessage(*pair.client));
+  EXPECT_EQ(m.type, 'E');
+  EXPECT_NE(m.body.find(std::string("C42P01\0", 7)), std::string::npos);
+  EXPECT_NE(m.body.find("Mno such table"), std::string::npos);
+}
+
+TEST(PgwireCodecTest, OversizedMessageIsRefused) {
+  auto pair = net::MakeMemoryStreamPair();
+  ASSERT_THAT(pair.client->Write("Q" + Int32Bytes(static_cast<int32_t>(kMaxMessageBytes + 100))), IsOk());
+  EXPECT_THAT(ReadMessage(*pair.server), StatusIs(StatusCode::kResourceExhausted, ""));
+  ASSERT_THAT(pair.client->Write("Q" + Int32Bytes(2)), IsOk());
+  EXPECT_THAT(ReadMessage(*pair.server), StatusIs(StatusCode::kInvalidArgument, ""));
+}
+
+TEST(PgwireHelpersTest, ParametersOutsideLiteralsAndComments) {
+  EXPECT_EQ(MaxParameterNumber("select $1, $2 where a = $10"), 10);
+  EXPECT_EQ(MaxParameterNumber("select '$3', \"$4\", $$ $5 $$, $tag$ $6 $tag$ -- $7\n /* $8 */ from t"), 0);
+  EXPECT_EQ(MaxParameterNumber("select a$1 from t"), 0);  // part of an identifier
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string s, SubstituteParameters("select $1, '$1', $2", {"'x'", "NULL"}));
+  EXPECT_EQ(s, "select 'x', '$1', NULL");
+  EXPECT_THAT(SubstituteParameters("select $3", {"1"}), StatusIs(StatusCode::kInvalidArgument, "$3"));
+}
+
+TEST(PgwireHelpersTest, ParameterLiteralsAreQuotedAndTyped) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string l, ParameterLiteral(std::string("it's"), 0, 0));
+  EXPECT_EQ(l, "'it''s'");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(l, ParameterLiteral(std::nullopt, oid::kInt4, 0));
+  EXPECT_EQ(l, "NULL");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(l, ParameterLiteral(std::string("42"), oid::kInt8, 0));
+  EXPECT_EQ(l, "CAST('42' AS BIGINT)");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(l, ParameterLiteral(Int32Bytes(-5), oid::kInt4, 1));
+  EXPECT_EQ(l, "CAST('-5' AS INTEGER)");
+  // Binary date: days since 2000-01-01.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(l, ParameterLiteral(Int32Bytes(31), oid::kDate, 1));
+  EXPECT_EQ(l, "CAST('2000-02-01' AS DATE)");
+  EXPECT_THAT(ParameterLiteral(std::string("abc"), oid::kInt4, 1), StatusIs(StatusCode::kInvalidArgument, "bytes"));
+  EXPECT_THAT(ParameterLiteral(std::string("a\0b", 3), 0, 0), StatusIs(StatusCode::kInvalidArgument, "0x00"));
+  EXPECT_THAT(ParameterLiteral(std::string("x"), 600, 1), StatusIs(StatusCode::kInvalidArgument, "text format"));
+}
+
+TEST(PgwireHelpersTest, CommandTagsAndSqlStates) {
+  EXPECT_EQ(CommandTagOf("  create or replace table x as select 1"), "CREATE TABLE");
+  EXPECT_EQ(CommandTagOf("with a as (select 1) select * from a"), "SELECT");
+  EXPECT_EQ(CommandTagOf("-- c\n insert into t values (1)"), "INSERT");
+  EXPECT_EQ(CommandTagOf("GRANT SELECT ON s.t TO x"), "GRANT");
+  EXPECT_EQ(SqlStateFor(InvalidArgument("Parser Error: syntax error at or near \"x\"")), "42601");
+  EXPECT_EQ(SqlStateFor(NotFound("table s.nope does not exist")), "42P01");
+  EXPECT_EQ(SqlStateFor(PermissionDenied("permission denied")), "42501");
+  EXPECT_EQ(SqlStateFor(Status(StatusCode::kAborted, "INTERRUPT Error: Interrupted!")), "57014");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A server on a temporary lake, driven by libpq
+
+constexpr const char* kAlicePassword = "alice-secret-1";
+
+class PgwireServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Boot({}); }
+
+  void Boot(PgServerOptions options) {
+    server_.reset();
+    if (!lake_) {
+      MEDLAKE_ASSERT_OK_AND_ASSIGN(lake_, storage::Lake::Create(dir_.Join("lake")));
+      ASSERT_THAT(security::InitializeSecurity(lake_->catalog_path(), "admin"), IsOk());
+      engine::LakeSessionOptions so;
+      so.threads = 1;
+      MEDLAKE_ASSERT_OK_AND_ASSIGN(auth_, Authenticator::Open(*lake_, so));
+      MEDLAKE_ASSERT_OK_AND_ASSIGN(auto admin, auth_->OpenSession("admin", "", "test setup"));
+      engine::testing::ExecOk(*admin, std::string("CREATE USER alice PASSWORD '") + kAlicePassword + "'");
+      engine::testing::ExecOk(*admin, "CREATE USER bob PASSWORD 'bob-secret-1'");
+      engine::testing::ExecOk(*admin, "CREATE SCHEMA s");
+      engine::testing::ExecOk(*admin,
+                              "CREATE TABLE s.t AS SELECT range AS id, 'name' || range AS name, "
+                              "DATE '2020-01-01' + range::INTEGER AS d, range % 2 = 0 AS even, "
+                              "TIMESTAMPTZ '2024-03-01 10:00:00+00' + to_microseconds(range) AS ts, "
+                              "range / 4.0 AS x FROM range(3000)");
+      engine::testing::ExecOk(*admin, "CREATE TABLE s.secret AS SELECT 1 AS a");
+      engine::testing::ExecOk(*admin, "GRANT USAGE ON SCHEMA s TO alice, bob");
+      engine::testing::ExecOk(*admin, "GRANT SELECT ON TABLE s.t TO alice, bob");
+      engine::testing::ExecOk(*admin, "CREATE POLICY hide_names ON TABLE s.t MASK COLUMN name USING REDACT TO bob");
+    }
+    options.listener.port = 0;
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(server_, PgServer::Start(*auth_, options));
+  }
+
+  std::string Conninfo(const std::string& user, const std::string& password, const std::string& extra = "") {
+    return "host=127.0.0.1 port=" + std::to_string(server_->port()) + " user=" + user + " password=" + password +
+           " dbname=medlake connect_timeout=10 " + (extra.empty() ? "sslmode=disable" : extra);
+  }
+
+  struct Conn {
+    PGconn* c = nullptr;
+    ~Conn() {
+      if (c) PQfinish(c);
+    }
+  };
+  struct Res {
+    PGresult* r = nullptr;
+    ~Res() {
+      if (r) PQclear(r);
+    }
+    std::string get(int row, int col) const { return PQgetvalue(r, row, col); }
+    std::string state() const {
+      const char* s = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+      return s ? s : "";
+    }
+  };
+
+  PGconn* Connect(const std::string& user = "alice", const std::string& password = kAlicePassword,
+                  const std::string& extra = "") {
+    PGconn* c = PQconnectdb(Conninfo(user, password, extra).c_str());
+    EXPECT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+    return c;
+  }
+
+  std::string AuditText() {
+    std::string all;
+    for (const auto& e : std::filesystem::directory_iterator(lake_->root() + "/audit")) {
+      std::ifstream in(e.path());
+      all += std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    }
+    return all;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<storage::Lake> lake_;
+  std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<PgServer> server_;
+};
+
+TEST_F(PgwireServerTest, SimpleQueryReturnsTypedText) {
+  Conn conn{Connect()};
+  Res r{PQexec(conn.c, "SELECT id, name, d, even, ts, x, NULL::VARCHAR AS n FROM s.t WHERE id IN (2, 3) ORDER BY id")};
+  ASSERT_EQ(PQresultStatus(r.r), PGRES_TUPLES_OK) << PQresultErrorMessage(r.r);
+  ASSERT_EQ(PQntuples(r.r), 2);
+  EXPECT_EQ(PQftype(r.r, 0), static_cast<Oid>(oid::kInt8));
+  EXPECT_EQ(PQftype(r.r, 2), static_cast<Oid>(oid::kDate));
+  EXPECT_EQ(PQftype(r.r, 4), static_cast<Oid>(oid::kTimestampTz));
+  EXPECT_EQ(std::string(PQfname(r.r, 1)), "name");
+  EXPECT_EQ(r.get(0, 0), "2");
+  EXPECT_EQ(r.get(0, 1), "name2");
+  EXPECT_EQ(r.get(0, 2), "2020-01-03");
+  EXPECT_EQ(r.get(0, 3), "t");
+  EXPECT_EQ(r.get(1, 3), "f");
+  EXPECT_EQ(r.get(0, 4), "2024-03-01 10:00:00.000002+00");
+  EXPECT_EQ(r.get(1, 5), "0.75");
+  EXPECT_TRUE(PQgetisnull(r.r, 0, 6));
+  EXPECT_EQ(std::string(PQcmdStatus(r.r)), "SELECT 2");
+  EXPECT_EQ(std::string(PQparameterStatus(conn.c, "server_version")), "15.0");
+  EXPECT_EQ(std::string(PQparameterStatus(conn.c, "TimeZone")), "UTC");
+  // Several statements in one Query message: one result each, the last one kept by PQexec.
+  Res multi{PQexec(conn.c, "SELECT 1; SELECT count(*) FROM s.t")};
+  EXPECT_EQ(multi.get(0, 0), "3000");
+  Res empty{PQexec(conn.c, "  ;  ")};
+  EXPECT_EQ(PQresultStatus(empty.r), PGRES_EMPTY_QUERY);
+}
+
+TEST_F(PgwireServerTest, WrongPasswordAndUnknownUserFailAlikeAndAreAudited) {
+  PGconn* bad = PQconnectdb(Conninfo("alice", "wrong-password").c_str());
+  EXPECT_EQ(PQstatus(bad), CONNECTION_BAD);
+  std::string m1 = PQerrorMessage(bad);
+  PQfinish(bad);
+  PGconn* unknown = PQconnectdb(Conninfo("mallory", "whatever-1").c_str());
+  EXPECT_EQ(PQstatus(unknown), CONNECTION_BAD);
+  std::string m2 = PQerrorMessage(unknown);
+  PQfinish(unknown);
+  EXPECT_NE(m1.find("password authentication failed for user \"alice\""), std::string::npos) << m1;
+  EXPECT_NE(m2.find("password authentication failed for user \"mallory\""), std::string::npos) << m2;
+  // The admin has no password: no way in over the network.
+  PGconn* admin = PQconnectdb(Conninfo("admin", "").c_str());
+  EXPECT_EQ(PQstatus(admin), CONNECTION_BAD);
+  PQfinish(admin);
+  std::string audit = AuditText();
+  EXPECT_NE(audit.find("\"actor\":\"mallory\""), std::string::npos);
+  EXPECT_NE(audit.find("\"outcome\":\"denied\""), std::string::npos);
+  EXPECT_EQ(audit.find("wrong-password"), std::string::npos);  // never the secret
+  EXPECT_EQ(server_->stats().auth_failures, 3u);
+}
+
+TEST_F(PgwireServerTest, ExtendedQueryWithParametersAndBinaryResults) {
+  Conn conn{Connect()};
+  const char* values[1] = {"7"};
+  Res text{PQexecParams(conn.c, "SELECT name, id FROM s.t WHERE id = $1", 1, nullptr, values, nullptr, nullptr, 0)};
+  ASSERT_EQ(PQresultStatus(text.r), PGRES_TUPLES_OK) << PQresultErrorMessage(text.r);
+  EXPECT_EQ(text.get(0, 0), "name7");
+  // Binary results: int8 big-endian, float8 IEEE, date as days since 2000-01-01.
+  Res bin{PQexecParams(conn.c, "SELECT id, x, d FROM s.t WHERE id = $1", 1, nullptr, values, nullptr, nullptr, 1)};
+  ASSERT_EQ(PQresultStatus(bin.r), PGRES_TUPLES_OK) << PQresultErrorMessage(bin.r);
+  ASSERT_EQ(PQgetlength(bin.r, 0, 0), 8);
+  const auto* p = reinterpret_cast<const unsigned char*>(PQgetvalue(bin.r, 0, 0));
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  EXPECT_EQ(v, 7u);
+  p = reinterpret_cast<const unsigned char*>(PQgetvalue(bin.r, 0, 1));
+  uint64_t bits = 0;
+  for (int i = 0; i < 8; ++i) bits = (bits << 8) | p[i];
+  double x = 0;
+  std::memcpy(&x, &bits, 8);
+  EXPECT_DOUBLE_EQ(x, 1.75);
+  p = reinterpret_cast<const unsigned char*>(PQgetvalue(bin.r, 0, 2));
+  int32_t days = static_cast<int32_t>((uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3]);
+  EXPECT_EQ(days, 7305 + 7);  // 2020-01-01 is 20 * 365 + 5 leap days after 2000-01-01
+  // Prepared once, run many times with different parameters; described before any run.
+  Res prep{PQprepare(conn.c, "by_id", "SELECT id, name FROM s.t WHERE id = $1 OR id = $2 ORDER BY id", 2, nullptr)};
+  ASSERT_EQ(PQresultStatus(prep.r), PGRES_COMMAND_OK) << PQresultErrorMessage(prep.r);
+  Res desc{PQdescribePrepared(conn.c, "by_id")};
+  ASSERT_EQ(PQresultStatus(desc.r), PGRES_COMMAND_OK) << PQresultErrorMessage(desc.r);
+  EXPECT_EQ(PQnparams(desc.r), 2);
+  EXPECT_EQ(PQnfields(desc.r), 2);
+  EXPECT_EQ(std::string(PQfname(desc.r, 1)), "name");
+  for (int i = 0; i < 5; ++i) {
+    std::string a = std::to_string(i * 10);
+    std::string b = std::to_string(i * 10 + 1);
+    const char* params[2] = {a.c_str(), b.c_str()};
+    Res run{PQexecPrepared(conn.c, "by_id", 2, params, nullptr, nullptr, 0)};
+    ASSERT_EQ(PQresultStatus(run.r), PGRES_TUPLES_OK) << PQresultErrorMessage(run.r);
+    ASSERT_EQ(PQntuples(run.r), 2);
+    EXPECT_EQ(run.get(1, 1), "name" + b);
+  }
+  // A quote in a parameter is data, not SQL.
+  const char* evil[1] = {"x' OR '1'='1"};
+  Res inj{PQexecParams(conn.c, "SELECT count(*) FROM s.t WHERE name = $1", 1, nullptr, evil, nullptr, nullptr, 0)};
+  EXPECT_EQ(inj.get(0, 0), "0");
+}
+
+TEST_F(PgwireServerTest, ErrorsCarrySqlStateAndTheSessionGoesOn) {
+  Conn conn{Connect()};
+  Res syntax{PQexec(conn.c, "SELEC 1")};
+  EXPECT_EQ(PQresultStatus(syntax.r), PGRES_FATAL_ERROR);
+  EXPECT_EQ(syntax.state(), "42601");
+  Res missing{PQexec(conn.c, "SELECT * FROM no_such_table")};
+  EXPECT_EQ(missing.state(), "42P01");
+  // A lake table one may not read and one that does not exist answer alike (no probing).
+  Res denied{PQexec(conn.c, "SELECT * FROM s.secret")};
+  Res absent{PQexec(conn.c, "SELECT * FROM s.nope")};
+  EXPECT_EQ(denied.state(), "42501");
+  EXPECT_EQ(absent.state(), "42501");
+  Res file{PQexec(conn.c, "SELECT * FROM read_csv('/etc/passwd')")};
+  EXPECT_EQ(PQresultStatus(file.r), PGRES_FATAL_ERROR);
+  // Extended protocol: the error ends the pipeline until Sync; the next query works.
+  const char* values[1] = {"abc"};
+  Res conv{PQexecParams(conn.c, "SELECT $1::INTEGER", 1, nullptr, values, nullptr, nullptr, 0)};
+  EXPECT_EQ(PQresultStatus(conv.r), PGRES_FATAL_ERROR);
+  Res ok{PQexec(conn.c, "SELECT 40 + 2")};
+  EXPECT_EQ(ok.get(0, 0), "42");
+  EXPECT_GE(server_->stats().query_errors, 5u);
+}
+
+TEST_F(PgwireServerTest, PoliciesApplyToNetworkSessions) {
+  Conn bob{Connect("bob", "bob-secret-1")};
+  Res r{PQexec(bob.c, "SELECT name FROM s.t WHERE id = 1")};
+  ASSERT_EQ(PQresultStatus(r.r), PGRES_TUPLES_OK) << PQresultErrorMessage(r.r);
+  EXPECT_NE(r.get(0, 0), "name1");
+  Conn alice{Connect()};
+  Res a{PQexec(alice.c, "SELECT name FROM s.t WHERE id = 1")};
+  EXPECT_EQ(a.get(0, 0), "name1");
+  // Every statement is in the audit, with the client's address.
+  std::string audit = AuditText();
+  EXPECT_NE(audit.find("\"client\":\"pgwire 127.0.0.1:"), std::string::npos);
+  EXPECT_NE(audit.find("\"decisions\":[\"mask redact hide_names on s.t.name"), std::string::npos);
+}
+
+TEST_F(PgwireServerTest, SessionSettingsTransactionsAndPurpose) {
+  Conn conn{Connect("alice", kAlicePassword, "sslmode=disable options='-c medlake.purpose=research'")};
+  Res begin{PQexec(conn.c, "BEGIN")};
+  EXPECT_EQ(PQresultStatus(begin.r), PGRES_COMMAND_OK);
+  EXPECT_EQ(PQtransactionStatus(conn.c), PQTRANS_INTRANS);
+  Res commit{PQexec(conn.c, "COMMIT")};
+  EXPECT_EQ(PQtransactionStatus(conn.c), PQTRANS_IDLE);
+  Res set{PQexec(conn.c, "SET application_name = 'report-tool'")};
+  EXPECT_EQ(PQresultStatus(set.r), PGRES_COMMAND_OK);
+  EXPECT_EQ(std::string(PQparameterStatus(conn.c, "application_name")), "report-tool");
+  Res show{PQexec(conn.c, "SHOW transaction_isolation")};
+  EXPECT_EQ(show.get(0, 0), "read committed");
+  Res enc{PQexec(conn.c, "SET client_encoding = 'LATIN1'")};
+  EXPECT_EQ(enc.state(), "0A000");
+  EXPECT_NE(AuditText().find("\"purpose\":\"research\""), std::string::npos);
+  Conn bad{PQconnectdb(Conninfo("alice", kAlicePassword, "sslmode=disable options='-c medlake.purpose=fun'").c_str())};
+  EXPECT_EQ(PQstatus(bad.c), CONNECTION_BAD);
+}
+
+TEST_F(PgwireServerTest, CancelRequestInterruptsTheQuery) {
+  Conn conn{Connect()};
+  std::atomic<bool> done{false};
+  std::string state;
+  std::thread runner([&] {
+    Res r{PQexec(conn.c, "SELECT count(*) FROM range(20000000000) t(a) WHERE a % 7 = 3")};
+    state = r.state();
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  PGcancel* cancel = PQgetCancel(conn.c);
+  char err[256];
+  EXPECT_EQ(PQcancel(cancel, err, sizeof err), 1) << err;
+  PQfreeCancel(cancel);
+  runner.join();
+  EXPECT_EQ(state, "57014");
+  Res after{PQexec(conn.c, "SELECT 1")};
+  EXPECT_EQ(after.get(0, 0), "1");
+  EXPECT_EQ(server_->stats().cancels, 1u);
+}
+
+TEST_F(PgwireServerTest, ClientKilledMidResultLeavesTheServerHealthy) {
+  for (int round = 0; round < 3; ++round) {
+    PGconn* c = Connect();
+    ASSERT_EQ(PQsendQuery(c, "SELECT a, repeat('x', 200) FROM range(5000000) a"), 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // The socket goes away without a Terminate message, mid-stream.
+    ::shutdown(PQsocket(c), SHUT_RDWR);
+    PQfinish(c);
+  }
+  Conn conn{Connect()};
+  Res r{PQexec(conn.c, "SELECT count(*) FROM s.t")};
+  EXPECT_EQ(r.get(0, 0), "3000");
+  // The abandoned sessions end (their threads return) soon after.
+  for (int i = 0; i < 100 && server_->stats().active_sessions > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(server_->stats().active_sessions, 1u);
+}
+
+TEST_F(PgwireServerTest, ManyConcurrentSessions) {
+  constexpr int kClients = 200;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  std::vector<PGconn*> conns(kClients, nullptr);
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      conns[static_cast<size_t>(i)] = PQconnectdb(Conninfo("alice", kAlicePassword, "sslmode=disable connect_timeout=120").c_str());
+      PGconn* c = conns[static_cast<size_t>(i)];
+      if (PQstatus(c) != CONNECTION_OK) {
+        ADD_FAILURE() << PQerrorMessage(c);
+        return;
+      }
+      std::string sql = "SELECT name FROM s.t WHERE id = " + std::to_string(i);
+      PGresult* r = PQexec(c, sql.c_str());
+      if (PQresultStatus(r) == PGRES_TUPLES_OK && std::string(PQgetvalue(r, 0, 0)) == "name" + std::to_string(i)) {
+        ++ok;
+      }
+      PQclear(r);
+    });
+  }
+  for (auto& t : threads) t.join();
+  // All 200 were connected at once before any was closed.
+  EXPECT_EQ(ok.load(), kClients);
+  EXPECT_EQ(server_->stats().active_sessions, static_cast<uint64_t>(kClients));
+  for (PGconn* c : conns) PQfinish(c);
+}
+
+TEST_F(PgwireServerTest, ConnectionsOverTheLimitAreRefusedPolitely) {
+  PgServerOptions options;
+  options.listener.max_connections = 2;
+  Boot(options);
+  Conn a{Connect()};
+  Conn b{Connect()};
+  PGconn* c = PQconnectdb(Conninfo("alice", kAlicePassword).c_str());
+  EXPECT_EQ(PQstatus(c), CONNECTION_BAD);
+  EXPECT_NE(std::string(PQerrorMessage(c)).find("too many clients"), std::string::npos) << PQerrorMessage(c);
+  PQfinish(c);
+}
+
+TEST_F(PgwireServerTest, TlsWithSelfSignedCertificate) {
+  std::string cert = dir_.Join("server.crt");
+  std::string key = dir_.Join("server.key");
+  ASSERT_THAT(GenerateSelfSignedCertificate(cert, key, "localhost"), IsOk());
+  PgServerOptions options;
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(options.tls, TlsServerContext::FromFiles(cert, key));
+  options.require_tls = true;
+  Boot(options);
+  Conn tls{Connect("alice", kAlicePassword, "sslmode=verify-full sslrootcert=" + cert)};
+  EXPECT_EQ(PQsslInUse(tls.c), 1);
+  Res r{PQexec(tls.c, "SELECT count(*) FROM s.t")};
+  EXPECT_EQ(r.get(0, 0), "3000");
+  PGconn* plain = PQconnectdb(Conninfo("alice", kAlicePassword, "sslmode=disable").c_str());
+  EXPECT_EQ(PQstatus(plain), CONNECTION_BAD);
+  EXPECT_NE(std::string(PQerrorMessage(plain)).find("requires TLS"), std::string::npos) << PQerrorMessage(plain);
+  PQfinish(plain);
+  // Mismatched key and certificate are refused at start, naming the file.
+  std::string other_cert = dir_.Join("other.crt");
+  std::string other_key = dir_.Join("other.key");
+  ASSERT_THAT(GenerateSelfSignedCertificate(other_cert, other_key, "localhost"), IsOk());
+  EXPECT_THAT(TlsServerContext::FromFiles(cert, other_key), StatusIs(StatusCode::kInvalidArgument, "other.key"));
+}
+
+}  // namespace
+}  // namespace medlake::server::pgwire

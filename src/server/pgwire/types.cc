@@ -1,0 +1,462 @@
+#include "server/pgwire/types.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "core/civil_date.h"
+
+namespace medlake::server::pgwire {
+namespace {
+
+using engine::TypeId;
+using Kind = ColumnCodec::Kind;
+
+// Days between 1970-01-01 (DuckDB's epoch) and 2000-01-01 (PostgreSQL's).
+constexpr int64_t kPgEpochDays = 10957;
+constexpr int64_t kPgEpochMicros = kPgEpochDays * 86400LL * 1000000LL;
+
+void StoreBig(char* p, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) {
+    p[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+}
+
+uint64_t LoadBig(std::string_view s) {
+  uint64_t v = 0;
+  for (char c : s) v = (v << 8) | static_cast<uint8_t>(c);
+  return v;
+}
+
+void Put2(char* p, int v) {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+}
+
+// "YYYY-MM-DD" for years 1..9999; false otherwise (the caller falls back to DuckDB's rendering).
+bool FormatDate(int64_t days, char* out) {
+  int64_t y = 0, m = 0, d = 0;
+  CivilFromDays(days, &y, &m, &d);
+  if (y < 1 || y > 9999) return false;
+  Put2(out, static_cast<int>(y / 100));
+  Put2(out + 2, static_cast<int>(y % 100));
+  out[4] = '-';
+  Put2(out + 5, static_cast<int>(m));
+  out[7] = '-';
+  Put2(out + 8, static_cast<int>(d));
+  return true;
+}
+
+// "HH:MM:SS[.ffffff]" with trailing fraction zeros trimmed, as PostgreSQL prints; returns length.
+size_t FormatTimeOfDay(int64_t micros_of_day, char* out) {
+  int64_t secs = micros_of_day / 1000000;
+  auto frac = static_cast<int>(micros_of_day % 1000000);
+  Put2(out, static_cast<int>(secs / 3600));
+  out[2] = ':';
+  Put2(out + 3, static_cast<int>(secs / 60 % 60));
+  out[5] = ':';
+  Put2(out + 6, static_cast<int>(secs % 60));
+  size_t n = 8;
+  if (frac != 0) {
+    out[n++] = '.';
+    char digits[6];
+    for (int i = 5; i >= 0; --i) {
+      digits[i] = static_cast<char>('0' + frac % 10);
+      frac /= 10;
+    }
+    int len = 6;
+    while (len > 0 && digits[len - 1] == '0') --len;
+    std::memcpy(out + n, digits, static_cast<size_t>(len));
+    n += static_cast<size_t>(len);
+  }
+  return n;
+}
+
+// "YYYY-MM-DD HH:MM:SS[.ffffff]"; 0 when out of the 4-digit-year range.
+size_t FormatTimestamp(int64_t micros, char* out) {
+  int64_t days = micros / 86400000000LL;
+  int64_t rem = micros % 86400000000LL;
+  if (rem < 0) {
+    rem += 86400000000LL;
+    --days;
+  }
+  if (!FormatDate(days, out)) return 0;
+  out[10] = ' ';
+  return 11 + FormatTimeOfDay(rem, out + 11);
+}
+
+std::string HexBytea(std::string_view bytes) {
+  static const char* kHex = "0123456789abcdef";
+  std::string s = "\\x";
+  s.reserve(2 + bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    s.push_back(kHex[c >> 4]);
+    s.push_back(kHex[c & 15]);
+  }
+  return s;
+}
+
+bool BinaryCapable(Kind k) {
+  switch (k) {
+    case Kind::kBool:
+    case Kind::kInt32:
+    case Kind::kInt64:
+    case Kind::kDouble:
+    case Kind::kText:
+    case Kind::kBlob:
+    case Kind::kDate:
+    case Kind::kTime:
+    case Kind::kTimestampMicros:
+    case Kind::kTimestampTzMicros: return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+ColumnCodec CodecFor(const engine::ColumnInfo& column, int16_t format) {
+  ColumnCodec c;
+  switch (column.type) {
+    case TypeId::kBoolean: c = {Kind::kBool, oid::kBool, 1}; break;
+    case TypeId::kTinyInt:
+    case TypeId::kSmallInt:
+    case TypeId::kUTinyInt: c = {Kind::kGeneric, oid::kInt2, 2}; break;
+    case TypeId::kUSmallInt: c = {Kind::kGeneric, oid::kInt4, 4}; break;
+    case TypeId::kInteger: c = {Kind::kInt32, oid::kInt4, 4}; break;
+    case TypeId::kUInteger: c = {Kind::kGeneric, oid::kInt8, 8}; break;
+    case TypeId::kBigInt: c = {Kind::kInt64, oid::kInt8, 8}; break;
+    case TypeId::kUBigInt:
+    case TypeId::kHugeInt:
+    case TypeId::kUHugeInt:
+    case TypeId::kBigNum:
+    case TypeId::kDecimal: c = {Kind::kGeneric, oid::kNumeric, -1}; break;
+    case TypeId::kFloat: c = {Kind::kGeneric, oid::kFloat4, 4}; break;
+    case TypeId::kDouble: c = {Kind::kDouble, oid::kFloat8, 8}; break;
+    case TypeId::kVarchar:
+      c = {Kind::kText, column.type_name == "JSON" ? oid::kJson : oid::kText, -1};
+      break;
+    case TypeId::kBlob: c = {Kind::kBlob, oid::kBytea, -1}; break;
+    case TypeId::kDate: c = {Kind::kDate, oid::kDate, 4}; break;
+    case TypeId::kTime: c = {Kind::kTime, oid::kTime, 8}; break;
+    case TypeId::kTimestamp: c = {Kind::kTimestampMicros, oid::kTimestamp, 8}; break;
+    case TypeId::kTimestampTz: c = {Kind::kTimestampTzMicros, oid::kTimestampTz, 8}; break;
+    case TypeId::kTimestampS:
+    case TypeId::kTimestampMs:
+    case TypeId::kTimestampNs: c = {Kind::kGeneric, oid::kTimestamp, 8}; break;
+    case TypeId::kInterval: c = {Kind::kGeneric, oid::kInterval, 16}; break;
+    case TypeId::kUuid: c = {Kind::kGeneric, oid::kUuid, 16}; break;
+    default: c = {Kind::kGeneric, oid::kText, -1}; break;
+  }
+  c.format = format;
+  if (format == 1 && !BinaryCapable(c.kind)) {
+    // Sent as the bytes of its text form: in binary format that is what `text` is.
+    c.type_oid = oid::kText;
+    c.type_size = -1;
+  }
+  return c;
+}
+
+std::vector<FieldDescription> DescribeColumns(const std::vector<engine::ColumnInfo>& columns,
+                                              const std::vector<ColumnCodec>& codecs) {
+  std::vector<FieldDescription> fields;
+  fields.reserve(columns.size());
+  for (size_t i = 0; i < columns.size(); ++i) {
+    FieldDescription f;
+    f.name = columns[i].name;
+    f.type_oid = codecs[i].type_oid;
+    f.type_size = codecs[i].type_size;
+    f.type_modifier = codecs[i].type_modifier;
+    f.format = codecs[i].format;
+    fields.push_back(std::move(f));
+  }
+  return fields;
+}
+
+Result<std::vector<int16_t>> ExpandFormats(const std::vector<int16_t>& formats, size_t columns) {
+  if (formats.empty()) return std::vector<int16_t>(columns, 0);
+  if (formats.size() == 1) return std::vector<int16_t>(columns, formats[0]);
+  if (formats.size() != columns) {
+    return InvalidArgument("bind message has " + std::to_string(formats.size()) + " result formats but query has " +
+                           std::to_string(columns) + " columns");
+  }
+  return formats;
+}
+
+void EncodeRows(const engine::DataChunk& chunk, const std::vector<ColumnCodec>& codecs, MessageWriter& out) {
+  const size_t rows = chunk.size();
+  const size_t cols = codecs.size();
+  char tmp[64];
+  for (size_t r = 0; r < rows; ++r) {
+    out.BeginDataRow(static_cast<int16_t>(cols));
+    for (size_t c = 0; c < cols; ++c) {
+      if (chunk.IsNull(c, r)) {
+        out.NullCell();
+        continue;
+      }
+      const ColumnCodec& codec = codecs[c];
+      const bool bin = codec.format == 1;
+      switch (codec.kind) {
+        case Kind::kBool: {
+          bool v = chunk.GetBool(c, r);
+          if (bin) {
+            *out.CellBuffer(1) = v ? 1 : 0;
+          } else {
+            out.Cell(v ? "t" : "f");
+          }
+          break;
+        }
+        case Kind::kInt32: {
+          int32_t v = chunk.GetInt32(c, r);
+          if (bin) {
+            StoreBig(out.CellBuffer(4), static_cast<uint32_t>(v), 4);
+          } else {
+            auto res = std::to_chars(tmp, tmp + sizeof tmp, v);
+            out.Cell(std::string_view(tmp, static_cast<size_t>(res.ptr - tmp)));
+          }
+          break;
+        }
+        case Kind::kInt64: {
+          int64_t v = chunk.GetInt64(c, r);
+          if (bin) {
+            StoreBig(out.CellBuffer(8), static_cast<uint64_t>(v), 8);
+          } else {
+            auto res = std::to_chars(tmp, tmp + sizeof tmp, v);
+            out.Cell(std::string_view(tmp, static_cast<size_t>(res.ptr - tmp)));
+          }
+          break;
+        }
+        case Kind::kDouble: {
+          double v = chunk.GetDouble(c, r);
+          if (bin) {
+            uint64_t bits = 0;
+            std::memcpy(&bits, &v, 8);
+            StoreBig(out.CellBuffer(8), bits, 8);
+          } else if (std::isnan(v)) {
+            out.Cell("NaN");
+          } else if (std::isinf(v)) {
+            out.Cell(v > 0 ? "Infinity" : "-Infinity");
+          } else {
+            auto res = std::to_chars(tmp, tmp + sizeof tmp, v);
+            out.Cell(std::string_view(tmp, static_cast<size_t>(res.ptr - tmp)));
+          }
+          break;
+        }
+        case Kind::kText: out.Cell(chunk.GetString(c, r)); break;
+        case Kind::kBlob:
+          if (bin) {
+            out.Cell(chunk.GetString(c, r));
+          } else {
+            out.Cell(HexBytea(chunk.GetString(c, r)));
+          }
+          break;
+        case Kind::kDate: {
+          int32_t days = chunk.GetInt32(c, r);
+          if (bin) {
+            StoreBig(out.CellBuffer(4), static_cast<uint32_t>(static_cast<int32_t>(days - kPgEpochDays)), 4);
+          } else if (FormatDate(days, tmp)) {
+            out.Cell(std::string_view(tmp, 10));
+          } else {
+            out.Cell(chunk.GetValue(c, r).ToText());
+          }
+          break;
+        }
+        case Kind::kTime: {
+          int64_t micros = chunk.GetInt64(c, r);
+          if (bin) {
+            StoreBig(out.CellBuffer(8), static_cast<uint64_t>(micros), 8);
+          } else {
+            out.Cell(std::string_view(tmp, FormatTimeOfDay(micros, tmp)));
+          }
+          break;
+        }
+        case Kind::kTimestampMicros:
+        case Kind::kTimestampTzMicros: {
+          int64_t micros = chunk.GetInt64(c, r);
+          if (bin) {
+            StoreBig(out.CellBuffer(8), static_cast<uint64_t>(micros - kPgEpochMicros), 8);
+            break;
+          }
+          size_t n = FormatTimestamp(micros, tmp);
+          if (n == 0) {
+            out.Cell(chunk.GetValue(c, r).ToText());
+            break;
+          }
+          if (codec.kind == Kind::kTimestampTzMicros) {
+            tmp[n++] = '+';
+            tmp[n++] = '0';
+            tmp[n++] = '0';
+          }
+          out.Cell(std::string_view(tmp, n));
+          break;
+        }
+        default: {
+          engine::Value v = chunk.GetValue(c, r);
+          out.Cell(v.ToText());
+          break;
+        }
+      }
+    }
+    out.EndDataRow();
+  }
+}
+
+std::string PgTypeName(int32_t type_oid) {
+  switch (type_oid) {
+    case oid::kBool: return "boolean";
+    case oid::kBytea: return "bytea";
+    case oid::kInt8: return "bigint";
+    case oid::kInt2: return "smallint";
+    case oid::kInt4: return "integer";
+    case oid::kJson: return "json";
+    case oid::kFloat4: return "real";
+    case oid::kFloat8: return "double precision";
+    case oid::kVarchar: return "character varying";
+    case oid::kDate: return "date";
+    case oid::kTime: return "time without time zone";
+    case oid::kTimestamp: return "timestamp without time zone";
+    case oid::kTimestampTz: return "timestamp with time zone";
+    case oid::kInterval: return "interval";
+    case oid::kNumeric: return "numeric";
+    case oid::kUuid: return "uuid";
+    default: return "text";
+  }
+}
+
+namespace {
+
+std::string Quote(std::string_view text) {
+  std::string s = "'";
+  for (char c : text) {
+    if (c == '\'') s.push_back('\'');
+    s.push_back(c);
+  }
+  s.push_back('\'');
+  return s;
+}
+
+const char* CastFor(int32_t type_oid) {
+  switch (type_oid) {
+    case oid::kBool: return "BOOLEAN";
+    case oid::kInt2: return "SMALLINT";
+    case oid::kInt4: return "INTEGER";
+    case oid::kInt8: return "BIGINT";
+    case oid::kFloat4: return "REAL";
+    case oid::kFloat8: return "DOUBLE";
+    case oid::kNumeric: return "DECIMAL(38,10)";
+    case oid::kBytea: return "BLOB";
+    case oid::kDate: return "DATE";
+    case oid::kTime: return "TIME";
+    case oid::kTimestamp: return "TIMESTAMP";
+    case oid::kTimestampTz: return "TIMESTAMPTZ";
+    case oid::kInterval: return "INTERVAL";
+    case oid::kUuid: return "UUID";
+    case oid::kText:
+    case oid::kVarchar: return "VARCHAR";
+    default: return nullptr;  // unspecified or unknown: DuckDB infers from the string literal
+  }
+}
+
+std::string DecimalText(int64_t v) { return std::to_string(v); }
+
+}  // namespace
+
+Result<std::string> ParameterLiteral(const std::optional<std::string>& value, int32_t type_oid, int16_t format) {
+  if (!value) return std::string("NULL");
+  std::string text;
+  if (format == 0) {
+    text = *value;
+  } else {
+    const std::string& b = *value;
+    auto need = [&](size_t n) -> Status {
+      if (b.size() != n) return InvalidArgument("binary parameter of type " + PgTypeName(type_oid) + " has " +
+                                                std::to_string(b.size()) + " bytes, expected " + std::to_string(n));
+      return Status::OK();
+    };
+    switch (type_oid) {
+      case oid::kBool:
+        MEDLAKE_RETURN_IF_ERROR(need(1));
+        text = b[0] ? "true" : "false";
+        break;
+      case oid::kInt2:
+        MEDLAKE_RETURN_IF_ERROR(need(2));
+        text = DecimalText(static_cast<int16_t>(LoadBig(b)));
+        break;
+      case oid::kInt4:
+        MEDLAKE_RETURN_IF_ERROR(need(4));
+        text = DecimalText(static_cast<int32_t>(LoadBig(b)));
+        break;
+      case oid::kInt8:
+        MEDLAKE_RETURN_IF_ERROR(need(8));
+        text = DecimalText(static_cast<int64_t>(LoadBig(b)));
+        break;
+      case oid::kFloat4: {
+        MEDLAKE_RETURN_IF_ERROR(need(4));
+        auto bits = static_cast<uint32_t>(LoadBig(b));
+        float f = 0;
+        std::memcpy(&f, &bits, 4);
+        char tmp[64];
+        auto res = std::to_chars(tmp, tmp + sizeof tmp, f);
+        text.assign(tmp, res.ptr);
+        break;
+      }
+      case oid::kFloat8: {
+        MEDLAKE_RETURN_IF_ERROR(need(8));
+        uint64_t bits = LoadBig(b);
+        double d = 0;
+        std::memcpy(&d, &bits, 8);
+        char tmp[64];
+        auto res = std::to_chars(tmp, tmp + sizeof tmp, d);
+        text.assign(tmp, res.ptr);
+        break;
+      }
+      case oid::kText:
+      case oid::kVarchar:
+      case oid::kJson:
+      case 0: text = b; break;
+      case oid::kBytea: text = HexBytea(b); break;
+      case oid::kDate: {
+        MEDLAKE_RETURN_IF_ERROR(need(4));
+        char tmp[16];
+        if (!FormatDate(static_cast<int32_t>(LoadBig(b)) + kPgEpochDays, tmp)) {
+          return InvalidArgument("binary date parameter out of range");
+        }
+        text.assign(tmp, 10);
+        break;
+      }
+      case oid::kTimestamp:
+      case oid::kTimestampTz: {
+        MEDLAKE_RETURN_IF_ERROR(need(8));
+        char tmp[64];
+        size_t n = FormatTimestamp(static_cast<int64_t>(LoadBig(b)) + kPgEpochMicros, tmp);
+        if (n == 0) return InvalidArgument("binary timestamp parameter out of range");
+        text.assign(tmp, n);
+        if (type_oid == oid::kTimestampTz) text += "+00";
+        break;
+      }
+      case oid::kUuid: {
+        MEDLAKE_RETURN_IF_ERROR(need(16));
+        std::string hex = HexBytea(b).substr(2);
+        text = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+               hex.substr(20);
+        break;
+      }
+      default:
+        return InvalidArgument("binary format is not supported for parameters of type OID " + std::to_string(type_oid) +
+                               "; send it in text format");
+    }
+  }
+  if (text.find('\0') != std::string::npos) {
+    return InvalidArgument("invalid byte sequence for encoding \"UTF8\": 0x00");
+  }
+  const char* cast = CastFor(type_oid);
+  if (type_oid == oid::kBytea && format == 0) {
+    // bytea text input is "\x..." hex; DuckDB's BLOB literal reads \xHH pairs the same way.
+    return "from_hex(" + Quote(text.size() >= 2 && text[0] == '\\' && text[1] == 'x' ? text.substr(2) : text) + ")";
+  }
+  if (type_oid == oid::kBytea) return "from_hex(" + Quote(text.substr(2)) + ")";
+  if (cast) return "CAST(" + Quote(text) + " AS " + cast + ")";
+  return Quote(text);
+}
+
+}  // namespace medlake::server::pgwire
