@@ -1,0 +1,435 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/testing/status_matchers.h"
+#include "server/pgcatalog/catalog_shim.h"
+
+namespace medlake::server::pgcatalog {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using Rows = std::vector<std::vector<std::string>>;
+
+std::vector<ShimTable> SampleTables() {
+  ShimTable patient;
+  patient.namespace_name = "normalized";
+  patient.name = "patient";
+  patient.comment = "One row per patient";
+  patient.columns = {
+      {"person_id", "BIGINT", false, "Person key"},
+      {"name", "VARCHAR", true, ""},
+      {"birth_date", "DATE", true, ""},
+      {"deceased", "BOOLEAN", true, ""},
+      {"weight", "DOUBLE", true, ""},
+      {"amount", "DECIMAL(18,3)", true, ""},
+      {"updated", "TIMESTAMP WITH TIME ZONE", true, ""},
+      {"tags", "VARCHAR[]", true, ""},
+  };
+  ShimTable messages;
+  messages.namespace_name = "raw";
+  messages.name = "hl7_messages";
+  messages.columns = {{"id", "BIGINT", true, ""},
+                      {"body", "VARCHAR", true, ""},
+                      {"segments", "STRUCT(name VARCHAR, fields VARCHAR[])[]", true, ""},
+                      {"received", "TIMESTAMP", true, ""},
+                      {"small", "INTEGER", true, ""},
+                      {"uid", "UUID", true, ""},
+                      {"payload", "BLOB", true, ""}};
+  return {patient, messages};
+}
+
+ShimOptions SampleOptions() {
+  ShimOptions options;
+  options.user = "alice";
+  options.database = "medlake";
+  options.server_version = "15.0 (medlake 0.1.0)";
+  options.namespaces = {"curated", "normalized", "raw"};
+  return options;
+}
+
+std::string Cell(const engine::Value& v) { return v.is_null() ? "NULL" : v.ToText(); }
+
+Result<Rows> RunAll(CatalogShim& shim, std::string_view sql) {
+  MEDLAKE_ASSIGN_OR_RETURN(auto result, shim.Run(sql));
+  MEDLAKE_ASSIGN_OR_RETURN(auto values, result->FetchAll());
+  Rows rows;
+  for (const auto& row : values) {
+    std::vector<std::string> cells;
+    for (const auto& v : row) {
+      cells.push_back(Cell(v));
+    }
+    rows.push_back(std::move(cells));
+  }
+  return rows;
+}
+
+// The queries of testdata/psql15_<name>.sql, with {oid} replaced by `oid`.
+std::vector<std::string> PsqlQueries(const std::string& name, uint32_t oid) {
+  const char* root = std::getenv("MEDLAKE_SOURCE_DIR");
+  std::string path = std::string(root != nullptr ? root : ".") +
+                     "/src/server/pgcatalog/testdata/psql15_" + name + ".sql";
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  for (size_t at = text.find("{oid}"); at != std::string::npos; at = text.find("{oid}")) {
+    text.replace(at, 5, std::to_string(oid));
+  }
+  std::vector<std::string> queries;
+  const std::string marker = "-- query ";
+  size_t at = text.find(marker);
+  while (at != std::string::npos) {
+    size_t body = text.find('\n', at) + 1;
+    size_t next = text.find(marker, body);
+    queries.push_back(
+        text.substr(body, next == std::string::npos ? std::string::npos : next - body));
+    at = next;
+  }
+  return queries;
+}
+
+class CatalogShimTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto shim = CatalogShim::Build(SampleTables(), SampleOptions());
+    ASSERT_TRUE(shim.ok()) << shim.status().ToString();
+    shim_ = std::move(*shim);
+    patient_oid_ = shim_->TableOidForTest("normalized", "patient");
+    ASSERT_NE(patient_oid_, 0u);
+  }
+
+  // Runs every query psql sends for one command; each must succeed. Returns their rows.
+  std::vector<Rows> RunPsql(const std::string& name) {
+    std::vector<Rows> all;
+    for (const std::string& q : PsqlQueries(name, patient_oid_)) {
+      EXPECT_TRUE(shim_->IsCatalogQuery(q)) << q;
+      auto rows = RunAll(*shim_, q);
+      EXPECT_TRUE(rows.ok()) << rows.status().ToString() << "\n"
+                             << q << "\nrewritten:\n"
+                             << RewriteCatalogQuery(q).value();
+      all.push_back(rows.ok() ? *rows : Rows{});
+    }
+    return all;
+  }
+
+  std::unique_ptr<CatalogShim> shim_;
+  uint32_t patient_oid_ = 0;
+};
+
+// Column i of every row.
+std::vector<std::string> Column(const Rows& rows, size_t i) {
+  std::vector<std::string> out;
+  for (const auto& row : rows) {
+    out.push_back(i < row.size() ? row[i] : "<missing>");
+  }
+  return out;
+}
+
+TEST_F(CatalogShimTest, PsqlListSchemasShowsLakeNamespacesOnly) {
+  std::vector<Rows> dn = RunPsql("dn");
+  ASSERT_EQ(dn.size(), 1u);
+  EXPECT_THAT(Column(dn[0], 0), ElementsAre("curated", "normalized", "public", "raw"));
+  EXPECT_THAT(Column(dn[0], 1), ElementsAre("alice", "alice", "alice", "alice"));
+  std::vector<Rows> dn_plus = RunPsql("dn_plus");
+  ASSERT_EQ(dn_plus.size(), 1u);
+  EXPECT_THAT(Column(dn_plus[0], 3), ElementsAre("NULL", "NULL", "standard public schema", "NULL"));
+}
+
+TEST_F(CatalogShimTest, PsqlListTablesShowsEveryLakeTable) {
+  // \dt filters with pg_table_is_visible: every lake table counts as visible (there is no
+  // search_path over lake namespaces), so \dt and \d without a pattern list them all.
+  for (const char* command : {"dt", "d"}) {
+    std::vector<Rows> dt = RunPsql(command);
+    ASSERT_EQ(dt.size(), 1u);
+    EXPECT_THAT(dt[0], ElementsAre(ElementsAre("normalized", "patient", "table", "alice"),
+                                   ElementsAre("raw", "hl7_messages", "table", "alice")))
+        << command;
+  }
+  std::vector<Rows> dt_plus = RunPsql("dt_plus");
+  ASSERT_EQ(dt_plus.size(), 1u);
+  ASSERT_EQ(dt_plus[0].size(), 2u);
+  EXPECT_EQ(dt_plus[0][0][7], "One row per patient");
+  EXPECT_EQ(dt_plus[0][1][7], "NULL");
+  std::vector<Rows> pattern = RunPsql("dt_namespace_pattern");
+  ASSERT_EQ(pattern.size(), 1u);
+  EXPECT_THAT(pattern[0], ElementsAre(ElementsAre("normalized", "patient", "table", "alice")));
+}
+
+TEST_F(CatalogShimTest, PsqlDescribeTableNamesColumnsWithPostgresTypes) {
+  std::vector<Rows> d = RunPsql("d_table");
+  ASSERT_EQ(d.size(), 8u);
+  EXPECT_THAT(d[0],
+              ElementsAre(ElementsAre(std::to_string(patient_oid_), "normalized", "patient")));
+  ASSERT_EQ(d[1].size(), 1u);
+  EXPECT_EQ(d[1][0][1], "r");  // relkind
+  EXPECT_EQ(d[1][0][14], "heap");
+  EXPECT_THAT(Column(d[2], 0), ElementsAre("person_id", "name", "birth_date", "deceased", "weight",
+                                           "amount", "updated", "tags"));
+  EXPECT_THAT(Column(d[2], 1), ElementsAre("bigint", "text", "date", "boolean", "double precision",
+                                           "numeric(18,3)", "timestamp with time zone", "text[]"));
+  EXPECT_THAT(Column(d[2], 3),
+              ElementsAre("true", "false", "false", "false", "false", "false", "false", "false"));
+  for (size_t i = 3; i < d.size(); ++i) {
+    EXPECT_TRUE(d[i].empty()) << "footer query " << i;  // policies, statistics, publications...
+  }
+  std::vector<Rows> unqualified = RunPsql("d_unqualified_table");
+  ASSERT_EQ(unqualified.size(), 1u);
+  EXPECT_THAT(Column(unqualified[0], 2), ElementsAre("patient"));
+}
+
+TEST_F(CatalogShimTest, PsqlDescribePlusShowsColumnComments) {
+  std::vector<Rows> d = RunPsql("d_plus_table");
+  ASSERT_EQ(d.size(), 8u);
+  ASSERT_EQ(d[2].size(), 8u);
+  EXPECT_THAT(Column(d[2], 10),
+              ElementsAre("Person key", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL"));
+  EXPECT_THAT(Column(d[2], 7), ElementsAre("p", "x", "p", "p", "p", "m", "p", "x"));  // storage
+}
+
+TEST_F(CatalogShimTest, PsqlListDatabasesRolesViewsFunctions) {
+  std::vector<Rows> l = RunPsql("l");
+  ASSERT_EQ(l.size(), 1u);
+  ASSERT_EQ(l[0].size(), 1u);
+  EXPECT_EQ(l[0][0][0], "medlake");
+  EXPECT_EQ(l[0][0][2], "UTF8");
+  std::vector<Rows> du = RunPsql("du");
+  ASSERT_EQ(du.size(), 1u);
+  EXPECT_THAT(Column(du[0], 0), ElementsAre("alice"));
+  EXPECT_TRUE(RunPsql("dv")[0].empty());
+  EXPECT_TRUE(RunPsql("df")[0].empty());
+}
+
+TEST_F(CatalogShimTest, TypesOfOtherShapes) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      Rows rows, RunAll(*shim_,
+                        "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
+                        "a.atttypid FROM pg_catalog.pg_attribute a WHERE a.attrelid = "
+                        "'raw.hl7_messages'::pg_catalog.regclass ORDER BY a.attnum"));
+  EXPECT_THAT(rows,
+              ElementsAre(ElementsAre("id", "bigint", "20"), ElementsAre("body", "text", "25"),
+                          ElementsAre("segments", "text[]", "1009"),
+                          ElementsAre("received", "timestamp without time zone", "1114"),
+                          ElementsAre("small", "integer", "23"), ElementsAre("uid", "uuid", "2950"),
+                          ElementsAre("payload", "bytea", "17")));
+}
+
+TEST(PgTypeForDuckDbTypeTest, MapsSpellings) {
+  EXPECT_EQ(PgTypeForDuckDbType("BIGINT").oid, 20u);
+  EXPECT_EQ(PgTypeForDuckDbType("DECIMAL(18,3)").type_name, "numeric(18,3)");
+  EXPECT_EQ(PgTypeForDuckDbType("DECIMAL(18,3)").typmod, (18 << 16 | 3) + 4);
+  EXPECT_EQ(PgTypeForDuckDbType("DECIMAL(10,2)[]").oid, 1231u);
+  EXPECT_EQ(PgTypeForDuckDbType("TIMESTAMP WITH TIME ZONE").oid, 1184u);
+  EXPECT_EQ(PgTypeForDuckDbType("TIMESTAMP").oid, 1114u);
+  EXPECT_EQ(PgTypeForDuckDbType("TIME").oid, 1083u);
+  EXPECT_EQ(PgTypeForDuckDbType("INTEGER[][]").type_name, "integer[]");
+  EXPECT_EQ(PgTypeForDuckDbType("INTEGER[3]").oid, 1007u);
+  EXPECT_EQ(PgTypeForDuckDbType("MAP(VARCHAR, INTEGER)").oid, 25u);
+  EXPECT_EQ(PgTypeForDuckDbType("STRUCT(a INTEGER)").type_name, "text");
+  EXPECT_EQ(PgTypeForDuckDbType("FLOAT").type_name, "real");
+  EXPECT_EQ(PgTypeForDuckDbType("HUGEINT").type_name, "numeric");
+}
+
+TEST_F(CatalogShimTest, IsCatalogQueryAcceptsCatalogReads) {
+  for (const char* sql : {
+           "SELECT version()",
+           "select current_schema()",
+           "SELECT current_setting('server_version_num')",
+           "SELECT oid, typname FROM pg_type",
+           "SELECT * FROM information_schema.tables WHERE table_schema = 'normalized'",
+           "SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE n.nspname !~ '^pg_';",
+           "SELECT current_user",
+           "SHOW TRANSACTION ISOLATION LEVEL",
+           "show server_version",
+           "WITH t AS (SELECT relname FROM pg_class) SELECT * FROM t",
+           "SELECT 'normalized.patient'::regclass",
+           "SELECT pg_catalog.set_config('search_path', '', false)",
+       }) {
+    EXPECT_TRUE(shim_->IsCatalogQuery(sql)) << sql;
+  }
+}
+
+TEST_F(CatalogShimTest, IsCatalogQueryRefusesLakeAndTrivialQueries) {
+  for (const char* sql : {
+           "SELECT 1",
+           "SELECT now()",
+           "SELECT * FROM normalized.patient",
+           "SELECT count(*) FROM patient",
+           // A lake table in a subquery of a catalog query.
+           "SELECT relname FROM pg_class WHERE relname IN (SELECT name FROM normalized.patient)",
+           "SELECT version(), (SELECT max(person_id) FROM normalized.patient)",
+           // 'pg_catalog' only inside a string literal or a comment.
+           "SELECT name FROM normalized.patient WHERE name = 'pg_catalog.pg_class'",
+           "SELECT * FROM normalized.patient -- pg_catalog.pg_class",
+           "SELECT * FROM read_csv('/etc/passwd') WHERE 'a' = current_schema()",
+           "SELECT version(); SELECT * FROM normalized.patient",
+           "SHOW TABLES",
+           "SHOW medlake.purpose",
+           "SET search_path = public",
+           "INSERT INTO pg_class VALUES (1)",
+           "DROP TABLE pg_catalog.pg_class",
+           "select pg_catalog.version( from",
+       }) {
+    EXPECT_FALSE(shim_->IsCatalogQuery(sql)) << sql;
+  }
+}
+
+TEST_F(CatalogShimTest, RegclassCastsLookUpAndName) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      Rows rows,
+      RunAll(*shim_,
+             "SELECT 'normalized.patient'::regclass, 'patient'::pg_catalog.regclass, "
+             "'\"normalized\".\"patient\"'::regclass, "
+             "(SELECT c.oid::pg_catalog.regclass::pg_catalog.text FROM "
+             "pg_catalog.pg_class c WHERE c.relname = 'patient'), 'int8'::regtype, "
+             "20::regtype::text, 'normalized'::regnamespace::oid, 'pg_class'::regclass"));
+  std::string oid = std::to_string(patient_oid_);
+  EXPECT_THAT(rows, ElementsAre(ElementsAre(oid, oid, oid, "normalized.patient", "20", "bigint",
+                                            "16385", "1259")));
+}
+
+TEST_F(CatalogShimTest, DriverConnectProbes) {
+  struct Case {
+    const char* sql;
+    Rows expected;
+  };
+  const Case cases[] = {
+      {"SHOW TRANSACTION ISOLATION LEVEL", {{"read committed"}}},
+      {"select current_setting('server_version_num')", {{"150000"}}},
+      {"SHOW server_version", {{"15.0 (medlake 0.1.0)"}}},
+      {"SHOW DateStyle", {{"ISO, MDY"}}},
+      {"select current_schema()", {{"public"}}},
+      {"SELECT current_database(), current_user, session_user", {{"medlake", "alice", "alice"}}},
+      {"SELECT oid, typname FROM pg_type WHERE oid IN (20, 1009, 1700) ORDER BY oid",
+       {{"20", "int8"}, {"1009", "_text"}, {"1700", "numeric"}}},
+      {"SELECT pg_catalog.set_config('search_path', '', false)", {{""}}},
+      {"SELECT has_table_privilege('normalized.patient', 'SELECT')", {{"true"}}},
+      // pgjdbc's TypeInfoCache lookup by oid.
+      {"SELECT typinput='pg_catalog.array_in'::regproc as is_array, typtype, typname, "
+       "pg_type.oid FROM pg_catalog.pg_type LEFT JOIN (select ns.oid as nspoid, ns.nspname, r.r "
+       "from pg_namespace as ns join ( select s.r, (current_schemas(false))[s.r] as nspname "
+       "from generate_series(1, array_upper(current_schemas(false), 1)) as s(r) ) as r using ( "
+       "nspname ) ) as sp ON sp.nspoid = typnamespace WHERE pg_type.oid = 1009 ORDER BY sp.r, "
+       "pg_type.oid DESC LIMIT 1",
+       {{"true", "b", "_text", "1009"}}},
+  };
+  for (const Case& c : cases) {
+    EXPECT_TRUE(shim_->IsCatalogQuery(c.sql)) << c.sql;
+    auto rows = RunAll(*shim_, c.sql);
+    ASSERT_TRUE(rows.ok()) << c.sql << ": " << rows.status().ToString();
+    EXPECT_EQ(*rows, c.expected) << c.sql;
+  }
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(Rows version, RunAll(*shim_, "SELECT version()"));
+  EXPECT_THAT(version[0][0], HasSubstr("PostgreSQL 15.0 (medlake 0.1.0)"));
+  EXPECT_THAT(shim_->Run("SHOW no_such_setting").status(),
+              StatusIs(StatusCode::kNotFound, "unrecognized configuration parameter"));
+}
+
+TEST_F(CatalogShimTest, SessionSettingsAreAnswered) {
+  MEDLAKE_ASSERT_OK(shim_->SetSetting("application_name", "psql"));
+  MEDLAKE_ASSERT_OK(shim_->SetSetting("medlake.purpose", "research"));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(Rows rows, RunAll(*shim_, "SHOW application_name"));
+  EXPECT_EQ(rows, (Rows{{"psql"}}));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(rows, RunAll(*shim_, "SELECT current_setting('medlake.purpose')"));
+  EXPECT_EQ(rows, (Rows{{"research"}}));
+}
+
+TEST_F(CatalogShimTest, JdbcGetTablesWithRemarks) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      Rows rows,
+      RunAll(*shim_,
+             "SELECT NULL AS TABLE_CAT, n.nspname AS TABLE_SCHEM, c.relname AS TABLE_NAME, CASE "
+             "n.nspname ~ '^pg_' OR n.nspname = 'information_schema' WHEN true THEN 'SYSTEM' "
+             "WHEN false THEN CASE c.relkind WHEN 'r' THEN 'TABLE' WHEN 'v' THEN 'VIEW' ELSE "
+             "NULL END ELSE NULL END AS TABLE_TYPE, d.description AS REMARKS FROM "
+             "pg_catalog.pg_namespace n, pg_catalog.pg_class c LEFT JOIN "
+             "pg_catalog.pg_description d ON (c.oid = d.objoid AND d.objsubid = 0 and "
+             "d.classoid = 'pg_class'::regclass) WHERE c.relnamespace = n.oid AND c.relname "
+             "LIKE '%' AND (false OR ( c.relkind IN ('r','p') AND n.nspname !~ '^pg_' AND "
+             "n.nspname <> 'information_schema' ) ) ORDER BY TABLE_TYPE,TABLE_SCHEM,TABLE_NAME"));
+  EXPECT_THAT(rows, ElementsAre(ElementsAre("NULL", "normalized", "patient", "TABLE",
+                                            "One row per patient"),
+                                ElementsAre("NULL", "raw", "hl7_messages", "TABLE", "NULL")));
+}
+
+TEST_F(CatalogShimTest, InformationSchemaColumnsUsePostgresTypeNames) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      Rows rows, RunAll(*shim_,
+                        "SELECT column_name, data_type, udt_name, is_nullable, numeric_precision, "
+                        "numeric_scale FROM information_schema.columns WHERE table_schema = "
+                        "'normalized' AND table_name = 'patient' ORDER BY ordinal_position"));
+  EXPECT_THAT(rows,
+              ElementsAre(ElementsAre("person_id", "bigint", "int8", "NO", "64", "0"),
+                          ElementsAre("name", "text", "text", "YES", "NULL", "NULL"),
+                          ElementsAre("birth_date", "date", "date", "YES", "NULL", "NULL"),
+                          ElementsAre("deceased", "boolean", "bool", "YES", "NULL", "NULL"),
+                          ElementsAre("weight", "double precision", "float8", "YES", "53", "NULL"),
+                          ElementsAre("amount", "numeric", "numeric", "YES", "18", "3"),
+                          ElementsAre("updated", "timestamp with time zone", "timestamptz", "YES",
+                                      "NULL", "NULL"),
+                          ElementsAre("tags", "ARRAY", "_text", "YES", "NULL", "NULL")));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      rows, RunAll(*shim_,
+                   "SELECT table_schema, table_name, table_type FROM information_schema.tables "
+                   "ORDER BY 1, 2"));
+  EXPECT_THAT(rows, ElementsAre(ElementsAre("normalized", "patient", "BASE TABLE"),
+                                ElementsAre("raw", "hl7_messages", "BASE TABLE")));
+}
+
+TEST_F(CatalogShimTest, RefusesFilesAndWrites) {
+  EXPECT_FALSE(shim_->Run("SELECT * FROM read_csv('/etc/passwd')").ok());
+  EXPECT_FALSE(shim_->Run("SELECT * FROM '/etc/passwd'").ok());
+  EXPECT_FALSE(shim_->Run("COPY pg_class TO '/tmp/medlake_pgcatalog_leak.csv'").ok());
+  EXPECT_FALSE(shim_->Run("DELETE FROM pg_class").ok());
+  EXPECT_FALSE(shim_->Run("SET enable_external_access = true").ok());
+  EXPECT_FALSE(shim_->Run("SELECT * FROM normalized.patient").ok());
+  // The catalog is intact after the refusals.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(Rows rows, RunAll(*shim_, "SELECT count(*) FROM pg_class"));
+  EXPECT_EQ(rows, (Rows{{"2"}}));
+}
+
+TEST(CatalogShimBuildTest, RejectsDuplicatesAndEmptyNames) {
+  std::vector<ShimTable> tables = SampleTables();
+  tables.push_back(tables[0]);
+  EXPECT_THAT(CatalogShim::Build(tables, SampleOptions()).status(),
+              StatusIs(StatusCode::kInvalidArgument, "duplicate table normalized.patient"));
+  tables = SampleTables();
+  tables[0].name.clear();
+  EXPECT_THAT(CatalogShim::Build(tables, SampleOptions()).status(),
+              StatusIs(StatusCode::kInvalidArgument, "has no name"));
+}
+
+TEST(CatalogShimBuildTest, BuildsHundredTablesQuickly) {
+  std::vector<ShimTable> tables;
+  for (int t = 0; t < 100; ++t) {
+    ShimTable table;
+    table.namespace_name = "ns" + std::to_string(t % 5);
+    table.name = "table_" + std::to_string(t);
+    table.comment = "synthetic table " + std::to_string(t);
+    for (int c = 0; c < 20; ++c) {
+      table.columns.push_back({"col_" + std::to_string(c), c % 2 ? "VARCHAR" : "DECIMAL(12,2)",
+                               true, c == 0 ? "first column" : ""});
+    }
+    tables.push_back(std::move(table));
+  }
+  auto start = std::chrono::steady_clock::now();
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto shim, CatalogShim::Build(tables, SampleOptions()));
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  std::cerr << "Build of 100 tables x 20 columns: " << elapsed.count() << " ms\n";
+  // Generous bound: sanitizer builds are several times slower than release ones.
+  EXPECT_LT(elapsed.count(), 1000);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(Rows rows, RunAll(*shim, "SELECT count(*) FROM pg_attribute"));
+  EXPECT_EQ(rows, (Rows{{"2000"}}));
+}
+
+}  // namespace
+}  // namespace medlake::server::pgcatalog
