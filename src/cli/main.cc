@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
   serve->add_flag("--require-tls", serve_options.require_tls, "pgwire: refuse connections without TLS");
   serve->add_option("--max-connections", serve_options.max_connections, "per listener (default 256)")
       ->check(CLI::Range(1, 100000));
-  serve->add_option("--session-threads", serve_options.session_threads, "DuckDB threads per SQL session (default 2)")
+  serve->add_option("--session-threads", serve_options.session_threads, "DuckDB threads per SQL session (default 1: best for many short queries)")
       ->check(CLI::Range(1, 256));
   serve->add_option("--session-memory", serve_options.session_memory, "DuckDB memory limit per SQL session (default 4GB)");
   serve->add_option("--batch-messages", serve_options.batch_messages, "MLLP: commit every N messages (default 1000)")

@@ -20,7 +20,7 @@ struct ServeOptions {
   bool tls_self_signed = false;            // make <lake>/keys/server.{crt,key} if missing, use them
   bool require_tls = false;                // pgwire: refuse clients that do not start TLS
   int max_connections = 256;               // per listener
-  int session_threads = 2;                 // DuckDB threads per SQL session
+  int session_threads = 1;                 // DuckDB threads per SQL session (1: no hand-offs between threads)
   std::string session_memory = "4GB";      // DuckDB memory limit per SQL session
   int64_t batch_messages = 1000;           // commit a micro-batch every N messages...
   int64_t batch_millis = 1000;             // ...or every T milliseconds

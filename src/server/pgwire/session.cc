@@ -815,15 +815,14 @@ Status Session::StreamResult(engine::QueryResult& result, const std::string&, Ru
   uint64_t sent = 0;
   bool done = false;
   int32_t max_rows = mode.max_rows;
-  if (mode.wait_for_execute) {
-    if (!Flush()) return IOError("client connection lost");
-  } else {
+  if (!mode.wait_for_execute) {
     MEDLAKE_ASSIGN_OR_RETURN(done, SendRows(result, result.columns(), codecs, max_rows, &sent));
     if (!done) out_.PortalSuspended();
   }
   if (!done) {
     // Nested loop: Execute on this portal continues the rows; anything else ends the portal and is
-    // handed to the main loop.
+    // handed to the main loop. Nothing is flushed before waiting: a client that wants the
+    // RowDescription before it sends Execute sends Flush or Sync, as the protocol requires.
     while (alive_) {
       auto m = ReadMessage(stream_);
       if (!m.ok()) {

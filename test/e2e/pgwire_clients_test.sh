@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Real PostgreSQL clients against `medlake serve --pg`: psql (queries, \d catalog commands when the
+# catalog shim answers them), pgbench with a custom script in simple, extended and prepared modes,
+# and the npm `pg` client (test/e2e/npm/pg_client.mjs).
+#
+#   pgwire_clients_test.sh MEDLAKE_BINARY
+# Exits 1 on any failure, 2 on a usage or setup error.
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+medlake="${1:?usage: $0 MEDLAKE_BINARY}"
+for tool in psql pgbench node; do
+  command -v "$tool" >/dev/null || { echo "pgwire_clients_test: $tool not found (scripts/bootstrap installs it)" >&2; exit 2; }
+done
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+failures=0
+check() {  # check NAME EXPECTED ACTUAL
+  if [[ "$2" == "$3" ]]; then echo "ok $1"; else echo "FAIL $1: expected [$2] got [$3]"; failures=$((failures + 1)); fi
+}
+
+lake="$work/lake"
+"$medlake" --lake "$lake" init --owner admin >/dev/null || exit 2
+"$medlake" --lake "$lake" sql \
+  -c "CREATE USER alice PASSWORD 'alice-secret-1'" \
+  -c "CREATE SCHEMA s" \
+  -c "CREATE TABLE s.t AS SELECT range AS id, 'name' || range AS name, DATE '2020-01-01' + range::INTEGER AS d, range % 2 = 0 AS even FROM range(3000)" \
+  -c "COMMENT ON TABLE s.t IS 'a test table'" \
+  -c "GRANT USAGE ON SCHEMA s TO alice" -c "GRANT SELECT ON TABLE s.t TO alice" >/dev/null || exit 2
+
+"$medlake" --lake "$lake" serve --pg 0 >"$work/serve.log" 2>&1 &
+server_pid=$!
+port=""
+for _ in $(seq 1 100); do
+  port="$(grep -o 'pgwire listening on [0-9.]*:[0-9]*' "$work/serve.log" | grep -o '[0-9]*$')"
+  [[ -n "$port" ]] && break
+  sleep 0.1
+done
+[[ -n "$port" ]] || { echo "pgwire_clients_test: server did not start"; cat "$work/serve.log"; exit 2; }
+export PGPASSWORD=alice-secret-1
+conn="host=127.0.0.1 port=$port user=alice dbname=medlake sslmode=disable"
+
+# psql: plain queries, unaligned output.
+check "psql count" "3000" "$(psql "$conn" -XAtc "SELECT count(*) FROM s.t" 2>&1)"
+check "psql row" "7|name7|2020-01-08|f" "$(psql "$conn" -XAtc "SELECT id, name, d, even FROM s.t WHERE id = 7" 2>&1)"
+check "psql error sqlstate" "42601" "$(psql "$conn" -XAt -v VERBOSITY=verbose -c "SELEC 1" 2>&1 | grep -o '42601' | head -1)"
+check "psql variables (\\gset and :var)" "name9" "$(printf 'SELECT 9 AS k \\gset\nSELECT name FROM s.t WHERE id = :k;\n' | psql "$conn" -XAt 2>&1)"
+
+# psql catalog commands, answered by the catalog shim when it is built in.
+if psql "$conn" -XAc '\dt s.*' >"$work/dt.out" 2>&1 && grep -q ' t ' "$work/dt.out"; then
+  check "psql \\dt lists the table" "1" "$(grep -c '| t ' "$work/dt.out")"
+  psql "$conn" -Xc '\d s.t' >"$work/d.out" 2>&1
+  check "psql \\d shows bigint id" "1" "$(grep -cE '^ *id +\| bigint' "$work/d.out")"
+else
+  echo "skip psql \\d (catalog shim not answering): $(head -2 "$work/dt.out")"
+fi
+
+# pgbench: a custom point-query script in each protocol mode; every transaction must succeed.
+printf '\\set id random(0, 2999)\nSELECT name FROM s.t WHERE id = :id;\n' >"$work/point.sql"
+for mode in simple extended prepared; do
+  out="$(pgbench -n -f "$work/point.sql" -M "$mode" -c 4 -t 25 "$conn" 2>&1)"
+  processed="$(grep -o 'number of transactions actually processed: [0-9]*' <<<"$out" | grep -o '[0-9]*$')"
+  check "pgbench -M $mode" "100" "$processed"
+  [[ "$processed" == "100" ]] || echo "$out" | tail -5
+done
+
+# The npm pg client.
+if [[ ! -d "$here/npm/node_modules/pg" || ! -d "$here/npm/node_modules/pg-cursor" ]]; then
+  npm ci --prefix "$here/npm" --silent --no-audit --no-fund >/dev/null 2>&1 || { echo "pgwire_clients_test: npm ci failed"; exit 2; }
+fi
+if node "$here/npm/pg_client.mjs" "$port" alice alice-secret-1; then echo "ok npm pg"; else echo "FAIL npm pg"; failures=$((failures + 1)); fi
+
+# The server is still healthy and stops cleanly on SIGTERM.
+check "server alive after all clients" "1" "$(psql "$conn" -XAtc "SELECT 1" 2>&1)"
+kill -TERM "$server_pid"
+wait "$server_pid"
+rc=$?
+server_pid=""
+check "clean stop" "0" "$rc"
+grep -q "pgwire stopped:" "$work/serve.log" || { echo "FAIL no stop summary"; failures=$((failures + 1)); }
+
+echo "pgwire clients: $failures failed"
+[[ $failures -eq 0 ]]
