@@ -692,14 +692,16 @@ std::vector<Setting> DefaultSettings(const ShimOptions& o) {
   };
 }
 
-// The macros the shim defines for what DuckDB lacks or answers as DuckDB. `S` is the shim's
-// schema, `U`/`D` the user and database as SQL literals, `V` version().
+// The macros the shim defines for what DuckDB lacks, or answers about DuckDB rather than about
+// the lake (version(), current_user, format_type(), ...). They live in the shim's schema, which
+// is first on the search path, so unqualified calls (pg_catalog. qualifiers are dropped) find
+// them before DuckDB's built-ins. Subqueries use medlake_* aliases so that a caller's `c.oid`
+// argument is not captured by a macro's own alias.
 std::string MacroScript(const ShimOptions& o) {
   const std::string s = std::string(kPgSchema) + ".";
   const std::string user = QuoteString(o.user);
   const std::string db = QuoteString(o.database);
   const std::string schema = QuoteString(o.current_schema);
-  std::string major_minor = o.server_version.substr(0, o.server_version.find(' '));
   std::string version =
       "PostgreSQL " + o.server_version + " on x86_64-pc-linux-gnu, compiled by medlake, 64-bit";
   std::string m;
@@ -825,7 +827,6 @@ std::string MacroScript(const ShimOptions& o) {
       "(SELECT min(oid) FROM " + s + "pg_roles WHERE rolname = CAST(role_name AS VARCHAR))");
   add("medlake_regrole_out(role_oid)", s + "pg_get_userbyid(role_oid)");
   add("medlake_regproc(fn)", "regexp_replace(CAST(fn AS VARCHAR), '^pg_catalog\\.', '')");
-  (void)major_minor;
   return m;
 }
 
@@ -910,8 +911,10 @@ Result<std::unique_ptr<CatalogShim>> CatalogShim::Build(const std::vector<ShimTa
   engine::Connection& conn = *impl->conn;
 
   const std::string s = std::string(kPgSchema) + ".";
-  std::string ddl = "CREATE SCHEMA " + std::string(kPgSchema) + "; CREATE SCHEMA " +
-                    std::string(kInfoSchema) + ";\n";
+  // One transaction for the whole build: DuckDB commits each statement otherwise, and the
+  // commits are most of the cost.
+  std::string ddl = "BEGIN TRANSACTION; CREATE SCHEMA " + std::string(kPgSchema) +
+                    "; CREATE SCHEMA " + std::string(kInfoSchema) + ";\n";
   for (const auto& def : internal::CatalogTableDefs()) {
     ddl += "CREATE TABLE ";
     ddl += def.schema == internal::CatalogSchema::kPgCatalog ? s : std::string(kInfoSchema) + ".";
@@ -1099,7 +1102,7 @@ Result<std::unique_ptr<CatalogShim>> CatalogShim::Build(const std::vector<ShimTa
           s + "medlake_attributes a JOIN " + s + "medlake_relations r ON r.oid = a.rel_oid " +
           "LEFT JOIN " + s + "medlake_types t ON t.oid = a.type_oid;\n";
   fill += MacroScript(options);
-  fill += "SET search_path = '" + std::string(kPgSchema) + "';\n";
+  fill += "COMMIT;\nSET search_path = '" + std::string(kPgSchema) + "';\n";
   MEDLAKE_RETURN_IF_ERROR(conn.Execute(fill).WithContext("catalog shim: filling catalogs"));
   MEDLAKE_RETURN_IF_ERROR(
       conn.Execute("SET lock_configuration = true").WithContext("catalog shim: locking"));
