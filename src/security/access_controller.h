@@ -98,6 +98,9 @@ class SecurityController : public engine::AccessController {
   void RecordStatement(const engine::StatementAudit& audit) override;
 
   const SessionIdentity& identity() const { return identity_; }
+  // Where the session's next statements come from (a pooled HTTP session serves many requests,
+  // each from its own address); recorded in their audit records.
+  void SetClient(std::string client) { identity_.client = std::move(client); }
   SecurityStore& store() { return *store_; }
   AuditLog& audit_log() { return *audit_; }
   // Appends an audit record with this session's who/where/purpose filled in.

@@ -67,7 +67,22 @@ class MemoryStream final : public Stream {
   std::string name_;
 };
 
+class BorrowedStream final : public Stream {
+ public:
+  explicit BorrowedStream(Stream& target) : target_(target) {}
+  Result<size_t> Read(char* buf, size_t n) override { return target_.Read(buf, n); }
+  Status Write(std::string_view data) override { return target_.Write(data); }
+  void Shutdown() override { target_.Shutdown(); }
+  bool is_tls() const override { return target_.is_tls(); }
+  std::string peer() const override { return target_.peer(); }
+
+ private:
+  Stream& target_;
+};
+
 }  // namespace
+
+std::unique_ptr<Stream> Borrow(Stream& target) { return std::make_unique<BorrowedStream>(target); }
 
 MemoryStreamPair MakeMemoryStreamPair() {
   auto a = std::make_shared<Pipe>();

@@ -35,6 +35,10 @@ class Stream {
 // Reads exactly `n` bytes. IOError "connection closed" if the peer closes first.
 Status ReadExactly(Stream& stream, char* buf, size_t n);
 
+// A Stream that forwards to `target` without owning it (for APIs that take ownership of a
+// stream the listener owns). `target` must outlive the result.
+std::unique_ptr<Stream> Borrow(Stream& target);
+
 // An in-memory stream pair for tests: bytes written on one end are read on the other.
 // Pair()[0] is the client end, [1] the server end.
 struct MemoryStreamPair {
