@@ -11,6 +11,7 @@
 #include "engine/lake_session.h"
 #include "ingest/mllp/mllp_service.h"
 #include "server/auth/auth.h"
+#include "server/pgwire/catalog_responder.h"
 #include "server/pgwire/server.h"
 #include "storage/lake.h"
 
@@ -153,6 +154,7 @@ int RunServeCommand(const ServeOptions& given, std::FILE* out, std::FILE* err) {
     pg_options.listener.max_connections = static_cast<size_t>(options.max_connections);
     pg_options.tls = *tls;
     pg_options.require_tls = options.require_tls;
+    pg_options.catalog = server::pgwire::MakeCatalogShimFactory(pg_options.server_version);
     auto started = server::pgwire::PgServer::Start(*auth, pg_options);
     if (!started.ok()) {
       PrintError(err, started.status());

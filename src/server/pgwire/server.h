@@ -34,6 +34,8 @@ class CatalogResponder {
   // True when `sql` (one statement) is a catalog query this responder answers.
   virtual bool Handles(std::string_view sql) = 0;
   virtual Result<std::unique_ptr<engine::QueryResult>> Run(std::string_view sql) = 0;
+  // The session ran `SET name = value` (so SHOW and current_setting() agree).
+  virtual void SettingChanged(const std::string& name, const std::string& value) = 0;
 };
 // Makes the responder of a new session (nullptr: none; every query goes to the lake session).
 using CatalogResponderFactory =

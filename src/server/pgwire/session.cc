@@ -754,6 +754,7 @@ std::optional<Status> Session::HandleSessionStatement(const std::string& sql) {
         return PermissionDenied("SET " + name + " is not supported: connect as the user instead");
       }
       settings_[name] = value;
+      if (catalog_) catalog_->SettingChanged(name, value);
       for (const char* r : kReported) {
         if (Lower(r) == name) SendParameterStatus(r);
       }

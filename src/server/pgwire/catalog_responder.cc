@@ -1,0 +1,124 @@
+#include "server/pgwire/catalog_responder.h"
+
+#include <cctype>
+#include <map>
+
+#include "server/pgcatalog/catalog_shim.h"
+
+namespace medlake::server::pgwire {
+namespace {
+
+class ShimResponder final : public CatalogResponder {
+ public:
+  ShimResponder(engine::LakeSession& session, std::string user, std::string server_version)
+      : session_(session), user_(std::move(user)), server_version_(std::move(server_version)) {}
+
+  bool Handles(std::string_view sql) override {
+    if (!MayBeCatalogQuery(sql)) return false;
+    if (!EnsureShim().ok()) return false;  // the lake session then answers (or explains) it
+    return shim_->IsCatalogQuery(sql);
+  }
+
+  Result<std::unique_ptr<engine::QueryResult>> Run(std::string_view sql) override {
+    MEDLAKE_RETURN_IF_ERROR(EnsureShim());
+    return shim_->Run(sql);
+  }
+
+  void SettingChanged(const std::string& name, const std::string& value) override {
+    settings_[name] = value;
+    if (shim_) (void)shim_->SetSetting(name, value);
+  }
+
+ private:
+  // The lake catalog's state: a new table or a schema change rebuilds the shim.
+  Result<std::string> CatalogVersion() {
+    std::string version;
+    MEDLAKE_RETURN_IF_ERROR(session_.Run(
+        "SELECT count(*)::VARCHAR || ':' || coalesce(sum(hash(ns || '.' || table_name || ':' || column_name || ':' || "
+        "type || ':' || coalesce(description, ''))), 0)::VARCHAR FROM catalog.columns",
+        [&](size_t, engine::StatementOutcome& o) -> Status {
+          if (!o.rows) return Status::OK();
+          MEDLAKE_ASSIGN_OR_RETURN(auto rows, o.rows->FetchAll());
+          if (!rows.empty() && !rows[0].empty()) version = rows[0][0].ToText();
+          return Status::OK();
+        }));
+    return version;
+  }
+
+  Status EnsureShim() {
+    MEDLAKE_ASSIGN_OR_RETURN(std::string version, CatalogVersion());
+    if (shim_ && version == version_) return Status::OK();
+    std::map<std::pair<std::string, std::string>, pgcatalog::ShimTable> tables;
+    std::vector<std::string> namespaces;
+    auto collect = [&](const std::string& sql, const std::function<void(const std::vector<engine::Value>&)>& row) {
+      return session_.Run(sql, [&](size_t, engine::StatementOutcome& o) -> Status {
+        if (!o.rows) return Status::OK();
+        MEDLAKE_ASSIGN_OR_RETURN(auto rows, o.rows->FetchAll());
+        for (const auto& r : rows) row(r);
+        return Status::OK();
+      });
+    };
+    auto text = [](const engine::Value& v) { return v.is_null() ? std::string() : v.ToText(); };
+    MEDLAKE_RETURN_IF_ERROR(collect("SELECT ns FROM catalog.schemas ORDER BY ns",
+                                    [&](const auto& r) { namespaces.push_back(text(r[0])); }));
+    MEDLAKE_RETURN_IF_ERROR(
+        collect("SELECT ns, table_name, description FROM catalog.tables ORDER BY ns, table_name", [&](const auto& r) {
+          auto& t = tables[{text(r[0]), text(r[1])}];
+          t.namespace_name = text(r[0]);
+          t.name = text(r[1]);
+          t.comment = text(r[2]);
+        }));
+    MEDLAKE_RETURN_IF_ERROR(collect(
+        "SELECT ns, table_name, column_name, type, description FROM catalog.columns ORDER BY ns, table_name, field_id",
+        [&](const auto& r) {
+          auto it = tables.find({text(r[0]), text(r[1])});
+          if (it == tables.end()) return;
+          pgcatalog::ShimColumn c;
+          c.name = text(r[2]);
+          c.type = text(r[3]);
+          c.comment = text(r[4]);
+          it->second.columns.push_back(std::move(c));
+        }));
+    std::vector<pgcatalog::ShimTable> list;
+    for (auto& [k, t] : tables) list.push_back(std::move(t));
+    pgcatalog::ShimOptions options;
+    options.user = user_;
+    options.server_version = server_version_;
+    options.namespaces = namespaces;
+    MEDLAKE_ASSIGN_OR_RETURN(shim_, pgcatalog::CatalogShim::Build(list, options));
+    for (const auto& [name, value] : settings_) (void)shim_->SetSetting(name, value);
+    version_ = version;
+    return Status::OK();
+  }
+
+  engine::LakeSession& session_;
+  std::string user_;
+  std::string server_version_;
+  std::unique_ptr<pgcatalog::CatalogShim> shim_;
+  std::string version_;
+  std::map<std::string, std::string> settings_;
+};
+
+}  // namespace
+
+bool MayBeCatalogQuery(std::string_view sql) {
+  std::string lower(sql);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const char* kWords[] = {"pg_",          "information_schema", "version(",     "current_schema",
+                                 "current_setting", "current_user",    "session_user", "current_database",
+                                 "format_type",  "has_",               "obj_description", "col_description",
+                                 "set_config",   "::reg",              "show "};
+  for (const char* w : kWords) {
+    if (lower.find(w) != std::string::npos) return true;
+  }
+  return false;
+}
+
+CatalogResponderFactory MakeCatalogShimFactory(std::string server_version) {
+  return [server_version](engine::LakeSession& session,
+                          const std::string& user) -> Result<std::unique_ptr<CatalogResponder>> {
+    return std::unique_ptr<CatalogResponder>(std::make_unique<ShimResponder>(session, user, server_version));
+  };
+}
+
+}  // namespace medlake::server::pgwire
