@@ -37,38 +37,10 @@ struct TestResponse {
   bool HasHeader(const std::string& lower_name) const { return headers.count(lower_name) > 0; }
 };
 
-class TestConnection {
+// Reads HTTP/1.1 responses from the client end of a stream.
+class ResponseReader {
  public:
-  TestConnection(const Router& router, HttpServerOptions options)
-      : router_(router), options_(std::move(options)) {
-    net::MemoryStreamPair pair = net::MakeMemoryStreamPair();
-    client_ = std::move(pair.client);
-    server_ = std::thread([this, s = std::move(pair.server)]() mutable {
-      ServeHttpConnection(std::move(s), router_, options_);
-    });
-  }
-  explicit TestConnection(const Router& router) : TestConnection(router, HttpServerOptions{}) {}
-  ~TestConnection() {
-    client_->Shutdown();
-    server_.join();
-  }
-  TestConnection(const TestConnection&) = delete;
-  TestConnection& operator=(const TestConnection&) = delete;
-
-  void Send(std::string_view bytes) { (void)client_->Write(bytes); }
-  // Closes the client end (both directions) and waits for the server loop to end.
-  void CloseAndJoin() {
-    client_->Shutdown();
-    if (server_.joinable()) {
-      server_.join();
-    }
-    server_ = std::thread([] {});
-  }
-  // Waits for the server loop to end by itself (it closed the connection).
-  void JoinServer() {
-    server_.join();
-    server_ = std::thread([] {});
-  }
+  explicit ResponseReader(net::Stream& stream) : stream_(stream) {}
 
   // Reads one response. `head`: the request was HEAD (no body follows).
   TestResponse ReadResponse(bool head = false) {
@@ -151,7 +123,7 @@ class TestConnection {
  private:
   bool Fill() {
     char tmp[8192];
-    Result<size_t> n = client_->Read(tmp, sizeof(tmp));
+    Result<size_t> n = stream_.Read(tmp, sizeof(tmp));
     if (!n.ok() || *n == 0) {
       return false;
     }
@@ -183,11 +155,52 @@ class TestConnection {
     return true;
   }
 
+  net::Stream& stream_;
+  std::string buf_;
+};
+
+class TestConnection {
+ public:
+  TestConnection(const Router& router, HttpServerOptions options)
+      : router_(router), options_(std::move(options)) {
+    net::MemoryStreamPair pair = net::MakeMemoryStreamPair();
+    client_ = std::move(pair.client);
+    reader_ = std::make_unique<ResponseReader>(*client_);
+    server_ = std::thread([this, s = std::move(pair.server)]() mutable {
+      ServeHttpConnection(std::move(s), router_, options_);
+    });
+  }
+  explicit TestConnection(const Router& router) : TestConnection(router, HttpServerOptions{}) {}
+  ~TestConnection() {
+    client_->Shutdown();
+    server_.join();
+  }
+  TestConnection(const TestConnection&) = delete;
+  TestConnection& operator=(const TestConnection&) = delete;
+
+  void Send(std::string_view bytes) { (void)client_->Write(bytes); }
+  // Closes the client end (both directions) and waits for the server loop to end.
+  void CloseAndJoin() {
+    client_->Shutdown();
+    if (server_.joinable()) {
+      server_.join();
+    }
+    server_ = std::thread([] {});
+  }
+  // Waits for the server loop to end by itself (it closed the connection).
+  void JoinServer() {
+    server_.join();
+    server_ = std::thread([] {});
+  }
+  TestResponse ReadResponse(bool head = false) { return reader_->ReadResponse(head); }
+  bool AtEof() { return reader_->AtEof(); }
+
+ private:
   const Router& router_;
   HttpServerOptions options_;
   std::unique_ptr<net::Stream> client_;
+  std::unique_ptr<ResponseReader> reader_;
   std::thread server_;
-  std::string buf_;
 };
 
 }  // namespace medlake::server::http::testing
