@@ -221,19 +221,23 @@ Status HttpResponseWriter::WireWrite() {
   return Status::OK();
 }
 
-void HttpResponseWriter::FramePending() {
-  if (pending_.empty()) {
+void HttpResponseWriter::FrameInto(std::string_view data) {
+  if (data.empty()) {
     return;
   }
   if (chunked_) {
     char size[24];
-    int len = std::snprintf(size, sizeof(size), "%zx\r\n", pending_.size());
+    int len = std::snprintf(size, sizeof(size), "%zx\r\n", data.size());
     wire_.append(size, static_cast<size_t>(len));
-    wire_ += pending_;
+    wire_.append(data);
     wire_ += "\r\n";
   } else {
-    wire_ += pending_;
+    wire_.append(data);
   }
+}
+
+void HttpResponseWriter::FramePending() {
+  FrameInto(pending_);
   pending_.clear();
 }
 
@@ -343,6 +347,10 @@ Status HttpResponseWriter::Write(std::string_view data) {
   }
   if (!body_allowed() || data.empty()) {
     return Status::OK();
+  }
+  if (pending_.empty() && data.size() >= options_.flush_bytes) {
+    FrameInto(data);  // a big piece becomes its own chunk without a detour through pending_
+    return WireWrite();
   }
   pending_.append(data);
   if (pending_.size() >= options_.flush_bytes) {

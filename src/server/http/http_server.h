@@ -182,7 +182,9 @@ class HttpResponseWriter {
                                   std::optional<size_t> content_length);
   // Writes wire_ to the stream; remembers the first failure.
   Status WireWrite();
-  // Moves pending_ into wire_ as one chunk (or raw bytes for HTTP/1.0 streaming).
+  // Appends `data` to wire_ as one chunk (or raw bytes for HTTP/1.0 streaming).
+  void FrameInto(std::string_view data);
+  // Moves pending_ into wire_ through FrameInto().
   void FramePending();
 
   net::Stream& stream_;
