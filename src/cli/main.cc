@@ -326,6 +326,7 @@ int main(int argc, char** argv) {
   if (serve->parsed()) {
     if (!authorize_job()) return 1;
     serve_options.lake = lake;
+    serve_options.version = MEDLAKE_VERSION;
     return cli::RunServeCommand(serve_options, stdout, stderr);
   }
   if (lineage->parsed()) {

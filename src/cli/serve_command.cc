@@ -10,9 +10,7 @@
 #include "core/tls.h"
 #include "engine/lake_session.h"
 #include "ingest/mllp/mllp_service.h"
-#include "server/auth/auth.h"
-#include "server/pgwire/catalog_responder.h"
-#include "server/pgwire/server.h"
+#include "server/server.h"
 #include "storage/lake.h"
 
 namespace medlake::cli {
@@ -107,10 +105,6 @@ int RunServeCommand(const ServeOptions& given, std::FILE* out, std::FILE* err) {
     std::fprintf(err, "Error: nothing to serve: give --pg PORT, --http PORT and/or --mllp PORT\n");
     return 2;
   }
-  if (options.http_port >= 0) {
-    std::fprintf(err, "Error: --http is not available yet in this build\n");
-    return 2;
-  }
   // Block the stop signals before any thread exists, so that every thread inherits the mask and
   // sigwait() below is the only place they are delivered.
   sigset_t stop_signals;
@@ -134,35 +128,33 @@ int RunServeCommand(const ServeOptions& given, std::FILE* out, std::FILE* err) {
     PrintError(err, tls.status());
     return 1;
   }
-  engine::LakeSessionOptions session_options;
-  session_options.threads = options.session_threads;
-  session_options.memory_limit = options.session_memory;
-  std::unique_ptr<server::Authenticator> auth;
-  std::unique_ptr<server::pgwire::PgServer> pg;
+  std::unique_ptr<server::Server> front_ends;
   std::unique_ptr<ingest::mllp::MllpService> mllp;
-
-  if (options.pg_port >= 0) {
-    auto a = server::Authenticator::Open(**lake, session_options);
-    if (!a.ok()) {
-      PrintError(err, a.status());
-      return 1;
-    }
-    auth = std::move(*a);
-    server::pgwire::PgServerOptions pg_options;
-    pg_options.listener.bind_address = options.bind_address;
-    pg_options.listener.port = options.pg_port;
-    pg_options.listener.max_connections = static_cast<size_t>(options.max_connections);
-    pg_options.tls = *tls;
-    pg_options.require_tls = options.require_tls;
-    pg_options.catalog = server::pgwire::MakeCatalogShimFactory(pg_options.server_version);
-    auto started = server::pgwire::PgServer::Start(*auth, pg_options);
+  if (options.pg_port >= 0 || options.http_port >= 0) {
+    server::ServerOptions so;
+    so.bind_address = options.bind_address;
+    so.pg_port = options.pg_port;
+    so.http_port = options.http_port;
+    so.tls = *tls;
+    so.require_tls = options.require_tls;
+    so.max_connections = static_cast<size_t>(options.max_connections);
+    so.session.threads = options.session_threads;
+    so.session.memory_limit = options.session_memory;
+    so.version = options.version;
+    auto started = server::Server::Start(**lake, so);
     if (!started.ok()) {
       PrintError(err, started.status());
       return 1;
     }
-    pg = std::move(*started);
-    std::fprintf(out, "pgwire listening on %s:%d%s\n", options.bind_address.c_str(), pg->port(),
-                 *tls ? " (TLS available)" : "");
+    front_ends = std::move(*started);
+    if (front_ends->pg_port() >= 0) {
+      std::fprintf(out, "pgwire listening on %s:%d%s\n", options.bind_address.c_str(), front_ends->pg_port(),
+                   *tls ? " (TLS available)" : "");
+    }
+    if (front_ends->http_port() >= 0) {
+      std::fprintf(out, "http listening on %s:%d%s\n", options.bind_address.c_str(), front_ends->http_port(),
+                   *tls ? " (TLS)" : "");
+    }
   }
   if (options.mllp_port >= 0) {
     ingest::mllp::MllpServiceOptions service_options;
@@ -184,12 +176,9 @@ int RunServeCommand(const ServeOptions& given, std::FILE* out, std::FILE* err) {
   while (sigwait(&stop_signals, &sig) != 0) {
   }
   int rc = 0;
-  if (pg) {
-    pg->Stop();
-    auto s = pg->stats();
-    std::fprintf(out, "pgwire stopped: %llu sessions, %llu statements (%llu failed), %llu rows sent\n",
-                 static_cast<unsigned long long>(s.sessions), static_cast<unsigned long long>(s.queries),
-                 static_cast<unsigned long long>(s.query_errors), static_cast<unsigned long long>(s.rows_sent));
+  if (front_ends) {
+    front_ends->Stop();
+    std::fprintf(out, "%s", front_ends->Summary().c_str());
   }
   if (mllp) {
     Status st = mllp->Stop();

@@ -22,6 +22,7 @@ struct ServeOptions {
   int max_connections = 256;               // per listener
   int session_threads = 1;                 // DuckDB threads per SQL session (1: no hand-offs between threads)
   std::string session_memory = "4GB";      // DuckDB memory limit per SQL session
+  std::string version;                     // medlake's version (REST index, metrics)
   int64_t batch_messages = 1000;           // commit a micro-batch every N messages...
   int64_t batch_millis = 1000;             // ...or every T milliseconds
 };
