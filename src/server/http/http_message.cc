@@ -160,7 +160,20 @@ bool HttpHeaders::HasToken(std::string_view name, std::string_view token) const 
 
 // ---- HttpRequestParser ----
 
-HttpRequestParser::HttpRequestParser(HttpLimits limits) : limits_(limits) {}
+HttpRequestParser::HttpRequestParser(HttpLimits limits)
+    : limits_(limits), base_max_body_bytes_(limits.max_body_bytes) {}
+
+void HttpRequestParser::SetMaxBodyBytes(size_t max_body_bytes) {
+  limits_.max_body_bytes = max_body_bytes;
+  if (state_ == State::kError) {
+    return;
+  }
+  // body_remaining_ is the rest of a Content-Length body, or of the current chunk.
+  uint64_t known = request_.body.size() + body_remaining_;
+  if (known > max_body_bytes) {
+    Fail(413, "request body is larger than " + std::to_string(max_body_bytes) + " bytes");
+  }
+}
 
 bool HttpRequestParser::headers_complete() const {
   switch (state_) {
@@ -612,6 +625,7 @@ ParsedRequest HttpRequestParser::TakeRequest() {
 }
 
 void HttpRequestParser::Reset() {
+  limits_.max_body_bytes = base_max_body_bytes_;
   state_ = State::kStart;
   line_.clear();
   header_bytes_ = 0;

@@ -128,8 +128,14 @@ class HttpRequestParser {
   const ParsedRequest& request() const { return request_; }
   // Moves the completed request out. Precondition: complete(). Call Reset() before Feed().
   ParsedRequest TakeRequest();
-  // Forgets everything and waits for a new request (limits kept).
+  // Forgets everything and waits for a new request (limits as at construction).
   void Reset();
+
+  // Sets the body limit of the current request once its headers are known (per-route limits:
+  // the parser is built with the largest, the server narrows it per request). Fails the parser
+  // with 413 at once when the announced Content-Length or the body received so far is larger.
+  // Reset() restores the limit given at construction. Precondition: headers_complete().
+  void SetMaxBodyBytes(size_t max_body_bytes);
 
  private:
   enum class State {
@@ -156,6 +162,7 @@ class HttpRequestParser {
   void ParseChunkSize();
 
   HttpLimits limits_;
+  size_t base_max_body_bytes_;  // limits_.max_body_bytes as constructed
   State state_ = State::kStart;
   std::string line_;
   size_t header_bytes_ = 0;  // bytes of the request line and header section so far

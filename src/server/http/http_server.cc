@@ -409,7 +409,8 @@ void HttpResponseWriter::Abandon() {
 
 // ---- Router ----
 
-Status Router::Add(std::string method, std::string_view pattern, HttpHandler handler) {
+Status Router::Add(std::string method, std::string_view pattern, HttpHandler handler,
+                   RouteOptions options) {
   if (!IsTokenText(method)) {
     return InvalidArgument("route method is not a token");
   }
@@ -420,6 +421,7 @@ Status Router::Add(std::string method, std::string_view pattern, HttpHandler han
   route.method = std::move(method);
   route.pattern = std::string(pattern);
   route.handler = std::move(handler);
+  route.options = options;
   std::set<std::string> names;
   std::string_view rest = pattern.substr(1);
   while (true) {
@@ -470,6 +472,7 @@ Status Router::Add(std::string method, std::string_view pattern, HttpHandler han
                            r.pattern);
     }
   }
+  max_route_body_bytes_ = std::max(max_route_body_bytes_, route.options.max_body_bytes);
   routes_.push_back(std::move(route));
   return Status::OK();
 }
@@ -555,6 +558,7 @@ Router::Match Router::Find(std::string_view method, std::string_view raw_path) c
     out.kind = Match::Kind::kFound;
     out.handler = &best->handler;
     out.pattern = best->pattern;
+    out.max_body_bytes = best->options.max_body_bytes;
     return out;
   }
   out.params.clear();
@@ -609,8 +613,16 @@ class ConnectionLoop {
         router_(router),
         options_(options),
         clock_(options.clock != nullptr ? *options.clock : SystemClock::Default()),
-        parser_(options.limits),
+        parser_(ParserLimits(options, router)),
         peer_(stream_->peer()) {}
+
+  // The parser accepts bodies up to the largest route limit; each request is narrowed to its
+  // own route's limit once its headers are known (SetMaxBodyBytes below).
+  static HttpLimits ParserLimits(const HttpServerOptions& options, const Router& router) {
+    HttpLimits limits = options.limits;
+    limits.max_body_bytes = std::max(limits.max_body_bytes, router.max_route_body_bytes());
+    return limits;
+  }
 
   void Run() {
     while (true) {
@@ -628,6 +640,15 @@ class ConnectionLoop {
       if (parser_.headers_complete() && !started_) {
         started_ = true;
         start_ns_ = clock_.MonotonicNanos();
+        const ParsedRequest& r = parser_.request();
+        Router::Match m = router_.Find(r.method, r.raw_path);
+        parser_.SetMaxBodyBytes(m.kind == Router::Match::Kind::kFound && m.max_body_bytes > 0
+                                    ? m.max_body_bytes
+                                    : options_.limits.max_body_bytes);
+        if (parser_.failed()) {
+          RespondToParseError();
+          break;
+        }
         if (parser_.request().expect_continue && !parser_.complete() && !AnswerExpectation()) {
           break;
         }
@@ -714,9 +735,10 @@ class ConnectionLoop {
           std::all_of(cl->begin(), cl->end(), [](char c) { return c >= '0' && c <= '9'; })) {
         announced = std::stoull(std::string(*cl));
       }
-      uint64_t buffered = buf_.size() - pos_;  // already read, not parsed
-      if (announced > buffered && announced <= kMaxDrainBytes) {
-        DrainInput(static_cast<size_t>(announced - buffered));
+      // Already received: parsed into the body, or read but not parsed.
+      uint64_t received = parser_.request().body.size() + (buf_.size() - pos_);
+      if (announced > received && announced - received <= kMaxDrainBytes) {
+        DrainInput(static_cast<size_t>(announced - received));
       }
     }
   }

@@ -213,9 +213,22 @@ using HttpHandler = std::function<Status(const HttpRequest&, HttpResponseWriter&
 // Thread-safety: Add() during setup only; Find() is const and safe from many threads after that.
 class Router {
  public:
+  struct RouteOptions {
+    // Largest request body this route accepts; 0 means HttpServerOptions::limits.max_body_bytes.
+    // Give upload routes a large limit and keep the server's default small: every connection
+    // may hold a body of the limit in memory.
+    size_t max_body_bytes = 0;
+  };
+
   // Registers a route. InvalidArgument for a malformed pattern or method (not a token);
   // AlreadyExists when the same method and pattern were registered before.
-  Status Add(std::string method, std::string_view pattern, HttpHandler handler);
+  Status Add(std::string method, std::string_view pattern, HttpHandler handler,
+             RouteOptions options);
+  Status Add(std::string method, std::string_view pattern, HttpHandler handler) {
+    return Add(std::move(method), pattern, std::move(handler), RouteOptions{});
+  }
+  // The largest max_body_bytes of any route (0 when none set one).
+  size_t max_route_body_bytes() const { return max_route_body_bytes_; }
 
   struct Match {
     enum class Kind { kFound, kNotFound, kMethodNotAllowed, kBadPath };
@@ -226,6 +239,7 @@ class Router {
     std::vector<std::string> allowed;  // kMethodNotAllowed and OPTIONS: sorted methods
     std::string decoded_path;          // when the path was valid
     std::string error;                 // kBadPath: why
+    size_t max_body_bytes = 0;         // kFound: the route's limit (0: the server default)
   };
   // Finds the route for `method` on `raw_path` (percent-encoded, as sent).
   Match Find(std::string_view method, std::string_view raw_path) const;
@@ -241,12 +255,14 @@ class Router {
     std::string pattern;
     std::vector<Segment> segments;
     HttpHandler handler;
+    RouteOptions options;
   };
   // True when `route` matches; fills `params` and `score` (one entry per segment).
   static bool Matches(const Route& route, const std::vector<std::string>& segments,
                       std::map<std::string, std::string>* params, std::vector<int>* score);
 
   std::vector<Route> routes_;
+  size_t max_route_body_bytes_ = 0;
 };
 
 struct HttpServerOptions {

@@ -247,6 +247,28 @@ TEST(HttpRequestParserTest, EnforcesSizeLimitsWithTheirStatuses) {
       ErrorStatus("POST / HTTP/1.1\r\n" + host + "Content-Length: 10\r\n\r\n0123456789", small), 0);
 }
 
+TEST(HttpRequestParserTest, PerRequestBodyLimitNarrowsAndResetRestores) {
+  HttpLimits limits;
+  limits.max_body_bytes = 100;
+  HttpRequestParser p(limits);
+  p.Feed("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 50\r\n\r\n");
+  ASSERT_TRUE(p.headers_complete());
+  p.SetMaxBodyBytes(10);
+  ASSERT_TRUE(p.failed());
+  EXPECT_EQ(p.error().http_status, 413);
+  p.Reset();
+  p.Feed("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 50\r\n\r\n");
+  p.SetMaxBodyBytes(100);
+  p.Feed(std::string(50, 'x'));
+  EXPECT_TRUE(p.complete());
+  p.Reset();
+  p.Feed("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n");
+  p.SetMaxBodyBytes(8);
+  p.Feed("5\r\nabcde\r\n5\r\n");
+  ASSERT_TRUE(p.failed());
+  EXPECT_EQ(p.error().http_status, 413);
+}
+
 TEST(HttpRequestParserTest, RejectsMalformedInputWithPreciseStatuses) {
   struct Case {
     std::string input;
@@ -744,6 +766,38 @@ TEST_F(HttpServerTest, OversizedBodyIs413BeforeTheBodyIsRead) {
   TestResponse r = c.ReadResponse();
   EXPECT_EQ(r.status, 413);
   EXPECT_TRUE(c.AtEof());
+}
+
+TEST_F(HttpServerTest, RoutesCarryTheirOwnBodyLimits) {
+  Router::RouteOptions upload;
+  upload.max_body_bytes = 1000;
+  MEDLAKE_ASSERT_OK(router_.Add(
+      "POST", "/upload",
+      [](const HttpRequest& req, HttpResponseWriter& w) {
+        return w.Send(200, {}, std::to_string(req.body.size()));
+      },
+      upload));
+  EXPECT_EQ(router_.max_route_body_bytes(), 1000u);
+  HttpServerOptions options;
+  options.limits.max_body_bytes = 100;
+  {
+    TestConnection c(router_, options);
+    c.Send("POST /upload HTTP/1.1\r\n" + kHost + "Content-Length: 500\r\n\r\n" +
+           std::string(500, 'u'));
+    TestResponse r = c.ReadResponse();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "500");
+    c.Send("POST /echo HTTP/1.1\r\n" + kHost + "Content-Length: 500\r\n\r\n" +
+           std::string(500, 'e'));
+    EXPECT_EQ(c.ReadResponse().status, 413);
+    EXPECT_TRUE(c.AtEof());
+  }
+  {
+    TestConnection c(router_, options);
+    c.Send("POST /upload HTTP/1.1\r\n" + kHost + "Transfer-Encoding: chunked\r\n\r\n3e8\r\n" +
+           std::string(1000, 'u') + "\r\n1\r\nx\r\n0\r\n\r\n");
+    EXPECT_EQ(c.ReadResponse().status, 413);
+  }
 }
 
 TEST_F(HttpServerTest, SendsContinueOnlyForRoutableRequests) {
