@@ -1,0 +1,544 @@
+#include "server/fhir/fhir_store_internal.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/logging.h"
+
+namespace medlake::server::fhir::internal {
+namespace {
+
+// normalized.patient rows with their person, as alias l (link) and p (patient).
+constexpr std::string_view kLinkedRecords =
+    "normalized.person_link l JOIN normalized.patient p ON p.source_key = l.source_key";
+
+std::pair<std::string, std::string> SplitModifier(const std::string& name) {
+  size_t colon = name.find(':');
+  if (colon == std::string::npos) return {name, ""};
+  return {name.substr(0, colon), name.substr(colon + 1)};
+}
+
+std::optional<int64_t> ParsePersonId(std::string_view text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+Status NoModifier(const std::string& base, const std::string& modifier) {
+  if (modifier.empty()) return Status::OK();
+  return InvalidArgument("search parameter " + base + ": modifier :" + modifier + " is not supported");
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+std::string IdList(const std::vector<int64_t>& ids) {
+  std::vector<std::string> parts;
+  for (int64_t id : ids) parts.push_back(std::to_string(id));
+  return Join(parts, ", ");
+}
+
+// A reference value "Patient/123", "123" or a URL ending in Patient/123 -> the person id.
+std::optional<int64_t> PersonFromReference(std::string_view value) {
+  size_t slash = value.rfind('/');
+  if (slash != std::string_view::npos) {
+    std::string_view type = value.substr(0, slash);
+    if (type.size() < 7 || type.substr(type.size() - 7) != "Patient") return std::nullopt;
+    value = value.substr(slash + 1);
+  }
+  return ParsePersonId(value);
+}
+
+// urn:medlake:hl7:<authority> with %XX escapes -> the authority; nullopt when malformed.
+std::optional<std::string> DecodeAuthority(std::string_view encoded) {
+  std::string out;
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] != '%') {
+      out += encoded[i];
+      continue;
+    }
+    if (i + 2 >= encoded.size()) return std::nullopt;
+    auto hex = [](char c) {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      return -1;
+    };
+    int hi = hex(encoded[i + 1]);
+    int lo = hex(encoded[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+std::string IdentifierSql(const TokenValue& token) {
+  const std::string v = SqlLiteral(token.code);
+  auto equals = [&](const std::string& column) {
+    return token.code.empty() ? column + " IS NOT NULL" : column + " = " + v;
+  };
+  if (!token.system_given) {
+    if (token.code.empty()) return "FALSE";
+    return "(p.source_key = " + v + " OR p.local_id = " + v + " OR p.national_id = " + v +
+           " OR p.health_card_id = " + v + " OR p.social_security_id = " + v + ")";
+  }
+  const std::string& s = token.system;
+  if (s == kSourceRecordSystem) return equals("p.source_key");
+  if (s == kFhirPatientSystem) return "(p.source_kind = 'fhir' AND " + equals("p.local_id") + ")";
+  if (s == kDniSystem || s == kNieSystem) return equals("p.national_id");
+  if (s == kCipSystem) return equals("p.health_card_id");
+  if (s == kNussSystem) return equals("p.social_security_id");
+  if (s.compare(0, kHl7AuthorityPrefix.size(), kHl7AuthorityPrefix) == 0) {
+    auto authority = DecodeAuthority(std::string_view(s).substr(kHl7AuthorityPrefix.size()));
+    if (!authority || !IsCleanText(*authority)) return "FALSE";
+    std::string a = SqlLiteral(*authority);
+    return "(p.source_kind = 'hl7' AND (p.assigning_authority = " + a + " OR (p.assigning_authority IS NULL AND "
+           "p.source_system = " + a + ")) AND " + equals("p.local_id") + ")";
+  }
+  return "FALSE";  // a system the lake does not hold
+}
+
+Result<std::vector<int64_t>> ResolvedPersons(engine::LakeSession& session, const std::string& param,
+                                             const std::string& value) {
+  MEDLAKE_ASSIGN_OR_RETURN(auto values, SplitOr(param, value));
+  std::vector<int64_t> ids;
+  for (const auto& v : values) {
+    auto id = PersonFromReference(v);
+    if (!id) continue;
+    MEDLAKE_ASSIGN_OR_RETURN(int64_t resolved, ResolvePerson(session, *id));
+    ids.push_back(resolved);
+  }
+  return ids;
+}
+
+int64_t PersonOf(const Row& row) {
+  const engine::Value& v = row.Get("_person_id");
+  if (v.kind == engine::Value::Kind::kInt) return v.i;
+  if (v.kind == engine::Value::Kind::kUInt) return static_cast<int64_t>(v.u);
+  return -1;
+}
+
+// The normalized.patient rows of `ids`, each with _person_id, newest record first per person.
+std::string PatientRecordsSql(const std::string& person_condition) {
+  return "SELECT l.person_id AS _person_id, p.* FROM " + std::string(kLinkedRecords) + " WHERE " +
+         person_condition + " ORDER BY l.person_id, p.record_time DESC NULLS LAST, p.source_key";
+}
+
+// Groups patient rows (ordered by person) into Patients, in order.
+Result<std::vector<Json>> PatientsFromRows(const std::vector<Row>& rows) {
+  std::vector<Json> out;
+  size_t i = 0;
+  while (i < rows.size()) {
+    int64_t person = PersonOf(rows[i]);
+    size_t j = i;
+    std::vector<Row> records;
+    while (j < rows.size() && PersonOf(rows[j]) == person) records.push_back(rows[j++]);
+    out.push_back(BuildPatient(person, records));
+    i = j;
+  }
+  return out;
+}
+
+std::string ClinicalSelect(const ResourceSpec& spec, bool linked_only) {
+  return "SELECT t.*, l.person_id AS _person_id FROM " + spec.table + " t " + (linked_only ? "JOIN" : "LEFT JOIN") +
+         " normalized.person_link l ON l.source_key = t.patient_source_key";
+}
+
+std::string Where(const std::vector<std::string>& conditions) {
+  if (conditions.empty()) return "";
+  return " WHERE " + Join(conditions, " AND ");
+}
+
+bool Skippable(const Status& st) {
+  return st.code() == StatusCode::kPermissionDenied || st.code() == StatusCode::kNotFound;
+}
+
+}  // namespace
+
+Status QueryError(const Status& error, std::string_view what) {
+  switch (error.code()) {
+    case StatusCode::kOk: return error;
+    case StatusCode::kPermissionDenied: return error;
+    case StatusCode::kNotFound:
+      return FailedPrecondition("the lake has no readable " + std::string(what) +
+                                " yet (run the pipeline: medlake run)");
+    case StatusCode::kAborted: return Aborted("the query over " + std::string(what) + " was interrupted");
+    case StatusCode::kResourceExhausted:
+      return ResourceExhausted("the query over " + std::string(what) + " ran out of memory");
+    default:
+      // The engine's message may quote the statement, which holds search values: log the code only.
+      Log(LogLevel::kWarn, "fhir_query_failed",
+          {LogField("what", LogId(what)), LogField("code", LogId(StatusCodeName(error.code())))});
+      return Internal("the query over " + std::string(what) + " failed");
+  }
+}
+
+bool IsResultParameter(const std::string& name) {
+  static const std::set<std::string>* names = new std::set<std::string>{
+      "_count", "_offset", "_format", "_summary", "_total", "_pretty"};
+  return names->count(name) > 0;
+}
+
+Result<int64_t> ResolvePerson(engine::LakeSession& session, int64_t person_id) {
+  int64_t current = person_id;
+  for (int hop = 0; hop < 16; ++hop) {
+    auto next = QueryInt(session,
+                         "SELECT person_id FROM " + std::string(kRetiredTable) +
+                             " WHERE retired_person_id = " + std::to_string(current) + " LIMIT 1",
+                         -1);
+    if (!next.ok()) {
+      if (Skippable(next.status())) return current;  // no merges in this lake, or not readable
+      return QueryError(next.status(), kRetiredTable);
+    }
+    if (*next < 0 || *next == current) return current;
+    current = *next;
+  }
+  return current;
+}
+
+Result<SearchSql> PatientSearchSql(engine::LakeSession& session, const SearchParams& params) {
+  SearchSql out;
+  for (const auto& [name, value] : params) {
+    if (IsResultParameter(name)) continue;
+    auto [base, modifier] = SplitModifier(name);
+    std::string cond;
+    if (base == "_id") {
+      MEDLAKE_RETURN_IF_ERROR(NoModifier(base, modifier));
+      MEDLAKE_ASSIGN_OR_RETURN(auto values, SplitOr(name, value));
+      std::vector<int64_t> ids;
+      for (const auto& v : values) {
+        if (auto id = ParsePersonId(v)) ids.push_back(*id);
+      }
+      cond = ids.empty() ? "FALSE" : "l.person_id IN (" + IdList(ids) + ")";
+    } else if (base == "identifier") {
+      MEDLAKE_RETURN_IF_ERROR(NoModifier(base, modifier));
+      MEDLAKE_ASSIGN_OR_RETURN(auto values, SplitOr(name, value));
+      std::vector<std::string> parts;
+      for (const auto& v : values) parts.push_back(IdentifierSql(ParseToken(v)));
+      cond = "(" + Join(parts, " OR ") + ")";
+    } else if (base == "name") {
+      MEDLAKE_ASSIGN_OR_RETURN(std::string family, StringCondition(name, modifier, value, "p.family_name"));
+      MEDLAKE_ASSIGN_OR_RETURN(std::string given, StringCondition(name, modifier, value, "p.given_name"));
+      cond = "(" + family + " OR " + given + ")";
+    } else if (base == "family") {
+      MEDLAKE_ASSIGN_OR_RETURN(cond, StringCondition(name, modifier, value, "p.family_name"));
+    } else if (base == "given") {
+      MEDLAKE_ASSIGN_OR_RETURN(cond, StringCondition(name, modifier, value, "p.given_name"));
+    } else if (base == "birthdate") {
+      MEDLAKE_RETURN_IF_ERROR(NoModifier(base, modifier));
+      MEDLAKE_ASSIGN_OR_RETURN(cond, DateParamSql(name, value, "p.birth_date"));
+    } else if (base == "gender") {
+      MEDLAKE_RETURN_IF_ERROR(NoModifier(base, modifier));
+      MEDLAKE_ASSIGN_OR_RETURN(auto values, SplitOr(name, value));
+      std::vector<std::string> codes;
+      for (const auto& v : values) codes.push_back(SqlLiteral(ParseToken(v).code));
+      cond = "p.sex IN (" + Join(codes, ", ") + ")";
+    } else {
+      out.ignored.push_back(name);
+      continue;
+    }
+    out.conditions.push_back("l.person_id IN (SELECT l.person_id FROM " + std::string(kLinkedRecords) + " WHERE " +
+                             cond + ")");
+    out.applied.emplace_back(name, value);
+  }
+  (void)session;
+  return out;
+}
+
+Result<SearchSql> ClinicalSearchSql(engine::LakeSession& session, const ResourceSpec& spec,
+                                    const SearchParams& params) {
+  SearchSql out;
+  for (const auto& [name, value] : params) {
+    if (IsResultParameter(name)) continue;
+    auto [base, modifier] = SplitModifier(name);
+    std::string cond;
+    if (base == "_id") {
+      MEDLAKE_RETURN_IF_ERROR(NoModifier(base, modifier));
+      MEDLAKE_ASSIGN_OR_RETURN(auto values, SplitOr(name, value));
+      std::vector<std::string> parts;
+      for (const auto& v : values) {
+        auto id = DecodeResourceId(v);
+        if (!id) continue;
+        if (!id->key_hash.empty()) {
+          parts.push_back("left(sha256(t.source_key), 40) = " + SqlLiteral(id->key_hash));
+        } else if (IsCleanText(id->source_key)) {
+          parts.push_back("t.source_key = " + SqlLiteral(id->source_key));
+        }
+      }
+      cond = parts.empty() ? "FALSE" : "(" + Join(parts, " OR ") + ")";
+      out.conditions.push_back(cond);
+      out.applied.emplace_back(name, value);
+      continue;
+    }
+    const ParamSpec* param = nullptr;
+    for (const auto& p : spec.params) {
+      if (p.name == base) param = &p;
+    }
+    if (param == nullptr) {
+      out.ignored.push_back(name);
+      continue;
+    }
+    switch (param->kind) {
+      case ParamKind::kPatient: {
+        if (!modifier.empty() && modifier != "Patient") {
+          return InvalidArgument("search parameter " + base + ": modifier :" + modifier + " is not supported");
+        }
+        MEDLAKE_ASSIGN_OR_RETURN(auto ids, ResolvedPersons(session, name, value));
+        cond = ids.empty() ? "FALSE"
+                           : "t.patient_source_key IN (SELECT source_key FROM normalized.person_link WHERE person_id IN (" +
+                                 IdList(ids) + "))";
+        break;
+      }
+      case ParamKind::kCode: {
+        MEDLAKE_RETURN_IF_ERROR(NoModifier(base, modifier));
+        MEDLAKE_ASSIGN_OR_RETURN(auto values, SplitOr(name, value));
+        std::vector<std::string> parts;
+        for (const auto& v : values) parts.push_back(CodeTokenSql(ParseToken(v)));
+        cond = "(" + Join(parts, " OR ") + ")";
+        break;
+      }
+      case ParamKind::kToken: {
+        MEDLAKE_RETURN_IF_ERROR(NoModifier(base, modifier));
+        MEDLAKE_ASSIGN_OR_RETURN(auto values, SplitOr(name, value));
+        std::vector<std::string> codes;
+        for (const auto& v : values) codes.push_back(SqlLiteral(ParseToken(v).code));
+        cond = "t." + param->column + " IN (" + Join(codes, ", ") + ")";
+        break;
+      }
+      case ParamKind::kDate: {
+        MEDLAKE_RETURN_IF_ERROR(NoModifier(base, modifier));
+        MEDLAKE_ASSIGN_OR_RETURN(cond, DateParamSql(name, value, "t." + param->column));
+        break;
+      }
+    }
+    out.conditions.push_back(cond);
+    out.applied.emplace_back(name, value);
+  }
+  return out;
+}
+
+Result<std::optional<Json>> ReadPatient(engine::LakeSession& session, int64_t person_id) {
+  auto rows = QueryRows(session, PatientRecordsSql("l.person_id = " + std::to_string(person_id)));
+  if (!rows.ok()) return QueryError(rows.status(), kPersonTable);
+  if (!rows->empty()) {
+    MEDLAKE_ASSIGN_OR_RETURN(auto patients, PatientsFromRows(*rows));
+    return std::optional<Json>(std::move(patients.front()));
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(int64_t survivor, ResolvePerson(session, person_id));
+  if (survivor == person_id) return std::optional<Json>();
+  auto alive = QueryInt(session,
+                        "SELECT count(*) FROM " + std::string(kLinkedRecords) +
+                            " WHERE l.person_id = " + std::to_string(survivor),
+                        0);
+  if (!alive.ok()) return QueryError(alive.status(), kPersonTable);
+  if (*alive == 0) return std::optional<Json>();
+  return std::optional<Json>(BuildRetiredPatient(person_id, survivor));
+}
+
+Result<std::optional<Json>> ReadClinical(engine::LakeSession& session, const ResourceSpec& spec,
+                                         const DecodedId& id) {
+  std::string cond;
+  if (!id.key_hash.empty()) {
+    cond = "left(sha256(t.source_key), 40) = " + SqlLiteral(id.key_hash);
+  } else {
+    if (!IsCleanText(id.source_key)) return std::optional<Json>();
+    cond = "t.source_key = " + SqlLiteral(id.source_key);
+  }
+  auto rows = QueryRows(session, ClinicalSelect(spec, false) + " WHERE " + cond + " LIMIT 1");
+  if (!rows.ok()) return QueryError(rows.status(), spec.table);
+  if (rows->empty()) return std::optional<Json>();
+  return std::optional<Json>(spec.build(rows->front()));
+}
+
+Result<SearchPage> SearchPatients(engine::LakeSession& session, const SearchSql& sql, size_t offset, size_t count,
+                                  bool with_total) {
+  SearchPage page;
+  std::string persons =
+      "SELECT DISTINCT l.person_id AS person_id FROM " + std::string(kLinkedRecords) + Where(sql.conditions);
+  if (count > 0) {
+    auto ids = QueryRows(session, persons + " ORDER BY person_id LIMIT " + std::to_string(count + 1) + " OFFSET " +
+                                      std::to_string(offset));
+    if (!ids.ok()) return QueryError(ids.status(), kPersonTable);
+    std::vector<int64_t> list;
+    for (const auto& r : *ids) {
+      const engine::Value& v = r.Get("person_id");
+      if (v.kind == engine::Value::Kind::kInt) list.push_back(v.i);
+    }
+    if (list.size() > count) {
+      page.more = true;
+      list.resize(count);
+    }
+    if (!list.empty()) {
+      auto rows = QueryRows(session, PatientRecordsSql("l.person_id IN (" + IdList(list) + ")"));
+      if (!rows.ok()) return QueryError(rows.status(), kPersonTable);
+      MEDLAKE_ASSIGN_OR_RETURN(page.resources, PatientsFromRows(*rows));
+    }
+    if (!page.more && (offset == 0 || !page.resources.empty())) {
+      page.total = static_cast<int64_t>(offset + page.resources.size());
+      return page;
+    }
+  }
+  if (with_total || count == 0) {
+    auto total = QueryInt(session, "SELECT count(*) FROM (" + persons + ")", 0);
+    if (!total.ok()) return QueryError(total.status(), kPersonTable);
+    page.total = *total;
+  }
+  return page;
+}
+
+Result<SearchPage> SearchClinical(engine::LakeSession& session, const ResourceSpec& spec, const SearchSql& sql,
+                                  size_t offset, size_t count, bool with_total) {
+  SearchPage page;
+  std::string base = ClinicalSelect(spec, false) + Where(sql.conditions);
+  if (count > 0) {
+    auto rows = QueryRows(session, base + " ORDER BY t.source_key LIMIT " + std::to_string(count + 1) + " OFFSET " +
+                                       std::to_string(offset));
+    if (!rows.ok()) return QueryError(rows.status(), spec.table);
+    for (const auto& r : *rows) {
+      if (page.resources.size() == count) {
+        page.more = true;
+        break;
+      }
+      if (!r.Text("source_key")) continue;  // not identifiable (source_key not readable)
+      page.resources.push_back(spec.build(r));
+    }
+    if (!page.more && (offset == 0 || !page.resources.empty())) {
+      page.total = static_cast<int64_t>(offset + page.resources.size());
+      return page;
+    }
+  }
+  if (with_total || count == 0) {
+    auto total = QueryInt(session,
+                          "SELECT count(*) FROM " + spec.table +
+                              " t LEFT JOIN normalized.person_link l ON l.source_key = t.patient_source_key" +
+                              Where(sql.conditions),
+                          0);
+    if (!total.ok()) return QueryError(total.status(), spec.table);
+    page.total = *total;
+  }
+  return page;
+}
+
+Result<EverythingPage> Everything(engine::LakeSession& session, int64_t person_id, const EverythingOptions& options,
+                                  size_t offset, size_t count) {
+  EverythingPage page;
+  MEDLAKE_ASSIGN_OR_RETURN(page.patient, ReadPatient(session, person_id));
+  if (!page.patient) return page;
+  // Counts per type first, so that pages can be cut across types.
+  struct Part {
+    const ResourceSpec* spec;
+    std::string where;
+    int64_t rows;
+  };
+  std::vector<Part> parts;
+  for (const auto& spec : ClinicalSpecs()) {
+    if (!options.types.empty() &&
+        std::find(options.types.begin(), options.types.end(), spec.resource) == options.types.end()) {
+      continue;
+    }
+    std::vector<std::string> conditions{"l.person_id = " + std::to_string(person_id)};
+    for (const auto& d : options.dates) {
+      conditions.push_back("(t." + spec.date_column + " IS NULL OR " + DateCondition(d, "t." + spec.date_column) + ")");
+    }
+    std::string where = Where(conditions);
+    auto n = QueryInt(session,
+                      "SELECT count(*) FROM " + spec.table +
+                          " t JOIN normalized.person_link l ON l.source_key = t.patient_source_key" + where,
+                      0);
+    if (!n.ok()) {
+      if (Skippable(n.status())) {
+        page.skipped.push_back(spec.resource);
+        continue;
+      }
+      return QueryError(n.status(), spec.table);
+    }
+    parts.push_back({&spec, where, *n});
+  }
+  int64_t total = options.include_patient ? 1 : 0;
+  for (const auto& p : parts) total += p.rows;
+  page.total = total;
+  int64_t skip = static_cast<int64_t>(offset);
+  int64_t want = static_cast<int64_t>(count);
+  if (options.include_patient) {
+    if (skip == 0 && want > 0) {
+      page.resources.push_back(*page.patient);
+      --want;
+    } else if (skip > 0) {
+      --skip;
+    }
+  }
+  for (const auto& p : parts) {
+    if (want <= 0) break;
+    if (skip >= p.rows) {
+      skip -= p.rows;
+      continue;
+    }
+    int64_t take = std::min(want, p.rows - skip);
+    auto rows = QueryRows(session, ClinicalSelect(*p.spec, true) + p.where + " ORDER BY t.source_key LIMIT " +
+                                       std::to_string(take) + " OFFSET " + std::to_string(skip));
+    if (!rows.ok()) return QueryError(rows.status(), p.spec->table);
+    for (const auto& r : *rows) page.resources.push_back(p.spec->build(r));
+    want -= take;
+    skip = 0;
+  }
+  page.more = static_cast<int64_t>(offset + count) < total;
+  return page;
+}
+
+Status StreamResources(engine::LakeSession& session, const std::string& resource, const std::string& since,
+                       bool linked_only, const std::function<Status(const Json&)>& on_resource,
+                       const std::function<bool()>& should_stop) {
+  const Status stopped = Aborted("export cancelled");
+  if (resource == "Patient") {
+    std::string condition = "TRUE";
+    if (!since.empty()) {
+      condition = "l.person_id IN (SELECT l.person_id FROM " + std::string(kLinkedRecords) +
+                  " WHERE p.record_time >= " + since + ")";
+    }
+    std::vector<Row> records;
+    int64_t current = -1;
+    auto flush = [&]() -> Status {
+      if (records.empty()) return Status::OK();
+      Status st = on_resource(BuildPatient(current, records));
+      records.clear();
+      return st;
+    };
+    Status st = RunQuery(session, PatientRecordsSql(condition), [&](const Row& row) -> Status {
+      if (should_stop()) return stopped;
+      int64_t person = PersonOf(row);
+      if (person != current) {
+        MEDLAKE_RETURN_IF_ERROR(flush());
+        current = person;
+      }
+      records.push_back(row);
+      return Status::OK();
+    });
+    if (st.ok()) st = flush();
+    if (st.code() == StatusCode::kAborted && should_stop()) return stopped;
+    return st.ok() ? st : QueryError(st, kPersonTable);
+  }
+  const ResourceSpec* spec = FindClinicalSpec(resource);
+  if (spec == nullptr) return InvalidArgument("resource type " + resource + " is not served");
+  std::string sql = ClinicalSelect(*spec, linked_only);
+  if (!since.empty()) sql += " WHERE t.record_time >= " + since;
+  Status st = RunQuery(session, sql, [&](const Row& row) -> Status {
+    if (should_stop()) return stopped;
+    if (!row.Text("source_key")) return Status::OK();
+    return on_resource(spec->build(row));
+  });
+  if (st.code() == StatusCode::kAborted && should_stop()) return stopped;
+  return st.ok() ? st : QueryError(st, spec->table);
+}
+
+}  // namespace medlake::server::fhir::internal
