@@ -94,6 +94,13 @@ Status Server::StartHttp() {
     return out.Send(200, std::move(headers), metrics_.Render());
   }));
   MEDLAKE_RETURN_IF_ERROR(RegisterRestRoutes(router_, rest_));
+  fhir::FhirApiOptions fhir_options;
+  fhir_options.export_dir = lake_.root() + "/exports";
+  fhir_ = std::make_unique<fhir::FhirApiContext>(*auth_, *pool_, fhir_options);
+  MEDLAKE_RETURN_IF_ERROR(fhir::RegisterFhirRoutes(router_, *fhir_));
+  iceberg_.auth = auth_.get();
+  iceberg_.sessions = pool_.get();
+  MEDLAKE_RETURN_IF_ERROR(iceberg_rest::RegisterIcebergRestRoutes(router_, iceberg_));
 
   http_options_.shutdown = &http_shutdown_;
   http_options_.on_request = [this](std::string_view method, std::string_view route, int status, double seconds,
@@ -126,6 +133,13 @@ Status Server::StartHttp() {
                                       "Content-Length: " + std::to_string(body.size()) +
                                       "\r\nConnection: close\r\nRetry-After: 1\r\n\r\n" + body);
                  }));
+  std::string base = options_.public_http_url;
+  if (base.empty()) {
+    base = std::string(options_.tls ? "https" : "http") + "://" +
+           (options_.bind_address == "0.0.0.0" ? std::string("localhost") : options_.bind_address) + ":" +
+           std::to_string(http_->port());
+  }
+  fhir_->SetBaseUrl(base + "/fhir");
   return Status::OK();
 }
 

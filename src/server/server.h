@@ -17,6 +17,8 @@
 #include "engine/lake_session.h"
 #include "server/auth/auth.h"
 #include "server/auth/session_pool.h"
+#include "server/fhir/fhir_api.h"
+#include "server/iceberg_rest/iceberg_rest.h"
 #include "server/http/http_server.h"
 #include "server/net/tcp.h"
 #include "server/pgwire/server.h"
@@ -68,6 +70,8 @@ class Server {
   http::HttpShutdownSignal http_shutdown_;
   http::HttpServerOptions http_options_;
   RestApiContext rest_;
+  std::unique_ptr<fhir::FhirApiContext> fhir_;  // outlives the listener (export threads)
+  iceberg_rest::IcebergRestContext iceberg_;
   std::unique_ptr<net::TcpListener> http_;
   std::atomic<bool> stopping_{false};
 };

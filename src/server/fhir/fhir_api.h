@@ -64,6 +64,9 @@ class FhirApiContext {
   Authenticator& auth() { return auth_; }
   SessionPool& pool() { return pool_; }
   const FhirApiOptions& options() const { return options_; }
+  // Sets the public base URL once the listener's port is known (port 0 picks one at start).
+  // Call before the port is announced to anyone: requests read it without a lock.
+  void SetBaseUrl(std::string base_url) { options_.base_url = std::move(base_url); }
   const Clock& clock() const { return *clock_; }
   internal::ExportManager& exports() { return *exports_; }
 

@@ -290,7 +290,9 @@ Status HttpResponseWriter::SendError(const Status& error) {
   int http_status = HttpStatusForCode(error.code());
   HttpHeaders extra;
   if (http_status == 401) {
+    // Both schemes the server accepts; Basic lets a browser ask for a user name and password.
     extra.Add("WWW-Authenticate", "Bearer realm=\"medlake\"");
+    extra.Add("WWW-Authenticate", "Basic realm=\"medlake\", charset=\"UTF-8\"");
   }
   // 500s come from DataLoss, IOError and Internal: their messages name files and internals.
   std::string_view message = error.message();
