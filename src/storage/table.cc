@@ -1,5 +1,7 @@
 #include "storage/table.h"
 
+#include "storage/file_cache.h"
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -101,12 +103,13 @@ LakeTable::LakeTable(TableIdentifier id, ib::TableMetadata metadata, std::string
 Result<std::unique_ptr<LakeTable>> LakeTable::LoadMetadataFile(FileSystem& fs,
                                                                const std::string& metadata_path,
                                                                const TableIdentifier& id) {
-  MEDLAKE_ASSIGN_OR_RETURN(std::string text, fs.ReadFile(metadata_path));
-  auto parsed = ib::ParseTableMetadata(text);
+  // Metadata files are immutable: the parsed form is shared across statements (file_cache.h).
+  auto parsed = ParsedFileCache::Global().Get<ib::TableMetadata>(
+      fs, metadata_path, "", [](const std::string& text) { return ib::ParseTableMetadata(text); });
   if (!parsed.ok()) return parsed.status().WithContext("reading table metadata " + metadata_path);
   MEDLAKE_ASSIGN_OR_RETURN(std::string abs, AbsolutePath(metadata_path));
   std::string root(Dirname(Dirname(abs)));
-  return std::make_unique<LakeTable>(id, std::move(*parsed), abs, root, fs);
+  return std::make_unique<LakeTable>(id, **parsed, abs, root, fs);
 }
 
 Result<std::unique_ptr<LakeTable>> LakeTable::Load(Catalog& catalog, FileSystem& fs,
@@ -328,11 +331,10 @@ Result<std::vector<LiveFile>> LakeTable::LiveFiles(std::optional<int64_t> snapsh
     MEDLAKE_ASSIGN_OR_RETURN(snapshot, ib::CurrentSnapshot(metadata_));
   }
   std::string list_path = ResolvePath(snapshot->manifest_list);
-  auto list_bytes = fs_.ReadFile(list_path);
-  if (!list_bytes.ok()) return list_bytes.status().WithContext("reading manifest list " + list_path);
-  auto manifests = ib::ReadManifestList(*list_bytes);
+  auto manifests = ParsedFileCache::Global().Get<std::vector<ib::ManifestFile>>(
+      fs_, list_path, "", [](const std::string& bytes) { return ib::ReadManifestList(bytes); });
   if (!manifests.ok()) return manifests.status().WithContext("reading manifest list " + list_path);
-  for (const ib::ManifestFile& mf : *manifests) {
+  for (const ib::ManifestFile& mf : **manifests) {
     MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec,
                              ib::FindPartitionSpec(metadata_, mf.partition_spec_id));
     const ib::Schema* schema = SchemaForSpec(metadata_, *spec);
@@ -343,11 +345,15 @@ Result<std::vector<LiveFile>> LakeTable::LiveFiles(std::optional<int64_t> snapsh
       continue;
     }
     std::string path = ResolvePath(mf.manifest_path);
-    auto bytes = fs_.ReadFile(path);
-    if (!bytes.ok()) return bytes.status().WithContext("reading manifest " + path);
-    auto entries = ib::ReadManifest(*bytes, *schema, *spec, mf);
+    // What the entries inherit from the manifest list is part of the key (a manifest is listed
+    // with the same values by every snapshot that keeps it, but the key does not rely on that).
+    std::string variant = std::to_string(mf.partition_spec_id) + "/" + std::to_string(schema->schema_id) + "/" +
+                          std::to_string(mf.sequence_number) + "/" + std::to_string(mf.added_snapshot_id);
+    auto entries = ParsedFileCache::Global().Get<std::vector<ib::ManifestEntry>>(
+        fs_, path, variant,
+        [&](const std::string& bytes) { return ib::ReadManifest(bytes, *schema, *spec, mf); });
     if (!entries.ok()) return entries.status().WithContext("reading manifest " + path);
-    for (auto& e : *entries) {
+    for (const auto& e : **entries) {
       if (e.status == ib::ManifestEntryStatus::kDeleted) continue;
       if (e.data_file.content == ib::DataFileContent::kData) {
         ++p.files_total;
@@ -361,7 +367,7 @@ Result<std::vector<LiveFile>> LakeTable::LiveFiles(std::optional<int64_t> snapsh
       lf.snapshot_id = e.snapshot_id.value_or(0);
       lf.spec_id = mf.partition_spec_id;
       lf.local_path = ResolvePath(e.data_file.file_path);
-      lf.file = std::move(e.data_file);
+      lf.file = e.data_file;  // a copy: the cached entries are shared
       out.push_back(std::move(lf));
     }
   }
