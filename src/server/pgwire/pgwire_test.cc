@@ -386,6 +386,11 @@ TEST_F(PgwireServerTest, SessionSettingsTransactionsAndPurpose) {
   EXPECT_EQ(std::string(PQparameterStatus(conn.c, "application_name")), "report-tool");
   Res show{PQexec(conn.c, "SHOW transaction_isolation")};
   EXPECT_EQ(show.get(0, 0), "read committed");
+  Res purpose{PQexec(conn.c, "SHOW medlake.purpose")};
+  EXPECT_EQ(purpose.get(0, 0), "research");
+  Res who{PQexec(conn.c, "SHOW CURRENT USER")};  // a security statement, not a client setting
+  ASSERT_EQ(PQresultStatus(who.r), PGRES_TUPLES_OK) << PQresultErrorMessage(who.r);
+  EXPECT_EQ(who.get(0, 0), "alice");
   Res enc{PQexec(conn.c, "SET client_encoding = 'LATIN1'")};
   EXPECT_EQ(enc.state(), "0A000");
   EXPECT_NE(AuditText().find("\"purpose\":\"research\""), std::string::npos);

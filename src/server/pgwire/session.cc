@@ -7,6 +7,7 @@
 
 #include "core/crypto.h"
 #include "core/logging.h"
+#include "security/access_controller.h"
 #include "security/scram.h"
 #include "server/pgwire/protocol.h"
 #include "server/pgwire/types.h"
@@ -695,6 +696,16 @@ std::optional<Status> Session::HandleSessionStatement(const std::string& sql) {
   if (first == "SET" || first == "RESET" || first == "SHOW") {
     // The purpose of use belongs to the security layer; everything else is a client setting.
     std::string lowered = Lower(sql);
+    if (first == "SHOW" && lowered.find("medlake.purpose") != std::string::npos) {
+      auto* controller = dynamic_cast<security::SecurityController*>(lake_->access());
+      std::string purpose = controller ? controller->identity().purpose : "";
+      out_.RowDescription({FieldDescription{"medlake.purpose", 0, 0, oid::kText, -1, -1, 0}});
+      out_.BeginDataRow(1);
+      out_.Cell(purpose);
+      out_.EndDataRow();
+      out_.CommandComplete("SHOW");
+      return Status::OK();
+    }
     if (lowered.find("medlake.") != std::string::npos) return std::nullopt;
     std::string name;
     std::string value;
@@ -771,7 +782,9 @@ std::optional<Status> Session::HandleSessionStatement(const std::string& sql) {
     if (name == "tables" || name == "databases") return std::nullopt;  // DuckDB's SHOW TABLES
     std::string key = name == "time zone" ? "timezone" : name;
     auto it = settings_.find(key);
-    if (it == settings_.end()) return NotFound("unrecognized configuration parameter \"" + name + "\"");
+    // Not a client setting: SHOW GRANTS / USERS / POLICIES / CURRENT USER and the like belong to
+    // the security layer, SHOW TABLES to the lake session.
+    if (it == settings_.end()) return std::nullopt;
     out_.RowDescription({FieldDescription{name, 0, 0, oid::kText, -1, -1, 0}});
     out_.BeginDataRow(1);
     out_.Cell(it->second);
