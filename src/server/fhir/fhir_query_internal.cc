@@ -1,5 +1,7 @@
 #include "server/fhir/fhir_query_internal.h"
 
+#include "engine/sql_lexer.h"
+
 #include <cstdio>
 
 namespace medlake::server::fhir::internal {
@@ -140,15 +142,7 @@ bool IsCleanText(std::string_view text) {
   return true;
 }
 
-std::string SqlLiteral(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  out += '\'';
-  return out;
-}
+std::string SqlLiteral(std::string_view text) { return engine::QuoteString(text); }
 
 Status CheckSearchValue(std::string_view param, std::string_view value) {
   if (value.size() > 1024 || !IsCleanText(value)) {

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/civil_date.h"
+#include "engine/sql_lexer.h"
 
 namespace medlake::server::pgwire {
 namespace {
@@ -325,15 +326,7 @@ std::string PgTypeName(int32_t type_oid) {
 
 namespace {
 
-std::string Quote(std::string_view text) {
-  std::string s = "'";
-  for (char c : text) {
-    if (c == '\'') s.push_back('\'');
-    s.push_back(c);
-  }
-  s.push_back('\'');
-  return s;
-}
+std::string Quote(std::string_view text) { return engine::QuoteString(text); }
 
 const char* CastFor(int32_t type_oid) {
   switch (type_oid) {

@@ -6,6 +6,7 @@
 
 #include "core/crypto.h"
 #include "core/uuid.h"
+#include "engine/sql_lexer.h"
 #include "engine/value.h"
 #include "ingest/fhir_loader.h"
 #include "ingest/hl7_loader.h"
@@ -55,14 +56,7 @@ Result<std::pair<std::string, std::string>> SplitTableName(std::string_view qual
   return std::make_pair(std::string(qualified.substr(0, dot)), std::string(qualified.substr(dot + 1)));
 }
 
-std::string QuoteIdent(const std::string& name) {
-  std::string q = "\"";
-  for (char c : name) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
-}
+std::string QuoteIdent(const std::string& name) { return engine::QuoteIdentifier(name); }
 
 Result<int64_t> IntParam(const HttpRequest& r, std::string_view name, int64_t fallback, int64_t lo, int64_t hi) {
   auto v = r.QueryParam(name);
@@ -145,12 +139,7 @@ Status Ingest(RestApiContext& ctx, const HttpRequest& request, HttpResponseWrite
 
 Result<std::string> SqlLiteral(std::string_view value) {
   if (value.find('\0') != std::string_view::npos) return InvalidArgument("NUL byte in a parameter");
-  std::string q = "'";
-  for (char c : value) {
-    if (c == '\'') q += '\'';
-    q += c;
-  }
-  return q + "'";
+  return engine::QuoteString(value);
 }
 
 Result<RequestUser> AuthenticateRequest(Authenticator& auth, const http::HttpRequest& request) {
