@@ -117,6 +117,15 @@ class AccessController {
 
   // Called once per statement, after it ran (or failed, or was denied).
   virtual void RecordStatement(const StatementAudit& audit) = 0;
+
+  // The start of a statement that does not go through HandleStatement (a run of a prepared
+  // query): pick up what other sessions changed; an error stops the statement. Default: OK.
+  virtual Status BeginStatement() { return Status::OK(); }
+  // A value that changes whenever ReadAccess or CheckWrite may answer differently than before
+  // (grants, policies, tags, users, purpose, break-the-glass, or any commit to the catalog,
+  // which moves table snapshots too). Prepared queries are reused only while it stays the same.
+  // Empty: unknown, never reuse. Called after BeginStatement.
+  virtual Result<std::string> AccessEpoch() { return std::string(); }
 };
 
 }  // namespace medlake::engine

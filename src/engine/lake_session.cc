@@ -107,6 +107,10 @@ Status LakeSession::RunOne(std::string_view statement, size_t index,
   StatementAudit audit;
   audit.statement = std::string(statement);
   Status st = DataFileErrorAsDataLoss(RunUntrusted(audit.statement, index, on_result, &audit));
+  return FinishUntrusted(std::move(st), audit);
+}
+
+Status LakeSession::FinishUntrusted(Status st, StatementAudit& audit) {
   if (!st.ok()) {
     // DuckDB quotes the statement it ran around an error position; for an untrusted principal
     // that is the rewritten statement (file names, policy expressions): keep only the message.
@@ -290,6 +294,71 @@ Status LakeSession::RunOneUnmapped(std::string_view statement, size_t index,
     outcome.rows_changed = result->rows_changed();
   }
   return on_result(index, outcome);
+}
+
+Result<std::unique_ptr<LakeSession::PreparedQuery>> LakeSession::PrepareQuery(std::string_view sql) {
+  if (!options_.access) return std::unique_ptr<PreparedQuery>();
+  auto statements = SplitStatements(sql);
+  if (!statements.ok() || statements->size() != 1) return std::unique_ptr<PreparedQuery>();
+  auto tokens = TokenizeSql((*statements)[0]);
+  if (!tokens.ok() || tokens->empty()) return std::unique_ptr<PreparedQuery>();
+  size_t first = 0;
+  while (first < tokens->size() && (*tokens)[first].IsSymbol("(")) ++first;
+  if (first == tokens->size()) return std::unique_ptr<PreparedQuery>();
+  const SqlToken& t = (*tokens)[first];
+  if (!(t.IsKeyword("SELECT") || t.IsKeyword("WITH") || t.IsKeyword("VALUES") || t.IsKeyword("FROM"))) {
+    return std::unique_ptr<PreparedQuery>();
+  }
+  auto query = std::make_unique<PreparedQuery>();
+  query->text = (*statements)[0];
+  return query;
+}
+
+Status LakeSession::RunPrepared(PreparedQuery& q, const std::vector<std::string>& literals,
+                                const ResultCallback& on_result) {
+  if (!options_.access) return FailedPrecondition("prepared queries are for sessions with an access controller");
+  AccessController& access = *options_.access;
+  StatementAudit audit;
+  auto text = SubstituteParameterTokens(q.text, literals);
+  audit.statement = text.ok() ? *text : q.text;
+  Status st = [&]() -> Status {
+    MEDLAKE_RETURN_IF_ERROR(text.status());
+    MEDLAKE_RETURN_IF_ERROR(access.BeginStatement());
+    MEDLAKE_ASSIGN_OR_RETURN(std::string epoch, access.AccessEpoch());
+    if (!q.ready || epoch.empty() || epoch != q.epoch) {
+      q.ready = false;
+      q.audit = StatementAudit();
+      LakeTableResolver resolver(*catalog_, fs_, &access);
+      auto rewritten = RewriteQuery(*connection_, q.text, resolver);
+      for (const auto& t : resolver.tables_read()) audit.tables.push_back(t);
+      for (const auto& d : resolver.decisions()) audit.decisions.push_back(d);
+      if (!rewritten.ok()) {
+        if (rewritten.status().code() == StatusCode::kFailedPrecondition) {
+          return PermissionDenied("statement not allowed: prepared statements may hold queries only");
+        }
+        return rewritten.status();
+      }
+      q.audit.tables = audit.tables;
+      q.audit.decisions = audit.decisions;
+      q.audit.columns = resolver.ColumnsRead(rewritten->column_names, rewritten->star);
+      q.rewritten = std::move(rewritten->sql);
+      q.epoch = epoch;
+      q.ready = true;
+    }
+    audit.tables = q.audit.tables;
+    audit.decisions = q.audit.decisions;
+    audit.columns = q.audit.columns;
+    MEDLAKE_ASSIGN_OR_RETURN(std::string sql, SubstituteParameterTokens(q.rewritten, literals));
+    MEDLAKE_ASSIGN_OR_RETURN(auto prepared, connection_->Prepare(sql));
+    MEDLAKE_ASSIGN_OR_RETURN(auto result, prepared->Execute(/*streaming=*/true));
+    StatementOutcome outcome;
+    outcome.kind = result->statement_kind();
+    if (result->returns_rows()) outcome.rows = result.get();
+    Status cb = on_result(0, outcome);
+    audit.rows = result->rows_read();
+    return cb;
+  }();
+  return FinishUntrusted(DataFileErrorAsDataLoss(std::move(st)), audit);
 }
 
 Status LakeSession::Run(std::string_view sql, const ResultCallback& on_result) {

@@ -67,6 +67,28 @@ class LakeSession {
   // error (with "statement N: " context when the text held more than one statement).
   Status Run(std::string_view sql, const ResultCallback& on_result);
 
+  // A query (SELECT, WITH, VALUES, FROM ...) with $n parameters, checked and rewritten once and
+  // run many times with different values: the extended query protocol's prepared statements.
+  // The rewrite (policies, masks, the snapshot's files) is reused while the session's access
+  // epoch (AccessController::AccessEpoch: security state and every catalog commit) stays the same,
+  // and made again transparently otherwise. The values are substituted as SQL literals into the
+  // rewritten text, so DuckDB still sees constants (row-group pruning), but the statement is
+  // parsed, checked and rewritten only once.
+  struct PreparedQuery {
+    std::string text;       // as prepared, with $n parameters
+    std::string epoch;      // the access epoch of the rewrite
+    std::string rewritten;  // the checked, rewritten statement, $n parameters kept
+    StatementAudit audit;   // tables, columns and decisions of the rewrite
+    bool ready = false;
+  };
+  // nullptr when `sql` is not a single plain query or the session is trusted: run such
+  // statements with Run() on the text with the values substituted.
+  Result<std::unique_ptr<PreparedQuery>> PrepareQuery(std::string_view sql);
+  // Runs `query` with `literals` ($1 is literals[0]; SQL literal text such as 'x', NULL or
+  // CAST('1' AS BIGINT)), as Run() runs one statement: same checks, same audit record (the
+  // statement with the values in it).
+  Status RunPrepared(PreparedQuery& query, const std::vector<std::string>& literals, const ResultCallback& on_result);
+
   void Interrupt() { connection_->Interrupt(); }
   Connection& connection() { return *connection_; }
   // The session's DuckDB instance (for a second connection, e.g. loading rows while a query streams).
@@ -86,6 +108,8 @@ class LakeSession {
 
  private:
   Status RunOne(std::string_view statement, size_t index, const ResultCallback& on_result);
+  // Trims a failed untrusted statement's error and writes its audit record.
+  Status FinishUntrusted(Status st, StatementAudit& audit);
   Status RunOneUnmapped(std::string_view statement, size_t index, const ResultCallback& on_result);
   Status RunUntrusted(const std::string& statement, size_t index, const ResultCallback& on_result,
                       StatementAudit* audit);

@@ -162,6 +162,60 @@ std::string QuoteIdentifier(std::string_view name) {
   return out + "\"";
 }
 
+namespace {
+
+bool IsSqlLiteral(std::string_view text) {
+  auto tokens = TokenizeSql(text);
+  if (!tokens.ok() || tokens->empty()) return false;
+  const auto& t = *tokens;
+  if (t.size() == 1) {
+    return t[0].kind == SqlToken::Kind::kString || t[0].kind == SqlToken::Kind::kNumber ||
+           t[0].IsKeyword("NULL") || t[0].IsKeyword("TRUE") || t[0].IsKeyword("FALSE");
+  }
+  if (t.size() == 2 && t[0].IsSymbol("-") && t[1].kind == SqlToken::Kind::kNumber) return true;
+  if (t.size() == 4 && t[0].IsKeyword("FROM_HEX") && t[1].IsSymbol("(") && t[2].kind == SqlToken::Kind::kString &&
+      t[3].IsSymbol(")")) {
+    return true;
+  }
+  // CAST ( 'text' AS word [word ...] [( number [, number] )] )
+  if (t.size() < 6 || !t[0].IsKeyword("CAST") || !t[1].IsSymbol("(") || t[2].kind != SqlToken::Kind::kString ||
+      !t[3].IsKeyword("AS") || !t.back().IsSymbol(")")) {
+    return false;
+  }
+  for (size_t i = 4; i + 1 < t.size(); ++i) {
+    if (!(t[i].kind == SqlToken::Kind::kWord || t[i].kind == SqlToken::Kind::kNumber || t[i].IsSymbol("(") ||
+          t[i].IsSymbol(")") || t[i].IsSymbol(","))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::string> SubstituteParameterTokens(std::string_view sql, const std::vector<std::string>& literals) {
+  for (size_t i = 0; i < literals.size(); ++i) {
+    if (!IsSqlLiteral(literals[i])) return InvalidArgument("value of parameter $" + std::to_string(i + 1) + " is not a SQL literal");
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(auto tokens, TokenizeSql(sql));
+  std::string out;
+  size_t copied = 0;
+  for (const SqlToken& t : tokens) {
+    if (t.kind != SqlToken::Kind::kParameter) continue;
+    if (t.text.size() < 2 || t.text[0] != '$' || !std::isdigit(static_cast<unsigned char>(t.text[1]))) {
+      return InvalidArgument("only numbered parameters ($1, $2, ...) can be bound, not " + t.text);
+    }
+    size_t n = 0;
+    for (size_t i = 1; i < t.text.size() && n <= literals.size(); ++i) n = n * 10 + static_cast<size_t>(t.text[i] - '0');
+    if (n == 0 || n > literals.size()) return InvalidArgument("there is no value for parameter " + t.text);
+    out.append(sql.substr(copied, t.begin - copied));
+    out.append(literals[n - 1]);
+    copied = t.end;
+  }
+  out.append(sql.substr(copied));
+  return out;
+}
+
 std::string QuoteString(std::string_view text) {
   std::string out = "'";
   for (char c : text) {

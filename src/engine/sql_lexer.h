@@ -37,6 +37,13 @@ struct SqlToken {
 // unterminated string, quoted identifier or comment.
 Result<std::vector<SqlToken>> TokenizeSql(std::string_view sql);
 
+// `sql` with each parameter token $n replaced by literals[n-1] (SQL text, e.g. 'x' or NULL);
+// parameters inside strings, quoted identifiers and comments are left alone. InvalidArgument
+// for a $n without a literal, a `?` parameter, or a "literal" that is not one: NULL, TRUE,
+// FALSE, a number, a string, CAST(<string> AS <type words>) or from_hex(<string>) only, so a
+// value can never carry SQL.
+Result<std::string> SubstituteParameterTokens(std::string_view sql, const std::vector<std::string>& literals);
+
 // Quotes an identifier for DuckDB ("name", with embedded quotes doubled).
 std::string QuoteIdentifier(std::string_view name);
 // Quotes a string literal for DuckDB ('text', with embedded quotes doubled).

@@ -209,6 +209,7 @@ Result<std::shared_ptr<SecurityController>> SecurityController::Open(
 }
 
 Status SecurityController::Load() {
+  ++loads_;
   auto found = store_->FindPrincipal(identity_.user);
   MEDLAKE_RETURN_IF_ERROR(found.status());
   // One message for unknown and disabled users: no probing for names.
@@ -669,16 +670,27 @@ std::string SecurityController::Scrub(std::string text, const std::vector<std::s
   return text;
 }
 
-Result<std::optional<engine::HandledStatement>> SecurityController::HandleStatement(std::string_view sql) {
-  // Every statement starts here: pick up grants, policies and users changed by other sessions
-  // (a revoked privilege or a disabled user takes effect at the next statement).
+Status SecurityController::BeginStatement() {
   if (audit_failed_) return FailedPrecondition("the audit log cannot be written: this session runs nothing more");
   reads_.clear();
   read_decisions_.clear();
   MEDLAKE_ASSIGN_OR_RETURN(int64_t version, store_->DataVersion());
   if (version != data_version_) MEDLAKE_RETURN_IF_ERROR(Load());
   // Break-the-glass is looked up once per statement, not once per table the statement reads.
-  MEDLAKE_RETURN_IF_ERROR(BreakGlassActive().status());
+  return BreakGlassActive().status();
+}
+
+Result<std::string> SecurityController::AccessEpoch() {
+  // data_version moves with every commit other connections make to catalog.db (table snapshots,
+  // grants, policies, tags, users); loads_ with this session's own security statements.
+  return std::to_string(data_version_) + "/" + std::to_string(loads_) + "/" + identity_.purpose + "/" +
+         (break_glass_ ? "glass:" + break_glass_until_ : "");
+}
+
+Result<std::optional<engine::HandledStatement>> SecurityController::HandleStatement(std::string_view sql) {
+  // Every statement starts here: pick up grants, policies and users changed by other sessions
+  // (a revoked privilege or a disabled user takes effect at the next statement).
+  MEDLAKE_RETURN_IF_ERROR(BeginStatement());
   auto parsed = ParseSecurityStatement(sql);
   std::optional<ExtensionStatement> extension;
   if (parsed.ok() && !*parsed && options_.extensions) {

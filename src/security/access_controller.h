@@ -96,6 +96,8 @@ class SecurityController : public engine::AccessController {
   std::string MaskHashKey() const override { return mask_key_; }
   std::vector<std::string> ReadableDirectories() const override;
   void RecordStatement(const engine::StatementAudit& audit) override;
+  Status BeginStatement() override;
+  Result<std::string> AccessEpoch() override;
 
   const SessionIdentity& identity() const { return identity_; }
   // Where the session's next statements come from (a pooled HTTP session serves many requests,
@@ -135,7 +137,8 @@ class SecurityController : public engine::AccessController {
   std::vector<GrantRecord> grants_;
   std::vector<PolicyRecord> policies_;
   int64_t data_version_ = -1;
-  bool audit_failed_ = false;               // a statement could not be audited: the session stops
+  bool audit_failed_ = false;
+  int64_t loads_ = 0;  // Load() calls: a reload after this session's own security statement moves the epoch               // a statement could not be audited: the session stops
   std::vector<std::string> reads_;          // tables read by the current statement (all paths)
   std::vector<std::string> read_decisions_;  // ... and the decisions taken
   bool break_glass_ = false;

@@ -9,6 +9,7 @@
 #include "core/logging.h"
 #include "security/access_controller.h"
 #include "security/scram.h"
+#include "server/pgwire/catalog_responder.h"
 #include "server/pgwire/protocol.h"
 #include "server/pgwire/types.h"
 
@@ -136,12 +137,17 @@ struct PreparedStatement {
   std::string query;
   std::vector<int32_t> declared_types;
   int parameters = 0;
+  // The lake session's prepared form (a plain query: checked and rewritten once, see
+  // LakeSession::PrepareQuery); null for anything else, which runs with values substituted.
+  std::shared_ptr<engine::LakeSession::PreparedQuery> lake;
 };
 
 struct Portal {
   std::string sql;  // parameters substituted
   std::vector<int16_t> result_formats;
   bool returns_rows = false;
+  std::shared_ptr<engine::LakeSession::PreparedQuery> lake;  // see PreparedStatement::lake
+  std::vector<std::string> literals;                         // the bound values as SQL literals
 };
 
 class Session {
@@ -188,6 +194,9 @@ class Session {
     int32_t max_rows = 0;
     std::string portal;  // extended: the portal's name
     std::vector<int16_t> formats;
+    // A prepared lake query and its values: run with RunPrepared instead of Run.
+    std::shared_ptr<engine::LakeSession::PreparedQuery> lake;
+    std::vector<std::string> literals;
   };
   // Runs one statement. Session-level statements (transactions, SET/SHOW of client settings) are
   // answered here; catalog queries go to the shim; the rest to the lake session.
@@ -527,6 +536,10 @@ void Session::HandleParse(const Message& m) {
   ps.query = parse->query;
   ps.declared_types = parse->parameter_types;
   ps.parameters = std::max<int>(MaxParameterNumber(ps.query), static_cast<int>(ps.declared_types.size()));
+  if (!(catalog_ && MayBeCatalogQuery(ps.query))) {
+    auto lake = lake_->PrepareQuery(ps.query);
+    if (lake.ok() && *lake) ps.lake = std::shared_ptr<engine::LakeSession::PreparedQuery>(std::move(*lake));
+  }
   statements_[parse->statement] = std::move(ps);
   out_.ParseComplete();
 }
@@ -563,6 +576,8 @@ void Session::HandleBind(const Message& m) {
   portal.sql = std::move(*sql);
   portal.result_formats = bind->result_formats;
   portal.returns_rows = ReturnsRowsByKeyword(portal.sql);
+  portal.lake = ps.lake;
+  portal.literals = std::move(literals);
   portals_[bind->portal] = std::move(portal);
   out_.BindComplete();
 }
@@ -619,6 +634,8 @@ void Session::HandleDescribe(const Message& m) {
   mode.wait_for_execute = true;
   mode.portal = d->name;
   mode.formats = it->second.result_formats;
+  mode.lake = it->second.lake;
+  mode.literals = it->second.literals;
   std::string sql = it->second.sql;
   Status st = RunStatement(sql, mode);
   if (!alive_) return;
@@ -635,6 +652,8 @@ void Session::HandleExecute(const Message& m) {
   mode.max_rows = e->max_rows;
   mode.portal = e->portal;
   mode.formats = it->second.result_formats;
+  mode.lake = it->second.lake;
+  mode.literals = it->second.literals;
   std::string sql = it->second.sql;
   Status st = RunStatement(sql, mode);
   if (!alive_) return;
@@ -880,7 +899,7 @@ Status Session::RunStatement(const std::string& sql, RunMode mode) {
     return StreamResult(*result, sql, mode);
   }
   std::string tag = CommandTagOf(sql);
-  return lake_->Run(sql, [&](size_t, engine::StatementOutcome& outcome) -> Status {
+  auto on_result = [&](size_t, engine::StatementOutcome& outcome) -> Status {
     if (outcome.rows) return StreamResult(*outcome.rows, sql, mode);
     if (mode.wait_for_execute) {
       out_.NoData();
@@ -907,7 +926,9 @@ Status Session::RunStatement(const std::string& sql, RunMode mode) {
     }
     if (!mode.portal.empty()) portals_.erase(mode.portal);
     return Status::OK();
-  });
+  };
+  if (mode.lake) return lake_->RunPrepared(*mode.lake, mode.literals, on_result);
+  return lake_->Run(sql, on_result);
 }
 
 }  // namespace
