@@ -280,7 +280,9 @@ bool SecurityController::PolicyApplies(const PolicyRecord& p) const {
 
 Result<bool> SecurityController::BreakGlassActive() {
   MEDLAKE_ASSIGN_OR_RETURN(auto active, store_->ActiveBreakGlass(identity_.user));
-  break_glass_ = active.has_value();
+  // The glass is broken for treatment: the user's sessions with another purpose (or none) keep
+  // their row filters while it lasts.
+  break_glass_ = active.has_value() && identity_.purpose == "treatment";
   break_glass_until_ = active ? active->expires_at : "";
   return break_glass_;
 }

@@ -103,6 +103,8 @@ class SecurityController : public engine::AccessController {
   // Where the session's next statements come from (a pooled HTTP session serves many requests,
   // each from its own address); recorded in their audit records.
   void SetClient(std::string client) { identity_.client = std::move(client); }
+  // True while break-the-glass lifts this session's row filters (as of its last statement).
+  bool break_glass() const { return break_glass_; }
   SecurityStore& store() { return *store_; }
   AuditLog& audit_log() { return *audit_; }
   // Appends an audit record with this session's who/where/purpose filled in.

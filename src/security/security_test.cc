@@ -320,6 +320,14 @@ TEST_F(EnforcementTest, PurposeOfUseAndBreakTheGlass) {
   EXPECT_THAT(Run(*alice, "BREAK GLASS REASON 'short'"), StatusIs(StatusCode::kInvalidArgument, "reason"));
   ExecOk(*alice, "BREAK GLASS REASON 'unconscious patient from H03 in our ER' FOR 15 MINUTES");
   EXPECT_EQ(Rows(*alice, "SELECT count(*), min(dni) FROM clin.patient"), "4|****");
+  // Her other sessions keep their row filter unless their purpose is treatment too.
+  ExecOk(*admin_, "DROP POLICY care_only");
+  auto other = Session("alice", "management");
+  EXPECT_EQ(Rows(*other, "SELECT count(*) FROM clin.patient"), "3");
+  auto unspecified = Session("alice");
+  EXPECT_EQ(Rows(*unspecified, "SELECT count(*) FROM clin.patient"), "3");
+  auto treating = Session("alice", "treatment");
+  EXPECT_EQ(Rows(*treating, "SELECT count(*) FROM clin.patient"), "4");
   // Research sessions never break the glass.
   auto research = Session("bob", "research");
   EXPECT_THAT(Run(*research, "BREAK GLASS REASON 'I would like to see everything'"),

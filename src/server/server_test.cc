@@ -173,6 +173,14 @@ TEST_F(ServerTest, SqlInEveryFormatWithBasicAndTokenAuth) {
   EXPECT_EQ(Http(port(), "POST", "/api/v1/sql", "Bearer mlk_nope_nope", "SELECT 1", "text/plain").status, 401);
   EXPECT_EQ(Http(port(), "POST", "/api/v1/sql", Basic("alice", "wrong-one"), "SELECT 1", "text/plain").status, 401);
   EXPECT_EQ(Http(port(), "POST", "/api/v1/sql", "", "SELECT 1", "text/plain").status, 401);
+  // A browser's cross-site POST (Origin of another host) is refused; the same host is fine.
+  EXPECT_EQ(Http(port(), "POST", "/api/v1/sql", alice, "SELECT 1", "text/plain", "Origin: https://evil.example\r\n").status,
+            403);
+  EXPECT_EQ(Http(port(), "POST", "/api/v1/sql", alice, "SELECT 1", "text/plain", "Origin: http://localhost\r\n").status,
+            200);
+  Response challenge = Http(port(), "GET", "/api/v1/namespaces");
+  EXPECT_NE(challenge.headers.find("WWW-Authenticate: Bearer"), std::string::npos);
+  EXPECT_EQ(challenge.headers.find("Basic"), std::string::npos);
   // Errors: bad SQL 400, unreadable table 403, with the JSON error shape.
   Response bad = Http(port(), "POST", "/api/v1/sql", alice, "SELEC 1", "text/plain");
   EXPECT_EQ(bad.status, 400);

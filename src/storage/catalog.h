@@ -77,8 +77,11 @@ class Catalog {
 
   explicit Catalog(std::unique_ptr<SqliteDb> db);
 
- private:
+  // InvalidArgument for a namespace or table name that cannot be a directory name (empty, too
+  // long, control characters, slashes, "." or ".."); `what` names it in the message.
   Status ValidateName(const std::string& what, const std::string& name) const;
+
+ private:
   std::unique_ptr<SqliteDb> db_;
 };
 

@@ -474,6 +474,9 @@ Result<std::unique_ptr<LakeTable>> CreateLakeTable(Catalog& catalog, FileSystem&
                                                    const std::string& warehouse,
                                                    const CreateTableRequest& request,
                                                    const Clock& clock) {
+  // The name becomes a directory: it is checked before anything is created (a name such as
+  // "/tmp/x" or "../x" must never leave the warehouse).
+  MEDLAKE_RETURN_IF_ERROR(catalog.ValidateName("table", request.id.name));
   MEDLAKE_ASSIGN_OR_RETURN(bool ns_exists, catalog.NamespaceExists(request.id.ns));
   if (!ns_exists) return NotFound("namespace " + request.id.ns + " does not exist");
   MEDLAKE_ASSIGN_OR_RETURN(bool exists, catalog.TableExists(request.id));
@@ -481,6 +484,9 @@ Result<std::unique_ptr<LakeTable>> CreateLakeTable(Catalog& catalog, FileSystem&
   MEDLAKE_RETURN_IF_ERROR(ib::ValidateSchema(request.schema));
 
   std::string location = JoinPath(JoinPath(warehouse, request.id.ns), request.id.name);
+  if (location.rfind(JoinPath(warehouse, request.id.ns) + "/", 0) != 0) {
+    return InvalidArgument("table name '" + request.id.name + "' would leave the warehouse");
+  }
   MEDLAKE_ASSIGN_OR_RETURN(bool dir_exists, fs.Exists(location));
   if (dir_exists) {
     // Leftovers of a dropped table: never mix files of two tables.

@@ -90,6 +90,18 @@ TEST_F(TableTest, CreateWritesMetadataAndRegisters) {
               StatusIs(StatusCode::kAlreadyExists, "raw.t"));
 }
 
+TEST_F(TableTest, NamesThatWouldLeaveTheWarehouseAreRefusedBeforeAnythingIsCreated) {
+  for (const std::string& name : {tmp_.Join("escape"), std::string(".."), std::string("a/../../b")}) {
+    CreateTableRequest req;
+    req.id = {"raw", name};
+    req.schema = TwoColumns();
+    EXPECT_THAT(CreateLakeTable(*catalog_, fs_, lake_->warehouse_path(), req), StatusIs(StatusCode::kInvalidArgument, ""))
+        << name;
+  }
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(bool made, fs_.Exists(tmp_.Join("escape")));
+  EXPECT_FALSE(made);
+}
+
 TEST_F(TableTest, AppendsBecomeSnapshotsWithInheritedSequenceNumbers) {
   auto t0 = Create();
   TableChange c1;

@@ -15,20 +15,24 @@ security::SecurityController& SessionLease::controller() {
 
 SessionLease::~SessionLease() {
   if (!session_ || !pool_) return;
-  if (discard_) return;
-  pool_->Release(key_, std::move(session_));
+  pool_->Release(key_, std::move(session_), discard_);
 }
 
 Result<SessionLease> SessionPool::Acquire(const std::string& user, const std::string& purpose,
                                           const std::string& client) {
   std::string key = PoolKey(user, purpose);
   std::unique_ptr<engine::LakeSession> session;
+  auto opened = std::chrono::steady_clock::now();
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = idle_.find(key);
-    if (it != idle_.end() && !it->second.empty()) {
-      session = std::move(it->second.back());
+    while (it != idle_.end() && !it->second.empty() && !session) {
+      Idle idle = std::move(it->second.back());
       it->second.pop_back();
+      if (std::chrono::steady_clock::now() - idle.opened < kMaxAge) {
+        session = std::move(idle.session);
+        opened = idle.opened;
+      }
     }
   }
   if (!session) {
@@ -36,16 +40,40 @@ Result<SessionLease> SessionPool::Acquire(const std::string& user, const std::st
   } else {
     static_cast<security::SecurityController*>(session->access())->SetClient(client);
   }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    opened_[session.get()] = opened;
+  }
   return SessionLease(this, key, std::move(session));
 }
 
-void SessionPool::Release(const std::string& key, std::unique_ptr<engine::LakeSession> session) {
+void SessionPool::Release(const std::string& key, std::unique_ptr<engine::LakeSession> session, bool discard) {
+  std::chrono::steady_clock::time_point opened;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = opened_.find(session.get());
+    if (it == opened_.end()) return;
+    opened = it->second;
+    opened_.erase(it);
+  }
+  if (discard) return;
   auto* controller = static_cast<security::SecurityController*>(session->access());
   // A request that changed the session's purpose leaves it out of the pool: its key would lie.
   if (controller == nullptr || PoolKey(controller->identity().user, controller->identity().purpose) != key) return;
+  // Rows read under break-the-glass, or copied into temporary objects, must not outlive the
+  // request that was allowed to read them.
+  if (controller->break_glass()) return;
+  auto temps = session->connection().Query(
+      "SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary) + "
+      "(SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal)",
+      /*streaming=*/false);
+  if (!temps.ok()) return;
+  auto rows = (*temps)->FetchAll();
+  if (!rows.ok() || rows->empty() || rows->front().empty() || rows->front()[0].ToText() != "0") return;
+  if (std::chrono::steady_clock::now() - opened >= kMaxAge) return;
   std::lock_guard<std::mutex> lock(mu_);
   auto& list = idle_[key];
-  if (list.size() < max_idle_) list.push_back(std::move(session));
+  if (list.size() < max_idle_) list.push_back(Idle{std::move(session), opened});
 }
 
 size_t SessionPool::idle() const {
@@ -77,8 +105,13 @@ Result<std::string> AuthenticateHttp(Authenticator& auth, std::optional<std::str
     while (!token.empty() && token.front() == ' ') token.erase(token.begin());
     auto user = auth.VerifyToken(token);
     if (user.ok()) return user;
-    // The token's id (before the secret) is enough to find it in the audit; never the secret.
-    std::string id = token.substr(0, std::min<size_t>(token.find('_', 4), 24));
+    // A medlake token's id (mlk_<16 hex>) finds it in the audit; anything else sent as a bearer
+    // token (a password, another system's token) is recorded as malformed, none of it kept.
+    std::string id = "malformed";
+    if (token.size() > 21 && token.rfind("mlk_", 0) == 0 && token[20] == '_' &&
+        token.find_first_not_of("0123456789abcdef", 4) == 20) {
+      id = token.substr(0, 20);
+    }
     auth.AuditLoginFailure("token:" + id, client, "invalid, expired or revoked token");
     return refused;
   }

@@ -4,13 +4,15 @@
 // (SQLite reads) and a "login" audit record: a few milliseconds, too much per REST or FHIR
 // request. The pool keeps idle sessions per (user, purpose) and lends one per request; the
 // session's audit records name the request's client address (SecurityController::SetClient).
-// A session whose purpose was changed by the request (SET medlake.purpose) or whose last
-// statement failed to be audited is not returned to the pool. Temporary tables a request creates
-// stay with the session and may be seen by a later request of the same user: the REST API says so.
+// A session is not returned to the pool when the request changed its purpose (SET
+// medlake.purpose), ran under break-the-glass, or left temporary tables or views behind (what a
+// privilege or the glass let it copy must not outlive them); idle sessions older than five
+// minutes are dropped too, so every pooled session is recent.
 //
 // Thread-safety: Acquire() from any thread; a lease belongs to one thread.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,12 +58,18 @@ class SessionPool {
 
  private:
   friend class SessionLease;
-  void Release(const std::string& key, std::unique_ptr<engine::LakeSession> session);
+  void Release(const std::string& key, std::unique_ptr<engine::LakeSession> session, bool discard);
 
+  static constexpr std::chrono::minutes kMaxAge{5};
   Authenticator& auth_;
   size_t max_idle_;
   mutable std::mutex mu_;
-  std::map<std::string, std::vector<std::unique_ptr<engine::LakeSession>>> idle_;  // guarded by mu_
+  struct Idle {
+    std::unique_ptr<engine::LakeSession> session;
+    std::chrono::steady_clock::time_point opened;
+  };
+  std::map<std::string, std::vector<Idle>> idle_;  // guarded by mu_
+  std::map<const engine::LakeSession*, std::chrono::steady_clock::time_point> opened_;  // guarded by mu_: leased ones
 };
 
 // The user an HTTP Authorization header names: "Bearer <medlake token>" or "Basic <base64

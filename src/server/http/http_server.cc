@@ -290,9 +290,9 @@ Status HttpResponseWriter::SendError(const Status& error) {
   int http_status = HttpStatusForCode(error.code());
   HttpHeaders extra;
   if (http_status == 401) {
-    // Both schemes the server accepts; Basic lets a browser ask for a user name and password.
+    // Bearer only: a Basic challenge would make browsers keep and replay credentials, which is
+    // what cross-site request forgery needs (clients that know Basic may still send it).
     extra.Add("WWW-Authenticate", "Bearer realm=\"medlake\"");
-    extra.Add("WWW-Authenticate", "Basic realm=\"medlake\", charset=\"UTF-8\"");
   }
   // 500s come from DataLoss, IOError and Internal: their messages name files and internals.
   std::string_view message = error.message();
@@ -801,6 +801,21 @@ class ConnectionLoop {
     }
   }
 
+  // A browser sends Origin with a cross-site POST (a form on another site submitted with the
+  // user's cached credentials); API clients (curl, drivers) send none. Requests that may change
+  // something are refused when their Origin names another host than the one they were sent to.
+  static bool IsCrossOriginWrite(const ParsedRequest& r) {
+    if (r.method == "GET" || r.method == "HEAD" || r.method == "OPTIONS") return false;
+    auto origin = r.headers.Get("Origin");
+    if (!origin) return false;
+    auto host = r.headers.Get("Host");
+    std::string_view o = *origin;
+    size_t scheme = o.find("://");
+    if (scheme == std::string_view::npos || !host) return true;  // "null" origins and the like
+    o.remove_prefix(scheme + 3);
+    return o != *host;
+  }
+
   // Routes and answers one request. False when the connection must close afterwards.
   bool Handle(ParsedRequest parsed) {
     HttpResponseWriter w(*stream_, ResponseOptions(parsed, /*close=*/false));
@@ -817,7 +832,10 @@ class ConnectionLoop {
       } else {
         route = m.pattern;
         Result<std::multimap<std::string, std::string>> query = ParseUrlEncoded(parsed.raw_query);
-        if (!query.ok()) {
+        if (IsCrossOriginWrite(parsed)) {
+          (void)w.SendError(403, "PermissionDenied",
+                            "cross-origin request refused: the Origin header does not match the Host");
+        } else if (!query.ok()) {
           (void)w.SendError(400, "InvalidArgument", "query string: " + query.status().message());
         } else {
           HttpRequest req;

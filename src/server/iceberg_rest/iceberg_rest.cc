@@ -1,10 +1,13 @@
 #include "server/iceberg_rest/iceberg_rest.h"
 
+#include "core/json_depth.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -211,6 +214,8 @@ std::string Quoted(const storage::TableIdentifier& id) {
 }
 
 Result<json> ParseBody(const HttpRequest& request) {
+  // Trees are built, dumped and freed recursively: absurd nesting is refused before parsing.
+  if (!JsonNestingWithin(request.body, 64)) return InvalidArgument("the request body is nested too deeply");
   json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded() || !body.is_object())
     return InvalidArgument("the request body must be a JSON object");
@@ -297,11 +302,20 @@ Status RequireSelect(Call& call, const storage::TableIdentifier& id) {
 // Handing out metadata hands out file locations: whoever has them reads every row and column,
 // past row filters and masks. So loading needs unrestricted access (or an admin).
 Status RequireUnrestrictedRead(Call& call, const storage::LakeTable& table) {
-  MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table.metadata()));
+  // Every column of every schema in the metadata: older snapshots' files still hold columns
+  // dropped since, and a mask bound to one of them must keep those files from the client.
   std::vector<engine::AccessColumn> columns;
-  for (const auto& f : schema->fields) {
-    auto type = engine::IcebergTypeToDuckDb(ib::TypeToJson(f.type));
-    columns.push_back({f.id, f.name, type.ok() ? *type : "VARCHAR"});
+  std::set<int> seen;
+  const ib::Schema* current = nullptr;
+  MEDLAKE_ASSIGN_OR_RETURN(current, ib::CurrentSchema(table.metadata()));
+  std::vector<const ib::Schema*> schemas = {current};
+  for (const auto& sc : table.metadata().schemas) schemas.push_back(&sc);
+  for (const ib::Schema* schema : schemas) {
+    for (const auto& f : schema->fields) {
+      if (!seen.insert(f.id).second) continue;
+      auto type = engine::IcebergTypeToDuckDb(ib::TypeToJson(f.type));
+      columns.push_back({f.id, f.name, type.ok() ? *type : "VARCHAR"});
+    }
   }
   MEDLAKE_ASSIGN_OR_RETURN(engine::TableAccess access,
                            call.controller().ReadAccess(table.id(), columns));

@@ -27,6 +27,14 @@ TcpStream::~TcpStream() {
 }
 
 Result<size_t> TcpStream::Read(char* buf, size_t n) {
+  if (deadline_) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return IOError("read timed out");
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(left.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((left.count() % 1000) * 1000);
+    (void)::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
   if (tls_) return tls_->Read(buf, n);
   while (true) {
     ssize_t k = ::recv(fd_, buf, n, 0);
@@ -62,7 +70,13 @@ Status TcpStream::StartTls(TlsServerContext& context) {
   return Status::OK();
 }
 
+void TcpStream::SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  deadline_ = deadline;
+  if (!deadline) SetReadTimeout(timeout_);
+}
+
 void TcpStream::SetReadTimeout(std::chrono::milliseconds timeout) {
+  timeout_ = timeout;
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
   tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
@@ -116,7 +130,7 @@ ListenerStats TcpListener::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   ListenerStats s = stats_;
   s.active = 0;
-  for (const auto& [id, c] : connections_) s.active += c.done ? 0 : 1;
+  for (const auto& [id, c] : connections_) s.active += c.done || c.refusal ? 0 : 1;
   return s;
 }
 
@@ -145,25 +159,36 @@ void TcpListener::AcceptLoop() {
     sockaddr_in peer{};
     socklen_t len = sizeof(peer);
     int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC);
-    if (fd < 0) continue;  // EAGAIN, ECONNABORTED, EMFILE: try again on the next round
+    if (fd < 0) {
+      // Out of file descriptors: the pending connection stays queued and poll() would wake at
+      // once; wait a little instead of spinning.
+      if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
     char ip[INET_ADDRSTRLEN] = "?";
     ::inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof ip);
     auto stream = std::make_unique<TcpStream>(fd, std::string(ip) + ":" + std::to_string(ntohs(peer.sin_port)));
     std::unique_lock<std::mutex> lock(mu_);
     size_t active = 0;
-    for (const auto& [id, c] : connections_) active += c.done ? 0 : 1;
-    if (active >= options_.max_connections || stopping()) {
-      ++stats_.refused;
-      lock.unlock();
-      if (on_overflow_) on_overflow_(*stream);
-      continue;
+    size_t refusing = 0;
+    for (const auto& [id, c] : connections_) {
+      if (c.done) continue;
+      (c.refusal ? refusing : active) += 1;
     }
-    ++stats_.accepted;
+    const bool refuse = active >= options_.max_connections || stopping();
+    if (refuse) {
+      ++stats_.refused;
+      // Too many refusals in flight (or no polite answer to give): just close.
+      if (!on_overflow_ || refusing >= options_.max_refusing || stopping()) continue;
+    } else {
+      ++stats_.accepted;
+    }
     uint64_t id = next_id_++;
     Connection& c = connections_[id];
     c.stream = stream.get();
-    c.thread = std::thread([this, id, s = std::move(stream)]() mutable {
-      handler_(*s);
+    c.refusal = refuse;
+    c.thread = std::thread([this, id, refuse, s = std::move(stream)]() mutable {
+      (refuse ? on_overflow_ : handler_)(*s);
       {
         // Unpublished under the lock first, so Stop() never shuts down a destroyed stream.
         std::lock_guard<std::mutex> l(mu_);

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -45,6 +46,9 @@ class TcpStream final : public Stream {
   // Read timeout (SO_RCVTIMEO): a Read that waits longer fails with IOError "timed out".
   // 0 disables it (the default).
   void SetReadTimeout(std::chrono::milliseconds timeout);
+  // A deadline for every Read from now on (a client trickling bytes cannot stretch it); nullopt
+  // removes it. Reads after the deadline fail with IOError "timed out".
+  void SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline);
   int fd() const { return fd_; }
 
  private:
@@ -52,6 +56,8 @@ class TcpStream final : public Stream {
   std::string peer_;
   std::unique_ptr<TlsConnection> tls_;
   std::atomic<bool> shut_{false};
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  std::chrono::milliseconds timeout_{0};
 };
 
 struct ListenerOptions {
@@ -59,6 +65,9 @@ struct ListenerOptions {
   std::string bind_address = "127.0.0.1";  // IPv4 literal; 0.0.0.0 for every interface
   int port = 0;                            // 0: any free port (see port())
   size_t max_connections = 256;
+  // Connections over the cap are refused on threads of their own (so a slow client cannot stall
+  // the accept loop), at most this many at a time; beyond, they are closed at once.
+  size_t max_refusing = 16;
   std::chrono::milliseconds grace{5000};
 };
 
@@ -95,6 +104,7 @@ class TcpListener {
     std::thread thread;
     TcpStream* stream = nullptr;  // valid while !done
     bool done = false;
+    bool refusal = false;  // an over-the-cap connection being refused
   };
   void AcceptLoop();
   void ReapFinished();  // joins threads of finished connections; caller holds no lock

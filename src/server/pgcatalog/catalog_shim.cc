@@ -839,6 +839,8 @@ struct CatalogShim::Impl {
 };
 
 CatalogShim::CatalogShim(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+void CatalogShim::Interrupt() { impl_->conn->Interrupt(); }
 CatalogShim::~CatalogShim() = default;
 
 namespace {
@@ -905,6 +907,10 @@ Result<std::unique_ptr<CatalogShim>> CatalogShim::Build(const std::vector<ShimTa
   db_options.config["enable_external_access"] = "false";
   db_options.config["autoinstall_known_extensions"] = "false";
   db_options.config["autoload_known_extensions"] = "false";
+  // Catalog answers are small: a query that is not (a huge range() cross join) hits the limit
+  // instead of the machine's memory, and never spills to disk.
+  db_options.config["memory_limit"] = "256MB";
+  db_options.config["max_temp_directory_size"] = "0KiB";
   auto impl = std::make_unique<Impl>();
   MEDLAKE_ASSIGN_OR_RETURN(impl->db, engine::Database::Open(db_options));
   MEDLAKE_ASSIGN_OR_RETURN(impl->conn, impl->db->Connect());

@@ -106,6 +106,8 @@ class CatalogShim {
   // cannot answer. The result must not outlive the shim.
   Result<std::unique_ptr<engine::QueryResult>> Run(std::string_view sql);
 
+  // Stops the running catalog query (CancelRequest); callable from any thread.
+  void Interrupt();
   // Records a session setting (after the session ran `SET name = value`), so SHOW and
   // current_setting() answer it. InvalidArgument for an empty name.
   Status SetSetting(std::string_view name, std::string_view value);

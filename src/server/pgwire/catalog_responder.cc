@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <map>
+#include <mutex>
 
 #include "server/pgcatalog/catalog_shim.h"
 
@@ -22,6 +23,11 @@ class ShimResponder final : public CatalogResponder {
   Result<std::unique_ptr<engine::QueryResult>> Run(std::string_view sql) override {
     MEDLAKE_RETURN_IF_ERROR(EnsureShim());
     return shim_->Run(sql);
+  }
+
+  void Interrupt() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shim_) shim_->Interrupt();
   }
 
   void SettingChanged(const std::string& name, const std::string& value) override {
@@ -85,7 +91,11 @@ class ShimResponder final : public CatalogResponder {
     options.user = user_;
     options.server_version = server_version_;
     options.namespaces = namespaces;
-    MEDLAKE_ASSIGN_OR_RETURN(shim_, pgcatalog::CatalogShim::Build(list, options));
+    MEDLAKE_ASSIGN_OR_RETURN(auto shim, pgcatalog::CatalogShim::Build(list, options));
+    {
+      std::lock_guard<std::mutex> lock(mu_);  // Interrupt() may look at shim_ from another thread
+      shim_ = std::move(shim);
+    }
     for (const auto& [name, value] : settings_) (void)shim_->SetSetting(name, value);
     version_ = version;
     return Status::OK();
@@ -94,6 +104,7 @@ class ShimResponder final : public CatalogResponder {
   engine::LakeSession& session_;
   std::string user_;
   std::string server_version_;
+  std::mutex mu_;  // guards shim_ replacement against Interrupt()
   std::unique_ptr<pgcatalog::CatalogShim> shim_;
   std::string version_;
   std::map<std::string, std::string> settings_;

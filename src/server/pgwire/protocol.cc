@@ -1,5 +1,6 @@
 #include "server/pgwire/protocol.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace medlake::server::pgwire {
@@ -98,19 +99,26 @@ Result<StartupPacket> ReadStartup(net::Stream& stream) {
   return ParseStartupBody(body);
 }
 
-Result<Message> ReadMessage(net::Stream& stream) {
+Result<Message> ReadMessage(net::Stream& stream, size_t max_bytes) {
   char header[5];
   MEDLAKE_RETURN_IF_ERROR(net::ReadExactly(stream, header, 5));
   int32_t len = LoadInt32(header + 1);
   if (len < 4) return InvalidArgument("invalid message length");
-  if (static_cast<size_t>(len) - 4 > kMaxMessageBytes) {
+  const size_t size = static_cast<size_t>(len) - 4;
+  if (size > max_bytes) {
     return ResourceExhausted("message of " + std::to_string(len) + " bytes is larger than the limit of " +
-                             std::to_string(kMaxMessageBytes));
+                             std::to_string(max_bytes));
   }
   Message m;
   m.type = header[0];
-  m.body.resize(static_cast<size_t>(len) - 4);
-  MEDLAKE_RETURN_IF_ERROR(net::ReadExactly(stream, m.body.data(), m.body.size()));
+  // Grown 1 MiB at a time: memory follows the bytes the client really sent.
+  constexpr size_t kStep = 1u << 20;
+  while (m.body.size() < size) {
+    size_t at = m.body.size();
+    size_t n = std::min(kStep, size - at);
+    m.body.resize(at + n);
+    MEDLAKE_RETURN_IF_ERROR(net::ReadExactly(stream, m.body.data() + at, n));
+  }
   return m;
 }
 

@@ -29,6 +29,8 @@ inline constexpr int32_t kGssEncRequestCode = 80877104;
 // connection is closed after a 54000 error, as the length cannot be trusted.
 inline constexpr size_t kMaxMessageBytes = 64u << 20;
 inline constexpr size_t kMaxStartupBytes = 10000;  // PostgreSQL's own limit for the startup packet
+// Before authentication only small messages are read (the SASL exchange needs a few hundred bytes).
+inline constexpr size_t kMaxAuthMessageBytes = 64u << 10;
 
 // The first packet of a connection.
 struct StartupPacket {
@@ -49,9 +51,10 @@ struct Message {
   char type = 0;
   std::string body;
 };
-// Reads one message. NotFound-free: IOError "connection closed" at end of stream;
-// InvalidArgument for a length below 4 or above kMaxMessageBytes.
-Result<Message> ReadMessage(net::Stream& stream);
+// Reads one message. IOError "connection closed" at end of stream; InvalidArgument for a length
+// below 4; ResourceExhausted above `max_bytes`. The body buffer grows as bytes arrive, so a
+// length alone reserves no memory.
+Result<Message> ReadMessage(net::Stream& stream, size_t max_bytes = kMaxMessageBytes);
 
 // Cursor over a message body.
 class BodyReader {

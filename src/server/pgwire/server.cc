@@ -2,6 +2,8 @@
 
 #include "server/pgwire/session.h"
 
+#include <thread>
+
 namespace medlake::server::pgwire {
 
 PgServer::PgServer(Authenticator& auth, PgServerOptions options) : auth_(auth), options_(std::move(options)) {}
@@ -21,7 +23,22 @@ Result<std::unique_ptr<PgServer>> PgServer::Start(Authenticator& auth, PgServerO
 }
 
 void PgServer::Stop() {
-  if (listener_) listener_->Stop();
+  if (!listener_) return;
+  // The listener waits `grace` for sessions to finish; a statement still running then is
+  // interrupted (its client gets 57014), so the stop is bounded.
+  std::thread interrupter([this] {
+    std::unique_lock<std::mutex> lock(stop_mu_);
+    if (stop_cv_.wait_for(lock, options_.listener.grace, [this] { return stopped_; })) return;
+    std::lock_guard<std::mutex> keys(cancel_mu_);
+    for (auto& [pid, key] : cancel_keys_) key.second();
+  });
+  listener_->Stop();
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stopped_ = true;
+  }
+  stop_cv_.notify_all();
+  interrupter.join();
 }
 
 PgServerStats PgServer::stats() const {
@@ -36,9 +53,9 @@ PgServerStats PgServer::stats() const {
   return s;
 }
 
-void PgServer::RegisterCancelKey(int32_t pid, int32_t secret, engine::LakeSession* session) {
+void PgServer::RegisterCancelKey(int32_t pid, int32_t secret, std::function<void()> interrupt) {
   std::lock_guard<std::mutex> lock(cancel_mu_);
-  cancel_keys_[pid] = {secret, session};
+  cancel_keys_[pid] = {secret, std::move(interrupt)};
 }
 
 void PgServer::UnregisterCancelKey(int32_t pid) {
@@ -52,7 +69,7 @@ void PgServer::Cancel(int32_t pid, int32_t secret) {
   // A wrong secret is ignored silently, as PostgreSQL does: nothing to learn from probing.
   if (it == cancel_keys_.end() || it->second.first != secret) return;
   counters_.cancels.fetch_add(1);
-  it->second.second->Interrupt();
+  it->second.second();
 }
 
 std::string SqlStateFor(const Status& status) {

@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 
@@ -36,6 +37,8 @@ class CatalogResponder {
   virtual Result<std::unique_ptr<engine::QueryResult>> Run(std::string_view sql) = 0;
   // The session ran `SET name = value` (so SHOW and current_setting() agree).
   virtual void SettingChanged(const std::string& name, const std::string& value) = 0;
+  // Stops a running catalog query (CancelRequest); callable from any thread.
+  virtual void Interrupt() = 0;
 };
 // Makes the responder of a new session (nullptr: none; every query goes to the lake session).
 using CatalogResponderFactory =
@@ -78,7 +81,8 @@ class PgServer {
   const PgServerOptions& options() const { return options_; }
   Authenticator& auth() { return auth_; }
   bool stopping() const { return listener_ && listener_->stopping(); }
-  void RegisterCancelKey(int32_t pid, int32_t secret, engine::LakeSession* session);
+  // `interrupt` stops what the session is running; it must stay callable until unregistered.
+  void RegisterCancelKey(int32_t pid, int32_t secret, std::function<void()> interrupt);
   void UnregisterCancelKey(int32_t pid);
   void Cancel(int32_t pid, int32_t secret);
 
@@ -90,7 +94,11 @@ class PgServer {
   std::unique_ptr<net::TcpListener> listener_;
   Counters counters_;
   std::mutex cancel_mu_;
-  std::map<int32_t, std::pair<int32_t, engine::LakeSession*>> cancel_keys_;  // guarded by cancel_mu_
+  std::map<int32_t, std::pair<int32_t, std::function<void()>>> cancel_keys_;  // guarded by cancel_mu_
+  // Stop(): after the grace period every session's running statement is interrupted.
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopped_ = false;
 };
 
 // Maps a Status from the engine or security layer to a SQLSTATE code.

@@ -125,6 +125,14 @@ ErrorFields ErrorFor(const Status& st) {
   ErrorFields e;
   e.sqlstate = SqlStateFor(st);
   e.message = st.message();
+  // I/O, data-loss and internal errors name files and internals: the client gets a generic
+  // message, the server log the details.
+  if (st.code() == StatusCode::kIOError || st.code() == StatusCode::kDataLoss || st.code() == StatusCode::kInternal) {
+    Log(LogLevel::kError, "pgwire_statement_failed", {LogField::Error("error", st.ToString())});
+    e.message = st.code() == StatusCode::kDataLoss
+                    ? "a table file is missing or damaged: the lake's administrators have the details in the server log"
+                    : "internal error: the server log has the details";
+  }
   return e;
 }
 
@@ -354,7 +362,10 @@ bool Session::Startup() {
   };
   pid_ = std::max<int32_t>(1, word(0));
   int32_t secret = word(4);
-  server_.RegisterCancelKey(pid_, secret, lake_.get());
+  server_.RegisterCancelKey(pid_, secret, [this] {
+    lake_->Interrupt();
+    if (catalog_) catalog_->Interrupt();
+  });
 
   out_.AuthenticationOk();
   for (const char* name : kReported) SendParameterStatus(name);
@@ -410,7 +421,7 @@ bool Session::Authenticate(const std::string& user) {
   }
   out_.AuthenticationSasl({"SCRAM-SHA-256"});
   if (!Flush()) return false;
-  auto first = ReadMessage(stream_);
+  auto first = ReadMessage(stream_, kMaxAuthMessageBytes);
   if (!first.ok()) return false;
   if (first->type != 'p') return fail("expected a SASL response");
   auto initial = DecodeSaslInitialResponse(first->body);
@@ -435,7 +446,7 @@ bool Session::Authenticate(const std::string& user) {
                              ",i=" + std::to_string(creds->verifier.iterations);
   out_.AuthenticationSaslContinue(server_first);
   if (!Flush()) return false;
-  auto final_msg = ReadMessage(stream_);
+  auto final_msg = ReadMessage(stream_, kMaxAuthMessageBytes);
   if (!final_msg.ok()) return false;
   if (final_msg->type != 'p') return fail("expected a SASL response");
   // client-final-message: "c=<base64 gs2 header>,r=<nonce>[,...],p=<base64 proof>".
@@ -460,7 +471,11 @@ bool Session::Authenticate(const std::string& user) {
 }
 
 void Session::Run() {
+  // The whole startup (TLS, authentication, session set-up) must finish within 30 seconds: a
+  // client that connects and trickles bytes cannot hold a connection slot.
+  stream_.SetDeadline(std::chrono::steady_clock::now() + std::chrono::seconds(30));
   if (!Startup()) return;
+  stream_.SetDeadline(std::nullopt);
   while (alive_ && !server_.stopping()) {
     auto m = NextMessage();
     if (!m.ok()) {
@@ -895,8 +910,22 @@ Status Session::RunStatement(const std::string& sql, RunMode mode) {
     return *handled;
   }
   if (catalog_ && catalog_->Handles(sql)) {
-    MEDLAKE_ASSIGN_OR_RETURN(auto result, catalog_->Run(sql));
-    return StreamResult(*result, sql, mode);
+    // Catalog queries never touch lake data, but they are statements of the session: audited.
+    engine::AccessController* access = lake_->access();
+    if (access) MEDLAKE_RETURN_IF_ERROR(access->BeginStatement());
+    engine::StatementAudit audit;
+    audit.statement = sql;
+    audit.decisions = {"answered by the pg_catalog shim"};
+    Status st = [&]() -> Status {
+      MEDLAKE_ASSIGN_OR_RETURN(auto result, catalog_->Run(sql));
+      Status streamed = StreamResult(*result, sql, mode);
+      audit.rows = result->rows_read();
+      return streamed;
+    }();
+    audit.outcome = st.ok() ? "ok" : "error";
+    if (!st.ok()) audit.error = st.message();
+    if (access) access->RecordStatement(audit);
+    return st;
   }
   std::string tag = CommandTagOf(sql);
   auto on_result = [&](size_t, engine::StatementOutcome& outcome) -> Status {
@@ -979,7 +1008,7 @@ void ServeConnection(PgServer& server, net::TcpStream& stream) {
 }
 
 void RefuseConnection(net::TcpStream& stream) {
-  stream.SetReadTimeout(std::chrono::milliseconds(500));  // runs on the accept thread
+  stream.SetDeadline(std::chrono::steady_clock::now() + std::chrono::seconds(2));
   MessageWriter out(stream);
   auto packet = ReadStartup(stream);
   if (packet.ok() && packet->kind == StartupPacket::Kind::kSsl) {

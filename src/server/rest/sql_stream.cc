@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_depth.h"
+
 namespace medlake::server {
 
 Result<SqlRequest> ParseSqlRequest(const http::HttpRequest& request) {
@@ -10,6 +12,7 @@ Result<SqlRequest> ParseSqlRequest(const http::HttpRequest& request) {
   for (char& c : content_type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::optional<std::string> format_name;
   if (content_type.rfind("application/json", 0) == 0) {
+    if (!JsonNestingWithin(request.body, 64)) return InvalidArgument("the body is nested too deeply");
     nlohmann::json j = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) return InvalidArgument("the body is not a JSON object");
     if (!j.contains("sql") || !j["sql"].is_string()) return InvalidArgument("the body needs a string \"sql\"");

@@ -1,5 +1,7 @@
 #include "storage/iceberg/json_internal.h"
 
+#include "core/json_depth.h"
+
 #include <limits>
 #include <utility>
 
@@ -14,6 +16,9 @@ Status WrongType(std::string_view key, std::string_view ctx, std::string_view ex
 }  // namespace
 
 Result<Json> ParseJsonText(std::string_view text, std::string_view what) {
+  // JSON trees are built and freed recursively: refuse absurd nesting before parsing (Iceberg
+  // metadata and REST bodies nest a few levels; nested types a dozen at most).
+  if (!JsonNestingWithin(text, 128)) return DataLoss(std::string(what) + ": JSON nested too deeply");
   // Non-throwing mode: a syntax error yields a "discarded" value instead of an exception.
   Json json = Json::parse(text.begin(), text.end(), /*cb=*/nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded())
