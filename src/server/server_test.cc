@@ -252,6 +252,24 @@ TEST_F(ServerTest, IngestionNeedsTheRightAndLandsInRaw) {
   EXPECT_EQ(Http(port(), "POST", "/api/v1/ingest/dicom", Basic("ops", "ops-secret-1"), "x").status, 404);
 }
 
+TEST_F(ServerTest, HostileBodiesAndLeftoversDoNotReachOtherRequests) {
+  const std::string alice = Basic("alice", "alice-secret-1");
+  // Deep nesting is refused before any JSON library sees it (it would recurse out of stack).
+  std::string deep = "{\"sql\":" + std::string(200000, '[') + std::string(200000, ']') + "}";
+  EXPECT_EQ(Http(port(), "POST", "/api/v1/sql", alice, deep, "application/json").status, 400);
+  std::string table = R"({"name":"deep","schema":{"type":"struct","schema-id":0,"fields":)" + std::string(100000, '[') +
+                      std::string(100000, ']') + "}}";
+  EXPECT_EQ(Http(port(), "POST", "/iceberg/v1/namespaces/s/tables", alice, table, "application/json").status / 100, 4);
+  EXPECT_EQ(Http(port(), "GET", "/health").status, 200);  // still alive
+  // A temporary table made by one request is not there for the next one (the session that
+  // holds it is not pooled).
+  EXPECT_EQ(Http(port(), "POST", "/api/v1/sql", alice, "CREATE TEMP TABLE leftover AS SELECT 42 AS x", "text/plain").status,
+            200);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_NE(Http(port(), "POST", "/api/v1/sql", alice, "SELECT * FROM leftover", "text/plain").status, 200);
+  }
+}
+
 TEST_F(ServerTest, OpenApiDescribesEveryRestRoute) {
   Response doc = Http(port(), "GET", "/api/v1/openapi.json");
   ASSERT_EQ(doc.status, 200);

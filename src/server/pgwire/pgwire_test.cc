@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstring>
@@ -464,6 +465,58 @@ TEST_F(PgwireServerTest, ManyConcurrentSessions) {
   EXPECT_EQ(ok.load(), kClients);
   EXPECT_EQ(server_->stats().active_sessions, static_cast<uint64_t>(kClients));
   for (PGconn* c : conns) PQfinish(c);
+}
+
+// A raw TCP connection to the server (no libpq), for clients that misbehave.
+int RawConnect(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Reads until the server closes the connection; false if it is still open after `limit`.
+bool ClosedWithin(int fd, std::chrono::milliseconds limit) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(limit.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((limit.count() % 1000) * 1000);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n == 0) return true;
+    if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK;
+  }
+}
+
+TEST_F(PgwireServerTest, SilentAndGreedyClientsDoNotHoldTheServer) {
+  PgServerOptions options;
+  options.startup_timeout = std::chrono::milliseconds(800);
+  Boot(options);
+  // Connects and says nothing: closed at the startup deadline.
+  int silent = RawConnect(server_->port());
+  ASSERT_GE(silent, 0);
+  EXPECT_TRUE(ClosedWithin(silent, std::chrono::seconds(5)));
+  ::close(silent);
+  // Announces a 60 MiB SASL message before logging in: refused at once, nothing reserved.
+  int greedy = RawConnect(server_->port());
+  ASSERT_GE(greedy, 0);
+  std::string startup = Int32Bytes(kProtocolVersion3) + std::string("user\0alice\0\0", 12);
+  startup = Int32Bytes(static_cast<int32_t>(startup.size() + 4)) + startup;
+  ASSERT_EQ(::send(greedy, startup.data(), startup.size(), 0), static_cast<ssize_t>(startup.size()));
+  std::string sasl = "p" + Int32Bytes(60 << 20);
+  ASSERT_EQ(::send(greedy, sasl.data(), sasl.size(), 0), static_cast<ssize_t>(sasl.size()));
+  EXPECT_TRUE(ClosedWithin(greedy, std::chrono::seconds(5)));
+  ::close(greedy);
+  Conn ok{Connect()};
+  Res r{PQexec(ok.c, "SELECT 1")};
+  EXPECT_EQ(r.get(0, 0), "1");
 }
 
 TEST_F(PgwireServerTest, ConnectionsOverTheLimitAreRefusedPolitely) {

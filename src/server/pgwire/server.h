@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -50,6 +51,8 @@ struct PgServerOptions {
   bool require_tls = false;                    // refuse clients that do not start TLS
   std::string server_version = "15.0";         // reported as server_version (psql adapts to it)
   size_t flush_bytes = 256 * 1024;             // result bytes buffered before a socket write
+  // The whole startup (TLS, authentication) must be done within this; then the socket closes.
+  std::chrono::milliseconds startup_timeout{30000};
   CatalogResponderFactory catalog;
 };
 

@@ -471,9 +471,9 @@ bool Session::Authenticate(const std::string& user) {
 }
 
 void Session::Run() {
-  // The whole startup (TLS, authentication, session set-up) must finish within 30 seconds: a
-  // client that connects and trickles bytes cannot hold a connection slot.
-  stream_.SetDeadline(std::chrono::steady_clock::now() + std::chrono::seconds(30));
+  // The whole startup (TLS, authentication, session set-up) must finish within the startup
+  // timeout: a client that connects and trickles bytes cannot hold a connection slot.
+  stream_.SetDeadline(std::chrono::steady_clock::now() + server_.options().startup_timeout);
   if (!Startup()) return;
   stream_.SetDeadline(std::nullopt);
   while (alive_ && !server_.stopping()) {
