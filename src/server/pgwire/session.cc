@@ -141,6 +141,9 @@ const char* const kReported[] = {"application_name", "client_encoding", "DateSty
                                  "integer_datetimes", "is_superuser", "server_encoding", "server_version",
                                  "session_authorization", "standard_conforming_strings"};
 
+// Named statements and portals a session may keep open at once (each holds its text and values).
+constexpr size_t kMaxPrepared = 10000;
+
 struct PreparedStatement {
   std::string query;
   std::vector<int32_t> declared_types;
@@ -547,6 +550,10 @@ void Session::HandleParse(const Message& m) {
   if (!parse->statement.empty() && statements_.count(parse->statement)) {
     return FailExtended(AlreadyExists("prepared statement \"" + parse->statement + "\" already exists"));
   }
+  if (statements_.size() >= kMaxPrepared && !statements_.count(parse->statement)) {
+    return FailExtended(ResourceExhausted("too many prepared statements in this session (limit " +
+                                          std::to_string(kMaxPrepared) + "): close some"));
+  }
   PreparedStatement ps;
   ps.query = parse->query;
   ps.declared_types = parse->parameter_types;
@@ -586,6 +593,10 @@ void Session::HandleBind(const Message& m) {
   if (!sql.ok()) return FailExtended(sql.status());
   if (!bind->portal.empty() && portals_.count(bind->portal)) {
     return FailExtended(AlreadyExists("portal \"" + bind->portal + "\" already exists"));
+  }
+  if (portals_.size() >= kMaxPrepared && !portals_.count(bind->portal)) {
+    return FailExtended(ResourceExhausted("too many open portals in this session (limit " +
+                                          std::to_string(kMaxPrepared) + "): close some"));
   }
   Portal portal;
   portal.sql = std::move(*sql);
