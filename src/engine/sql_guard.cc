@@ -154,7 +154,11 @@ Status CheckUntrustedText(Connection& conn, std::string_view text, bool strict) 
       }
       loaded = true;
     }
-    if (table_functions.count(name)) {
+    // Table functions run where a table may stand: after FROM/JOIN/LATERAL, in a FROM list, or
+    // in parentheses (a scalar namesake such as repeat() in a select list is not one).
+    const bool table_position = after_from || (i > 0 && (tokens[i - 1].IsKeyword("LATERAL") ||
+                                                         tokens[i - 1].IsSymbol("(")));
+    if (table_position && table_functions.count(name)) {
       return PermissionDenied("table function " + name + "() is not allowed here");
     }
   }

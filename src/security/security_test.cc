@@ -502,6 +502,11 @@ TEST_F(EnforcementTest, PreparedQueriesKeepPoliciesAndFollowChanges) {
   ExecOk(*admin_, "REVOKE SELECT ON TABLE clin.patient FROM clinicians");
   EXPECT_EQ(PreparedRows(*alice, *q, {"1"}, &st), "");
   EXPECT_EQ(st.code(), StatusCode::kPermissionDenied) << st.ToString();
+  // A scalar function that shares its name with a table function is fine in a CTAS select list;
+  // the table function stays refused where a table stands.
+  ExecOk(*admin_, "CREATE TABLE clin.pad AS SELECT id, repeat('x', 3) AS f FROM clin.patient");
+  EXPECT_THAT(Run(*admin_, "CREATE TABLE clin.rows AS SELECT * FROM repeat(1, 3)"),
+              StatusIs(StatusCode::kPermissionDenied, "repeat"));
   // Only plain queries are prepared.
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto ddl, alice->PrepareQuery("INSERT INTO clin.patient SELECT * FROM clin.patient"));
   EXPECT_EQ(ddl, nullptr);
