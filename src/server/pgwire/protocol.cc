@@ -370,29 +370,21 @@ void PutField(std::string& buf, char code, std::string_view value) {
 }
 }  // namespace
 
-void MessageWriter::Error(const ErrorFields& e) {
-  Begin('E');
+void MessageWriter::ErrorOrNotice(char type, const ErrorFields& e) {
+  Begin(type);
   PutField(buf_, 'S', e.severity);
   PutField(buf_, 'V', e.severity);
   PutField(buf_, 'C', e.sqlstate);
-  PutField(buf_, 'M', e.message.empty() ? "error" : e.message);
+  PutField(buf_, 'M', e.message.empty() && type == 'E' ? std::string_view("error") : std::string_view(e.message));
   PutField(buf_, 'D', e.detail);
   PutField(buf_, 'H', e.hint);
   buf_.push_back('\0');
   End();
 }
 
-void MessageWriter::Notice(const ErrorFields& e) {
-  Begin('N');
-  PutField(buf_, 'S', e.severity);
-  PutField(buf_, 'V', e.severity);
-  PutField(buf_, 'C', e.sqlstate);
-  PutField(buf_, 'M', e.message);
-  PutField(buf_, 'D', e.detail);
-  PutField(buf_, 'H', e.hint);
-  buf_.push_back('\0');
-  End();
-}
+void MessageWriter::Error(const ErrorFields& e) { ErrorOrNotice('E', e); }
+
+void MessageWriter::Notice(const ErrorFields& e) { ErrorOrNotice('N', e); }
 
 void MessageWriter::BeginDataRow(int16_t columns) {
   Begin('D');

@@ -169,6 +169,7 @@ class MessageWriter {
  private:
   void Begin(char type);
   void End();
+  void ErrorOrNotice(char type, const ErrorFields& e);
   void PutInt16(int16_t v);
   void PutInt32(int32_t v);
   void PutCString(std::string_view s);

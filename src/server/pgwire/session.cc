@@ -7,6 +7,7 @@
 
 #include "core/crypto.h"
 #include "core/logging.h"
+#include "engine/sql_lexer.h"
 #include "security/access_controller.h"
 #include "security/scram.h"
 #include "server/pgwire/catalog_responder.h"
@@ -29,64 +30,6 @@ std::string Lower(std::string_view s) {
 }
 
 bool IsIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || (c & 0x80); }
-
-// Calls `on_param(pos, len, number)` for each $n outside literals and comments.
-template <typename F>
-void ScanParameters(std::string_view sql, F on_param) {
-  size_t i = 0;
-  const size_t n = sql.size();
-  while (i < n) {
-    char c = sql[i];
-    if (c == '\'' || c == '"') {
-      // E'..' strings allow backslash escapes; plain ones only the doubled quote.
-      bool escapes = c == '\'' && i > 0 && (sql[i - 1] == 'e' || sql[i - 1] == 'E') &&
-                     (i < 2 || !IsIdentChar(sql[i - 2]));
-      ++i;
-      while (i < n) {
-        if (escapes && sql[i] == '\\') {
-          i += 2;
-          continue;
-        }
-        if (sql[i] == c) {
-          if (i + 1 < n && sql[i + 1] == c) {
-            i += 2;
-            continue;
-          }
-          break;
-        }
-        ++i;
-      }
-      ++i;
-    } else if (c == '-' && i + 1 < n && sql[i + 1] == '-') {
-      while (i < n && sql[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
-      size_t end = sql.find("*/", i + 2);
-      i = end == std::string_view::npos ? n : end + 2;
-    } else if (c == '$') {
-      size_t j = i + 1;
-      while (j < n && std::isdigit(static_cast<unsigned char>(sql[j]))) ++j;
-      if (j > i + 1 && (i == 0 || !IsIdentChar(sql[i - 1]))) {
-        int number = 0;
-        for (size_t k = i + 1; k < j && number < 100000; ++k) number = number * 10 + (sql[k] - '0');
-        on_param(i, j - i, number);
-        i = j;
-        continue;
-      }
-      // A dollar-quoted string: $tag$ ... $tag$.
-      size_t k = i + 1;
-      while (k < n && (std::isalnum(static_cast<unsigned char>(sql[k])) || sql[k] == '_')) ++k;
-      if (k < n && sql[k] == '$' && (i == 0 || !IsIdentChar(sql[i - 1]))) {
-        std::string_view tag = sql.substr(i, k - i + 1);
-        size_t end = sql.find(tag, k + 1);
-        i = end == std::string_view::npos ? n : end + tag.size();
-        continue;
-      }
-      ++i;
-    } else {
-      ++i;
-    }
-  }
-}
 
 // The first keyword(s) of a statement, uppercased, comments and parentheses skipped.
 std::vector<std::string> LeadingWords(std::string_view sql, size_t count) {
@@ -191,6 +134,14 @@ class Session {
   void HandleExecute(const Message& m);
   void HandleClose(const Message& m);
   void SendError(const Status& st);
+  // A NOTICE or WARNING to the client (not an error).
+  void SendNotice(const char* severity, const char* sqlstate, std::string message) {
+    ErrorFields n;
+    n.severity = severity;
+    n.sqlstate = sqlstate;
+    n.message = std::move(message);
+    out_.Notice(n);
+  }
   // Extended protocol: after an error, messages up to the next Sync are skipped.
   void FailExtended(const Status& st) {
     SendError(st);
@@ -213,6 +164,8 @@ class Session {
   // answered here; catalog queries go to the shim; the rest to the lake session.
   Status RunStatement(const std::string& sql, RunMode mode);
   Status StreamResult(engine::QueryResult& result, const std::string& sql, RunMode& mode);
+  // Runs a bound portal (Describe or Execute); errors end the extended-protocol pipeline.
+  void RunPortal(const std::string& name, const Portal& portal, RunMode mode);
   // Sends up to `max_rows` rows (0: all); true when the result is exhausted.
   Result<bool> SendRows(engine::QueryResult& result, const std::vector<engine::ColumnInfo>& columns,
                         const std::vector<ColumnCodec>& codecs, int32_t max_rows, uint64_t* sent);
@@ -658,11 +611,15 @@ void Session::HandleDescribe(const Message& m) {
   RunMode mode;
   mode.send_description = true;
   mode.wait_for_execute = true;
-  mode.portal = d->name;
-  mode.formats = it->second.result_formats;
-  mode.lake = it->second.lake;
-  mode.literals = it->second.literals;
-  std::string sql = it->second.sql;
+  RunPortal(d->name, it->second, std::move(mode));
+}
+
+void Session::RunPortal(const std::string& name, const Portal& portal, RunMode mode) {
+  mode.portal = name;
+  mode.formats = portal.result_formats;
+  mode.lake = portal.lake;
+  mode.literals = portal.literals;
+  std::string sql = portal.sql;  // a copy: running may close the portal
   Status st = RunStatement(sql, mode);
   if (!alive_) return;
   if (!st.ok()) FailExtended(st);
@@ -676,14 +633,7 @@ void Session::HandleExecute(const Message& m) {
   RunMode mode;
   mode.send_description = false;
   mode.max_rows = e->max_rows;
-  mode.portal = e->portal;
-  mode.formats = it->second.result_formats;
-  mode.lake = it->second.lake;
-  mode.literals = it->second.literals;
-  std::string sql = it->second.sql;
-  Status st = RunStatement(sql, mode);
-  if (!alive_) return;
-  if (!st.ok()) FailExtended(st);
+  RunPortal(e->portal, it->second, std::move(mode));
 }
 
 void Session::HandleClose(const Message& m) {
@@ -702,13 +652,7 @@ std::optional<Status> Session::HandleSessionStatement(const std::string& sql) {
   if (w.empty()) return std::nullopt;
   const std::string& first = w[0];
   if (first == "BEGIN" || (first == "START" && w.size() > 1 && w[1] == "TRANSACTION")) {
-    if (in_transaction_) {
-      ErrorFields n;
-      n.severity = "WARNING";
-      n.sqlstate = "25001";
-      n.message = "there is already a transaction in progress";
-      out_.Notice(n);
-    }
+    if (in_transaction_) SendNotice("WARNING", "25001", "there is already a transaction in progress");
     in_transaction_ = true;
     out_.CommandComplete("BEGIN");
     return Status::OK();
@@ -716,11 +660,7 @@ std::optional<Status> Session::HandleSessionStatement(const std::string& sql) {
   if (first == "COMMIT" || first == "END" || first == "ROLLBACK" || first == "ABORT") {
     if (first == "ROLLBACK" || first == "ABORT") {
       // Every statement commits on its own; say so rather than pretend to roll back.
-      ErrorFields n;
-      n.severity = "WARNING";
-      n.sqlstate = "01000";
-      n.message = "medlake runs each statement in its own transaction: nothing was rolled back";
-      out_.Notice(n);
+      SendNotice("WARNING", "01000", "medlake runs each statement in its own transaction: nothing was rolled back");
     }
     in_transaction_ = false;
     out_.CommandComplete(first == "ROLLBACK" || first == "ABORT" ? "ROLLBACK" : "COMMIT");
@@ -790,11 +730,7 @@ std::optional<Status> Session::HandleSessionStatement(const std::string& sql) {
       if (name == "timezone" && Upper(value) != "UTC" && Upper(value) != "'UTC'" && value != "Etc/UTC" &&
           Upper(value) != "GMT" && value != "0" && Upper(value) != "DEFAULT") {
         // Accepted so that drivers which set their own zone connect; times stay UTC.
-        ErrorFields n;
-        n.severity = "WARNING";
-        n.sqlstate = "01000";
-        n.message = "medlake sessions run in UTC; TimeZone stays UTC";
-        out_.Notice(n);
+        SendNotice("WARNING", "01000", "medlake sessions run in UTC; TimeZone stays UTC");
         value = "UTC";
       }
       if (name == "timezone") value = "UTC";
@@ -946,11 +882,7 @@ Status Session::RunStatement(const std::string& sql, RunMode mode) {
       return Status::OK();
     }
     if (!outcome.message.empty() && Upper(outcome.message).rfind(tag, 0) != 0) {
-      ErrorFields n;
-      n.severity = "NOTICE";
-      n.sqlstate = "00000";
-      n.message = outcome.message;
-      out_.Notice(n);
+      SendNotice("NOTICE", "00000", outcome.message);
     }
     if (outcome.rows_changed) {
       int64_t n = *outcome.rows_changed;
@@ -974,28 +906,22 @@ Status Session::RunStatement(const std::string& sql, RunMode mode) {
 }  // namespace
 
 int MaxParameterNumber(std::string_view sql) {
+  // The engine's tokenizer knows where strings, identifiers and comments are; text it cannot
+  // tokenize has no parameters to count (the statement fails when it runs).
+  auto tokens = engine::TokenizeSql(sql);
+  if (!tokens.ok()) return 0;
   int max = 0;
-  ScanParameters(sql, [&](size_t, size_t, int number) { max = std::max(max, number); });
+  for (const auto& t : *tokens) {
+    if (t.kind != engine::SqlToken::Kind::kParameter || t.text.size() < 2 || t.text[0] != '$') continue;
+    int n = 0;
+    for (size_t i = 1; i < t.text.size() && n < 100000; ++i) n = n * 10 + (t.text[i] - '0');
+    max = std::max(max, n);
+  }
   return max;
 }
 
 Result<std::string> SubstituteParameters(std::string_view sql, const std::vector<std::string>& literals) {
-  std::string out;
-  out.reserve(sql.size() + 16 * literals.size());
-  size_t last = 0;
-  Status bad;
-  ScanParameters(sql, [&](size_t pos, size_t len, int number) {
-    if (number < 1 || static_cast<size_t>(number) > literals.size()) {
-      if (bad.ok()) bad = InvalidArgument("there is no parameter $" + std::to_string(number));
-      return;
-    }
-    out.append(sql.substr(last, pos - last));
-    out.append(literals[static_cast<size_t>(number) - 1]);
-    last = pos + len;
-  });
-  MEDLAKE_RETURN_IF_ERROR(bad);
-  out.append(sql.substr(last));
-  return out;
+  return engine::SubstituteParameterTokens(sql, literals);
 }
 
 std::string CommandTagOf(std::string_view sql) {
