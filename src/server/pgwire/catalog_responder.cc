@@ -36,24 +36,21 @@ class ShimResponder final : public CatalogResponder {
   }
 
  private:
-  // The lake catalog's state: a new table or a schema change rebuilds the shim.
+  // The lake catalog's state: a new table, a schema change or a changed grant rebuilds the shim.
+  // The access epoch moves with every commit to the catalog database and every security change,
+  // so no query is needed to tell.
   Result<std::string> CatalogVersion() {
-    std::string version;
-    MEDLAKE_RETURN_IF_ERROR(session_.Run(
-        "SELECT count(*)::VARCHAR || ':' || coalesce(sum(hash(ns || '.' || table_name || ':' || column_name || ':' || "
-        "type || ':' || coalesce(description, ''))), 0)::VARCHAR FROM catalog.columns",
-        [&](size_t, engine::StatementOutcome& o) -> Status {
-          if (!o.rows) return Status::OK();
-          MEDLAKE_ASSIGN_OR_RETURN(auto rows, o.rows->FetchAll());
-          if (!rows.empty() && !rows[0].empty()) version = rows[0][0].ToText();
-          return Status::OK();
-        }));
-    return version;
+    engine::AccessController* access = session_.access();
+    if (access == nullptr) return FailedPrecondition("the catalog shim needs a session with an access controller");
+    MEDLAKE_RETURN_IF_ERROR(access->BeginStatement());
+    MEDLAKE_ASSIGN_OR_RETURN(std::string epoch, access->AccessEpoch());
+    if (epoch.empty()) return Status(StatusCode::kUnimplemented, "no access epoch");
+    return epoch;
   }
 
   Status EnsureShim() {
-    MEDLAKE_ASSIGN_OR_RETURN(std::string version, CatalogVersion());
-    if (shim_ && version == version_) return Status::OK();
+    auto version = CatalogVersion();
+    if (shim_ && version.ok() && *version == version_) return Status::OK();
     std::map<std::pair<std::string, std::string>, pgcatalog::ShimTable> tables;
     std::vector<std::string> namespaces;
     auto collect = [&](const std::string& sql, const std::function<void(const std::vector<engine::Value>&)>& row) {
@@ -97,7 +94,7 @@ class ShimResponder final : public CatalogResponder {
       shim_ = std::move(shim);
     }
     for (const auto& [name, value] : settings_) (void)shim_->SetSetting(name, value);
-    version_ = version;
+    version_ = version.ok() ? *version : std::string();  // no epoch: rebuilt every time
     return Status::OK();
   }
 
