@@ -135,10 +135,10 @@ http::HttpHandler Wrap(IcebergRestContext& context, CallHandler fn) {
         // The start of a statement for the security layer, as before every SQL statement: grants,
         // policies and users changed by other sessions are reloaded, break-the-glass is looked up
         // again, and a session whose audit failed refuses to go on (it then leaves the pool).
-        auto begun = call.controller().HandleStatement("SELECT 1");
+        Status begun = call.controller().BeginStatement();
         if (!begun.ok()) {
           call.lease->Discard();
-          Status st = begun.status();
+          Status st = begun;
           return SendIcebergError(
               w, st.code() == StatusCode::kPermissionDenied ? st : Internal(st.message()), call);
         }
