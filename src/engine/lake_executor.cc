@@ -1,6 +1,9 @@
 #include "engine/lake_executor.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -217,9 +220,78 @@ Result<ib::Value> ParsePartitionKey(const std::string& key, const ib::Type& resu
   }
 }
 
+// Iceberg's column metrics modes (write.metadata.metrics.*): what a data file's manifest entry
+// records about a column.
+struct MetricsMode {
+  enum class Kind { kNone, kCounts, kTruncate, kFull };
+  Kind kind = Kind::kTruncate;
+  size_t length = kStringBoundLength;  // kTruncate: code points kept of string bounds
+};
+
+Result<MetricsMode> ParseMetricsMode(const std::string& key, const std::string& value) {
+  std::string v;
+  for (char c : value) {
+    if (c != ' ') v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  MetricsMode m;
+  if (v == "none") {
+    m.kind = MetricsMode::Kind::kNone;
+  } else if (v == "counts") {
+    m.kind = MetricsMode::Kind::kCounts;
+  } else if (v == "full") {
+    m.kind = MetricsMode::Kind::kFull;
+  } else if (v.rfind("truncate(", 0) == 0 && v.size() > 10 && v.back() == ')') {
+    std::string n = v.substr(9, v.size() - 10);
+    char* end = nullptr;
+    long len = std::strtol(n.c_str(), &end, 10);
+    if (n.empty() || *end != '\0' || len < 1 || len > 1024) {
+      return InvalidArgument("table property " + key + " = '" + value + "': truncate length must be 1 to 1024");
+    }
+    m.length = static_cast<size_t>(len);
+  } else {
+    return InvalidArgument("table property " + key + " = '" + value +
+                           "' is not one of none, counts, truncate(N), full");
+  }
+  return m;
+}
+
+constexpr const char* kMetricsDefault = "write.metadata.metrics.default";
+constexpr const char* kMetricsColumnPrefix = "write.metadata.metrics.column.";
+
+// The metrics mode of each top-level column of `schema` under the table's properties. Without a
+// property for it, the leading column of the table's sort order is kept in full (keys often
+// share a long prefix, which truncated bounds could not tell apart, and that column is the
+// one lookups prune files by); every other column gets the default (Iceberg's truncate(16)).
+Result<std::map<int, MetricsMode>> ColumnMetricsModes(const ib::TableMetadata& metadata, const ib::Schema& schema) {
+  MetricsMode fallback;
+  if (auto it = metadata.properties.find(kMetricsDefault); it != metadata.properties.end()) {
+    MEDLAKE_ASSIGN_OR_RETURN(fallback, ParseMetricsMode(it->first, it->second));
+  }
+  int sort_leader = 0;
+  for (const auto& order : metadata.sort_orders) {
+    if (order.order_id == metadata.default_sort_order_id && !order.fields.empty()) {
+      sort_leader = order.fields.front().source_id;
+    }
+  }
+  std::map<int, MetricsMode> out;
+  for (const auto& f : schema.fields) {
+    auto it = metadata.properties.find(kMetricsColumnPrefix + f.name);
+    if (it != metadata.properties.end()) {
+      MEDLAKE_ASSIGN_OR_RETURN(out[f.id], ParseMetricsMode(it->first, it->second));
+    } else if (f.id == sort_leader) {
+      out[f.id].kind = MetricsMode::Kind::kFull;
+    } else {
+      out[f.id] = fallback;
+    }
+  }
+  return out;
+}
+
 // Converts DuckDB's text of a min/max statistic to an Iceberg bound (single-value binary);
-// nullopt when there is no safe bound (the file is then never pruned on that column).
-std::optional<std::string> BoundFromText(const ib::Type& type, const std::string& text, bool upper) {
+// nullopt when there is no safe bound (the file is then never pruned on that column). String
+// bounds are cut to `string_length` code points (0: kept whole).
+std::optional<std::string> BoundFromText(const ib::Type& type, const std::string& text, bool upper,
+                                         size_t string_length = kStringBoundLength) {
   char* end = nullptr;
   ib::Value v;
   switch (type.id) {
@@ -285,11 +357,11 @@ std::optional<std::string> BoundFromText(const ib::Type& type, const std::string
       for (size_t i = 0; i < text.size(); ++i) {
         if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) starts.push_back(i);
       }
-      if (starts.size() <= kStringBoundLength) {
+      if (string_length == 0 || starts.size() <= string_length) {
         v = ib::Value(text);
         break;
       }
-      std::string prefix = text.substr(0, starts[kStringBoundLength]);
+      std::string prefix = text.substr(0, starts[string_length]);
       if (!upper) {
         v = ib::Value(prefix);
         break;
@@ -307,6 +379,60 @@ std::optional<std::string> BoundFromText(const ib::Type& type, const std::string
   if (!bytes.ok()) return std::nullopt;
   return *bytes;
 }
+
+// Iceberg's write.parquet.compression-codec values and DuckDB's names for them.
+Result<std::string> ParquetCodec(const std::string& value) {
+  std::string v;
+  for (char c : value) v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (v == "zstd" || v == "snappy" || v == "gzip" || v == "uncompressed" || v == "brotli") return v;
+  if (v == "lz4" || v == "lz4_raw") return std::string("lz4_raw");
+  return InvalidArgument("table property write.parquet.compression-codec = '" + value +
+                         "' is not one of zstd, snappy, gzip, lz4, brotli, uncompressed");
+}
+
+Result<int> ParquetCompressionLevel(const std::string& value) {
+  char* end = nullptr;
+  long level = std::strtol(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || level < 1 || level > 22) {
+    return InvalidArgument("table property write.parquet.compression-level = '" + value +
+                           "' is not a level from 1 to 22");
+  }
+  return static_cast<int>(level);
+}
+
+// A positive integer property value within [min, max].
+Result<int64_t> IntegerProperty(const std::string& key, const std::string& value, int64_t min, int64_t max) {
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || errno != 0 || v < min || v > max) {
+    return InvalidArgument("table property " + key + " = '" + value + "' is not an integer from " +
+                           std::to_string(min) + " to " + std::to_string(max));
+  }
+  return static_cast<int64_t>(v);
+}
+
+constexpr const char* kTargetFileSize = "write.target-file-size-bytes";
+constexpr const char* kRowGroupRows = "medlake.write.parquet.row-group-rows";
+// Layout of tables with a sort order, unless their properties set it (bench/README.md section 9).
+constexpr int64_t kSortedFileBytes = 64LL * 1024 * 1024;
+constexpr int64_t kSortedRowGroupRows = 16384;
+
+}  // namespace
+
+Status CheckWriteProperty(const std::string& key, const std::string& value) {
+  if (key == "write.parquet.compression-codec") return ParquetCodec(value).status();
+  if (key == "write.parquet.compression-level") return ParquetCompressionLevel(value).status();
+  if (key == kTargetFileSize) return IntegerProperty(key, value, 1 << 20, int64_t{1} << 40).status();
+  if (key == kRowGroupRows) return IntegerProperty(key, value, 2048, 10'000'000).status();
+  if (key == kMetricsDefault || key.rfind(kMetricsColumnPrefix, 0) == 0) return ParseMetricsMode(key, value).status();
+  if (key.rfind("medlake.", 0) == 0) {
+    return InvalidArgument("table property " + key + " is maintained by medlake and cannot be set");
+  }
+  return Status::OK();
+}
+
+namespace {
 
 struct WriteTarget {
   const storage::LakeTable* table;
@@ -327,9 +453,52 @@ Result<std::vector<ib::DataFile>> WriteDataFiles(const LakeExecutorContext& ctx,
   ParquetWriteOptions options;
   options.target_file_size_bytes = ctx.target_file_size_bytes;
   options.file_prefix = "data-" + batch.ToString().substr(0, 8);
+  const auto& properties = target.table->metadata().properties;
+  if (auto it = properties.find(kTargetFileSize); it != properties.end()) {
+    MEDLAKE_ASSIGN_OR_RETURN(options.target_file_size_bytes, IntegerProperty(it->first, it->second, 1 << 20, int64_t{1} << 40));
+  }
+  if (auto it = properties.find(kRowGroupRows); it != properties.end()) {
+    MEDLAKE_ASSIGN_OR_RETURN(options.row_group_rows, IntegerProperty(it->first, it->second, 2048, 10'000'000));
+  }
+  if (auto it = properties.find("write.parquet.compression-codec"); it != properties.end()) {
+    MEDLAKE_ASSIGN_OR_RETURN(options.compression, ParquetCodec(it->second));
+  }
+  // DuckDB takes a level for zstd only; for the other codecs the property is ignored.
+  if (auto it = properties.find("write.parquet.compression-level");
+      it != properties.end() && options.compression == "zstd") {
+    MEDLAKE_ASSIGN_OR_RETURN(options.compression_level, ParquetCompressionLevel(it->second));
+  }
   // Iceberg Java writes the schema into each file; some readers map columns by it.
   options.kv_metadata["iceberg.schema"] = ib::SchemaToJson(schema);
   std::string sql = query;
+  // The table's default sort order (identity fields of current columns): rows are written in
+  // that order, so each file's row groups hold narrow ranges of the leading column.
+  std::string order_by;
+  for (const auto& order : target.table->metadata().sort_orders) {
+    if (order.order_id != target.table->metadata().default_sort_order_id || order.is_unsorted()) continue;
+    std::string keys;
+    for (const auto& sf : order.fields) {
+      const ib::NestedField* field = ib::FindFieldById(schema, sf.source_id);
+      if (field == nullptr || sf.transform.kind != ib::TransformKind::kIdentity) {
+        keys.clear();
+        break;
+      }
+      keys += (keys.empty() ? "" : ", ") + QuoteIdentifier(field->name) +
+              (sf.direction == ib::SortDirection::kDesc ? " DESC" : " ASC") +
+              (sf.null_order == ib::NullOrder::kNullsLast ? " NULLS LAST" : " NULLS FIRST");
+    }
+    if (!keys.empty()) order_by = keys;
+  }
+  if (!order_by.empty()) {
+    sql = "SELECT * FROM (" + query + ") AS __unsorted ORDER BY " + order_by;
+    // A sorted table is laid out for lookups by its leading sort column unless its properties
+    // say otherwise: files of at most kSortedFileBytes, whose bounds prune the others, and small
+    // row groups, so that a lookup decodes a few thousand rows rather than 122,880.
+    if (!properties.count(kTargetFileSize)) {
+      options.target_file_size_bytes = std::min<int64_t>(options.target_file_size_bytes, kSortedFileBytes);
+    }
+    if (!properties.count(kRowGroupRows)) options.row_group_rows = kSortedRowGroupRows;
+  }
   std::vector<ib::Type> result_types;
   if (!target.spec->is_unpartitioned()) {
     std::string keys;
@@ -343,7 +512,7 @@ Result<std::vector<ib::DataFile>> WriteDataFiles(const LakeExecutorContext& ctx,
       keys += ", " + key + " AS __p" + std::to_string(i);
       options.partition_columns.push_back("__p" + std::to_string(i));
     }
-    sql = "SELECT *" + keys + " FROM (" + query + ") AS __rows";
+    sql = "SELECT *" + keys + " FROM (" + sql + ") AS __rows";
     options.directory = JoinPath(data_dir, ".staging-" + batch.ToString());
   } else {
     options.directory = data_dir;
@@ -359,6 +528,11 @@ Result<std::vector<ib::DataFile>> WriteDataFiles(const LakeExecutorContext& ctx,
   };
   for (const auto& f : schema.fields) collect(f);
 
+  MEDLAKE_ASSIGN_OR_RETURN(auto modes, ColumnMetricsModes(target.table->metadata(), schema));
+  MetricsMode default_mode;
+  if (auto it = properties.find(kMetricsDefault); it != properties.end()) {
+    MEDLAKE_ASSIGN_OR_RETURN(default_mode, ParseMetricsMode(it->first, it->second));
+  }
   std::vector<ib::DataFile> out;
   for (WrittenFile& w : written) {
     ib::DataFile df;
@@ -381,16 +555,22 @@ Result<std::vector<ib::DataFile>> WriteDataFiles(const LakeExecutorContext& ctx,
       df.file_path = w.path;
     }
     for (const auto& [id, stats] : w.stats) {
+      // Nested fields follow the default mode (they are not named by column properties).
+      auto mode_it = modes.find(id);
+      const MetricsMode mode = mode_it == modes.end() ? default_mode : mode_it->second;
+      if (mode.kind == MetricsMode::Kind::kNone) continue;
       df.column_sizes[id] = stats.column_size_bytes;
       if (stats.null_count) df.null_value_counts[id] = *stats.null_count;
       if (top_level.count(id) && top_level[id]->type.is_primitive()) df.value_counts[id] = w.record_count;
+      if (mode.kind == MetricsMode::Kind::kCounts) continue;
       auto type = primitive.find(id);
       if (type == primitive.end()) continue;
+      const size_t length = mode.kind == MetricsMode::Kind::kFull ? 0 : mode.length;
       if (stats.min) {
-        if (auto b = BoundFromText(*type->second, *stats.min, false)) df.lower_bounds[id] = *b;
+        if (auto b = BoundFromText(*type->second, *stats.min, false, length)) df.lower_bounds[id] = *b;
       }
       if (stats.max) {
-        if (auto b = BoundFromText(*type->second, *stats.max, true)) df.upper_bounds[id] = *b;
+        if (auto b = BoundFromText(*type->second, *stats.max, true, length)) df.upper_bounds[id] = *b;
       }
     }
     out.push_back(std::move(df));
@@ -630,6 +810,37 @@ Result<StatementOutcome> DoAlter(const LakeStatement& st, const LakeExecutorCont
     MEDLAKE_RETURN_IF_ERROR(ctx.catalog->RenameTable(id, {id.ns, a.new_name}));
     return outcome;
   }
+  if (a.kind == AlterAction::Kind::kWriteOrder) {
+    MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* current, ib::CurrentSchema(table.metadata()));
+    ib::SortOrder order;
+    for (const auto& key : a.order) {
+      const ib::NestedField* field = nullptr;
+      for (const auto& f : current->fields) {
+        if (f.name == key.column) field = &f;
+      }
+      if (field == nullptr) return NotFound("Binder Error: table " + id.ToString() + " has no column " + key.column);
+      if (!field->type.is_primitive()) {
+        return InvalidArgument("WRITE ORDERED BY needs primitive columns; " + key.column + " is not");
+      }
+      ib::SortField sf;
+      sf.transform = ib::Transform::Identity();
+      sf.source_id = field->id;
+      sf.direction = key.descending ? ib::SortDirection::kDesc : ib::SortDirection::kAsc;
+      sf.null_order = key.nulls_last ? ib::NullOrder::kNullsLast : ib::NullOrder::kNullsFirst;
+      order.fields.push_back(sf);
+    }
+    storage::TableChange change;
+    change.new_sort_order = std::move(order);
+    MEDLAKE_RETURN_IF_ERROR(storage::CommitTableChange(*ctx.catalog, *ctx.fs, table, change, *ctx.clock).status());
+    return outcome;
+  }
+  if (a.kind == AlterAction::Kind::kSetProperties) {
+    for (const auto& [key, value] : a.properties) MEDLAKE_RETURN_IF_ERROR(CheckWriteProperty(key, value));
+    storage::TableChange change;
+    change.properties = a.properties;
+    MEDLAKE_RETURN_IF_ERROR(storage::CommitTableChange(*ctx.catalog, *ctx.fs, table, change, *ctx.clock).status());
+    return outcome;
+  }
   MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* current, ib::CurrentSchema(table.metadata()));
   ib::Schema schema = *current;
   auto find = [&schema](const std::string& name) -> ib::NestedField* {
@@ -699,7 +910,9 @@ Result<StatementOutcome> DoAlter(const LakeStatement& st, const LakeExecutorCont
       field->type = std::move(type);
       break;
     }
-    case AlterAction::Kind::kRenameTable: break;
+    case AlterAction::Kind::kRenameTable:
+    case AlterAction::Kind::kSetProperties:
+    case AlterAction::Kind::kWriteOrder: break;
   }
   storage::TableChange change;
   change.new_schema = schema;
@@ -1058,12 +1271,47 @@ int64_t RowsOf(const std::vector<ib::DataFile>& files) {
 
 }  // namespace
 
+namespace {
+
+// Makes `columns` (ascending, nulls first; empty: leave the table as it is) the table's default
+// sort order unless it already is, in a metadata-only commit; returns the table as committed.
+Result<std::unique_ptr<storage::LakeTable>> EnsureWriteOrder(const LakeExecutorContext& ctx,
+                                                             std::unique_ptr<storage::LakeTable> table,
+                                                             const std::vector<std::string>& columns) {
+  if (columns.empty() || table->moved()) return table;
+  MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table->metadata()));
+  ib::SortOrder order;
+  for (const auto& name : columns) {
+    const ib::NestedField* field = nullptr;
+    for (const auto& f : schema->fields) {
+      if (f.name == name) field = &f;
+    }
+    if (field == nullptr || !field->type.is_primitive()) {
+      return InvalidArgument("write order column " + name + " is not a primitive column of " + table->id().ToString());
+    }
+    ib::SortField sf;
+    sf.transform = ib::Transform::Identity();
+    sf.source_id = field->id;
+    order.fields.push_back(sf);
+  }
+  for (const auto& existing : table->metadata().sort_orders) {
+    if (existing.order_id == table->metadata().default_sort_order_id && existing.fields == order.fields) return table;
+  }
+  storage::TableChange change;
+  change.new_sort_order = std::move(order);
+  return storage::CommitTableChange(*ctx.catalog, *ctx.fs, *table, change, *ctx.clock);
+}
+
+}  // namespace
+
 Result<TableWriteResult> ReplaceTableRows(const LakeExecutorContext& ctx, const storage::TableIdentifier& id,
                                           const std::string& query,
-                                          const std::map<std::string, std::string>& properties) {
+                                          const std::map<std::string, std::string>& properties,
+                                          const std::vector<std::string>& write_order) {
   TableWriteResult result;
   MEDLAKE_ASSIGN_OR_RETURN(auto cols, QueryColumns(*ctx.connection, query));
   MEDLAKE_ASSIGN_OR_RETURN(auto table, LoadOrCreate(ctx, id, cols, &result.created));
+  MEDLAKE_ASSIGN_OR_RETURN(table, EnsureWriteOrder(ctx, std::move(table), write_order));
   if (table->moved()) {
     return FailedPrecondition("table " + id.ToString() + " was written at another location and is read-only here");
   }
@@ -1099,7 +1347,8 @@ Result<TableWriteResult> UpsertTableRows(const LakeExecutorContext& ctx, const s
                                          const std::string& query,
                                          const std::vector<std::string>& key_columns,
                                          const std::string& delete_column,
-                                         const std::map<std::string, std::string>& properties) {
+                                         const std::map<std::string, std::string>& properties,
+                                         const std::vector<std::string>& write_order) {
   if (key_columns.empty()) return InvalidArgument("an upsert needs at least one key column");
   TableWriteResult result;
   MEDLAKE_ASSIGN_OR_RETURN(std::string suffix, RandomHex(6));
@@ -1139,6 +1388,7 @@ Result<TableWriteResult> UpsertTableRows(const LakeExecutorContext& ctx, const s
   if (table->moved()) {
     return FailedPrecondition("table " + id.ToString() + " was written at another location and is read-only here");
   }
+  MEDLAKE_ASSIGN_OR_RETURN(table, EnsureWriteOrder(ctx, std::move(table), write_order));
   MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table->metadata()));
   MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec, ib::DefaultPartitionSpec(table->metadata()));
   bool changed = false;

@@ -72,10 +72,13 @@ struct TableWriteResult {
 // columns when it does not exist. When the columns changed, the new schema is committed with the
 // data (a column keeping its name and type keeps its field id; others get new ids); a partition
 // source column cannot disappear (InvalidArgument). `properties` are merged into the table's
-// properties in the same commit, also when no row changes (metadata-only commit).
+// properties in the same commit, also when no row changes (metadata-only commit). A non-empty
+// `write_order` (column names, ascending) becomes the table's default sort order first (a
+// metadata-only commit, only when it changes), so the rows are written in that order.
 Result<TableWriteResult> ReplaceTableRows(const LakeExecutorContext& ctx, const storage::TableIdentifier& id,
                                           const std::string& query,
-                                          const std::map<std::string, std::string>& properties);
+                                          const std::map<std::string, std::string>& properties,
+                                          const std::vector<std::string>& write_order = {});
 
 // Upsert by key, in one snapshot: every row of `id` whose key (`key_columns`, NULL-safe equality)
 // appears in `query`'s rows is removed (position deletes), then `query`'s rows are added; a key
@@ -83,11 +86,27 @@ Result<TableWriteResult> ReplaceTableRows(const LakeExecutorContext& ctx, const 
 // name: its true rows only remove their key, and the column is not stored. Creates the table (as
 // ReplaceTableRows) when it does not exist. The query's stored columns must equal the table's
 // (names and types, in order): FailedPrecondition otherwise (the caller rebuilds with
-// ReplaceTableRows). `properties` as for ReplaceTableRows.
+// ReplaceTableRows). `properties` and `write_order` as for ReplaceTableRows.
 Result<TableWriteResult> UpsertTableRows(const LakeExecutorContext& ctx, const storage::TableIdentifier& id,
                                          const std::string& query,
                                          const std::vector<std::string>& key_columns,
                                          const std::string& delete_column,
-                                         const std::map<std::string, std::string>& properties);
+                                         const std::map<std::string, std::string>& properties,
+                                         const std::vector<std::string>& write_order = {});
+
+// Checks a table property set from SQL (ALTER TABLE ... SET TBLPROPERTIES). Those that change
+// how data files are written: Iceberg's write.parquet.compression-codec (zstd, medlake's
+// default; snappy, gzip, lz4, brotli, uncompressed), write.parquet.compression-level (1-22, used
+// with zstd only), write.target-file-size-bytes (from 1 MiB; default: the session's, 256 MiB),
+// and medlake.write.parquet.row-group-rows (rows per Parquet row group, from 2,048; DuckDB's
+// default 122,880). Small files and row groups make point reads of a sorted table cheaper
+// (bench/README.md section 9) at some cost in compression and metadata, so a table with a sort
+// order (ALTER TABLE ... WRITE ORDERED BY) is written in files of at most 64 MiB with 16,384-row
+// groups unless these properties say otherwise. Iceberg's column metrics modes
+// (write.metadata.metrics.default and write.metadata.metrics.column.<name>: none, counts,
+// truncate(N), full; default truncate(16)) decide the counts and bounds kept in manifests; the
+// leading sort column is kept in full unless a property names it. Other medlake.* keys are
+// medlake's own (InvalidArgument); any other key is accepted.
+Status CheckWriteProperty(const std::string& key, const std::string& value);
 
 }  // namespace medlake::engine

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <set>
 
 #include "engine/iceberg_sql_types.h"
 #include "engine/metadata_tables.h"
@@ -111,7 +112,68 @@ std::optional<ib::Value> ToValue(const ColumnPredicate::Constant& c, const ib::T
   }
 }
 
+// The field id of the first field of the default sort order when it is an identity transform;
+// 0 when the table is unsorted.
+int LeadingSortField(const ib::TableMetadata& m) {
+  for (const auto& order : m.sort_orders) {
+    if (order.order_id == m.default_sort_order_id && !order.fields.empty() &&
+        order.fields.front().transform.kind == ib::TransformKind::kIdentity) {
+      return order.fields.front().source_id;
+    }
+  }
+  return 0;
+}
+
+// Most values of an IN list the scan is split by (see SplitByInList).
+constexpr size_t kMaxInListBranches = 32;
+
 }  // namespace
+
+std::string SplitByInList(const std::string& scan_sql, const std::vector<ColumnPredicate>& predicates,
+                          const ib::Schema& schema, const std::vector<storage::ScanColumn>& scan_columns,
+                          int sort_field_id) {
+  if (sort_field_id <= 0) return scan_sql;
+  for (const auto& p : predicates) {
+    if (p.op != ColumnPredicate::Op::kIn || p.values.size() < 2) continue;
+    const ib::NestedField* field = nullptr;
+    int matches = 0;
+    for (const auto& f : schema.fields) {
+      if (Lower(f.name) == Lower(p.column)) {
+        field = &f;
+        ++matches;
+      }
+    }
+    if (matches != 1 || !field->type.is_primitive() || field->id != sort_field_id) continue;
+    const storage::ScanColumn* column = nullptr;
+    for (const auto& c : scan_columns) {
+      if (c.field_id == field->id) column = &c;
+    }
+    if (column == nullptr) continue;
+    const std::string type = ib::TypeToString(field->type);
+    const bool is_string = type == "string";
+    const bool is_integer = type == "int" || type == "long";
+    if (!is_string && !is_integer) continue;
+    std::set<std::string> literals;
+    bool usable = true;
+    for (const auto& c : p.values) {
+      if (is_string && c.kind == ColumnPredicate::Kind::kString) {
+        literals.insert(QuoteString(c.text));
+      } else if (is_integer && c.kind == ColumnPredicate::Kind::kInteger && ToValue(c, field->type)) {
+        literals.insert(c.text);
+      } else {
+        usable = false;
+      }
+    }
+    if (!usable || literals.size() < 2 || literals.size() > kMaxInListBranches) continue;
+    std::string out;
+    for (const auto& literal : literals) {
+      if (!out.empty()) out += " UNION ALL ";
+      out += "SELECT * FROM (" + scan_sql + ") AS __medlake_k WHERE " + QuoteIdentifier(column->name) + " = " + literal;
+    }
+    return out;
+  }
+  return scan_sql;
+}
 
 std::vector<storage::ScanFilter> ToScanFilters(const std::vector<ColumnPredicate>& predicates,
                                                const ib::Schema& schema) {
@@ -274,15 +336,19 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
     return std::optional<std::string>(std::move(sql));
   }
   std::vector<storage::ScanFilter> filters;
+  std::vector<ColumnPredicate> usable;
+  const ib::Schema* current_schema = nullptr;
   if (!predicates.empty()) {
     // The caller's predicates on masked columns compare masked values: pruning files by the
     // real values' bounds would leak them, so those predicates do not prune.
-    std::vector<ColumnPredicate> usable;
     for (const auto& p : predicates) {
       if (!restricted_names.count(Lower(p.column))) usable.push_back(p);
     }
     auto schema = ib::CurrentSchema(table->metadata());
-    if (schema.ok()) filters = ToScanFilters(usable, **schema);
+    if (schema.ok()) {
+      current_schema = *schema;
+      filters = ToScanFilters(usable, **schema);
+    }
   }
   MEDLAKE_ASSIGN_OR_RETURN(storage::ScanPlan plan, table->PlanScan(snapshot, filters));
   pruning_.manifests_total += plan.pruning.manifests_total;
@@ -295,6 +361,9 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
                             " is not allowed under a row filter or column mask on it");
   }
   MEDLAKE_ASSIGN_OR_RETURN(std::string sql, BuildScanSql(plan, row_ids));
+  if (current_schema != nullptr && !row_ids) {
+    sql = SplitByInList(sql, usable, *current_schema, plan.columns, LeadingSortField(table->metadata()));
+  }
   if (!access) return std::optional<std::string>(std::move(sql));
   std::vector<AccessColumn> scan_columns;
   auto& visible = visible_columns_[id.ToString()];

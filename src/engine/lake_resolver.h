@@ -74,6 +74,22 @@ std::string ApplyTableAccess(const std::string& scan_sql, const std::vector<Acce
 std::vector<storage::ScanFilter> ToScanFilters(const std::vector<ColumnPredicate>& predicates,
                                                const storage::iceberg::Schema& schema);
 
+// DuckDB prunes Parquet row groups by their statistics for `column = value` but not for
+// `column IN (v1, ..., vn)` (an IN list becomes an optional filter on the range min..max of its
+// values, which for keys spread over the table is the whole table). When `predicates` hold such
+// an IN list on the table's leading sort column `sort_field_id` (ALTER TABLE ... WRITE ORDERED
+// BY; 0: unsorted, nothing to do), a string or integer column of `scan_columns`, with 2 to 32
+// distinct constants of the column's kind, returns `scan_sql` as a UNION ALL of one branch per
+// value, each filtered by equality, so that each branch reads only the row groups that can hold
+// its value. Only for the sort column: there a value's rows sit in few row groups, while a
+// branch per value of an unsorted column (say `status IN ('final', 'amended')`) would scan the
+// table once per value. The rows are those of `scan_sql` that satisfy the IN list; like file
+// pruning, this relies on the predicate being a top-level AND term of the WHERE over the scan
+// (the rewriter only collects those). Returns `scan_sql` unchanged otherwise.
+std::string SplitByInList(const std::string& scan_sql, const std::vector<ColumnPredicate>& predicates,
+                          const storage::iceberg::Schema& schema,
+                          const std::vector<storage::ScanColumn>& scan_columns, int sort_field_id);
+
 // Parses "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) to milliseconds since the epoch.
 Result<int64_t> ParseTimestampMillis(const std::string& text);
 

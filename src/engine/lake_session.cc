@@ -242,8 +242,10 @@ Status LakeSession::RunUntrusted(const std::string& text, size_t index,
   for (const auto& t : resolver.tables_read()) audit->tables.push_back(t);
   for (const auto& d : resolver.decisions()) audit->decisions.push_back(d);
   if (!rewritten.ok()) {
+    // A malformed lake statement (e.g. ALTER TABLE ... SET TBLPROPERTIES with a bad list)
+    // explains itself better than DuckDB's parser or the statement guard.
+    if (!recognized.ok() && recognized.status().code() == StatusCode::kInvalidArgument) return recognized.status();
     if (rewritten.status().code() == StatusCode::kFailedPrecondition) {
-      if (!recognized.ok() && recognized.status().code() == StatusCode::kInvalidArgument) return recognized.status();
       return PermissionDenied(
           "statement not allowed: run queries (SELECT, WITH, VALUES, DESCRIBE/SUMMARIZE of a "
           "query), lake DDL/DML and medlake statements; COPY, ATTACH, PRAGMA, SET, INSTALL, LOAD, "
@@ -277,7 +279,10 @@ Status LakeSession::RunOneUnmapped(std::string_view statement, size_t index,
   }
   // Everything else runs on DuckDB, with lake table references replaced by snapshot scans.
   auto rewritten = RewriteLakeReferences(*connection_, *catalog_, fs_, text);
-  if (!rewritten.ok()) return rewritten.status();
+  if (!rewritten.ok()) {
+    if (!recognized.ok() && recognized.status().code() == StatusCode::kInvalidArgument) return recognized.status();
+    return rewritten.status();
+  }
   auto prepared = connection_->Prepare(*rewritten);
   if (!prepared.ok()) {
     // A malformed lake statement explains itself better than DuckDB's error about it.

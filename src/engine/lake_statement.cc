@@ -228,8 +228,44 @@ Result<LakeStatement> ParseAlter(Parser& p, LakeStatement st) {
     a.type = p.Rest();
     if (a.type.empty()) return InvalidArgument("ALTER COLUMN ... TYPE needs a type");
     p.set_pos(p.size());
+  } else if (p.Keywords({"SET", "TBLPROPERTIES"})) {
+    a.kind = AlterAction::Kind::kSetProperties;
+    if (!p.Symbol("(")) return InvalidArgument("SET TBLPROPERTIES needs ('key' = 'value', ...)");
+    while (true) {
+      const SqlToken* key = p.Peek();
+      const SqlToken* eq = p.Peek(1);
+      const SqlToken* value = p.Peek(2);
+      if (key == nullptr || key->kind != SqlToken::Kind::kString || eq == nullptr || !eq->IsSymbol("=") ||
+          value == nullptr || (value->kind != SqlToken::Kind::kString && value->kind != SqlToken::Kind::kNumber)) {
+        return InvalidArgument("SET TBLPROPERTIES needs ('key' = 'value', ...) with string literals");
+      }
+      a.properties[key->text] = value->text;
+      p.set_pos(p.pos() + 3);
+      if (p.Symbol(",")) continue;
+      if (p.Symbol(")")) break;
+      return InvalidArgument("expected , or ) in SET TBLPROPERTIES");
+    }
+  } else if (p.Keywords({"WRITE", "UNORDERED"})) {
+    a.kind = AlterAction::Kind::kWriteOrder;
+  } else if (p.Keywords({"WRITE", "ORDERED", "BY"})) {
+    a.kind = AlterAction::Kind::kWriteOrder;
+    while (true) {
+      AlterAction::OrderKey key;
+      MEDLAKE_ASSIGN_OR_RETURN(key.column, p.Identifier("a column name"));
+      if (p.Keyword("DESC")) {
+        key.descending = true;
+      } else {
+        p.Keyword("ASC");
+      }
+      // Iceberg's default null order: first for ascending, last for descending.
+      key.nulls_last = key.descending;
+      if (p.Keywords({"NULLS", "FIRST"})) key.nulls_last = false;
+      else if (p.Keywords({"NULLS", "LAST"})) key.nulls_last = true;
+      a.order.push_back(std::move(key));
+      if (!p.Symbol(",")) break;
+    }
   } else {
-    return InvalidArgument("ALTER TABLE supports ADD, DROP, RENAME and ALTER COLUMN");
+    return InvalidArgument("ALTER TABLE supports ADD, DROP, RENAME, ALTER COLUMN, SET TBLPROPERTIES and WRITE [UN]ORDERED");
   }
   if (a.kind != AlterAction::Kind::kAddColumn && !p.AtEnd()) {
     return InvalidArgument("unexpected text in ALTER TABLE: " + p.Rest());

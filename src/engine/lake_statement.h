@@ -11,6 +11,8 @@
 //   UPDATE ns.t SET col = expr, ... [WHERE condition]
 //   ALTER TABLE ns.t ADD [COLUMN] col type | DROP [COLUMN] col | RENAME [COLUMN] a TO b
 //                    | ALTER [COLUMN] col [SET DATA] TYPE type | RENAME TO t2
+//                    | SET TBLPROPERTIES ('key' = 'value', ...)
+//                    | WRITE ORDERED BY col [ASC|DESC] [NULLS FIRST|LAST], ... | WRITE UNORDERED
 //   CALL medlake.<procedure>('arg', ...)       lake procedures (register_table, ...)
 //   MERGE INTO ns.t [[AS] alias] USING source ON ... WHEN [NOT] MATCHED ... (DuckDB's MERGE)
 // Everything else is kOther (SELECT and friends go through the read path). Which namespaces are
@@ -19,6 +21,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,12 +43,27 @@ struct PartitionClause {
 };
 
 struct AlterAction {
-  enum class Kind { kAddColumn, kDropColumn, kRenameColumn, kAlterColumnType, kRenameTable };
+  enum class Kind {
+    kAddColumn,
+    kDropColumn,
+    kRenameColumn,
+    kAlterColumnType,
+    kRenameTable,
+    kSetProperties,
+    kWriteOrder,
+  };
   Kind kind = Kind::kAddColumn;
   std::string column;
   std::string new_name;  // rename column / rename table
   std::string type;      // add column / alter type: DuckDB type text
   bool not_null = false;  // add column ... NOT NULL
+  std::map<std::string, std::string> properties;  // SET TBLPROPERTIES ('key' = 'value', ...)
+  struct OrderKey {
+    std::string column;
+    bool descending = false;
+    bool nulls_last = false;
+  };
+  std::vector<OrderKey> order;  // WRITE ORDERED BY ... (empty: WRITE UNORDERED)
 };
 
 struct LakeStatement {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/testing/status_matchers.h"
 #include "engine/sql_lexer.h"
 
@@ -133,6 +135,18 @@ TEST(LakeStatementTest, AlterTable) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto t, RecognizeLakeStatement("alter table raw.t rename to u"));
   EXPECT_EQ(t.alter->kind, AlterAction::Kind::kRenameTable);
   EXPECT_EQ(t.alter->new_name, "u");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      auto p, RecognizeLakeStatement("ALTER TABLE raw.t SET TBLPROPERTIES ('write.parquet.compression-codec' = 'lz4', "
+                                     "'write.parquet.compression-level' = 3, 'note' = 'it''s')"));
+  EXPECT_EQ(p.alter->kind, AlterAction::Kind::kSetProperties);
+  EXPECT_EQ(p.alter->properties, (std::map<std::string, std::string>{{"write.parquet.compression-codec", "lz4"},
+                                                                      {"write.parquet.compression-level", "3"},
+                                                                      {"note", "it's"}}));
+  for (const char* bad : {"ALTER TABLE raw.t SET TBLPROPERTIES", "ALTER TABLE raw.t SET TBLPROPERTIES ('a')",
+                          "ALTER TABLE raw.t SET TBLPROPERTIES (a = 'b')",
+                          "ALTER TABLE raw.t SET TBLPROPERTIES ('a' = 'b'", "ALTER TABLE raw.t SET TBLPROPERTIES ('a' = 'b') x"}) {
+    EXPECT_THAT(RecognizeLakeStatement(bad), StatusIs(StatusCode::kInvalidArgument, "")) << bad;
+  }
 }
 
 TEST(LakeStatementTest, OtherStatementsPassThrough) {

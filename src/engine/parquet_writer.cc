@@ -68,6 +68,8 @@ Result<std::vector<WrittenFile>> WriteParquetFiles(Connection& conn, const std::
                     ", RETURN_STATS, FILENAME_PATTERN " +
                     QuoteString(options.file_prefix + "-{uuid}") + ", PER_THREAD_OUTPUT false";
   sql += ", OVERWRITE_OR_IGNORE";
+  if (options.compression_level) sql += ", COMPRESSION_LEVEL " + std::to_string(*options.compression_level);
+  if (options.row_group_rows) sql += ", ROW_GROUP_SIZE " + std::to_string(*options.row_group_rows);
   if (!options.kv_metadata.empty()) {
     sql += ", KV_METADATA {";
     bool first = true;

@@ -52,6 +52,8 @@ struct ParquetWriteOptions {
   // into the files. Empty: one or more files directly in `directory`.
   std::vector<std::string> partition_columns;
   std::string compression = "zstd";
+  std::optional<int> compression_level;  // COMPRESSION_LEVEL (zstd); unset: DuckDB's default
+  std::optional<int64_t> row_group_rows;  // ROW_GROUP_SIZE; unset: DuckDB's default (122,880)
   // Roll over to a new file after about this many bytes (0: DuckDB's default, one file per
   // thread/partition).
   int64_t target_file_size_bytes = 512LL * 1024 * 1024;

@@ -84,5 +84,90 @@ TEST_F(PruningTest, PrunedQueriesGiveTheSameAnswers) {
   EXPECT_EQ(One("SELECT count(*) FROM r.obs WHERE id BETWEEN 1499 AND 1501"), "2");
 }
 
+TEST_F(PruningTest, InListsOnTheSortColumnBecomeOneEqualityBranchPerValue) {
+  // Unsorted: an IN list is left to DuckDB (a branch per value could mean a scan per value).
+  {
+    LocalFileSystem fs;
+    LakeTableResolver resolver(session_->catalog(), fs);
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto sql, resolver.Resolve("r", "obs", std::nullopt,
+                                                            {{"id", Op::kIn, {{K::kInteger, "5"}, {K::kInteger, "3005"}}}}));
+    EXPECT_EQ(sql->find("UNION ALL"), std::string::npos);
+  }
+  Run("ALTER TABLE r.obs WRITE ORDERED BY id");
+  // The scan SQL of r.obs with `id IN (5, 3005, 5)`: one branch per distinct value.
+  LocalFileSystem fs;
+  LakeTableResolver resolver(session_->catalog(), fs);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto sql,
+                               resolver.Resolve("r", "obs", std::nullopt,
+                                                {{"id", Op::kIn, {{K::kInteger, "5"}, {K::kInteger, "3005"}, {K::kInteger, "5"}}}}));
+  ASSERT_TRUE(sql.has_value());
+  size_t branches = 0;
+  for (size_t at = sql->find("UNION ALL"); at != std::string::npos; at = sql->find("UNION ALL", at + 1)) ++branches;
+  EXPECT_EQ(branches, 1u) << *sql;
+  EXPECT_NE(sql->find("\"id\" = 5"), std::string::npos) << *sql;
+  EXPECT_NE(sql->find("\"id\" = 3005"), std::string::npos) << *sql;
+  // Kinds that do not match the column, single values and too long lists leave the scan alone.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto mismatched,
+                               resolver.Resolve("r", "obs", std::nullopt,
+                                                {{"id", Op::kIn, {{K::kString, "5"}, {K::kInteger, "3005"}}}}));
+  EXPECT_EQ(mismatched->find("UNION ALL"), std::string::npos);
+  std::vector<ColumnPredicate::Constant> many;
+  for (int i = 0; i < 33; ++i) many.push_back({K::kInteger, std::to_string(i)});
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto too_many, resolver.Resolve("r", "obs", std::nullopt, {{"id", Op::kIn, many}}));
+  EXPECT_EQ(too_many->find("UNION ALL"), std::string::npos);
+  // Columns other than the leading sort column are not split.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto other, resolver.Resolve("r", "obs", std::nullopt,
+                                                            {{"code", Op::kIn, {{K::kString, "c1"}, {K::kString, "c2"}}}}));
+  EXPECT_EQ(other->find("UNION ALL"), std::string::npos);
+
+  // Same answers through SQL: duplicates, NULLs, values in no file, strings, combined with
+  // other predicates, joins and outer joins.
+  EXPECT_EQ(One("SELECT count(*) FROM r.obs WHERE id IN (5, 3005, 5, 99999)"), "2");
+  EXPECT_EQ(One("SELECT count(*) FROM r.obs WHERE id IN (5, NULL, 1005)"), "2");
+  EXPECT_EQ(One("SELECT sum(id) FROM r.obs WHERE id IN (5, 3005) AND v < 1"), "3010");
+  EXPECT_EQ(One("SELECT count(*) FROM r.obs WHERE code IN ('c1', 'c2', 'zz')"), "2000");
+  EXPECT_EQ(One("SELECT count(*) FROM r.obs WHERE id NOT IN (5, 3005)"), "3998");
+  EXPECT_EQ(One("SELECT count(*) FROM r.obs a JOIN r.obs b ON a.id = b.id WHERE a.id IN (1, 2, 3) "
+                "AND b.code IN ('c0', 'c1')"),
+            "3");
+  EXPECT_EQ(One("SELECT count(*) FROM range(3) t(i) LEFT JOIN r.obs o ON o.id = t.i WHERE o.id IN (1, 2)"), "2");
+  EXPECT_EQ(One("SELECT string_agg(CAST(id AS VARCHAR), ',' ORDER BY id) FROM r.obs WHERE id IN (2001, 7, 3999)"),
+            "7,2001,3999");
+}
+
+TEST_F(PruningTest, MetricsModesDecideWhetherLongKeysPrune) {
+  // Keys sharing a 20-character prefix: bounds truncated to 16 code points cannot tell two
+  // files apart; full bounds (the sort column's default, or metrics mode `full`) can.
+  auto skipped_for = [&](const std::string& table) {
+    LocalFileSystem fs;
+    LakeTableResolver resolver(session_->catalog(), fs);
+    auto r = resolver.Resolve("r", table, std::nullopt, {{"k", Op::kEq, {{K::kString, "patient-record-key-00000500"}}}});
+    EXPECT_THAT(r, IsOk());
+    return resolver.pruning().manifests_skipped + resolver.pruning().files_skipped;
+  };
+  auto load = [&](const std::string& table, const std::string& setup) {
+    Run("CREATE TABLE r." + table + " (k VARCHAR, v BIGINT)");
+    if (!setup.empty()) Run("ALTER TABLE r." + table + " " + setup);
+    for (int b = 0; b < 2; ++b) {
+      Run("INSERT INTO r." + table + " SELECT 'patient-record-key-' || lpad(CAST(i AS VARCHAR), 8, '0'), i FROM range(" +
+          std::to_string(b * 1000) + ", " + std::to_string(b * 1000 + 1000) + ") t(i)");
+    }
+  };
+  load("plain", "");
+  load("sorted", "WRITE ORDERED BY k");
+  load("full", "SET TBLPROPERTIES ('write.metadata.metrics.column.k' = 'full')");
+  load("counted", "SET TBLPROPERTIES ('write.metadata.metrics.default' = 'counts')");
+  EXPECT_EQ(skipped_for("plain"), 0);
+  EXPECT_EQ(skipped_for("sorted"), 1);
+  EXPECT_EQ(skipped_for("full"), 1);
+  EXPECT_EQ(skipped_for("counted"), 0);
+  for (const char* t : {"plain", "sorted", "full", "counted"}) {
+    EXPECT_EQ(One(std::string("SELECT count(*) FROM r.") + t + " WHERE k = 'patient-record-key-00000500'"), "1") << t;
+  }
+  EXPECT_THAT(session_->Run("ALTER TABLE r.plain SET TBLPROPERTIES ('write.metadata.metrics.default' = 'truncate(0)')",
+                            [](size_t, StatementOutcome&) { return Status::OK(); }),
+              StatusIs(StatusCode::kInvalidArgument, "truncate length"));
+}
+
 }  // namespace
 }  // namespace medlake::engine

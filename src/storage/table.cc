@@ -582,6 +582,25 @@ Result<std::unique_ptr<LakeTable>> ApplyOnce(Catalog& catalog, FileSystem& fs,
   int64_t now = std::max(clock.NowMillis(), bm.last_updated_ms);
   m.last_updated_ms = now;
   for (const auto& [k, v] : change.properties) m.properties[k] = v;
+  if (change.new_sort_order) {
+    if (change.new_sort_order->fields.empty()) {
+      m.default_sort_order_id = ib::kUnsortedOrderId;
+    } else {
+      int32_t id = -1, next = 1;
+      for (const auto& existing : m.sort_orders) {
+        if (existing.order_id != ib::kUnsortedOrderId && existing.fields == change.new_sort_order->fields) {
+          id = existing.order_id;
+        }
+        next = std::max(next, existing.order_id + 1);
+      }
+      if (id < 0) {
+        ib::SortOrder order = *change.new_sort_order;
+        order.order_id = id = next;
+        m.sort_orders.push_back(std::move(order));
+      }
+      m.default_sort_order_id = id;
+    }
+  }
   if (change.new_schema) {
     ib::Schema s = *change.new_schema;
     int32_t next_id = 0;

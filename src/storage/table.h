@@ -127,6 +127,8 @@ struct TableChange {
   std::set<std::string> required_live_files;
   std::optional<iceberg::Schema> new_schema;  // becomes the current schema
   std::map<std::string, std::string> properties;  // merged into table properties
+  // Becomes the default sort order (an existing identical order is reused; no fields: unsorted).
+  std::optional<iceberg::SortOrder> new_sort_order;
   // Snapshots to remove from the metadata (expiry); never the current one.
   std::set<int64_t> expire_snapshot_ids;
 };
