@@ -70,6 +70,11 @@ Result<ModelConfig> ParseSqlModelConfig(std::string_view sql) {
       config.delete_column = value;
     } else if (key == "description") {
       config.description = value;
+    } else if (key == "write_order") {
+      config.write_order = SplitList(value);
+      if (config.write_order.empty()) {
+        return InvalidArgument("line " + std::to_string(number) + ": @write_order needs column names");
+      }
     } else {
       return InvalidArgument("line " + std::to_string(number) + ": unknown model setting @" + key);
     }

@@ -14,6 +14,8 @@
 //   @incremental_sources  comma-separated ns.table read as "rows added since the last run";
 //                         default: every lake table the model reads
 //   @delete_column        a BOOLEAN column whose true rows delete their key (not stored)
+//   @write_order          comma-separated columns the table's files are sorted by (its Iceberg
+//                         sort order): lookups by the first column read few row groups
 //   @description          free text (kept for the catalog)
 // A view model is always incremental, keyed by the resource (`_resource_key` column).
 // Format details: docs/formats/pipeline_models.md.
@@ -35,6 +37,7 @@ struct ModelConfig {
   std::vector<std::string> incremental_sources;  // empty: all sources
   std::string delete_column;
   std::string description;
+  std::vector<std::string> write_order;  // empty: unsorted
 };
 
 struct Model {

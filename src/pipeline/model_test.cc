@@ -21,6 +21,10 @@ TEST(ModelConfigTest, ReadsSettingsFromLeadingComments) {
   EXPECT_EQ(c.incremental_sources, (std::vector<std::string>{"raw.x"}));
   EXPECT_EQ(c.delete_column, "gone");
   EXPECT_EQ(c.description, "hi there");
+  EXPECT_TRUE(c.write_order.empty());
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto ordered, ParseSqlModelConfig("-- @write_order: patient_key , id\nSELECT 1"));
+  EXPECT_EQ(ordered.write_order, (std::vector<std::string>{"patient_key", "id"}));
+  EXPECT_THAT(ParseSqlModelConfig("-- @write_order: \nSELECT 1"), StatusIs(StatusCode::kInvalidArgument, "write_order"));
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto plain, ParseSqlModelConfig("SELECT 1"));
   EXPECT_FALSE(plain.incremental);
 }

@@ -896,15 +896,19 @@ Status PatientIndexRun::WriteTables(bool replace_link, PatientIndexReport* repor
   const std::string columns = "source_key::VARCHAR AS source_key, person_id::BIGINT AS person_id, method::VARCHAR AS method, "
                               "score::DOUBLE AS score, raw_content_hash::VARCHAR AS raw_content_hash, "
                               "updated_at::TIMESTAMPTZ AS updated_at";
+  // Sorted by person: a person's records (what FHIR $everything and the unified patient view
+  // look up first) sit in one row group.
+  const std::vector<std::string> write_order{"person_id", "source_key"};
   if (replace_link) {
-    return engine::ReplaceTableRows(ctx, {kNs, kLinkTable}, "SELECT " + columns + " FROM __pidx_link ORDER BY source_key",
-                                    properties_)
+    return engine::ReplaceTableRows(ctx, {kNs, kLinkTable}, "SELECT " + columns + " FROM __pidx_link", properties_,
+                                    write_order)
         .status();
   }
   std::string upsert = "SELECT " + columns + ", false AS __pidx_deleted FROM __pidx_link WHERE changed UNION ALL "
                        "SELECT source_key, NULL, NULL, NULL, NULL, NULL, true FROM __pidx_prev p WHERE NOT EXISTS "
                        "(SELECT 1 FROM __pidx_rec r WHERE r.source_key = p.source_key)";
-  return engine::UpsertTableRows(ctx, {kNs, kLinkTable}, upsert, {"source_key"}, "__pidx_deleted", properties_)
+  return engine::UpsertTableRows(ctx, {kNs, kLinkTable}, upsert, {"source_key"}, "__pidx_deleted", properties_,
+                                 write_order)
       .status();
 }
 

@@ -345,7 +345,7 @@ class Runner {
     Result<engine::TableWriteResult> written = FailedPrecondition("not run");
     if (run->mode == "incremental") {
       MEDLAKE_ASSIGN_OR_RETURN(std::string rows, ApplyQuality(m, id, target.get(), query, /*full=*/false, run, &stages));
-      written = engine::UpsertTableRows(ctx, id, rows, m.config.unique_key, del, properties);
+      written = engine::UpsertTableRows(ctx, id, rows, m.config.unique_key, del, properties, m.config.write_order);
       if (!written.ok() && written.status().code() == StatusCode::kFailedPrecondition &&
           written.status().message().find("rebuilt") != std::string::npos) {
         // The rows' columns changed (a source gained columns): rebuild from everything.
@@ -375,7 +375,7 @@ class Runner {
                engine::QuoteIdentifier(del) + ", false)";
       }
       MEDLAKE_ASSIGN_OR_RETURN(rows, ApplyQuality(m, id, target.get(), rows, /*full=*/true, run, &stages));
-      written = engine::ReplaceTableRows(ctx, id, rows, properties);
+      written = engine::ReplaceTableRows(ctx, id, rows, properties, m.config.write_order);
     }
     MEDLAKE_RETURN_IF_ERROR(written.status());
     run->rows_written = written->rows_written;

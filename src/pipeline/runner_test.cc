@@ -258,6 +258,26 @@ TEST_F(RunnerTest, BuiltinModelsOnGeneratedDataIncrementalEqualsFull) {
   EXPECT_EQ(Rows("SELECT count(*) FROM normalized.observation WHERE NOT code_format_ok"), "0");
   EXPECT_EQ(Rows("SELECT count(*) FROM normalized.condition WHERE NOT code_format_ok"), "0");
   EXPECT_EQ(Rows("SELECT count(*) FROM normalized.patient WHERE birth_date IS NULL OR sex IS NULL"), "0");
+  // Write orders: the clinical tables by patient, person_link by person (looked up first).
+  auto sort_columns = [&](const std::string& table) {
+    auto t = storage::LakeTable::Load(session_->catalog(), session_->file_system(), {"normalized", table});
+    if (!t.ok()) return std::string("<no table>");
+    const auto& m = (*t)->metadata();
+    auto schema = storage::iceberg::CurrentSchema(m);
+    std::string out;
+    for (const auto& o : m.sort_orders) {
+      if (o.order_id != m.default_sort_order_id || !schema.ok()) continue;
+      for (const auto& f : o.fields) {
+        const auto* field = storage::iceberg::FindFieldById(**schema, f.source_id);
+        out += (out.empty() ? "" : ",") + (field ? field->name : "?");
+      }
+    }
+    return out;
+  };
+  EXPECT_EQ(sort_columns("observation"), "patient_source_key,source_key");
+  EXPECT_EQ(sort_columns("encounter"), "patient_source_key,source_key");
+  EXPECT_EQ(sort_columns("patient"), "source_key");
+  EXPECT_EQ(sort_columns("person_link"), "person_id,source_key");
 
   std::string raw_before = Rows("SELECT (SELECT count(*) FROM raw.hl7_messages) + (SELECT count(*) FROM raw.fhir_resources)");
   ingest("d2");

@@ -1,6 +1,7 @@
 -- @materialized: incremental
 -- @unique_key: source_key
 -- @incremental_sources: raw.fhir_resources, raw.hl7_messages
+-- @write_order: patient_source_key, source_key
 -- @description: One row per diagnosis (FHIR Condition resources, HL7 v2 DG1 segments of ADT messages), ICD-10 codes with a format check.
 WITH fhir AS (
   SELECT

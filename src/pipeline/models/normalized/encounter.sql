@@ -1,6 +1,7 @@
 -- @materialized: incremental
 -- @unique_key: source_key
 -- @incremental_sources: raw.fhir_resources, raw.hl7_messages
+-- @write_order: patient_source_key, source_key
 -- @description: One row per encounter (FHIR Encounter resources; HL7 v2 ADT visits by PV1-19 visit number, state of the newest message), times in UTC.
 WITH fhir AS (
   SELECT

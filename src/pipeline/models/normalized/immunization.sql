@@ -1,6 +1,7 @@
 -- @materialized: incremental
 -- @unique_key: source_key
 -- @incremental_sources: raw.fhir_resources, raw.hl7_messages
+-- @write_order: patient_source_key, source_key
 -- @description: One row per vaccination (FHIR Immunization resources, HL7 v2 RXA segments of VXU^V04 messages): CVX code, lot, performer, time in UTC.
 WITH fhir AS (
   SELECT

@@ -1,6 +1,7 @@
 -- @materialized: incremental
 -- @unique_key: source_key
 -- @incremental_sources: raw.fhir_resources, raw.hl7_messages
+-- @write_order: patient_source_key, source_key
 -- @description: One row per medication order (FHIR MedicationRequest resources, HL7 v2 RDE^O11 orders: ORC, RXE, RXR), ATC codes with a format check, times in UTC.
 WITH fhir AS (
   SELECT

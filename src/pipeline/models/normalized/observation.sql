@@ -1,6 +1,7 @@
 -- @materialized: incremental
 -- @unique_key: source_key
 -- @incremental_sources: raw.fhir_resources, raw.hl7_messages
+-- @write_order: patient_source_key, source_key
 -- @description: One row per observation (FHIR Observation resources, HL7 v2 OBX segments of ORU messages): LOINC code, value, UCUM unit, reference range, times in UTC.
 WITH fhir AS (
   SELECT

@@ -1,6 +1,7 @@
 -- @materialized: incremental
 -- @unique_key: source_key
 -- @incremental_sources: raw.fhir_resources, raw.hl7_messages
+-- @write_order: source_key
 -- @description: One row per patient record of each source system (FHIR Patient resources, HL7 v2 PID segments), newest version; national ids as sent (validated by the patient index).
 WITH fhir AS (
   SELECT
