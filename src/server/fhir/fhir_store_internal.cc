@@ -150,6 +150,46 @@ Result<std::vector<Json>> PatientsFromRows(const std::vector<Row>& rows) {
   return out;
 }
 
+// At most this many source keys become a literal IN list (see LinkedKeys).
+constexpr size_t kMaxLiteralKeys = 1000;
+
+// The source records linked to some persons in the patient index.
+struct LinkedKeys {
+  std::vector<std::string> literals;  // SQL literals of the keys, when `subquery` is empty
+  std::string subquery;               // else: a query of the keys
+  // A condition on `column` (e.g. "t.patient_source_key") holding for the linked records.
+  std::string Condition(const std::string& column) const {
+    if (!subquery.empty()) return column + " IN (" + subquery + ")";
+    if (literals.empty()) return "FALSE";
+    return column + " IN (" + Join(literals, ", ") + ")";
+  }
+};
+
+// Looks the keys of `ids` up first, so that conditions on the clinical tables are literal IN
+// lists: the lake's scan planner prunes data files by their column bounds and the engine splits
+// a short IN list into one equality scan per key (engine::SplitByInList), so a table sorted by
+// its patient key is read only where the person's rows are; a join or an IN (subquery) would
+// scan the whole table. Falls back to the subquery for more than kMaxLiteralKeys keys or a key
+// that is not plain text.
+Result<LinkedKeys> LookUpLinkedKeys(engine::LakeSession& session, const std::vector<int64_t>& ids) {
+  LinkedKeys out;
+  if (ids.empty()) return out;
+  std::string subquery = "SELECT source_key FROM normalized.person_link WHERE person_id IN (" + IdList(ids) + ")";
+  auto rows = QueryRows(session, "SELECT DISTINCT source_key FROM (" + subquery + ") WHERE source_key IS NOT NULL "
+                                 "ORDER BY 1 LIMIT " + std::to_string(kMaxLiteralKeys + 1));
+  if (!rows.ok()) return QueryError(rows.status(), kPersonTable);
+  for (const auto& r : *rows) {
+    auto key = r.Text("source_key");
+    if (!key || !IsCleanText(*key) || rows->size() > kMaxLiteralKeys) {
+      out.literals.clear();
+      out.subquery = std::move(subquery);
+      return out;
+    }
+    out.literals.push_back(SqlLiteral(*key));
+  }
+  return out;
+}
+
 std::string ClinicalSelect(const ResourceSpec& spec, bool linked_only) {
   return "SELECT t.*, l.person_id AS _person_id FROM " + spec.table + " t " + (linked_only ? "JOIN" : "LEFT JOIN") +
          " normalized.person_link l ON l.source_key = t.patient_source_key";
@@ -295,9 +335,8 @@ Result<SearchSql> ClinicalSearchSql(engine::LakeSession& session, const Resource
           return InvalidArgument("search parameter " + base + ": modifier :" + modifier + " is not supported");
         }
         MEDLAKE_ASSIGN_OR_RETURN(auto ids, ResolvedPersons(session, name, value));
-        cond = ids.empty() ? "FALSE"
-                           : "t.patient_source_key IN (SELECT source_key FROM normalized.person_link WHERE person_id IN (" +
-                                 IdList(ids) + "))";
+        MEDLAKE_ASSIGN_OR_RETURN(LinkedKeys keys, LookUpLinkedKeys(session, ids));
+        cond = keys.Condition("t.patient_source_key");
         break;
       }
       case ParamKind::kCode: {
@@ -328,8 +367,20 @@ Result<SearchSql> ClinicalSearchSql(engine::LakeSession& session, const Resource
   return out;
 }
 
-Result<std::optional<Json>> ReadPatient(engine::LakeSession& session, int64_t person_id) {
-  auto rows = QueryRows(session, PatientRecordsSql("l.person_id = " + std::to_string(person_id)));
+namespace {
+
+// ReadPatient with the person's linked keys already looked up.
+Result<std::optional<Json>> ReadPatientWithKeys(engine::LakeSession& session, int64_t person_id,
+                                                const LinkedKeys& keys) {
+  // With literal keys (the person's, read under the same policies) the patient table is read by
+  // key alone; otherwise through the link.
+  const std::string person = std::to_string(person_id);
+  auto rows = QueryRows(session, keys.subquery.empty()
+                                     ? "SELECT " + person + " AS _person_id, p.* FROM normalized.patient p WHERE " +
+                                           keys.Condition("p.source_key") +
+                                           " ORDER BY p.record_time DESC NULLS LAST, p.source_key"
+                                     : PatientRecordsSql("l.person_id = " + person + " AND " +
+                                                         keys.Condition("p.source_key")));
   if (!rows.ok()) return QueryError(rows.status(), kPersonTable);
   if (!rows->empty()) {
     MEDLAKE_ASSIGN_OR_RETURN(auto patients, PatientsFromRows(*rows));
@@ -344,6 +395,13 @@ Result<std::optional<Json>> ReadPatient(engine::LakeSession& session, int64_t pe
   if (!alive.ok()) return QueryError(alive.status(), kPersonTable);
   if (*alive == 0) return std::optional<Json>();
   return std::optional<Json>(BuildRetiredPatient(person_id, survivor));
+}
+
+}  // namespace
+
+Result<std::optional<Json>> ReadPatient(engine::LakeSession& session, int64_t person_id) {
+  MEDLAKE_ASSIGN_OR_RETURN(LinkedKeys keys, LookUpLinkedKeys(session, {person_id}));
+  return ReadPatientWithKeys(session, person_id, keys);
 }
 
 Result<std::optional<Json>> ReadClinical(engine::LakeSession& session, const ResourceSpec& spec,
@@ -433,37 +491,99 @@ Result<SearchPage> SearchClinical(engine::LakeSession& session, const ResourceSp
 Result<EverythingPage> Everything(engine::LakeSession& session, int64_t person_id, const EverythingOptions& options,
                                   size_t offset, size_t count) {
   EverythingPage page;
-  MEDLAKE_ASSIGN_OR_RETURN(page.patient, ReadPatient(session, person_id));
+  MEDLAKE_ASSIGN_OR_RETURN(LinkedKeys keys, LookUpLinkedKeys(session, {person_id}));
+  MEDLAKE_ASSIGN_OR_RETURN(page.patient, ReadPatientWithKeys(session, person_id, keys));
   if (!page.patient) return page;
-  // Counts per type first, so that pages can be cut across types.
   struct Part {
     const ResourceSpec* spec;
-    std::string where;
+    std::string from_where;  // FROM ... WHERE ... of the type's rows of the person
     int64_t rows;
   };
+  // With the keys as literals the clinical tables are read by key alone (the keys are the
+  // person's, read under the same policies); with the subquery fallback, through the link.
+  const bool literal_keys = keys.subquery.empty();
+  const std::string person = std::to_string(person_id);
   std::vector<Part> parts;
   for (const auto& spec : ClinicalSpecs()) {
     if (!options.types.empty() &&
         std::find(options.types.begin(), options.types.end(), spec.resource) == options.types.end()) {
       continue;
     }
-    std::vector<std::string> conditions{"l.person_id = " + std::to_string(person_id)};
+    std::vector<std::string> conditions{keys.Condition("t.patient_source_key")};
+    if (!literal_keys) conditions.push_back("l.person_id = " + person);
     for (const auto& d : options.dates) {
       conditions.push_back("(t." + spec.date_column + " IS NULL OR " + DateCondition(d, "t." + spec.date_column) + ")");
     }
-    std::string where = Where(conditions);
-    auto n = QueryInt(session,
-                      "SELECT count(*) FROM " + spec.table +
-                          " t JOIN normalized.person_link l ON l.source_key = t.patient_source_key" + where,
-                      0);
-    if (!n.ok()) {
-      if (Skippable(n.status())) {
-        page.skipped.push_back(spec.resource);
-        continue;
+    std::string from = " FROM " + spec.table + " t" +
+                       (literal_keys ? "" : " JOIN normalized.person_link l ON l.source_key = t.patient_source_key");
+    parts.push_back({&spec, from + Where(conditions), 0});
+  }
+  const std::string select = literal_keys ? "SELECT t.*, " + person + " AS _person_id" : "SELECT t.*, l.person_id AS _person_id";
+  const int64_t room = static_cast<int64_t>(count) - (options.include_patient ? 1 : 0);
+  if (offset == 0 && room >= 0) {
+    // Most records fit in one page: each type's rows are read directly (at most what the page
+    // still holds, plus one to see whether more follow), without counting first.
+    EverythingPage direct = page;
+    if (options.include_patient) direct.resources.push_back(*page.patient);
+    int64_t left = room;
+    bool overflow = false;
+    for (const auto& p : parts) {
+      auto rows = QueryRows(session, select + p.from_where + " ORDER BY t.source_key LIMIT " + std::to_string(left + 1));
+      if (!rows.ok()) {
+        if (Skippable(rows.status())) {
+          direct.skipped.push_back(p.spec->resource);
+          continue;
+        }
+        return QueryError(rows.status(), p.spec->table);
       }
-      return QueryError(n.status(), spec.table);
+      if (static_cast<int64_t>(rows->size()) > left) {
+        overflow = true;
+        break;
+      }
+      for (const auto& r : *rows) direct.resources.push_back(p.spec->build(r));
+      left -= static_cast<int64_t>(rows->size());
     }
-    parts.push_back({&spec, where, *n});
+    if (!overflow) {
+      direct.total = static_cast<int64_t>(direct.resources.size());
+      direct.more = false;
+      return direct;
+    }
+  }
+  // Counts per type first, so that pages can be cut across types: one statement for all types,
+  // or, when the user may not read some of them, one per type (those refused are skipped).
+  auto count_sql = [](const Part& p) { return "SELECT count(*)" + p.from_where; };
+  bool counted = false;
+  if (parts.size() > 1) {
+    std::string sql;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      sql += (i ? " UNION ALL " : "") + std::string("SELECT ") + std::to_string(i) + " AS part, (" + count_sql(parts[i]) + ") AS n";
+    }
+    auto rows = QueryRows(session, sql + " ORDER BY part");
+    if (rows.ok() && rows->size() == parts.size()) {
+      for (size_t i = 0; i < parts.size(); ++i) {
+        auto n = (*rows)[i].Text("n");
+        parts[i].rows = n ? std::stoll(*n) : 0;
+      }
+      counted = true;
+    } else if (!rows.ok() && !Skippable(rows.status())) {
+      return QueryError(rows.status(), "clinical records");
+    }
+  }
+  if (!counted) {
+    std::vector<Part> readable;
+    for (auto& p : parts) {
+      auto n = QueryInt(session, count_sql(p), 0);
+      if (!n.ok()) {
+        if (Skippable(n.status())) {
+          page.skipped.push_back(p.spec->resource);
+          continue;
+        }
+        return QueryError(n.status(), p.spec->table);
+      }
+      p.rows = *n;
+      readable.push_back(p);
+    }
+    parts = std::move(readable);
   }
   int64_t total = options.include_patient ? 1 : 0;
   for (const auto& p : parts) total += p.rows;
@@ -485,8 +605,8 @@ Result<EverythingPage> Everything(engine::LakeSession& session, int64_t person_i
       continue;
     }
     int64_t take = std::min(want, p.rows - skip);
-    auto rows = QueryRows(session, ClinicalSelect(*p.spec, true) + p.where + " ORDER BY t.source_key LIMIT " +
-                                       std::to_string(take) + " OFFSET " + std::to_string(skip));
+    auto rows = QueryRows(session, select + p.from_where + " ORDER BY t.source_key LIMIT " + std::to_string(take) +
+                                       " OFFSET " + std::to_string(skip));
     if (!rows.ok()) return QueryError(rows.status(), p.spec->table);
     for (const auto& r : *rows) page.resources.push_back(p.spec->build(r));
     want -= take;
