@@ -29,7 +29,8 @@ Status ApplyConfigFile(ServeOptions* o) {
   if (j.is_discarded() || !j.is_object()) return InvalidArgument("config file " + o->config_file + " is not a JSON object");
   const ServeOptions d;
   static const std::set<std::string> kKnown = {"bind", "pg", "http", "mllp", "tls", "require_tls", "max_connections",
-                                               "session", "mllp_batch_messages", "mllp_batch_millis"};
+                                               "session", "mllp_batch_messages", "mllp_batch_millis",
+                                               "max_failed_logins", "failed_login_window_s"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!kKnown.count(it.key())) return InvalidArgument("config file " + o->config_file + ": unknown key '" + it.key() + "'");
   }
@@ -50,6 +51,11 @@ Status ApplyConfigFile(ServeOptions* o) {
   MEDLAKE_RETURN_IF_ERROR(get_int(j, "http", &o->http_port, d.http_port));
   MEDLAKE_RETURN_IF_ERROR(get_int(j, "mllp", &o->mllp_port, d.mllp_port));
   MEDLAKE_RETURN_IF_ERROR(get_int(j, "max_connections", &o->max_connections, d.max_connections));
+  MEDLAKE_RETURN_IF_ERROR(get_int(j, "max_failed_logins", &o->max_failed_logins, d.max_failed_logins));
+  MEDLAKE_RETURN_IF_ERROR(get_int(j, "failed_login_window_s", &o->failed_login_window_s, d.failed_login_window_s));
+  if (o->max_failed_logins < 1 || o->failed_login_window_s < 1) {
+    return InvalidArgument("config file: 'max_failed_logins' and 'failed_login_window_s' must be at least 1");
+  }
   MEDLAKE_RETURN_IF_ERROR(get_int(j, "mllp_batch_messages", &o->batch_messages, d.batch_messages));
   MEDLAKE_RETURN_IF_ERROR(get_int(j, "mllp_batch_millis", &o->batch_millis, d.batch_millis));
   if (j.contains("require_tls")) {
@@ -138,6 +144,8 @@ int RunServeCommand(const ServeOptions& given, std::FILE* out, std::FILE* err) {
     so.tls = *tls;
     so.require_tls = options.require_tls;
     so.max_connections = static_cast<size_t>(options.max_connections);
+    so.max_failed_logins = options.max_failed_logins;
+    so.failed_login_window_s = options.failed_login_window_s;
     so.session.threads = options.session_threads;
     so.session.memory_limit = options.session_memory;
     so.version = options.version;

@@ -20,6 +20,8 @@ struct ServeOptions {
   bool tls_self_signed = false;            // make <lake>/keys/server.{crt,key} if missing, use them
   bool require_tls = false;                // pgwire: refuse clients that do not start TLS
   int max_connections = 256;               // per listener
+  int max_failed_logins = 20;              // per client address within the window
+  int failed_login_window_s = 600;
   int session_threads = 1;                 // DuckDB threads per SQL session (1: no hand-offs between threads)
   std::string session_memory = "4GB";      // DuckDB memory limit per SQL session
   std::string version;                     // medlake's version (REST index, metrics)

@@ -18,6 +18,7 @@ Result<std::unique_ptr<Server>> Server::Start(const storage::Lake& lake, ServerO
   auto server = std::make_unique<Server>(lake, std::move(options));
   Server& s = *server;
   MEDLAKE_ASSIGN_OR_RETURN(s.auth_, Authenticator::Open(lake, s.options_.session));
+  s.auth_->SetLoginThrottle(s.options_.max_failed_logins, int64_t{s.options_.failed_login_window_s} * 1000);
   s.pool_ = std::make_unique<SessionPool>(*s.auth_);
 
   s.metrics_.Declare("medlake_build_info", "gauge", "medlake version (label) of this server");

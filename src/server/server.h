@@ -38,6 +38,10 @@ struct ServerOptions {
   engine::LakeSessionOptions session;     // threads, memory limit per SQL session
   std::string version;                    // medlake's version (REST index, metrics)
   std::string public_http_url;            // base URL for links (FHIR bundles); default from bind/port
+  // Failed logins allowed per client address within the window before it is refused for the
+  // rest of the window (server/auth/auth.h).
+  int max_failed_logins = 20;
+  int failed_login_window_s = 600;
 };
 
 class Server {

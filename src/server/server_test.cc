@@ -189,6 +189,46 @@ TEST_F(ServerTest, SqlInEveryFormatWithBasicAndTokenAuth) {
   EXPECT_EQ(Http(port(), "POST", "/api/v1/sql", alice, "SELECT * FROM read_csv('/etc/passwd')", "text/plain").status / 100, 4);
 }
 
+TEST_F(ServerTest, TooManyFailedLoginsFromOneAddressGet429) {
+  ServerOptions options;
+  options.http_port = 0;
+  options.session.threads = 1;
+  options.max_failed_logins = 2;
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto strict, Server::Start(*lake_, options));
+  const std::string alice = Basic("alice", "alice-secret-1");
+  EXPECT_EQ(Http(strict->http_port(), "POST", "/api/v1/sql", alice, "SELECT 1", "text/plain").status, 200);
+  EXPECT_EQ(Http(strict->http_port(), "POST", "/api/v1/sql", Basic("alice", "guess-1"), "SELECT 1", "text/plain").status, 401);
+  EXPECT_EQ(Http(strict->http_port(), "GET", "/fhir/Patient/1", "Bearer mlk_nope_nope").status, 401);
+  Response refused = Http(strict->http_port(), "POST", "/api/v1/sql", alice, "SELECT 1", "text/plain");
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_NE(refused.body.find("too many failed logins"), std::string::npos) << refused.body;
+  // The other server (its own throttle) still lets alice in.
+  EXPECT_EQ(Http(port(), "POST", "/api/v1/sql", alice, "SELECT 1", "text/plain").status, 200);
+  strict->Stop();
+}
+
+TEST_F(ServerTest, UploadsWithoutValidCredentialsAreRefusedBeforeTheirBody) {
+  // Headers announcing a 50 MB upload, then nothing: the answer must come without the body.
+  for (const std::string auth : {"", "Authorization: Bearer mlk_0123456789abcdef_nope\r\n"}) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port()));
+    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    timeval timeout{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    std::string req = "POST /api/v1/ingest/fhir HTTP/1.1\r\nHost: localhost\r\n" + auth +
+                      "Content-Type: application/fhir+json\r\nContent-Length: 50000000\r\n\r\n";
+    (void)::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ::close(fd);
+    ASSERT_GT(n, 12) << "no answer before the body (auth: " << auth << ")";
+    EXPECT_EQ(std::string(buf, 12), "HTTP/1.1 401") << std::string(buf, static_cast<size_t>(n));
+  }
+}
+
 TEST_F(ServerTest, PoliciesAndPurposeApplyPerRequest) {
   Response bob = Http(port(), "POST", "/api/v1/sql?format=ndjson", Basic("bob", "bob-secret-1"),
                       "SELECT name FROM s.t WHERE id = 1", "text/plain");

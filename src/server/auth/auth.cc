@@ -1,5 +1,8 @@
 #include "server/auth/auth.h"
 
+#include <algorithm>
+
+#include "core/clock.h"
 #include "core/crypto.h"
 #include "core/logging.h"
 #include "security/governance_hooks.h"
@@ -64,7 +67,66 @@ Result<std::string> Authenticator::VerifyToken(const std::string& token) {
   return principal;
 }
 
+namespace {
+
+// The address of a client string "<front end> <address>:<port>" (IPv4; the whole text when it
+// has another shape).
+std::string ClientAddress(const std::string& client) {
+  size_t space = client.rfind(' ');
+  std::string address = space == std::string::npos ? client : client.substr(space + 1);
+  size_t colon = address.rfind(':');
+  if (colon != std::string::npos) address.resize(colon);
+  return address;
+}
+
+// Drops failure times older than `oldest`.
+void Expire(std::deque<int64_t>& times, int64_t oldest) {
+  while (!times.empty() && times.front() < oldest) times.pop_front();
+}
+
+// Addresses tracked at most; past it, addresses without recent failures are forgotten first.
+constexpr size_t kMaxTrackedAddresses = 100'000;
+
+}  // namespace
+
+void Authenticator::SetLoginThrottle(int max_failures, int64_t window_ms) {
+  std::lock_guard<std::mutex> lock(throttle_mu_);
+  max_failures_ = max_failures;
+  failure_window_ms_ = window_ms;
+}
+
+Status Authenticator::AdmitLogin(const std::string& client) {
+  const int64_t now = SystemClock::Default().NowMillis();
+  std::lock_guard<std::mutex> lock(throttle_mu_);
+  auto it = failures_.find(ClientAddress(client));
+  if (it == failures_.end()) return Status::OK();
+  Expire(it->second, now - failure_window_ms_);
+  if (static_cast<int>(it->second.size()) < max_failures_) return Status::OK();
+  int64_t retry_s = (it->second.front() + failure_window_ms_ - now) / 1000 + 1;
+  return ResourceExhausted("too many failed logins from this address; try again in " + std::to_string(retry_s) + " s");
+}
+
 void Authenticator::AuditLoginFailure(const std::string& user, const std::string& client, const std::string& reason) {
+  {
+    const int64_t now = SystemClock::Default().NowMillis();
+    std::lock_guard<std::mutex> lock(throttle_mu_);
+    if (failures_.size() >= kMaxTrackedAddresses) {
+      for (auto i = failures_.begin(); i != failures_.end();) {
+        Expire(i->second, now - failure_window_ms_);
+        i = i->second.empty() ? failures_.erase(i) : std::next(i);
+      }
+    }
+    if (failures_.size() < kMaxTrackedAddresses) {
+      auto& times = failures_[ClientAddress(client)];
+      Expire(times, now - failure_window_ms_);
+      times.push_back(now);
+      // Past the limit only the newest max_failures_ times matter.
+      while (static_cast<int>(times.size()) > std::max(max_failures_, 1)) times.pop_front();
+      if (static_cast<int>(times.size()) == max_failures_) {
+        Log(LogLevel::kWarn, "login_throttled", {LogField("client", LogId(client))});
+      }
+    }
+  }
   security::AuditRecord record;
   record.actor = user.substr(0, 64);
   record.client = client;

@@ -10,9 +10,17 @@
 // all fail the same way, after the same work (a SCRAM exchange against a mock verifier), so a
 // client cannot probe for names.
 //
+// Failed logins are also counted per client address: an address with too many failures within
+// a window (default 20 in 10 minutes) is refused before any credential is checked, until its
+// failures age out of the window ("too many failed logins"; HTTP 429, pgwire SQLSTATE 28000),
+// which bounds online password guessing. Addresses, not user names, are throttled, so a
+// guesser cannot lock a user out.
+//
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
+#include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -48,8 +56,14 @@ class Authenticator {
   Result<std::string> VerifyToken(const std::string& token);
 
   // Appends a denied "login" record (best effort: an audit failure is logged, not returned,
-  // because the client is refused anyway).
+  // because the client is refused anyway) and counts the failure against the client's address.
+  // `client` is "<front end> <address>:<port>".
   void AuditLoginFailure(const std::string& user, const std::string& client, const std::string& reason);
+  // ResourceExhausted when `client`'s address is throttled for failed logins; call before
+  // checking credentials.
+  Status AdmitLogin(const std::string& client);
+  // Failures allowed per address within `window_ms` (tests and `medlake serve` settings).
+  void SetLoginThrottle(int max_failures, int64_t window_ms);
 
   // A SQL session for an authenticated `user` (writes its "login" record). `client` is e.g.
   // "pgwire 127.0.0.1:5000"; `purpose` may be empty.
@@ -70,6 +84,10 @@ class Authenticator {
   std::unique_ptr<security::SecurityStore> store_;  // guarded by mu_
   std::shared_ptr<security::AuditLog> audit_;
   std::string mock_secret_;  // per process: mock salts are stable per name within a run
+  std::mutex throttle_mu_;
+  int max_failures_ = 20;
+  int64_t failure_window_ms_ = 10 * 60 * 1000;
+  std::map<std::string, std::deque<int64_t>> failures_;  // address -> failure times; throttle_mu_
 };
 
 }  // namespace medlake::server

@@ -92,6 +92,7 @@ Result<std::string> AuthenticateHttp(Authenticator& auth, std::optional<std::str
                                      const std::string& client) {
   const Status refused = Unauthenticated("missing or invalid credentials: send Authorization: Bearer <token>");
   if (!authorization) return refused;
+  MEDLAKE_RETURN_IF_ERROR(auth.AdmitLogin(client));
   std::string_view h = *authorization;
   auto starts = [&](std::string_view p) {
     if (h.size() < p.size()) return false;

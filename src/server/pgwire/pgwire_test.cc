@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <chrono>
 #include <thread>
 
 #include "core/testing/status_matchers.h"
@@ -290,6 +291,32 @@ TEST_F(PgwireServerTest, WrongPasswordAndUnknownUserFailAlikeAndAreAudited) {
   EXPECT_NE(audit.find("\"outcome\":\"denied\""), std::string::npos);
   EXPECT_EQ(audit.find("wrong-password"), std::string::npos);  // never the secret
   EXPECT_EQ(server_->stats().auth_failures, 3u);
+}
+
+TEST_F(PgwireServerTest, AnAddressWithTooManyFailedLoginsIsThrottled) {
+  auth_->SetLoginThrottle(3, 60'000);
+  PGconn* ok = PQconnectdb(Conninfo("alice", kAlicePassword).c_str());
+  EXPECT_EQ(PQstatus(ok), CONNECTION_OK);
+  PQfinish(ok);
+  for (int i = 0; i < 3; ++i) {
+    PGconn* bad = PQconnectdb(Conninfo(i == 1 ? "nobody" : "alice", "guess-" + std::to_string(i)).c_str());
+    EXPECT_EQ(PQstatus(bad), CONNECTION_BAD);
+    PQfinish(bad);
+  }
+  // Now even the right password is refused from this address, before any SCRAM exchange.
+  PGconn* refused = PQconnectdb(Conninfo("alice", kAlicePassword).c_str());
+  EXPECT_EQ(PQstatus(refused), CONNECTION_BAD);
+  std::string message = PQerrorMessage(refused);
+  PQfinish(refused);
+  EXPECT_NE(message.find("too many failed logins"), std::string::npos) << message;
+  EXPECT_THAT(auth_->AdmitLogin("rest 127.0.0.1:1234"), StatusIs(StatusCode::kResourceExhausted, "try again in"));
+  // Other addresses are not affected; the window passing lets the address in again.
+  EXPECT_THAT(auth_->AdmitLogin("rest 10.1.2.3:1234"), IsOk());
+  auth_->SetLoginThrottle(3, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  PGconn* again = PQconnectdb(Conninfo("alice", kAlicePassword).c_str());
+  EXPECT_EQ(PQstatus(again), CONNECTION_OK) << PQerrorMessage(again);
+  PQfinish(again);
 }
 
 TEST_F(PgwireServerTest, ExtendedQueryWithParametersAndBinaryResults) {

@@ -370,6 +370,11 @@ bool Session::Authenticate(const std::string& user) {
     SendFatal("28P01", "password authentication failed for user \"" + user + "\"");
     return false;
   };
+  if (Status admitted = server_.auth().AdmitLogin("pgwire " + stream_.peer()); !admitted.ok()) {
+    server_.counters().auth_failures.fetch_add(1);
+    SendFatal("28000", admitted.message());
+    return false;
+  }
   auto creds = server_.auth().ScramFor(user);
   if (!creds.ok()) {
     SendFatal("XX000", "authentication is unavailable: " + creds.status().message());
