@@ -559,6 +559,7 @@ Router::Match Router::Find(std::string_view method, std::string_view raw_path) c
   if (best != nullptr) {
     out.kind = Match::Kind::kFound;
     out.handler = &best->handler;
+    out.options = &best->options;
     out.pattern = best->pattern;
     out.max_body_bytes = best->options.max_body_bytes;
     return out;
@@ -650,6 +651,16 @@ class ConnectionLoop {
         if (parser_.failed()) {
           RespondToParseError();
           break;
+        }
+        if (m.kind == Router::Match::Kind::kFound && m.options->admit && !parser_.complete()) {
+          Status admitted = m.options->admit(r.headers, peer_);
+          if (!admitted.ok()) {
+            // Refused before the body: answer and close (the body may still be on its way).
+            HttpResponseWriter w(*stream_, ResponseOptions(r, /*close=*/true));
+            (void)w.SendError(admitted);
+            Report(r.method, m.pattern, w);
+            break;
+          }
         }
         if (parser_.request().expect_continue && !parser_.complete() && !AnswerExpectation()) {
           break;

@@ -218,6 +218,11 @@ class Router {
     // Give upload routes a large limit and keep the server's default small: every connection
     // may hold a body of the limit in memory.
     size_t max_body_bytes = 0;
+    // Called once the request's headers have arrived, before its body is read (with the headers
+    // and the peer address). A non-OK status is answered (its HTTP status) and the connection
+    // closed, the body never read: upload routes refuse clients without valid credentials
+    // before holding up to max_body_bytes of theirs. The handler still runs its own checks.
+    std::function<Status(const HttpHeaders& headers, const std::string& peer)> admit;
   };
 
   // Registers a route. InvalidArgument for a malformed pattern or method (not a token);
@@ -234,6 +239,7 @@ class Router {
     enum class Kind { kFound, kNotFound, kMethodNotAllowed, kBadPath };
     Kind kind = Kind::kNotFound;
     const HttpHandler* handler = nullptr;  // kFound: points into the router
+    const RouteOptions* options = nullptr;  // kFound: the route's options
     std::string pattern;                   // kFound
     std::map<std::string, std::string> params;
     std::vector<std::string> allowed;  // kMethodNotAllowed and OPTIONS: sorted methods

@@ -261,6 +261,11 @@ Status RegisterRestRoutes(http::Router& router, RestApiContext& ctx) {
   }));
   http::Router::RouteOptions upload;
   upload.max_body_bytes = ctx.max_upload_bytes;
+  // Credentials are checked as soon as the headers arrive: an upload is not received from a
+  // client that could not send it anyway.
+  upload.admit = [c](const http::HttpHeaders& headers, const std::string& peer) {
+    return AuthenticateHttp(*c->auth, headers.Get("Authorization"), "http " + peer).status();
+  };
   MEDLAKE_RETURN_IF_ERROR(router.Add(
       "POST", "/api/v1/ingest/{kind}",
       [c](const HttpRequest& r, HttpResponseWriter& out) { return Ingest(*c, r, out); }, upload));
