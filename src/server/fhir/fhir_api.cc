@@ -544,10 +544,23 @@ Status ExportStatusHandler(FhirApiContext& ctx, const http::HttpRequest& req, ht
 
 Status ExportFile(FhirApiContext& ctx, const http::HttpRequest& req, http::HttpResponseWriter& w) {
   MEDLAKE_ASSIGN_OR_RETURN(Caller caller, Authenticate(ctx, req));
-  MEDLAKE_ASSIGN_OR_RETURN(std::string path,
-                           ctx.exports().FilePath(std::string(req.PathParam("job")), caller.user,
+  MEDLAKE_ASSIGN_OR_RETURN(internal::ExportManager::File file,
+                           ctx.exports().FindFile(std::string(req.PathParam("job")), caller.user,
                                                   std::string(req.PathParam("file"))));
-  std::ifstream in(path, std::ios::binary);
+  // The rows were read under the kick-off's purpose and the user's rights then: a download
+  // declares the same purpose, and the user must still be allowed to read the resource's table
+  // now (checked, and audited, by a statement on it that reads no rows).
+  if (caller.purpose != file.purpose) {
+    return PermissionDenied("this export was made for another purpose of use: download it with the same " +
+                            std::string(kPurposeHeader));
+  }
+  if (!file.type.empty()) {
+    const internal::ResourceSpec* spec = internal::FindClinicalSpec(file.type);
+    const std::string table = spec != nullptr ? spec->table : std::string(internal::kPersonTable);
+    MEDLAKE_ASSIGN_OR_RETURN(SessionLease lease, Lease(ctx, caller));
+    MEDLAKE_RETURN_IF_ERROR(internal::QueryInt(lease.session(), "SELECT count(*) FROM " + table + " WHERE false", 0).status());
+  }
+  std::ifstream in(file.path, std::ios::binary);
   if (!in) return NotFound("the export file is gone");
   http::HttpHeaders headers;
   headers.Set("Content-Type", "application/fhir+ndjson");

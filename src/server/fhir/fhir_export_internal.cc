@@ -168,16 +168,19 @@ Status ExportManager::Delete(const std::string& id, const std::string& user) {
   return Status::OK();
 }
 
-Result<std::string> ExportManager::FilePath(const std::string& id, const std::string& user, const std::string& file) {
+Result<ExportManager::File> ExportManager::FindFile(const std::string& id, const std::string& user,
+                                                   const std::string& file) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = jobs_.find(id);
   if (it == jobs_.end() || it->second->request.user != user ||
       it->second->status.state != ExportStatus::State::kCompleted) {
     return NotFound("no export file " + id + "/" + file);
   }
-  for (const auto* list : {&it->second->status.outputs, &it->second->status.errors}) {
+  const auto& status = it->second->status;
+  for (const auto* list : {&status.outputs, &status.errors}) {
     for (const auto& o : *list) {
-      if (o.file == file) return dir_ + "/" + id + "/" + file;
+      if (o.file != file) continue;
+      return File{dir_ + "/" + id + "/" + file, list == &status.outputs ? o.type : "", it->second->request.purpose};
     }
   }
   return NotFound("no export file " + id + "/" + file);

@@ -77,8 +77,14 @@ class ExportManager {
   Result<ExportStatus> Get(const std::string& id, const std::string& user);
   // Cancels job `id` (if running) and removes it with its files. NotFound as Get().
   Status Delete(const std::string& id, const std::string& user);
-  // The path of output `file` of completed job `id`. NotFound as Get(), or for an unknown file.
-  Result<std::string> FilePath(const std::string& id, const std::string& user, const std::string& file);
+  // Output `file` of completed job `id`: its path, its resource type ("" for an error file) and
+  // the purpose of use the job ran under. NotFound as Get(), or for an unknown file.
+  struct File {
+    std::string path;
+    std::string type;
+    std::string purpose;
+  };
+  Result<File> FindFile(const std::string& id, const std::string& user, const std::string& file);
 
   // Waits until job `id` is no longer queued or running (tests). False on timeout.
   bool WaitForTest(const std::string& id, int timeout_ms);

@@ -720,6 +720,16 @@ TEST_F(FhirApiTest, BulkExportLifecycle) {
   Response file = Get("/fhir" + url.substr(std::string(kBase).size()), Bob());
   EXPECT_EQ(file.body.find("Prueba"), std::string::npos);
   EXPECT_NE(file.body.find("****"), std::string::npos);
+  // A download declares the kick-off's purpose, and needs the right to read the table still.
+  const std::string bob_file = "/fhir" + url.substr(std::string(kBase).size());
+  ExpectOutcome(Get(bob_file, Bob(), {{"X-Medlake-Purpose", "research"}}), 403, "forbidden");
+  auto admin = auth_->OpenSession("admin", "", "test");
+  ASSERT_THAT(admin, IsOk());
+  engine::testing::ExecOk(**admin, "REVOKE SELECT ON SCHEMA normalized FROM bob");
+  Response revoked = Get(bob_file, Bob());
+  EXPECT_EQ(revoked.status, 403) << revoked.body;
+  engine::testing::ExecOk(**admin, "GRANT SELECT ON SCHEMA normalized TO bob");
+  EXPECT_EQ(Get(bob_file, Bob()).status, 200);
 }
 
 // Every response kept above validates with an independent FHIR validator from npm.
