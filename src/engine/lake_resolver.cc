@@ -124,6 +124,20 @@ int LeadingSortField(const ib::TableMetadata& m) {
   return 0;
 }
 
+// The top-level primitive column a predicate names (case-insensitively); null when none or
+// when the name is ambiguous.
+const ib::NestedField* PrimitiveColumn(const ib::Schema& schema, const std::string& column) {
+  const ib::NestedField* field = nullptr;
+  int matches = 0;
+  for (const auto& f : schema.fields) {
+    if (Lower(f.name) == Lower(column)) {
+      field = &f;
+      ++matches;
+    }
+  }
+  return matches == 1 && field->type.is_primitive() ? field : nullptr;
+}
+
 // Most values of an IN list the scan is split by (see SplitByInList).
 constexpr size_t kMaxInListBranches = 32;
 
@@ -135,15 +149,8 @@ std::string SplitByInList(const std::string& scan_sql, const std::vector<ColumnP
   if (sort_field_id <= 0) return scan_sql;
   for (const auto& p : predicates) {
     if (p.op != ColumnPredicate::Op::kIn || p.values.size() < 2) continue;
-    const ib::NestedField* field = nullptr;
-    int matches = 0;
-    for (const auto& f : schema.fields) {
-      if (Lower(f.name) == Lower(p.column)) {
-        field = &f;
-        ++matches;
-      }
-    }
-    if (matches != 1 || !field->type.is_primitive() || field->id != sort_field_id) continue;
+    const ib::NestedField* field = PrimitiveColumn(schema, p.column);
+    if (field == nullptr || field->id != sort_field_id) continue;
     const storage::ScanColumn* column = nullptr;
     for (const auto& c : scan_columns) {
       if (c.field_id == field->id) column = &c;
@@ -179,15 +186,8 @@ std::vector<storage::ScanFilter> ToScanFilters(const std::vector<ColumnPredicate
                                                const ib::Schema& schema) {
   std::vector<storage::ScanFilter> out;
   for (const auto& p : predicates) {
-    const ib::NestedField* field = nullptr;
-    int matches = 0;
-    for (const auto& f : schema.fields) {
-      if (Lower(f.name) == Lower(p.column)) {
-        field = &f;
-        ++matches;
-      }
-    }
-    if (matches != 1 || !field->type.is_primitive()) continue;
+    const ib::NestedField* field = PrimitiveColumn(schema, p.column);
+    if (field == nullptr) continue;
     storage::ScanFilter f;
     f.field_id = field->id;
     f.op = static_cast<storage::ScanFilter::Op>(static_cast<int>(p.op));

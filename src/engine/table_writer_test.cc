@@ -24,6 +24,9 @@ class TableWriterTest : public ::testing::Test {
                                lake_->warehouse_path(), &session_->clock(), 1 << 20};
   }
   std::string Rows(const std::string& sql) { return testing::Rows(*session_, sql); }
+  Status Exec(const std::string& sql) {
+    return session_->Run(sql, [](size_t, StatementOutcome&) { return Status::OK(); });
+  }
   std::string Property(const std::string& key) {
     auto t = storage::LakeTable::Load(session_->catalog(), session_->file_system(), {"m", "t"});
     if (!t.ok()) return "<no table>";
@@ -106,18 +109,15 @@ TEST_F(TableWriterTest, UpsertReplacesRowsByKeyAndHonoursDeletions) {
 }
 
 TEST_F(TableWriterTest, CompressionCodecPropertyChangesHowFilesAreWritten) {
-  auto run = [&](const std::string& sql) {
-    return session_->Run(sql, [](size_t, StatementOutcome&) { return Status::OK(); });
-  };
-  MEDLAKE_ASSERT_OK(run("CREATE TABLE m.t AS SELECT i AS id, 'v' || i AS v FROM range(100) t(i)"));
-  MEDLAKE_ASSERT_OK(run("ALTER TABLE m.t SET TBLPROPERTIES ('write.parquet.compression-codec' = 'LZ4', "
+  MEDLAKE_ASSERT_OK(Exec("CREATE TABLE m.t AS SELECT i AS id, 'v' || i AS v FROM range(100) t(i)"));
+  MEDLAKE_ASSERT_OK(Exec("ALTER TABLE m.t SET TBLPROPERTIES ('write.parquet.compression-codec' = 'LZ4', "
                         "'owner.note' = 'x')"));
   EXPECT_EQ(Property("write.parquet.compression-codec"), "LZ4");
   EXPECT_EQ(Property("owner.note"), "x");
-  MEDLAKE_ASSERT_OK(run("INSERT INTO m.t SELECT i, 'w' FROM range(100, 110) t(i)"));
-  MEDLAKE_ASSERT_OK(run("ALTER TABLE m.t SET TBLPROPERTIES ('write.parquet.compression-codec' = 'gzip', "
+  MEDLAKE_ASSERT_OK(Exec("INSERT INTO m.t SELECT i, 'w' FROM range(100, 110) t(i)"));
+  MEDLAKE_ASSERT_OK(Exec("ALTER TABLE m.t SET TBLPROPERTIES ('write.parquet.compression-codec' = 'gzip', "
                         "'write.parquet.compression-level' = '5')"));
-  MEDLAKE_ASSERT_OK(run("INSERT INTO m.t SELECT i, 'x' FROM range(110, 115) t(i)"));
+  MEDLAKE_ASSERT_OK(Exec("INSERT INTO m.t SELECT i, 'x' FROM range(110, 115) t(i)"));
   // Each file carries the codec its table had when it was written (the session is trusted, so
   // it may read Parquet metadata directly).
   const std::string files = lake_->warehouse_path() + "/m/t/data/*.parquet";
@@ -126,26 +126,23 @@ TEST_F(TableWriterTest, CompressionCodecPropertyChangesHowFilesAreWritten) {
             "GZIP;LZ4_RAW;ZSTD");
   EXPECT_EQ(Rows("SELECT count(*), sum(id) FROM m.t"), "115|6555");
   // Bad values are refused when set, and medlake's own properties cannot be set from SQL.
-  EXPECT_THAT(run("ALTER TABLE m.t SET TBLPROPERTIES ('write.parquet.compression-codec' = 'lzo')"),
+  EXPECT_THAT(Exec("ALTER TABLE m.t SET TBLPROPERTIES ('write.parquet.compression-codec' = 'lzo')"),
               StatusIs(StatusCode::kInvalidArgument, "compression-codec"));
-  EXPECT_THAT(run("ALTER TABLE m.t SET TBLPROPERTIES ('write.parquet.compression-level' = '0')"),
+  EXPECT_THAT(Exec("ALTER TABLE m.t SET TBLPROPERTIES ('write.parquet.compression-level' = '0')"),
               StatusIs(StatusCode::kInvalidArgument, "compression-level"));
-  EXPECT_THAT(run("ALTER TABLE m.t SET TBLPROPERTIES ('medlake.model.hash' = 'x')"),
+  EXPECT_THAT(Exec("ALTER TABLE m.t SET TBLPROPERTIES ('medlake.model.hash' = 'x')"),
               StatusIs(StatusCode::kInvalidArgument, "maintained by medlake"));
   EXPECT_EQ(Property("write.parquet.compression-codec"), "gzip");
 }
 
 TEST_F(TableWriterTest, WriteOrderIsAnIcebergSortOrder) {
-  auto run = [&](const std::string& sql) {
-    return session_->Run(sql, [](size_t, StatementOutcome&) { return Status::OK(); });
-  };
   auto metadata = [&]() {
     auto t = storage::LakeTable::Load(session_->catalog(), session_->file_system(), {"m", "t"});
     EXPECT_THAT(t, IsOk());
     return (*t)->metadata();
   };
-  MEDLAKE_ASSERT_OK(run("CREATE TABLE m.t (a BIGINT, b VARCHAR)"));
-  MEDLAKE_ASSERT_OK(run("ALTER TABLE m.t WRITE ORDERED BY b DESC, a"));
+  MEDLAKE_ASSERT_OK(Exec("CREATE TABLE m.t (a BIGINT, b VARCHAR)"));
+  MEDLAKE_ASSERT_OK(Exec("ALTER TABLE m.t WRITE ORDERED BY b DESC, a"));
   auto m = metadata();
   ASSERT_EQ(m.sort_orders.size(), 2u);
   EXPECT_EQ(m.default_sort_order_id, 1);
@@ -154,36 +151,33 @@ TEST_F(TableWriterTest, WriteOrderIsAnIcebergSortOrder) {
   EXPECT_EQ(m.sort_orders[1].fields[0].direction, storage::iceberg::SortDirection::kDesc);
   EXPECT_EQ(m.sort_orders[1].fields[0].null_order, storage::iceberg::NullOrder::kNullsLast);
   EXPECT_EQ(m.sort_orders[1].fields[1].null_order, storage::iceberg::NullOrder::kNullsFirst);
-  MEDLAKE_ASSERT_OK(run("ALTER TABLE m.t WRITE UNORDERED"));
+  MEDLAKE_ASSERT_OK(Exec("ALTER TABLE m.t WRITE UNORDERED"));
   EXPECT_EQ(metadata().default_sort_order_id, 0);
   // The same order again reuses its id.
-  MEDLAKE_ASSERT_OK(run("ALTER TABLE m.t WRITE ORDERED BY b DESC NULLS LAST, a ASC NULLS FIRST"));
+  MEDLAKE_ASSERT_OK(Exec("ALTER TABLE m.t WRITE ORDERED BY b DESC NULLS LAST, a ASC NULLS FIRST"));
   m = metadata();
   EXPECT_EQ(m.sort_orders.size(), 2u);
   EXPECT_EQ(m.default_sort_order_id, 1);
-  MEDLAKE_ASSERT_OK(run("INSERT INTO m.t VALUES (1, 'x'), (2, 'y'), (3, NULL), (0, 'y')"));
+  MEDLAKE_ASSERT_OK(Exec("INSERT INTO m.t VALUES (1, 'x'), (2, 'y'), (3, NULL), (0, 'y')"));
   EXPECT_EQ(Rows("SELECT a FROM m.t"), "0;2;1;3");
-  EXPECT_THAT(run("ALTER TABLE m.t WRITE ORDERED BY c"), StatusIs(StatusCode::kNotFound, "no column c"));
+  EXPECT_THAT(Exec("ALTER TABLE m.t WRITE ORDERED BY c"), StatusIs(StatusCode::kNotFound, "no column c"));
 }
 
 TEST_F(TableWriterTest, FileAndRowGroupSizeProperties) {
-  auto run = [&](const std::string& sql) {
-    return session_->Run(sql, [](size_t, StatementOutcome&) { return Status::OK(); });
-  };
-  MEDLAKE_ASSERT_OK(run("CREATE TABLE m.t (k VARCHAR, h VARCHAR)"));
-  MEDLAKE_ASSERT_OK(run("ALTER TABLE m.t SET TBLPROPERTIES ('write.target-file-size-bytes' = '1048576', "
+  MEDLAKE_ASSERT_OK(Exec("CREATE TABLE m.t (k VARCHAR, h VARCHAR)"));
+  MEDLAKE_ASSERT_OK(Exec("ALTER TABLE m.t SET TBLPROPERTIES ('write.target-file-size-bytes' = '1048576', "
                         "'medlake.write.parquet.row-group-rows' = '4096')"));
   // ~20 MB of incompressible text: rolls over into many files of about 1 MiB, 4,096-row groups.
-  MEDLAKE_ASSERT_OK(run("INSERT INTO m.t SELECT lpad(CAST(i AS VARCHAR), 8, '0'), sha256(CAST(i AS VARCHAR)) || "
+  MEDLAKE_ASSERT_OK(Exec("INSERT INTO m.t SELECT lpad(CAST(i AS VARCHAR), 8, '0'), sha256(CAST(i AS VARCHAR)) || "
                         "sha256(CAST(-i AS VARCHAR)) FROM range(150000) t(i)"));
   const std::string files = lake_->warehouse_path() + "/m/t/data/*.parquet";
   const std::string count = Rows("SELECT count(*) FROM m.\"t$files\"");
   EXPECT_GT(std::stoi(count), 5) << count;
   EXPECT_EQ(Rows("SELECT max(row_group_num_rows) FROM parquet_metadata('" + files + "')"), "4096");
   EXPECT_EQ(Rows("SELECT count(*), count(DISTINCT k) FROM m.t"), "150000|150000");
-  EXPECT_THAT(run("ALTER TABLE m.t SET TBLPROPERTIES ('write.target-file-size-bytes' = '1000')"),
+  EXPECT_THAT(Exec("ALTER TABLE m.t SET TBLPROPERTIES ('write.target-file-size-bytes' = '1000')"),
               StatusIs(StatusCode::kInvalidArgument, "is not an integer from 1048576"));
-  EXPECT_THAT(run("ALTER TABLE m.t SET TBLPROPERTIES ('medlake.write.parquet.row-group-rows' = '12x')"),
+  EXPECT_THAT(Exec("ALTER TABLE m.t SET TBLPROPERTIES ('medlake.write.parquet.row-group-rows' = '12x')"),
               StatusIs(StatusCode::kInvalidArgument, "row-group-rows"));
 }
 
