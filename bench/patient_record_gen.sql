@@ -10,7 +10,11 @@
 -- 10 encounters, 30 observations, 5 conditions, 5 medication requests, spread over both records.
 -- Procedure, AllergyIntolerance and Immunization tables exist but are empty (as in a lake whose
 -- sources send none). Every table is written sorted by its patient key, so a person's rows sit
--- in one narrow key range of each table (two: one per source record).
+-- in one narrow key range of each table (two: one per source record), and declares that order
+-- (ALTER TABLE ... WRITE ORDERED BY: later writes keep it, and IN lists on the key are read
+-- one key at a time), then is rewritten in that order with the layout the pipeline's writes of a
+-- sorted table get (CALL medlake.compact: files of at most 64 MiB, 16,384-row groups), as the
+-- normalized layer the pipeline writes (models with @write_order) is laid out.
 -- @N@ is replaced by serve_bench.sh (sed) before the file is run by `medlake sql -f`.
 
 CREATE SCHEMA IF NOT EXISTS normalized;
@@ -24,6 +28,8 @@ SELECT (CASE WHEN r = 0 THEN 'fhir|Patient/pat-' || lpad(CAST(p AS VARCHAR), 9, 
        TIMESTAMPTZ '2026-11-01 00:00:00+00' AS updated_at
 FROM range(@N@) t(p), range(2) s(r)
 ORDER BY person_id, source_key;
+ALTER TABLE normalized.person_link WRITE ORDERED BY person_id, source_key;
+CALL medlake.compact('normalized.person_link');
 
 CREATE TABLE normalized.patient AS
 SELECT (CASE WHEN r = 0 THEN 'fhir|Patient/pat-' || lpad(CAST(p AS VARCHAR), 9, '0') ELSE 'hl7|HIS|H' || lpad(CAST(p AS VARCHAR), 9, '0') END) AS source_key,
@@ -48,6 +54,8 @@ SELECT (CASE WHEN r = 0 THEN 'fhir|Patient/pat-' || lpad(CAST(p AS VARCHAR), 9, 
        sha256('patient' || p || '/' || r) AS raw_content_hash
 FROM range(@N@) t(p), range(2) s(r)
 ORDER BY source_key;
+ALTER TABLE normalized.patient WRITE ORDERED BY source_key;
+CALL medlake.compact('normalized.patient');
 
 CREATE TABLE normalized.encounter AS
 SELECT CASE WHEN r = 0 THEN 'fhir|Encounter/enc-' || p || '-' || k ELSE 'hl7|HIS|ADT' || lpad(CAST(p AS VARCHAR), 9, '0') || '|' || k END AS source_key,
@@ -65,6 +73,8 @@ SELECT CASE WHEN r = 0 THEN 'fhir|Encounter/enc-' || p || '-' || k ELSE 'hl7|HIS
        sha256('enc' || i) AS raw_content_hash
 FROM (SELECT i, i // 10 AS p, i % 10 AS k, (i % 10) % 2 AS r, hash(i, 'enc') AS h FROM range(@N@ * 10) t(i))
 ORDER BY patient_source_key, source_key;
+ALTER TABLE normalized.encounter WRITE ORDERED BY patient_source_key, source_key;
+CALL medlake.compact('normalized.encounter');
 
 CREATE TABLE normalized.observation AS
 SELECT CASE WHEN r = 0 THEN 'fhir|Observation/obs-' || p || '-' || k ELSE 'hl7|LAB|ORU' || lpad(CAST(p AS VARCHAR), 9, '0') || '|' || k END AS source_key,
@@ -90,6 +100,8 @@ SELECT CASE WHEN r = 0 THEN 'fhir|Observation/obs-' || p || '-' || k ELSE 'hl7|L
 FROM (SELECT i, i // 30 AS p, i % 30 AS k, (i % 30) % 2 AS r, hash(i, 'obs') AS h, CAST(hash(i, 'code') % 6 AS INTEGER) AS c
       FROM range(@N@ * 30) t(i))
 ORDER BY patient_source_key, source_key;
+ALTER TABLE normalized.observation WRITE ORDERED BY patient_source_key, source_key;
+CALL medlake.compact('normalized.observation');
 
 CREATE TABLE normalized.condition AS
 SELECT CASE WHEN r = 0 THEN 'fhir|Condition/cond-' || p || '-' || k ELSE 'hl7|HIS|PPR' || lpad(CAST(p AS VARCHAR), 9, '0') || '|' || k END AS source_key,
@@ -111,6 +123,8 @@ SELECT CASE WHEN r = 0 THEN 'fhir|Condition/cond-' || p || '-' || k ELSE 'hl7|HI
 FROM (SELECT i, i // 5 AS p, i % 5 AS k, (i % 5) % 2 AS r, hash(i, 'cond') AS h, CAST(hash(i, 'code') % 5 AS INTEGER) AS c
       FROM range(@N@ * 5) t(i))
 ORDER BY patient_source_key, source_key;
+ALTER TABLE normalized.condition WRITE ORDERED BY patient_source_key, source_key;
+CALL medlake.compact('normalized.condition');
 
 CREATE TABLE normalized.medication_request AS
 SELECT CASE WHEN r = 0 THEN 'fhir|MedicationRequest/med-' || p || '-' || k ELSE 'hl7|HIS|RDE' || lpad(CAST(p AS VARCHAR), 9, '0') || '|' || k END AS source_key,
@@ -135,6 +149,8 @@ SELECT CASE WHEN r = 0 THEN 'fhir|MedicationRequest/med-' || p || '-' || k ELSE 
 FROM (SELECT i, i // 5 AS p, i % 5 AS k, (i % 5) % 2 AS r, hash(i, 'med') AS h, CAST(hash(i, 'code') % 5 AS INTEGER) AS c
       FROM range(@N@ * 5) t(i))
 ORDER BY patient_source_key, source_key;
+ALTER TABLE normalized.medication_request WRITE ORDERED BY patient_source_key, source_key;
+CALL medlake.compact('normalized.medication_request');
 
 CREATE TABLE normalized.procedure (source_key VARCHAR, source_kind VARCHAR, patient_source_key VARCHAR,
   encounter_source_key VARCHAR, status VARCHAR, code_system VARCHAR, code VARCHAR, display VARCHAR,

@@ -17,7 +17,10 @@
 //       lines holding only ";") with ":id" replaced by the id, over the simple query protocol,
 //       reading all rows; the per-id time is the sum over the statements. Prints p50/p90/p99/max
 //       per side, the rows and bytes of one complete record on average, and a checksum of row
-//       counts so the sides can be seen to return the same rows.
+//       counts so the sides can be seen to return the same rows. A statement whose first column
+//       is named `_key` sets ":keys" for the statements after it: its values as a list of SQL
+//       string literals ('a', 'b'; NULL when there are none), as a client looking keys up first
+//       (FHIR $everything does) would send them.
 //
 // Connection info is a libpq conninfo string; passwords come from it or from PGPASSWORD.
 #include <libpq-fe.h>
@@ -206,10 +209,26 @@ std::vector<std::string> SplitStatements(const std::string& text) {
   return out;
 }
 
-std::string Substitute(std::string sql, const std::string& id) {
+std::string Substitute(std::string sql, const std::string& id, const std::string& keys = "NULL") {
+  for (size_t pos; (pos = sql.find(":keys")) != std::string::npos;)
+    sql.replace(pos, 5, keys);
   for (size_t pos; (pos = sql.find(":id")) != std::string::npos;)
     sql.replace(pos, 3, id);
   return sql;
+}
+
+// The values of a `_key` result column as SQL string literals ('a', 'b'), or NULL for none.
+std::string KeysOf(PGresult* r) {
+  std::string out;
+  for (int t = 0; t < PQntuples(r); ++t) {
+    if (PQgetisnull(r, t, 0))
+      continue;
+    std::string v = PQgetvalue(r, t, 0), quoted = "'";
+    for (char c : v)
+      quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    out += (out.empty() ? "" : ", ") + quoted + "'";
+  }
+  return out.empty() ? "NULL" : out;
 }
 
 int RecordMode(int argc, char** argv) {
@@ -229,20 +248,28 @@ int RecordMode(int argc, char** argv) {
   std::vector<long long> rows(sides.size()), bytes(sides.size()), checksum(sides.size());
   // Warm-up: the first id once per side.
   for (auto& side : sides) {
-    for (const auto& st : statements)
-      PQclear(PQexec(side.conn, Substitute(st, ids[0]).c_str()));
+    std::string keys = "NULL";
+    for (const auto& st : statements) {
+      PGresult* r = PQexec(side.conn, Substitute(st, ids[0], keys).c_str());
+      if (PQresultStatus(r) == PGRES_TUPLES_OK && PQnfields(r) > 0 && std::strcmp(PQfname(r, 0), "_key") == 0)
+        keys = KeysOf(r);
+      PQclear(r);
+    }
   }
   for (size_t i = 0; i < ids.size(); ++i) {
     for (size_t s = 0; s < sides.size(); ++s) {
       double t0 = NowMs();
       long long n = 0;
+      std::string keys = "NULL";
       for (const auto& st : statements) {
-        PGresult* r = PQexec(sides[s].conn, Substitute(st, ids[i]).c_str());
+        PGresult* r = PQexec(sides[s].conn, Substitute(st, ids[i], keys).c_str());
         if (PQresultStatus(r) != PGRES_TUPLES_OK) {
           std::string err = PQresultErrorMessage(r);
           Die(sides[s].name + ": id " + ids[i] + ": " + err);
         }
         int nt = PQntuples(r), nf = PQnfields(r);
+        if (nf > 0 && std::strcmp(PQfname(r, 0), "_key") == 0)
+          keys = KeysOf(r);
         n += nt;
         for (int t = 0; t < nt; ++t) {
           for (int f = 0; f < nf; ++f)

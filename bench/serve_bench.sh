@@ -9,6 +9,7 @@
 #
 #   bench/serve_bench.sh [--patients N] [--accounts N] [--stream-rows N] [--duration S]
 #                        [--persons K] [--fhir-persons K] [--only point,stream,record] [--perf] [--keep]
+#                        [--codec lz4]
 #
 # Defaults: --patients 1000000 --accounts 1000000 --stream-rows 1000000 --duration 15
 # --persons 200 (--fhir-persons K: only the first K of them for $everything, default all; at 1M
@@ -22,6 +23,9 @@
 # indexes and VACUUM ANALYZE. PostgreSQL settings: shared_buffers=2GB, fsync=off,
 # synchronous_commit=off, full_page_writes=off (only loading writes; every measurement reads).
 # Everything (lake, cluster, servers) lives in a temp dir removed at exit unless --keep.
+# --codec C: after generating the normalized layer, set the Iceberg table property
+# write.parquet.compression-codec = C on its tables and rewrite them (CALL medlake.compact), to
+# measure the record read with that codec instead of medlake's default zstd.
 #
 # --perf: after the point-query runs, an extra -M prepared -c 1 run of medlake under
 # `perf record --call-graph dwarf` (8 s); prints the inclusive CPU shares of the main stages
@@ -41,6 +45,7 @@ FHIR_PERSONS=
 ONLY=point,stream,record
 PERF=0
 KEEP=0
+CODEC=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --patients) PATIENTS=$2; shift 2 ;;
@@ -52,6 +57,7 @@ while [[ $# -gt 0 ]]; do
     --only) ONLY=$2; shift 2 ;;
     --perf) PERF=1; shift ;;
     --keep) KEEP=1; shift ;;
+    --codec) CODEC=$2; shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -100,6 +106,10 @@ if want point; then
     SELECT CAST(i AS BIGINT) AS aid, CAST((i - 1) // 100000 + 1 AS INTEGER) AS bid,
            CAST(hash(i) % 100000 AS INTEGER) - 50000 AS abalance, rpad('', 84, ' ') AS filler
     FROM range(1, $ACCOUNTS + 1) t(i) ORDER BY aid" >/dev/null
+  # medlake's access path for lookups by aid (PostgreSQL gets its primary key): the table's sort
+  # order, and the table rewritten in it with the layout sorted tables get (64 MiB files,
+  # 16,384-row groups).
+  ml_sql -c "ALTER TABLE bench.accounts WRITE ORDERED BY aid" -c "CALL medlake.compact('bench.accounts')" >/dev/null
   echo "   bench.accounts ($ACCOUNTS rows): $(since "$t0") s"
 fi
 if want stream; then
@@ -116,6 +126,14 @@ if want record; then
   sed "s/@N@/$PATIENTS/g" "$ROOT/bench/patient_record_gen.sql" > "$WORK/gen.sql"
   ml_sql -f "$WORK/gen.sql" >/dev/null
   echo "   normalized layer ($PATIENTS persons): $(since "$t1") s"
+  if [[ -n $CODEC ]]; then
+    t1=$(now)
+    for t in person_link patient encounter observation condition medication_request; do
+      ml_sql -c "ALTER TABLE normalized.$t SET TBLPROPERTIES ('write.parquet.compression-codec' = '$CODEC')" \
+        -c "CALL medlake.compact('normalized.$t')" >/dev/null
+    done
+    echo "   normalized layer rewritten with write.parquet.compression-codec = $CODEC: $(since "$t1") s"
+  fi
 fi
 TOKEN=$(ml_sql --format csv -c "CREATE USER reader WITH PASSWORD '$PASSWORD'" \
   -c "GRANT USAGE ON SCHEMA bench TO reader" -c "GRANT SELECT ON SCHEMA bench TO reader" \
@@ -242,15 +260,19 @@ fi
 if want record; then
   echo "== 3. one patient's complete record, $PERSONS random persons of $PATIENTS"
   awk -v n="$PERSONS" -v max="$PATIENTS" 'BEGIN { srand(8); for (i = 0; i < n; i++) print int(rand() * max) + 1 }' > "$WORK/ids"
+  # As $everything reads a record (src/server/fhir/fhir_store_internal.cc): the person's source
+  # keys first, then the patient rows and each clinical table by a literal IN list of them.
   cat > "$WORK/record.sql" <<'SQL'
-SELECT l.person_id AS _person_id, p.* FROM normalized.person_link l JOIN normalized.patient p ON p.source_key = l.source_key
-WHERE l.person_id = :id ORDER BY p.record_time DESC NULLS LAST, p.source_key
+SELECT source_key AS _key FROM normalized.person_link WHERE person_id = :id ORDER BY source_key
+;
+SELECT :id AS _person_id, p.* FROM normalized.patient p WHERE p.source_key IN (:keys)
+ORDER BY p.record_time DESC NULLS LAST, p.source_key
 ;
 SQL
   for t in encounter observation condition medication_request procedure allergy_intolerance immunization; do
-    printf 'SELECT t.*, l.person_id AS _person_id FROM normalized.%s t JOIN normalized.person_link l ON l.source_key = t.patient_source_key\nWHERE l.person_id = :id ORDER BY t.source_key\n;\n' "$t" >> "$WORK/record.sql"
+    printf 'SELECT t.*, :id AS _person_id FROM normalized.%s t WHERE t.patient_source_key IN (:keys) ORDER BY t.source_key\n;\n' "$t" >> "$WORK/record.sql"
   done
-  echo "-- equivalent SQL (8 statements per person, simple query protocol, one connection per side):"
+  echo "-- equivalent SQL (9 statements per person: keys, patient, 7 tables; simple query protocol, one connection per side):"
   "$STREAM_BENCH" --mode=record --side="postgres=$PG_CONN" --side="medlake=$ML_CONN" \
     --sql-file="$WORK/record.sql" --ids-file="$WORK/ids"
   echo "-- FHIR GET /fhir/Patient/{id}/\$everything?_count=1000 (one keep-alive curl, Bearer token):"
