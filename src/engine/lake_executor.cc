@@ -258,30 +258,31 @@ Result<MetricsMode> ParseMetricsMode(const std::string& key, const std::string& 
 constexpr const char* kMetricsDefault = "write.metadata.metrics.default";
 constexpr const char* kMetricsColumnPrefix = "write.metadata.metrics.column.";
 
-// The metrics mode of each top-level column of `schema` under the table's properties. Without a
-// property for it, the leading column of the table's sort order is kept in full (keys often
-// share a long prefix, which truncated bounds could not tell apart, and that column is the
-// one lookups prune files by); every other column gets the default (Iceberg's truncate(16)).
-Result<std::map<int, MetricsMode>> ColumnMetricsModes(const ib::TableMetadata& metadata, const ib::Schema& schema) {
+// The metrics modes of a table's columns under its properties: `columns` for the top-level
+// columns of `schema`, `fallback` (write.metadata.metrics.default, else Iceberg's truncate(16))
+// for nested fields. Without a property for it, the leading column of the table's sort order is
+// kept in full (keys often share a long prefix, which truncated bounds could not tell apart, and
+// that column is the one lookups prune files by).
+struct MetricsModes {
+  std::map<int, MetricsMode> columns;
   MetricsMode fallback;
+};
+
+Result<MetricsModes> ColumnMetricsModes(const ib::TableMetadata& metadata, const ib::Schema& schema) {
+  MetricsModes out;
   if (auto it = metadata.properties.find(kMetricsDefault); it != metadata.properties.end()) {
-    MEDLAKE_ASSIGN_OR_RETURN(fallback, ParseMetricsMode(it->first, it->second));
+    MEDLAKE_ASSIGN_OR_RETURN(out.fallback, ParseMetricsMode(it->first, it->second));
   }
-  int sort_leader = 0;
-  for (const auto& order : metadata.sort_orders) {
-    if (order.order_id == metadata.default_sort_order_id && !order.fields.empty()) {
-      sort_leader = order.fields.front().source_id;
-    }
-  }
-  std::map<int, MetricsMode> out;
+  const ib::SortOrder* order = ib::DefaultSortOrder(metadata);
+  const int sort_leader = order != nullptr ? order->fields.front().source_id : 0;
   for (const auto& f : schema.fields) {
     auto it = metadata.properties.find(kMetricsColumnPrefix + f.name);
     if (it != metadata.properties.end()) {
-      MEDLAKE_ASSIGN_OR_RETURN(out[f.id], ParseMetricsMode(it->first, it->second));
+      MEDLAKE_ASSIGN_OR_RETURN(out.columns[f.id], ParseMetricsMode(it->first, it->second));
     } else if (f.id == sort_leader) {
-      out[f.id].kind = MetricsMode::Kind::kFull;
+      out.columns[f.id].kind = MetricsMode::Kind::kFull;
     } else {
-      out[f.id] = fallback;
+      out.columns[f.id] = out.fallback;
     }
   }
   return out;
@@ -412,8 +413,37 @@ Result<int64_t> IntegerProperty(const std::string& key, const std::string& value
   return static_cast<int64_t>(v);
 }
 
+// An identity sort order on `keys` (current columns of `schema`, by exact name). NotFound for a
+// missing column, InvalidArgument for a nested one.
+Result<ib::SortOrder> SortOrderOn(const ib::Schema& schema, const std::vector<AlterAction::OrderKey>& keys,
+                                  const std::string& table) {
+  ib::SortOrder order;
+  for (const auto& key : keys) {
+    const ib::NestedField* field = nullptr;
+    for (const auto& f : schema.fields) {
+      if (f.name == key.column) field = &f;
+    }
+    if (field == nullptr) return NotFound("Binder Error: table " + table + " has no column " + key.column);
+    if (!field->type.is_primitive()) {
+      return InvalidArgument("a write order needs primitive columns; " + key.column + " is not");
+    }
+    ib::SortField sf;
+    sf.transform = ib::Transform::Identity();
+    sf.source_id = field->id;
+    sf.direction = key.descending ? ib::SortDirection::kDesc : ib::SortDirection::kAsc;
+    sf.null_order = key.nulls_last ? ib::NullOrder::kNullsLast : ib::NullOrder::kNullsFirst;
+    order.fields.push_back(sf);
+  }
+  return order;
+}
+
 constexpr const char* kTargetFileSize = "write.target-file-size-bytes";
 constexpr const char* kRowGroupRows = "medlake.write.parquet.row-group-rows";
+
+Result<int64_t> TargetFileSize(const std::string& value) {
+  return IntegerProperty(kTargetFileSize, value, 1 << 20, int64_t{1} << 40);
+}
+Result<int64_t> RowGroupRows(const std::string& value) { return IntegerProperty(kRowGroupRows, value, 2048, 10'000'000); }
 // Layout of tables with a sort order, unless their properties set it (bench/README.md section 9).
 constexpr int64_t kSortedFileBytes = 64LL * 1024 * 1024;
 constexpr int64_t kSortedRowGroupRows = 16384;
@@ -423,8 +453,8 @@ constexpr int64_t kSortedRowGroupRows = 16384;
 Status CheckWriteProperty(const std::string& key, const std::string& value) {
   if (key == "write.parquet.compression-codec") return ParquetCodec(value).status();
   if (key == "write.parquet.compression-level") return ParquetCompressionLevel(value).status();
-  if (key == kTargetFileSize) return IntegerProperty(key, value, 1 << 20, int64_t{1} << 40).status();
-  if (key == kRowGroupRows) return IntegerProperty(key, value, 2048, 10'000'000).status();
+  if (key == kTargetFileSize) return TargetFileSize(value).status();
+  if (key == kRowGroupRows) return RowGroupRows(value).status();
   if (key == kMetricsDefault || key.rfind(kMetricsColumnPrefix, 0) == 0) return ParseMetricsMode(key, value).status();
   if (key.rfind("medlake.", 0) == 0) {
     return InvalidArgument("table property " + key + " is maintained by medlake and cannot be set");
@@ -455,10 +485,10 @@ Result<std::vector<ib::DataFile>> WriteDataFiles(const LakeExecutorContext& ctx,
   options.file_prefix = "data-" + batch.ToString().substr(0, 8);
   const auto& properties = target.table->metadata().properties;
   if (auto it = properties.find(kTargetFileSize); it != properties.end()) {
-    MEDLAKE_ASSIGN_OR_RETURN(options.target_file_size_bytes, IntegerProperty(it->first, it->second, 1 << 20, int64_t{1} << 40));
+    MEDLAKE_ASSIGN_OR_RETURN(options.target_file_size_bytes, TargetFileSize(it->second));
   }
   if (auto it = properties.find(kRowGroupRows); it != properties.end()) {
-    MEDLAKE_ASSIGN_OR_RETURN(options.row_group_rows, IntegerProperty(it->first, it->second, 2048, 10'000'000));
+    MEDLAKE_ASSIGN_OR_RETURN(options.row_group_rows, RowGroupRows(it->second));
   }
   if (auto it = properties.find("write.parquet.compression-codec"); it != properties.end()) {
     MEDLAKE_ASSIGN_OR_RETURN(options.compression, ParquetCodec(it->second));
@@ -474,20 +504,17 @@ Result<std::vector<ib::DataFile>> WriteDataFiles(const LakeExecutorContext& ctx,
   // The table's default sort order (identity fields of current columns): rows are written in
   // that order, so each file's row groups hold narrow ranges of the leading column.
   std::string order_by;
-  for (const auto& order : target.table->metadata().sort_orders) {
-    if (order.order_id != target.table->metadata().default_sort_order_id || order.is_unsorted()) continue;
-    std::string keys;
-    for (const auto& sf : order.fields) {
+  if (const ib::SortOrder* order = ib::DefaultSortOrder(target.table->metadata())) {
+    for (const auto& sf : order->fields) {
       const ib::NestedField* field = ib::FindFieldById(schema, sf.source_id);
       if (field == nullptr || sf.transform.kind != ib::TransformKind::kIdentity) {
-        keys.clear();
+        order_by.clear();
         break;
       }
-      keys += (keys.empty() ? "" : ", ") + QuoteIdentifier(field->name) +
-              (sf.direction == ib::SortDirection::kDesc ? " DESC" : " ASC") +
-              (sf.null_order == ib::NullOrder::kNullsLast ? " NULLS LAST" : " NULLS FIRST");
+      order_by += (order_by.empty() ? "" : ", ") + QuoteIdentifier(field->name) +
+                  (sf.direction == ib::SortDirection::kDesc ? " DESC" : " ASC") +
+                  (sf.null_order == ib::NullOrder::kNullsLast ? " NULLS LAST" : " NULLS FIRST");
     }
-    if (!keys.empty()) order_by = keys;
   }
   if (!order_by.empty()) {
     sql = "SELECT * FROM (" + query + ") AS __unsorted ORDER BY " + order_by;
@@ -528,11 +555,7 @@ Result<std::vector<ib::DataFile>> WriteDataFiles(const LakeExecutorContext& ctx,
   };
   for (const auto& f : schema.fields) collect(f);
 
-  MEDLAKE_ASSIGN_OR_RETURN(auto modes, ColumnMetricsModes(target.table->metadata(), schema));
-  MetricsMode default_mode;
-  if (auto it = properties.find(kMetricsDefault); it != properties.end()) {
-    MEDLAKE_ASSIGN_OR_RETURN(default_mode, ParseMetricsMode(it->first, it->second));
-  }
+  MEDLAKE_ASSIGN_OR_RETURN(MetricsModes modes, ColumnMetricsModes(target.table->metadata(), schema));
   std::vector<ib::DataFile> out;
   for (WrittenFile& w : written) {
     ib::DataFile df;
@@ -556,8 +579,8 @@ Result<std::vector<ib::DataFile>> WriteDataFiles(const LakeExecutorContext& ctx,
     }
     for (const auto& [id, stats] : w.stats) {
       // Nested fields follow the default mode (they are not named by column properties).
-      auto mode_it = modes.find(id);
-      const MetricsMode mode = mode_it == modes.end() ? default_mode : mode_it->second;
+      auto mode_it = modes.columns.find(id);
+      const MetricsMode mode = mode_it == modes.columns.end() ? modes.fallback : mode_it->second;
       if (mode.kind == MetricsMode::Kind::kNone) continue;
       df.column_sizes[id] = stats.column_size_bytes;
       if (stats.null_count) df.null_value_counts[id] = *stats.null_count;
@@ -812,25 +835,8 @@ Result<StatementOutcome> DoAlter(const LakeStatement& st, const LakeExecutorCont
   }
   if (a.kind == AlterAction::Kind::kWriteOrder) {
     MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* current, ib::CurrentSchema(table.metadata()));
-    ib::SortOrder order;
-    for (const auto& key : a.order) {
-      const ib::NestedField* field = nullptr;
-      for (const auto& f : current->fields) {
-        if (f.name == key.column) field = &f;
-      }
-      if (field == nullptr) return NotFound("Binder Error: table " + id.ToString() + " has no column " + key.column);
-      if (!field->type.is_primitive()) {
-        return InvalidArgument("WRITE ORDERED BY needs primitive columns; " + key.column + " is not");
-      }
-      ib::SortField sf;
-      sf.transform = ib::Transform::Identity();
-      sf.source_id = field->id;
-      sf.direction = key.descending ? ib::SortDirection::kDesc : ib::SortDirection::kAsc;
-      sf.null_order = key.nulls_last ? ib::NullOrder::kNullsLast : ib::NullOrder::kNullsFirst;
-      order.fields.push_back(sf);
-    }
     storage::TableChange change;
-    change.new_sort_order = std::move(order);
+    MEDLAKE_ASSIGN_OR_RETURN(change.new_sort_order, SortOrderOn(*current, a.order, id.ToString()));
     MEDLAKE_RETURN_IF_ERROR(storage::CommitTableChange(*ctx.catalog, *ctx.fs, table, change, *ctx.clock).status());
     return outcome;
   }
@@ -1280,23 +1286,11 @@ Result<std::unique_ptr<storage::LakeTable>> EnsureWriteOrder(const LakeExecutorC
                                                              const std::vector<std::string>& columns) {
   if (columns.empty() || table->moved()) return table;
   MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table->metadata()));
-  ib::SortOrder order;
-  for (const auto& name : columns) {
-    const ib::NestedField* field = nullptr;
-    for (const auto& f : schema->fields) {
-      if (f.name == name) field = &f;
-    }
-    if (field == nullptr || !field->type.is_primitive()) {
-      return InvalidArgument("write order column " + name + " is not a primitive column of " + table->id().ToString());
-    }
-    ib::SortField sf;
-    sf.transform = ib::Transform::Identity();
-    sf.source_id = field->id;
-    order.fields.push_back(sf);
-  }
-  for (const auto& existing : table->metadata().sort_orders) {
-    if (existing.order_id == table->metadata().default_sort_order_id && existing.fields == order.fields) return table;
-  }
+  std::vector<AlterAction::OrderKey> keys;
+  for (const auto& name : columns) keys.push_back({name, false, false});
+  MEDLAKE_ASSIGN_OR_RETURN(ib::SortOrder order, SortOrderOn(*schema, keys, table->id().ToString()));
+  const ib::SortOrder* current = ib::DefaultSortOrder(table->metadata());
+  if (current != nullptr && current->fields == order.fields) return table;
   storage::TableChange change;
   change.new_sort_order = std::move(order);
   return storage::CommitTableChange(*ctx.catalog, *ctx.fs, *table, change, *ctx.clock);

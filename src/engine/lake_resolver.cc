@@ -115,13 +115,9 @@ std::optional<ib::Value> ToValue(const ColumnPredicate::Constant& c, const ib::T
 // The field id of the first field of the default sort order when it is an identity transform;
 // 0 when the table is unsorted.
 int LeadingSortField(const ib::TableMetadata& m) {
-  for (const auto& order : m.sort_orders) {
-    if (order.order_id == m.default_sort_order_id && !order.fields.empty() &&
-        order.fields.front().transform.kind == ib::TransformKind::kIdentity) {
-      return order.fields.front().source_id;
-    }
-  }
-  return 0;
+  const ib::SortOrder* order = ib::DefaultSortOrder(m);
+  if (order == nullptr || order->fields.front().transform.kind != ib::TransformKind::kIdentity) return 0;
+  return order->fields.front().source_id;
 }
 
 // The top-level primitive column a predicate names (case-insensitively); null when none or

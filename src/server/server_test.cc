@@ -27,10 +27,8 @@ struct Response {
   std::string body;
 };
 
-// One request on a fresh connection (Connection: close); chunked bodies are decoded.
-Response Http(int port, const std::string& method, const std::string& target, const std::string& auth = "",
-              const std::string& body = "", const std::string& content_type = "", const std::string& extra = "") {
-  Response r;
+// A TCP connection to 127.0.0.1:`port`; -1 when it fails.
+int ConnectLocal(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -38,8 +36,17 @@ Response Http(int port, const std::string& method, const std::string& target, co
   ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
-    return r;
+    return -1;
   }
+  return fd;
+}
+
+// One request on a fresh connection (Connection: close); chunked bodies are decoded.
+Response Http(int port, const std::string& method, const std::string& target, const std::string& auth = "",
+              const std::string& body = "", const std::string& content_type = "", const std::string& extra = "") {
+  Response r;
+  int fd = ConnectLocal(port);
+  if (fd < 0) return r;
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
   if (!auth.empty()) req += "Authorization: " + auth + "\r\n";
   if (!content_type.empty()) req += "Content-Type: " + content_type + "\r\n";
@@ -210,12 +217,8 @@ TEST_F(ServerTest, TooManyFailedLoginsFromOneAddressGet429) {
 TEST_F(ServerTest, UploadsWithoutValidCredentialsAreRefusedBeforeTheirBody) {
   // Headers announcing a 50 MB upload, then nothing: the answer must come without the body.
   for (const std::string auth : {"", "Authorization: Bearer mlk_0123456789abcdef_nope\r\n"}) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port()));
-    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    int fd = ConnectLocal(port());
+    ASSERT_GE(fd, 0);
     timeval timeout{5, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     std::string req = "POST /api/v1/ingest/fhir HTTP/1.1\r\nHost: localhost\r\n" + auth +

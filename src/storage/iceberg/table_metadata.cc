@@ -494,6 +494,11 @@ Result<const PartitionSpec*> DefaultPartitionSpec(const TableMetadata& md) {
   return FindPartitionSpec(md, md.default_spec_id);
 }
 
+const SortOrder* DefaultSortOrder(const TableMetadata& md) {
+  auto order = FindSortOrder(md, md.default_sort_order_id);
+  return order.ok() && !(*order)->is_unsorted() ? *order : nullptr;
+}
+
 Result<const SortOrder*> FindSortOrder(const TableMetadata& md, int32_t order_id) {
   return FindIn(
       md.sort_orders, [&](const SortOrder& o) { return o.order_id == order_id; }, "sort order",

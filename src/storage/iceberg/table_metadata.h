@@ -149,6 +149,8 @@ Result<const PartitionSpec*> FindPartitionSpec(const TableMetadata& metadata, in
 Result<const PartitionSpec*> DefaultPartitionSpec(const TableMetadata& metadata);
 // NotFound if `order_id` is not in sort-orders.
 Result<const SortOrder*> FindSortOrder(const TableMetadata& metadata, int32_t order_id);
+// The order with default-sort-order-id; nullptr when the table is unsorted (or the id is missing).
+const SortOrder* DefaultSortOrder(const TableMetadata& metadata);
 // NotFound if `snapshot_id` is not in snapshots.
 Result<const Snapshot*> FindSnapshot(const TableMetadata& metadata, int64_t snapshot_id);
 // The current snapshot. NotFound if the table has none (a new, empty table).
