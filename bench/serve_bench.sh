@@ -9,7 +9,7 @@
 #
 #   bench/serve_bench.sh [--patients N] [--accounts N] [--stream-rows N] [--duration S]
 #                        [--persons K] [--fhir-persons K] [--only point,stream,record] [--perf] [--keep]
-#                        [--codec lz4]
+#                        [--codec lz4] [--no-key-index]
 #
 # Defaults: --patients 1000000 --accounts 1000000 --stream-rows 1000000 --duration 15
 # --persons 200 (--fhir-persons K: only the first K of them for $everything, default all; at 1M
@@ -26,8 +26,11 @@
 # --codec C: after generating the normalized layer, set the Iceberg table property
 # write.parquet.compression-codec = C on its tables and rewrite them (CALL medlake.compact), to
 # measure the record read with that codec instead of medlake's default zstd.
+# Key indexes (engine/key_index_sql.h): the lake's tables get `medlake.key-index` = 'true' and
+# their key indexes built (CALL medlake.build_key_index), so lookups by key read them instead of
+# Parquet; --no-key-index measures the Parquet access path alone (sorted files, pruning).
 #
-# --perf: after the point-query runs, an extra -M prepared -c 1 run of medlake under
+# --perf [--perf-mode simple]: after the point-query runs, an extra -M prepared (or simple) -c 1 run of medlake under
 # `perf record --call-graph dwarf` (8 s); prints the inclusive CPU shares of the main stages
 # (needs perf; the data is kept in $TMPDIR/serve_bench.perf.data).
 #
@@ -44,8 +47,10 @@ PERSONS=200
 FHIR_PERSONS=
 ONLY=point,stream,record
 PERF=0
+PERF_MODE=prepared
 KEEP=0
 CODEC=
+KEY_INDEX=1
 while [[ $# -gt 0 ]]; do
   case $1 in
     --patients) PATIENTS=$2; shift 2 ;;
@@ -56,8 +61,10 @@ while [[ $# -gt 0 ]]; do
     --fhir-persons) FHIR_PERSONS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
     --perf) PERF=1; shift ;;
+    --perf-mode) PERF_MODE=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --codec) CODEC=$2; shift 2 ;;
+    --no-key-index) KEY_INDEX=0; shift ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -110,6 +117,10 @@ if want point; then
   # order, and the table rewritten in it with the layout sorted tables get (64 MiB files,
   # 16,384-row groups).
   ml_sql -c "ALTER TABLE bench.accounts WRITE ORDERED BY aid" -c "CALL medlake.compact('bench.accounts')" >/dev/null
+  if [[ $KEY_INDEX == 1 ]]; then
+    ml_sql -c "ALTER TABLE bench.accounts SET TBLPROPERTIES ('medlake.key-index' = 'true')" \
+      -c "CALL medlake.build_key_index('bench.accounts')" >/dev/null
+  fi
   echo "   bench.accounts ($ACCOUNTS rows): $(since "$t0") s"
 fi
 if want stream; then
@@ -133,6 +144,14 @@ if want record; then
         -c "CALL medlake.compact('normalized.$t')" >/dev/null
     done
     echo "   normalized layer rewritten with write.parquet.compression-codec = $CODEC: $(since "$t1") s"
+  fi
+  if [[ $KEY_INDEX == 1 ]]; then
+    t1=$(now)
+    for t in person_link patient encounter observation condition medication_request; do
+      ml_sql -c "ALTER TABLE normalized.$t SET TBLPROPERTIES ('medlake.key-index' = 'true')" \
+        -c "CALL medlake.build_key_index('normalized.$t')" >/dev/null
+    done
+    echo "   key indexes of the normalized layer: $(since "$t1") s, $(find "$LAKE/warehouse/normalized" -name '*.keyidx' -printf '%s\n' | awk '{s += $1} END {printf "%.0f MB", s / 1e6}')"
   fi
 fi
 TOKEN=$(ml_sql --format csv -c "CREATE USER reader WITH PASSWORD '$PASSWORD'" \
@@ -236,14 +255,14 @@ if want point; then
   echo "   audit records in the lake after the runs: $(audit_records)"
   if [[ $PERF == 1 ]]; then
     # An extra run, not one of the measured ones above: perf's DWARF unwinding slows the server.
-    echo "== perf record of the medlake server during an extra -M prepared -c 1 run (8 s of it)"
+    echo "== perf record of the medlake server during an extra -M $PERF_MODE -c 1 run (8 s of it)"
     (sleep 3; perf record -F 300 --call-graph dwarf,16384 -p "$ML_PID" -o "$WORK/perf.data" -- sleep 8 >/dev/null 2>&1) &
     perf_job=$!
-    echo "   tps under perf: $(pgb "$ML_PG_PORT" medlake prepared 1 12 | cut -d' ' -f1)"
+    echo "   tps under perf: $(pgb "$ML_PG_PORT" medlake "$PERF_MODE" 1 12 | cut -d' ' -f1)"
     wait "$perf_job" || true
     echo "   inclusive CPU share of the server's samples (children), symbols above 2%:"
     perf report -i "$WORK/perf.data" --children --sort symbol -g none --stdio 2>/dev/null | grep -v '^#' |
-      grep '%' | cut -c1-150 | awk '$1 + 0 >= 2' | grep -E 'medlake::|duckdb::(ClientContext::(Prepare|PendingQuery|Rebind)|ParquetReader::Scan|Planner|Optimizer|Parser)|zstd::ZSTD_decompress$|fdatasync|sendto|recvfrom' | head -60 || true
+      grep '%' | cut -c1-150 | awk '$1 + 0 >= 2' | grep -E 'medlake::|duckdb::(ClientContext::(Prepare|PendingQuery|Rebind)|ParquetReader::Scan|Planner|Optimizer|Parser)|zstd::ZSTD_decompress$|fdatasync|sendto|recvfrom|sqlite3_step' | head -70 || true
     cp "$WORK/perf.data" "${TMPDIR:-/tmp}/serve_bench.perf.data" && echo "   (perf data kept in ${TMPDIR:-/tmp}/serve_bench.perf.data)"
   fi
 fi

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <map>
 
 #include "engine/duckdb_internal.h"
 
@@ -283,7 +284,11 @@ Status Appender::Close() { return impl_->Check(duckdb_appender_close(impl_->appe
 
 struct Connection::Impl {
   duckdb_connection conn = nullptr;
-  ~Impl() { duckdb_disconnect(&conn); }
+  std::map<std::string, std::unique_ptr<PreparedStatement>, std::less<>> cached;
+  ~Impl() {
+    cached.clear();
+    duckdb_disconnect(&conn);
+  }
 };
 
 Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -332,6 +337,15 @@ Result<std::unique_ptr<PreparedStatement>> Connection::Prepare(std::string_view 
     return StatusFromDuckDbMessage(duckdb_prepare_error(pi->stmt), "");
   }
   return std::make_unique<PreparedStatement>(std::move(pi));
+}
+
+Result<PreparedStatement*> Connection::PrepareCached(std::string_view sql) {
+  auto it = impl_->cached.find(sql);
+  if (it == impl_->cached.end()) {
+    MEDLAKE_ASSIGN_OR_RETURN(auto stmt, Prepare(sql));
+    it = impl_->cached.emplace(std::string(sql), std::move(stmt)).first;
+  }
+  return it->second.get();
 }
 
 Result<std::unique_ptr<Appender>> Connection::CreateAppender(std::string_view schema,

@@ -263,6 +263,10 @@ class Connection {
   // Splits `sql` into statements with DuckDB's parser. InvalidArgument on a syntax error.
   Result<std::unique_ptr<StatementList>> Split(std::string_view sql);
   Result<std::unique_ptr<PreparedStatement>> Prepare(std::string_view sql);
+  // Prepares `sql` once per connection and returns that statement on later calls with the same
+  // text (for the engine's own fixed statements, e.g. the SQL serializer; bind every parameter
+  // before each Execute). Owned by the connection.
+  Result<PreparedStatement*> PrepareCached(std::string_view sql);
   Result<std::unique_ptr<Appender>> CreateAppender(std::string_view schema,
                                                    std::string_view table);
   // Asks the running query to stop; it then fails with Aborted. Thread-safe.

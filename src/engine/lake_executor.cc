@@ -10,8 +10,10 @@
 #include <set>
 
 #include "core/crypto.h"
+#include "core/logging.h"
 #include "core/uuid.h"
 #include "engine/iceberg_sql_types.h"
+#include "engine/key_index_sql.h"
 #include "engine/lake_resolver.h"
 #include "engine/parquet_writer.h"
 #include "engine/scan_sql.h"
@@ -456,6 +458,10 @@ Status CheckWriteProperty(const std::string& key, const std::string& value) {
   if (key == kTargetFileSize) return TargetFileSize(value).status();
   if (key == kRowGroupRows) return RowGroupRows(value).status();
   if (key == kMetricsDefault || key.rfind(kMetricsColumnPrefix, 0) == 0) return ParseMetricsMode(key, value).status();
+  if (key == kKeyIndexProperty) {
+    if (value != "true" && value != "false") return InvalidArgument("table property " + key + " is 'true' or 'false'");
+    return Status::OK();
+  }
   if (key.rfind("medlake.", 0) == 0) {
     return InvalidArgument("table property " + key + " is maintained by medlake and cannot be set");
   }
@@ -601,6 +607,18 @@ Result<std::vector<ib::DataFile>> WriteDataFiles(const LakeExecutorContext& ctx,
   if (!target.spec->is_unpartitioned()) {
     std::error_code ec;
     std::filesystem::remove_all(options.directory, ec);
+  }
+  // Key indexes of the new files (engine/key_index_sql.h). They only speed up lookups: a
+  // failure is logged and the lookups of those files read Parquet.
+  if (int key_field = KeyIndexField(target.table->metadata())) {
+    std::vector<storage::ScanDataFile> files;
+    for (const auto& df : out) files.push_back(storage::ScanDataFile{df.file_path, df.file_path, 0, df.record_count, df.file_size_in_bytes, 0});
+    auto built = BuildKeyIndexes(*ctx.connection, schema, key_field, files);
+    if (!built.ok()) {
+      const std::string table = target.table->id().ToString();
+      Log(LogLevel::kWarn, "key_index_not_built",
+          {LogField("table", LogId(table)), LogField::Error("error", built.status().ToString())});
+    }
   }
   return out;
 }
@@ -1084,6 +1102,21 @@ Result<StatementOutcome> DoCall(const LakeStatement& st, const LakeExecutorConte
                   std::to_string(before_deletes) + "::BIGINT AS removed_delete_files, " +
                   std::to_string(after) + "::BIGINT AS new_data_files");
   }
+  if (st.procedure == "build_key_index") {
+    MEDLAKE_ASSIGN_OR_RETURN(storage::TableIdentifier id, table_arg());
+    LakeTableResolver resolver(*ctx.catalog, *ctx.fs, ctx.access);
+    MEDLAKE_ASSIGN_OR_RETURN(const storage::LakeTable* table, LoadTarget(resolver, {id.ns, id.name}));
+    const int key_field = KeyIndexField(table->metadata());
+    if (key_field == 0) {
+      return FailedPrecondition("table " + id.ToString() + " has no key index: set its property " + kKeyIndexProperty +
+                                " = 'true' and a sort order led by a string, int or long column (WRITE ORDERED BY)");
+    }
+    MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table->metadata()));
+    MEDLAKE_ASSIGN_OR_RETURN(storage::ScanPlan plan, table->PlanScan(std::nullopt, {}));
+    MEDLAKE_ASSIGN_OR_RETURN(int64_t built, BuildKeyIndexes(*ctx.connection, *schema, key_field, plan.data_files));
+    return report("SELECT " + std::to_string(plan.data_files.size()) + "::BIGINT AS data_files, " +
+                  std::to_string(built) + "::BIGINT AS key_indexes_built");
+  }
   if (st.procedure == "register_table") {
     if (st.arguments.size() != 2) {
       return InvalidArgument("CALL medlake.register_table('namespace.table', 'path') takes 2 arguments");
@@ -1094,7 +1127,7 @@ Result<StatementOutcome> DoCall(const LakeStatement& st, const LakeExecutorConte
     return outcome;
   }
   return NotFound("no procedure medlake." + st.procedure +
-                  " (known: register_table, expire_snapshots, remove_orphan_files, compact)");
+                  " (known: register_table, expire_snapshots, remove_orphan_files, compact, build_key_index)");
 }
 
 }  // namespace

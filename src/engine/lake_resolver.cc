@@ -5,6 +5,7 @@
 #include <set>
 
 #include "engine/iceberg_sql_types.h"
+#include "engine/key_index_sql.h"
 #include "engine/metadata_tables.h"
 #include "engine/sql_lexer.h"
 #include "engine/value.h"
@@ -358,7 +359,13 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
   }
   MEDLAKE_ASSIGN_OR_RETURN(std::string sql, BuildScanSql(plan, row_ids));
   if (current_schema != nullptr && !row_ids) {
-    sql = SplitByInList(sql, usable, *current_schema, plan.columns, LeadingSortField(table->metadata()));
+    // Lookups by key: the key indexes when the table has them (engine/key_index_sql.h), else
+    // one equality scan per value of a short IN list on the sort column.
+    if (auto by_key = KeyIndexScanSql(plan, KeyIndexField(table->metadata()), *current_schema, usable)) {
+      sql = std::move(*by_key);
+    } else {
+      sql = SplitByInList(sql, usable, *current_schema, plan.columns, LeadingSortField(table->metadata()));
+    }
   }
   if (!access) return std::optional<std::string>(std::move(sql));
   std::vector<AccessColumn> scan_columns;

@@ -1,6 +1,7 @@
 #include "engine/lake_session.h"
 
 #include "engine/iceberg_functions.h"
+#include "engine/key_index_sql.h"
 #include "engine/lake_executor.h"
 #include "engine/lake_resolver.h"
 #include "engine/lake_statement.h"
@@ -49,6 +50,7 @@ Result<std::unique_ptr<LakeSession>> LakeSession::Open(const storage::Lake& lake
   // built-in parquet extension: it exists only once the database is open.)
   MEDLAKE_RETURN_IF_ERROR(conn->Execute("SET parquet_metadata_cache = true"));
   MEDLAKE_RETURN_IF_ERROR(RegisterIcebergFunctions(*conn));
+  MEDLAKE_RETURN_IF_ERROR(RegisterKeyIndexFunction(*conn));
   MEDLAKE_ASSIGN_OR_RETURN(auto catalog, storage::Catalog::Open(lake.catalog_path()));
   if (options.access) {
     MEDLAKE_RETURN_IF_ERROR(RegisterKeyedHashFunction(*conn, options.access->MaskHashKey()));

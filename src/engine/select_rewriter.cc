@@ -14,7 +14,8 @@ using nlohmann::json;
 using internal::JsonString;
 
 Result<std::string> OneString(Connection& conn, std::string_view sql, std::string_view arg) {
-  MEDLAKE_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sql));
+  // The serializer statements are the same every time: prepared once per connection.
+  MEDLAKE_ASSIGN_OR_RETURN(PreparedStatement* stmt, conn.PrepareCached(sql));
   MEDLAKE_RETURN_IF_ERROR(stmt->BindString(1, arg));
   MEDLAKE_ASSIGN_OR_RETURN(auto result, stmt->Execute(/*streaming=*/false));
   MEDLAKE_ASSIGN_OR_RETURN(auto rows, result->FetchAll());
@@ -146,6 +147,11 @@ class Rewriter {
         return ColumnPredicate::Constant{K::kTimestamp, inner->text};
       }
       return std::nullopt;
+    }
+    if (cls == "PARAMETER") {
+      const std::string id = JsonString(e, "identifier");
+      if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+      return ColumnPredicate::Constant{K::kParameter, id};
     }
     if (cls != "CONSTANT" || !e.contains("value") || !e["value"].is_object()) return std::nullopt;
     const json& v = e["value"];

@@ -31,7 +31,8 @@ struct AtClause {
 // in text form with their kind.
 struct ColumnPredicate {
   enum class Op { kEq, kLt, kLe, kGt, kGe, kIn, kIsNull, kIsNotNull };
-  enum class Kind { kInteger, kDecimal, kDouble, kString, kDate, kTimestamp };
+  // kParameter: a prepared statement's $n (text: n), whose value is known only when it runs.
+  enum class Kind { kInteger, kDecimal, kDouble, kString, kDate, kTimestamp, kParameter };
   struct Constant {
     Kind kind;
     std::string text;  // "42", "2.5", "abc", "2024-01-01", "2024-01-01 10:00:00"

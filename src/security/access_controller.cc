@@ -279,7 +279,13 @@ bool SecurityController::PolicyApplies(const PolicyRecord& p) const {
 }
 
 Result<bool> SecurityController::BreakGlassActive() {
+  // With no glass broken, nothing changes that until catalog.db does (another connection's
+  // commit moves data_version, this session's own security statements reload): the lookup is
+  // skipped meanwhile. A broken glass is looked up every time (it expires with the clock).
+  const std::string epoch = std::to_string(data_version_) + "/" + std::to_string(loads_);
+  if (!break_glass_ && break_glass_until_.empty() && glass_checked_epoch_ == epoch) return false;
   MEDLAKE_ASSIGN_OR_RETURN(auto active, store_->ActiveBreakGlass(identity_.user));
+  glass_checked_epoch_ = epoch;
   // The glass is broken for treatment: the user's sessions with another purpose (or none) keep
   // their row filters while it lasts.
   break_glass_ = active.has_value() && identity_.purpose == "treatment";

@@ -145,6 +145,7 @@ class SecurityController : public engine::AccessController {
   std::vector<std::string> read_decisions_;  // ... and the decisions taken
   bool break_glass_ = false;
   std::string break_glass_until_;
+  std::string glass_checked_epoch_;  // data_version/loads of the last lookup (BreakGlassActive)
   // A write that creates or drops a table changes ownership after it succeeds.
   std::optional<std::pair<engine::WriteKind, std::pair<std::string, std::string>>> pending_write_;
 };

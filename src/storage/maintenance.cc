@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "storage/key_index.h"
+
 namespace medlake::storage {
 
 namespace ib = iceberg;
@@ -118,7 +120,12 @@ Result<ExpireSnapshotsResult> ExpireSnapshots(Catalog& catalog, FileSystem& fs,
     if (!needed_manifests.count(p)) DeleteQuietly(fs, base->ResolvePath(p), &result.deleted_manifests);
   }
   for (const auto& p : expired_files) {
-    if (!needed_files.count(p)) DeleteQuietly(fs, base->ResolvePath(p), &result.deleted_data_files);
+    if (needed_files.count(p)) continue;
+    const std::string path = base->ResolvePath(p);
+    DeleteQuietly(fs, path, &result.deleted_data_files);
+    // The file's key index holds the same rows: it goes with it (storage/key_index.h).
+    int64_t key_indexes = 0;
+    DeleteQuietly(fs, KeyIndexPath(path), &key_indexes);
   }
   return result;
 }
@@ -140,7 +147,10 @@ Result<RemoveOrphanFilesResult> RemoveOrphanFiles(Catalog& catalog, FileSystem& 
     MEDLAKE_ASSIGN_OR_RETURN(SnapshotFiles files, FilesOf(*table, fs, s, &seen));
     reachable.insert(table->ResolvePath(files.manifest_list));
     for (const auto& p : files.manifests) reachable.insert(table->ResolvePath(p));
-    for (const auto& p : files.files) reachable.insert(table->ResolvePath(p));
+    for (const auto& p : files.files) {
+      reachable.insert(table->ResolvePath(p));
+      reachable.insert(KeyIndexPath(table->ResolvePath(p)));  // lives and dies with its file
+    }
   }
   std::error_code ec;
   for (auto it = std::filesystem::recursive_directory_iterator(table->local_root(), ec);

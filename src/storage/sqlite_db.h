@@ -1,6 +1,6 @@
 // storage/sqlite_db.h: a thin RAII wrapper over SQLite for the lake catalog (catalog.db).
 //
-// Only storage includes sqlite3.h. Statements bind parameters by position (1-based) and read
+// Only storage includes sqlite3.h (here and in key_index.cc). Statements bind parameters by position (1-based) and read
 // columns by index. Errors: IOError when the file cannot be opened, Aborted when the database is
 // busy beyond the timeout (another writer), DataLoss for a corrupt file, Internal otherwise.
 //

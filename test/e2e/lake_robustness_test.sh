@@ -60,7 +60,10 @@ for round in $(seq 1 12); do
   fi
 done
 # After the crashes the table still takes writes, and orphan removal cleans leftovers.
-sql -c "INSERT INTO r.crash SELECT 99, i FROM range(500) t(i)" >/dev/null 2>&1 || ok=0
+if ! sql -c "INSERT INTO r.crash SELECT 99, i FROM range(500) t(i)" >/dev/null 2>"$tmp/final.err"; then
+  ok=0
+  echo "the insert after the crashes failed: $(cat "$tmp/final.err")"
+fi
 n="$(count r.crash)"
 if [ "$ok" = 1 ] && [ $((n % 500)) = 0 ] && [ "$n" -ge 500 ]; then
   pass "12 writers killed at random moments: table readable, $n rows in whole batches"

@@ -567,6 +567,19 @@ std::string SegmentPath(const std::string& dir, int64_t number) {
 Status WriteHead(const std::string& dir, const HeadState& h, bool durable) {
   const std::string tmp = JoinPath(dir, "HEAD.tmp");
   const std::string path = JoinPath(dir, "HEAD");
+  if (!durable) {
+    // After every append: overwritten in place (one small write instead of a file created and
+    // renamed, which costs a directory update each time). Writers hold the directory lock, so
+    // no reader sees it half-written; a crash may tear it, which LoadHeadLocked() repairs like
+    // a stale HEAD.
+    MEDLAKE_ASSIGN_OR_RETURN(Fd fd, OpenFile(path, O_WRONLY | O_CREAT));
+    const std::string text = FormatHead(h);
+    if (::pwrite(fd.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
+      return ErrnoStatus("writing", path, errno);
+    if (::ftruncate(fd.get(), static_cast<off_t>(text.size())) != 0)
+      return ErrnoStatus("truncating", path, errno);
+    return Status::OK();
+  }
   {
     MEDLAKE_ASSIGN_OR_RETURN(Fd fd, OpenFile(tmp, O_WRONLY | O_CREAT | O_TRUNC));
     MEDLAKE_RETURN_IF_ERROR(WriteAll(fd.get(), FormatHead(h), tmp));

@@ -1,0 +1,393 @@
+#include "engine/key_index_sql.h"
+
+#include <unistd.h>
+
+#include <map>
+#include <memory>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/logging.h"
+#include "engine/duckdb_internal.h"
+#include "engine/scan_sql.h"
+#include "engine/sql_lexer.h"
+#include "storage/key_index.h"
+
+namespace medlake::engine {
+namespace {
+
+namespace ib = storage::iceberg;
+using Json = nlohmann::json;
+using storage::KeyIndexStorage;
+
+// Most keys one scan looks up through the key indexes (more: the Parquet scan).
+constexpr size_t kMaxKeys = 1024;
+
+// The Iceberg primitive type name of a scan column's JSON type; empty for nested types.
+std::string PrimitiveName(const std::string& type_json) {
+  Json j = Json::parse(type_json, nullptr, false);
+  return j.is_string() ? j.get<std::string>() : std::string();
+}
+
+// How a key index stores a column of Iceberg type `type`; nullopt when it does not.
+std::optional<KeyIndexStorage> StorageOf(const std::string& type) {
+  if (type == "boolean" || type == "int" || type == "long" || type == "date" || type == "timestamp" ||
+      type == "timestamptz") {
+    return KeyIndexStorage::kInteger;
+  }
+  if (type == "float" || type == "double") return KeyIndexStorage::kReal;
+  if (type == "string") return KeyIndexStorage::kText;
+  if (type == "binary") return KeyIndexStorage::kBlob;
+  return std::nullopt;
+}
+
+// The SQL giving a column's stored value from the scan's column `name` of Iceberg type `type`.
+std::string StoredValueSql(const std::string& name, const std::string& type) {
+  const std::string c = QuoteIdentifier(name);
+  if (type == "boolean" || type == "int" || type == "long") return "CAST(" + c + " AS BIGINT)";
+  if (type == "date") return "CAST(date_diff('day', DATE '1970-01-01', " + c + ") AS BIGINT)";
+  if (type == "timestamp" || type == "timestamptz") return "epoch_us(" + c + ")";
+  if (type == "float" || type == "double") return "CAST(" + c + " AS DOUBLE)";
+  return c;
+}
+
+bool IsKeyType(const std::string& type) { return type == "string" || type == "int" || type == "long"; }
+
+}  // namespace
+
+int KeyIndexField(const ib::TableMetadata& metadata) {
+  auto on = metadata.properties.find(kKeyIndexProperty);
+  if (on == metadata.properties.end() || on->second != "true") return 0;
+  const ib::SortOrder* order = ib::DefaultSortOrder(metadata);
+  if (order == nullptr || order->fields.front().transform.kind != ib::TransformKind::kIdentity) return 0;
+  auto schema = ib::CurrentSchema(metadata);
+  if (!schema.ok()) return 0;
+  const int id = order->fields.front().source_id;
+  for (const auto& f : (*schema)->fields) {
+    if (f.id == id) return f.type.is_primitive() && IsKeyType(ib::TypeToString(f.type)) ? id : 0;
+  }
+  return 0;
+}
+
+Result<int64_t> BuildKeyIndexes(Connection& conn, const ib::Schema& schema, int key_field_id,
+                                const std::vector<storage::ScanDataFile>& files) {
+  storage::ScanPlan plan;
+  std::vector<storage::KeyIndexColumn> stored;
+  std::vector<int> schema_fields;
+  std::vector<std::string> stored_types;
+  std::string select = std::string("SELECT ") + kRowPositionColumn;
+  std::optional<storage::KeyIndexColumn> key;
+  for (const auto& f : schema.fields) {
+    schema_fields.push_back(f.id);
+    plan.columns.push_back(storage::ScanColumn{f.id, f.name, ib::TypeToJson(f.type), f.required});
+    if (!f.type.is_primitive()) continue;
+    const std::string type = ib::TypeToString(f.type);
+    auto storage = StorageOf(type);
+    if (!storage) continue;
+    stored.push_back(storage::KeyIndexColumn{f.id, type, *storage});
+    stored_types.push_back(type);
+    select += ", " + StoredValueSql(f.name, type);
+    if (f.id == key_field_id) key = stored.back();
+  }
+  if (!key || !IsKeyType(key->type)) return InvalidArgument("the key column cannot be indexed");
+  int64_t built = 0;
+  for (const auto& file : files) {
+    if (::access(storage::KeyIndexPath(file.path).c_str(), F_OK) == 0) continue;
+    plan.data_files = {file};
+    MEDLAKE_ASSIGN_OR_RETURN(std::string scan, BuildScanSql(plan, /*with_row_ids=*/true));
+    MEDLAKE_ASSIGN_OR_RETURN(auto writer,
+                             storage::KeyIndexWriter::Create(file.path, *key, stored, schema_fields));
+    MEDLAKE_ASSIGN_OR_RETURN(auto result, conn.Query(select + " FROM (" + scan + ") AS __medlake_f", /*streaming=*/true));
+    std::vector<storage::KeyIndexValue> values(stored.size());
+    int64_t rows = 0;
+    while (true) {
+      MEDLAKE_ASSIGN_OR_RETURN(auto chunk, result->Next());
+      if (!chunk) break;
+      for (size_t r = 0; r < chunk->size(); ++r) {
+        for (size_t c = 0; c < stored.size(); ++c) {
+          storage::KeyIndexValue& v = values[c];
+          v = storage::KeyIndexValue{};
+          if (chunk->IsNull(c + 1, r)) continue;
+          v.is_null = false;
+          switch (stored[c].storage) {
+            case KeyIndexStorage::kInteger: v.integer = chunk->GetInt64(c + 1, r); break;
+            case KeyIndexStorage::kReal: v.real = chunk->GetDouble(c + 1, r); break;
+            default: v.bytes = chunk->GetString(c + 1, r); break;
+          }
+        }
+        MEDLAKE_RETURN_IF_ERROR(writer->AddRow(chunk->GetInt64(0, r), values));
+        ++rows;
+      }
+    }
+    MEDLAKE_RETURN_IF_ERROR(writer->Finish(rows));
+    ++built;
+  }
+  return built;
+}
+
+std::optional<std::string> KeyIndexScanSql(const storage::ScanPlan& plan, int key_field_id, const ib::Schema& schema,
+                                           const std::vector<ColumnPredicate>& predicates) {
+  if (key_field_id <= 0 || !plan.delete_files.empty() || plan.columns.empty()) return std::nullopt;
+  const ib::NestedField* key_field = ib::FindFieldById(schema, key_field_id);
+  if (key_field == nullptr) return std::nullopt;
+  const bool integer_key = ib::TypeToString(key_field->type) != "string";
+  // The keys: the first `=` or IN on the key column (case-insensitive name, as DuckDB binds),
+  // as SQL text of VARCHAR values. A prepared statement's parameter counts for an integer key
+  // (cast through BIGINT, as the comparison casts it); for a text key a parameter of another
+  // type would compare differently (DuckDB casts the column), so it does not.
+  std::set<std::string> keys;
+  bool found = false;
+  auto lower = [](std::string s) {
+    for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  for (const auto& p : predicates) {
+    if (found || (p.op != ColumnPredicate::Op::kEq && p.op != ColumnPredicate::Op::kIn)) continue;
+    if (lower(p.column) != lower(key_field->name)) continue;
+    std::set<std::string> values;
+    bool usable = !p.values.empty();
+    for (const auto& c : p.values) {
+      if (integer_key && c.kind == ColumnPredicate::Kind::kInteger) {
+        values.insert(QuoteString(c.text));
+      } else if (integer_key && c.kind == ColumnPredicate::Kind::kParameter) {
+        values.insert("CAST(CAST($" + c.text + " AS BIGINT) AS VARCHAR)");
+      } else if (!integer_key && c.kind == ColumnPredicate::Kind::kString) {
+        values.insert(QuoteString(c.text));
+      } else {
+        usable = false;
+        break;
+      }
+    }
+    if (!usable || values.size() > kMaxKeys) continue;
+    keys = std::move(values);
+    found = true;
+  }
+  if (!found) return std::nullopt;
+  // Every column the scan returns must come from every file's key index (or be absent from
+  // the file's schema: NULL, as the Parquet scan gives).
+  Json columns = Json::array();
+  for (const auto& c : plan.columns) {
+    const std::string type = PrimitiveName(c.type_json);
+    if (!StorageOf(type)) return std::nullopt;
+    columns.push_back(Json{{"id", c.field_id}, {"name", c.name}, {"type", type}});
+  }
+  Json files = Json::array();
+  for (const auto& f : plan.data_files) {
+    auto reader = storage::BorrowKeyIndexReader(storage::KeyIndexPath(f.path));
+    if (!reader.ok()) return std::nullopt;
+    if ((*reader)->key_field_id() != key_field_id || (*reader)->record_count() != f.record_count) return std::nullopt;
+    const auto& in_file = (*reader)->schema_field_ids();
+    for (const auto& c : plan.columns) {
+      if ((*reader)->ColumnOf(c.field_id) >= 0) continue;
+      if (std::find(in_file.begin(), in_file.end(), c.field_id) != in_file.end()) return std::nullopt;
+    }
+    files.push_back(storage::KeyIndexPath(f.path));
+  }
+  Json spec{{"files", files}, {"columns", columns}};
+  std::string key_list;
+  for (const auto& k : keys) key_list += (key_list.empty() ? "" : ", ") + k;
+  return "SELECT * FROM medlake_key_rows(" + QuoteString(spec.dump()) + ", CAST([" + key_list + "] AS VARCHAR[]))";
+}
+
+namespace {
+
+struct OutputColumn {
+  int field_id = 0;
+  std::string type;  // Iceberg primitive type name
+  duckdb_type duck = DUCKDB_TYPE_VARCHAR;
+};
+
+struct KeyRowsBind {
+  std::vector<std::string> files;
+  std::vector<std::string> keys;
+  std::vector<OutputColumn> columns;
+};
+
+struct KeyRowsState {
+  size_t file = 0;
+  size_t key = 0;
+  bool in_lookup = false;
+  std::optional<storage::PooledKeyIndexReader> reader;
+  std::vector<int> positions;  // per output column: position among the reader's stored columns, or -1
+  std::vector<int> lookup;     // the stored columns the lookup reads
+  std::vector<storage::KeyIndexValue> values;
+};
+
+duckdb_type DuckTypeOf(const std::string& type) {
+  if (type == "boolean") return DUCKDB_TYPE_BOOLEAN;
+  if (type == "int") return DUCKDB_TYPE_INTEGER;
+  if (type == "long") return DUCKDB_TYPE_BIGINT;
+  if (type == "date") return DUCKDB_TYPE_DATE;
+  if (type == "timestamp") return DUCKDB_TYPE_TIMESTAMP;
+  if (type == "timestamptz") return DUCKDB_TYPE_TIMESTAMP_TZ;
+  if (type == "float") return DUCKDB_TYPE_FLOAT;
+  if (type == "double") return DUCKDB_TYPE_DOUBLE;
+  if (type == "binary") return DUCKDB_TYPE_BLOB;
+  return DUCKDB_TYPE_VARCHAR;
+}
+
+void KeyRowsBindFn(duckdb_bind_info info) {
+  duckdb_value arg = duckdb_bind_get_parameter(info, 0);
+  char* text = duckdb_get_varchar(arg);
+  duckdb_destroy_value(&arg);
+  Json spec = Json::parse(text != nullptr ? text : "", nullptr, false);
+  duckdb_free(text);
+  auto bind = std::make_unique<KeyRowsBind>();
+  duckdb_value keys = duckdb_bind_get_parameter(info, 1);
+  if (!duckdb_is_null_value(keys)) {
+    const idx_t n = duckdb_get_list_size(keys);
+    for (idx_t i = 0; i < n; ++i) {
+      duckdb_value k = duckdb_get_list_child(keys, i);
+      if (!duckdb_is_null_value(k)) {  // NULL equals nothing
+        char* key = duckdb_get_varchar(k);
+        if (key != nullptr) bind->keys.emplace_back(key);
+        duckdb_free(key);
+      }
+      duckdb_destroy_value(&k);
+    }
+  }
+  duckdb_destroy_value(&keys);
+  if (!spec.is_object() || !spec["files"].is_array() || !spec["columns"].is_array() ||
+      spec["columns"].empty()) {
+    duckdb_bind_set_error(info, "medlake_key_rows: bad specification");
+    return;
+  }
+  for (const auto& f : spec["files"]) {
+    if (!f.is_string()) continue;
+    std::string path = f.get<std::string>();
+    // Only key indexes: this function reads nothing else.
+    if (path.size() <= storage::kKeyIndexSuffix.size() ||
+        path.compare(path.size() - storage::kKeyIndexSuffix.size(), std::string::npos, storage::kKeyIndexSuffix) != 0 ||
+        path.find("/../") != std::string::npos) {
+      duckdb_bind_set_error(info, "medlake_key_rows: not a key index");
+      return;
+    }
+    bind->files.push_back(std::move(path));
+  }
+  for (const auto& c : spec["columns"]) {
+    if (!c.is_object() || !c["id"].is_number_integer() || !c["name"].is_string() || !c["type"].is_string()) {
+      duckdb_bind_set_error(info, "medlake_key_rows: bad column");
+      return;
+    }
+    OutputColumn out{c["id"].get<int>(), c["type"].get<std::string>(), DUCKDB_TYPE_VARCHAR};
+    out.duck = DuckTypeOf(out.type);
+    duckdb_logical_type t = duckdb_create_logical_type(out.duck);
+    duckdb_bind_add_result_column(info, c["name"].get<std::string>().c_str(), t);
+    duckdb_destroy_logical_type(&t);
+    bind->columns.push_back(std::move(out));
+  }
+  duckdb_bind_set_cardinality(info, bind->keys.size() * 32, false);
+  duckdb_bind_set_bind_data(info, bind.release(), [](void* p) { delete static_cast<KeyRowsBind*>(p); });
+}
+
+void KeyRowsInitFn(duckdb_init_info info) {
+  duckdb_init_set_max_threads(info, 1);
+  duckdb_init_set_init_data(info, new KeyRowsState(), [](void* p) { delete static_cast<KeyRowsState*>(p); });
+}
+
+// Opens the state's current file and maps the output columns onto its stored columns.
+Status OpenFile(const KeyRowsBind& bind, KeyRowsState& state) {
+  state.reader.reset();
+  MEDLAKE_ASSIGN_OR_RETURN(auto reader, storage::BorrowKeyIndexReader(bind.files[state.file]));
+  state.reader.emplace(std::move(reader));
+  state.positions.clear();
+  state.lookup.clear();
+  for (const auto& c : bind.columns) {
+    int p = (*state.reader)->ColumnOf(c.field_id);
+    if (p < 0) {
+      const auto& in_file = (*state.reader)->schema_field_ids();
+      if (std::find(in_file.begin(), in_file.end(), c.field_id) != in_file.end()) {
+        return DataLoss("key index " + bind.files[state.file] + " lacks column " + std::to_string(c.field_id));
+      }
+      state.positions.push_back(-1);
+      continue;
+    }
+    state.positions.push_back(static_cast<int>(state.lookup.size()));
+    state.lookup.push_back(p);
+  }
+  return Status::OK();
+}
+
+void WriteCell(duckdb_vector vec, const OutputColumn& c, idx_t row, const storage::KeyIndexValue& v) {
+  switch (c.duck) {
+    case DUCKDB_TYPE_BOOLEAN: static_cast<bool*>(duckdb_vector_get_data(vec))[row] = v.integer != 0; break;
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_DATE: static_cast<int32_t*>(duckdb_vector_get_data(vec))[row] = static_cast<int32_t>(v.integer); break;
+    case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_TIMESTAMP:
+    case DUCKDB_TYPE_TIMESTAMP_TZ: static_cast<int64_t*>(duckdb_vector_get_data(vec))[row] = v.integer; break;
+    case DUCKDB_TYPE_FLOAT: static_cast<float*>(duckdb_vector_get_data(vec))[row] = static_cast<float>(v.real); break;
+    case DUCKDB_TYPE_DOUBLE: static_cast<double*>(duckdb_vector_get_data(vec))[row] = v.real; break;
+    default: duckdb_vector_assign_string_element_len(vec, row, v.bytes.data(), v.bytes.size()); break;
+  }
+}
+
+void KeyRowsFn(duckdb_function_info info, duckdb_data_chunk output) {
+  const auto* bind = static_cast<const KeyRowsBind*>(duckdb_function_get_bind_data(info));
+  auto* state = static_cast<KeyRowsState*>(duckdb_function_get_init_data(info));
+  const idx_t capacity = duckdb_vector_size();
+  std::vector<duckdb_vector> vectors(bind->columns.size());
+  for (size_t c = 0; c < vectors.size(); ++c) {
+    vectors[c] = duckdb_data_chunk_get_vector(output, c);
+    duckdb_vector_ensure_validity_writable(vectors[c]);
+  }
+  idx_t row = 0;
+  auto fail = [&](const Status& st) { duckdb_function_set_error(info, ("medlake_key_rows: " + st.message()).c_str()); };
+  while (row < capacity && state->file < bind->files.size()) {
+    if (!state->reader) {
+      if (Status st = OpenFile(*bind, *state); !st.ok()) return fail(st);
+    }
+    if (!state->in_lookup) {
+      if (state->key >= bind->keys.size()) {
+        state->reader.reset();
+        state->key = 0;
+        ++state->file;
+        continue;
+      }
+      if (Status st = (*state->reader)->Lookup(bind->keys[state->key], state->lookup); !st.ok()) return fail(st);
+      state->in_lookup = true;
+    }
+    int64_t pos = 0;
+    auto next = (*state->reader)->Next(&pos, &state->values);
+    if (!next.ok()) return fail(next.status());
+    if (!*next) {
+      state->in_lookup = false;
+      ++state->key;
+      continue;
+    }
+    for (size_t c = 0; c < bind->columns.size(); ++c) {
+      const int p = state->positions[c];
+      if (p < 0 || state->values[static_cast<size_t>(p)].is_null) {
+        duckdb_validity_set_row_invalid(duckdb_vector_get_validity(vectors[c]), row);
+        continue;
+      }
+      WriteCell(vectors[c], bind->columns[c], row, state->values[static_cast<size_t>(p)]);
+    }
+    ++row;
+  }
+  duckdb_data_chunk_set_size(output, row);
+}
+
+}  // namespace
+
+Status RegisterKeyIndexFunction(Connection& conn) {
+  auto raw = static_cast<duckdb_connection>(conn.NativeHandleForEngine());
+  duckdb_table_function f = duckdb_create_table_function();
+  duckdb_table_function_set_name(f, "medlake_key_rows");
+  duckdb_logical_type v = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+  duckdb_logical_type list = duckdb_create_list_type(v);
+  duckdb_table_function_add_parameter(f, v);
+  duckdb_table_function_add_parameter(f, list);
+  duckdb_destroy_logical_type(&list);
+  duckdb_destroy_logical_type(&v);
+  duckdb_table_function_set_bind(f, KeyRowsBindFn);
+  duckdb_table_function_set_init(f, KeyRowsInitFn);
+  duckdb_table_function_set_function(f, KeyRowsFn);
+  duckdb_state st = duckdb_register_table_function(raw, f);
+  duckdb_destroy_table_function(&f);
+  if (st != DuckDBSuccess) return Internal("registering SQL function medlake_key_rows");
+  return Status::OK();
+}
+
+}  // namespace medlake::engine

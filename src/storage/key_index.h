@@ -1,0 +1,166 @@
+// storage/key_index.h: the key index of a data file: the file's rows, looked up by the value of
+// the table's leading sort column, in a small SQLite database beside the file
+// (`<data file>.keyidx`). It is the lake's row-level access path for lookups by key (one
+// patient's record, a point query): reading a key's rows from it costs a B-tree search instead
+// of opening Parquet and decoding a row group. Format: docs/formats/key_index.md.
+//
+// A key index is derived data: it is written once, right after its data file, never changed,
+// and deleted with its data file (snapshot expiry, orphan removal). Readers use it only when it
+// exists for every file a scan reads and holds every column the scan returns; otherwise they read
+// the Parquet file. It holds the same values as the data file (PHI included), so it lives in the
+// table's data directory with the same permissions.
+//
+// Thread-safety: a writer or reader is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace medlake::storage {
+
+// The key index path of a data file.
+std::string KeyIndexPath(const std::string& data_file_path);
+inline constexpr std::string_view kKeyIndexSuffix = ".keyidx";
+
+// How a column's values are stored: Iceberg int, long, boolean (0/1), date (days since
+// 1970-01-01), time, timestamp and timestamptz (microseconds) as kInteger; float and double as
+// kReal; string as kText; binary as kBlob.
+enum class KeyIndexStorage { kInteger, kReal, kText, kBlob };
+
+struct KeyIndexColumn {
+  int field_id = 0;
+  std::string type;  // the Iceberg primitive type name when written ("long", "string", ...)
+  KeyIndexStorage storage = KeyIndexStorage::kText;
+};
+
+// One cell, as read (views valid until the reader moves on).
+struct KeyIndexValue {
+  bool is_null = true;
+  int64_t integer = 0;
+  double real = 0;
+  std::string_view bytes;  // kText and kBlob
+};
+
+class KeyIndexWriter {
+ public:
+  ~KeyIndexWriter();
+  KeyIndexWriter(const KeyIndexWriter&) = delete;
+  KeyIndexWriter& operator=(const KeyIndexWriter&) = delete;
+
+  // Starts the key index of `data_file_path` (written to a temporary name first). `key` is the
+  // key column (kInteger or kText); `columns` the stored columns, key included;
+  // `schema_field_ids` every top-level field id of the file's schema (stored or not: a reader
+  // returns NULL only for fields the file did not have).
+  static Result<std::unique_ptr<KeyIndexWriter>> Create(const std::string& data_file_path, const KeyIndexColumn& key,
+                                                        std::vector<KeyIndexColumn> columns,
+                                                        const std::vector<int>& schema_field_ids);
+  // Adds the row at position `pos` of the data file; `values` in the order of `columns`.
+  // Rows whose key is NULL are not added (an equality lookup never matches them).
+  Status AddRow(int64_t pos, const std::vector<KeyIndexValue>& values);
+  // Commits and renames into place. Without Finish the temporary file is removed.
+  Status Finish(int64_t record_count);
+
+ private:
+  KeyIndexWriter(std::string path, std::string temp_path, sqlite3* db);
+  std::string path_, temp_path_;
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+  std::vector<KeyIndexColumn> columns_;
+  size_t key_index_ = 0;  // position of the key among the columns
+  bool finished_ = false;
+};
+
+class KeyIndexReader {
+ public:
+  ~KeyIndexReader();
+  KeyIndexReader(const KeyIndexReader&) = delete;
+  KeyIndexReader& operator=(const KeyIndexReader&) = delete;
+
+  // Opens a key index read-only. NotFound when it does not exist; DataLoss when it is not one.
+  static Result<std::unique_ptr<KeyIndexReader>> Open(const std::string& path);
+
+  const std::vector<KeyIndexColumn>& columns() const { return columns_; }
+  const std::vector<int>& schema_field_ids() const { return schema_field_ids_; }
+  KeyIndexStorage key_storage() const { return key_storage_; }
+  int key_field_id() const { return key_field_id_; }
+  int64_t record_count() const { return record_count_; }
+  // Position in columns() of `field_id`, or -1.
+  int ColumnOf(int field_id) const;
+
+  // Starts a lookup of the rows whose key is `key` (text keys as text, integer keys as their
+  // decimal text), returning the stored columns at `column_positions` (positions in columns()).
+  Status Lookup(std::string_view key, const std::vector<int>& column_positions);
+  // The next row of the lookup in file order: false when there is none. `values` is resized
+  // to the requested columns.
+  Result<bool> Next(int64_t* pos, std::vector<KeyIndexValue>* values);
+
+ private:
+  explicit KeyIndexReader(sqlite3* db) : db_(db) {}
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* lookup_ = nullptr;
+  std::vector<int> lookup_columns_;
+  std::vector<KeyIndexColumn> columns_;
+  std::vector<int> schema_field_ids_;
+  KeyIndexStorage key_storage_ = KeyIndexStorage::kText;
+  int key_field_id_ = 0;
+  int64_t record_count_ = 0;
+};
+
+// Open key index readers kept for reuse across queries (opening one costs a file open and a
+// schema read; key indexes never change once written). Process-wide, thread-safe. At most
+// `max_idle` idle readers are kept; a reader of a file that has since been deleted is dropped
+// when next asked for, and the idle ones are bounded, so deleted files' space is given back.
+class KeyIndexReaderPool {
+ public:
+  explicit KeyIndexReaderPool(size_t max_idle) : max_idle_(max_idle) {}
+  static KeyIndexReaderPool& Default();
+
+  // An idle reader of `path`, or a newly opened one (errors as KeyIndexReader::Open).
+  Result<std::unique_ptr<KeyIndexReader>> Acquire(const std::string& path);
+  // Gives a reader back for reuse.
+  void Release(const std::string& path, std::unique_ptr<KeyIndexReader> reader);
+  size_t idle() const;
+
+ private:
+  const size_t max_idle_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::vector<std::unique_ptr<KeyIndexReader>>> idle_;
+  std::deque<std::string> order_;  // paths in the order readers were released (oldest first)
+  size_t idle_count_ = 0;
+};
+
+// A reader borrowed from a pool for a scope.
+class PooledKeyIndexReader {
+ public:
+  PooledKeyIndexReader(KeyIndexReaderPool& pool, std::string path, std::unique_ptr<KeyIndexReader> reader)
+      : pool_(&pool), path_(std::move(path)), reader_(std::move(reader)) {}
+  PooledKeyIndexReader(PooledKeyIndexReader&&) = default;
+  PooledKeyIndexReader& operator=(PooledKeyIndexReader&&) = default;
+  ~PooledKeyIndexReader() {
+    if (reader_) pool_->Release(path_, std::move(reader_));
+  }
+  KeyIndexReader* operator->() const { return reader_.get(); }
+  KeyIndexReader& operator*() const { return *reader_; }
+
+ private:
+  KeyIndexReaderPool* pool_;
+  std::string path_;
+  std::unique_ptr<KeyIndexReader> reader_;
+};
+
+// Borrows a reader of `path` from `pool` (KeyIndexReaderPool::Default() unless given).
+Result<PooledKeyIndexReader> BorrowKeyIndexReader(const std::string& path,
+                                                  KeyIndexReaderPool& pool = KeyIndexReaderPool::Default());
+
+}  // namespace medlake::storage
