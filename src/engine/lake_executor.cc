@@ -1314,18 +1314,32 @@ namespace {
 
 // Makes `columns` (ascending, nulls first; empty: leave the table as it is) the table's default
 // sort order unless it already is, in a metadata-only commit; returns the table as committed.
-Result<std::unique_ptr<storage::LakeTable>> EnsureWriteOrder(const LakeExecutorContext& ctx,
-                                                             std::unique_ptr<storage::LakeTable> table,
-                                                             const std::vector<std::string>& columns) {
-  if (columns.empty() || table->moved()) return table;
-  MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table->metadata()));
-  std::vector<AlterAction::OrderKey> keys;
-  for (const auto& name : columns) keys.push_back({name, false, false});
-  MEDLAKE_ASSIGN_OR_RETURN(ib::SortOrder order, SortOrderOn(*schema, keys, table->id().ToString()));
-  const ib::SortOrder* current = ib::DefaultSortOrder(table->metadata());
-  if (current != nullptr && current->fields == order.fields) return table;
+// Gives the table the sort order `columns` (ascending; none when empty) and, when `properties`
+// turn key indexes on, that property, before rows are written: both decide how the files are
+// written (sorted; with key indexes). One metadata-only commit, none when nothing changes.
+Result<std::unique_ptr<storage::LakeTable>> EnsureWriteLayout(const LakeExecutorContext& ctx,
+                                                              std::unique_ptr<storage::LakeTable> table,
+                                                              const std::vector<std::string>& columns,
+                                                              const std::map<std::string, std::string>& properties) {
+  if (table->moved()) return table;
   storage::TableChange change;
-  change.new_sort_order = std::move(order);
+  if (!columns.empty()) {
+    MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table->metadata()));
+    std::vector<AlterAction::OrderKey> keys;
+    for (const auto& name : columns) keys.push_back({name, false, false});
+    MEDLAKE_ASSIGN_OR_RETURN(ib::SortOrder order, SortOrderOn(*schema, keys, table->id().ToString()));
+    const ib::SortOrder* current = ib::DefaultSortOrder(table->metadata());
+    if (current == nullptr || current->fields != order.fields) change.new_sort_order = std::move(order);
+  }
+  auto wanted = properties.find(kKeyIndexProperty);
+  if (wanted != properties.end()) {
+    MEDLAKE_RETURN_IF_ERROR(CheckWriteProperty(wanted->first, wanted->second));
+    auto now = table->metadata().properties.find(kKeyIndexProperty);
+    if (now == table->metadata().properties.end() || now->second != wanted->second) {
+      change.properties[wanted->first] = wanted->second;
+    }
+  }
+  if (!change.new_sort_order && change.properties.empty()) return table;
   return storage::CommitTableChange(*ctx.catalog, *ctx.fs, *table, change, *ctx.clock);
 }
 
@@ -1338,7 +1352,7 @@ Result<TableWriteResult> ReplaceTableRows(const LakeExecutorContext& ctx, const 
   TableWriteResult result;
   MEDLAKE_ASSIGN_OR_RETURN(auto cols, QueryColumns(*ctx.connection, query));
   MEDLAKE_ASSIGN_OR_RETURN(auto table, LoadOrCreate(ctx, id, cols, &result.created));
-  MEDLAKE_ASSIGN_OR_RETURN(table, EnsureWriteOrder(ctx, std::move(table), write_order));
+  MEDLAKE_ASSIGN_OR_RETURN(table, EnsureWriteLayout(ctx, std::move(table), write_order, properties));
   if (table->moved()) {
     return FailedPrecondition("table " + id.ToString() + " was written at another location and is read-only here");
   }
@@ -1415,7 +1429,7 @@ Result<TableWriteResult> UpsertTableRows(const LakeExecutorContext& ctx, const s
   if (table->moved()) {
     return FailedPrecondition("table " + id.ToString() + " was written at another location and is read-only here");
   }
-  MEDLAKE_ASSIGN_OR_RETURN(table, EnsureWriteOrder(ctx, std::move(table), write_order));
+  MEDLAKE_ASSIGN_OR_RETURN(table, EnsureWriteLayout(ctx, std::move(table), write_order, properties));
   MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(table->metadata()));
   MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec, ib::DefaultPartitionSpec(table->metadata()));
   bool changed = false;

@@ -75,11 +75,19 @@ Result<ModelConfig> ParseSqlModelConfig(std::string_view sql) {
       if (config.write_order.empty()) {
         return InvalidArgument("line " + std::to_string(number) + ": @write_order needs column names");
       }
+    } else if (key == "key_index") {
+      if (value != "true" && value != "false") {
+        return InvalidArgument("line " + std::to_string(number) + ": @key_index must be `true` or `false`");
+      }
+      config.key_index = value == "true";
     } else {
       return InvalidArgument("line " + std::to_string(number) + ": unknown model setting @" + key);
     }
   }
   (void)saw_materialized;
+  if (config.key_index && config.write_order.empty()) {
+    return InvalidArgument("@key_index needs @write_order (the key is the first column of the write order)");
+  }
   if (config.incremental && config.unique_key.empty()) {
     return InvalidArgument("an incremental model needs `-- @unique_key: column[, column...]`");
   }

@@ -16,6 +16,9 @@
 //   @delete_column        a BOOLEAN column whose true rows delete their key (not stored)
 //   @write_order          comma-separated columns the table's files are sorted by (its Iceberg
 //                         sort order): lookups by the first column read few row groups
+//   @key_index            `true`: the table keeps a key index beside each data file (table
+//                         property medlake.key-index; needs @write_order led by a string or
+//                         integer column): lookups by that column read no Parquet
 //   @description          free text (kept for the catalog)
 // A view model is always incremental, keyed by the resource (`_resource_key` column).
 // Format details: docs/formats/pipeline_models.md.
@@ -38,6 +41,7 @@ struct ModelConfig {
   std::string delete_column;
   std::string description;
   std::vector<std::string> write_order;  // empty: unsorted
+  bool key_index = false;                // @key_index: true
 };
 
 struct Model {

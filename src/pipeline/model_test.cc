@@ -25,6 +25,12 @@ TEST(ModelConfigTest, ReadsSettingsFromLeadingComments) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto ordered, ParseSqlModelConfig("-- @write_order: patient_key , id\nSELECT 1"));
   EXPECT_EQ(ordered.write_order, (std::vector<std::string>{"patient_key", "id"}));
   EXPECT_THAT(ParseSqlModelConfig("-- @write_order: \nSELECT 1"), StatusIs(StatusCode::kInvalidArgument, "write_order"));
+  EXPECT_FALSE(ordered.key_index);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto indexed, ParseSqlModelConfig("-- @write_order: k\n-- @key_index: true\nSELECT 1"));
+  EXPECT_TRUE(indexed.key_index);
+  EXPECT_THAT(ParseSqlModelConfig("-- @write_order: k\n-- @key_index: yes\nSELECT 1"),
+              StatusIs(StatusCode::kInvalidArgument, "@key_index must be"));
+  EXPECT_THAT(ParseSqlModelConfig("-- @key_index: true\nSELECT 1"), StatusIs(StatusCode::kInvalidArgument, "needs @write_order"));
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto plain, ParseSqlModelConfig("SELECT 1"));
   EXPECT_FALSE(plain.incremental);
 }

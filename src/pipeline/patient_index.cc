@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/key_index_sql.h"
 #include "engine/lake_executor.h"
 #include "engine/sql_lexer.h"
 #include "pipeline/national_ids.h"
@@ -899,15 +900,18 @@ Status PatientIndexRun::WriteTables(bool replace_link, PatientIndexReport* repor
   // Sorted by person: a person's records (what FHIR $everything and the unified patient view
   // look up first) sit in one row group.
   const std::vector<std::string> write_order{"person_id", "source_key"};
+  // ... and with key indexes, so that the lookup by person reads no Parquet.
+  std::map<std::string, std::string> properties = properties_;
+  properties[engine::kKeyIndexProperty] = "true";
   if (replace_link) {
-    return engine::ReplaceTableRows(ctx, {kNs, kLinkTable}, "SELECT " + columns + " FROM __pidx_link", properties_,
+    return engine::ReplaceTableRows(ctx, {kNs, kLinkTable}, "SELECT " + columns + " FROM __pidx_link", properties,
                                     write_order)
         .status();
   }
   std::string upsert = "SELECT " + columns + ", false AS __pidx_deleted FROM __pidx_link WHERE changed UNION ALL "
                        "SELECT source_key, NULL, NULL, NULL, NULL, NULL, true FROM __pidx_prev p WHERE NOT EXISTS "
                        "(SELECT 1 FROM __pidx_rec r WHERE r.source_key = p.source_key)";
-  return engine::UpsertTableRows(ctx, {kNs, kLinkTable}, upsert, {"source_key"}, "__pidx_deleted", properties_,
+  return engine::UpsertTableRows(ctx, {kNs, kLinkTable}, upsert, {"source_key"}, "__pidx_deleted", properties,
                                  write_order)
       .status();
 }

@@ -14,6 +14,7 @@
 
 #include "core/crypto.h"
 #include "core/uuid.h"
+#include "engine/key_index_sql.h"
 #include "engine/lake_executor.h"
 #include "engine/lake_resolver.h"
 #include "engine/scan_sql.h"
@@ -252,6 +253,8 @@ class Runner {
     for (const auto& [name, src] : sources) {
       properties[kSourcePropertyPrefix + name] = src.snapshot ? std::to_string(*src.snapshot) : "none";
     }
+    // The model's key index is the table's (set before the write, so that its files get theirs).
+    if (m.config.key_index) properties[engine::kKeyIndexProperty] = "true";
 
     // Up to date: same definition, and no source changed since the last run.
     if (!options_.full_refresh && target) {

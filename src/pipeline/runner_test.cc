@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <map>
 #include <set>
 
@@ -12,6 +14,7 @@
 #include "engine/sql_lexer.h"
 #include "ingest/fhir_loader.h"
 #include "ingest/hl7_loader.h"
+#include "storage/key_index.h"
 #include "storage/table.h"
 #include "synth/generator.h"
 
@@ -278,6 +281,18 @@ TEST_F(RunnerTest, BuiltinModelsOnGeneratedDataIncrementalEqualsFull) {
   EXPECT_EQ(sort_columns("encounter"), "patient_source_key,source_key");
   EXPECT_EQ(sort_columns("patient"), "source_key");
   EXPECT_EQ(sort_columns("person_link"), "person_id,source_key");
+  // ... with key indexes beside their files (lookups by patient or person read no Parquet).
+  for (const std::string table : {"observation", "patient", "person_link"}) {
+    auto t = storage::LakeTable::Load(session_->catalog(), session_->file_system(), {"normalized", table});
+    ASSERT_THAT(t, IsOk());
+    auto prop = (*t)->metadata().properties.find("medlake.key-index");
+    EXPECT_TRUE(prop != (*t)->metadata().properties.end() && prop->second == "true") << table;
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto plan, (*t)->PlanScan(std::nullopt, {}));
+    ASSERT_FALSE(plan.data_files.empty()) << table;
+    for (const auto& f : plan.data_files) {
+      EXPECT_TRUE(std::filesystem::exists(storage::KeyIndexPath(f.path))) << table << ": " << f.path;
+    }
+  }
 
   std::string raw_before = Rows("SELECT (SELECT count(*) FROM raw.hl7_messages) + (SELECT count(*) FROM raw.fhir_resources)");
   ingest("d2");

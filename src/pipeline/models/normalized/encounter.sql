@@ -2,6 +2,7 @@
 -- @unique_key: source_key
 -- @incremental_sources: raw.fhir_resources, raw.hl7_messages
 -- @write_order: patient_source_key, source_key
+-- @key_index: true
 -- @description: One row per encounter (FHIR Encounter resources; HL7 v2 ADT visits by PV1-19 visit number, state of the newest message), times in UTC.
 WITH fhir AS (
   SELECT

@@ -2,6 +2,7 @@
 -- @unique_key: source_key
 -- @incremental_sources: raw.fhir_resources, raw.hl7_messages
 -- @write_order: patient_source_key, source_key
+-- @key_index: true
 -- @description: One row per vaccination (FHIR Immunization resources, HL7 v2 RXA segments of VXU^V04 messages): CVX code, lot, performer, time in UTC.
 WITH fhir AS (
   SELECT

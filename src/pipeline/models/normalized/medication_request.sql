@@ -2,6 +2,7 @@
 -- @unique_key: source_key
 -- @incremental_sources: raw.fhir_resources, raw.hl7_messages
 -- @write_order: patient_source_key, source_key
+-- @key_index: true
 -- @description: One row per medication order (FHIR MedicationRequest resources, HL7 v2 RDE^O11 orders: ORC, RXE, RXR), ATC codes with a format check, times in UTC.
 WITH fhir AS (
   SELECT

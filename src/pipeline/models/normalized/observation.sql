@@ -2,6 +2,7 @@
 -- @unique_key: source_key
 -- @incremental_sources: raw.fhir_resources, raw.hl7_messages
 -- @write_order: patient_source_key, source_key
+-- @key_index: true
 -- @description: One row per observation (FHIR Observation resources, HL7 v2 OBX segments of ORU messages): LOINC code, value, UCUM unit, reference range, times in UTC.
 WITH fhir AS (
   SELECT

@@ -2,6 +2,7 @@
 -- @unique_key: source_key
 -- @incremental_sources: raw.fhir_resources, raw.hl7_messages
 -- @write_order: source_key
+-- @key_index: true
 -- @description: One row per patient record of each source system (FHIR Patient resources, HL7 v2 PID segments), newest version; national ids as sent (validated by the patient index).
 WITH fhir AS (
   SELECT

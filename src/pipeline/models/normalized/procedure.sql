@@ -2,6 +2,7 @@
 -- @unique_key: source_key
 -- @incremental_sources: raw.fhir_resources, raw.hl7_messages
 -- @write_order: patient_source_key, source_key
+-- @key_index: true
 -- @description: One row per procedure (FHIR Procedure resources, HL7 v2 PR1 segments of ADT messages), times in UTC.
 WITH fhir AS (
   SELECT
