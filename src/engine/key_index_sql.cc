@@ -75,7 +75,6 @@ Result<int64_t> BuildKeyIndexes(Connection& conn, const ib::Schema& schema, int 
   storage::ScanPlan plan;
   std::vector<storage::KeyIndexColumn> stored;
   std::vector<int> schema_fields;
-  std::vector<std::string> stored_types;
   std::string select = std::string("SELECT ") + kRowPositionColumn;
   std::optional<storage::KeyIndexColumn> key;
   for (const auto& f : schema.fields) {
@@ -86,7 +85,6 @@ Result<int64_t> BuildKeyIndexes(Connection& conn, const ib::Schema& schema, int 
     auto storage = StorageOf(type);
     if (!storage) continue;
     stored.push_back(storage::KeyIndexColumn{f.id, type, *storage});
-    stored_types.push_back(type);
     select += ", " + StoredValueSql(f.name, type);
     if (f.id == key_field_id) key = stored.back();
   }
