@@ -132,8 +132,9 @@ std::optional<std::string> KeyIndexScanSql(const storage::ScanPlan& plan, int ke
   const bool integer_key = ib::TypeToString(key_field->type) != "string";
   // The keys: the first `=` or IN on the key column (case-insensitive name, as DuckDB binds),
   // as SQL text of VARCHAR values. A prepared statement's parameter counts for an integer key
-  // (cast through BIGINT, as the comparison casts it); for a text key a parameter of another
-  // type would compare differently (DuckDB casts the column), so it does not.
+  // (cast through BIGINT, as the comparison casts it); for a text key only when it stands for a
+  // string literal (a parameter of another type would compare differently: DuckDB casts the
+  // column).
   std::set<std::string> keys;
   bool found = false;
   auto lower = [](std::string s) {
@@ -148,10 +149,15 @@ std::optional<std::string> KeyIndexScanSql(const storage::ScanPlan& plan, int ke
     for (const auto& c : p.values) {
       if (integer_key && c.kind == ColumnPredicate::Kind::kInteger) {
         values.insert(QuoteString(c.text));
-      } else if (integer_key && c.kind == ColumnPredicate::Kind::kParameter) {
+      } else if (integer_key && c.kind == ColumnPredicate::Kind::kParameter &&
+                 (c.parameter_kind == ColumnPredicate::Kind::kParameter ||
+                  c.parameter_kind == ColumnPredicate::Kind::kInteger)) {
         values.insert("CAST(CAST($" + c.text + " AS BIGINT) AS VARCHAR)");
       } else if (!integer_key && c.kind == ColumnPredicate::Kind::kString) {
         values.insert(QuoteString(c.text));
+      } else if (!integer_key && c.kind == ColumnPredicate::Kind::kParameter &&
+                 c.parameter_kind == ColumnPredicate::Kind::kString) {
+        values.insert("$" + c.text);  // a string literal will stand there
       } else {
         usable = false;
         break;

@@ -106,6 +106,12 @@ Status DataFileErrorAsDataLoss(Status st) {
 Status LakeSession::RunOne(std::string_view statement, size_t index,
                            const ResultCallback& on_result) {
   if (!options_.access) return DataFileErrorAsDataLoss(RunOneUnmapped(statement, index, on_result));
+  if (index == 0) {
+    // Statements shaped like an earlier one that read key indexes only reuse its rewrite.
+    Status outcome;
+    MEDLAKE_ASSIGN_OR_RETURN(bool ran, RunByShape(statement, on_result, &outcome));
+    if (ran) return outcome;
+  }
   StatementAudit audit;
   audit.statement = std::string(statement);
   Status st = DataFileErrorAsDataLoss(RunUntrusted(audit.statement, index, on_result, &audit));
@@ -321,6 +327,125 @@ Result<std::unique_ptr<LakeSession::PreparedQuery>> LakeSession::PrepareQuery(st
   return query;
 }
 
+Status LakeSession::RewritePrepared(PreparedQuery& q, const std::string& epoch, StatementAudit& audit) {
+  q.ready = false;
+  q.audit = StatementAudit();
+  LakeTableResolver resolver(*catalog_, fs_, options_.access.get());
+  auto rewritten = RewriteQuery(*connection_, q.text, resolver, q.parameter_kinds.empty() ? nullptr : &q.parameter_kinds);
+  for (const auto& t : resolver.tables_read()) audit.tables.push_back(t);
+  for (const auto& d : resolver.decisions()) audit.decisions.push_back(d);
+  if (!rewritten.ok()) {
+    if (rewritten.status().code() == StatusCode::kFailedPrecondition) {
+      return PermissionDenied("statement not allowed: prepared statements may hold queries only");
+    }
+    return rewritten.status();
+  }
+  q.audit.tables = audit.tables;
+  q.audit.decisions = audit.decisions;
+  q.audit.columns = resolver.ColumnsRead(rewritten->column_names, rewritten->star);
+  q.rewritten = std::move(rewritten->sql);
+  q.epoch = epoch;
+  q.ready = true;
+  return Status::OK();
+}
+
+std::optional<QueryShape> QueryShapeOf(std::string_view statement) {
+  auto tokens = TokenizeSql(statement);
+  if (!tokens.ok() || tokens->empty()) return std::nullopt;
+  const auto& t = *tokens;
+  size_t first = 0;
+  while (first < t.size() && t[first].IsSymbol("(")) ++first;
+  if (first == t.size() || !(t[first].IsKeyword("SELECT") || t[first].IsKeyword("WITH") || t[first].IsKeyword("FROM"))) {
+    return std::nullopt;
+  }
+  for (const auto& tok : t) {
+    if (tok.kind == SqlToken::Kind::kParameter) return std::nullopt;
+  }
+  // What may follow a literal that is only a comparison's operand.
+  auto ends_operand = [&](size_t i, bool in_list) {
+    if (i >= t.size()) return !in_list;
+    const SqlToken& n = t[i];
+    if (in_list) return n.IsSymbol(",") || n.IsSymbol(")");
+    static const char* kWords[] = {"AND", "OR", "ORDER", "GROUP", "LIMIT", "UNION", "EXCEPT", "INTERSECT",
+                                   "HAVING", "QUALIFY", "WINDOW", "OFFSET"};
+    if (n.IsSymbol(")") || n.IsSymbol(";")) return true;
+    for (const char* w : kWords) {
+      if (n.IsKeyword(w)) return true;
+    }
+    return false;
+  };
+  auto literal_kind = [&](const SqlToken& tok) -> std::optional<ColumnPredicate::Kind> {
+    if (tok.kind == SqlToken::Kind::kString) return ColumnPredicate::Kind::kString;
+    if (tok.kind == SqlToken::Kind::kNumber && !tok.text.empty() && tok.text.size() <= 18 &&
+        tok.text.find_first_not_of("0123456789") == std::string::npos) {
+      return ColumnPredicate::Kind::kInteger;
+    }
+    return std::nullopt;
+  };
+  QueryShape shape;
+  size_t copied = 0;
+  bool in_list = false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i].IsSymbol("(") && i >= 2 && t[i - 1].IsKeyword("IN") && t[i - 2].IsIdentifier()) {
+      in_list = true;
+      continue;
+    }
+    if (in_list && !(t[i].IsSymbol(",") || literal_kind(t[i]))) in_list = false;
+    auto kind = literal_kind(t[i]);
+    if (!kind) continue;
+    bool operand = false;
+    if (in_list) {
+      operand = (t[i - 1].IsSymbol("(") || t[i - 1].IsSymbol(",")) && ends_operand(i + 1, true);
+    } else {
+      operand = i >= 2 && t[i - 1].IsSymbol("=") && t[i - 2].IsIdentifier() && !t[i - 2].IsKeyword("SET") &&
+                ends_operand(i + 1, false);
+    }
+    if (!operand) continue;
+    shape.text += std::string(statement.substr(copied, t[i].begin - copied));
+    shape.literals.emplace_back(statement.substr(t[i].begin, t[i].end - t[i].begin));
+    shape.kinds.push_back(*kind);
+    shape.text += "$" + std::to_string(shape.literals.size());
+    copied = t[i].end;
+  }
+  if (shape.literals.empty()) return std::nullopt;
+  shape.text += std::string(statement.substr(copied));
+  return shape;
+}
+
+Result<bool> LakeSession::RunByShape(std::string_view statement, const ResultCallback& on_result, Status* outcome) {
+  auto shape = QueryShapeOf(statement);
+  if (!shape) return false;
+  if (shapes_.size() > 256) shapes_.clear();
+  ShapeEntry& entry = shapes_[shape->text];
+  if (!entry.usable) return false;
+  if (!entry.query) {
+    entry.query = std::make_unique<PreparedQuery>();
+    entry.query->text = shape->text;
+    entry.query->parameter_kinds = shape->kinds;
+  }
+  PreparedQuery& q = *entry.query;
+  // The shape's rewrite is used only when it reads lake tables through key indexes alone: a
+  // Parquet scan planned without the literals would read files that they would have pruned.
+  // A failure here (a disabled user, an unwritable audit log) is reported and audited by the
+  // usual path.
+  if (!options_.access->BeginStatement().ok()) return false;
+  auto current = options_.access->AccessEpoch();
+  if (!current.ok()) return false;
+  const std::string& epoch = *current;
+  if (!q.ready || epoch.empty() || epoch != q.epoch) {
+    StatementAudit scratch;
+    if (!RewritePrepared(q, epoch, scratch).ok()) q.ready = false;
+  }
+  if (!q.ready || q.rewritten.find("medlake_key_rows") == std::string::npos ||
+      q.rewritten.find("read_parquet") != std::string::npos) {
+    entry.usable = false;
+    return false;
+  }
+  ++statements_by_shape_;
+  *outcome = RunPrepared(q, shape->literals, on_result);
+  return true;
+}
+
 Status LakeSession::RunPrepared(PreparedQuery& q, const std::vector<std::string>& literals,
                                 const ResultCallback& on_result) {
   if (!options_.access) return FailedPrecondition("prepared queries are for sessions with an access controller");
@@ -332,26 +457,7 @@ Status LakeSession::RunPrepared(PreparedQuery& q, const std::vector<std::string>
     MEDLAKE_RETURN_IF_ERROR(text.status());
     MEDLAKE_RETURN_IF_ERROR(access.BeginStatement());
     MEDLAKE_ASSIGN_OR_RETURN(std::string epoch, access.AccessEpoch());
-    if (!q.ready || epoch.empty() || epoch != q.epoch) {
-      q.ready = false;
-      q.audit = StatementAudit();
-      LakeTableResolver resolver(*catalog_, fs_, &access);
-      auto rewritten = RewriteQuery(*connection_, q.text, resolver);
-      for (const auto& t : resolver.tables_read()) audit.tables.push_back(t);
-      for (const auto& d : resolver.decisions()) audit.decisions.push_back(d);
-      if (!rewritten.ok()) {
-        if (rewritten.status().code() == StatusCode::kFailedPrecondition) {
-          return PermissionDenied("statement not allowed: prepared statements may hold queries only");
-        }
-        return rewritten.status();
-      }
-      q.audit.tables = audit.tables;
-      q.audit.decisions = audit.decisions;
-      q.audit.columns = resolver.ColumnsRead(rewritten->column_names, rewritten->star);
-      q.rewritten = std::move(rewritten->sql);
-      q.epoch = epoch;
-      q.ready = true;
-    }
+    if (!q.ready || epoch.empty() || epoch != q.epoch) MEDLAKE_RETURN_IF_ERROR(RewritePrepared(q, epoch, audit));
     audit.tables = q.audit.tables;
     audit.decisions = q.audit.decisions;
     audit.columns = q.audit.columns;

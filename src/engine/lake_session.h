@@ -16,6 +16,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@
 #include "core/status.h"
 #include "engine/access_control.h"
 #include "engine/database.h"
+#include "engine/select_rewriter.h"
 #include "storage/catalog.h"
 #include "storage/lake.h"
 
@@ -80,6 +82,8 @@ class LakeSession {
     std::string rewritten;  // the checked, rewritten statement, $n parameters kept
     StatementAudit audit;   // tables, columns and decisions of the rewrite
     bool ready = false;
+    // The kind of literal each $n will be (empty: unknown, as for a client's parameters).
+    std::vector<ColumnPredicate::Kind> parameter_kinds;
   };
   // nullptr when `sql` is not a single plain query or the session is trusted: run such
   // statements with Run() on the text with the values substituted.
@@ -88,6 +92,9 @@ class LakeSession {
   // CAST('1' AS BIGINT)), as Run() runs one statement: same checks, same audit record (the
   // statement with the values in it).
   Status RunPrepared(PreparedQuery& query, const std::vector<std::string>& literals, const ResultCallback& on_result);
+
+  // Statements run through the rewrite of an earlier statement of the same shape (QueryShapeOf).
+  int64_t statements_by_shape() const { return statements_by_shape_; }
 
   void Interrupt() { connection_->Interrupt(); }
   Connection& connection() { return *connection_; }
@@ -113,6 +120,19 @@ class LakeSession {
   Status RunOneUnmapped(std::string_view statement, size_t index, const ResultCallback& on_result);
   Status RunUntrusted(const std::string& statement, size_t index, const ResultCallback& on_result,
                       StatementAudit* audit);
+  // (Re)writes `q` for the access epoch `epoch`; `audit` gets the tables and decisions.
+  Status RewritePrepared(PreparedQuery& q, const std::string& epoch, StatementAudit& audit);
+  // Runs `statement` through the rewrite of earlier statements of the same shape (QueryShapeOf)
+  // when that rewrite reads lake tables through key indexes only; false when it does not apply
+  // (the caller runs the statement as usual).
+  Result<bool> RunByShape(std::string_view statement, const ResultCallback& on_result, Status* outcome);
+
+  struct ShapeEntry {
+    std::unique_ptr<PreparedQuery> query;
+    bool usable = true;  // false: its rewrite reads Parquet (the literals matter for pruning)
+  };
+  std::map<std::string, ShapeEntry> shapes_;
+  int64_t statements_by_shape_ = 0;
 
   const storage::Lake& lake_;
   LakeSessionOptions options_;
@@ -122,6 +142,19 @@ class LakeSession {
   LocalFileSystem fs_;
   const Clock* clock_ = &SystemClock::Default();
 };
+
+// A query with the literals of its key comparisons taken out: `col = 'x'`, `col = 42` and the
+// members of `col IN ('a', 'b')` (string and integer literals followed by nothing that could
+// bind them to something else) become $1, $2, ... in `text`; `literals` holds their source text
+// and `kinds` their kinds. Statements of the same shape share one rewrite (LakeSession runs
+// them like a prepared statement). nullopt for anything else (no such literal, not a query,
+// parameters of its own).
+struct QueryShape {
+  std::string text;
+  std::vector<std::string> literals;
+  std::vector<ColumnPredicate::Kind> kinds;
+};
+std::optional<QueryShape> QueryShapeOf(std::string_view statement);
 
 // Splits a SQL text into statements on top-level semicolons (strings, quoted identifiers and
 // comments respected). Empty statements are dropped. InvalidArgument on an unterminated token.

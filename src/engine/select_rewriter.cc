@@ -1,5 +1,6 @@
 #include "engine/select_rewriter.h"
 
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -49,7 +50,8 @@ Result<std::string> Deserialize(Connection& conn, const json& tree) {
 
 class Rewriter {
  public:
-  Rewriter(Connection& conn, TableResolver& resolver) : conn_(conn), resolver_(resolver) {}
+  Rewriter(Connection& conn, TableResolver& resolver, const std::vector<ColumnPredicate::Kind>* parameter_kinds)
+      : conn_(conn), resolver_(resolver), parameter_kinds_(parameter_kinds) {}
 
   Status Walk(json& node) {
     if (node.is_array()) {
@@ -233,7 +235,16 @@ class Rewriter {
     }
   }
 
-  Status Replace(json& node, const std::vector<ColumnPredicate>& predicates) {
+  Status Replace(json& node, std::vector<ColumnPredicate> predicates) {
+    if (parameter_kinds_ != nullptr) {
+      for (auto& p : predicates) {
+        for (auto& c : p.values) {
+          if (c.kind != ColumnPredicate::Kind::kParameter) continue;
+          const size_t n = static_cast<size_t>(std::strtoul(c.text.c_str(), nullptr, 10));
+          if (n >= 1 && n <= parameter_kinds_->size()) c.parameter_kind = (*parameter_kinds_)[n - 1];
+        }
+      }
+    }
     std::string ns = JsonString(node, "schema_name");
     std::string name = JsonString(node, "table_name");
     std::string catalog = JsonString(node, "catalog_name");
@@ -276,7 +287,7 @@ class Rewriter {
                                               : "SELECT CAST((" + sql.substr(7) +
                                                     ") AS TIMESTAMPTZ)::TIMESTAMP";
     // The value may come from a lake table (e.g. a snapshot id from t$snapshots).
-    auto inner = RewriteQuery(conn_, typed, resolver_);
+    auto inner = RewriteQuery(conn_, typed, resolver_, nullptr);
     if (!inner.ok()) return inner.status();
     auto rows = conn_.QueryAll(inner->sql);
     if (!rows.ok()) return InvalidArgument("bad AT (" + out.unit + " => ...): " + rows.status().message());
@@ -289,6 +300,7 @@ class Rewriter {
 
   Connection& conn_;
   TableResolver& resolver_;
+  const std::vector<ColumnPredicate::Kind>* parameter_kinds_;
   int replaced_ = 0;
   std::set<std::string> column_names_;
   bool star_ = false;
@@ -296,9 +308,10 @@ class Rewriter {
 
 }  // namespace
 
-Result<RewriteResult> RewriteQuery(Connection& conn, std::string_view sql, TableResolver& resolver) {
+Result<RewriteResult> RewriteQuery(Connection& conn, std::string_view sql, TableResolver& resolver,
+                                   const std::vector<ColumnPredicate::Kind>* parameter_kinds) {
   MEDLAKE_ASSIGN_OR_RETURN(json tree, Serialize(conn, sql));
-  Rewriter rewriter(conn, resolver);
+  Rewriter rewriter(conn, resolver, parameter_kinds);
   MEDLAKE_RETURN_IF_ERROR(rewriter.Walk(tree["statements"]));
   RewriteResult out;
   out.tables_replaced = rewriter.replaced();

@@ -35,7 +35,10 @@ struct ColumnPredicate {
   enum class Kind { kInteger, kDecimal, kDouble, kString, kDate, kTimestamp, kParameter };
   struct Constant {
     Kind kind;
-    std::string text;  // "42", "2.5", "abc", "2024-01-01", "2024-01-01 10:00:00"
+    std::string text;  // "42", "2.5", "abc", "2024-01-01", "2024-01-01 10:00:00"; n for $n
+    // For kParameter: the kind of literal the parameter will be replaced by, when the caller
+    // knows it (RewriteQuery's `parameter_kinds`); kParameter when unknown.
+    Kind parameter_kind = Kind::kParameter;
   };
   std::string column;
   Op op = Op::kEq;
@@ -72,6 +75,9 @@ struct RewriteResult {
 
 // Rewrites `sql` (one statement). When DuckDB cannot serialize the statement (it is not a
 // query), returns FailedPrecondition so the caller can decide; a syntax error is InvalidArgument.
-Result<RewriteResult> RewriteQuery(Connection& conn, std::string_view sql, TableResolver& resolver);
+// `parameter_kinds` (optional): the kind of literal each $n (n = index + 1) stands for, when the
+// caller will substitute literals for them (predicates then say what the values will be).
+Result<RewriteResult> RewriteQuery(Connection& conn, std::string_view sql, TableResolver& resolver,
+                                   const std::vector<ColumnPredicate::Kind>* parameter_kinds = nullptr);
 
 }  // namespace medlake::engine

@@ -527,5 +527,67 @@ TEST_F(EnforcementTest, PreparedQueriesKeepPoliciesAndFollowChanges) {
   EXPECT_EQ(runs, 2);
 }
 
+TEST_F(EnforcementTest, StatementsOfOneShapeShareARewriteThroughKeyIndexesUnderPolicies) {
+  ExecOk(*admin_, "ALTER TABLE clin.patient WRITE ORDERED BY id; "
+                  "ALTER TABLE clin.patient SET TBLPROPERTIES ('medlake.key-index' = 'true'); "
+                  "CALL medlake.build_key_index('clin.patient')");
+  auto alice = Session("alice");
+  // The first statement of a shape is rewritten with its literals as parameters and run so;
+  // later ones reuse the rewrite with their own literals, and the row filter and mask hold in
+  // them: row 4 (H03) stays hidden, dni masked.
+  EXPECT_EQ(Rows(*alice, "SELECT id, dni FROM clin.patient WHERE id = 1"), "1|****");
+  EXPECT_EQ(Rows(*alice, "SELECT id, dni FROM clin.patient WHERE id = 4"), "");
+  EXPECT_EQ(Rows(*alice, "SELECT id, dni FROM clin.patient WHERE id = 3"), "3|****");
+  EXPECT_EQ(Rows(*alice, "SELECT id FROM clin.patient WHERE id IN (2, 4) ORDER BY id"), "2");
+  EXPECT_EQ(Rows(*alice, "SELECT id FROM clin.patient WHERE id IN (3, 1) ORDER BY id"), "1;3");
+  EXPECT_EQ(alice->statements_by_shape(), 5);
+  // A value of another kind is a statement of another shape (a string literal on an integer
+  // key does not take the key index path): it runs as usual.
+  EXPECT_EQ(Rows(*alice, "SELECT id FROM clin.patient WHERE id = '2'"), "2");
+  EXPECT_EQ(Rows(*alice, "SELECT id FROM clin.patient WHERE id = '3'"), "3");
+  EXPECT_EQ(alice->statements_by_shape(), 5);
+  // Shapes whose rewrite reads Parquet (here: a predicate on a column that is not the key) are
+  // never reused: the literals decide which files are read.
+  EXPECT_EQ(Rows(*alice, "SELECT id FROM clin.patient WHERE hospital_id = 'H01' ORDER BY id"), "1;2");
+  EXPECT_EQ(Rows(*alice, "SELECT id FROM clin.patient WHERE hospital_id = 'H02' ORDER BY id"), "3");
+  EXPECT_EQ(alice->statements_by_shape(), 5);
+  // A revoked privilege holds for the reused rewrite too.
+  ExecOk(*admin_, "REVOKE SELECT ON TABLE clin.patient FROM clinicians");
+  EXPECT_THAT(Run(*alice, "SELECT id, dni FROM clin.patient WHERE id = 2"), StatusIs(StatusCode::kPermissionDenied, ""));
+  // Every statement is audited as sent.
+  auto records = AuditLog::Open(lake_->root() + "/audit");
+  ASSERT_THAT(records, IsOk());
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto all, (*records)->Read());
+  int seen = 0;
+  for (const auto& r : all) {
+    if (r.statement == "SELECT id, dni FROM clin.patient WHERE id = 3" && r.acting_as == "alice") ++seen;
+  }
+  EXPECT_EQ(seen, 1);
+}
+
+TEST(QueryShapeTest, TakesOutTheLiteralsOfKeyComparisonsOnly) {
+  auto shape = engine::QueryShapeOf("SELECT * FROM n.t WHERE k = 'a' AND n IN (1, 2) ORDER BY 1 LIMIT 5");
+  ASSERT_TRUE(shape.has_value());
+  EXPECT_EQ(shape->text, "SELECT * FROM n.t WHERE k = $1 AND n IN ($2, $3) ORDER BY 1 LIMIT 5");
+  EXPECT_EQ(shape->literals, (std::vector<std::string>{"'a'", "1", "2"}));
+  ASSERT_EQ(shape->kinds.size(), 3u);
+  EXPECT_EQ(shape->kinds[0], engine::ColumnPredicate::Kind::kString);
+  EXPECT_EQ(shape->kinds[1], engine::ColumnPredicate::Kind::kInteger);
+  // Literals bound to anything else stay.
+  for (const std::string sql : {"SELECT * FROM t WHERE k = 'a' || 'b'", "SELECT * FROM t WHERE d = '2024-01-01'::DATE",
+                                "SELECT * FROM t WHERE k = -5", "SELECT * FROM t WHERE k = 1.5",
+                                "SELECT CASE WHEN k = 1 THEN 2 END FROM t", "SELECT * FROM t LIMIT 5",
+                                "SELECT * FROM t WHERE k = $1", "INSERT INTO t VALUES (1)", "SELECT 'a' = k FROM t",
+                                "SELECT * FROM t WHERE k IN (1, 2 + 3)"}) {
+    auto other = engine::QueryShapeOf(sql);
+    EXPECT_TRUE(!other.has_value() || other->text.find("$") == std::string::npos ||
+                sql == "SELECT * FROM t WHERE k IN (1, 2 + 3)")
+        << sql << " -> " << (other ? other->text : "");
+  }
+  auto partial = engine::QueryShapeOf("SELECT * FROM t WHERE k IN (1, 2 + 3)");
+  ASSERT_TRUE(partial.has_value());
+  EXPECT_EQ(partial->text, "SELECT * FROM t WHERE k IN ($1, 2 + 3)");
+}
+
 }  // namespace
 }  // namespace medlake::security
