@@ -394,7 +394,12 @@ std::optional<QueryShape> QueryShapeOf(std::string_view statement) {
     auto kind = literal_kind(t[i]);
     if (!kind) continue;
     bool operand = false;
-    if (in_list) {
+    // A select-list constant with its alias (`SELECT 42 AS person, ...`): a value only.
+    const bool select_item = i >= 1 && (t[i - 1].IsKeyword("SELECT") || t[i - 1].IsSymbol(",")) && i + 1 < t.size() &&
+                             t[i + 1].IsKeyword("AS");
+    if (select_item) {
+      operand = true;
+    } else if (in_list) {
       operand = (t[i - 1].IsSymbol("(") || t[i - 1].IsSymbol(",")) && ends_operand(i + 1, true);
     } else {
       operand = i >= 2 && t[i - 1].IsSymbol("=") && t[i - 2].IsIdentifier() && !t[i - 2].IsKeyword("SET") &&
@@ -424,8 +429,9 @@ Result<bool> LakeSession::RunByShape(std::string_view statement, const ResultCal
     entry.query->parameter_kinds = shape->kinds;
   }
   PreparedQuery& q = *entry.query;
-  // The shape's rewrite is used only when it reads lake tables through key indexes alone: a
-  // Parquet scan planned without the literals would read files that they would have pruned.
+  // The shape's rewrite is used only when it reads no Parquet (lake tables through key indexes,
+  // empty tables, metadata): a Parquet scan planned without the literals would read files that
+  // they would have pruned.
   // A failure here (a disabled user, an unwritable audit log) is reported and audited by the
   // usual path.
   if (!options_.access->BeginStatement().ok()) return false;
@@ -436,8 +442,7 @@ Result<bool> LakeSession::RunByShape(std::string_view statement, const ResultCal
     StatementAudit scratch;
     if (!RewritePrepared(q, epoch, scratch).ok()) q.ready = false;
   }
-  if (!q.ready || q.rewritten.find("medlake_key_rows") == std::string::npos ||
-      q.rewritten.find("read_parquet") != std::string::npos) {
+  if (!q.ready || q.rewritten.find("read_parquet") != std::string::npos) {
     entry.usable = false;
     return false;
   }

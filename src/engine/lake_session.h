@@ -123,7 +123,7 @@ class LakeSession {
   // (Re)writes `q` for the access epoch `epoch`; `audit` gets the tables and decisions.
   Status RewritePrepared(PreparedQuery& q, const std::string& epoch, StatementAudit& audit);
   // Runs `statement` through the rewrite of earlier statements of the same shape (QueryShapeOf)
-  // when that rewrite reads lake tables through key indexes only; false when it does not apply
+  // when that rewrite reads no Parquet (key indexes, empty tables); false when it does not apply
   // (the caller runs the statement as usual).
   Result<bool> RunByShape(std::string_view statement, const ResultCallback& on_result, Status* outcome);
 
@@ -143,9 +143,10 @@ class LakeSession {
   const Clock* clock_ = &SystemClock::Default();
 };
 
-// A query with the literals of its key comparisons taken out: `col = 'x'`, `col = 42` and the
-// members of `col IN ('a', 'b')` (string and integer literals followed by nothing that could
-// bind them to something else) become $1, $2, ... in `text`; `literals` holds their source text
+// A query with the literals of its key comparisons taken out: `col = 'x'`, `col = 42`, the
+// members of `col IN ('a', 'b')` and aliased select-list constants (`SELECT 42 AS id`) (string
+// and integer literals followed by nothing that could bind them to something else) become $1,
+// $2, ... in `text`; `literals` holds their source text
 // and `kinds` their kinds. Statements of the same shape share one rewrite (LakeSession runs
 // them like a prepared statement). nullopt for anything else (no such literal, not a query,
 // parameters of its own).

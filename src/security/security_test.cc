@@ -584,6 +584,9 @@ TEST(QueryShapeTest, TakesOutTheLiteralsOfKeyComparisonsOnly) {
                 sql == "SELECT * FROM t WHERE k IN (1, 2 + 3)")
         << sql << " -> " << (other ? other->text : "");
   }
+  auto aliased = engine::QueryShapeOf("SELECT 7 AS person, t.* FROM t WHERE k = 'a'");
+  ASSERT_TRUE(aliased.has_value());
+  EXPECT_EQ(aliased->text, "SELECT $1 AS person, t.* FROM t WHERE k = $2");
   auto partial = engine::QueryShapeOf("SELECT * FROM t WHERE k IN (1, 2 + 3)");
   ASSERT_TRUE(partial.has_value());
   EXPECT_EQ(partial->text, "SELECT * FROM t WHERE k IN ($1, 2 + 3)");
