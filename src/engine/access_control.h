@@ -118,6 +118,14 @@ class AccessController {
   // Called once per statement, after it ran (or failed, or was denied).
   virtual void RecordStatement(const StatementAudit& audit) = 0;
 
+  // From BeginAuditGroup to EndAuditGroup the audit records of the statements are held and
+  // then written together (one write and fdatasync instead of one per statement), for a request
+  // of several statements whose results leave together, only after EndAuditGroup returned OK
+  // (an error: nothing of them may leave; the session stops, as when a record cannot be
+  // written). Default: records are written as they come.
+  virtual void BeginAuditGroup() {}
+  virtual Status EndAuditGroup() { return Status::OK(); }
+
   // The start of a statement that does not go through HandleStatement (a run of a prepared
   // query): pick up what other sessions changed; an error stops the statement. Default: OK.
   virtual Status BeginStatement() { return Status::OK(); }
@@ -126,6 +134,27 @@ class AccessController {
   // which moves table snapshots too). Prepared queries are reused only while it stays the same.
   // Empty: unknown, never reuse. Called after BeginStatement.
   virtual Result<std::string> AccessEpoch() { return std::string(); }
+};
+
+// BeginAuditGroup on `access` (may be null) for as long as it lives; End() writes the records
+// (call it, and check it, before any result of the group leaves; the destructor ends a group
+// left open, e.g. by an early error return, ignoring the outcome: nothing was sent).
+class AuditGroup {
+ public:
+  explicit AuditGroup(AccessController* access) : access_(access) {
+    if (access_ != nullptr) access_->BeginAuditGroup();
+  }
+  ~AuditGroup() { (void)End(); }
+  AuditGroup(const AuditGroup&) = delete;
+  AuditGroup& operator=(const AuditGroup&) = delete;
+  Status End() {
+    AccessController* a = access_;
+    access_ = nullptr;
+    return a != nullptr ? a->EndAuditGroup() : Status::OK();
+  }
+
+ private:
+  AccessController* access_;
 };
 
 }  // namespace medlake::engine

@@ -152,6 +152,15 @@ PreparedStatement::PreparedStatement(std::unique_ptr<Impl> impl) : impl_(std::mo
 PreparedStatement::~PreparedStatement() = default;
 
 size_t PreparedStatement::parameter_count() const { return duckdb_nparams(impl_->stmt); }
+PreparedStatement::ParameterType PreparedStatement::parameter_type(size_t index) const {
+  switch (duckdb_param_type(impl_->stmt, index)) {
+    case DUCKDB_TYPE_INVALID: return ParameterType::kUnknown;
+    case DUCKDB_TYPE_INTEGER: return ParameterType::kInteger;
+    case DUCKDB_TYPE_BIGINT: return ParameterType::kBigint;
+    case DUCKDB_TYPE_VARCHAR: return ParameterType::kVarchar;
+    default: return ParameterType::kOther;
+  }
+}
 StatementKind PreparedStatement::statement_kind() const {
   return static_cast<StatementKind>(duckdb_prepared_statement_type(impl_->stmt));
 }
@@ -171,6 +180,9 @@ Status PreparedStatement::BindNull(size_t i) {
 }
 Status PreparedStatement::BindBool(size_t i, bool v) {
   return BindResult(duckdb_bind_boolean(impl_->stmt, i, v), impl_->stmt, i);
+}
+Status PreparedStatement::BindInt32(size_t i, int32_t v) {
+  return BindResult(duckdb_bind_int32(impl_->stmt, i, v), impl_->stmt, i);
 }
 Status PreparedStatement::BindInt64(size_t i, int64_t v) {
   return BindResult(duckdb_bind_int64(impl_->stmt, i, v), impl_->stmt, i);

@@ -178,10 +178,16 @@ class PreparedStatement {
 
   size_t parameter_count() const;
   StatementKind statement_kind() const;
+  // The type DuckDB gave parameter `index` (from 1) when it prepared the statement; kUnknown
+  // when the statement leaves it open (e.g. `SELECT $1`): DuckDB then plans the statement again
+  // at every execution, for the type of the value bound.
+  enum class ParameterType { kUnknown, kInteger, kBigint, kVarchar, kOther };
+  ParameterType parameter_type(size_t index) const;
   // Parameters are numbered from 1, as in SQL ($1, ?). InvalidArgument for a bad index or a
   // value DuckDB cannot bind.
   Status BindNull(size_t index);
   Status BindBool(size_t index, bool v);
+  Status BindInt32(size_t index, int32_t v);
   Status BindInt64(size_t index, int64_t v);
   Status BindDouble(size_t index, double v);
   Status BindString(size_t index, std::string_view v);

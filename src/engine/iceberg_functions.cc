@@ -4,6 +4,7 @@
 #include <atomic>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "core/crypto.h"
 #include "engine/duckdb_internal.h"
@@ -137,6 +138,28 @@ Status RegisterKeyedHashFunction(Connection& conn, const std::string& key) {
   duckdb_destroy_logical_type(&v);
   duckdb_destroy_scalar_function(&f);
   if (st != DuckDBSuccess) return Internal("registering SQL function medlake_keyed_hash");
+  return Status::OK();
+}
+
+Status RegisterParameterTypeFunctions(Connection& conn) {
+  auto raw = static_cast<duckdb_connection>(conn.NativeHandleForEngine());
+  auto identity = [](duckdb_function_info, duckdb_data_chunk input, duckdb_vector output) {
+    duckdb_vector_reference_vector(output, duckdb_data_chunk_get_vector(input, 0));
+  };
+  for (auto [name, type] : {std::pair{"medlake_param_int", DUCKDB_TYPE_INTEGER},
+                            std::pair{"medlake_param_bigint", DUCKDB_TYPE_BIGINT},
+                            std::pair{"medlake_param_text", DUCKDB_TYPE_VARCHAR}}) {
+    duckdb_scalar_function f = duckdb_create_scalar_function();
+    duckdb_scalar_function_set_name(f, name);
+    duckdb_logical_type t = duckdb_create_logical_type(type);
+    duckdb_scalar_function_add_parameter(f, t);
+    duckdb_scalar_function_set_return_type(f, t);
+    duckdb_scalar_function_set_function(f, identity);
+    duckdb_state st = duckdb_register_scalar_function(raw, f);
+    duckdb_destroy_logical_type(&t);
+    duckdb_destroy_scalar_function(&f);
+    if (st != DuckDBSuccess) return Internal(std::string("registering SQL function ") + name);
+  }
   return Status::OK();
 }
 

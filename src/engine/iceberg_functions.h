@@ -23,4 +23,10 @@ Status RegisterKeyedHashFunction(Connection& conn, const std::string& key);
 // Registers the functions on `conn`'s database. Internal if DuckDB refuses them.
 Status RegisterIcebergFunctions(Connection& conn);
 
+// medlake_param_int(INTEGER), medlake_param_bigint(BIGINT), medlake_param_text(VARCHAR): the
+// value itself. Around a prepared statement's parameter whose type DuckDB leaves open
+// (`SELECT $1 AS x`), they fix it, so that DuckDB keeps the statement's plan across executions
+// instead of planning it again for each value (engine/lake_session.h, kept plans).
+Status RegisterParameterTypeFunctions(Connection& conn);
+
 }  // namespace medlake::engine

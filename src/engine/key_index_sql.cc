@@ -2,9 +2,13 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <charconv>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -124,47 +128,58 @@ Result<int64_t> BuildKeyIndexes(Connection& conn, const ib::Schema& schema, int 
   return built;
 }
 
-std::optional<std::string> KeyIndexScanSql(const storage::ScanPlan& plan, int key_field_id, const ib::Schema& schema,
-                                           const std::vector<ColumnPredicate>& predicates) {
+std::optional<KeyIndexScan> KeyIndexScanSql(const storage::ScanPlan& plan, int key_field_id, const ib::Schema& schema,
+                                            const std::vector<ColumnPredicate>& predicates) {
   if (key_field_id <= 0 || !plan.delete_files.empty() || plan.columns.empty()) return std::nullopt;
   const ib::NestedField* key_field = ib::FindFieldById(schema, key_field_id);
   if (key_field == nullptr) return std::nullopt;
   const bool integer_key = ib::TypeToString(key_field->type) != "string";
-  // The keys: the first `=` or IN on the key column (case-insensitive name, as DuckDB binds),
-  // as SQL text of VARCHAR values. A prepared statement's parameter counts for an integer key
-  // (cast through BIGINT, as the comparison casts it); for a text key only when it stands for a
-  // string literal (a parameter of another type would compare differently: DuckDB casts the
-  // column).
+  // The keys: the first `=` or IN on the key column (case-insensitive name, as DuckDB binds):
+  // constants as SQL text of VARCHAR values, parameters apart. A prepared statement's parameter
+  // counts for an integer key (its value read as a BIGINT, as the comparison casts it) and for
+  // a text key when it stands for a string literal (a value of another type compares
+  // differently, DuckDB casting the column: such runs fall back, see KeyOfLiteral).
   std::set<std::string> keys;
+  std::vector<KeyParameter> parameters;
   bool found = false;
-  auto lower = [](std::string s) {
-    for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return s;
-  };
   for (const auto& p : predicates) {
     if (found || (p.op != ColumnPredicate::Op::kEq && p.op != ColumnPredicate::Op::kIn)) continue;
-    if (lower(p.column) != lower(key_field->name)) continue;
+    if (AsciiLower(p.column) != AsciiLower(key_field->name)) continue;
     std::set<std::string> values;
+    std::vector<KeyParameter> params;
     bool usable = !p.values.empty();
     for (const auto& c : p.values) {
+      const bool parameter = c.kind == ColumnPredicate::Kind::kParameter;
+      int n = 0;
+      if (parameter) {
+        auto [end, ec] = std::from_chars(c.text.data(), c.text.data() + c.text.size(), n);
+        if (ec != std::errc() || end != c.text.data() + c.text.size() || n <= 0) {
+          usable = false;
+          break;
+        }
+      }
       if (integer_key && c.kind == ColumnPredicate::Kind::kInteger) {
         values.insert(QuoteString(c.text));
-      } else if (integer_key && c.kind == ColumnPredicate::Kind::kParameter &&
+      } else if (integer_key && parameter &&
                  (c.parameter_kind == ColumnPredicate::Kind::kParameter ||
                   c.parameter_kind == ColumnPredicate::Kind::kInteger)) {
-        values.insert("CAST(CAST($" + c.text + " AS BIGINT) AS VARCHAR)");
+        params.push_back(KeyParameter{n, true});
       } else if (!integer_key && c.kind == ColumnPredicate::Kind::kString) {
         values.insert(QuoteString(c.text));
-      } else if (!integer_key && c.kind == ColumnPredicate::Kind::kParameter &&
-                 c.parameter_kind == ColumnPredicate::Kind::kString) {
-        values.insert("$" + c.text);  // a string literal will stand there
+      } else if (!integer_key && parameter &&
+                 (c.parameter_kind == ColumnPredicate::Kind::kString ||
+                  c.parameter_kind == ColumnPredicate::Kind::kParameter)) {
+        // A string literal will stand there, or the run falls back to the statement with its
+        // literal in the text (KeyOfLiteral refuses any other form).
+        params.push_back(KeyParameter{n, false});
       } else {
         usable = false;
         break;
       }
     }
-    if (!usable || values.size() > kMaxKeys) continue;
+    if (!usable || values.size() + params.size() > kMaxKeys) continue;
     keys = std::move(values);
+    parameters = std::move(params);
     found = true;
   }
   if (!found) return std::nullopt;
@@ -189,9 +204,70 @@ std::optional<std::string> KeyIndexScanSql(const storage::ScanPlan& plan, int ke
     files.push_back(storage::KeyIndexPath(f.path));
   }
   Json spec{{"files", files}, {"columns", columns}};
+  if (!parameters.empty()) {
+    Json params = Json::array();
+    for (const auto& p : parameters) params.push_back(Json{{"n", p.n}, {"integer", p.integer}});
+    spec["parameters"] = std::move(params);
+  }
   std::string key_list;
   for (const auto& k : keys) key_list += (key_list.empty() ? "" : ", ") + k;
-  return "SELECT * FROM medlake_key_rows(" + QuoteString(spec.dump()) + ", CAST([" + key_list + "] AS VARCHAR[]))";
+  KeyIndexScan scan;
+  scan.sql = "SELECT * FROM medlake_key_rows(" + QuoteString(spec.dump()) + ", CAST([" + key_list + "] AS VARCHAR[]))";
+  scan.parameters = std::move(parameters);
+  return scan;
+}
+
+Result<std::optional<std::string>> KeyOfLiteral(std::string_view literal, bool integer_key) {
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.remove_suffix(1);
+    return v;
+  };
+  auto no_key = [] { return InvalidArgument("the parameter's value gives no key"); };
+  std::string_view v = trim(literal);
+  if (v.size() == 4 && AsciiLower(v) == "null") return std::optional<std::string>();
+  // CAST('text' AS type): the text (integer keys only: the comparison casts it to the key's type).
+  bool cast = false;
+  if (v.size() > 5 && AsciiLower(v.substr(0, 5)) == "cast(" && v.back() == ')') {
+    if (!integer_key) return no_key();
+    cast = true;
+    v = trim(v.substr(5, v.size() - 6));
+  }
+  std::string text;
+  if (!v.empty() && v.front() == '\'') {
+    size_t i = 1;
+    for (; i < v.size(); ++i) {
+      if (v[i] != '\'') {
+        text += v[i];
+      } else if (i + 1 < v.size() && v[i + 1] == '\'') {
+        text += '\'';
+        ++i;
+      } else {
+        break;
+      }
+    }
+    if (i >= v.size()) return no_key();
+    std::string_view rest = trim(v.substr(i + 1));
+    if (cast) {
+      if (rest.size() < 3 || AsciiLower(rest.substr(0, 3)) != "as ") return no_key();
+      std::string type = AsciiLower(trim(rest.substr(3)));
+      static const char* kIntegerTypes[] = {"bigint", "integer", "smallint", "tinyint", "int8", "int4", "int2"};
+      if (std::find(std::begin(kIntegerTypes), std::end(kIntegerTypes), type) == std::end(kIntegerTypes)) return no_key();
+    } else if (!rest.empty()) {
+      return no_key();
+    }
+    if (!integer_key) return std::optional<std::string>(std::move(text));
+  } else {
+    if (cast || !integer_key) return no_key();
+    text = std::string(v);
+  }
+  // An integer key: optional sign and decimal digits (DuckDB's cast also trims spaces).
+  std::string_view digits = trim(text);
+  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) return no_key();
+  return std::optional<std::string>(std::to_string(value));
 }
 
 namespace {
@@ -202,13 +278,36 @@ struct OutputColumn {
   duckdb_type duck = DUCKDB_TYPE_VARCHAR;
 };
 
+// The values of key parameters per registration of the function (one per database: connection
+// ids are per database) and connection (KeyParameterValues), read when a scan starts.
+using ParameterSlot = std::pair<uint64_t, uint64_t>;
+struct SlotHash {
+  size_t operator()(const ParameterSlot& s) const { return std::hash<uint64_t>()(s.first * 0x9E3779B97F4A7C15ull ^ s.second); }
+};
+std::mutex parameter_mu;
+std::unordered_map<ParameterSlot, const std::vector<std::optional<std::string>>*, SlotHash>& ParameterValues() {
+  static auto* values = new std::unordered_map<ParameterSlot, const std::vector<std::optional<std::string>>*, SlotHash>();
+  return *values;
+}
+std::atomic<uint64_t> next_registration{1};
+
 struct KeyRowsBind {
   std::vector<std::string> files;
-  std::vector<std::string> keys;
+  std::vector<std::string> keys;  // the constant keys
+  std::vector<KeyParameter> parameters;
+  ParameterSlot slot;  // where the parameters' values are
   std::vector<OutputColumn> columns;
 };
 
+
+uint64_t ConnectionId(duckdb_client_context context) {
+  const uint64_t id = duckdb_client_context_get_connection_id(context);
+  duckdb_destroy_client_context(&context);
+  return id;
+}
+
 struct KeyRowsState {
+  std::vector<std::string> keys;  // this run's keys: the constants and the parameters' values
   size_t file = 0;
   size_t key = 0;
   bool in_lookup = false;
@@ -281,13 +380,41 @@ void KeyRowsBindFn(duckdb_bind_info info) {
     duckdb_destroy_logical_type(&t);
     bind->columns.push_back(std::move(out));
   }
-  duckdb_bind_set_cardinality(info, bind->keys.size() * 32, false);
+  if (spec.contains("parameters")) {
+    for (const auto& p : spec["parameters"]) {
+      if (!p.is_object() || !p["n"].is_number_integer() || p["n"].get<int>() <= 0 || !p["integer"].is_boolean()) {
+        duckdb_bind_set_error(info, "medlake_key_rows: bad parameter");
+        return;
+      }
+      bind->parameters.push_back(KeyParameter{p["n"].get<int>(), p["integer"].get<bool>()});
+    }
+    duckdb_client_context context = nullptr;
+    duckdb_table_function_get_client_context(info, &context);
+    bind->slot = {*static_cast<const uint64_t*>(duckdb_bind_get_extra_info(info)), ConnectionId(context)};
+  }
+  duckdb_bind_set_cardinality(info, (bind->keys.size() + bind->parameters.size()) * 32, false);
   duckdb_bind_set_bind_data(info, bind.release(), [](void* p) { delete static_cast<KeyRowsBind*>(p); });
 }
 
 void KeyRowsInitFn(duckdb_init_info info) {
   duckdb_init_set_max_threads(info, 1);
-  duckdb_init_set_init_data(info, new KeyRowsState(), [](void* p) { delete static_cast<KeyRowsState*>(p); });
+  const auto* bind = static_cast<const KeyRowsBind*>(duckdb_init_get_bind_data(info));
+  auto state = std::make_unique<KeyRowsState>();
+  std::set<std::string> keys(bind->keys.begin(), bind->keys.end());
+  if (!bind->parameters.empty()) {
+    std::lock_guard<std::mutex> lock(parameter_mu);
+    auto it = ParameterValues().find(bind->slot);
+    for (const auto& p : bind->parameters) {
+      if (it == ParameterValues().end() || static_cast<size_t>(p.n) > it->second->size()) {
+        duckdb_init_set_error(info, ("medlake_key_rows: no value for $" + std::to_string(p.n)).c_str());
+        return;
+      }
+      const auto& value = (*it->second)[static_cast<size_t>(p.n) - 1];
+      if (value) keys.insert(*value);  // NULL equals nothing
+    }
+  }
+  state->keys.assign(keys.begin(), keys.end());
+  duckdb_init_set_init_data(info, state.release(), [](void* p) { delete static_cast<KeyRowsState*>(p); });
 }
 
 // Opens the state's current file and maps the output columns onto its stored columns.
@@ -343,13 +470,13 @@ void KeyRowsFn(duckdb_function_info info, duckdb_data_chunk output) {
       if (Status st = OpenFile(*bind, *state); !st.ok()) return fail(st);
     }
     if (!state->in_lookup) {
-      if (state->key >= bind->keys.size()) {
+      if (state->key >= state->keys.size()) {
         state->reader.reset();
         state->key = 0;
         ++state->file;
         continue;
       }
-      if (Status st = (*state->reader)->Lookup(bind->keys[state->key], state->lookup); !st.ok()) return fail(st);
+      if (Status st = (*state->reader)->Lookup(state->keys[state->key], state->lookup); !st.ok()) return fail(st);
       state->in_lookup = true;
     }
     int64_t pos = 0;
@@ -375,7 +502,22 @@ void KeyRowsFn(duckdb_function_info info, duckdb_data_chunk output) {
 
 }  // namespace
 
-Status RegisterKeyIndexFunction(Connection& conn) {
+KeyParameterValues::KeyParameterValues(uint64_t registration, Connection& conn,
+                                       const std::vector<std::optional<std::string>>& values) {
+  duckdb_client_context context = nullptr;
+  duckdb_connection_get_client_context(static_cast<duckdb_connection>(conn.NativeHandleForEngine()), &context);
+  registration_ = registration;
+  connection_id_ = ConnectionId(context);
+  std::lock_guard<std::mutex> lock(parameter_mu);
+  ParameterValues()[{registration_, connection_id_}] = &values;
+}
+
+KeyParameterValues::~KeyParameterValues() {
+  std::lock_guard<std::mutex> lock(parameter_mu);
+  ParameterValues().erase({registration_, connection_id_});
+}
+
+Result<uint64_t> RegisterKeyIndexFunction(Connection& conn) {
   auto raw = static_cast<duckdb_connection>(conn.NativeHandleForEngine());
   duckdb_table_function f = duckdb_create_table_function();
   duckdb_table_function_set_name(f, "medlake_key_rows");
@@ -388,10 +530,12 @@ Status RegisterKeyIndexFunction(Connection& conn) {
   duckdb_table_function_set_bind(f, KeyRowsBindFn);
   duckdb_table_function_set_init(f, KeyRowsInitFn);
   duckdb_table_function_set_function(f, KeyRowsFn);
+  const uint64_t registration = next_registration++;
+  duckdb_table_function_set_extra_info(f, new uint64_t(registration), [](void* p) { delete static_cast<uint64_t*>(p); });
   duckdb_state st = duckdb_register_table_function(raw, f);
   duckdb_destroy_table_function(&f);
   if (st != DuckDBSuccess) return Internal("registering SQL function medlake_key_rows");
-  return Status::OK();
+  return registration;
 }
 
 }  // namespace medlake::engine

@@ -12,10 +12,17 @@
 // index holding every column it returns and the snapshot has no delete files; otherwise the
 // Parquet scan is used. medlake_key_rows() is not callable from untrusted SQL (the statement
 // guard allows no such table function): it appears only in rewritten statements.
+// A prepared statement's `$n` on the key is not an argument of medlake_key_rows() (DuckDB would
+// plan the statement again for every value of a table function's argument): the scan names the
+// parameter and reads its key, when it starts, from the values the session gives the
+// connection (KeyParameterValues). The caller's comparison with `$n` stays in the statement, so
+// a key read loosely (e.g. '007' for 7) still returns exactly the rows the comparison keeps.
 //
-// Thread-safety: functions are pure except for the files they read or write.
+// Thread-safety: functions are pure except for the files they read or write;
+// KeyParameterValues and the function's reads of them are synchronized.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,15 +48,55 @@ int KeyIndexField(const storage::iceberg::TableMetadata& metadata);
 Result<int64_t> BuildKeyIndexes(Connection& conn, const storage::iceberg::Schema& schema, int key_field_id,
                                 const std::vector<storage::ScanDataFile>& files);
 
+// A prepared statement's parameter that gives a key: `$n` (n from 1) compared with an integer
+// key (`integer`) or standing for a string literal compared with a string key.
+struct KeyParameter {
+  int n = 0;
+  bool integer = false;
+  bool operator==(const KeyParameter&) const = default;
+};
+
+struct KeyIndexScan {
+  std::string sql;
+  // The parameters whose values are keys. They are not in `sql`: medlake_key_rows() takes
+  // their keys from the connection's KeyParameterValues when the statement starts, so that
+  // a prepared statement's plan serves every execution.
+  std::vector<KeyParameter> parameters;
+};
+
 // The scan SQL of `plan` restricted to rows whose key column (`key_field_id`) equals one of the
 // values `predicates` fix it to, read from key indexes; nullopt when the key index path does not
 // apply (see the file comment).
-std::optional<std::string> KeyIndexScanSql(const storage::ScanPlan& plan, int key_field_id,
-                                           const storage::iceberg::Schema& schema,
-                                           const std::vector<ColumnPredicate>& predicates);
+std::optional<KeyIndexScan> KeyIndexScanSql(const storage::ScanPlan& plan, int key_field_id,
+                                            const storage::iceberg::Schema& schema,
+                                            const std::vector<ColumnPredicate>& predicates);
 
-// Registers medlake_key_rows(spec VARCHAR, keys VARCHAR[]) on `conn`: the rows of the key
-// indexes and columns `spec` names (JSON, written by KeyIndexScanSql) whose key is in `keys`.
-Status RegisterKeyIndexFunction(Connection& conn);
+// The key a parameter's value gives, from its SQL literal text as RunPrepared receives it
+// (`42`, `'42'`, `CAST('42' AS BIGINT)`, `NULL`): for an integer key the value as a decimal
+// int64, for a string key the string of a string literal; nullopt for NULL (it equals
+// nothing). InvalidArgument when the literal gives no such key (the statement must then be run
+// with the literal in its text, where DuckDB's own casts decide).
+Result<std::optional<std::string>> KeyOfLiteral(std::string_view literal, bool integer_key);
+
+// While alive, medlake_key_rows() of `registration` (RegisterKeyIndexFunction) run on `conn`
+// reads the keys of parameter $n from values[n - 1] (nullopt: NULL). One per connection at a
+// time; `values` must outlive it.
+class KeyParameterValues {
+ public:
+  KeyParameterValues(uint64_t registration, Connection& conn, const std::vector<std::optional<std::string>>& values);
+  ~KeyParameterValues();
+  KeyParameterValues(const KeyParameterValues&) = delete;
+  KeyParameterValues& operator=(const KeyParameterValues&) = delete;
+
+ private:
+  uint64_t registration_;
+  uint64_t connection_id_;
+};
+
+// Registers medlake_key_rows(spec VARCHAR, keys VARCHAR[]) in `conn`'s database: the rows of
+// the key indexes and columns `spec` names (JSON, written by KeyIndexScanSql) whose key is in
+// `keys` or given by the parameters `spec` names (KeyParameterValues). Returns the
+// registration's id, which KeyParameterValues takes.
+Result<uint64_t> RegisterKeyIndexFunction(Connection& conn);
 
 }  // namespace medlake::engine

@@ -169,14 +169,76 @@ TEST_F(KeyIndexSqlTest, ThePropertyDecides) {
   ASSERT_NE(prepared.find("medlake_key_rows"), std::string::npos) << prepared;
   std::string bound = prepared;
   for (size_t at = bound.find("$1"); at != std::string::npos; at = bound.find("$1")) bound.replace(at, 2, "'7'");
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto rows, session_->connection().QueryAll(bound));
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0][0].ToText(), "7");
-  // ... not on a text key (a parameter of another type would compare differently).
-  EXPECT_EQ(Rewritten("SELECT * FROM n.obs WHERE k = $1").find("medlake_key_rows"), std::string::npos);
+  // The key is not in the text: the scan takes it from the connection's parameter values.
+  {
+    auto missing = session_->connection().QueryAll(bound);
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.status().message().find("no value for $1"), std::string::npos) << missing.status().ToString();
+  }
+  {
+    std::vector<std::optional<std::string>> values{std::string("7")};
+    // (A second registration of the function in a database of its own: its connection ids
+    // overlap this one's, its values do not.)
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto other_db, Database::Open());
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto other_conn, other_db->Connect());
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(uint64_t other, RegisterKeyIndexFunction(*other_conn));
+    std::vector<std::optional<std::string>> elsewhere{std::string("8")};
+    KeyParameterValues unrelated(other, *other_conn, elsewhere);
+    KeyParameterValues given(session_->key_rows_registration(), session_->connection(), values);
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto rows, session_->connection().QueryAll(bound));
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0][0].ToText(), "7");
+    // One kept plan serves other values (the outer comparison still holds the parameter).
+    const std::string kept = prepared;
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto plan, session_->connection().Prepare(kept));
+    for (int v : {3, 7, 99}) {
+      values[0] = std::to_string(v);
+      ASSERT_THAT(plan->ClearBindings(), IsOk());
+      ASSERT_THAT(plan->BindInt64(1, v), IsOk());
+      MEDLAKE_ASSERT_OK_AND_ASSIGN(auto result, plan->Execute(/*streaming=*/false));
+      MEDLAKE_ASSERT_OK_AND_ASSIGN(auto got, result->FetchAll());
+      ASSERT_EQ(got.size(), v < 10 ? 1u : 0u) << v;
+      if (v < 10) {
+        EXPECT_EQ(got[0][0].ToText(), std::to_string(v));
+      }
+    }
+    // NULL equals nothing.
+    values[0] = std::nullopt;
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(rows, session_->connection().QueryAll(bound));
+    EXPECT_TRUE(rows.empty());
+  }
+  // ... and on a text key (a value that is not a string literal falls back when it runs:
+  // KeyOfLiteral refuses it).
+  EXPECT_NE(Rewritten("SELECT * FROM n.obs WHERE k = $1").find("medlake_key_rows"), std::string::npos);
   // Turned off: Parquet again (the key indexes stay until their files go).
   Run("ALTER TABLE n.obs SET TBLPROPERTIES ('medlake.key-index' = 'false')");
   EXPECT_EQ(Rewritten("SELECT * FROM n.obs WHERE k = 'pat-0007'").find("medlake_key_rows"), std::string::npos);
+}
+
+TEST(KeyOfLiteralTest, ReadsTheLiteralFormsOfParameters) {
+  auto key = [](std::string_view literal, bool integer) {
+    auto k = KeyOfLiteral(literal, integer);
+    if (!k.ok()) return std::string("error");
+    return *k ? **k : std::string("null");
+  };
+  EXPECT_EQ(key("42", true), "42");
+  EXPECT_EQ(key("'007'", true), "7");
+  EXPECT_EQ(key("' -5 '", true), "-5");
+  EXPECT_EQ(key("CAST('12' AS BIGINT)", true), "12");
+  EXPECT_EQ(key("cast('12' as integer)", true), "12");
+  EXPECT_EQ(key("NULL", true), "null");
+  EXPECT_EQ(key("null", false), "null");
+  EXPECT_EQ(key("'it''s'", false), "it's");
+  EXPECT_EQ(key("''", false), "");
+  // No key: the statement must run with the literal in its text.
+  EXPECT_EQ(key("'4.0'", true), "error");
+  EXPECT_EQ(key("'x'", true), "error");
+  EXPECT_EQ(key("99999999999999999999", true), "error");
+  EXPECT_EQ(key("CAST('12' AS VARCHAR)", true), "error");
+  EXPECT_EQ(key("CAST('a' AS VARCHAR)", false), "error");
+  EXPECT_EQ(key("42", false), "error");
+  EXPECT_EQ(key("'open", false), "error");
+  EXPECT_EQ(key("'a' || 'b'", false), "error");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "engine/lake_resolver.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <set>
@@ -56,11 +57,6 @@ Result<const storage::LakeTable*> LakeTableResolver::Table(const storage::TableI
 namespace {
 
 namespace ib = storage::iceberg;
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::optional<ib::Value> ToValue(const ColumnPredicate::Constant& c, const ib::Type& type) {
   using K = ColumnPredicate::Kind;
@@ -127,7 +123,7 @@ const ib::NestedField* PrimitiveColumn(const ib::Schema& schema, const std::stri
   const ib::NestedField* field = nullptr;
   int matches = 0;
   for (const auto& f : schema.fields) {
-    if (Lower(f.name) == Lower(column)) {
+    if (AsciiLower(f.name) == AsciiLower(column)) {
       field = &f;
       ++matches;
     }
@@ -237,7 +233,7 @@ std::vector<std::string> LakeTableResolver::ColumnsRead(const std::set<std::stri
   std::vector<std::string> out;
   for (const auto& [table, cols] : visible_columns_) {
     for (const auto& c : cols) {
-      if (star || names.count(Lower(c))) out.push_back(table + "." + c);
+      if (star || names.count(AsciiLower(c))) out.push_back(table + "." + c);
     }
   }
   return out;
@@ -306,7 +302,7 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
     for (const auto& c : columns) current_fields.insert(c.field_id);
     for (const auto& c : columns) {
       if (granted.hidden_fields.count(c.field_id) || granted.masks.count(c.field_id)) {
-        restricted_names.insert(Lower(c.name));
+        restricted_names.insert(AsciiLower(c.name));
       }
     }
     for (const auto& d : granted.decisions) decisions_.push_back(d);
@@ -339,7 +335,7 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
     // The caller's predicates on masked columns compare masked values: pruning files by the
     // real values' bounds would leak them, so those predicates do not prune.
     for (const auto& p : predicates) {
-      if (!restricted_names.count(Lower(p.column))) usable.push_back(p);
+      if (!restricted_names.count(AsciiLower(p.column))) usable.push_back(p);
     }
     auto schema = ib::CurrentSchema(table->metadata());
     if (schema.ok()) {
@@ -362,12 +358,24 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
     // Lookups by key: the key indexes when the table has them (engine/key_index_sql.h), else
     // one equality scan per value of a short IN list on the sort column.
     if (auto by_key = KeyIndexScanSql(plan, KeyIndexField(table->metadata()), *current_schema, usable)) {
-      sql = std::move(*by_key);
-    } else {
-      sql = SplitByInList(sql, usable, *current_schema, plan.columns, LeadingSortField(table->metadata()));
+      sql = std::move(by_key->sql);
+      for (const auto& p : by_key->parameters) {
+        if (std::find(key_parameters_.begin(), key_parameters_.end(), p) == key_parameters_.end()) {
+          key_parameters_.push_back(p);
+        }
+      }
+      return std::optional<std::string>(ApplyAccess(id, sql, plan, current_fields, access));
     }
+    sql = SplitByInList(sql, usable, *current_schema, plan.columns, LeadingSortField(table->metadata()));
   }
-  if (!access) return std::optional<std::string>(std::move(sql));
+  if (!plan.data_files.empty()) reads_parquet_ = true;
+  return std::optional<std::string>(ApplyAccess(id, sql, plan, current_fields, access));
+}
+
+std::string LakeTableResolver::ApplyAccess(const storage::TableIdentifier& id, const std::string& sql,
+                                           const storage::ScanPlan& plan, const std::set<int>& current_fields,
+                                           std::optional<TableAccess>& access) {
+  if (!access) return sql;
   std::vector<AccessColumn> scan_columns;
   auto& visible = visible_columns_[id.ToString()];
   for (const auto& c : plan.columns) {
@@ -377,7 +385,7 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
     scan_columns.push_back(AccessColumn{c.field_id, c.name, ""});
     if (!access->hidden_fields.count(c.field_id)) visible.insert(c.name);
   }
-  return std::optional<std::string>(ApplyTableAccess(sql, scan_columns, *access));
+  return ApplyTableAccess(sql, scan_columns, *access);
 }
 
 }  // namespace medlake::engine

@@ -13,6 +13,7 @@
 
 #include "core/file_system.h"
 #include "engine/access_control.h"
+#include "engine/key_index_sql.h"
 #include "engine/select_rewriter.h"
 #include "storage/catalog.h"
 #include "storage/table.h"
@@ -40,6 +41,13 @@ class LakeTableResolver : public TableResolver {
                                              const std::optional<AtClause>& at,
                                              const std::vector<ColumnPredicate>& predicates) override;
 
+  // Whether any scan resolved so far reads Parquet files (not key indexes, not an empty table,
+  // not metadata): its plan depends on the literals that pruned its files.
+  bool reads_parquet() const { return reads_parquet_; }
+  // The prepared statement parameters whose values are keys of key-index scans (to be given
+  // to the scans with KeyParameterValues when the statement runs).
+  const std::vector<KeyParameter>& key_parameters() const { return key_parameters_; }
+
   // Files skipped by pruning over this resolver's lifetime (for tests and benchmarks).
   const storage::ScanPruning& pruning() const { return pruning_; }
 
@@ -50,6 +58,10 @@ class LakeTableResolver : public TableResolver {
   Result<const storage::LakeTable*> Table(const storage::TableIdentifier& id);
 
  private:
+  // `sql` (a scan of `plan`) with `access` applied (hidden columns, masks, row filter).
+  std::string ApplyAccess(const storage::TableIdentifier& id, const std::string& sql, const storage::ScanPlan& plan,
+                          const std::set<int>& current_fields, std::optional<TableAccess>& access);
+
   storage::Catalog& catalog_;
   FileSystem& fs_;
   AccessController* access_ = nullptr;
@@ -60,6 +72,8 @@ class LakeTableResolver : public TableResolver {
   std::map<std::string, std::unique_ptr<storage::LakeTable>> tables_;
   std::map<std::string, bool> namespaces_;
   storage::ScanPruning pruning_;
+  bool reads_parquet_ = false;
+  std::vector<KeyParameter> key_parameters_;
 };
 
 // Wraps `scan_sql` (whose columns are `columns`) with `access`: hidden columns left out, masks

@@ -1,5 +1,9 @@
 #include "engine/lake_session.h"
 
+#include <charconv>
+#include <climits>
+#include <cstdint>
+
 #include "engine/iceberg_functions.h"
 #include "engine/key_index_sql.h"
 #include "engine/lake_executor.h"
@@ -50,7 +54,8 @@ Result<std::unique_ptr<LakeSession>> LakeSession::Open(const storage::Lake& lake
   // built-in parquet extension: it exists only once the database is open.)
   MEDLAKE_RETURN_IF_ERROR(conn->Execute("SET parquet_metadata_cache = true"));
   MEDLAKE_RETURN_IF_ERROR(RegisterIcebergFunctions(*conn));
-  MEDLAKE_RETURN_IF_ERROR(RegisterKeyIndexFunction(*conn));
+  MEDLAKE_ASSIGN_OR_RETURN(uint64_t key_rows, RegisterKeyIndexFunction(*conn));
+  MEDLAKE_RETURN_IF_ERROR(RegisterParameterTypeFunctions(*conn));
   MEDLAKE_ASSIGN_OR_RETURN(auto catalog, storage::Catalog::Open(lake.catalog_path()));
   if (options.access) {
     MEDLAKE_RETURN_IF_ERROR(RegisterKeyedHashFunction(*conn, options.access->MaskHashKey()));
@@ -78,8 +83,9 @@ Result<std::unique_ptr<LakeSession>> LakeSession::Open(const storage::Lake& lake
         "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; "
         "SET allow_community_extensions = false; SET lock_configuration = true"));
   }
-  return std::make_unique<LakeSession>(lake, options, std::move(db), std::move(conn),
-                                       std::move(catalog));
+  auto session = std::make_unique<LakeSession>(lake, options, std::move(db), std::move(conn), std::move(catalog));
+  session->key_rows_registration_ = key_rows;
+  return session;
 }
 
 namespace {
@@ -344,6 +350,11 @@ Status LakeSession::RewritePrepared(PreparedQuery& q, const std::string& epoch, 
   q.audit.decisions = audit.decisions;
   q.audit.columns = resolver.ColumnsRead(rewritten->column_names, rewritten->star);
   q.rewritten = std::move(rewritten->sql);
+  q.reads_parquet = resolver.reads_parquet();
+  q.key_parameters = resolver.key_parameters();
+  q.plan.reset();
+  q.plan_forms.clear();
+  q.plan_failed = false;
   q.epoch = epoch;
   q.ready = true;
   return Status::OK();
@@ -442,32 +453,247 @@ Result<bool> LakeSession::RunByShape(std::string_view statement, const ResultCal
     StatementAudit scratch;
     if (!RewritePrepared(q, epoch, scratch).ok()) q.ready = false;
   }
-  if (!q.ready || q.rewritten.find("read_parquet") != std::string::npos) {
+  if (!q.ready || q.reads_parquet) {
     entry.usable = false;
     return false;
   }
   ++statements_by_shape_;
-  *outcome = RunPrepared(q, shape->literals, on_result);
+  *outcome = RunPreparedBegun(q, shape->literals, epoch, on_result);
   return true;
+}
+
+namespace {
+
+// A parameter's value as a kept plan binds it: text or an integer, from its SQL literal.
+struct LiteralBinding {
+  enum class Form { kText, kInteger, kBigint } form = Form::kText;
+  std::string text;    // kText
+  int64_t number = 0;  // kInteger (fits INTEGER), kBigint
+  // kText only: CAST(text AS `cast`) in the literal (a type other than INTEGER or BIGINT).
+  std::string cast;
+};
+
+// Reads an integer written as DuckDB writes one (optional '-', decimal digits, nothing else).
+std::optional<int64_t> StrictInteger(std::string_view v) {
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || ec != std::errc() || p != v.data() + v.size()) return std::nullopt;
+  return n;
+}
+
+// The binding of `literal` (as SubstituteParameterTokens accepts it); nullopt for forms bound
+// only as text in the statement (NULL, TRUE, FALSE, decimals, from_hex(...)).
+std::optional<LiteralBinding> BindingOf(std::string_view literal) {
+  auto string_at = [](std::string_view v, size_t* end) -> std::optional<std::string> {
+    if (v.empty() || v.front() != '\'') return std::nullopt;
+    std::string out;
+    for (size_t i = 1; i < v.size(); ++i) {
+      if (v[i] != '\'') {
+        out += v[i];
+      } else if (i + 1 < v.size() && v[i + 1] == '\'') {
+        out += '\'';
+        ++i;
+      } else {
+        *end = i + 1;
+        return out;
+      }
+    }
+    return std::nullopt;
+  };
+  auto integer = [](int64_t n, bool bigint) {
+    LiteralBinding b;
+    b.form = bigint || n < INT32_MIN || n > INT32_MAX ? LiteralBinding::Form::kBigint : LiteralBinding::Form::kInteger;
+    b.number = n;
+    return b;
+  };
+  size_t end = 0;
+  if (auto text = string_at(literal, &end)) {
+    if (end != literal.size()) return std::nullopt;
+    LiteralBinding b;
+    b.text = std::move(*text);
+    return b;
+  }
+  if (!literal.empty() && (std::isdigit(static_cast<unsigned char>(literal.front())) || literal.front() == '-')) {
+    auto n = StrictInteger(literal);
+    if (!n) return std::nullopt;
+    return integer(*n, false);
+  }
+  // CAST('text' AS type words)
+  if (literal.size() > 5 && AsciiLower(literal.substr(0, 5)) == "cast(" && literal.back() == ')') {
+    std::string_view inner = literal.substr(5, literal.size() - 6);
+    auto text = string_at(inner, &end);
+    if (!text || end + 4 > inner.size() || AsciiLower(inner.substr(end, 4)) != " as ") return std::nullopt;
+    const std::string type = AsciiLower(inner.substr(end + 4));
+    if (type.empty()) return std::nullopt;
+    for (char c : type) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '_')) return std::nullopt;
+    }
+    const bool int32 = type == "integer" || type == "int" || type == "int4" || type == "int32";
+    const bool int64 = type == "bigint" || type == "int8" || type == "int64" || type == "long";
+    if (int32 || int64) {
+      // The value the cast gives: bound as that type (other spellings of the number, which the
+      // cast would accept too, are bound as text in the statement instead).
+      auto n = StrictInteger(*text);
+      if (!n || (int32 && (*n < INT32_MIN || *n > INT32_MAX))) return std::nullopt;
+      return integer(*n, int64);
+    }
+    LiteralBinding b;
+    b.text = std::move(*text);
+    b.cast = type;
+    return b;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<PreparedStatement*> LakeSession::KeptPlan(PreparedQuery& q, const std::vector<std::string>& literals) {
+  using Type = PreparedStatement::ParameterType;
+  using Form = LiteralBinding::Form;
+  if (q.plan_failed) return nullptr;
+  std::vector<LiteralBinding> bindings;
+  std::string forms;
+  for (const auto& literal : literals) {
+    auto b = BindingOf(literal);
+    if (!b) return nullptr;
+    forms += b->form == Form::kText ? "s" + b->cast + ";" : b->form == Form::kInteger ? "i;" : "l;";
+    bindings.push_back(std::move(*b));
+  }
+  if (!q.plan || q.plan_forms != forms) {
+    q.plan.reset();
+    // What the plan's text puts at each parameter: the parameter, cast as the literal was.
+    // Parameters whose type DuckDB leaves open get it fixed by an identity function of the
+    // literal's type, or DuckDB would plan the statement again at every execution.
+    std::vector<std::string> at;
+    for (size_t i = 0; i < bindings.size(); ++i) {
+      const std::string n = "$" + std::to_string(i + 1);
+      at.push_back(bindings[i].cast.empty() ? n : "CAST(medlake_param_text(" + n + ") AS " + bindings[i].cast + ")");
+    }
+    std::unique_ptr<PreparedStatement> plan;
+    for (int attempt = 0; attempt < 2 && !plan; ++attempt) {
+      MEDLAKE_ASSIGN_OR_RETURN(std::string sql, ReplaceParameterTokens(q.rewritten, at));
+      auto prepared = connection_->Prepare(sql);
+      if (!prepared.ok() || (*prepared)->parameter_count() != bindings.size()) break;
+      bool open = false;
+      for (size_t i = 0; i < bindings.size(); ++i) {
+        if ((*prepared)->parameter_type(i + 1) != Type::kUnknown || !bindings[i].cast.empty()) continue;
+        open = true;
+        const std::string n = "$" + std::to_string(i + 1);
+        at[i] = bindings[i].form == Form::kText      ? "medlake_param_text(" + n + ")"
+                : bindings[i].form == Form::kInteger ? "medlake_param_int(" + n + ")"
+                                                     : "medlake_param_bigint(" + n + ")";
+      }
+      if (!open || attempt == 1) plan = std::move(*prepared);
+    }
+    if (!plan) {
+      // DuckDB could not plan it without the values: the values go into the text from now on.
+      q.plan_failed = true;
+      return nullptr;
+    }
+    q.plan = std::move(plan);
+    q.plan_forms = forms;
+  }
+  // Each value bound as the type DuckDB gave its parameter, converted as the literal would be
+  // (a string literal compared with an integer column is cast to it), so that DuckDB keeps the
+  // plan. A value that does not convert exactly so runs with its literal in the text, where
+  // DuckDB's own casts decide (and word any error).
+  PreparedStatement& plan = *q.plan;
+  if (!plan.ClearBindings().ok()) return nullptr;
+  for (size_t i = 0; i < bindings.size(); ++i) {
+    const LiteralBinding& b = bindings[i];
+    const size_t n = i + 1;
+    std::optional<int64_t> number;
+    if (b.form != Form::kText) {
+      number = b.number;
+    } else if (b.cast.empty() && (plan.parameter_type(n) == Type::kInteger || plan.parameter_type(n) == Type::kBigint)) {
+      number = StrictInteger(b.text);
+      if (!number) return nullptr;
+    }
+    Status st;
+    switch (plan.parameter_type(n)) {
+      case Type::kInteger:
+        if (!number || *number < INT32_MIN || *number > INT32_MAX) return nullptr;
+        st = plan.BindInt32(n, static_cast<int32_t>(*number));
+        break;
+      case Type::kBigint:
+        if (!number) return nullptr;
+        st = plan.BindInt64(n, *number);
+        break;
+      case Type::kVarchar:
+        if (b.form != Form::kText) return nullptr;
+        st = plan.BindString(n, b.text);
+        break;
+      case Type::kUnknown:
+        // (Only where the plan still leaves it open, e.g. a parameter DuckDB types late.)
+        st = b.form == Form::kText      ? plan.BindString(n, b.text)
+             : b.form == Form::kInteger ? plan.BindInt32(n, static_cast<int32_t>(b.number))
+                                        : plan.BindInt64(n, b.number);
+        break;
+      case Type::kOther:
+        // A date, a decimal ...: a string literal is cast to it as DuckDB casts the bound text.
+        if (b.form != Form::kText || !b.cast.empty()) return nullptr;
+        st = plan.BindString(n, b.text);
+        break;
+    }
+    if (!st.ok()) return nullptr;
+  }
+  return &plan;
 }
 
 Status LakeSession::RunPrepared(PreparedQuery& q, const std::vector<std::string>& literals,
                                 const ResultCallback& on_result) {
   if (!options_.access) return FailedPrecondition("prepared queries are for sessions with an access controller");
   AccessController& access = *options_.access;
+  Status begun = access.BeginStatement();
+  Result<std::string> epoch = begun.ok() ? access.AccessEpoch() : Result<std::string>(begun);
+  if (!epoch.ok()) {
+    StatementAudit audit;
+    auto text = SubstituteParameterTokens(q.text, literals);
+    audit.statement = text.ok() ? *text : q.text;
+    return FinishUntrusted(DataFileErrorAsDataLoss(epoch.status()), audit);
+  }
+  return RunPreparedBegun(q, literals, *epoch, on_result);
+}
+
+Status LakeSession::RunPreparedBegun(PreparedQuery& q, const std::vector<std::string>& literals,
+                                     const std::string& epoch, const ResultCallback& on_result) {
   StatementAudit audit;
   auto text = SubstituteParameterTokens(q.text, literals);
   audit.statement = text.ok() ? *text : q.text;
+  bool as_text = false;
   Status st = [&]() -> Status {
     MEDLAKE_RETURN_IF_ERROR(text.status());
-    MEDLAKE_RETURN_IF_ERROR(access.BeginStatement());
-    MEDLAKE_ASSIGN_OR_RETURN(std::string epoch, access.AccessEpoch());
     if (!q.ready || epoch.empty() || epoch != q.epoch) MEDLAKE_RETURN_IF_ERROR(RewritePrepared(q, epoch, audit));
     audit.tables = q.audit.tables;
     audit.decisions = q.audit.decisions;
     audit.columns = q.audit.columns;
-    MEDLAKE_ASSIGN_OR_RETURN(std::string sql, SubstituteParameterTokens(q.rewritten, literals));
-    MEDLAKE_ASSIGN_OR_RETURN(auto prepared, connection_->Prepare(sql));
+    // The keys of the key-index scans, given to them when the statement starts.
+    std::vector<std::optional<std::string>> keys(literals.size());
+    for (const auto& p : q.key_parameters) {
+      if (static_cast<size_t>(p.n) > literals.size()) {
+        return InvalidArgument("there is no value for parameter $" + std::to_string(p.n));
+      }
+      auto key = KeyOfLiteral(literals[static_cast<size_t>(p.n) - 1], p.integer);
+      if (!key.ok()) {
+        as_text = true;  // a value that is no key: the statement runs with it in its text
+        return Status::OK();
+      }
+      keys[static_cast<size_t>(p.n) - 1] = std::move(*key);
+    }
+    std::optional<KeyParameterValues> given;
+    if (!q.key_parameters.empty()) given.emplace(key_rows_registration_, *connection_, keys);
+    std::unique_ptr<PreparedStatement> once;
+    PreparedStatement* prepared = nullptr;
+    if (!q.reads_parquet) {
+      MEDLAKE_ASSIGN_OR_RETURN(prepared, KeptPlan(q, literals));
+    }
+    if (prepared != nullptr) {
+      ++executions_of_kept_plans_;
+    } else {
+      MEDLAKE_ASSIGN_OR_RETURN(std::string sql, SubstituteParameterTokens(q.rewritten, literals));
+      MEDLAKE_ASSIGN_OR_RETURN(once, connection_->Prepare(sql));
+      prepared = once.get();
+    }
     MEDLAKE_ASSIGN_OR_RETURN(auto result, prepared->Execute(/*streaming=*/true));
     StatementOutcome outcome;
     outcome.kind = result->statement_kind();
@@ -476,6 +702,12 @@ Status LakeSession::RunPrepared(PreparedQuery& q, const std::vector<std::string>
     audit.rows = result->rows_read();
     return cb;
   }();
+  if (as_text && st.ok()) {
+    StatementAudit plain;
+    plain.statement = *text;
+    Status ran = DataFileErrorAsDataLoss(RunUntrusted(plain.statement, 0, on_result, &plain));
+    return FinishUntrusted(std::move(ran), plain);
+  }
   return FinishUntrusted(DataFileErrorAsDataLoss(std::move(st)), audit);
 }
 

@@ -27,6 +27,7 @@
 #include "core/status.h"
 #include "engine/access_control.h"
 #include "engine/database.h"
+#include "engine/key_index_sql.h"
 #include "engine/select_rewriter.h"
 #include "storage/catalog.h"
 #include "storage/lake.h"
@@ -73,17 +74,27 @@ class LakeSession {
   // run many times with different values: the extended query protocol's prepared statements.
   // The rewrite (policies, masks, the snapshot's files) is reused while the session's access
   // epoch (AccessController::AccessEpoch: security state and every catalog commit) stays the same,
-  // and made again transparently otherwise. The values are substituted as SQL literals into the
-  // rewritten text, so DuckDB still sees constants (row-group pruning), but the statement is
-  // parsed, checked and rewritten only once.
+  // and made again transparently otherwise. When the rewrite reads Parquet, the values are
+  // substituted as SQL literals into the rewritten text, so DuckDB still sees constants (file and
+  // row-group pruning) and plans each execution. When it reads no Parquet (lookups through key
+  // indexes, empty tables), DuckDB's plan of the rewrite is kept and each execution binds the
+  // values: a lookup is then neither rewritten nor planned again.
   struct PreparedQuery {
     std::string text;       // as prepared, with $n parameters
     std::string epoch;      // the access epoch of the rewrite
     std::string rewritten;  // the checked, rewritten statement, $n parameters kept
     StatementAudit audit;   // tables, columns and decisions of the rewrite
     bool ready = false;
+    bool reads_parquet = true;                // the rewrite reads Parquet files
+    std::vector<KeyParameter> key_parameters;  // parameters whose values are key-index keys
     // The kind of literal each $n will be (empty: unknown, as for a client's parameters).
     std::vector<ColumnPredicate::Kind> parameter_kinds;
+    // DuckDB's plan of `rewritten` for values of the literal forms `plan_forms` (see
+    // RunPrepared); null when there is none (yet) or `plan_failed` (DuckDB cannot type the
+    // parameters without their values).
+    std::unique_ptr<PreparedStatement> plan;
+    std::string plan_forms;
+    bool plan_failed = false;
   };
   // nullptr when `sql` is not a single plain query or the session is trusted: run such
   // statements with Run() on the text with the values substituted.
@@ -95,6 +106,10 @@ class LakeSession {
 
   // Statements run through the rewrite of an earlier statement of the same shape (QueryShapeOf).
   int64_t statements_by_shape() const { return statements_by_shape_; }
+  // Executions of prepared queries and shapes that reused a kept DuckDB plan.
+  int64_t executions_of_kept_plans() const { return executions_of_kept_plans_; }
+  // The registration of medlake_key_rows in this session's database (KeyParameterValues).
+  uint64_t key_rows_registration() const { return key_rows_registration_; }
 
   void Interrupt() { connection_->Interrupt(); }
   Connection& connection() { return *connection_; }
@@ -126,6 +141,12 @@ class LakeSession {
   // when that rewrite reads no Parquet (key indexes, empty tables); false when it does not apply
   // (the caller runs the statement as usual).
   Result<bool> RunByShape(std::string_view statement, const ResultCallback& on_result, Status* outcome);
+  // RunPrepared once BeginStatement has passed and `epoch` is the current access epoch.
+  Status RunPreparedBegun(PreparedQuery& q, const std::vector<std::string>& literals, const std::string& epoch,
+                          const ResultCallback& on_result);
+  // DuckDB's kept plan of `q` bound to `literals`; null when the values cannot be bound to a
+  // kept plan (the caller substitutes them into the text instead).
+  Result<PreparedStatement*> KeptPlan(PreparedQuery& q, const std::vector<std::string>& literals);
 
   struct ShapeEntry {
     std::unique_ptr<PreparedQuery> query;
@@ -133,6 +154,8 @@ class LakeSession {
   };
   std::map<std::string, ShapeEntry> shapes_;
   int64_t statements_by_shape_ = 0;
+  int64_t executions_of_kept_plans_ = 0;
+  uint64_t key_rows_registration_ = 0;  // of medlake_key_rows in this session's database
 
   const storage::Lake& lake_;
   LakeSessionOptions options_;

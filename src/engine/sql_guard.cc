@@ -9,11 +9,6 @@
 namespace medlake::engine::internal {
 namespace {
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool AllowedTableFunction(const std::string& name) {
   static const std::set<std::string> kAllowed = {"range", "generate_series", "unnest", "json_each",
                                                  "json_tree"};
@@ -30,7 +25,7 @@ bool DeniedScalarFunction(const std::string& name) {
 }
 
 std::string FunctionName(const nlohmann::json& fn) {
-  std::string name = Lower(JsonString(fn, "function_name"));
+  std::string name = AsciiLower(JsonString(fn, "function_name"));
   // A schema-qualified call (main.f, pg_catalog.f) is judged by its last part.
   return name;
 }
@@ -39,7 +34,7 @@ bool LooksLikeFile(const std::string& text) {
   if (text.find('/') != std::string::npos || text.find('\\') != std::string::npos) return true;
   static const char* kExtensions[] = {".parquet", ".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt",
                                       ".gz", ".zst", ".avro", ".db", ".duckdb", ".arrow", ".xlsx"};
-  std::string lower = Lower(text);
+  std::string lower = AsciiLower(text);
   for (const char* e : kExtensions) {
     std::string ext(e);
     if (lower.size() >= ext.size() && lower.compare(lower.size() - ext.size(), ext.size(), ext) == 0) return true;
@@ -85,7 +80,7 @@ Status CheckUntrustedNode(const nlohmann::json& node) {
       return PermissionDenied("reading files directly is not allowed: \"" +
                               (schema.empty() ? name : schema + "\".\"" + name) + "\" is not a table name");
     }
-    if (Lower(name) == "pg_settings" || Lower(name).rfind("duckdb_", 0) == 0) {
+    if (AsciiLower(name) == "pg_settings" || AsciiLower(name).rfind("duckdb_", 0) == 0) {
       return PermissionDenied("the engine's settings and internal catalogs are not available");
     }
     return Status::OK();
@@ -99,7 +94,7 @@ void NoteColumns(const nlohmann::json& node, std::set<std::string>* names, bool*
   if (cls == "COLUMN_REF") {
     auto it = node.find("column_names");
     if (it != node.end() && it->is_array() && !it->empty() && it->back().is_string()) {
-      names->insert(Lower(it->back().get<std::string>()));
+      names->insert(AsciiLower(it->back().get<std::string>()));
     }
   } else if (cls == "STAR") {
     *star = true;
@@ -129,7 +124,7 @@ Status CheckUntrustedText(Connection& conn, std::string_view text, bool strict) 
     if (strict && t.kind == SqlToken::Kind::kString && LooksLikeFile(t.text)) {
       return PermissionDenied("reading files directly is not allowed: '" + t.text + "'");
     }
-    if (t.IsIdentifier() && (Lower(t.text) == "pg_settings" || Lower(t.text).rfind("duckdb_", 0) == 0)) {
+    if (t.IsIdentifier() && (AsciiLower(t.text) == "pg_settings" || AsciiLower(t.text).rfind("duckdb_", 0) == 0)) {
       return PermissionDenied("the engine's settings and internal catalogs are not available");
     }
     if (after_from && t.kind == SqlToken::Kind::kString) {
@@ -142,7 +137,7 @@ Status CheckUntrustedText(Connection& conn, std::string_view text, bool strict) 
       return PermissionDenied("reading files directly is not allowed: '" + t.text + "'");
     }
     if (!t.IsIdentifier() || i + 1 >= tokens.size() || !tokens[i + 1].IsSymbol("(")) continue;
-    std::string name = Lower(t.text);
+    std::string name = AsciiLower(t.text);
     if (DeniedScalarFunction(name)) return PermissionDenied("function " + name + "() is not allowed");
     if (AllowedTableFunction(name)) continue;
     if (!loaded) {

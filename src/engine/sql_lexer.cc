@@ -197,6 +197,10 @@ Result<std::string> SubstituteParameterTokens(std::string_view sql, const std::v
   for (size_t i = 0; i < literals.size(); ++i) {
     if (!IsSqlLiteral(literals[i])) return InvalidArgument("value of parameter $" + std::to_string(i + 1) + " is not a SQL literal");
   }
+  return ReplaceParameterTokens(sql, literals);
+}
+
+Result<std::string> ReplaceParameterTokens(std::string_view sql, const std::vector<std::string>& literals) {
   MEDLAKE_ASSIGN_OR_RETURN(auto tokens, TokenizeSql(sql));
   std::string out;
   size_t copied = 0;
@@ -223,6 +227,12 @@ std::string QuoteString(std::string_view text) {
     out += c;
   }
   return out + "'";
+}
+
+std::string AsciiLower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 }  // namespace medlake::engine

@@ -43,10 +43,15 @@ Result<std::vector<SqlToken>> TokenizeSql(std::string_view sql);
 // FALSE, a number, a string, CAST(<string> AS <type words>) or from_hex(<string>) only, so a
 // value can never carry SQL.
 Result<std::string> SubstituteParameterTokens(std::string_view sql, const std::vector<std::string>& literals);
+// As SubstituteParameterTokens, but `replacements` are SQL text the caller built and vouches
+// for (e.g. `CAST($1 AS INTEGER)`), not checked to be literals.
+Result<std::string> ReplaceParameterTokens(std::string_view sql, const std::vector<std::string>& replacements);
 
 // Quotes an identifier for DuckDB ("name", with embedded quotes doubled).
 std::string QuoteIdentifier(std::string_view name);
 // Quotes a string literal for DuckDB ('text', with embedded quotes doubled).
 std::string QuoteString(std::string_view text);
+// `text` with ASCII letters in lower case (SQL keywords and unquoted names compare so).
+std::string AsciiLower(std::string_view text);
 
 }  // namespace medlake::engine

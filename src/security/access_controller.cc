@@ -232,7 +232,24 @@ Status SecurityController::Audit(AuditRecord record) {
   record.purpose = identity_.purpose;
   record.break_glass = record.break_glass || break_glass_;
   if (record.outcome.empty()) record.outcome = "ok";
+  if (grouping_) {
+    grouped_.push_back(std::move(record));
+    return Status::OK();
+  }
   return audit_->Append(record);
+}
+
+Status SecurityController::EndAuditGroup() {
+  grouping_ = false;
+  std::vector<AuditRecord*> records;
+  for (auto& r : grouped_) records.push_back(&r);
+  Status st = audit_->AppendAll(records);
+  grouped_.clear();
+  if (!st.ok()) {
+    audit_failed_ = true;
+    std::fprintf(stderr, "medlake: AUDIT FAILURE: %s\n", st.message().c_str());
+  }
+  return st;
 }
 
 bool SecurityController::HasPrivilege(const std::string& ns, const std::string& table, Privilege p) const {

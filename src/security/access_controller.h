@@ -98,6 +98,8 @@ class SecurityController : public engine::AccessController {
   void RecordStatement(const engine::StatementAudit& audit) override;
   Status BeginStatement() override;
   Result<std::string> AccessEpoch() override;
+  void BeginAuditGroup() override { grouping_ = true; }
+  Status EndAuditGroup() override;
 
   const SessionIdentity& identity() const { return identity_; }
   // Where the session's next statements come from (a pooled HTTP session serves many requests,
@@ -140,6 +142,8 @@ class SecurityController : public engine::AccessController {
   std::vector<PolicyRecord> policies_;
   int64_t data_version_ = -1;
   bool audit_failed_ = false;
+  bool grouping_ = false;               // between BeginAuditGroup and EndAuditGroup
+  std::vector<AuditRecord> grouped_;    // records held meanwhile
   int64_t loads_ = 0;  // Load() calls: a reload after this session's own security statement moves the epoch               // a statement could not be audited: the session stops
   std::vector<std::string> reads_;          // tables read by the current statement (all paths)
   std::vector<std::string> read_decisions_;  // ... and the decisions taken

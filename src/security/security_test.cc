@@ -541,6 +541,8 @@ TEST_F(EnforcementTest, StatementsOfOneShapeShareARewriteThroughKeyIndexesUnderP
   EXPECT_EQ(Rows(*alice, "SELECT id FROM clin.patient WHERE id IN (2, 4) ORDER BY id"), "2");
   EXPECT_EQ(Rows(*alice, "SELECT id FROM clin.patient WHERE id IN (3, 1) ORDER BY id"), "1;3");
   EXPECT_EQ(alice->statements_by_shape(), 5);
+  // Each ran on DuckDB's kept plan of its shape's rewrite, the values bound.
+  EXPECT_EQ(alice->executions_of_kept_plans(), 5);
   // A value of another kind is a statement of another shape (a string literal on an integer
   // key does not take the key index path): it runs as usual.
   EXPECT_EQ(Rows(*alice, "SELECT id FROM clin.patient WHERE id = '2'"), "2");
@@ -563,6 +565,109 @@ TEST_F(EnforcementTest, StatementsOfOneShapeShareARewriteThroughKeyIndexesUnderP
     if (r.statement == "SELECT id, dni FROM clin.patient WHERE id = 3" && r.acting_as == "alice") ++seen;
   }
   EXPECT_EQ(seen, 1);
+}
+
+TEST_F(EnforcementTest, PreparedKeyLookupsKeepTheirPlanAndTheirPolicies) {
+  ExecOk(*admin_, "ALTER TABLE clin.patient WRITE ORDERED BY id; "
+                  "ALTER TABLE clin.patient SET TBLPROPERTIES ('medlake.key-index' = 'true'); "
+                  "CALL medlake.build_key_index('clin.patient')");
+  auto alice = Session("alice");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto q, alice->PrepareQuery("SELECT $2 AS tag, id, dni FROM clin.patient WHERE id = $1"));
+  ASSERT_NE(q, nullptr);
+  // A client's values in each literal form; the row filter (row 4 is H03) and mask hold.
+  EXPECT_EQ(PreparedRows(*alice, *q, {"CAST('1' AS INTEGER)", "'a'"}), "a|1|****");
+  EXPECT_EQ(PreparedRows(*alice, *q, {"CAST('3' AS INTEGER)", "'b'"}), "b|3|****");
+  EXPECT_EQ(PreparedRows(*alice, *q, {"CAST('4' AS INTEGER)", "'c'"}), "");
+  EXPECT_EQ(PreparedRows(*alice, *q, {"'2'", "'d'"}), "d|2|****");
+  EXPECT_EQ(PreparedRows(*alice, *q, {"2", "7"}), "7|2|****");
+  EXPECT_EQ(PreparedRows(*alice, *q, {"NULL", "'e'"}), "");
+  EXPECT_FALSE(q->reads_parquet);
+  EXPECT_EQ(q->key_parameters, (std::vector<engine::KeyParameter>{{1, true}}));
+  // Values of a form without a binding (NULL) run with the value in the text.
+  EXPECT_EQ(alice->executions_of_kept_plans(), 5);
+  // A value that is no key runs with the value in its text: DuckDB's own cast decides.
+  Status st;
+  EXPECT_EQ(PreparedRows(*alice, *q, {"'x'", "'f'"}, &st), "");
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("x"), std::string::npos) << st.ToString();
+  // A text key: string values use the key index; a value of another type compares as DuckDB
+  // compares it (the column cast), with the value in the text.
+  ExecOk(*admin_, "CREATE TABLE clin.by_dni AS SELECT dni, id FROM clin.patient; "
+                  "ALTER TABLE clin.by_dni WRITE ORDERED BY dni; "
+                  "ALTER TABLE clin.by_dni SET TBLPROPERTIES ('medlake.key-index' = 'true'); "
+                  "CALL medlake.build_key_index('clin.by_dni'); GRANT SELECT ON TABLE clin.by_dni TO clinicians");
+  auto alice2 = Session("alice");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto by_dni, alice2->PrepareQuery("SELECT id FROM clin.by_dni WHERE dni = $1"));
+  ASSERT_NE(by_dni, nullptr);
+  EXPECT_EQ(PreparedRows(*alice2, *by_dni, {"'11111111H'"}), "3");
+  EXPECT_EQ(by_dni->key_parameters, (std::vector<engine::KeyParameter>{{1, false}}));
+  EXPECT_EQ(PreparedRows(*alice2, *by_dni, {"'nobody'"}), "");
+  EXPECT_EQ(alice2->executions_of_kept_plans(), 2);
+  PreparedRows(*alice2, *by_dni, {"CAST('5' AS INTEGER)"}, &st);
+  EXPECT_EQ(alice2->executions_of_kept_plans(), 2);
+  // A commit moves the access epoch: rewritten and planned again, the new row seen.
+  ExecOk(*admin_, "INSERT INTO clin.patient VALUES (5, 'H02', 'Eva', 'Diaz', '33333333P', DATE '1999-09-09', 'F')");
+  EXPECT_EQ(PreparedRows(*alice, *q, {"CAST('5' AS INTEGER)", "'g'"}), "g|5|****");
+  EXPECT_EQ(alice->executions_of_kept_plans(), 6);
+  // A revoked privilege takes effect at the next run.
+  ExecOk(*admin_, "REVOKE SELECT ON TABLE clin.patient FROM clinicians");
+  EXPECT_EQ(PreparedRows(*alice, *q, {"CAST('1' AS INTEGER)", "'h'"}, &st), "");
+  EXPECT_EQ(st.code(), StatusCode::kPermissionDenied) << st.ToString();
+  // Each run is audited with its values.
+  auto records = AuditLog::Open(lake_->root() + "/audit");
+  ASSERT_THAT(records, IsOk());
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto all, (*records)->Read());
+  int seen = 0;
+  for (const auto& r : all) {
+    if (r.statement == "SELECT 'b' AS tag, id, dni FROM clin.patient WHERE id = CAST('3' AS INTEGER)" &&
+        r.acting_as == "alice" && r.outcome == "ok") {
+      ++seen;
+    }
+  }
+  EXPECT_EQ(seen, 1);
+}
+
+TEST_F(EnforcementTest, AGroupOfStatementsIsAuditedTogetherWhenItEnds) {
+  auto alice = Session("alice");
+  auto records_of = [&](const std::string& statement) {
+    std::vector<AuditRecord> out;
+    auto log = AuditLog::Open(lake_->root() + "/audit");
+    EXPECT_THAT(log, IsOk());
+    if (!log.ok()) return out;
+    auto all = (*log)->Read();
+    EXPECT_THAT(all, IsOk());
+    if (!all.ok()) return out;
+    for (const auto& r : *all) {
+      if (r.statement == statement && r.acting_as == "alice") out.push_back(r);
+    }
+    return out;
+  };
+  const std::string one = "SELECT id FROM clin.patient WHERE id = 1";
+  const std::string two = "SELECT id FROM clin.patient WHERE id = 2";
+  {
+    engine::AuditGroup group(alice->access());
+    EXPECT_EQ(Rows(*alice, one), "1");
+    EXPECT_EQ(Rows(*alice, two), "2");
+    EXPECT_TRUE(records_of(one).empty());  // held until the group ends
+    MEDLAKE_ASSERT_OK(group.End());
+  }
+  auto first = records_of(one);
+  auto second = records_of(two);
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].seq, first[0].seq + 1);
+  EXPECT_EQ(second[0].prev_hash, first[0].hash);
+  EXPECT_EQ(first[0].tables, std::vector<std::string>{"clin.patient"});
+  // A group left without End() is written when it goes (e.g. an early error return).
+  const std::string three = "SELECT id FROM clin.patient WHERE id = 3";
+  {
+    engine::AuditGroup group(alice->access());
+    EXPECT_EQ(Rows(*alice, three), "3");
+  }
+  EXPECT_EQ(records_of(three).size(), 1u);
+  // Outside a group, each statement's record is written before it returns.
+  EXPECT_EQ(Rows(*alice, "SELECT id FROM clin.patient WHERE id = 4"), "");
+  EXPECT_EQ(records_of("SELECT id FROM clin.patient WHERE id = 4").size(), 1u);
 }
 
 TEST(QueryShapeTest, TakesOutTheLiteralsOfKeyComparisonsOnly) {

@@ -210,9 +210,14 @@ Result<std::unique_ptr<SecurityStore>> SecurityStore::Open(const std::string& ca
 }
 
 Result<int64_t> SecurityStore::DataVersion() {
-  MEDLAKE_ASSIGN_OR_RETURN(auto s, db_->Prepare("PRAGMA data_version"));
-  MEDLAKE_ASSIGN_OR_RETURN(bool row, s->Step());
-  return row ? s->ColumnInt64(0) : -1;
+  if (!data_version_) {
+    MEDLAKE_ASSIGN_OR_RETURN(data_version_, db_->Prepare("PRAGMA data_version"));
+  }
+  MEDLAKE_RETURN_IF_ERROR(data_version_->Reset());
+  MEDLAKE_ASSIGN_OR_RETURN(bool row, data_version_->Step());
+  const int64_t version = row ? data_version_->ColumnInt64(0) : -1;
+  MEDLAKE_RETURN_IF_ERROR(data_version_->Reset());
+  return version;
 }
 
 std::string SecurityStore::Now() const { return FormatMicros(clock_->NowMicros()); }

@@ -29,6 +29,7 @@
 
 namespace medlake::storage {
 class SqliteDb;
+class SqliteStatement;
 }
 
 namespace medlake::security {
@@ -163,6 +164,8 @@ class SecurityStore {
  private:
   Status Transaction(const std::function<Status()>& body);
   std::unique_ptr<storage::SqliteDb> db_;
+  // PRAGMA data_version, prepared once (asked at the start of every statement of a session).
+  std::unique_ptr<storage::SqliteStatement> data_version_;
   const Clock* clock_;
 };
 

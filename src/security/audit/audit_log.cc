@@ -842,37 +842,52 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& dir,
 
 std::string AuditLog::glob() const { return JoinPath(dir_, "audit-*.jsonl"); }
 
-Status AuditLog::Append(AuditRecord& record) {
-  MEDLAKE_RETURN_IF_ERROR(ValidateRecord(record));
-  NormalizeRecord(&record, options_.max_statement_bytes);
-  Pending self;
-  self.record = &record;
+Status AuditLog::Append(AuditRecord& record) { return AppendAll({&record}); }
+
+Status AuditLog::AppendAll(const std::vector<AuditRecord*>& records) {
+  if (records.empty()) return Status::OK();
+  for (AuditRecord* r : records) MEDLAKE_RETURN_IF_ERROR(ValidateRecord(*r));
+  for (AuditRecord* r : records) NormalizeRecord(r, options_.max_statement_bytes);
+  std::vector<Pending> selves(records.size());
+  for (size_t i = 0; i < records.size(); ++i) selves[i].record = records[i];
   std::unique_lock<std::mutex> lock(mu_);
-  queue_.push_back(&self);
-  cv_.wait(lock, [&] { return self.done || queue_.front() == &self; });
-  if (self.done)
-    return self.status;  // a leader wrote it
-  // Leader: write everything queued so far (bounded) in one go.
-  std::vector<Pending*> batch;
-  size_t bytes = 0;
-  for (Pending* p : queue_) {
-    batch.push_back(p);
-    bytes += 512 + p->record->statement.size();
-    if (batch.size() >= kMaxBatchRecords || bytes >= kMaxBatchBytes)
-      break;
+  for (Pending& p : selves) queue_.push_back(&p);
+  // Ours are contiguous in the queue and written in its order: the last one done means all.
+  auto all_done = [&] { return selves.back().done; };
+  auto first_open = [&]() -> Pending* {
+    for (Pending& p : selves) {
+      if (!p.done) return &p;
+    }
+    return nullptr;
+  };
+  while (true) {
+    cv_.wait(lock, [&] { return all_done() || queue_.front() == first_open(); });
+    if (all_done()) break;
+    // Leader: write everything queued so far (bounded) in one go.
+    std::vector<Pending*> batch;
+    size_t bytes = 0;
+    for (Pending* p : queue_) {
+      batch.push_back(p);
+      bytes += 512 + p->record->statement.size();
+      if (batch.size() >= kMaxBatchRecords || bytes >= kMaxBatchBytes)
+        break;
+    }
+    lock.unlock();
+    Status status = WriteBatch(batch);
+    lock.lock();
+    for (Pending* p : batch) {
+      // MEDLAKE_CHECK: the batch is the queue's prefix; nobody else pops while we lead.
+      MEDLAKE_CHECK(queue_.front() == p);
+      queue_.pop_front();
+      p->status = status;
+      p->done = true;
+    }
+    cv_.notify_all();
   }
-  lock.unlock();
-  Status status = WriteBatch(batch);
-  lock.lock();
-  for (Pending* p : batch) {
-    // MEDLAKE_CHECK: the batch is the queue's prefix; nobody else pops while we lead.
-    MEDLAKE_CHECK(queue_.front() == p);
-    queue_.pop_front();
-    p->status = status;
-    p->done = true;
+  for (const Pending& p : selves) {
+    if (!p.status.ok()) return p.status;
   }
-  cv_.notify_all();
-  return status;
+  return Status::OK();
 }
 
 Status AuditLog::WriteBatch(const std::vector<Pending*>& batch) {

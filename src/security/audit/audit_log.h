@@ -120,6 +120,10 @@ class AuditLog {
   // damaged (run Verify); IOError when writing fails (the record is then not in the log).
   // On error `record`'s filled fields are left unchanged.
   Status Append(AuditRecord& record);
+  // Appends `records` as Append does, one after the other in the log and sharing writes and
+  // fdatasyncs (one, unless they exceed a batch's limits). Returns the first error; on error
+  // some of them may be in the log (each one that is has its fields filled, as Append).
+  Status AppendAll(const std::vector<AuditRecord*>& records);
 
   // Reads every segment and checks the chain (after the repair Open does; on a directory it may
   // not write, such as a read-only copy, it only reads): each record's hash, seq 1,2,3,... without

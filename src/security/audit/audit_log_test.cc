@@ -539,6 +539,51 @@ TEST_F(AuditLogTest, ThreadsAppendOneChainWithEveryRecord) {
   EXPECT_EQ(seen.size(), static_cast<size_t>(kThreads * kEach));
 }
 
+TEST_F(AuditLogTest, AppendAllWritesAGroupInOrderAmongOtherThreadsRecords) {
+  auto log = OpenLog(/*segment_bytes=*/16 * 1024);
+  ASSERT_NE(log, nullptr);
+  // Another thread appends one by one meanwhile; each group stays contiguous and in order.
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::thread other([&] {
+    for (int i = 1; !stop.load() && i <= 2000; ++i) {
+      AuditRecord r = MakeRecord("single", i);
+      if (!log->Append(r).ok()) ++failures;
+    }
+  });
+  constexpr int kGroups = 20;
+  constexpr int kEach = 7;
+  for (int g = 0; g < kGroups; ++g) {
+    std::vector<AuditRecord> group;
+    for (int i = 1; i <= kEach; ++i) group.push_back(MakeRecord("group-" + std::to_string(g), i));
+    std::vector<AuditRecord*> records;
+    for (auto& r : group) records.push_back(&r);
+    MEDLAKE_ASSERT_OK(log->AppendAll(records));
+    for (int i = 1; i < kEach; ++i) {
+      EXPECT_EQ(group[i].seq, group[i - 1].seq + 1);
+      EXPECT_EQ(group[i].prev_hash, group[i - 1].hash);
+    }
+  }
+  stop = true;
+  other.join();
+  EXPECT_EQ(failures.load(), 0);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  EXPECT_THAT(report.problems, IsEmpty());
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto all, log->Read());
+  int grouped = 0;
+  for (const auto& r : all) grouped += r.actor.rfind("group-", 0) == 0 ? 1 : 0;
+  EXPECT_EQ(grouped, kGroups * kEach);
+  // A group with an invalid record is refused whole: nothing of it is written.
+  const int64_t before = static_cast<int64_t>(all.size());
+  std::vector<AuditRecord> bad{MakeRecord("bad", 1), MakeRecord("bad", 2)};
+  bad[1].outcome = "maybe";
+  std::vector<AuditRecord*> bad_records{&bad[0], &bad[1]};
+  EXPECT_THAT(log->AppendAll(bad_records), StatusIs(StatusCode::kInvalidArgument, "outcome"));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(all, log->Read());
+  EXPECT_EQ(static_cast<int64_t>(all.size()), before);
+  MEDLAKE_ASSERT_OK(log->AppendAll({}));
+}
+
 TEST_F(AuditLogTest, ProcessesAppendOneChainWithEveryRecord) {
   auto log = OpenLog(/*segment_bytes=*/16 * 1024);
   ASSERT_NE(log, nullptr);

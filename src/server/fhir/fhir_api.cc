@@ -342,6 +342,8 @@ Status Search(FhirApiContext& ctx, const http::HttpRequest& req, http::HttpRespo
   bool summary_count = Param(params, "_summary").value_or("") == "count";
   if (summary_count) count = 0;
   MEDLAKE_ASSIGN_OR_RETURN(SessionLease lease, Lease(ctx, caller));
+  // The search's statements are audited together (one fdatasync), before the Bundle leaves.
+  engine::AuditGroup audit_group(lease.session().access());
   internal::SearchSql sql;
   if (spec == nullptr) {
     MEDLAKE_ASSIGN_OR_RETURN(sql, internal::PatientSearchSql(lease.session(), params));
@@ -357,6 +359,7 @@ Status Search(FhirApiContext& ctx, const http::HttpRequest& req, http::HttpRespo
   } else {
     MEDLAKE_ASSIGN_OR_RETURN(page, internal::SearchClinical(lease.session(), *spec, sql, offset, count, true));
   }
+  MEDLAKE_RETURN_IF_ERROR(audit_group.End());
   Json bundle = SearchBundle(ctx, page.resources, page.total);
   AddLinks(&bundle, o.base_url + "/" + type, sql.applied, offset, count, page.more);
   if (bundle["entry"].empty()) bundle.erase("entry");
@@ -426,8 +429,12 @@ Status EverythingHandler(FhirApiContext& ctx, const http::HttpRequest& req, http
     }
   }
   MEDLAKE_ASSIGN_OR_RETURN(SessionLease lease, Lease(ctx, caller));
+  // The record's statements (the person's keys, the patient, each type) are audited together
+  // (one fdatasync), before the Bundle leaves.
+  engine::AuditGroup audit_group(lease.session().access());
   MEDLAKE_ASSIGN_OR_RETURN(int64_t person, internal::ResolvePerson(lease.session(), std::stoll(id)));
   MEDLAKE_ASSIGN_OR_RETURN(auto page, internal::Everything(lease.session(), person, options, offset, count));
+  MEDLAKE_RETURN_IF_ERROR(audit_group.End());
   if (!page.patient) return not_found;
   Json bundle = SearchBundle(ctx, page.resources, page.total);
   if (!page.skipped.empty() && offset == 0) {
