@@ -109,8 +109,24 @@ Status DataFileErrorAsDataLoss(Status st) {
 
 }  // namespace
 
+namespace {
+
+// A SELECT (or FROM, VALUES) statement: one that creates nothing. (WITH may lead other kinds.)
+bool IsPlainSelect(std::string_view statement) {
+  auto tokens = TokenizeSql(statement);
+  if (!tokens.ok()) return false;
+  for (const SqlToken& t : *tokens) {
+    if (t.IsSymbol("(")) continue;
+    return t.IsKeyword("SELECT") || t.IsKeyword("FROM") || t.IsKeyword("VALUES");
+  }
+  return false;
+}
+
+}  // namespace
+
 Status LakeSession::RunOne(std::string_view statement, size_t index,
                            const ResultCallback& on_result) {
+  if (!ran_other_than_queries_ && !IsPlainSelect(statement)) ran_other_than_queries_ = true;
   if (!options_.access) return DataFileErrorAsDataLoss(RunOneUnmapped(statement, index, on_result));
   if (index == 0) {
     // Statements shaped like an earlier one that read key indexes only reuse its rewrite.

@@ -108,6 +108,11 @@ class LakeSession {
   int64_t statements_by_shape() const { return statements_by_shape_; }
   // Executions of prepared queries and shapes that reused a kept DuckDB plan.
   int64_t executions_of_kept_plans() const { return executions_of_kept_plans_; }
+  // Whether Run() was given a statement other than a plain SELECT since the session opened or
+  // since ForgetStatementKinds(): only such statements can create temporary objects (a pool
+  // of sessions checks for those before reusing a session). Prepared queries are queries.
+  bool ran_other_than_queries() const { return ran_other_than_queries_; }
+  void ForgetStatementKinds() { ran_other_than_queries_ = false; }
   // The registration of medlake_key_rows in this session's database (KeyParameterValues).
   uint64_t key_rows_registration() const { return key_rows_registration_; }
 
@@ -156,6 +161,7 @@ class LakeSession {
   int64_t statements_by_shape_ = 0;
   int64_t executions_of_kept_plans_ = 0;
   uint64_t key_rows_registration_ = 0;  // of medlake_key_rows in this session's database
+  bool ran_other_than_queries_ = false;
 
   const storage::Lake& lake_;
   LakeSessionOptions options_;

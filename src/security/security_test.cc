@@ -670,6 +670,21 @@ TEST_F(EnforcementTest, AGroupOfStatementsIsAuditedTogetherWhenItEnds) {
   EXPECT_EQ(records_of("SELECT id FROM clin.patient WHERE id = 4").size(), 1u);
 }
 
+TEST_F(EnforcementTest, SessionsTellWhetherTheyRanMoreThanQueries) {
+  auto alice = Session("alice");
+  EXPECT_FALSE(alice->ran_other_than_queries());
+  EXPECT_EQ(Rows(*alice, "SELECT id FROM clin.patient WHERE id = 1"), "1");
+  EXPECT_EQ(Rows(*alice, "(SELECT 1)"), "1");
+  EXPECT_FALSE(alice->ran_other_than_queries());
+  // WITH may lead other statements: counted, as a temporary table is.
+  EXPECT_EQ(Rows(*alice, "WITH x AS (SELECT 2 AS v) SELECT v FROM x"), "2");
+  EXPECT_TRUE(alice->ran_other_than_queries());
+  alice->ForgetStatementKinds();
+  EXPECT_FALSE(alice->ran_other_than_queries());
+  (void)Run(*alice, "CREATE TEMP TABLE t AS SELECT 1 AS x");
+  EXPECT_TRUE(alice->ran_other_than_queries());
+}
+
 TEST(QueryShapeTest, TakesOutTheLiteralsOfKeyComparisonsOnly) {
   auto shape = engine::QueryShapeOf("SELECT * FROM n.t WHERE k = 'a' AND n IN (1, 2) ORDER BY 1 LIMIT 5");
   ASSERT_TRUE(shape.has_value());

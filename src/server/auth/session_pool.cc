@@ -63,13 +63,18 @@ void SessionPool::Release(const std::string& key, std::unique_ptr<engine::LakeSe
   // Rows read under break-the-glass, or copied into temporary objects, must not outlive the
   // request that was allowed to read them.
   if (controller->break_glass()) return;
-  auto temps = session->connection().Query(
-      "SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary) + "
-      "(SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal)",
-      /*streaming=*/false);
-  if (!temps.ok()) return;
-  auto rows = (*temps)->FetchAll();
-  if (!rows.ok() || rows->empty() || rows->front().empty() || rows->front()[0].ToText() != "0") return;
+  // Only statements other than plain SELECTs can have made temporary objects; the catalog
+  // query (which renders every view's SQL) runs only after such a request.
+  if (session->ran_other_than_queries()) {
+    auto temps = session->connection().Query(
+        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary) + "
+        "(SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal)",
+        /*streaming=*/false);
+    if (!temps.ok()) return;
+    auto rows = (*temps)->FetchAll();
+    if (!rows.ok() || rows->empty() || rows->front().empty() || rows->front()[0].ToText() != "0") return;
+    session->ForgetStatementKinds();
+  }
   if (std::chrono::steady_clock::now() - opened >= kMaxAge) return;
   std::lock_guard<std::mutex> lock(mu_);
   auto& list = idle_[key];
