@@ -235,19 +235,11 @@ Result<std::optional<std::string>> KeyOfLiteral(std::string_view literal, bool i
   }
   std::string text;
   if (!v.empty() && v.front() == '\'') {
-    size_t i = 1;
-    for (; i < v.size(); ++i) {
-      if (v[i] != '\'') {
-        text += v[i];
-      } else if (i + 1 < v.size() && v[i + 1] == '\'') {
-        text += '\'';
-        ++i;
-      } else {
-        break;
-      }
-    }
-    if (i >= v.size()) return no_key();
-    std::string_view rest = trim(v.substr(i + 1));
+    size_t end = 0;
+    auto read = ReadStringLiteral(v, &end);
+    if (!read) return no_key();
+    text = std::move(*read);
+    std::string_view rest = trim(v.substr(end));
     if (cast) {
       if (rest.size() < 3 || AsciiLower(rest.substr(0, 3)) != "as ") return no_key();
       std::string type = AsciiLower(trim(rest.substr(3)));

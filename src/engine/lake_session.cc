@@ -500,22 +500,6 @@ std::optional<int64_t> StrictInteger(std::string_view v) {
 // The binding of `literal` (as SubstituteParameterTokens accepts it); nullopt for forms bound
 // only as text in the statement (NULL, TRUE, FALSE, decimals, from_hex(...)).
 std::optional<LiteralBinding> BindingOf(std::string_view literal) {
-  auto string_at = [](std::string_view v, size_t* end) -> std::optional<std::string> {
-    if (v.empty() || v.front() != '\'') return std::nullopt;
-    std::string out;
-    for (size_t i = 1; i < v.size(); ++i) {
-      if (v[i] != '\'') {
-        out += v[i];
-      } else if (i + 1 < v.size() && v[i + 1] == '\'') {
-        out += '\'';
-        ++i;
-      } else {
-        *end = i + 1;
-        return out;
-      }
-    }
-    return std::nullopt;
-  };
   auto integer = [](int64_t n, bool bigint) {
     LiteralBinding b;
     b.form = bigint || n < INT32_MIN || n > INT32_MAX ? LiteralBinding::Form::kBigint : LiteralBinding::Form::kInteger;
@@ -523,7 +507,7 @@ std::optional<LiteralBinding> BindingOf(std::string_view literal) {
     return b;
   };
   size_t end = 0;
-  if (auto text = string_at(literal, &end)) {
+  if (auto text = ReadStringLiteral(literal, &end)) {
     if (end != literal.size()) return std::nullopt;
     LiteralBinding b;
     b.text = std::move(*text);
@@ -537,7 +521,7 @@ std::optional<LiteralBinding> BindingOf(std::string_view literal) {
   // CAST('text' AS type words)
   if (literal.size() > 5 && AsciiLower(literal.substr(0, 5)) == "cast(" && literal.back() == ')') {
     std::string_view inner = literal.substr(5, literal.size() - 6);
-    auto text = string_at(inner, &end);
+    auto text = ReadStringLiteral(inner, &end);
     if (!text || end + 4 > inner.size() || AsciiLower(inner.substr(end, 4)) != " as ") return std::nullopt;
     const std::string type = AsciiLower(inner.substr(end + 4));
     if (type.empty()) return std::nullopt;

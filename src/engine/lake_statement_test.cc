@@ -28,6 +28,15 @@ TEST(SqlLexerTest, HandlesQuotesCommentsAndDollarStrings) {
 
 TEST(SqlLexerTest, RejectsUnterminatedTokens) {
   EXPECT_THAT(TokenizeSql("select 'abc"), StatusIs(StatusCode::kInvalidArgument, "string"));
+  // A string literal read on its own (parameter values).
+  size_t end = 0;
+  EXPECT_EQ(ReadStringLiteral("'it''s' AS x", &end), "it's");
+  EXPECT_EQ(end, 7u);
+  EXPECT_EQ(ReadStringLiteral("''", &end), "");
+  EXPECT_EQ(end, 2u);
+  EXPECT_EQ(ReadStringLiteral("'open", &end), std::nullopt);
+  EXPECT_EQ(ReadStringLiteral("x'a'", &end), std::nullopt);
+  EXPECT_EQ(ReadStringLiteral("", &end), std::nullopt);
   EXPECT_THAT(TokenizeSql("select \"abc"), StatusIs(StatusCode::kInvalidArgument, "identifier"));
   EXPECT_THAT(TokenizeSql("select /* x"), StatusIs(StatusCode::kInvalidArgument, "comment"));
   EXPECT_THAT(TokenizeSql("select $$x"), StatusIs(StatusCode::kInvalidArgument, "dollar"));

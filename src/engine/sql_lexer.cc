@@ -229,6 +229,23 @@ std::string QuoteString(std::string_view text) {
   return out + "'";
 }
 
+std::optional<std::string> ReadStringLiteral(std::string_view v, size_t* end) {
+  if (v.empty() || v.front() != '\'') return std::nullopt;
+  std::string out;
+  for (size_t i = 1; i < v.size(); ++i) {
+    if (v[i] != '\'') {
+      out += v[i];
+    } else if (i + 1 < v.size() && v[i + 1] == '\'') {
+      out += '\'';
+      ++i;
+    } else {
+      *end = i + 1;
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string AsciiLower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -11,6 +11,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,9 @@ Result<std::string> ReplaceParameterTokens(std::string_view sql, const std::vect
 std::string QuoteIdentifier(std::string_view name);
 // Quotes a string literal for DuckDB ('text', with embedded quotes doubled).
 std::string QuoteString(std::string_view text);
+// The text of the SQL string literal at the start of `v` ('it''s' gives it's), with *end set
+// to the position just after its closing quote; nullopt when `v` does not start with a whole one.
+std::optional<std::string> ReadStringLiteral(std::string_view v, size_t* end);
 // `text` with ASCII letters in lower case (SQL keywords and unquoted names compare so).
 std::string AsciiLower(std::string_view text);
 
