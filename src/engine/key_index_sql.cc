@@ -218,43 +218,26 @@ std::optional<KeyIndexScan> KeyIndexScanSql(const storage::ScanPlan& plan, int k
 }
 
 Result<std::optional<std::string>> KeyOfLiteral(std::string_view literal, bool integer_key) {
-  auto trim = [](std::string_view v) {
-    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
-    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.remove_suffix(1);
-    return v;
-  };
+  using Kind = SimpleLiteral::Kind;
   auto no_key = [] { return InvalidArgument("the parameter's value gives no key"); };
-  std::string_view v = trim(literal);
-  if (v.size() == 4 && AsciiLower(v) == "null") return std::optional<std::string>();
-  // CAST('text' AS type): the text (integer keys only: the comparison casts it to the key's type).
-  bool cast = false;
-  if (v.size() > 5 && AsciiLower(v.substr(0, 5)) == "cast(" && v.back() == ')') {
-    if (!integer_key) return no_key();
-    cast = true;
-    v = trim(v.substr(5, v.size() - 6));
+  auto read = ReadSimpleLiteral(literal);
+  if (!read) return no_key();
+  if (read->kind == Kind::kNull) return std::optional<std::string>();
+  if (!integer_key) {
+    // A string key: a string literal only (a value of another type compares differently).
+    if (read->kind != Kind::kString) return no_key();
+    return std::optional<std::string>(std::move(read->text));
   }
-  std::string text;
-  if (!v.empty() && v.front() == '\'') {
-    size_t end = 0;
-    auto read = ReadStringLiteral(v, &end);
-    if (!read) return no_key();
-    text = std::move(*read);
-    std::string_view rest = trim(v.substr(end));
-    if (cast) {
-      if (rest.size() < 3 || AsciiLower(rest.substr(0, 3)) != "as ") return no_key();
-      std::string type = AsciiLower(trim(rest.substr(3)));
-      static const char* kIntegerTypes[] = {"bigint", "integer", "smallint", "tinyint", "int8", "int4", "int2"};
-      if (std::find(std::begin(kIntegerTypes), std::end(kIntegerTypes), type) == std::end(kIntegerTypes)) return no_key();
-    } else if (!rest.empty()) {
-      return no_key();
-    }
-    if (!integer_key) return std::optional<std::string>(std::move(text));
-  } else {
-    if (cast || !integer_key) return no_key();
-    text = std::string(v);
+  // CAST('text' AS type): the text, for integer types (the comparison casts it to the key's).
+  static const char* kIntegerTypes[] = {"bigint", "integer", "smallint", "tinyint", "int8", "int4", "int2"};
+  if (read->kind == Kind::kCast &&
+      std::find(std::begin(kIntegerTypes), std::end(kIntegerTypes), read->type) == std::end(kIntegerTypes)) {
+    return no_key();
   }
   // An integer key: optional sign and decimal digits (DuckDB's cast also trims spaces).
-  std::string_view digits = trim(text);
+  std::string_view digits = read->text;
+  while (!digits.empty() && std::isspace(static_cast<unsigned char>(digits.front()))) digits.remove_prefix(1);
+  while (!digits.empty() && std::isspace(static_cast<unsigned char>(digits.back()))) digits.remove_suffix(1);
   if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
   int64_t value = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);

@@ -112,14 +112,17 @@ Status DataFileErrorAsDataLoss(Status st) {
 namespace {
 
 // A SELECT (or FROM, VALUES) statement: one that creates nothing. (WITH may lead other kinds.)
+// Reads the leading word only (this runs for every statement); a statement that starts with a
+// comment counts as not plain.
 bool IsPlainSelect(std::string_view statement) {
-  auto tokens = TokenizeSql(statement);
-  if (!tokens.ok()) return false;
-  for (const SqlToken& t : *tokens) {
-    if (t.IsSymbol("(")) continue;
-    return t.IsKeyword("SELECT") || t.IsKeyword("FROM") || t.IsKeyword("VALUES");
+  size_t i = 0;
+  while (i < statement.size() && (std::isspace(static_cast<unsigned char>(statement[i])) || statement[i] == '(')) ++i;
+  size_t end = i;
+  while (end < statement.size() && (std::isalnum(static_cast<unsigned char>(statement[end])) || statement[end] == '_')) {
+    ++end;
   }
-  return false;
+  const std::string word = AsciiLower(statement.substr(i, end - i));
+  return word == "select" || word == "from" || word == "values";
 }
 
 }  // namespace
@@ -474,7 +477,7 @@ Result<bool> LakeSession::RunByShape(std::string_view statement, const ResultCal
     return false;
   }
   ++statements_by_shape_;
-  *outcome = RunPreparedBegun(q, shape->literals, epoch, on_result);
+  *outcome = RunPreparedBegun(q, shape->literals, epoch, on_result, statement);
   return true;
 }
 
@@ -500,49 +503,39 @@ std::optional<int64_t> StrictInteger(std::string_view v) {
 // The binding of `literal` (as SubstituteParameterTokens accepts it); nullopt for forms bound
 // only as text in the statement (NULL, TRUE, FALSE, decimals, from_hex(...)).
 std::optional<LiteralBinding> BindingOf(std::string_view literal) {
+  using Kind = SimpleLiteral::Kind;
   auto integer = [](int64_t n, bool bigint) {
     LiteralBinding b;
     b.form = bigint || n < INT32_MIN || n > INT32_MAX ? LiteralBinding::Form::kBigint : LiteralBinding::Form::kInteger;
     b.number = n;
     return b;
   };
-  size_t end = 0;
-  if (auto text = ReadStringLiteral(literal, &end)) {
-    if (end != literal.size()) return std::nullopt;
+  auto read = ReadSimpleLiteral(literal);
+  if (!read || read->kind == Kind::kNull) return std::nullopt;
+  if (read->kind == Kind::kString) {
     LiteralBinding b;
-    b.text = std::move(*text);
+    b.text = std::move(read->text);
     return b;
   }
-  if (!literal.empty() && (std::isdigit(static_cast<unsigned char>(literal.front())) || literal.front() == '-')) {
-    auto n = StrictInteger(literal);
+  if (read->kind == Kind::kInteger) {
+    auto n = StrictInteger(read->text);
     if (!n) return std::nullopt;
     return integer(*n, false);
   }
-  // CAST('text' AS type words)
-  if (literal.size() > 5 && AsciiLower(literal.substr(0, 5)) == "cast(" && literal.back() == ')') {
-    std::string_view inner = literal.substr(5, literal.size() - 6);
-    auto text = ReadStringLiteral(inner, &end);
-    if (!text || end + 4 > inner.size() || AsciiLower(inner.substr(end, 4)) != " as ") return std::nullopt;
-    const std::string type = AsciiLower(inner.substr(end + 4));
-    if (type.empty()) return std::nullopt;
-    for (char c : type) {
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '_')) return std::nullopt;
-    }
-    const bool int32 = type == "integer" || type == "int" || type == "int4" || type == "int32";
-    const bool int64 = type == "bigint" || type == "int8" || type == "int64" || type == "long";
-    if (int32 || int64) {
-      // The value the cast gives: bound as that type (other spellings of the number, which the
-      // cast would accept too, are bound as text in the statement instead).
-      auto n = StrictInteger(*text);
-      if (!n || (int32 && (*n < INT32_MIN || *n > INT32_MAX))) return std::nullopt;
-      return integer(*n, int64);
-    }
-    LiteralBinding b;
-    b.text = std::move(*text);
-    b.cast = type;
-    return b;
+  const std::string& type = read->type;
+  const bool int32 = type == "integer" || type == "int" || type == "int4" || type == "int32";
+  const bool int64 = type == "bigint" || type == "int8" || type == "int64" || type == "long";
+  if (int32 || int64) {
+    // The value the cast gives: bound as that type (other spellings of the number, which the
+    // cast would accept too, are bound as text in the statement instead).
+    auto n = StrictInteger(read->text);
+    if (!n || (int32 && (*n < INT32_MIN || *n > INT32_MAX))) return std::nullopt;
+    return integer(*n, int64);
   }
-  return std::nullopt;
+  LiteralBinding b;
+  b.text = std::move(read->text);
+  b.cast = type;
+  return b;
 }
 
 }  // namespace
@@ -590,6 +583,8 @@ Result<PreparedStatement*> LakeSession::KeptPlan(PreparedQuery& q, const std::ve
       q.plan_failed = true;
       return nullptr;
     }
+    q.plan_types.clear();
+    for (size_t i = 0; i < bindings.size(); ++i) q.plan_types.push_back(plan->parameter_type(i + 1));
     q.plan = std::move(plan);
     q.plan_forms = forms;
   }
@@ -602,15 +597,16 @@ Result<PreparedStatement*> LakeSession::KeptPlan(PreparedQuery& q, const std::ve
   for (size_t i = 0; i < bindings.size(); ++i) {
     const LiteralBinding& b = bindings[i];
     const size_t n = i + 1;
+    const Type type = q.plan_types[i];
     std::optional<int64_t> number;
     if (b.form != Form::kText) {
       number = b.number;
-    } else if (b.cast.empty() && (plan.parameter_type(n) == Type::kInteger || plan.parameter_type(n) == Type::kBigint)) {
+    } else if (b.cast.empty() && (type == Type::kInteger || type == Type::kBigint)) {
       number = StrictInteger(b.text);
       if (!number) return nullptr;
     }
     Status st;
-    switch (plan.parameter_type(n)) {
+    switch (type) {
       case Type::kInteger:
         if (!number || *number < INT32_MIN || *number > INT32_MAX) return nullptr;
         st = plan.BindInt32(n, static_cast<int32_t>(*number));
@@ -656,9 +652,11 @@ Status LakeSession::RunPrepared(PreparedQuery& q, const std::vector<std::string>
 }
 
 Status LakeSession::RunPreparedBegun(PreparedQuery& q, const std::vector<std::string>& literals,
-                                     const std::string& epoch, const ResultCallback& on_result) {
+                                     const std::string& epoch, const ResultCallback& on_result,
+                                     std::optional<std::string_view> statement) {
   StatementAudit audit;
-  auto text = SubstituteParameterTokens(q.text, literals);
+  // The statement as sent: a shape's own text, or the prepared text with the values in it.
+  auto text = statement ? Result<std::string>(std::string(*statement)) : SubstituteParameterTokens(q.text, literals);
   audit.statement = text.ok() ? *text : q.text;
   bool as_text = false;
   Status st = [&]() -> Status {

@@ -94,6 +94,7 @@ class LakeSession {
     // parameters without their values).
     std::unique_ptr<PreparedStatement> plan;
     std::string plan_forms;
+    std::vector<PreparedStatement::ParameterType> plan_types;  // of `plan`'s parameters
     bool plan_failed = false;
   };
   // nullptr when `sql` is not a single plain query or the session is trusted: run such
@@ -146,9 +147,10 @@ class LakeSession {
   // when that rewrite reads no Parquet (key indexes, empty tables); false when it does not apply
   // (the caller runs the statement as usual).
   Result<bool> RunByShape(std::string_view statement, const ResultCallback& on_result, Status* outcome);
-  // RunPrepared once BeginStatement has passed and `epoch` is the current access epoch.
+  // RunPrepared once BeginStatement has passed and `epoch` is the current access epoch; the audit
+  // records `statement` (a shape's own text) or else the prepared text with the values in it.
   Status RunPreparedBegun(PreparedQuery& q, const std::vector<std::string>& literals, const std::string& epoch,
-                          const ResultCallback& on_result);
+                          const ResultCallback& on_result, std::optional<std::string_view> statement = std::nullopt);
   // DuckDB's kept plan of `q` bound to `literals`; null when the values cannot be bound to a
   // kept plan (the caller substitutes them into the text instead).
   Result<PreparedStatement*> KeptPlan(PreparedQuery& q, const std::vector<std::string>& literals);

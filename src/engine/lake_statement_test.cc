@@ -37,6 +37,18 @@ TEST(SqlLexerTest, RejectsUnterminatedTokens) {
   EXPECT_EQ(ReadStringLiteral("'open", &end), std::nullopt);
   EXPECT_EQ(ReadStringLiteral("x'a'", &end), std::nullopt);
   EXPECT_EQ(ReadStringLiteral("", &end), std::nullopt);
+  // Parameter values' literal forms.
+  using K = SimpleLiteral::Kind;
+  auto kind = [](std::string_view l) { auto r = ReadSimpleLiteral(l); return r ? static_cast<int>(r->kind) : -1; };
+  EXPECT_EQ(kind(" NULL "), static_cast<int>(K::kNull));
+  EXPECT_EQ(kind("'a''b'"), static_cast<int>(K::kString));
+  EXPECT_EQ(ReadSimpleLiteral("'a''b'")->text, "a'b");
+  EXPECT_EQ(kind("-42"), static_cast<int>(K::kInteger));
+  EXPECT_EQ(ReadSimpleLiteral("CAST( '7' as BIGINT )")->type, "bigint");
+  EXPECT_EQ(ReadSimpleLiteral("CAST('7' AS BIGINT)")->text, "7");
+  for (std::string_view bad : {"-", "1.5", "TRUE", "'a' || 'b'", "CAST('7' AS x;y)", "CAST(7 AS INT)", "from_hex('00')"}) {
+    EXPECT_EQ(kind(bad), -1) << bad;
+  }
   EXPECT_THAT(TokenizeSql("select \"abc"), StatusIs(StatusCode::kInvalidArgument, "identifier"));
   EXPECT_THAT(TokenizeSql("select /* x"), StatusIs(StatusCode::kInvalidArgument, "comment"));
   EXPECT_THAT(TokenizeSql("select $$x"), StatusIs(StatusCode::kInvalidArgument, "dollar"));

@@ -246,6 +246,50 @@ std::optional<std::string> ReadStringLiteral(std::string_view v, size_t* end) {
   return std::nullopt;
 }
 
+std::optional<SimpleLiteral> ReadSimpleLiteral(std::string_view literal) {
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.remove_suffix(1);
+    return v;
+  };
+  std::string_view v = trim(literal);
+  SimpleLiteral out;
+  if (AsciiLower(v) == "null") return out;
+  size_t end = 0;
+  if (!v.empty() && v.front() == '\'') {
+    auto text = ReadStringLiteral(v, &end);
+    if (!text || end != v.size()) return std::nullopt;
+    out.kind = SimpleLiteral::Kind::kString;
+    out.text = std::move(*text);
+    return out;
+  }
+  if (!v.empty() && (std::isdigit(static_cast<unsigned char>(v.front())) || v.front() == '-')) {
+    for (size_t i = 1; i < v.size(); ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(v[i]))) return std::nullopt;
+    }
+    if (v == "-") return std::nullopt;
+    out.kind = SimpleLiteral::Kind::kInteger;
+    out.text = std::string(v);
+    return out;
+  }
+  if (v.size() > 5 && AsciiLower(v.substr(0, 5)) == "cast(" && v.back() == ')') {
+    std::string_view inner = trim(v.substr(5, v.size() - 6));
+    auto text = ReadStringLiteral(inner, &end);
+    if (!text) return std::nullopt;
+    std::string_view rest = trim(inner.substr(end));
+    if (rest.size() < 3 || AsciiLower(rest.substr(0, 3)) != "as ") return std::nullopt;
+    out.type = AsciiLower(trim(rest.substr(3)));
+    if (out.type.empty()) return std::nullopt;
+    for (char c : out.type) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '_')) return std::nullopt;
+    }
+    out.kind = SimpleLiteral::Kind::kCast;
+    out.text = std::move(*text);
+    return out;
+  }
+  return std::nullopt;
+}
+
 std::string AsciiLower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -55,6 +55,16 @@ std::string QuoteString(std::string_view text);
 // The text of the SQL string literal at the start of `v` ('it''s' gives it's), with *end set
 // to the position just after its closing quote; nullopt when `v` does not start with a whole one.
 std::optional<std::string> ReadStringLiteral(std::string_view v, size_t* end);
+// A parameter value's SQL literal as SubstituteParameterTokens accepts it, read back: NULL, a
+// string ('it''s'), an integer (digits, optional leading '-'; `text` as written) or
+// CAST('text' AS type words) (`type` in lower case). Spaces around the literal and inside the
+// CAST are ignored. nullopt for any other form (TRUE, decimals, from_hex(...), expressions).
+struct SimpleLiteral {
+  enum class Kind { kNull, kString, kInteger, kCast } kind = Kind::kNull;
+  std::string text;
+  std::string type;  // kCast
+};
+std::optional<SimpleLiteral> ReadSimpleLiteral(std::string_view literal);
 // `text` with ASCII letters in lower case (SQL keywords and unquoted names compare so).
 std::string AsciiLower(std::string_view text);
 
