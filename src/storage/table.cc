@@ -820,24 +820,32 @@ Result<std::unique_ptr<LakeTable>> ApplyOnce(Catalog& catalog, FileSystem& fs,
                          m.metadata_log.begin() + static_cast<long>(m.metadata_log.size() - kMaxMetadataLog));
   }
 
-  int64_t version = MetadataVersion(base.metadata_location()) + 1;
-  std::string metadata_path = JoinPath(JoinPath(base.local_root(), "metadata"),
-                                       "v" + std::to_string(version) + ".metadata.json");
-  Status written = fs.WriteFileExclusive(metadata_path, ib::SerializeTableMetadata(m));
-  if (written.code() == StatusCode::kAlreadyExists) {
-    return Aborted("commit conflict on " + base.id().ToString() + ": metadata version " +
-                   std::to_string(version) + " was written by another writer");
-  }
-  MEDLAKE_RETURN_IF_ERROR(written);
+  MEDLAKE_ASSIGN_OR_RETURN(std::string metadata_path,
+                           WriteNextMetadataFile(fs, base.local_root(), base.metadata_location(),
+                                                 ib::SerializeTableMetadata(m)));
   MEDLAKE_RETURN_IF_ERROR(
       catalog.CommitTable(base.id(), base.metadata_location(), metadata_path));
   // For file-based readers; the catalog pointer is the source of truth.
   (void)fs.WriteFileAtomic(JoinPath(JoinPath(base.local_root(), "metadata"), "version-hint.text"),
-                           std::to_string(version));
+                           std::to_string(MetadataVersion(metadata_path)));
   return std::make_unique<LakeTable>(base.id(), std::move(m), metadata_path, base.local_root(), fs);
 }
 
 }  // namespace
+
+Result<std::string> WriteNextMetadataFile(FileSystem& fs, const std::string& table_root,
+                                          const std::string& base_location, const std::string& text) {
+  const int64_t base = MetadataVersion(base_location);
+  for (int64_t version = base + 1; version <= base + 16; ++version) {
+    std::string path = JoinPath(JoinPath(table_root, "metadata"), "v" + std::to_string(version) + ".metadata.json");
+    Status written = fs.WriteFileExclusive(path, text);
+    if (written.code() == StatusCode::kAlreadyExists) continue;  // another writer's, or a crashed one's
+    MEDLAKE_RETURN_IF_ERROR(written);
+    return path;
+  }
+  return Aborted("commit conflict: metadata versions " + std::to_string(base + 1) + " to " +
+                 std::to_string(base + 16) + " under " + table_root + " were written by other writers");
+}
 
 Result<std::unique_ptr<LakeTable>> CommitTableChange(Catalog& catalog, FileSystem& fs,
                                                      const LakeTable& base,

@@ -133,6 +133,14 @@ struct TableChange {
   std::set<int64_t> expire_snapshot_ids;
 };
 
+// Writes the next metadata file of a table whose current metadata is `base_location`, under
+// `table_root`/metadata: v<N+1>.metadata.json, or the first free version after it (a writer
+// killed between writing its file and the catalog swap leaves a file no commit points to; taking
+// its number would wedge every later commit). Returns the path written. The catalog's
+// compare-and-swap still decides which writer wins. Aborted when 16 versions in a row are taken.
+Result<std::string> WriteNextMetadataFile(FileSystem& fs, const std::string& table_root,
+                                          const std::string& base_location, const std::string& text);
+
 // Commits `change` on top of `base`, retrying up to `max_attempts` times when another writer
 // committed first. Returns the table at the new metadata. Aborted on a real conflict or when
 // retries run out; FailedPrecondition for a moved (foreign) table.

@@ -207,6 +207,29 @@ TEST_F(TableTest, AppendedScanHoldsOnlyFilesAddedSinceASnapshot) {
   EXPECT_TRUE(from_overwrite.has_value());
 }
 
+TEST_F(TableTest, AMetadataFileLeftByAKilledWriterDoesNotWedgeCommits) {
+  auto t0 = Create();
+  // A writer killed after writing the next metadata file, before the catalog swap.
+  const std::string dir = t0->local_root() + "/metadata";
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string text, fs_.ReadFile(t0->metadata_location()));
+  const std::string orphan = dir + "/v2.metadata.json";
+  MEDLAKE_ASSERT_OK(fs_.WriteFileExclusive(orphan, text));
+  TableChange a;
+  a.added_data_files = {FakeFile("/d/a.parquet", 1)};
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto t1, CommitTableChange(*catalog_, fs_, *t0, a, clock_));
+  EXPECT_EQ(t1->metadata_location(), dir + "/v3.metadata.json");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto hint, fs_.ReadFile(dir + "/version-hint.text"));
+  EXPECT_EQ(hint, "3");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto loaded, LakeTable::Load(*catalog_, fs_, t0->id()));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto files, loaded->LiveFiles(std::nullopt));
+  EXPECT_EQ(LiveRows(files), 1);
+  // The next commit goes on after it.
+  TableChange b;
+  b.added_data_files = {FakeFile("/d/b.parquet", 2)};
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto t2, CommitTableChange(*catalog_, fs_, *loaded, b, clock_));
+  EXPECT_EQ(t2->metadata_location(), dir + "/v4.metadata.json");
+}
+
 TEST_F(TableTest, ConcurrentAppendsBothLand) {
   auto t0 = Create();
   TableChange a, b;

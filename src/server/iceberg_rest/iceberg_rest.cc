@@ -431,16 +431,13 @@ Result<std::unique_ptr<storage::LakeTable>> CommitUpdates(Call& call,
     for (int64_t snapshot_id : added)
       MEDLAKE_RETURN_IF_ERROR(CheckSnapshotFiles(next, call.fs(), snapshot_id));
 
-    const std::string dir = base->local_root() + "/metadata";
-    const int64_t version = MetadataVersion(base->metadata_location()) + 1;
-    const std::string path = dir + "/v" + std::to_string(version) + ".metadata.json";
-    Status written = call.fs().WriteFileExclusive(path, text);
-    if (written.code() == StatusCode::kAlreadyExists) {
-      last = Aborted("commit conflict on " + id.ToString() + ": metadata version " +
-                     std::to_string(version) + " was written by another writer");
+    auto written = storage::WriteNextMetadataFile(call.fs(), base->local_root(), base->metadata_location(), text);
+    if (!written.ok() && written.status().code() == StatusCode::kAborted) {
+      last = written.status();
       continue;
     }
-    MEDLAKE_RETURN_IF_ERROR(written);
+    MEDLAKE_ASSIGN_OR_RETURN(const std::string path, std::move(written));
+    const int64_t version = MetadataVersion(path);
     Status swapped = call.catalog().CommitTable(id, base->metadata_location(), path);
     if (swapped.code() == StatusCode::kAborted) {
       last = swapped;
@@ -450,7 +447,7 @@ Result<std::unique_ptr<storage::LakeTable>> CommitUpdates(Call& call,
       return NotFound("table " + id.ToString() + " was dropped");
     MEDLAKE_RETURN_IF_ERROR(swapped);
     // For file-based readers; the catalog pointer is the source of truth.
-    (void)call.fs().WriteFileAtomic(dir + "/version-hint.text", std::to_string(version));
+    (void)call.fs().WriteFileAtomic(base->local_root() + "/metadata/version-hint.text", std::to_string(version));
     return std::make_unique<storage::LakeTable>(id, std::move(m), path, base->local_root(),
                                                 call.fs());
   }
