@@ -1,6 +1,5 @@
 #include "ingest/hl7v2/hl7_escape.h"
 
-#include <cctype>
 #include <string>
 
 #include "ingest/hl7v2/hl7_scan_internal.h"
@@ -22,9 +21,10 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
     return false;
   }
+  // ASCII folding only (the codes of table 0211 are ASCII), without the C locale's toupper.
+  auto upper = [](char ch) { return ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 32) : ch; };
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(a[i])) !=
-        std::toupper(static_cast<unsigned char>(b[i]))) {
+    if (upper(a[i]) != upper(b[i])) {
       return false;
     }
   }

@@ -1,11 +1,24 @@
 #include "ingest/hl7v2/hl7_message.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <utility>
 
 #include "ingest/hl7v2/hl7_scan_internal.h"
+#include "simdjson.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define MEDLAKE_HL7_HAVE_AVX2 1
+#else
+#define MEDLAKE_HL7_HAVE_AVX2 0
+#endif
 
 namespace medlake::ingest::hl7v2 {
 namespace {
@@ -37,7 +50,32 @@ bool IsValidSegmentId(std::string_view id) {
 }
 
 bool IsEnvelopeOrHeader(std::string_view id) {
-  return id == "MSH" || id == "FHS" || id == "BHS" || id == "BTS" || id == "FTS";
+  if (id.size() != 3) {
+    return false;
+  }
+  switch (id[0]) {
+    case 'M':
+      return id == "MSH";
+    case 'F':
+      return id == "FHS" || id == "FTS";
+    case 'B':
+      return id == "BHS" || id == "BTS";
+    default:
+      return false;
+  }
+}
+
+// The common case of both checks in a few instructions: a valid id that may appear after MSH.
+inline bool IsBodySegmentId(std::string_view id) {
+  if (id.size() != 3) {
+    return false;
+  }
+  auto letter = [](char ch) { return static_cast<unsigned char>(ch - 'A') < 26; };
+  auto digit = [](char ch) { return static_cast<unsigned char>(ch - '0') < 10; };
+  if (!letter(id[0]) || !(letter(id[1]) || digit(id[1])) || !(letter(id[2]) || digit(id[2]))) {
+    return false;
+  }
+  return !IsEnvelopeOrHeader(id);
 }
 
 bool IsTerminator(char ch) { return ch == '\r' || ch == '\n'; }
@@ -58,11 +96,264 @@ bool ReadNumber(std::string_view text, size_t* pos, size_t* value) {
   return true;
 }
 
+// 64 bytes of a message at a time: which are the field separator, CR or LF (`delimiters`), which
+// of those are CR or LF (`eol`), and whether any byte is >= 0x80 (`high`).
+struct BlockMasks {
+  uint64_t delimiters;
+  uint64_t eol;
+  bool high;
+};
+
+// How a block is classified and bits counted with the instructions every x86-64 CPU has (SSE2),
+// or plain C++ elsewhere.
+struct PortableKernel {
+  static BlockMasks Block(const char* p, char fs) {
+#if defined(__SSE2__)
+    const __m128i vfs = _mm_set1_epi8(fs);
+    const __m128i vcr = _mm_set1_epi8('\r');
+    const __m128i vlf = _mm_set1_epi8('\n');
+    uint64_t delimiters = 0;
+    uint64_t eol = 0;
+    int high = 0;
+    for (int k = 0; k < 4; ++k) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+      const __m128i e = _mm_or_si128(_mm_cmpeq_epi8(v, vcr), _mm_cmpeq_epi8(v, vlf));
+      const __m128i d = _mm_or_si128(e, _mm_cmpeq_epi8(v, vfs));
+      delimiters |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(d)))
+                    << (16 * k);
+      eol |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(e))) << (16 * k);
+      high |= _mm_movemask_epi8(v);
+    }
+    return BlockMasks{delimiters, eol, high != 0};
+#else
+    BlockMasks m{0, 0, false};
+    for (int i = 0; i < 64; ++i) {
+      const char ch = p[i];
+      const bool is_eol = ch == '\r' || ch == '\n';
+      m.eol |= static_cast<uint64_t>(is_eol) << i;
+      m.delimiters |= static_cast<uint64_t>(is_eol || ch == fs) << i;
+      m.high |= static_cast<unsigned char>(ch) >= 0x80;
+    }
+    return m;
+#endif
+  }
+  // Without the popcnt instruction (not in the x86-64 baseline) the builtin is a library call;
+  // this inline form costs a few cycles.
+  static unsigned PopCount(uint64_t x) {
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return static_cast<unsigned>((x * 0x0101010101010101ULL) >> 56);
+  }
+  // The index of the lowest set bit; 63 for 0 (callers ignore what they write for 0).
+  static unsigned LowestBit(uint64_t x) {
+    return static_cast<unsigned>(__builtin_ctzll(x | (uint64_t{1} << 63)));
+  }
+};
+
+#if MEDLAKE_HL7_HAVE_AVX2
+#define MEDLAKE_HL7_AVX2_TARGET __attribute__((target("avx2,bmi,popcnt")))
+// The same with AVX2 (two 32-byte compares per block), popcnt and BMI1 (tzcnt, blsr), for the
+// CPUs that have them (x86-64-v3: Intel from 2013, AMD from 2015); chosen at run time.
+struct Avx2Kernel {
+  MEDLAKE_HL7_AVX2_TARGET static inline BlockMasks Block(const char* p, char fs) {
+    const __m256i vfs = _mm256_set1_epi8(fs);
+    const __m256i vcr = _mm256_set1_epi8('\r');
+    const __m256i vlf = _mm256_set1_epi8('\n');
+    const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    const __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+    const __m256i e0 = _mm256_or_si256(_mm256_cmpeq_epi8(v0, vcr), _mm256_cmpeq_epi8(v0, vlf));
+    const __m256i e1 = _mm256_or_si256(_mm256_cmpeq_epi8(v1, vcr), _mm256_cmpeq_epi8(v1, vlf));
+    const __m256i d0 = _mm256_or_si256(e0, _mm256_cmpeq_epi8(v0, vfs));
+    const __m256i d1 = _mm256_or_si256(e1, _mm256_cmpeq_epi8(v1, vfs));
+    const auto lo = [](__m256i x) MEDLAKE_HL7_AVX2_TARGET {
+      return static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(x)));
+    };
+    return BlockMasks{lo(d0) | (lo(d1) << 32), lo(e0) | (lo(e1) << 32),
+                      _mm256_movemask_epi8(_mm256_or_si256(v0, v1)) != 0};
+  }
+  MEDLAKE_HL7_AVX2_TARGET static inline unsigned PopCount(uint64_t x) {
+    return static_cast<unsigned>(__builtin_popcountll(x));
+  }
+  // tzcnt: 64 for 0 (callers ignore what they write for 0).
+  MEDLAKE_HL7_AVX2_TARGET static inline unsigned LowestBit(uint64_t x) {
+    return static_cast<unsigned>(_tzcnt_u64(x));
+  }
+};
+#endif
+
+// Where a scan is: the field ends found so far, the open segment, the first non-ASCII block.
+struct ScanState {
+  std::vector<uint32_t>* ends;
+  size_t count = 0;        // entries of *ends in use
+  size_t seg_start = 0;    // offset of the open segment
+  size_t first_field = 0;  // index in *ends of the open segment's field 0
+  size_t first_high;       // offset of the first block with a byte >= 0x80, or the size
+};
+
+// The scan of ParseHl7MessageInto, over the whole message 64 bytes at a time: every field
+// separator ends a field and every CR or LF a segment (CRLF and empty lines give empty segments,
+// which are skipped). The end of every field goes to *ends without a branch per field; only
+// segment ends take a branch, to `close(pos, last)`, which records the segment [seg_start, pos)
+// whose last field ends at (*ends)[last] and may reject the message.
+template <class Kernel, class Close>
+inline __attribute__((always_inline)) Status ScanMessage(std::string_view b, char fs,
+                                                         ScanState& st, Close& close) {
+  std::vector<uint32_t>& ends = *st.ends;
+  const size_t n = b.size();
+  auto make_room = [&](size_t extra) {
+    if (st.count + extra > ends.size()) {
+      ends.resize(std::max(ends.size() * 2, st.count + extra + n / 8));
+    }
+  };
+  for (size_t block = 0; block < n; block += 64) {
+    BlockMasks m;
+    if (block + 64 <= n) {
+      m = Kernel::Block(b.data() + block, fs);
+    } else if (n >= 64) {
+      // The last 64 bytes, shifted so that bit 0 is `block` (no copy; the bytes before it were
+      // scanned already, and if one was >= 0x80 first_high is set).
+      m = Kernel::Block(b.data() + n - 64, fs);
+      const size_t shift = block - (n - 64);
+      m.delimiters >>= shift;
+      m.eol >>= shift;
+    } else {
+      char tail[64] = {};
+      std::memcpy(tail, b.data() + block, n - block);
+      m = Kernel::Block(tail, fs);
+    }
+    if (block == 0) {
+      m.delimiters &= ~uint64_t{0xF};  // "MSH" and MSH-1 are recorded by the caller
+    }
+    if (m.high && st.first_high == n) {
+      st.first_high = block;
+    }
+    if (m.delimiters == 0) {
+      continue;
+    }
+    make_room(64);
+    uint32_t* dst = ends.data() + st.count;
+    const auto base = static_cast<uint32_t>(block);
+    const size_t found = Kernel::PopCount(m.delimiters);
+    uint64_t d = m.delimiters;
+    for (size_t i = 0; i < found; i += 4) {
+      dst[i] = base + Kernel::LowestBit(d);
+      d &= d - 1;
+      dst[i + 1] = base + Kernel::LowestBit(d);
+      d &= d - 1;
+      dst[i + 2] = base + Kernel::LowestBit(d);
+      d &= d - 1;
+      dst[i + 3] = base + Kernel::LowestBit(d);
+      d &= d - 1;
+    }
+    for (uint64_t e = m.eol; e != 0; e &= e - 1) {
+      const unsigned bit = Kernel::LowestBit(e);
+      const size_t last =
+          st.count + Kernel::PopCount(m.delimiters & ((uint64_t{1} << bit) - 1));
+      const size_t pos = block + bit;
+      if (pos > st.seg_start) {
+        MEDLAKE_RETURN_IF_ERROR(close(pos, last));
+      }
+      st.seg_start = pos + 1;
+      st.first_field = last + 1;
+    }
+    st.count += found;
+  }
+  if (n > st.seg_start) {
+    make_room(1);
+    ends[st.count] = static_cast<uint32_t>(n);
+    MEDLAKE_RETURN_IF_ERROR(close(n, st.count));
+    ++st.count;
+  }
+  return Status::OK();
+}
+
+template <class Close>
+Status ScanPortable(std::string_view b, char fs, ScanState& st, Close& close) {
+  return ScanMessage<PortableKernel>(b, fs, st, close);
+}
+
+#if MEDLAKE_HL7_HAVE_AVX2
+template <class Close>
+MEDLAKE_HL7_AVX2_TARGET Status ScanAvx2(std::string_view b, char fs, ScanState& st,
+                                        Close& close) {
+  return ScanMessage<Avx2Kernel>(b, fs, st, close);
+}
+
+bool CpuHasAvx2() {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+           __builtin_cpu_supports("popcnt");
+  }();
+  return has;
+}
+#endif
+
+std::atomic<internal::ScanKernel> g_scan_kernel{internal::ScanKernel::kAuto};
+
+bool UseAvx2Scan() {
+#if MEDLAKE_HL7_HAVE_AVX2
+  return CpuHasAvx2() && g_scan_kernel.load(std::memory_order_relaxed) != internal::ScanKernel::kPortable;
+#else
+  return false;
+#endif
+}
+
+// The rejection of segment number `seg_no` (1-based), starting at `offset`, whose id `id` is not
+// valid or is an envelope/header segment inside a message.
+Hl7Rejection BadSegment(std::string_view id, size_t seg_no, size_t offset) {
+  Hl7Rejection r;
+  r.segment_index = seg_no;
+  r.byte_offset = offset;
+  const std::string where = "segment " + std::to_string(seg_no);
+  if (IsValidSegmentId(id)) {
+    r.reason = Hl7RejectReason::kUnexpectedSegment;
+    r.text = where + " is " + std::string(id) + " inside a message (split batches first)";
+    r.segment_id = std::string(id);
+  } else if (id.size() > 3 && IsValidSegmentId(id.substr(0, 3)) && IsDelimiterChar(id[3])) {
+    r.reason = Hl7RejectReason::kFieldSeparatorMismatch;
+    r.text = where + ": field separator mismatch (segment id not followed by MSH-1)";
+    r.segment_id = std::string(id.substr(0, 3));
+  } else {
+    r.reason = Hl7RejectReason::kInvalidSegmentId;
+    r.text = where + " has an invalid id";
+  }
+  r.segment_sequence = r.segment_id.empty() ? 0 : 1;
+  return r;
+}
+
 }  // namespace
+
+namespace internal {
+
+void SetScanKernelForTesting(ScanKernel kernel) {
+  g_scan_kernel.store(kernel, std::memory_order_relaxed);
+}
+
+bool Avx2ScanAvailable() {
+#if MEDLAKE_HL7_HAVE_AVX2
+  return CpuHasAvx2();
+#else
+  return false;
+#endif
+}
+
+}  // namespace internal
 
 Result<Hl7Message> ParseHl7Message(std::string_view input, const Hl7ParseOptions& options,
                                    Hl7Rejection* rejection) {
-  auto reject = [rejection](Hl7Rejection r) -> Status {
+  Hl7Message msg;
+  MEDLAKE_RETURN_IF_ERROR(ParseHl7MessageInto(input, options, &msg, rejection));
+  return msg;
+}
+
+Status ParseHl7MessageInto(std::string_view input, const Hl7ParseOptions& options,
+                           Hl7Message* out, Hl7Rejection* rejection) {
+  Hl7Message& msg = *out;
+  msg.segments_.clear();
+  auto reject = [rejection, &msg](Hl7Rejection r) -> Status {
+    msg.segments_.clear();
     Status status = r.ToStatus();
     if (rejection != nullptr) {
       *rejection = std::move(r);
@@ -122,7 +413,6 @@ Result<Hl7Message> ParseHl7Message(std::string_view input, const Hl7ParseOptions
                        1, "MSH", 2, bom + 4));
   }
 
-  Hl7Message msg;
   msg.bytes_ = b;
   msg.bom_bytes_ = bom;
   msg.delimiters_.field = fs;
@@ -131,66 +421,41 @@ Result<Hl7Message> ParseHl7Message(std::string_view input, const Hl7ParseOptions
   msg.delimiters_.escape = enc[2];
   msg.delimiters_.subcomponent = enc[3];
   msg.delimiters_.truncation = enc.size() == 5 ? enc[4] : '\0';
-  msg.segments_.reserve(n / 64 + 4);
-  msg.fields_.reserve(n / 8 + 16);
 
-  // One pass: every field separator ends a field, every CR or LF ends a segment (CRLF and empty
-  // lines give empty segments, which are skipped).
-  internal::ByteScanner3 scanner(b, fs, '\r', '\n');
-  std::vector<std::string_view>& fields = msg.fields_;
-  fields.push_back(b.substr(0, 3));
-  fields.push_back(b.substr(3, 1));
-  size_t seg_start = 0;
-  size_t field_start = 4;
-  size_t first_field = 0;
-  scanner.Reset(4);
-  for (;;) {
-    const size_t e = scanner.Next();
-    const char c = e < n ? b[e] : '\n';
-    if (c == fs) {
-      fields.emplace_back(b.data() + field_start, e - field_start);
-      field_start = e + 1;
-      continue;
-    }
-    if (e > seg_start) {
-      fields.emplace_back(b.data() + field_start, e - field_start);
-      const auto count = static_cast<uint32_t>(fields.size() - first_field);
-      if (!msg.segments_.empty()) {
-        const std::string_view id = fields[first_field];
-        const size_t seg_no = msg.segments_.size() + 1;
-        if (!IsValidSegmentId(id)) {
-          if (id.size() > 3 && IsValidSegmentId(id.substr(0, 3)) && IsDelimiterChar(id[3])) {
-            return reject(make(Hl7RejectReason::kFieldSeparatorMismatch,
-                               "segment " + std::to_string(seg_no) +
-                                   ": field separator mismatch (segment id not followed by MSH-1)",
-                               seg_no, std::string(id.substr(0, 3)), 0, bom + seg_start));
-          }
-          return reject(make(Hl7RejectReason::kInvalidSegmentId,
-                             "segment " + std::to_string(seg_no) + " has an invalid id", seg_no, "",
-                             0, bom + seg_start));
-        }
-        if (IsEnvelopeOrHeader(id)) {
-          return reject(make(Hl7RejectReason::kUnexpectedSegment,
-                             "segment " + std::to_string(seg_no) + " is " + std::string(id) +
-                                 " inside a message (split batches first)",
-                             seg_no, std::string(id), 0, bom + seg_start));
-        }
-      }
-      msg.segments_.push_back(Hl7Message::Segment{static_cast<uint32_t>(first_field), count,
-                                                  static_cast<uint32_t>(seg_start),
-                                                  static_cast<uint32_t>(e - seg_start)});
-    }
-    if (e >= n) {
-      break;
-    }
-    seg_start = e + 1;
-    field_start = seg_start;
-    first_field = fields.size();
+  // "MSH" ends at 3; MSH-1 (the separator itself) is answered by Field(); its entry makes MSH-2
+  // start after it.
+  std::vector<uint32_t>& ends = msg.field_ends_;
+  if (ends.size() < 2) {
+    ends.resize(2 + 64 + n / 8);
   }
+  ends[0] = 3;
+  ends[1] = 3;
+  ScanState st{&ends, 2, 0, 0, n};
+  auto close_segment = [&](size_t pos, size_t last) __attribute__((always_inline)) -> Status {
+    const Hl7Message::Segment s{static_cast<uint32_t>(st.first_field),
+                                static_cast<uint32_t>(last - st.first_field + 1),
+                                static_cast<uint32_t>(st.seg_start),
+                                static_cast<uint32_t>(pos - st.seg_start)};
+    if (!msg.segments_.empty()) {
+      const std::string_view id = msg.FieldOf(s, 0);
+      if (!IsBodySegmentId(id)) [[unlikely]] {
+        return reject(BadSegment(id, msg.segments_.size() + 1, bom + st.seg_start));
+      }
+    }
+    msg.segments_.push_back(s);
+    return Status::OK();
+  };
+#if MEDLAKE_HL7_HAVE_AVX2
+  MEDLAKE_RETURN_IF_ERROR(UseAvx2Scan() ? ScanAvx2(b, fs, st, close_segment)
+                                        : ScanPortable(b, fs, st, close_segment));
+#else
+  MEDLAKE_RETURN_IF_ERROR(ScanPortable(b, fs, st, close_segment));
+#endif
+  const size_t first_high = st.first_high;
 
   if (!options.check_character_set) {
     msg.charset_ = Hl7Charset::kIso8859_1;
-    return msg;
+    return Status::OK();
   }
   const std::string_view msh18 =
       internal::NthPiece(msg.Field(0, 18), msg.delimiters_.repetition, 0);
@@ -206,10 +471,19 @@ Result<Hl7Message> ParseHl7Message(std::string_view input, const Hl7ParseOptions
     return reject(std::move(r));
   }
   msg.charset_ = *charset;
+  if (first_high == n) {
+    return Status::OK();  // all ASCII: valid in every supported charset
+  }
   size_t bad = n;
   std::string what;
   if (msg.charset_ == Hl7Charset::kUtf8) {
-    bad = internal::FindInvalidUtf8(b);
+    // Everything before first_high is ASCII, so it starts a character. simdjson's validator
+    // (SIMD, chosen for the CPU at run time) answers whether it is valid; ours, slower, finds
+    // where it is not.
+    const std::string_view rest = b.substr(first_high);
+    if (!simdjson::validate_utf8(rest.data(), rest.size())) {
+      bad = first_high + internal::FindInvalidUtf8(rest);
+    }
     what = "invalid UTF-8";
   } else if (msg.charset_ == Hl7Charset::kAscii) {
     bad = internal::FindNonAscii(b);
@@ -223,10 +497,9 @@ Result<Hl7Message> ParseHl7Message(std::string_view input, const Hl7ParseOptions
         seg = i;
       }
     }
-    const Hl7Message::Segment& s = msg.segments_[seg];
     size_t field = 0;
-    for (size_t f = 0; f < s.field_count; ++f) {
-      const std::string_view v = fields[s.first_field + f];
+    for (size_t f = 0; f < msg.segments_[seg].field_count; ++f) {
+      const std::string_view v = msg.Field(seg, f);
       if (v.data() - b.data() <= static_cast<std::ptrdiff_t>(bad)) {
         field = f;
       }
@@ -241,11 +514,11 @@ Result<Hl7Message> ParseHl7Message(std::string_view input, const Hl7ParseOptions
     }
     return reject(std::move(r));
   }
-  return msg;
+  return Status::OK();
 }
 
 std::string_view Hl7Message::SegmentId(size_t seg) const {
-  return seg < segments_.size() ? fields_[segments_[seg].first_field] : std::string_view();
+  return seg < segments_.size() ? FieldOf(segments_[seg], 0) : std::string_view();
 }
 
 std::string_view Hl7Message::SegmentText(size_t seg) const {
@@ -266,7 +539,7 @@ size_t Hl7Message::FieldCount(size_t seg) const {
 std::optional<size_t> Hl7Message::FindSegment(std::string_view id, size_t occurrence) const {
   size_t seen = 0;
   for (size_t i = 0; i < segments_.size(); ++i) {
-    if (fields_[segments_[i].first_field] == id && ++seen == occurrence) {
+    if (FieldOf(segments_[i], 0) == id && ++seen == occurrence) {
       return i;
     }
   }
@@ -276,7 +549,7 @@ std::optional<size_t> Hl7Message::FindSegment(std::string_view id, size_t occurr
 size_t Hl7Message::CountSegments(std::string_view id) const {
   size_t count = 0;
   for (const Segment& s : segments_) {
-    count += fields_[s.first_field] == id ? 1 : 0;
+    count += FieldOf(s, 0) == id ? 1 : 0;
   }
   return count;
 }
@@ -285,7 +558,10 @@ std::string_view Hl7Message::Field(size_t seg, size_t field_no) const {
   if (seg >= segments_.size() || field_no >= segments_[seg].field_count) {
     return {};
   }
-  return fields_[segments_[seg].first_field + field_no];
+  if (seg == 0 && field_no == 1) {
+    return bytes_.substr(3, 1);  // MSH-1, the field separator
+  }
+  return FieldOf(segments_[seg], field_no);
 }
 
 size_t Hl7Message::RepetitionCount(size_t seg, size_t field_no) const {

@@ -51,6 +51,13 @@ class Hl7Message;
 Result<Hl7Message> ParseHl7Message(std::string_view bytes, const Hl7ParseOptions& options = {},
                                    Hl7Rejection* rejection = nullptr);
 
+// ParseHl7Message into `*message`, reusing its memory: a loop over many messages parses each into
+// the same object and allocates nothing once it has seen its largest message. Same checks, errors
+// and rejection as ParseHl7Message; after an error `*message` holds no message (segment_count()
+// is 0) and may be reused.
+Status ParseHl7MessageInto(std::string_view bytes, const Hl7ParseOptions& options,
+                           Hl7Message* message, Hl7Rejection* rejection = nullptr);
+
 class Hl7Message {
  public:
   // Number of segments (empty lines are not segments).
@@ -105,14 +112,21 @@ class Hl7Message {
   std::string_view bytes() const { return bytes_; }
 
  private:
-  friend Result<Hl7Message> ParseHl7Message(std::string_view bytes, const Hl7ParseOptions& options,
-                                            Hl7Rejection* rejection);
+  friend Status ParseHl7MessageInto(std::string_view bytes, const Hl7ParseOptions& options,
+                                    Hl7Message* message, Hl7Rejection* rejection);
   struct Segment {
-    uint32_t first_field;  // index in fields_ of field 0 (the id)
+    uint32_t first_field;  // index in field_ends_ of field 0's end (the id)
     uint32_t field_count;  // including field 0
     uint32_t offset;       // in bytes_
     uint32_t length;
   };
+  // Field `field_no` (< field_count) of segment `s`: it starts after the previous field's end
+  // (field 0 at the segment's start) and ends at its own. MSH-1 is handled by the caller.
+  std::string_view FieldOf(const Segment& s, size_t field_no) const {
+    const size_t i = s.first_field + field_no;
+    const size_t start = field_no == 0 ? s.offset : field_ends_[i - 1] + size_t{1};
+    return bytes_.substr(start, field_ends_[i] - start);
+  }
   // For MSH-1 and MSH-2 the delimiters are data, so they are never split.
   bool IsUnsplittable(size_t seg, size_t field_no) const { return seg == 0 && field_no <= 2; }
 
@@ -121,7 +135,10 @@ class Hl7Message {
   Hl7Delimiters delimiters_;
   Hl7Charset charset_ = Hl7Charset::kUtf8;
   std::vector<Segment> segments_;
-  std::vector<std::string_view> fields_;
+  // The offset in bytes_ of the delimiter (field separator, CR or LF, or the end) that ends each
+  // field, in message order; 4 bytes per field. Only the entries the segments point at are
+  // meaningful: the vector is never shrunk, so a reused message allocates nothing.
+  std::vector<uint32_t> field_ends_;
 };
 
 }  // namespace medlake::ingest::hl7v2

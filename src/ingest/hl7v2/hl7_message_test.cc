@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "core/testing/status_matchers.h"
+#include "ingest/hl7v2/hl7_scan_internal.h"
 
 namespace medlake::ingest::hl7v2 {
 namespace {
@@ -354,6 +356,183 @@ TEST(Hl7MessageTest, NeverCrashesOnTruncationsOrMutations) {
       }
     }
   }
+}
+
+// --- The scan kernels and message reuse ---------------------------------------------------------
+
+// A deliberately naive model of the structure: segments are the non-empty lines between CR/LF,
+// fields the pieces between field separators; for MSH, field 1 is the separator itself.
+std::vector<std::vector<std::string>> NaiveFields(const std::string& text) {
+  const char fs = text[3];
+  std::vector<std::vector<std::string>> out;
+  std::string line;
+  auto flush = [&] {
+    if (line.empty()) {
+      return;
+    }
+    std::vector<std::string> fields;
+    std::string cur;
+    size_t start = 0;
+    if (out.empty()) {  // MSH: "MSH", the separator, then fields from MSH-2 on
+      fields = {"MSH", std::string(1, fs)};
+      start = 4;
+    }
+    for (size_t i = start; i < line.size(); ++i) {
+      if (line[i] == fs) {
+        fields.push_back(cur);
+        cur.clear();
+      } else {
+        cur.push_back(line[i]);
+      }
+    }
+    fields.push_back(cur);
+    out.push_back(fields);
+    line.clear();
+  };
+  for (char ch : text) {
+    if (ch == '\r' || ch == '\n') {
+      flush();
+    } else {
+      line.push_back(ch);
+    }
+  }
+  flush();
+  return out;
+}
+
+std::vector<std::vector<std::string>> ParsedFields(const Hl7Message& m) {
+  std::vector<std::vector<std::string>> out;
+  for (size_t s = 0; s < m.segment_count(); ++s) {
+    std::vector<std::string> fields;
+    for (size_t f = 0; f <= m.FieldCount(s); ++f) {
+      fields.emplace_back(m.Field(s, f));
+    }
+    out.push_back(fields);
+  }
+  return out;
+}
+
+// A random well-formed message: fields of 0 to ~150 bytes (so fields and segments cross the
+// scan's 64-byte blocks anywhere), CR, LF or CRLF ends, empty lines, 2- to 4-byte UTF-8 text.
+std::string RandomMessage(std::mt19937& rng) {
+  static const std::vector<std::string> kPieces = {"a", "Z", "9", "^", "~", "&", " ", "\\E\\",
+                                                   "\xC3\xB1", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"};
+  static const std::vector<std::string> kEnds = {"\r", "\n", "\r\n", "\r\r"};
+  std::string text = "MSH|^~\\&|APP|FAC|||20240101||ADT^A01|C" + std::to_string(rng() % 1000) +
+                     "|P|2.5||||||UNICODE UTF-8";
+  const size_t segments = rng() % 6;
+  for (size_t s = 0; s <= segments; ++s) {
+    if (s > 0) {
+      text += "Z" + std::string(1, static_cast<char>('A' + rng() % 26)) + std::to_string(rng() % 10);
+    }
+    const size_t fields = rng() % 12;
+    for (size_t f = 0; f < fields; ++f) {
+      text += "|";
+      const size_t len = rng() % 4 == 0 ? rng() % 150 : rng() % 8;
+      for (size_t k = 0; k < len; ++k) {
+        text += kPieces[rng() % kPieces.size()];
+      }
+    }
+    if (s < segments || rng() % 2 == 0) {
+      text += kEnds[rng() % kEnds.size()];
+    }
+  }
+  return text;
+}
+
+// Runs `body` once per scan kernel this machine has, then restores the default.
+template <class Body>
+void ForEachKernel(Body body) {
+  std::vector<internal::ScanKernel> kernels = {internal::ScanKernel::kPortable};
+  if (internal::Avx2ScanAvailable()) {
+    kernels.push_back(internal::ScanKernel::kAvx2);
+  }
+  for (internal::ScanKernel k : kernels) {
+    internal::SetScanKernelForTesting(k);
+    body(k);
+  }
+  internal::SetScanKernelForTesting(internal::ScanKernel::kAuto);
+}
+
+TEST(Hl7MessageScanTest, EveryKernelMatchesANaiveSplit) {
+  ForEachKernel([](internal::ScanKernel kernel) {
+    std::mt19937 rng(7);
+    Hl7Message reused;
+    for (int round = 0; round < 3000; ++round) {
+      const std::string text = RandomMessage(rng);
+      const auto expected = NaiveFields(text);
+      MEDLAKE_ASSERT_OK_AND_ASSIGN(Hl7Message fresh, ParseHl7Message(text));
+      ASSERT_EQ(ParsedFields(fresh), expected)
+          << "kernel " << static_cast<int>(kernel) << " round " << round;
+      MEDLAKE_ASSERT_OK(ParseHl7MessageInto(text, {}, &reused));
+      ASSERT_EQ(ParsedFields(reused), expected)
+          << "kernel " << static_cast<int>(kernel) << " round " << round;
+      EXPECT_EQ(reused.SegmentOffset(reused.segment_count() - 1),
+                fresh.SegmentOffset(fresh.segment_count() - 1));
+    }
+  });
+}
+
+TEST(Hl7MessageScanTest, KernelsAgreeOnRejections) {
+  // Mutated messages: the outcome, reason and location must not depend on the kernel.
+  std::mt19937 rng(11);
+  std::vector<std::string> texts;
+  for (int round = 0; round < 3000; ++round) {
+    std::string text = RandomMessage(rng);
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int k = 0; k < edits; ++k) {
+      text[rng() % text.size()] = static_cast<char>(rng() % 256);
+    }
+    texts.push_back(text);
+  }
+  std::vector<std::string> outcomes[2];
+  int slot = 0;
+  ForEachKernel([&](internal::ScanKernel) {
+    for (const std::string& text : texts) {
+      Hl7Rejection r;
+      auto m = ParseHl7Message(text, {}, &r);
+      outcomes[slot].push_back(
+          m.ok() ? "ok " + std::to_string(m->segment_count())
+                 : std::string(Hl7RejectReasonCode(r.reason)) + " " +
+                       std::to_string(r.segment_index) + " " + r.segment_id + " " +
+                       std::to_string(r.field) + " " + std::to_string(r.byte_offset));
+    }
+    ++slot;
+  });
+  if (slot < 2) {
+    GTEST_SKIP() << "this CPU has no AVX2: only the portable scan runs";
+  }
+  size_t rejected = 0;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    ASSERT_EQ(outcomes[0][i], outcomes[1][i]) << i;
+    rejected += outcomes[0][i].rfind("ok", 0) == 0 ? 0 : 1;
+  }
+  EXPECT_GT(rejected, 100u);  // the mutations do reach the error paths
+}
+
+TEST(Hl7MessageScanTest, AReusedMessageForgetsEverythingOfThePreviousOne) {
+  ForEachKernel([](internal::ScanKernel) {
+    Hl7Message m;
+    std::string big = kAdt;
+    for (int i = 0; i < 500; ++i) {
+      big += "OBX|" + std::to_string(i) + "|ST|X||value " + std::to_string(i) + "\r";
+    }
+    MEDLAKE_ASSERT_OK(ParseHl7MessageInto(big, {}, &m));
+    EXPECT_EQ(m.segment_count(), 504u);
+    // A rejected message leaves no segments behind.
+    Hl7Rejection r;
+    EXPECT_THAT(ParseHl7MessageInto(Replace(kAdt, "ZPI|", "zpi|"), {}, &m, &r), Not(IsOk()));
+    EXPECT_EQ(r.reason, Hl7RejectReason::kInvalidSegmentId);
+    EXPECT_EQ(m.segment_count(), 0u);
+    // A smaller message afterwards reads exactly as when parsed fresh.
+    const std::string small = "MSH#!@$%#A#B\nPID#1##X!Y%Z\n";
+    MEDLAKE_ASSERT_OK(ParseHl7MessageInto(small, {}, &m));
+    EXPECT_EQ(ParsedFields(m), NaiveFields(small));
+    EXPECT_EQ(m.delimiters().component, '!');
+    EXPECT_EQ(m.Component(1, 3, 1, 2), "Y%Z");
+    EXPECT_EQ(m.Subcomponent(1, 3, 1, 2, 2), "Z");
+    EXPECT_EQ(m.FindSegment("OBX"), std::nullopt);
+  });
 }
 
 }  // namespace

@@ -16,6 +16,14 @@
 
 namespace medlake::ingest::hl7v2::internal {
 
+// The message scan ParseHl7Message uses: kAuto takes AVX2 (with popcnt and BMI1) when the CPU has
+// it, else the portable SSE2/plain one. Tests force each to compare them; the setting is global
+// and must not change while messages are being parsed.
+enum class ScanKernel { kAuto, kPortable, kAvx2 };
+void SetScanKernelForTesting(ScanKernel kernel);
+// True when this build and CPU can run the AVX2 scan.
+bool Avx2ScanAvailable();
+
 // Finds, in order, the positions of the bytes equal to any of three given bytes. Keeps a view of
 // the scanned text: the text must outlive the scanner.
 class ByteScanner3 {

@@ -145,15 +145,16 @@ Status MllpCommitter::CommitOnce(bool* more) {
   std::set<std::string> batch_keys;
   std::vector<std::string> to_query;
   uint64_t min_rejected = UINT64_MAX, max_rejected = 0;
+  hl7v2::Hl7Message parsed;  // reused for every record of the batch
   for (size_t i = 0; i < entries.size(); ++i) {
     PreparedRow& row = rows[i];
     row.entry = &entries[i];
     const WalRecord& rec = entries[i].record;
     if (rec.kind == WalRecordKind::kAccepted) {
       hl7v2::Hl7Rejection rejection;
-      auto parsed = hl7v2::ParseHl7Message(rec.payload, {}, &rejection);
-      Result<hl7v2::Hl7Summary> summary = parsed.ok() ? hl7v2::Summarize(*parsed, &rejection)
-                                                      : Result<hl7v2::Hl7Summary>(parsed.status());
+      const Status parse = hl7v2::ParseHl7MessageInto(rec.payload, {}, &parsed, &rejection);
+      Result<hl7v2::Hl7Summary> summary =
+          parse.ok() ? hl7v2::Summarize(parsed, &rejection) : Result<hl7v2::Hl7Summary>(parse);
       if (summary.ok()) {
         row.accepted = true;
         row.summary = std::move(*summary);
