@@ -8,6 +8,7 @@
 #include "engine/key_index_sql.h"
 #include "engine/lake_executor.h"
 #include "engine/lake_resolver.h"
+#include "engine/row_batch.h"
 #include "engine/lake_statement.h"
 #include "engine/sql_guard.h"
 #include "engine/sql_lexer.h"
@@ -56,6 +57,7 @@ Result<std::unique_ptr<LakeSession>> LakeSession::Open(const storage::Lake& lake
   MEDLAKE_RETURN_IF_ERROR(RegisterIcebergFunctions(*conn));
   MEDLAKE_ASSIGN_OR_RETURN(uint64_t key_rows, RegisterKeyIndexFunction(*conn));
   MEDLAKE_RETURN_IF_ERROR(RegisterParameterTypeFunctions(*conn));
+  MEDLAKE_RETURN_IF_ERROR(RegisterRowBatchFunction(*conn));
   MEDLAKE_ASSIGN_OR_RETURN(auto catalog, storage::Catalog::Open(lake.catalog_path()));
   if (options.access) {
     MEDLAKE_RETURN_IF_ERROR(RegisterKeyedHashFunction(*conn, options.access->MaskHashKey()));

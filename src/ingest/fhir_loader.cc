@@ -1,5 +1,12 @@
 #include "ingest/fhir_loader.h"
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
 #include "core/crypto.h"
 #include "core/file_system.h"
 #include "ingest/fhir/bundle_reader.h"
@@ -24,6 +31,27 @@ std::string ReasonCode(const Status& st) {
   return "fhir.invalid_resource";
 }
 
+// Appends one accepted resource whose summary and SHA-256 (hex) are already computed.
+Status AppendSummarized(FileContext& ctx, std::string_view json, const fhir::FhirResourceSummary& summary,
+                        const std::string& sha256_hex, int64_t offset, int64_t line, int64_t entry_index) {
+  auto& a = ctx.accepted->row();
+  MEDLAKE_RETURN_IF_ERROR(AppendLineage(ctx, a, offset));
+  MEDLAKE_RETURN_IF_ERROR(line >= 0 ? a.AppendInt64(line) : a.AppendNull());
+  MEDLAKE_RETURN_IF_ERROR(entry_index >= 0 ? a.AppendInt64(entry_index) : a.AppendNull());
+  MEDLAKE_RETURN_IF_ERROR(a.AppendString(sha256_hex));
+  MEDLAKE_RETURN_IF_ERROR(a.AppendString(summary.resource_type));
+  MEDLAKE_RETURN_IF_ERROR(summary.id.empty() ? a.AppendNull() : a.AppendString(summary.id));
+  MEDLAKE_RETURN_IF_ERROR(summary.version_id.empty() ? a.AppendNull() : a.AppendString(summary.version_id));
+  MEDLAKE_RETURN_IF_ERROR(summary.last_updated_micros ? a.AppendTimestamp(*summary.last_updated_micros)
+                                                      : a.AppendNull());
+  MEDLAKE_RETURN_IF_ERROR(summary.patient_reference.empty() ? a.AppendNull()
+                                                            : a.AppendString(summary.patient_reference));
+  MEDLAKE_RETURN_IF_ERROR(summary.effective ? a.AppendTimestamp(summary.effective->utc_micros) : a.AppendNull());
+  MEDLAKE_RETURN_IF_ERROR(a.AppendString(json));
+  ++ctx.summary->accepted;
+  return ctx.accepted->EndRow();
+}
+
 Status AppendResource(FileContext& ctx, fhir::FhirResourceSummarizer& summarizer, std::string_view json,
                       int64_t offset, int64_t line, int64_t entry_index, const std::string& location,
                       bool require_id = true) {
@@ -33,45 +61,149 @@ Status AppendResource(FileContext& ctx, fhir::FhirResourceSummarizer& summarizer
     return AppendQuarantine(ctx, "fhir", offset, line, location, ReasonCode(summary.status()),
                             summary.status().message(), json);
   }
-  auto& a = ctx.accepted->row();
-  MEDLAKE_RETURN_IF_ERROR(AppendLineage(ctx, a, offset));
-  MEDLAKE_RETURN_IF_ERROR(line >= 0 ? a.AppendInt64(line) : a.AppendNull());
-  MEDLAKE_RETURN_IF_ERROR(entry_index >= 0 ? a.AppendInt64(entry_index) : a.AppendNull());
-  MEDLAKE_RETURN_IF_ERROR(a.AppendString(HexEncode(Sha256(json))));
-  MEDLAKE_RETURN_IF_ERROR(a.AppendString(summary->resource_type));
-  MEDLAKE_RETURN_IF_ERROR(summary->id.empty() ? a.AppendNull() : a.AppendString(summary->id));
-  MEDLAKE_RETURN_IF_ERROR(summary->version_id.empty() ? a.AppendNull() : a.AppendString(summary->version_id));
-  MEDLAKE_RETURN_IF_ERROR(summary->last_updated_micros ? a.AppendTimestamp(*summary->last_updated_micros)
-                                                       : a.AppendNull());
-  MEDLAKE_RETURN_IF_ERROR(summary->patient_reference.empty() ? a.AppendNull()
-                                                             : a.AppendString(summary->patient_reference));
-  MEDLAKE_RETURN_IF_ERROR(summary->effective ? a.AppendTimestamp(summary->effective->utc_micros) : a.AppendNull());
-  MEDLAKE_RETURN_IF_ERROR(a.AppendString(json));
-  ++ctx.summary->accepted;
-  return ctx.accepted->EndRow();
+  return AppendSummarized(ctx, json, *summary, HexEncode(Sha256(json)), offset, line, entry_index);
 }
 
-Status LoadNdjson(FileContext& ctx, fhir::FhirResourceSummarizer& summarizer) {
-  MEDLAKE_ASSIGN_OR_RETURN(auto reader, fhir::NdjsonReader::Open(LocalFileSystem::Default(), ctx.path));
+// --- NDJSON: reading and summarizing on a second thread -------------------------------------
+//
+// The loading thread's time goes mostly to DuckDB (appends, and the Parquet write of each
+// micro-batch); reading, JSON checks and hashing run meanwhile on a reader thread, which hands
+// over batches of prepared lines through a bounded queue (memory: kQueueBatches x kBatchLines
+// lines). Order is kept: one producer, one consumer, FIFO.
+
+constexpr size_t kBatchLines = 1024;
+constexpr size_t kQueueBatches = 16;
+
+// One NDJSON line, summarized and hashed by the reader thread.
+struct PreparedLine {
+  size_t begin = 0;  // the line's bytes in the batch's arena
+  size_t size = 0;
+  fhir::NdjsonLine where;   // line number, offset, length, too_long (its `bytes` is not used)
+  Status problem;           // why the summarizer rejected it (not OK: quarantine)
+  fhir::FhirResourceSummary summary;
+  std::string sha256_hex;
+};
+
+struct PreparedBatch {
+  std::string arena;  // the bytes of every line of the batch, back to back
+  std::vector<PreparedLine> lines;
+  bool last = false;  // the file's last batch; `end` says how the reading ended
+  Status end;
+};
+
+// A bounded FIFO between one producer and one consumer; Cancel() releases a blocked producer.
+class BatchQueue {
+ public:
+  // False when the queue was cancelled (the batch is dropped).
+  bool Push(PreparedBatch batch) {
+    std::unique_lock<std::mutex> lock(mu_);
+    not_full_.wait(lock, [&] { return cancelled_ || queue_.size() < kQueueBatches; });
+    if (cancelled_) return false;
+    queue_.push_back(std::move(batch));
+    not_empty_.notify_one();
+    return true;
+  }
+  PreparedBatch Pop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    not_empty_.wait(lock, [&] { return !queue_.empty(); });
+    PreparedBatch batch = std::move(queue_.front());
+    queue_.pop_front();
+    not_full_.notify_one();
+    return batch;
+  }
+  void Cancel() {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+    not_full_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable not_empty_;
+  std::condition_variable not_full_;
+  std::deque<PreparedBatch> queue_;
+  bool cancelled_ = false;
+};
+
+// The reader thread: reads `path` line by line, summarizes and hashes, pushes batches; the last
+// batch carries how the reading ended (OK, or the I/O error that stops this file's load).
+void ReadAndPrepare(const std::string& path, BatchQueue* queue) {
+  fhir::FhirResourceSummarizer summarizer;
+  PreparedBatch batch;
+  auto finish = [&](Status end) {
+    batch.last = true;
+    batch.end = std::move(end);
+    (void)queue->Push(std::move(batch));
+  };
+  auto reader = fhir::NdjsonReader::Open(LocalFileSystem::Default(), path);
+  if (!reader.ok()) return finish(reader.status());
   fhir::NdjsonLine line;
   while (true) {
-    MEDLAKE_ASSIGN_OR_RETURN(bool more, reader->Next(&line));
-    if (!more) break;
-    std::string location = "line " + std::to_string(line.line_number);
-    if (line.too_long) {
-      ++ctx.summary->received;
-      MEDLAKE_RETURN_IF_ERROR(AppendQuarantine(ctx, "fhir", static_cast<int64_t>(line.offset),
-                                               static_cast<int64_t>(line.line_number), location,
-                                               "fhir.line_too_long",
-                                               "line of " + std::to_string(line.length) +
-                                                   " bytes exceeds the limit (first bytes kept)",
-                                               line.bytes));
-      continue;
+    Result<bool> more = (*reader)->Next(&line);
+    if (!more.ok()) return finish(more.status());
+    if (!*more) break;
+    PreparedLine p;
+    p.begin = batch.arena.size();
+    p.size = line.bytes.size();
+    batch.arena.append(line.bytes);
+    p.where = line;
+    p.where.bytes = {};
+    if (!line.too_long) {
+      auto summary = summarizer.Summarize(line.bytes, fhir::SummarizeOptions{/*require_id=*/true});
+      if (summary.ok()) {
+        p.summary = std::move(*summary);
+        p.sha256_hex = HexEncode(Sha256(line.bytes));
+      } else {
+        p.problem = summary.status();
+      }
     }
-    MEDLAKE_RETURN_IF_ERROR(AppendResource(ctx, summarizer, line.bytes, static_cast<int64_t>(line.offset),
-                                           static_cast<int64_t>(line.line_number), -1, location));
+    batch.lines.push_back(std::move(p));
+    if (batch.lines.size() >= kBatchLines) {
+      if (!queue->Push(std::move(batch))) return;  // the loading thread gave up
+      batch = PreparedBatch{};
+    }
   }
-  return Status::OK();
+  finish(Status::OK());
+}
+
+Status AppendPrepared(FileContext& ctx, const PreparedBatch& batch, const PreparedLine& p) {
+  ++ctx.summary->received;
+  const std::string_view bytes(batch.arena.data() + p.begin, p.size);
+  const auto offset = static_cast<int64_t>(p.where.offset);
+  const auto line_number = static_cast<int64_t>(p.where.line_number);
+  const std::string location = "line " + std::to_string(p.where.line_number);
+  if (p.where.too_long) {
+    return AppendQuarantine(ctx, "fhir", offset, line_number, location, "fhir.line_too_long",
+                            "line of " + std::to_string(p.where.length) +
+                                " bytes exceeds the limit (first bytes kept)",
+                            bytes);
+  }
+  if (!p.problem.ok()) {
+    return AppendQuarantine(ctx, "fhir", offset, line_number, location, ReasonCode(p.problem),
+                            p.problem.message(), bytes);
+  }
+  return AppendSummarized(ctx, bytes, p.summary, p.sha256_hex, offset, line_number, -1);
+}
+
+Status LoadNdjson(FileContext& ctx) {
+  BatchQueue queue;
+  std::thread reader([&queue, path = ctx.path] { ReadAndPrepare(path, &queue); });
+  Status result;
+  while (true) {
+    PreparedBatch batch = queue.Pop();
+    for (const PreparedLine& p : batch.lines) {
+      result = AppendPrepared(ctx, batch, p);
+      if (!result.ok()) break;
+    }
+    if (!result.ok()) break;
+    if (batch.last) {
+      result = std::move(batch.end);
+      break;
+    }
+  }
+  queue.Cancel();
+  reader.join();
+  return result;
 }
 
 Status LoadDocument(FileContext& ctx, fhir::FhirResourceSummarizer& summarizer) {
@@ -121,8 +253,8 @@ Status LoadDocument(FileContext& ctx, fhir::FhirResourceSummarizer& summarizer) 
 }  // namespace
 
 Status LoadFhirFile(FileContext& ctx) {
+  if (EndsWith(ctx.path, ".ndjson") || EndsWith(ctx.path, ".jsonl")) return LoadNdjson(ctx);
   fhir::FhirResourceSummarizer summarizer;
-  if (EndsWith(ctx.path, ".ndjson") || EndsWith(ctx.path, ".jsonl")) return LoadNdjson(ctx, summarizer);
   return LoadDocument(ctx, summarizer);
 }
 

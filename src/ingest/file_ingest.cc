@@ -1,8 +1,10 @@
 #include "ingest/file_ingest.h"
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "core/crypto.h"
 #include "core/file_system.h"
@@ -27,6 +29,32 @@ Result<std::string> HashFile(const std::string& path, int64_t* size) {
   }
   *size = static_cast<int64_t>(total);
   return HexEncode(hasher.Finish());
+}
+
+// HashFile for every file, on up to one thread per core (the files are independent); the first
+// error in file order is returned.
+Status HashFiles(const std::vector<std::string>& files, std::vector<std::string>* hashes,
+                 std::vector<int64_t>* sizes) {
+  std::vector<Status> errors(files.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < files.size(); i = next++) {
+      auto h = HashFile(files[i], &(*sizes)[i]);
+      if (h.ok()) {
+        (*hashes)[i] = std::move(*h);
+      } else {
+        errors[i] = h.status();
+      }
+    }
+  };
+  const size_t threads =
+      std::min<size_t>(files.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  for (const Status& st : errors) MEDLAKE_RETURN_IF_ERROR(st);
+  return Status::OK();
 }
 
 // The hashes among `hashes` already recorded as loaded for `kind`: one query per 1000 files
@@ -91,7 +119,7 @@ Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& pat
   return out;
 }
 
-Status AppendLineage(FileContext& ctx, engine::Appender& a, int64_t byte_offset) {
+Status AppendLineage(FileContext& ctx, engine::RowBatch& a, int64_t byte_offset) {
   MEDLAKE_RETURN_IF_ERROR(a.AppendTimestamp(ctx.received_micros));
   MEDLAKE_RETURN_IF_ERROR(a.AppendString(ctx.batch_id));
   MEDLAKE_RETURN_IF_ERROR(a.AppendString(ctx.options->source));
@@ -150,9 +178,7 @@ Result<IngestSummary> IngestFiles(engine::LakeSession& session, const std::vecto
   if (options.progress) bar = std::make_unique<ProgressBar>("ingest " + kind, files.size());
   std::vector<std::string> hashes(files.size());
   std::vector<int64_t> sizes(files.size());
-  for (size_t i = 0; i < files.size(); ++i) {
-    MEDLAKE_ASSIGN_OR_RETURN(hashes[i], HashFile(files[i], &sizes[i]));
-  }
+  MEDLAKE_RETURN_IF_ERROR(HashFiles(files, &hashes, &sizes));
   std::set<std::string> loaded_before;
   if (!options.force) {
     MEDLAKE_ASSIGN_OR_RETURN(loaded_before, LoadedAmong(session, hashes, kind));

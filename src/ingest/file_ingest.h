@@ -64,7 +64,7 @@ Result<IngestSummary> IngestFiles(engine::LakeSession& session, const std::vecto
 
 // Appends the lineage columns every raw table starts with: received_at, batch_id, source, origin,
 // byte_offset (in that order; docs/formats/raw_tables.md).
-Status AppendLineage(FileContext& ctx, engine::Appender& row, int64_t byte_offset);
+Status AppendLineage(FileContext& ctx, engine::RowBatch& row, int64_t byte_offset);
 
 // Appends one quarantine row (column order of raw.quarantine).
 Status AppendQuarantine(FileContext& ctx, const std::string& kind, int64_t byte_offset,

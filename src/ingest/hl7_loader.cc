@@ -44,7 +44,7 @@ std::string IdentifiersJson(const h::Hl7Summary& s) {
   return out + "]";
 }
 
-Status AppendString(engine::Appender& a, const std::string& v) {
+Status AppendString(engine::RowBatch& a, const std::string& v) {
   return v.empty() ? a.AppendNull() : a.AppendString(v);
 }
 

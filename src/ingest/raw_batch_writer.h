@@ -1,8 +1,9 @@
 // ingest/raw_batch_writer.h: appends rows to a raw lake table in micro-batches.
 //
-// Rows go through a DuckDB appender into a session-temporary table with the lake table's
-// columns; Flush() moves them into the lake table with one INSERT, i.e. one Iceberg snapshot, and
-// empties the temporary table. Memory is bounded by `flush_rows` (DuckDB spills beyond its limit).
+// Rows are built in an engine::RowBatch with the lake table's columns; Flush() moves them into
+// the lake table with one INSERT ... SELECT * FROM medlake_row_batch(id), i.e. one Iceberg
+// snapshot, and empties the batch. Memory is bounded by `flush_rows` rows (the batch holds them
+// in memory).
 //
 // Thread-safety: one thread (the session's).
 #pragma once
@@ -14,6 +15,7 @@
 #include "core/status.h"
 #include "engine/database.h"
 #include "engine/lake_session.h"
+#include "engine/row_batch.h"
 
 namespace medlake::ingest {
 
@@ -23,10 +25,9 @@ class RawBatchWriter {
   static Result<std::unique_ptr<RawBatchWriter>> Make(engine::LakeSession& session,
                                                       const std::string& table,
                                                       int64_t flush_rows = 50'000);
-  ~RawBatchWriter();
 
   // Append one value per column, in the table's column order, then EndRow().
-  engine::Appender& row() { return *appender_; }
+  engine::RowBatch& row() { return *batch_; }
   // Ends the row; flushes when `flush_rows` rows are pending.
   Status EndRow();
   // Commits the pending rows as one snapshot (nothing when none are pending).
@@ -36,15 +37,14 @@ class RawBatchWriter {
   int64_t committed() const { return committed_; }
   int64_t snapshots() const { return snapshots_; }
 
-  RawBatchWriter(engine::LakeSession& session, std::string table, std::string temp, int64_t flush_rows,
-                 std::unique_ptr<engine::Appender> appender);
+  RawBatchWriter(engine::LakeSession& session, std::string table, int64_t flush_rows,
+                 std::unique_ptr<engine::RowBatch> batch);
 
  private:
   engine::LakeSession& session_;
   std::string table_;
-  std::string temp_;
   int64_t flush_rows_;
-  std::unique_ptr<engine::Appender> appender_;
+  std::unique_ptr<engine::RowBatch> batch_;
   int64_t pending_ = 0;
   int64_t committed_ = 0;
   int64_t snapshots_ = 0;

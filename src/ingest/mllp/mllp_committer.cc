@@ -68,7 +68,7 @@ std::string PatientIdentifiersJson(const hl7v2::Hl7Summary& s) {
   return out;
 }
 
-Status AppendText(engine::Appender& a, const std::string& v) {
+Status AppendText(engine::RowBatch& a, const std::string& v) {
   return v.empty() ? a.AppendNull() : a.AppendString(v);
 }
 
