@@ -62,26 +62,43 @@ Result<TableClassification> ClassifyTable(engine::LakeSession& session, Metadata
   std::vector<ColumnSample> samples;
   const std::string from =
       engine::QuoteIdentifier(table.ns) + "." + engine::QuoteIdentifier(table.name);
+  // One statement samples every text column: a branch per column, tagged with its position,
+  // each with its own "IS NOT NULL ... LIMIT". (A statement per column cost a rewrite and a
+  // DuckDB plan each: ~70 ms after every ingest of the four raw tables.)
+  std::string sql;
   for (const auto& field : schema->fields) {
     ColumnSample sample;
     sample.name = field.name;
     const ib::TypeId type = field.type.id;
     if (options.sample_values > 0 && (type == ib::TypeId::kString || type == ib::TypeId::kBinary)) {
       const std::string c = engine::QuoteIdentifier(field.name);
-      const std::string sql = "SELECT left(CAST(" + c + " AS VARCHAR), " +
-                              std::to_string(kSampleValueBytes) + ") FROM " + from + " WHERE " + c +
-                              " IS NOT NULL LIMIT " + std::to_string(options.sample_values);
-      auto values = FirstColumn(session, sql);
-      if (!values.ok()) {
-        return values.status().WithContext("sampling column " + field.name + " of " +
-                                           table.ToString());
-      }
+      sql += std::string(sql.empty() ? "" : " UNION ALL ") + "(SELECT " +
+             std::to_string(samples.size()) + "::BIGINT AS k, left(CAST(" + c + " AS VARCHAR), " +
+             std::to_string(kSampleValueBytes) + ") AS v FROM __sampled WHERE " + c +
+             " IS NOT NULL LIMIT " + std::to_string(options.sample_values) + ")";
       sample.sampled = true;
-      sample.values = std::move(*values);
       ++out.sampled_columns;
-      out.sampled_values += static_cast<int64_t>(sample.values.size());
     }
     samples.push_back(std::move(sample));
+  }
+  if (!sql.empty()) {
+    // The table is named once (one lake reference to rewrite); NOT MATERIALIZED keeps each branch
+    // a scan that stops at its LIMIT instead of a copy of the whole table.
+    sql = "WITH __sampled AS NOT MATERIALIZED (SELECT * FROM " + from + ") " + sql;
+    Status st = session.Run(sql, [&](size_t, engine::StatementOutcome& o) -> Status {
+      if (o.rows == nullptr) return Status::OK();
+      while (true) {
+        MEDLAKE_ASSIGN_OR_RETURN(auto chunk, o.rows->Next());
+        if (chunk == nullptr) return Status::OK();
+        for (size_t r = 0; r < chunk->size(); ++r) {
+          const int64_t k = chunk->GetInt64(0, r);
+          if (k < 0 || static_cast<size_t>(k) >= samples.size() || chunk->IsNull(1, r)) continue;
+          samples[static_cast<size_t>(k)].values.emplace_back(chunk->GetString(1, r));
+          ++out.sampled_values;
+        }
+      }
+    });
+    if (!st.ok()) return st.WithContext("sampling the text columns of " + table.ToString());
   }
   out.findings = ClassifyColumns(table.ns, table.name, samples, options);
 
