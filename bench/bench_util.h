@@ -42,6 +42,25 @@ T Take(Result<T> r, const char* what) {
   return std::move(r).value();
 }
 
+// Runs `pass` again and again for at least `seconds` (once at least). Returns the last pass's
+// result; `*best` gets the fastest pass in seconds, `*rounds` the passes, `*elapsed` their total.
+template <typename Pass>
+auto TimeRounds(double seconds, Pass&& pass, double* best, size_t* rounds, double* elapsed) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  *best = 1e300;
+  *rounds = 0;
+  for (;;) {
+    const auto t0 = Clock::now();
+    auto result = pass();
+    const auto t1 = Clock::now();
+    *best = std::min(*best, std::chrono::duration<double>(t1 - t0).count());
+    ++*rounds;
+    *elapsed = std::chrono::duration<double>(t1 - start).count();
+    if (*elapsed >= seconds) return result;
+  }
+}
+
 // "--name=value" flags; returns the value of `name` or `fallback`.
 inline std::string Flag(int argc, char** argv, const char* name, const std::string& fallback) {
   std::string prefix = std::string("--") + name + "=";

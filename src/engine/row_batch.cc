@@ -41,59 +41,56 @@ struct RowBatch::Impl {
   size_t next = 0;  // column the next Append goes to
   int64_t string_bytes = 0;
 
+  // The column of the next value, whatever its kind.
+  Result<Column*> Next() {
+    if (next >= columns.size()) {
+      return Refuse("more values than the " + std::to_string(columns.size()) + " columns");
+    }
+    return &columns[next++];
+  }
   // The column of the next value, if it may take a value of one of `types`.
   Result<Column*> Take(std::initializer_list<TypeId> types, const char* what) {
-    if (next >= columns.size()) {
-      DropPartialRow();
-      return InvalidArgument("row batch: more values than the " + std::to_string(columns.size()) +
-                             " columns");
+    MEDLAKE_ASSIGN_OR_RETURN(Column * c, Next());
+    if (std::find(types.begin(), types.end(), c->type) == types.end() || c->mode == Mode::kText) {
+      const ColumnInfo& column = info[static_cast<size_t>(c - columns.data())];
+      return Refuse(std::string("a ") + what + " value for column " + column.name + " of type " +
+                    column.type_name + (c->mode == Mode::kText ? " (given text values in this batch)" : ""));
     }
-    Column& c = columns[next];
-    const bool typed_ok = std::find(types.begin(), types.end(), c.type) != types.end() &&
-                          c.mode != Mode::kText;
-    if (typed_ok && c.fixed) c.mode = Mode::kTyped;
-    if (!typed_ok) {
-      const ColumnInfo column = info[next];
-      DropPartialRow();
-      return InvalidArgument(std::string("row batch: a ") + what + " value for column " +
-                             column.name + " of type " + column.type_name +
-                             (c.mode == Mode::kText ? " (given text values in this batch)" : ""));
-    }
-    ++next;
-    return &c;
+    if (c->fixed) c->mode = Mode::kTyped;
+    return c;
   }
   // The column of the next value, for a text value: VARCHAR and BLOB columns, and the others
   // unless this batch gave them typed values.
   Result<Column*> TakeText() {
-    if (next < columns.size()) {
-      Column& c = columns[next];
-      if (c.type != TypeId::kVarchar && c.type != TypeId::kBlob) {
-        if (c.mode == Mode::kTyped) {
-          const ColumnInfo column = info[next];
-          DropPartialRow();
-          return InvalidArgument("row batch: a text value for column " + column.name + " of type " +
-                                 column.type_name + " (given typed values in this batch)");
-        }
-        c.mode = Mode::kText;
+    MEDLAKE_ASSIGN_OR_RETURN(Column * c, Next());
+    if (c->type != TypeId::kVarchar && c->type != TypeId::kBlob) {
+      if (c->mode == Mode::kTyped) {
+        const ColumnInfo& column = info[static_cast<size_t>(c - columns.data())];
+        return Refuse("a text value for column " + column.name + " of type " + column.type_name +
+                      " (given typed values in this batch)");
       }
-      ++next;
-      return &c;
+      c->mode = Mode::kText;
     }
-    DropPartialRow();
-    return InvalidArgument("row batch: more values than the " + std::to_string(columns.size()) +
-                           " columns");
+    return c;
   }
   void Put(Column& c, int64_t v) {
     c.values.push_back(v);
     c.sizes.push_back(0);
     c.valid.push_back(1);
   }
-  void PutBytes(Column& c, std::string_view v) {
+  // Discards the row being built and returns InvalidArgument("row batch: <what>").
+  Status Refuse(const std::string& what) {
+    DropPartialRow();
+    return InvalidArgument("row batch: " + what);
+  }
+  Status PutBytes(Column& c, std::string_view v) {
+    if (v.size() > UINT32_MAX) return Refuse("a value of 4 GiB or more");
     c.values.push_back(static_cast<int64_t>(c.heap.size()));
     c.sizes.push_back(static_cast<uint32_t>(v.size()));
     c.heap.append(v);
     c.valid.push_back(1);
     string_bytes += static_cast<int64_t>(v.size());
+    return Status::OK();
   }
   // Undoes the values of the row being built.
   void DropPartialRow() {
@@ -274,15 +271,10 @@ void RowBatch::Clear() {
 }
 
 Status RowBatch::AppendNull() {
-  if (impl_->next >= impl_->columns.size()) {
-    impl_->DropPartialRow();
-    return InvalidArgument("row batch: more values than the " + std::to_string(impl_->columns.size()) +
-                           " columns");
-  }
-  Impl::Column& c = impl_->columns[impl_->next++];
-  c.values.push_back(0);
-  c.sizes.push_back(0);
-  c.valid.push_back(0);
+  MEDLAKE_ASSIGN_OR_RETURN(Impl::Column * c, impl_->Next());
+  c->values.push_back(0);
+  c->sizes.push_back(0);
+  c->valid.push_back(0);
   return Status::OK();
 }
 
@@ -295,9 +287,7 @@ Status RowBatch::AppendBool(bool v) {
 Status RowBatch::AppendInt64(int64_t v) {
   MEDLAKE_ASSIGN_OR_RETURN(Impl::Column * c, impl_->Take({TypeId::kBigInt, TypeId::kInteger}, "BIGINT"));
   if (c->type == TypeId::kInteger && (v < INT32_MIN || v > INT32_MAX)) {
-    --impl_->next;
-    impl_->DropPartialRow();
-    return InvalidArgument("row batch: " + std::to_string(v) + " does not fit an INTEGER column");
+    return impl_->Refuse(std::to_string(v) + " does not fit an INTEGER column");
   }
   impl_->Put(*c, v);
   return Status::OK();
@@ -314,28 +304,14 @@ Status RowBatch::AppendDouble(double v) {
 Status RowBatch::AppendString(std::string_view v) {
   MEDLAKE_ASSIGN_OR_RETURN(Impl::Column * c, impl_->TakeText());
   if (c->type != TypeId::kBlob && !simdjson::validate_utf8(v.data(), v.size())) {
-    --impl_->next;
-    impl_->DropPartialRow();
-    return InvalidArgument("row batch: a text value that is not valid UTF-8");
+    return impl_->Refuse("a text value that is not valid UTF-8");
   }
-  if (v.size() > UINT32_MAX) {
-    --impl_->next;
-    impl_->DropPartialRow();
-    return InvalidArgument("row batch: a value of 4 GiB or more");
-  }
-  impl_->PutBytes(*c, v);
-  return Status::OK();
+  return impl_->PutBytes(*c, v);
 }
 
 Status RowBatch::AppendBlob(std::string_view v) {
   MEDLAKE_ASSIGN_OR_RETURN(Impl::Column * c, impl_->Take({TypeId::kBlob}, "BLOB"));
-  if (v.size() > UINT32_MAX) {
-    --impl_->next;
-    impl_->DropPartialRow();
-    return InvalidArgument("row batch: a value of 4 GiB or more");
-  }
-  impl_->PutBytes(*c, v);
-  return Status::OK();
+  return impl_->PutBytes(*c, v);
 }
 
 Status RowBatch::AppendDate(int32_t days) {
@@ -353,10 +329,8 @@ Status RowBatch::AppendTimestamp(int64_t micros) {
 
 Status RowBatch::EndRow() {
   if (impl_->next != impl_->columns.size()) {
-    const size_t got = impl_->next;
-    impl_->DropPartialRow();
-    return InvalidArgument("row batch: a row of " + std::to_string(got) + " values for " +
-                           std::to_string(impl_->columns.size()) + " columns");
+    return impl_->Refuse("a row of " + std::to_string(impl_->next) + " values for " +
+                         std::to_string(impl_->columns.size()) + " columns");
   }
   ++impl_->rows;
   impl_->next = 0;

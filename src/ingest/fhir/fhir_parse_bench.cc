@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_util.h"
 #include "core/crypto.h"
 #include "ingest/fhir/fhir_resource.h"
 
@@ -33,19 +34,9 @@ struct Pass {
 };
 
 void Measure(const char* name, double seconds, size_t bytes, const std::function<Pass()>& pass) {
+  double best = 0, elapsed = 0;
   size_t rounds = 0;
-  Pass last;
-  const auto start = std::chrono::steady_clock::now();
-  double elapsed = 0;
-  double best = 1e300;
-  do {
-    const auto t0 = std::chrono::steady_clock::now();
-    last = pass();
-    const auto t1 = std::chrono::steady_clock::now();
-    best = std::min(best, std::chrono::duration<double>(t1 - t0).count());
-    ++rounds;
-    elapsed = std::chrono::duration<double>(t1 - start).count();
-  } while (elapsed < seconds);
+  const Pass last = medlake::bench::TimeRounds(seconds, pass, &best, &rounds, &elapsed);
   std::printf("%-12s %9.0f resources/s %7.1f MB/s  (best of %zu rounds; mean %.0f/s; %zu resources, "
               "%zu rejected)\n",
               name, static_cast<double>(last.resources) / best, static_cast<double>(bytes) / best / 1e6,

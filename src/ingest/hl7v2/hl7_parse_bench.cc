@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "ingest/hl7v2/hl7_batch.h"
 #include "ingest/hl7v2/hl7_message.h"
 #include "ingest/hl7v2/hl7_summary.h"
@@ -57,26 +58,14 @@ struct Pass {
 
 // Runs `pass` repeatedly for at least `seconds`; prints the rate.
 void Measure(const char* name, double seconds, size_t bytes, const std::function<Pass()>& pass) {
-  // Reports the best round (as the npm peer does) and the mean over all rounds.
+  double best = 0, elapsed = 0;
   size_t rounds = 0;
-  Pass last;
-  const auto start = std::chrono::steady_clock::now();
-  double elapsed = 0;
-  double best = 1e300;
-  do {
-    const auto t0 = std::chrono::steady_clock::now();
-    last = pass();
-    const auto t1 = std::chrono::steady_clock::now();
-    best = std::min(best, std::chrono::duration<double>(t1 - t0).count());
-    ++rounds;
-    elapsed = std::chrono::duration<double>(t1 - start).count();
-  } while (elapsed < seconds);
-  const double msgs = static_cast<double>(last.messages) / best;
-  const double mb = static_cast<double>(bytes) / best / 1e6;
-  const double mean = static_cast<double>(last.messages * rounds) / elapsed;
+  const Pass last = medlake::bench::TimeRounds(seconds, pass, &best, &rounds, &elapsed);
   std::printf("%-26s %10.0f messages/s %7.1f MB/s  (best of %zu rounds; mean %.0f/s; %zu "
               "messages/round, %zu failed)\n",
-              name, msgs, mb, rounds, mean, last.messages, last.failures);
+              name, static_cast<double>(last.messages) / best, static_cast<double>(bytes) / best / 1e6,
+              rounds, static_cast<double>(last.messages * rounds) / elapsed, last.messages,
+              last.failures);
 }
 
 }  // namespace
