@@ -220,7 +220,8 @@ TEST_F(SynthRunTest, ManifestCountsMatchTheFiles) {
   const uint64_t truth_rows = Lines(t.at("truth/source_records.csv")).size() - 1;
   EXPECT_EQ(manifest["truth"]["source_records"].get<uint64_t>(), truth_rows);
   for (const char* type :
-       {"ADT^A01", "ADT^A03", "ADT^A04", "ADT^A28", "ORU^R01", "RDE^O11", "VXU^V04"}) {
+       {"ADT^A01", "ADT^A03", "ADT^A04", "ADT^A28", "OML^O21", "ORU^R01", "RDE^O11", "RDS^O13",
+        "VXU^V04"}) {
     EXPECT_GT(counted["hl7/" + std::string(type)], 0u) << type;
   }
 }
@@ -228,6 +229,9 @@ TEST_F(SynthRunTest, ManifestCountsMatchTheFiles) {
 TEST_F(SynthRunTest, Hl7MessagesAreWellFormedAndIdentifiersValid) {
   const Tree t = Run(SmallOptions(dir_.Join("o")));
   std::set<std::string> control_ids;
+  std::set<std::string> ordered;     // OML placer numbers (ORC-2)
+  std::set<std::string> prescribed;  // RDE prescription ids (ORC-2)
+  std::vector<std::string> resulted, dispensed;
   uint64_t messages = 0;
   for (const auto& [path, bytes] : t) {
     if (path.rfind("hl7/", 0) != 0)
@@ -280,6 +284,21 @@ TEST_F(SynthRunTest, Hl7MessagesAreWellFormedAndIdentifiersValid) {
       }
       if (type.rfind("RDE^O11", 0) == 0) {
         EXPECT_NE(FindSegment(m, "RXE"), nullptr);
+        prescribed.insert(Field(*FindSegment(m, "ORC"), 2));
+      }
+      if (type.rfind("OML^O21", 0) == 0) {
+        ASSERT_NE(FindSegment(m, "ORC"), nullptr);
+        ASSERT_NE(FindSegment(m, "OBR"), nullptr);
+        EXPECT_EQ(Field(*FindSegment(m, "ORC"), 1), "NW");
+        ordered.insert(Field(*FindSegment(m, "ORC"), 2));
+      }
+      if (type.rfind("ORU^R01", 0) == 0) {
+        resulted.push_back(Field(*FindSegment(m, "OBR"), 2));
+      }
+      if (type.rfind("RDS^O13", 0) == 0) {
+        ASSERT_NE(FindSegment(m, "RXD"), nullptr);
+        EXPECT_EQ(Field(*FindSegment(m, "RXD"), 7), Field(*FindSegment(m, "ORC"), 2));
+        dispensed.push_back(Field(*FindSegment(m, "ORC"), 2));
       }
       if (type.rfind("VXU^V04", 0) == 0) {
         EXPECT_NE(FindSegment(m, "RXA"), nullptr);
@@ -287,6 +306,14 @@ TEST_F(SynthRunTest, Hl7MessagesAreWellFormedAndIdentifiersValid) {
     }
   }
   EXPECT_GT(messages, 500u);
+  // Results answer orders and dispensations follow prescriptions (same numbers across systems);
+  // an order may be missing only when its sender had no record of the person.
+  size_t answered = 0;
+  for (const std::string& placer : resulted) answered += ordered.count(placer);
+  EXPECT_GT(answered, resulted.size() * 9 / 10);
+  ASSERT_FALSE(dispensed.empty());
+  for (const std::string& id : dispensed) EXPECT_EQ(prescribed.count(id), 1u) << id;
+  EXPECT_LT(dispensed.size(), prescribed.size());  // some prescriptions are never dispensed
 }
 
 TEST_F(SynthRunTest, FhirResourcesParseAndEveryReferenceResolves) {

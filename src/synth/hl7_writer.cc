@@ -145,8 +145,10 @@ enum class EventKind {
   kA02,
   kA08,
   kA03,
+  kOml,
   kOru,
   kRde,
+  kRds,
   kVxu,
 };
 
@@ -244,13 +246,38 @@ class Hl7Renderer {
     }
     const int lab = RecordOf(region_.lab_source);
     for (size_t o = 0; o < h_.lab_orders.size(); ++o) {
-      ev.push_back({h_.lab_orders[o].reported, EventKind::kOru, region_.lab_source, lab,
-                    static_cast<int>(o)});
+      const LabOrder& order = h_.lab_orders[o];
+      // The order (OML^O21) comes from the requesting doctor's system half an hour before the
+      // sample is taken: the hospital's HIS for an order made during a hospital encounter,
+      // primary care otherwise; the laboratory answers with the result (ORU^R01).
+      int placer_source = region_.primary_care_source;
+      int placer_record = RecordOf(placer_source);
+      if (order.encounter >= 0) {
+        const Encounter& e = h_.encounters[static_cast<size_t>(order.encounter)];
+        if (e.hospital) {
+          placer_record = e.record;
+          placer_source = h_.records[static_cast<size_t>(e.record)].source;
+        }
+      }
+      if (placer_record >= 0) {
+        ev.push_back({order.collected - 1800, EventKind::kOml, placer_source, placer_record,
+                      static_cast<int>(o)});
+      }
+      ev.push_back({order.reported, EventKind::kOru, region_.lab_source, lab, static_cast<int>(o)});
     }
     const int rx = RecordOf(region_.prescription_source);
     for (size_t m = 0; m < h_.medications.size(); ++m) {
-      ev.push_back({h_.medications[m].authored + 120, EventKind::kRde, region_.prescription_source,
-                    rx, static_cast<int>(m)});
+      const LocalTime authored = h_.medications[m].authored;
+      ev.push_back({authored + 120, EventKind::kRde, region_.prescription_source, rx,
+                    static_cast<int>(m)});
+      // Nine prescriptions in ten are dispensed at a pharmacy one to three days later (RDS^O13,
+      // reported by the e-prescription system); the rest never are.
+      const uint64_t k = m * 7 + h_.person.index;
+      if (k % 10 != 0) {
+        const auto days = static_cast<LocalTime>(1 + k % 3);
+        ev.push_back({authored + days * 86400 + 3600 * static_cast<LocalTime>(k % 8),
+                      EventKind::kRds, region_.prescription_source, rx, static_cast<int>(m)});
+      }
     }
     const int ap = RecordOf(region_.primary_care_source);
     for (size_t i = 0; i < h_.immunizations.size(); ++i) {
@@ -269,6 +296,41 @@ class Hl7Renderer {
   std::string OrgId(const Encounter& e) const {
     return e.hospital ? region_.hospitals[static_cast<size_t>(e.organization)].id
                       : region_.centres[static_cast<size_t>(e.organization)].id;
+  }
+
+  // PV1 of an order or result message: patient class and the visit the order was made in.
+  Segment OrderPv1(const Encounter& e) const {
+    Segment pv1("PV1");
+    pv1.Set(1, "1");
+    pv1.Set(2, e.cls == EncounterClass::kEmergency   ? "E"
+               : e.cls == EncounterClass::kInpatient ? "I"
+                                                     : "O");
+    pv1.Set(3, Comp({"", "", "", E(OrgId(e))}));
+    pv1.Set(19, Comp({E(e.id), "", "", E(OrgId(e)), "VN"}));
+    return pv1;
+  }
+
+  // RXE (the prescription as ordered) of a pharmacy order or dispense message.
+  Segment Rxe(const MedicationRequest& m) const {
+    Segment rxe("RXE");
+    rxe.Set(1, Comp({"1", "", "", FormatHl7Date(DateOf(m.authored)),
+                     FormatHl7Date(DateOf(m.authored) + m.duration_days)}));
+    rxe.Set(2, Comp({E(m.atc), E(m.name), "WHOATC"}));
+    rxe.Set(3, "1");
+    rxe.Set(5, Comp({"", E(m.form)}));
+    rxe.Set(7, Comp({"", E(m.dose)}));
+    return rxe;
+  }
+
+  // RXR: the route, from the pharmaceutical form.
+  static Segment Rxr(const MedicationRequest& m) {
+    Segment rxr("RXR");
+    const bool inhaled = m.form.find("inhala") != std::string::npos;
+    const bool injected = m.form.find("inyectable") != std::string::npos;
+    rxr.Set(1, inhaled    ? "IH^Inhalation^HL70162"
+               : injected ? "SC^Subcutaneous^HL70162"
+                          : "PO^Oral^HL70162");
+    return rxr;
   }
 
   Segment Msh(const SourceSystem& src, LocalTime t, std::string_view type, std::string_view event,
@@ -480,21 +542,37 @@ class Hl7Renderer {
         }
         break;
       }
+      case EventKind::kOml: {
+        const LabOrder& o = h_.lab_orders[static_cast<size_t>(ev.ref)];
+        segs.push_back(Msh(src, ev.t, "OML", "O21", "OML_O21", control));
+        type = "OML^O21";
+        segs.push_back(Pid(rec, ev.t));
+        if (o.encounter >= 0) {
+          segs.push_back(OrderPv1(h_.encounters[static_cast<size_t>(o.encounter)]));
+        }
+        Segment orc("ORC");
+        orc.Set(1, "NW");
+        orc.Set(2, E(o.placer_number));
+        orc.Set(5, "SC");
+        orc.Set(9, FormatHl7DateTime(ev.t));
+        orc.Set(12, Xcn(o.practitioner));
+        segs.push_back(orc);
+        Segment obr("OBR");
+        obr.Set(1, "1");
+        obr.Set(2, E(o.placer_number));
+        obr.Set(4, Comp({"ANALITICA", "Analítica", "L"}));
+        obr.Set(7, FormatHl7DateTime(o.collected));
+        obr.Set(16, Xcn(o.practitioner));
+        segs.push_back(obr);
+        break;
+      }
       case EventKind::kOru: {
         const LabOrder& o = h_.lab_orders[static_cast<size_t>(ev.ref)];
         segs.push_back(Msh(src, ev.t, "ORU", "R01", "ORU_R01", control));
         type = "ORU^R01";
         segs.push_back(Pid(rec, ev.t));
         if (o.encounter >= 0) {
-          const Encounter& e = h_.encounters[static_cast<size_t>(o.encounter)];
-          Segment pv1("PV1");
-          pv1.Set(1, "1");
-          pv1.Set(2, e.cls == EncounterClass::kEmergency   ? "E"
-                     : e.cls == EncounterClass::kInpatient ? "I"
-                                                           : "O");
-          pv1.Set(3, Comp({"", "", "", E(OrgId(e))}));
-          pv1.Set(19, Comp({E(e.id), "", "", E(OrgId(e)), "VN"}));
-          segs.push_back(pv1);
+          segs.push_back(OrderPv1(h_.encounters[static_cast<size_t>(o.encounter)]));
         }
         Segment orc("ORC");
         orc.Set(1, "RE");
@@ -530,21 +608,32 @@ class Hl7Renderer {
         orc.Set(9, FormatHl7DateTime(m.authored));
         orc.Set(12, Xcn(m.practitioner));
         segs.push_back(orc);
-        Segment rxe("RXE");
-        rxe.Set(1, Comp({"1", "", "", FormatHl7Date(DateOf(m.authored)),
-                         FormatHl7Date(DateOf(m.authored) + m.duration_days)}));
-        rxe.Set(2, Comp({E(m.atc), E(m.name), "WHOATC"}));
-        rxe.Set(3, "1");
-        rxe.Set(5, Comp({"", E(m.form)}));
-        rxe.Set(7, Comp({"", E(m.dose)}));
-        segs.push_back(rxe);
-        Segment rxr("RXR");
-        const bool inhaled = m.form.find("inhala") != std::string::npos;
-        const bool injected = m.form.find("inyectable") != std::string::npos;
-        rxr.Set(1, inhaled    ? "IH^Inhalation^HL70162"
-                   : injected ? "SC^Subcutaneous^HL70162"
-                              : "PO^Oral^HL70162");
-        segs.push_back(rxr);
+        segs.push_back(Rxe(m));
+        segs.push_back(Rxr(m));
+        break;
+      }
+      case EventKind::kRds: {
+        const MedicationRequest& m = h_.medications[static_cast<size_t>(ev.ref)];
+        segs.push_back(Msh(src, ev.t, "RDS", "O13", "RDS_O13", control));
+        type = "RDS^O13";
+        segs.push_back(Pid(rec, ev.t));
+        Segment orc("ORC");
+        orc.Set(1, "RE");
+        orc.Set(2, E(m.id));
+        orc.Set(5, "CM");
+        orc.Set(9, FormatHl7DateTime(ev.t));
+        orc.Set(12, Xcn(m.practitioner));
+        segs.push_back(orc);
+        segs.push_back(Rxe(m));
+        Segment rxd("RXD");
+        rxd.Set(1, "1");
+        rxd.Set(2, Comp({E(m.atc), E(m.name), "WHOATC"}));
+        rxd.Set(3, FormatHl7DateTime(ev.t));
+        rxd.Set(4, "1");
+        rxd.Set(5, Comp({"", E(m.form)}));
+        rxd.Set(7, E(m.id));
+        segs.push_back(rxd);
+        segs.push_back(Rxr(m));
         break;
       }
       case EventKind::kVxu: {
