@@ -220,8 +220,8 @@ TEST_F(SynthRunTest, ManifestCountsMatchTheFiles) {
   const uint64_t truth_rows = Lines(t.at("truth/source_records.csv")).size() - 1;
   EXPECT_EQ(manifest["truth"]["source_records"].get<uint64_t>(), truth_rows);
   for (const char* type :
-       {"ADT^A01", "ADT^A03", "ADT^A04", "ADT^A28", "OML^O21", "ORU^R01", "RDE^O11", "RDS^O13",
-        "VXU^V04"}) {
+       {"ADT^A01", "ADT^A03", "ADT^A04", "ADT^A11", "ADT^A13", "ADT^A28", "OML^O21", "ORU^R01",
+        "RDE^O11", "RDS^O13", "VXU^V04"}) {
     EXPECT_GT(counted["hl7/" + std::string(type)], 0u) << type;
   }
 }
@@ -232,6 +232,7 @@ TEST_F(SynthRunTest, Hl7MessagesAreWellFormedAndIdentifiersValid) {
   std::set<std::string> ordered;     // OML placer numbers (ORC-2)
   std::set<std::string> prescribed;  // RDE prescription ids (ORC-2)
   std::vector<std::string> resulted, dispensed;
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> visits;  // PV1-19 -> (MSH-7, event)
   uint64_t messages = 0;
   for (const auto& [path, bytes] : t) {
     if (path.rfind("hl7/", 0) != 0)
@@ -282,6 +283,10 @@ TEST_F(SynthRunTest, Hl7MessagesAreWellFormedAndIdentifiersValid) {
       if (type.rfind("ADT^A40", 0) == 0) {
         EXPECT_NE(FindSegment(m, "MRG"), nullptr);
       }
+      if (type.rfind("ADT^", 0) == 0 && FindSegment(m, "PV1") != nullptr &&
+          !Field(*FindSegment(m, "PV1"), 19).empty()) {
+        visits[Field(*FindSegment(m, "PV1"), 19)].emplace_back(Field(m[0], 7), type.substr(4, 3));
+      }
       if (type.rfind("RDE^O11", 0) == 0) {
         EXPECT_NE(FindSegment(m, "RXE"), nullptr);
         prescribed.insert(Field(*FindSegment(m, "ORC"), 2));
@@ -306,6 +311,27 @@ TEST_F(SynthRunTest, Hl7MessagesAreWellFormedAndIdentifiersValid) {
     }
   }
   EXPECT_GT(messages, 500u);
+  // A cancelled admission (A11) is registered again; a cancelled discharge (A13) is followed by
+  // the real one, which is the visit's last event.
+  size_t a11 = 0, a13 = 0;
+  for (auto& [visit, events] : visits) {
+    std::stable_sort(events.begin(), events.end());
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (events[i].second == "A11") {
+        ++a11;
+        EXPECT_TRUE(std::any_of(events.begin() + static_cast<std::ptrdiff_t>(i), events.end(),
+                                [](const auto& e) { return e.second == "A01"; }))
+            << visit;
+      }
+      if (events[i].second == "A13") {
+        ++a13;
+        EXPECT_EQ(events.back().second, "A03") << visit;
+        EXPECT_GT(events.back().first, events[i].first) << visit;
+      }
+    }
+  }
+  EXPECT_GT(a11, 0u);
+  EXPECT_GT(a13, 0u);
   // Results answer orders and dispensations follow prescriptions (same numbers across systems);
   // an order may be missing only when its sender had no record of the person.
   size_t answered = 0;

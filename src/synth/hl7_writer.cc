@@ -145,6 +145,8 @@ enum class EventKind {
   kA02,
   kA08,
   kA03,
+  kA11,
+  kA13,
   kOml,
   kOru,
   kRde,
@@ -159,6 +161,7 @@ struct FeedEvent {
   int record = -1;  // index into history.records
   int ref = -1;     // encounter, order, medication, immunization, or stay index
   int ref2 = -1;
+  bool premature = false;  // an A03 sent too early (cancelled by an A13, then sent again)
 };
 
 class Hl7Renderer {
@@ -227,8 +230,23 @@ class Hl7Renderer {
         case EncounterClass::kOutpatient:
           ev.push_back({enc.start, EventKind::kA04, source, enc.record, ei});
           break;
-        case EncounterClass::kInpatient:
+        case EncounterClass::kInpatient: {
           ev.push_back({enc.start, EventKind::kA01, source, enc.record, ei});
+          const uint64_t k = e * 13 + h_.person.index;
+          if (k % 29 == 0) {
+            // Admitted in error (wrong patient record or ward chosen at the desk): the admission is
+            // cancelled (A11) and registered again.
+            ev.push_back({enc.start + 900, EventKind::kA11, source, enc.record, ei});
+            ev.push_back({enc.start + 1200, EventKind::kA01, source, enc.record, ei});
+          }
+          if (k % 23 == 0 && enc.end - enc.start > 86400 &&
+              (enc.stays.empty() || enc.stays.back().from < enc.end - 21600)) {
+            // Discharged too early in the system, discharge cancelled (A13), discharged for real.
+            FeedEvent early{enc.end - 21600, EventKind::kA03, source, enc.record, ei};
+            early.premature = true;
+            ev.push_back(early);
+            ev.push_back({enc.end - 18000, EventKind::kA13, source, enc.record, ei});
+          }
           for (size_t s = 1; s < enc.stays.size(); ++s) {
             ev.push_back(
                 {enc.stays[s].from, EventKind::kA02, source, enc.record, ei, static_cast<int>(s)});
@@ -240,6 +258,7 @@ class Hl7Renderer {
           }
           ev.push_back({enc.end, EventKind::kA03, source, enc.record, ei});
           break;
+        }
         case EncounterClass::kPrimaryCare:
           break;
       }
@@ -406,7 +425,8 @@ class Hl7Renderer {
     return Comp({E(s.ward), E(s.room), E(s.bed), E(OrgId(e))});
   }
 
-  Segment Pv1(const Encounter& e, size_t stay, bool discharged) const {
+  // `discharged_at`: the discharge time to show when not the encounter's end (0: its end).
+  Segment Pv1(const Encounter& e, size_t stay, bool discharged, LocalTime discharged_at = 0) const {
     Segment pv1("PV1");
     pv1.Set(1, "1");
     const char* cls = e.cls == EncounterClass::kEmergency   ? "E"
@@ -425,7 +445,7 @@ class Hl7Renderer {
     pv1.Set(19, Comp({E(e.id), "", "", E(OrgId(e)), "VN"}));
     if (discharged && e.cls != EncounterClass::kOutpatient) {
       pv1.Set(36, e.discharge_disposition);
-      pv1.Set(45, FormatHl7DateTime(e.end));
+      pv1.Set(45, FormatHl7DateTime(discharged_at != 0 ? discharged_at : e.end));
     }
     pv1.Set(44, FormatHl7DateTime(e.start));
     return pv1;
@@ -499,6 +519,21 @@ class Hl7Renderer {
         segs.push_back(mrg);
         break;
       }
+      case EventKind::kA11:
+      case EventKind::kA13: {
+        // Cancel admit / cancel discharge: the visit as it stands, no diagnoses.
+        const Encounter& e = h_.encounters[static_cast<size_t>(ev.ref)];
+        const bool a11 = ev.kind == EventKind::kA11;
+        adt(a11 ? "A11" : "A13", a11 ? "ADT_A09" : "ADT_A01");
+        segs.push_back(Pid(h_.records[static_cast<size_t>(e.record)], ev.t));
+        size_t stay = 0;
+        for (size_t s = 0; s < e.stays.size(); ++s) {
+          if (e.stays[s].from <= ev.t)
+            stay = s;
+        }
+        segs.push_back(Pv1(e, stay, /*discharged=*/false));
+        break;
+      }
       case EventKind::kA04:
       case EventKind::kA01:
       case EventKind::kA02:
@@ -525,7 +560,7 @@ class Hl7Renderer {
               stay = s;
           }
         }
-        segs.push_back(Pv1(e, stay, ev.kind == EventKind::kA03));
+        segs.push_back(Pv1(e, stay, ev.kind == EventKind::kA03, ev.premature ? ev.t : 0));
         if (ev.kind == EventKind::kA04 && e.cls == EncounterClass::kEmergency) {
           int set = 0;
           for (const Observation& o : h_.observations) {

@@ -34,8 +34,8 @@ hl7 AS (
     'hl7|' || coalesce(local.authority, sending_facility) || '|' || local.id AS patient_source_key,
     CASE hl7_field(pv1, 2) WHEN 'E' THEN 'EMER' WHEN 'I' THEN 'IMP' WHEN 'O' THEN 'AMB' ELSE hl7_field(pv1, 2) END AS class,
     CASE WHEN trigger_event IN ('A03') THEN 'finished'
-         WHEN trigger_event IN ('A11', 'A13') THEN 'cancelled'
-         WHEN trigger_event IN ('A01', 'A02', 'A06', 'A07') THEN 'in-progress'
+         WHEN trigger_event IN ('A11') THEN 'cancelled'  -- cancel admit/visit
+         WHEN trigger_event IN ('A01', 'A02', 'A06', 'A07', 'A13') THEN 'in-progress'  -- A13: discharge cancelled
          WHEN trigger_event IN ('A05', 'A14') THEN 'planned'
          ELSE 'arrived' END AS status,
     hl7_ts(hl7_field(pv1, 44)) AS start_time,
