@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
   synth->add_option("--patients", synth_options.patients, "number of residents")->required();
   synth->add_option("--seed", synth_options.seed, "random seed; the same seed gives the same bytes");
   synth->add_option("--out", synth_options.out_dir, "output directory (new or empty)")->required();
-  synth->add_option("--formats", synth_formats, "comma-separated: hl7,fhir,csv");
+  synth->add_option("--formats", synth_formats,
+                    "comma-separated: hl7,fhir,csv (default), and fhir-bundles (one FHIR transaction Bundle per patient)");
   synth->add_option("--error-rate", synth_options.error_rate, "share of records made faulty, 0..1");
   synth->add_option("--start", synth_options.start, "first day of events (YYYY-MM-DD)");
   synth->add_option("--end", synth_options.end, "last day of events (YYYY-MM-DD)");

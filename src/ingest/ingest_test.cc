@@ -85,6 +85,26 @@ TEST_F(IngestTest, FhirFixturesLoadWithTheirReadmeCounts) {
   EXPECT_EQ(Count("SELECT count(*) FROM raw.fhir_resources WHERE content_hash <> sha256(payload)"), 0);
 }
 
+TEST_F(IngestTest, GeneratedTransactionBundlesLoadLikeTheBulkFiles) {
+  synth::SynthOptions o;
+  o.patients = 60;
+  o.seed = 5;
+  o.out_dir = tmp_.Join("bundles");
+  o.threads = 1;
+  o.formats = {false, true, false, true};  // NDJSON and transaction bundles of the same resources
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto summary, synth::RunSynth(o, &LocalFileSystem::Default()));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto b, IngestFhirFiles(*session_, {tmp_.Join("bundles/fhir-bundles")}, options_));
+  EXPECT_EQ(b.files, 61);  // one per patient + the region's
+  EXPECT_EQ(b.quarantined, 0);
+  EXPECT_EQ(b.accepted, static_cast<int64_t>(summary.fhir_resources));
+  // Per type, the bundles' entries are the bulk files' resources.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto n, IngestFhirFiles(*session_, {tmp_.Join("bundles/fhir")}, options_));
+  EXPECT_EQ(n.accepted, b.accepted);
+  EXPECT_EQ(Count("SELECT count(*) FROM (SELECT resource_type, resource_id, content_hash, count(*) AS c "
+                  "FROM raw.fhir_resources GROUP BY ALL) WHERE c <> 2"),
+            0);
+}
+
 TEST_F(IngestTest, Hl7FixturesLoadAndReloadsAreNoOps) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto s, IngestHl7Files(*session_, {kFixtures + "/hl7v2"}, options_));
   EXPECT_EQ(s.received, 76);  // MANIFEST.tsv: 76 files of one message each

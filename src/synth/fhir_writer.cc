@@ -159,11 +159,56 @@ bool BreakFirstDate(std::string* line) {
   return false;
 }
 
+// The base of fullUrl in transaction bundles (a reserved example domain: the server's own base
+// replaces it on load).
+constexpr std::string_view kBundleBase = "https://fhir.medlake.example/";
+
+// Collects resources as the entries of one transaction Bundle (PUT Type/id each).
+class TransactionBundle {
+ public:
+  void Add(std::string_view type, std::string_view id, std::string_view resource_json) {
+    text_ += entries_ == 0 ? "" : ",";
+    text_ += "{\"fullUrl\":\"";
+    text_ += kBundleBase;
+    text_ += type;
+    text_ += '/';
+    text_ += id;
+    text_ += "\",\"resource\":";
+    text_ += resource_json;
+    text_ += ",\"request\":{\"method\":\"PUT\",\"url\":\"";
+    text_ += type;
+    text_ += '/';
+    text_ += id;
+    text_ += "\"}}";
+    ++entries_;
+  }
+  // Writes the bundle as the whole file `path` of `out`.
+  void WriteTo(BatchOutput* out, const std::string& path) {
+    Chunk& chunk = out->At(path);
+    chunk.whole_file = true;
+    chunk.line_records = false;
+    chunk.records = entries_;
+    chunk.text = "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[" + text_ + "]}\n";
+    out->Count("fhir-bundles/transactions");
+    out->Count("fhir-bundles/entries", entries_);
+  }
+
+ private:
+  std::string text_;
+  uint64_t entries_ = 0;
+};
+
 class FhirRenderer {
  public:
-  FhirRenderer(const Region& region, const PatientHistory& h, FaultInjector* faults,
-               BatchOutput* out)
-      : region_(region), h_(h), faults_(faults), out_(out), patient_id_(h.records[0].local_id) {}
+  FhirRenderer(const Region& region, const PatientHistory& h, FhirOutputs outputs,
+               uint64_t file_number, FaultInjector* faults, BatchOutput* out)
+      : region_(region),
+        h_(h),
+        outputs_(outputs),
+        file_number_(file_number),
+        faults_(faults),
+        out_(out),
+        patient_id_(h.records[0].local_id) {}
 
   void Render() {
     RenderPatient();
@@ -179,12 +224,21 @@ class FhirRenderer {
       RenderImmunization(im);
     for (const Allergy& a : h_.allergies)
       RenderAllergy(a);
+    if (outputs_.bundles) {
+      char dir[16];
+      std::snprintf(dir, sizeof dir, "%06llu", static_cast<unsigned long long>(file_number_));
+      bundle_.WriteTo(out_, "fhir-bundles/" + std::string(dir) + "/" + patient_id_ + ".json");
+    }
   }
 
  private:
   void Emit(std::string_view type, std::string_view id) {
     std::string line = j_.Take();
     j_.Clear();
+    if (outputs_.bundles)
+      bundle_.Add(type, id, line);
+    if (!outputs_.ndjson)
+      return;
     Chunk& chunk = out_->At("fhir/" + std::string(type) + ".ndjson");
     if (faults_->Roll()) {
       PendingMark mark;
@@ -482,16 +536,28 @@ class FhirRenderer {
 
   const Region& region_;
   const PatientHistory& h_;
+  FhirOutputs outputs_;
+  uint64_t file_number_;
   FaultInjector* faults_;
   BatchOutput* out_;
   std::string patient_id_;
   JsonBuilder j_;
+  TransactionBundle bundle_;
 };
 
 }  // namespace
 
-void RenderFhirRegion(const Region& region, BatchOutput* out) {
+void RenderFhirRegion(const Region& region, FhirOutputs outputs, BatchOutput* out) {
   JsonBuilder j;
+  TransactionBundle bundle;
+  auto emit = [&](std::string_view type, std::string_view id) {
+    std::string text = j.Take();
+    j.Clear();
+    if (outputs.bundles)
+      bundle.Add(type, id, text);
+    if (outputs.ndjson)
+      Line(out, type, std::move(text));
+  };
   auto org = [&](const Organization& o) {
     const bool hospital = o.kind == OrganizationKind::kHospital;
     j.BeginObject().String("resourceType", "Organization").String("id", o.id);
@@ -517,8 +583,7 @@ void RenderFhirRegion(const Region& region, BatchOutput* out) {
     j.String("city", m.name).String("state", "Madrid").String("postalCode", o.postal_code);
     j.String("country", "ES").EndObject().EndArray();
     j.EndObject();
-    Line(out, "Organization", j.Take());
-    j.Clear();
+    emit("Organization", o.id);
   };
   for (const Organization& o : region.hospitals)
     org(o);
@@ -537,14 +602,15 @@ void RenderFhirRegion(const Region& region, BatchOutput* out) {
     j.BeginArray("qualification").BeginObject().BeginObject("code").String("text", p.specialty);
     j.EndObject().EndObject().EndArray();
     j.EndObject();
-    Line(out, "Practitioner", j.Take());
-    j.Clear();
+    emit("Practitioner", p.id);
   }
+  if (outputs.bundles)
+    bundle.WriteTo(out, "fhir-bundles/region.json");
 }
 
-void RenderFhir(const Region& region, const PatientHistory& history, FaultInjector* faults,
-                BatchOutput* out) {
-  FhirRenderer(region, history, faults, out).Render();
+void RenderFhir(const Region& region, const PatientHistory& history, FhirOutputs outputs,
+                uint64_t file_number, FaultInjector* faults, BatchOutput* out) {
+  FhirRenderer(region, history, outputs, file_number, faults, out).Render();
 }
 
 }  // namespace medlake::synth

@@ -19,12 +19,23 @@
 
 namespace medlake::synth {
 
-// Appends Organization and Practitioner resources for `region` to `out`.
-void RenderFhirRegion(const Region& region, BatchOutput* out);
+// Where resources go: bulk NDJSON (fhir/<Type>.ndjson) and/or FHIR transaction Bundles
+// (fhir-bundles/region.json for the region, fhir-bundles/<NNNNNN>/<patient id>.json per patient:
+// every entry a PUT of Type/id, so the references "Type/id" resolve to entries of the bundle or of
+// the region bundle). Faults are injected into NDJSON lines only; bundles carry clean resources
+// and draw no random numbers, so adding them changes no other output.
+struct FhirOutputs {
+  bool ndjson = true;
+  bool bundles = false;
+};
 
-// Appends the resources of one patient to `out`, injecting faults drawn from `faults` and
-// counting resources per type under "fhir/<Type>".
-void RenderFhir(const Region& region, const PatientHistory& history, FaultInjector* faults,
-                BatchOutput* out);
+// Appends Organization and Practitioner resources for `region` to `out`.
+void RenderFhirRegion(const Region& region, FhirOutputs outputs, BatchOutput* out);
+
+// Appends the resources of one patient to `out`, injecting faults drawn from `faults` (NDJSON
+// only) and counting resources per type under "fhir/<Type>" and bundles under
+// "fhir-bundles/transactions" and "fhir-bundles/entries".
+void RenderFhir(const Region& region, const PatientHistory& history, FhirOutputs outputs,
+                uint64_t file_number, FaultInjector* faults, BatchOutput* out);
 
 }  // namespace medlake::synth

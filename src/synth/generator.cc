@@ -21,7 +21,7 @@
 namespace medlake::synth {
 
 Result<SynthFormats> ParseSynthFormats(std::string_view text) {
-  SynthFormats f{false, false, false};
+  SynthFormats f{false, false, false, false};
   size_t start = 0;
   bool any = false;
   while (start <= text.size()) {
@@ -35,9 +35,11 @@ Result<SynthFormats> ParseSynthFormats(std::string_view text) {
       f.fhir = true;
     } else if (item == "csv") {
       f.csv = true;
+    } else if (item == "fhir-bundles") {
+      f.fhir_bundles = true;
     } else {
       return InvalidArgument("unknown format \"" + std::string(item) +
-                             "\" (expected hl7, fhir, csv)");
+                             "\" (expected hl7, fhir, csv, fhir-bundles)");
     }
     any = true;
     start = comma + 1;
@@ -104,8 +106,10 @@ BatchOutput GenerateBatch(const Plan& plan, const BatchRange& range) {
   for (uint64_t i = range.first; i < range.first + range.count; ++i) {
     const PatientHistory h = GeneratePatientHistory(plan.region, plan.window, plan.options.seed, i);
     FaultInjector faults(plan.options.error_rate, plan.options.seed, i);
-    if (plan.options.formats.fhir)
-      RenderFhir(plan.region, h, &faults, &out);
+    if (plan.options.formats.fhir || plan.options.formats.fhir_bundles) {
+      RenderFhir(plan.region, h, {plan.options.formats.fhir, plan.options.formats.fhir_bundles},
+                 file_number, &faults, &out);
+    }
     if (plan.options.formats.hl7)
       RenderHl7(plan.region, h, file_number, &faults, &out);
     if (plan.options.formats.csv) {
@@ -210,7 +214,8 @@ Result<SynthSummary> RunSynth(const SynthOptions& options, FileSystem* fs,
   if (options.threads < 0 || options.threads > 64) {
     return InvalidArgument("--threads must be between 0 and 64");
   }
-  if (!options.formats.hl7 && !options.formats.fhir && !options.formats.csv) {
+  if (!options.formats.hl7 && !options.formats.fhir && !options.formats.csv &&
+      !options.formats.fhir_bundles) {
     return InvalidArgument("no output format selected");
   }
   const std::optional<Date> start = ParseIsoDate(options.start);
@@ -238,9 +243,9 @@ Result<SynthSummary> RunSynth(const SynthOptions& options, FileSystem* fs,
   plan.options = options;
 
   MEDLAKE_ASSIGN_OR_RETURN(auto writer, OutputWriter::Open(fs, options.out_dir));
-  if (options.formats.fhir) {
+  if (options.formats.fhir || options.formats.fhir_bundles) {
     BatchOutput region_out;
-    RenderFhirRegion(plan.region, &region_out);
+    RenderFhirRegion(plan.region, {options.formats.fhir, options.formats.fhir_bundles}, &region_out);
     MEDLAKE_RETURN_IF_ERROR(writer->Append(std::move(region_out)));
   }
   if (options.formats.csv) {
@@ -278,6 +283,8 @@ Result<SynthSummary> RunSynth(const SynthOptions& options, FileSystem* fs,
     formats += std::string(formats.empty() ? "" : ", ") + "\"fhir\"";
   if (options.formats.csv)
     formats += std::string(formats.empty() ? "" : ", ") + "\"csv\"";
+  if (options.formats.fhir_bundles)
+    formats += std::string(formats.empty() ? "" : ", ") + "\"fhir-bundles\"";
   extra += "  \"formats\": [" + formats + "],\n";
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.6f", options.error_rate);

@@ -30,8 +30,9 @@ namespace medlake::synth {
 
 struct SynthFormats {
   bool hl7 = true;
-  bool fhir = true;
+  bool fhir = true;          // bulk NDJSON, one file per resource type
   bool csv = true;
+  bool fhir_bundles = false;  // one FHIR transaction Bundle per patient (not a default: doubles FHIR output)
 };
 
 struct SynthOptions {
@@ -57,7 +58,7 @@ struct SynthSummary {
   uint64_t faults = 0;
 };
 
-// Parses a comma-separated list of "hl7", "fhir", "csv". InvalidArgument on an unknown or empty
+// Parses a comma-separated list of "hl7", "fhir", "csv", "fhir-bundles". InvalidArgument on an unknown or empty
 // list.
 Result<SynthFormats> ParseSynthFormats(std::string_view text);
 

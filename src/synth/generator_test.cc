@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -340,6 +341,81 @@ TEST_F(SynthRunTest, Hl7MessagesAreWellFormedAndIdentifiersValid) {
   ASSERT_FALSE(dispensed.empty());
   for (const std::string& id : dispensed) EXPECT_EQ(prescribed.count(id), 1u) << id;
   EXPECT_LT(dispensed.size(), prescribed.size());  // some prescriptions are never dispensed
+}
+
+TEST_F(SynthRunTest, TransactionBundlesHoldTheSameResourcesAndChangeNoOtherOutput) {
+  SynthOptions with = SmallOptions(dir_.Join("b"));
+  with.formats.fhir_bundles = true;
+  const Tree b = Run(with);
+  const Tree plain = Run(SmallOptions(dir_.Join("p")));
+  // Every other file is byte-identical: bundles draw no random numbers. (manifest.json differs.)
+  size_t others = 0;
+  for (const auto& [path, bytes] : plain) {
+    if (path == "manifest.json")
+      continue;
+    ASSERT_TRUE(b.count(path)) << path;
+    EXPECT_EQ(b.at(path), bytes) << path;
+    ++others;
+  }
+  EXPECT_GT(others, 10u);
+  // Bundles: transactions of PUT Type/id; together they hold exactly the NDJSON resources.
+  std::multiset<std::string> ndjson;
+  for (const auto& [path, bytes] : plain) {
+    if (path.rfind("fhir/", 0) != 0)
+      continue;
+    for (const std::string& line : Lines(bytes)) {
+      const auto r = nlohmann::json::parse(line);
+      ndjson.insert(r["resourceType"].get<std::string>() + "/" + r["id"].get<std::string>() + " " + r.dump());
+    }
+  }
+  std::set<std::string> region;  // "Type/id" of the region bundle
+  std::multiset<std::string> bundled;
+  size_t patients = 0;
+  std::function<void(const nlohmann::json&, std::vector<std::string>*)> refs =
+      [&](const nlohmann::json& j, std::vector<std::string>* out) {
+        if (j.is_object()) {
+          for (auto it = j.begin(); it != j.end(); ++it) {
+            if (it.key() == "reference" && it->is_string())
+              out->push_back(*it);
+            refs(*it, out);
+          }
+        } else if (j.is_array()) {
+          for (const auto& v : j)
+            refs(v, out);
+        }
+      };
+  for (int pass = 0; pass < 2; ++pass) {  // the region bundle first
+    for (const auto& [path, bytes] : b) {
+      if (path.rfind("fhir-bundles/", 0) != 0 || (path == "fhir-bundles/region.json") != (pass == 0))
+        continue;
+      const auto bundle = nlohmann::json::parse(bytes);
+      ASSERT_EQ(bundle["resourceType"], "Bundle") << path;
+      ASSERT_EQ(bundle["type"], "transaction") << path;
+      std::set<std::string> here;
+      std::vector<std::string> references;
+      for (const auto& e : bundle["entry"]) {
+        const std::string key =
+            e["resource"]["resourceType"].get<std::string>() + "/" + e["resource"]["id"].get<std::string>();
+        EXPECT_EQ(e["request"]["method"], "PUT");
+        EXPECT_EQ(e["request"]["url"], key);
+        EXPECT_EQ(e["fullUrl"].get<std::string>().substr(e["fullUrl"].get<std::string>().size() - key.size()), key);
+        here.insert(key);
+        bundled.insert(key + " " + e["resource"].dump());
+        refs(e["resource"], &references);
+      }
+      if (pass == 0) {
+        region = here;
+      } else {
+        ++patients;
+        for (const std::string& r : references) {
+          EXPECT_TRUE(here.count(r) || region.count(r)) << path << ": " << r;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(patients, 120u);
+  EXPECT_FALSE(region.empty());
+  EXPECT_EQ(bundled, ndjson);
 }
 
 TEST_F(SynthRunTest, FhirResourcesParseAndEveryReferenceResolves) {

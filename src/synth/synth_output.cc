@@ -119,6 +119,11 @@ Status OutputWriter::Append(BatchOutput batch) {
     }
   }
   for (auto& [path, chunk] : batch.chunks) {
+    if (chunk.whole_file) {
+      MEDLAKE_RETURN_IF_ERROR(WriteWholeFile(path, chunk.text));
+      files_[path].records += chunk.records;
+      continue;
+    }
     MEDLAKE_ASSIGN_OR_RETURN(BufferedFile * file, FileFor(path, chunk, batch.file_number));
     const uint64_t base = file->lines;
     MEDLAKE_RETURN_IF_ERROR(file->Append(chunk.text));

@@ -45,6 +45,8 @@ struct Chunk {
   // Files that roll over (HL7 batches, CSV extracts) are closed when a batch with a later
   // file number arrives.
   bool rolling = false;
+  // A complete file (a FHIR transaction Bundle): written and closed when the batch is appended.
+  bool whole_file = false;
 };
 
 struct BatchOutput {
