@@ -224,6 +224,14 @@ class FhirRenderer {
       RenderImmunization(im);
     for (const Allergy& a : h_.allergies)
       RenderAllergy(a);
+    for (const Procedure& p : h_.procedures)
+      RenderProcedure(p);
+    for (const ImagingStudy& st : h_.imaging)
+      RenderImagingStudy(st);
+    for (const MedicationRequest& m : h_.medications) {
+      if (m.dispensed)
+        RenderDispense(m);
+    }
     if (outputs_.bundles) {
       char dir[16];
       std::snprintf(dir, sizeof dir, "%06llu", static_cast<unsigned long long>(file_number_));
@@ -245,8 +253,11 @@ class FhirRenderer {
       mark.record = chunk.records + 1;
       mark.record_id = std::string(type) + "/" + std::string(id);
       const bool patient = type == "Patient";
+      // Resources whose `status` is required (erasing it or giving it an unknown code breaks them).
       const bool has_status = type == "Encounter" || type == "Observation" ||
-                              type == "MedicationRequest" || type == "Immunization";
+                              type == "MedicationRequest" || type == "Immunization" ||
+                              type == "Procedure" || type == "ImagingStudy" ||
+                              type == "MedicationDispense";
       switch (faults_->Pick(5)) {
         case 0:
           if (has_status) {
@@ -493,6 +504,69 @@ class FhirRenderer {
     j_.EndObject().EndObject();
     j_.EndObject();
     Emit("MedicationRequest", m.id);
+  }
+
+  void RenderProcedure(const Procedure& p) {
+    j_.BeginObject().String("resourceType", "Procedure").String("id", p.id);
+    j_.String("status", "completed");
+    CodeableConcept(&j_, "code", "http://snomed.info/sct", p.snomed, p.display);
+    j_.Reference("subject", "Patient", patient_id_);
+    j_.Reference("encounter", "Encounter", h_.encounters[static_cast<size_t>(p.encounter)].id);
+    j_.String("performedDateTime", FormatFhirDateTime(p.performed));
+    j_.BeginArray("performer")
+        .BeginObject()
+        .Reference("actor", "Practitioner",
+                   region_.practitioners[static_cast<size_t>(p.practitioner)].id)
+        .EndObject()
+        .EndArray();
+    j_.EndObject();
+    Emit("Procedure", p.id);
+  }
+
+  void RenderImagingStudy(const ImagingStudy& st) {
+    const Encounter& e = h_.encounters[static_cast<size_t>(st.encounter)];
+    j_.BeginObject().String("resourceType", "ImagingStudy").String("id", st.id);
+    j_.BeginArray("identifier")
+        .BeginObject()
+        .String("system", "urn:dicom:uid")
+        .String("value", "urn:oid:" + st.study_uid)
+        .EndObject()
+        .EndArray();
+    j_.String("status", "available");
+    j_.BeginArray("modality");
+    Coding(&j_, "http://dicom.nema.org/resources/ontology/DCM", st.modality, {});
+    j_.EndArray();
+    j_.Reference("subject", "Patient", patient_id_);
+    j_.Reference("encounter", "Encounter", e.id);
+    j_.String("started", FormatFhirDateTime(st.started));
+    j_.Number("numberOfSeries", 1, 0).Number("numberOfInstances", st.instances, 0);
+    j_.BeginArray("procedureCode");
+    CodeableConcept(&j_, {}, "http://snomed.info/sct", st.snomed, st.display);
+    j_.EndArray();
+    j_.BeginArray("series").BeginObject().String("uid", st.series_uid).Number("number", 1, 0);
+    j_.BeginObject("modality")
+        .String("system", "http://dicom.nema.org/resources/ontology/DCM")
+        .String("code", st.modality)
+        .EndObject();
+    j_.Number("numberOfInstances", st.instances, 0);
+    j_.String("started", FormatFhirDateTime(st.started));
+    j_.EndObject().EndArray();
+    j_.EndObject();
+    Emit("ImagingStudy", st.id);
+  }
+
+  void RenderDispense(const MedicationRequest& m) {
+    const std::string id = m.id + "-d";
+    j_.BeginObject().String("resourceType", "MedicationDispense").String("id", id);
+    j_.String("status", "completed");
+    CodeableConcept(&j_, "medicationCodeableConcept", "http://www.whocc.no/atc", m.atc, m.name,
+                    m.name);
+    j_.Reference("subject", "Patient", patient_id_);
+    j_.BeginArray("authorizingPrescription").Reference({}, "MedicationRequest", m.id).EndArray();
+    j_.BeginObject("quantity").Number("value", 1, 0).String("unit", m.form).EndObject();
+    j_.String("whenHandedOver", FormatFhirDateTime(*m.dispensed));
+    j_.EndObject();
+    Emit("MedicationDispense", id);
   }
 
   void RenderImmunization(const Immunization& im) {

@@ -3,7 +3,8 @@
 // fhir/<ResourceType>.ndjson.
 //
 // Resources: Organization, Practitioner (once, for the region), and per patient Patient,
-// Encounter, Condition, Observation, MedicationRequest, Immunization, AllergyIntolerance. Every
+// Encounter, Condition, Observation, MedicationRequest, MedicationDispense, Immunization,
+// AllergyIntolerance, Procedure (SNOMED CT), ImagingStudy (DICOM UIDs). Every
 // reference ("Patient/<id>", "Encounter/<id>", ...) points at a resource in the same output,
 // except where a fault deliberately breaks it. Codes carry their systems: ICD-10
 // http://hl7.org/fhir/sid/icd-10, LOINC http://loinc.org, UCUM http://unitsofmeasure.org, ATC

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -217,6 +218,9 @@ TEST_F(SynthRunTest, ManifestCountsMatchTheFiles) {
     EXPECT_EQ(manifest["counts"][key].get<uint64_t>(), n) << key;
   }
   EXPECT_EQ(manifest["counts"]["fhir/Patient"], 120);
+  for (const char* type : {"fhir/Procedure", "fhir/ImagingStudy", "fhir/MedicationDispense"}) {
+    EXPECT_GT(manifest["counts"][type].get<uint64_t>(), 0u) << type;
+  }
   EXPECT_EQ(manifest["counts"]["population/persons"], 120);
   const uint64_t truth_rows = Lines(t.at("truth/source_records.csv")).size() - 1;
   EXPECT_EQ(manifest["truth"]["source_records"].get<uint64_t>(), truth_rows);
@@ -341,6 +345,66 @@ TEST_F(SynthRunTest, Hl7MessagesAreWellFormedAndIdentifiersValid) {
   ASSERT_FALSE(dispensed.empty());
   for (const std::string& id : dispensed) EXPECT_EQ(prescribed.count(id), 1u) << id;
   EXPECT_LT(dispensed.size(), prescribed.size());  // some prescriptions are never dispensed
+}
+
+TEST_F(SynthRunTest, ProceduresImagingAndDispensationsAgreeAcrossFormats) {
+  const Tree t = Run(SmallOptions(dir_.Join("o")));
+  // Imaging studies carry DICOM UIDs of the UUID-derived form, unique.
+  std::set<std::string> uids;
+  const std::regex uid("2\\.25\\.(0|[1-9][0-9]*)");
+  size_t studies = 0;
+  for (const std::string& line : Lines(t.at("fhir/ImagingStudy.ndjson"))) {
+    const auto r = nlohmann::json::parse(line);
+    const std::string study = r["identifier"][0]["value"].get<std::string>().substr(8);  // "urn:oid:"
+    const std::string series = r["series"][0]["uid"];
+    for (const std::string& u : {study, series}) {
+      EXPECT_TRUE(std::regex_match(u, uid)) << u;
+      EXPECT_LE(u.size(), 64u);
+      EXPECT_TRUE(uids.insert(u).second) << "duplicate UID " << u;
+    }
+    EXPECT_EQ(r["series"][0]["modality"]["code"], r["modality"][0]["code"]);
+    ++studies;
+  }
+  EXPECT_GT(studies, 0u);
+  // Every FHIR Procedure is also a PR1 of the stay's discharge message (same code and time).
+  std::set<std::string> pr1;  // "code|HL7 time"
+  for (const auto& [path, bytes] : t) {
+    if (path.rfind("hl7/", 0) != 0)
+      continue;
+    for (const auto& m : Messages(bytes)) {
+      for (const std::string& seg : m) {
+        if (seg.rfind("PR1|", 0) == 0)
+          pr1.insert(Split(Field(seg, 3), '^')[0] + "|" + Field(seg, 5));
+      }
+    }
+  }
+  size_t procedures = 0;
+  for (const std::string& line : Lines(t.at("fhir/Procedure.ndjson"))) {
+    const auto r = nlohmann::json::parse(line);
+    const std::string when = r["performedDateTime"];  // 2018-02-15T10:39:21+01:00
+    const std::string hl7 = when.substr(0, 4) + when.substr(5, 2) + when.substr(8, 2) +
+                            when.substr(11, 2) + when.substr(14, 2) + when.substr(17, 2) +
+                            when.substr(19, 3) + when.substr(23, 2);
+    EXPECT_TRUE(pr1.count(r["code"]["coding"][0]["code"].get<std::string>() + "|" + hl7)) << line;
+    ++procedures;
+  }
+  EXPECT_GT(procedures, 0u);
+  // A dispensation follows its prescription.
+  std::map<std::string, std::string> authored;
+  for (const std::string& line : Lines(t.at("fhir/MedicationRequest.ndjson"))) {
+    const auto r = nlohmann::json::parse(line);
+    authored[r["id"]] = r["authoredOn"];
+  }
+  size_t dispensed = 0;
+  for (const std::string& line : Lines(t.at("fhir/MedicationDispense.ndjson"))) {
+    const auto r = nlohmann::json::parse(line);
+    const std::string ref = r["authorizingPrescription"][0]["reference"];
+    ASSERT_TRUE(authored.count(ref.substr(18))) << ref;  // "MedicationRequest/"
+    EXPECT_GT(r["whenHandedOver"].get<std::string>().substr(0, 10), authored[ref.substr(18)].substr(0, 10));
+    ++dispensed;
+  }
+  EXPECT_GT(dispensed, authored.size() / 2);
+  EXPECT_LT(dispensed, authored.size());
 }
 
 TEST_F(SynthRunTest, TransactionBundlesHoldTheSameResourcesAndChangeNoOtherOutput) {

@@ -381,7 +381,8 @@ class HistoryBuilder {
         window_(window),
         index_(index),
         rng_(DeriveSeed(seed, "patient", index)),
-        id_rng_(DeriveSeed(seed, "patient-ids", index)) {
+        id_rng_(DeriveSeed(seed, "patient-ids", index)),
+        procedure_rng_(DeriveSeed(seed, "patient-procedures", index)) {
     h_.person = GeneratePerson(region, window, index, &rng_);
     first_day_ = h_.person.addresses[0].since;
     last_day_ = h_.person.death.value_or(window.end);
@@ -398,6 +399,9 @@ class HistoryBuilder {
     if (h_.person.death && rng_.Chance(0.45))
       AddTerminalAdmission();
     GenerateImmunizations();
+    // Added after everything else, from their own stream, so that they change nothing above.
+    AddProceduresAndImaging();
+    AddDispensations();
     return std::move(h_);
   }
 
@@ -412,6 +416,107 @@ class HistoryBuilder {
   };
 
   int AgeOn(Date d) const { return AgeInYears(h_.person.birth, d); }
+
+  // A DICOM UID of the UUID-derived form: "2.25." and a 128-bit number in decimal.
+  std::string DicomUid() {
+    __extension__ using U128 = unsigned __int128;  // GCC/Clang extension, fine on x86-64/arm64
+    U128 v = (static_cast<U128>(procedure_rng_.Next()) << 64) | procedure_rng_.Next();
+    std::string digits;
+    do {
+      digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+      v /= 10;
+    } while (v != 0);
+    return "2.25." + digits;
+  }
+
+  // Surgery for the admissions whose cause calls for it; imaging for the emergency visits whose
+  // cause calls for it (some of them).
+  void AddProceduresAndImaging() {
+    struct Surgery {
+      SV reason_prefix;
+      SV snomed;
+      SV display;
+      double chance;
+    };
+    static constexpr Surgery kSurgery[] = {
+        {"K35", "80146002", "Appendectomy", 0.95},
+        {"S72", "52734007", "Total replacement of hip", 0.85},
+        {"I21", "415070008", "Percutaneous coronary intervention", 0.7},
+    };
+    struct Imaging {
+      SV reason_prefix;
+      SV snomed;
+      SV display;
+      SV modality;
+      double chance;
+    };
+    static constexpr Imaging kImaging[] = {
+        {"R07", "399208008", "Plain chest X-ray", "DX", 0.8},
+        {"J18", "399208008", "Plain chest X-ray", "DX", 0.9},
+        {"I21", "399208008", "Plain chest X-ray", "DX", 0.6},
+        {"S93", "363680008", "Radiographic imaging procedure", "DX", 0.5},
+        {"S52", "363680008", "Radiographic imaging procedure", "DX", 0.95},
+        {"S72", "363680008", "Radiographic imaging procedure", "DX", 0.95},
+        {"I63", "303653007", "Computed tomography of head", "CT", 0.95},
+        {"R10", "45036003", "Ultrasonography of abdomen", "US", 0.4},
+        {"K35", "45036003", "Ultrasonography of abdomen", "US", 0.7},
+        {"N20", "45036003", "Ultrasonography of abdomen", "US", 0.6},
+    };
+    for (size_t e = 0; e < h_.encounters.size(); ++e) {
+      const Encounter& enc = h_.encounters[e];
+      if (!enc.hospital)
+        continue;
+      const SV reason = enc.reason_icd10;
+      if (enc.cls == EncounterClass::kInpatient) {
+        for (const Surgery& s : kSurgery) {
+          if (reason.substr(0, 3) == s.reason_prefix && procedure_rng_.Chance(s.chance)) {
+            Procedure p;
+            p.id = NextId("proc");
+            p.snomed = std::string(s.snomed);
+            p.display = std::string(s.display);
+            const LocalTime latest = std::max(enc.start + 3600, enc.end - 3600);
+            p.performed = std::min(enc.start + 2 * 3600 + static_cast<LocalTime>(procedure_rng_.Below(20 * 3600)), latest);
+            p.encounter = static_cast<int>(e);
+            p.practitioner = enc.practitioner;
+            h_.procedures.push_back(std::move(p));
+          }
+        }
+      } else if (enc.cls == EncounterClass::kEmergency) {
+        for (const Imaging& im : kImaging) {
+          if (reason.substr(0, 3) == im.reason_prefix && procedure_rng_.Chance(im.chance)) {
+            ImagingStudy st;
+            st.id = NextId("img");
+            st.study_uid = DicomUid();
+            st.series_uid = DicomUid();
+            st.modality = std::string(im.modality);
+            st.snomed = std::string(im.snomed);
+            st.display = std::string(im.display);
+            st.instances = im.modality == "CT" ? 120 + static_cast<int>(procedure_rng_.Below(200))
+                                               : 1 + static_cast<int>(procedure_rng_.Below(3));
+            st.started = std::min(enc.start + 1800 + static_cast<LocalTime>(procedure_rng_.Below(5400)),
+                                  std::max(enc.start, enc.end - 600));
+            st.encounter = static_cast<int>(e);
+            h_.imaging.push_back(std::move(st));
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  // Nine prescriptions in ten are handed over at a pharmacy one to three days after they are
+  // written; the rest never are.
+  void AddDispensations() {
+    for (size_t m = 0; m < h_.medications.size(); ++m) {
+      const uint64_t k = m * 7 + h_.person.index;
+      if (k % 10 == 0)
+        continue;
+      const auto days = static_cast<LocalTime>(1 + k % 3);
+      h_.medications[m].dispensed =
+          h_.medications[m].authored + days * 86400 + 3600 * static_cast<LocalTime>(k % 8);
+    }
+  }
+
 
   std::string NextId(SV kind) {
     return std::string(kind) + "-" + Num(index_) + "-" + Num(++id_counter_);
@@ -1241,6 +1346,7 @@ class HistoryBuilder {
   const uint64_t index_;
   Rng rng_;
   Rng id_rng_;  // discrepancies and duplicates: a separate stream
+  Rng procedure_rng_;  // procedures and imaging studies
   PatientHistory h_;
   Date first_day_ = 0;
   Date last_day_ = 0;

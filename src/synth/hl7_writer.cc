@@ -286,16 +286,12 @@ class Hl7Renderer {
     }
     const int rx = RecordOf(region_.prescription_source);
     for (size_t m = 0; m < h_.medications.size(); ++m) {
-      const LocalTime authored = h_.medications[m].authored;
-      ev.push_back({authored + 120, EventKind::kRde, region_.prescription_source, rx,
-                    static_cast<int>(m)});
-      // Nine prescriptions in ten are dispensed at a pharmacy one to three days later (RDS^O13,
-      // reported by the e-prescription system); the rest never are.
-      const uint64_t k = m * 7 + h_.person.index;
-      if (k % 10 != 0) {
-        const auto days = static_cast<LocalTime>(1 + k % 3);
-        ev.push_back({authored + days * 86400 + 3600 * static_cast<LocalTime>(k % 8),
-                      EventKind::kRds, region_.prescription_source, rx, static_cast<int>(m)});
+      ev.push_back({h_.medications[m].authored + 120, EventKind::kRde, region_.prescription_source,
+                    rx, static_cast<int>(m)});
+      // The dispensation, reported by the e-prescription system (RDS^O13).
+      if (h_.medications[m].dispensed) {
+        ev.push_back({*h_.medications[m].dispensed, EventKind::kRds, region_.prescription_source,
+                      rx, static_cast<int>(m)});
       }
     }
     const int ap = RecordOf(region_.primary_care_source);
@@ -574,6 +570,18 @@ class Hl7Renderer {
           segs.push_back(Dg1(e, 1, "W", ev.t));
         } else if (ev.kind == EventKind::kA03) {
           segs.push_back(Dg1(e, 1, "F", ev.t));
+          // The procedures of the stay, in the discharge message.
+          int set = 0;
+          for (const Procedure& p : h_.procedures) {
+            if (p.encounter != ev.ref || p.performed > ev.t)
+              continue;
+            Segment pr1("PR1");
+            pr1.Set(1, std::to_string(++set));
+            pr1.Set(3, Comp({E(p.snomed), E(p.display), "SCT"}));
+            pr1.Set(5, FormatHl7DateTime(p.performed));
+            pr1.Set(12, Xcn(p.practitioner));
+            segs.push_back(pr1);
+          }
         }
         break;
       }

@@ -201,6 +201,31 @@ struct MedicationRequest {
   int encounter = -1;
   int practitioner = 0;
   int condition = -1;
+  std::optional<LocalTime> dispensed;  // handed over at a pharmacy (RDS^O13, MedicationDispense)
+};
+
+// A procedure done during a hospital stay (SNOMED CT coded).
+struct Procedure {
+  std::string id;
+  std::string snomed;
+  std::string display;
+  LocalTime performed = 0;
+  int encounter = -1;
+  int practitioner = 0;
+};
+
+// An imaging study of an emergency visit, with DICOM-style UIDs ("2.25." + a 128-bit number, the
+// UUID-derived form of DICOM PS3.5 B.2).
+struct ImagingStudy {
+  std::string id;
+  std::string study_uid;
+  std::string series_uid;
+  std::string modality;  // DICOM code: DX, CT, US
+  std::string snomed;    // the procedure
+  std::string display;
+  int instances = 1;
+  LocalTime started = 0;
+  int encounter = -1;
 };
 
 struct Immunization {
@@ -233,6 +258,8 @@ struct PatientHistory {
   std::vector<MedicationRequest> medications;
   std::vector<Immunization> immunizations;
   std::vector<Allergy> allergies;
+  std::vector<Procedure> procedures;
+  std::vector<ImagingStudy> imaging;
 };
 
 }  // namespace medlake::synth
