@@ -585,54 +585,41 @@ class Hl7Renderer {
         }
         break;
       }
-      case EventKind::kOml: {
-        const LabOrder& o = h_.lab_orders[static_cast<size_t>(ev.ref)];
-        segs.push_back(Msh(src, ev.t, "OML", "O21", "OML_O21", control));
-        type = "OML^O21";
-        segs.push_back(Pid(rec, ev.t));
-        if (o.encounter >= 0) {
-          segs.push_back(OrderPv1(h_.encounters[static_cast<size_t>(o.encounter)]));
-        }
-        Segment orc("ORC");
-        orc.Set(1, "NW");
-        orc.Set(2, E(o.placer_number));
-        orc.Set(5, "SC");
-        orc.Set(9, FormatHl7DateTime(ev.t));
-        orc.Set(12, Xcn(o.practitioner));
-        segs.push_back(orc);
-        Segment obr("OBR");
-        obr.Set(1, "1");
-        obr.Set(2, E(o.placer_number));
-        obr.Set(4, Comp({"ANALITICA", "Analítica", "L"}));
-        obr.Set(7, FormatHl7DateTime(o.collected));
-        obr.Set(16, Xcn(o.practitioner));
-        segs.push_back(obr);
-        break;
-      }
+      case EventKind::kOml:
       case EventKind::kOru: {
+        // The order (OML^O21, from the requesting system) and its result (ORU^R01, from the lab)
+        // share PV1, ORC and OBR; the result adds the filler number, report time and OBX.
+        const bool result = ev.kind == EventKind::kOru;
         const LabOrder& o = h_.lab_orders[static_cast<size_t>(ev.ref)];
-        segs.push_back(Msh(src, ev.t, "ORU", "R01", "ORU_R01", control));
-        type = "ORU^R01";
+        segs.push_back(result ? Msh(src, ev.t, "ORU", "R01", "ORU_R01", control)
+                              : Msh(src, ev.t, "OML", "O21", "OML_O21", control));
+        type = result ? "ORU^R01" : "OML^O21";
         segs.push_back(Pid(rec, ev.t));
         if (o.encounter >= 0) {
           segs.push_back(OrderPv1(h_.encounters[static_cast<size_t>(o.encounter)]));
         }
         Segment orc("ORC");
-        orc.Set(1, "RE");
+        orc.Set(1, result ? "RE" : "NW");
         orc.Set(2, E(o.placer_number));
-        orc.Set(3, E(o.filler_number));
-        orc.Set(5, "CM");
+        orc.Set(5, result ? "CM" : "SC");
         orc.Set(12, Xcn(o.practitioner));
-        segs.push_back(orc);
         Segment obr("OBR");
         obr.Set(1, "1");
         obr.Set(2, E(o.placer_number));
-        obr.Set(3, E(o.filler_number));
         obr.Set(4, Comp({"ANALITICA", "Analítica", "L"}));
         obr.Set(7, FormatHl7DateTime(o.collected));
         obr.Set(16, Xcn(o.practitioner));
+        if (!result) {
+          orc.Set(9, FormatHl7DateTime(ev.t));
+          segs.push_back(orc);
+          segs.push_back(obr);
+          break;
+        }
+        orc.Set(3, E(o.filler_number));
+        obr.Set(3, E(o.filler_number));
         obr.Set(22, FormatHl7DateTime(o.reported));
         obr.Set(25, "F");
+        segs.push_back(orc);
         segs.push_back(obr);
         int set = 0;
         for (int idx : o.observations) {
