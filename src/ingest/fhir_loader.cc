@@ -1,14 +1,12 @@
 #include "ingest/fhir_loader.h"
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "core/crypto.h"
 #include "core/file_system.h"
+#include "ingest/bounded_queue.h"
 #include "ingest/fhir/bundle_reader.h"
 #include "ingest/fhir/fhir_resource.h"
 #include "ingest/fhir/ndjson_reader.h"
@@ -91,39 +89,7 @@ struct PreparedBatch {
   Status end;
 };
 
-// A bounded FIFO between one producer and one consumer; Cancel() releases a blocked producer.
-class BatchQueue {
- public:
-  // False when the queue was cancelled (the batch is dropped).
-  bool Push(PreparedBatch batch) {
-    std::unique_lock<std::mutex> lock(mu_);
-    not_full_.wait(lock, [&] { return cancelled_ || queue_.size() < kQueueBatches; });
-    if (cancelled_) return false;
-    queue_.push_back(std::move(batch));
-    not_empty_.notify_one();
-    return true;
-  }
-  PreparedBatch Pop() {
-    std::unique_lock<std::mutex> lock(mu_);
-    not_empty_.wait(lock, [&] { return !queue_.empty(); });
-    PreparedBatch batch = std::move(queue_.front());
-    queue_.pop_front();
-    not_full_.notify_one();
-    return batch;
-  }
-  void Cancel() {
-    std::lock_guard<std::mutex> lock(mu_);
-    cancelled_ = true;
-    not_full_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable not_empty_;
-  std::condition_variable not_full_;
-  std::deque<PreparedBatch> queue_;
-  bool cancelled_ = false;
-};
+using BatchQueue = BoundedQueue<PreparedBatch>;
 
 // The reader thread: reads `path` line by line, summarizes and hashes, pushes batches; the last
 // batch carries how the reading ended (OK, or the I/O error that stops this file's load).
@@ -186,7 +152,7 @@ Status AppendPrepared(FileContext& ctx, const PreparedBatch& batch, const Prepar
 }
 
 Status LoadNdjson(FileContext& ctx) {
-  BatchQueue queue;
+  BatchQueue queue(kQueueBatches);
   std::thread reader([&queue, path = ctx.path] { ReadAndPrepare(path, &queue); });
   Status result;
   while (true) {

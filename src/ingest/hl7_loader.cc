@@ -1,8 +1,13 @@
 #include "ingest/hl7_loader.h"
 
+#include <thread>
+#include <utility>
+#include <vector>
+
 #include "core/crypto.h"
 #include "core/file_system.h"
 #include "engine/value.h"
+#include "ingest/bounded_queue.h"
 #include "ingest/hl7v2/hl7_batch.h"
 #include "ingest/hl7v2/hl7_message.h"
 #include "ingest/hl7v2/hl7_rejection.h"
@@ -48,28 +53,89 @@ Status AppendString(engine::RowBatch& a, const std::string& v) {
   return v.empty() ? a.AppendNull() : a.AppendString(v);
 }
 
-// `message` is the buffer's reused parse target (no allocation per message).
-Status AppendMessage(FileContext& ctx, h::Hl7Message& message, std::string_view bytes,
-                     int64_t offset) {
-  ++ctx.summary->received;
-  std::string location = "offset " + std::to_string(offset);
+// One span of a buffer, prepared by the reader thread: parsed, summarized and hashed, or
+// rejected with a reason.
+struct PreparedSpan {
+  size_t offset = 0;  // in the buffer
+  size_t length = 0;
+  bool accepted = false;
+  std::string reason_code;  // rejected: stable code, and the reason for people
+  std::string reason;
+  h::Hl7Summary summary;
+  std::string sha256_hex;
+};
+
+struct PreparedSpans {
+  std::vector<PreparedSpan> spans;
+  bool last = false;
+};
+
+constexpr size_t kBatchSpans = 1024;
+constexpr size_t kQueueBatches = 16;
+
+// Prepares one message span; `message` is the thread's reused parse target.
+PreparedSpan PrepareMessage(h::Hl7Message& message, std::string_view bytes) {
+  PreparedSpan p;
   h::Hl7Rejection rejection;
   const Status parsed = h::ParseHl7MessageInto(bytes, {}, &message, &rejection);
   if (!parsed.ok()) {
-    return AppendQuarantine(ctx, "hl7", offset, -1, location,
-                            std::string(h::Hl7RejectReasonCode(rejection.reason)),
-                            parsed.message(), bytes);
+    p.reason_code = std::string(h::Hl7RejectReasonCode(rejection.reason));
+    p.reason = parsed.message();
+    return p;
   }
   auto summary = h::Summarize(message, &rejection);
   if (!summary.ok()) {
-    return AppendQuarantine(ctx, "hl7", offset, -1, location,
-                            std::string(h::Hl7RejectReasonCode(rejection.reason)),
-                            summary.status().message(), bytes);
+    p.reason_code = std::string(h::Hl7RejectReasonCode(rejection.reason));
+    p.reason = summary.status().message();
+    return p;
   }
-  const h::Hl7Summary& s = *summary;
+  p.accepted = true;
+  p.summary = std::move(*summary);
+  p.sha256_hex = HexEncode(Sha256(bytes));
+  return p;
+}
+
+// The reader thread: splits `buffer` and prepares every message span (and unsplittable chunk).
+void PrepareBuffer(std::string_view buffer, BoundedQueue<PreparedSpans>* queue) {
+  const h::Hl7BatchSplit split = h::SplitHl7Batch(buffer);
+  h::Hl7Message message;
+  PreparedSpans batch;
+  for (const auto& span : split.spans) {
+    if (span.kind != h::Hl7SpanKind::kMessage && span.kind != h::Hl7SpanKind::kRejected) {
+      continue;  // envelopes and separators carry no message
+    }
+    PreparedSpan p;
+    if (span.kind == h::Hl7SpanKind::kMessage) {
+      p = PrepareMessage(message, h::SpanBytes(buffer, span));
+    } else {
+      p.reason_code = "hl7.unsplittable";
+      p.reason = span.reason;
+    }
+    p.offset = span.offset;
+    p.length = span.length;
+    batch.spans.push_back(std::move(p));
+    if (batch.spans.size() >= kBatchSpans) {
+      if (!queue->Push(std::move(batch))) return;  // the loading thread gave up
+      batch = PreparedSpans{};
+    }
+  }
+  batch.last = true;
+  (void)queue->Push(std::move(batch));
+}
+
+Status AppendPrepared(FileContext& ctx, std::string_view buffer, int64_t base_offset,
+                      const PreparedSpan& p) {
+  ++ctx.summary->received;
+  const std::string_view bytes = buffer.substr(p.offset, p.length);
+  const int64_t offset = base_offset + static_cast<int64_t>(p.offset);
+  if (!p.accepted) {
+    return AppendQuarantine(ctx, "hl7", offset, -1, "offset " + std::to_string(offset), p.reason_code,
+                            p.reason, bytes);
+  }
+  const h::Hl7Summary& s = p.summary;
   auto& a = ctx.accepted->row();
   MEDLAKE_RETURN_IF_ERROR(AppendLineage(ctx, a, offset));
-  MEDLAKE_RETURN_IF_ERROR(a.AppendString(HexEncode(Sha256(bytes))));
+  MEDLAKE_RETURN_IF_ERROR(a.AppendString(p.sha256_hex));
   MEDLAKE_RETURN_IF_ERROR(a.AppendString(s.sending_application + "|" + s.sending_facility + "|" + s.control_id));
   MEDLAKE_RETURN_IF_ERROR(AppendString(a, s.message_type));
   MEDLAKE_RETURN_IF_ERROR(AppendString(a, s.trigger_event));
@@ -107,24 +173,22 @@ size_t LastMessageStart(std::string_view buffer) {
 }  // namespace
 
 Status AppendHl7Buffer(FileContext& ctx, std::string_view buffer, int64_t base_offset) {
-  h::Hl7BatchSplit split = h::SplitHl7Batch(buffer);
-  h::Hl7Message message;
-  for (const auto& span : split.spans) {
-    std::string_view bytes = h::SpanBytes(buffer, span);
-    int64_t offset = base_offset + static_cast<int64_t>(span.offset);
-    switch (span.kind) {
-      case h::Hl7SpanKind::kMessage:
-        MEDLAKE_RETURN_IF_ERROR(AppendMessage(ctx, message, bytes, offset));
-        break;
-      case h::Hl7SpanKind::kRejected:
-        ++ctx.summary->received;
-        MEDLAKE_RETURN_IF_ERROR(AppendQuarantine(ctx, "hl7", offset, -1, "offset " + std::to_string(offset),
-                                                 "hl7.unsplittable", span.reason, bytes));
-        break;
-      default: break;  // envelopes and separators carry no message
+  // Splitting, parsing, summarizing and hashing run on a reader thread while this one appends
+  // and DuckDB writes Parquet (bounded queue, order kept).
+  BoundedQueue<PreparedSpans> queue(kQueueBatches);
+  std::thread reader([&queue, buffer] { PrepareBuffer(buffer, &queue); });
+  Status result;
+  while (true) {
+    PreparedSpans batch = queue.Pop();
+    for (const PreparedSpan& p : batch.spans) {
+      result = AppendPrepared(ctx, buffer, base_offset, p);
+      if (!result.ok()) break;
     }
+    if (!result.ok() || batch.last) break;
   }
-  return Status::OK();
+  queue.Cancel();
+  reader.join();
+  return result;
 }
 
 Status LoadHl7File(FileContext& ctx) {
