@@ -61,6 +61,24 @@ auto TimeRounds(double seconds, Pass&& pass, double* best, size_t* rounds, doubl
   }
 }
 
+// What one pass of a record-rate benchmark did: records handled and how many of them failed.
+struct ItemPass {
+  size_t items = 0;
+  size_t failures = 0;
+};
+
+// Times `pass` with TimeRounds and prints "<name> <rate> <unit>/s <MB/s> (best of N rounds; mean
+// ...)" for a corpus of `bytes` bytes: the best round, as the npm peers report theirs.
+template <typename Pass>
+void MeasureItems(const char* name, const char* unit, double seconds, size_t bytes, Pass&& pass) {
+  double best = 0, elapsed = 0;
+  size_t rounds = 0;
+  const ItemPass last = TimeRounds(seconds, pass, &best, &rounds, &elapsed);
+  std::printf("%-26s %10.0f %s/s %7.1f MB/s  (best of %zu rounds; mean %.0f/s; %zu %s, %zu failed)\n",
+              name, static_cast<double>(last.items) / best, unit, static_cast<double>(bytes) / best / 1e6,
+              rounds, static_cast<double>(last.items * rounds) / elapsed, last.items, unit, last.failures);
+}
+
 // "--name=value" flags; returns the value of `name` or `fallback`.
 inline std::string Flag(int argc, char** argv, const char* name, const std::string& fallback) {
   std::string prefix = std::string("--") + name + "=";

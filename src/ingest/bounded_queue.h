@@ -12,7 +12,10 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <thread>
 #include <utility>
+
+#include "core/status.h"
 
 namespace medlake::ingest {
 
@@ -55,5 +58,24 @@ class BoundedQueue {
   std::deque<T> queue_;
   bool cancelled_ = false;
 };
+
+// Runs `produce(&queue)` on a reader thread and `consume(item)` on this one for every item, in
+// order, until an item with `last` set has been consumed or `consume` fails; then releases and
+// joins the reader. The producer must push an item with `last` set at its end (it may stop early
+// when Push returns false). Returns the first error of `consume`, else OK.
+template <typename T, typename Produce, typename Consume>
+Status ConsumeFromReaderThread(size_t capacity, Produce produce, Consume consume) {
+  BoundedQueue<T> queue(capacity);
+  std::thread reader([&queue, &produce] { produce(&queue); });
+  Status result;
+  while (result.ok()) {
+    T item = queue.Pop();
+    result = consume(item);
+    if (item.last) break;
+  }
+  queue.Cancel();
+  reader.join();
+  return result;
+}
 
 }  // namespace medlake::ingest

@@ -1,6 +1,5 @@
 #include "ingest/fhir_loader.h"
 
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -152,24 +151,12 @@ Status AppendPrepared(FileContext& ctx, const PreparedBatch& batch, const Prepar
 }
 
 Status LoadNdjson(FileContext& ctx) {
-  BatchQueue queue(kQueueBatches);
-  std::thread reader([&queue, path = ctx.path] { ReadAndPrepare(path, &queue); });
-  Status result;
-  while (true) {
-    PreparedBatch batch = queue.Pop();
-    for (const PreparedLine& p : batch.lines) {
-      result = AppendPrepared(ctx, batch, p);
-      if (!result.ok()) break;
-    }
-    if (!result.ok()) break;
-    if (batch.last) {
-      result = std::move(batch.end);
-      break;
-    }
-  }
-  queue.Cancel();
-  reader.join();
-  return result;
+  return ConsumeFromReaderThread<PreparedBatch>(
+      kQueueBatches, [path = ctx.path](BatchQueue* queue) { ReadAndPrepare(path, queue); },
+      [&ctx](const PreparedBatch& batch) -> Status {
+        for (const PreparedLine& p : batch.lines) MEDLAKE_RETURN_IF_ERROR(AppendPrepared(ctx, batch, p));
+        return batch.last ? batch.end : Status::OK();
+      });
 }
 
 Status LoadDocument(FileContext& ctx, fhir::FhirResourceSummarizer& summarizer) {

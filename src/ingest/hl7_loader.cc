@@ -1,6 +1,5 @@
 #include "ingest/hl7_loader.h"
 
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -175,20 +174,14 @@ size_t LastMessageStart(std::string_view buffer) {
 Status AppendHl7Buffer(FileContext& ctx, std::string_view buffer, int64_t base_offset) {
   // Splitting, parsing, summarizing and hashing run on a reader thread while this one appends
   // and DuckDB writes Parquet (bounded queue, order kept).
-  BoundedQueue<PreparedSpans> queue(kQueueBatches);
-  std::thread reader([&queue, buffer] { PrepareBuffer(buffer, &queue); });
-  Status result;
-  while (true) {
-    PreparedSpans batch = queue.Pop();
-    for (const PreparedSpan& p : batch.spans) {
-      result = AppendPrepared(ctx, buffer, base_offset, p);
-      if (!result.ok()) break;
-    }
-    if (!result.ok() || batch.last) break;
-  }
-  queue.Cancel();
-  reader.join();
-  return result;
+  return ConsumeFromReaderThread<PreparedSpans>(
+      kQueueBatches, [buffer](BoundedQueue<PreparedSpans>* queue) { PrepareBuffer(buffer, queue); },
+      [&](const PreparedSpans& batch) -> Status {
+        for (const PreparedSpan& p : batch.spans) {
+          MEDLAKE_RETURN_IF_ERROR(AppendPrepared(ctx, buffer, base_offset, p));
+        }
+        return Status::OK();
+      });
 }
 
 Status LoadHl7File(FileContext& ctx) {

@@ -28,20 +28,10 @@
 
 namespace {
 
-struct Pass {
-  size_t resources = 0;
-  size_t failures = 0;
-};
+using Pass = medlake::bench::ItemPass;
 
 void Measure(const char* name, double seconds, size_t bytes, const std::function<Pass()>& pass) {
-  double best = 0, elapsed = 0;
-  size_t rounds = 0;
-  const Pass last = medlake::bench::TimeRounds(seconds, pass, &best, &rounds, &elapsed);
-  std::printf("%-12s %9.0f resources/s %7.1f MB/s  (best of %zu rounds; mean %.0f/s; %zu resources, "
-              "%zu rejected)\n",
-              name, static_cast<double>(last.resources) / best, static_cast<double>(bytes) / best / 1e6,
-              rounds, static_cast<double>(last.resources * rounds) / elapsed, last.resources,
-              last.failures);
+  medlake::bench::MeasureItems(name, "resources", seconds, bytes, pass);
 }
 
 }  // namespace
@@ -84,7 +74,7 @@ int main(int argc, char** argv) {
     Pass p;
     for (std::string_view line : lines) {
       auto s = summarizer.Summarize(line);
-      ++p.resources;
+      ++p.items;
       p.failures += s.ok() ? 0 : 1;
     }
     return p;
@@ -94,7 +84,7 @@ int main(int argc, char** argv) {
     size_t sink = 0;
     for (std::string_view line : lines) {
       auto s = summarizer.Summarize(line);
-      ++p.resources;
+      ++p.items;
       p.failures += s.ok() ? 0 : 1;
       sink += medlake::Sha256(line)[0];
     }

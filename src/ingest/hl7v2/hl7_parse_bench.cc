@@ -51,21 +51,10 @@ std::vector<std::string> LoadCorpus(const std::string& root) {
   return files;
 }
 
-struct Pass {
-  size_t messages = 0;
-  size_t failures = 0;
-};
+using Pass = medlake::bench::ItemPass;
 
-// Runs `pass` repeatedly for at least `seconds`; prints the rate.
 void Measure(const char* name, double seconds, size_t bytes, const std::function<Pass()>& pass) {
-  double best = 0, elapsed = 0;
-  size_t rounds = 0;
-  const Pass last = medlake::bench::TimeRounds(seconds, pass, &best, &rounds, &elapsed);
-  std::printf("%-26s %10.0f messages/s %7.1f MB/s  (best of %zu rounds; mean %.0f/s; %zu "
-              "messages/round, %zu failed)\n",
-              name, static_cast<double>(last.messages) / best, static_cast<double>(bytes) / best / 1e6,
-              rounds, static_cast<double>(last.messages * rounds) / elapsed, last.messages,
-              last.failures);
+  medlake::bench::MeasureItems(name, "messages", seconds, bytes, pass);
 }
 
 }  // namespace
@@ -94,7 +83,7 @@ int main(int argc, char** argv) {
   Measure("split", seconds, bytes, [&] {
     Pass p;
     for (const std::string& f : files) {
-      p.messages += medlake::ingest::hl7v2::SplitHl7Batch(f).message_count;
+      p.items += medlake::ingest::hl7v2::SplitHl7Batch(f).message_count;
     }
     return p;
   });
@@ -106,7 +95,7 @@ int main(int argc, char** argv) {
           continue;
         }
         auto m = medlake::ingest::hl7v2::ParseHl7Message(SpanBytes(files[i], s));
-        ++p.messages;
+        ++p.items;
         p.failures += m.ok() ? 0 : 1;
       }
     }
@@ -122,7 +111,7 @@ int main(int argc, char** argv) {
           continue;
         }
         const auto st = medlake::ingest::hl7v2::ParseHl7MessageInto(SpanBytes(files[i], s), {}, &m);
-        ++p.messages;
+        ++p.items;
         p.failures += st.ok() ? 0 : 1;
       }
     }
@@ -139,7 +128,7 @@ int main(int argc, char** argv) {
           continue;
         }
         auto m = medlake::ingest::hl7v2::ParseHl7Message(SpanBytes(files[i], s), options);
-        ++p.messages;
+        ++p.items;
         p.failures += m.ok() ? 0 : 1;
       }
     }
@@ -156,7 +145,7 @@ int main(int argc, char** argv) {
           continue;
         }
         const auto st = medlake::ingest::hl7v2::ParseHl7MessageInto(SpanBytes(f, s), {}, &m);
-        ++p.messages;
+        ++p.items;
         p.failures += st.ok() ? 0 : 1;
       }
     }
@@ -172,7 +161,7 @@ int main(int argc, char** argv) {
           continue;
         }
         const auto st = medlake::ingest::hl7v2::ParseHl7MessageInto(SpanBytes(f, s), {}, &m);
-        ++p.messages;
+        ++p.items;
         if (!st.ok()) {
           ++p.failures;
           continue;
