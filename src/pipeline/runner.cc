@@ -21,6 +21,7 @@
 #include "engine/select_rewriter.h"
 #include "engine/sql_lexer.h"
 #include "ingest/raw_tables.h"
+#include "pipeline/hl7_sql_functions.h"
 #include "pipeline/lineage.h"
 #include "pipeline/patient_index.h"
 #include "pipeline/sof/view_definition.h"
@@ -34,28 +35,11 @@ constexpr const char* kSourcePropertyPrefix = "medlake.model.source.";
 // Bumped when the way models are materialized changes, so that every model is rebuilt once.
 constexpr const char* kMaterializationVersion = "1";
 
-// SQL helpers for models over HL7 v2 text (standard delimiters |^~\&). Temporary macros: they
-// live in this session only. Documented in docs/formats/pipeline_models.md.
+// SQL helpers for models: hl7_text and code checks as temporary macros (they live in this
+// session only); the HL7 v2 field helpers are native functions (hl7_sql_functions.h).
+// Documented in docs/formats/pipeline_models.md.
 constexpr const char* kPrelude = R"sql(
 CREATE OR REPLACE TEMP MACRO hl7_text(payload) AS coalesce(try(decode(payload)), CAST(payload AS VARCHAR));
-CREATE OR REPLACE TEMP MACRO hl7_segment(msg, seg) AS
-  nullif(regexp_extract(msg, '(?:^|[\r\n])(' || seg || '\|[^\r\n]*)', 1), '');
-CREATE OR REPLACE TEMP MACRO hl7_segments(msg, seg) AS
-  regexp_extract_all(msg, '(?:^|[\r\n])(' || seg || '\|[^\r\n]*)', 1);
-CREATE OR REPLACE TEMP MACRO hl7_unescape(v) AS
-  replace(replace(replace(replace(replace(v, '\F\', '|'), '\S\', '^'), '\T\', '&'), '\R\', '~'), '\E\', '\');
-CREATE OR REPLACE TEMP MACRO hl7_field(segment, n) AS
-  nullif(CASE WHEN starts_with(segment, 'MSH|') THEN split_part(segment, '|', n) ELSE split_part(segment, '|', n + 1) END, '');
-CREATE OR REPLACE TEMP MACRO hl7_component(field, k) AS
-  nullif(hl7_unescape(split_part(split_part(field, '~', 1), '^', k)), '');
-CREATE OR REPLACE TEMP MACRO hl7_subcomponent(field, k, n) AS
-  nullif(hl7_unescape(split_part(split_part(split_part(field, '~', 1), '^', k), '&', n)), '');
-CREATE OR REPLACE TEMP MACRO hl7_ts(v) AS
-  CASE WHEN v IS NULL OR length(regexp_extract(v, '^[0-9]+')) < 8 THEN NULL
-       ELSE try(strptime(rpad(regexp_extract(v, '^[0-9]+'), 14, '0'), '%Y%m%d%H%M%S')
-                - to_minutes(CAST(coalesce(nullif(regexp_extract(v, '([+-])[0-9]{4}$', 1), ''), '+') || '1' AS INTEGER)
-                  * (CAST(coalesce(nullif(regexp_extract(v, '[+-]([0-9]{2})[0-9]{2}$', 1), ''), '0') AS INTEGER) * 60
-                     + CAST(coalesce(nullif(regexp_extract(v, '[+-][0-9]{2}([0-9]{2})$', 1), ''), '0') AS INTEGER))))::TIMESTAMPTZ END;
 CREATE OR REPLACE TEMP MACRO luhn_ok(digits) AS
   regexp_full_match(coalesce(digits, ''), '[0-9]+') AND
   list_sum([CASE WHEN i % 2 = 1 THEN (2 * CAST(substr(reverse(digits), i + 1, 1) AS INTEGER)) // 10
@@ -68,9 +52,6 @@ CREATE OR REPLACE TEMP MACRO icd10_ok(code) AS
   coalesce(regexp_full_match(code, '[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?'), false);
 CREATE OR REPLACE TEMP MACRO atc_ok(code) AS
   coalesce(regexp_full_match(code, '[A-Z]([0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?)?'), false);
-CREATE OR REPLACE TEMP MACRO hl7_date(v) AS
-  CASE WHEN v IS NULL OR length(regexp_extract(v, '^[0-9]+')) < 8 THEN NULL
-       ELSE try(strptime(substr(v, 1, 8), '%Y%m%d'))::DATE END;
 )sql";
 
 std::string Lower(std::string s) {
@@ -758,6 +739,7 @@ Result<std::vector<ModelRun>> RunModels(engine::LakeSession& session, const std:
     if (!names.count(Lower(s))) return NotFound("no model named " + s);
   }
   MEDLAKE_RETURN_IF_ERROR(session.connection().Execute(kPrelude));
+  MEDLAKE_RETURN_IF_ERROR(RegisterHl7SqlFunctions(session.connection()));
   std::vector<std::vector<std::string>> deps(models.size());
   for (size_t i = 0; i < models.size(); ++i) {
     if (models[i].kind == Model::Kind::kView) {

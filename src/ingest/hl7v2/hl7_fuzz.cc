@@ -1,6 +1,7 @@
 // libFuzzer target: feeds arbitrary bytes to the HL7 v2 batch splitter, then every message span
 // to the parser, the summarizer and the ACK builders; the whole buffer also goes to the parser
-// under each scan kernel (portable and AVX2) and into a reused message, which must all agree.
+// under each scan kernel (portable and AVX2) and into a reused message, which must all agree,
+// and to the text-path readers (hl7_text_path.h), whose views must stay inside it.
 // Built only with -DMEDLAKE_BUILD_FUZZERS=ON (the fuzz preset, clang):
 //   build/fuzz/src/ingest/hl7v2/medlake_hl7v2_fuzz -max_len=65536 corpus/
 // Seed the corpus with MEDLAKE_FIXTURES_DIR/hl7v2/*/*.hl7.
@@ -15,8 +16,72 @@
 #include "ingest/hl7v2/hl7_message.h"
 #include "ingest/hl7v2/hl7_scan_internal.h"
 #include "ingest/hl7v2/hl7_summary.h"
+#include "ingest/hl7v2/hl7_text_path.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+
+namespace {
+
+// The text-path readers on the buffer read as message text: every view lies inside the input
+// and holds no delimiter of its level; nothing crashes.
+void CheckTextPaths(std::string_view buffer) {
+  using namespace medlake::ingest::hl7v2;  // NOLINT(google-build-using-namespace): fuzz helper
+  auto inside = [&](std::string_view v) {
+    if (v.data() < buffer.data() || v.data() + v.size() > buffer.data() + buffer.size()) {
+      std::abort();
+    }
+  };
+  std::string scratch;
+  for (std::string_view id : {std::string_view("MSH"), std::string_view("PID"), buffer.substr(0, 3)}) {
+    ForEachHl7Segment(buffer, id, [&](std::string_view segment) {
+      inside(segment);
+      if (segment.substr(0, id.size()) != id || segment.size() <= id.size() || segment[id.size()] != '|' ||
+          segment.find_first_of("\r\n") != std::string_view::npos) {
+        std::abort();
+      }
+      const bool msh = segment.substr(0, 4) == "MSH|";
+      for (int64_t n = -1; n < 30; ++n) {
+        auto field = Hl7FieldOf(segment, n);
+        if (!field) {
+          continue;
+        }
+        inside(*field);
+        if (field->find('|') != std::string_view::npos && !(msh && n == 1)) {
+          std::abort();
+        }
+        for (int64_t k = 0; k < 6; ++k) {
+          auto component = Hl7ComponentOf(*field, k);
+          if (component) {
+            inside(*component);
+            if (component->find_first_of("^~") != std::string_view::npos) {
+              std::abort();
+            }
+            (void)Hl7UnescapeText(*component, scratch);
+          }
+          auto sub = Hl7SubcomponentOf(*field, k, 2);
+          if (sub && (sub->find_first_of("^~&") != std::string_view::npos)) {
+            std::abort();
+          }
+        }
+        (void)Hl7TimestampMicros(*field);
+        (void)Hl7DateDays(*field);
+      }
+    });
+  }
+  // The first segment is the first one ForEachHl7Segment gives.
+  auto first = Hl7SegmentOf(buffer, "PID");
+  std::string_view seen;
+  ForEachHl7Segment(buffer, "PID", [&](std::string_view s) {
+    if (seen.empty()) {
+      seen = s;
+    }
+  });
+  if (first.has_value() != !seen.empty() || (first && first->data() != seen.data())) {
+    std::abort();
+  }
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace medlake::ingest::hl7v2;  // NOLINT(google-build-using-namespace): fuzz main
@@ -63,6 +128,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   // The whole buffer as one message, too (the parser must reject, never crash), under each scan
   // kernel and into a message reused across inputs: all must agree on the outcome and structure.
+  // The text-path readers (hl7_text_path.h) read it as well.
   static Hl7Message reused;
   std::string outcomes[2];
   const internal::ScanKernel kernels[2] = {internal::ScanKernel::kPortable,
@@ -96,6 +162,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   internal::SetScanKernelForTesting(internal::ScanKernel::kAuto);
+  CheckTextPaths(buffer);
   if (runs == 2 && outcomes[0] != outcomes[1]) {
     std::abort();
   }
