@@ -133,4 +133,39 @@ Result<std::string> BuildScanSql(const storage::ScanPlan& plan, bool with_row_id
   return "SELECT " + projection + " FROM (" + base + ") AS __t WHERE " + where;
 }
 
+Result<std::string> BuildChangedRowsSql(const storage::ChangePlan& plan, const std::vector<std::string>& columns) {
+  std::string added_cols;
+  std::string removed_cols;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const storage::ScanColumn* now = nullptr;
+    for (const auto& c : plan.added.columns) {
+      if (c.name == columns[i]) now = &c;
+    }
+    if (now == nullptr) return NotFound("no column " + columns[i] + " in the table");
+    const storage::ScanColumn* then = nullptr;
+    for (const auto& c : plan.before.columns) {
+      if (c.field_id == now->field_id) then = &c;
+    }
+    MEDLAKE_ASSIGN_OR_RETURN(std::string type, IcebergTypeToDuckDb(now->type_json));
+    const std::string name = QuoteIdentifier(now->name);
+    added_cols += (i ? ", " : "") + name;
+    removed_cols += (i ? ", " : "") + (then ? "CAST(__b." + QuoteIdentifier(then->name) + " AS " + type + ")"
+                                            : "CAST(NULL AS " + type + ")") + " AS " + name;
+  }
+  const std::string sep = columns.empty() ? "" : ", ";
+  MEDLAKE_ASSIGN_OR_RETURN(std::string added, BuildScanSql(plan.added));
+  std::string out = "SELECT " + added_cols + sep + "false AS " + kRemovedColumn + " FROM (" + added + ") AS __a";
+  if (!plan.before.data_files.empty()) {
+    MEDLAKE_ASSIGN_OR_RETURN(std::string before, BuildScanSql(plan.before, /*with_row_ids=*/true));
+    out += " UNION ALL SELECT " + removed_cols + sep + "true AS " + kRemovedColumn + " FROM (" + before + ") AS __b";
+    if (!plan.after.data_files.empty()) {
+      MEDLAKE_ASSIGN_OR_RETURN(std::string after, BuildScanSql(plan.after, /*with_row_ids=*/true));
+      out += std::string(" ANTI JOIN (SELECT ") + kRowFileColumn + ", " + kRowPositionColumn + " FROM (" + after +
+             ")) AS __n ON __b." + kRowFileColumn + " = __n." + kRowFileColumn + " AND __b." + kRowPositionColumn +
+             " = __n." + kRowPositionColumn;
+    }
+  }
+  return out;
+}
+
 }  // namespace medlake::engine

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "storage/scan_plan.h"
@@ -25,5 +26,15 @@ inline constexpr const char* kRowPositionColumn = "__medlake_pos";
 
 // Returns the SELECT text. DataLoss for an unreadable column type in the plan.
 Result<std::string> BuildScanSql(const storage::ScanPlan& plan, bool with_row_ids = false);
+
+// Name of the BOOLEAN column BuildChangedRowsSql adds: true for a removed row.
+inline constexpr const char* kRemovedColumn = "__medlake_removed";
+
+// Returns the SELECT text of the rows a ChangePlan describes: the rows added since the older
+// snapshot (kRemovedColumn false) and those removed since (true), each as the current schema's
+// columns named in `columns` (matched by field id, so a renamed column keeps its values; a
+// column the older snapshot lacked is NULL in removed rows). NotFound for a name that is not a
+// current column; DataLoss as BuildScanSql.
+Result<std::string> BuildChangedRowsSql(const storage::ChangePlan& plan, const std::vector<std::string>& columns);
 
 }  // namespace medlake::engine

@@ -1,12 +1,15 @@
 // Writes for pipelines: ReplaceTableRows and UpsertTableRows (engine/lake_executor.h).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/testing/status_matchers.h"
 #include "core/testing/temp_dir.h"
 #include "engine/testing/session_rows.h"
 #include "engine/testing/session_rows.h"
 #include "engine/lake_executor.h"
 #include "engine/lake_session.h"
+#include "engine/scan_sql.h"
 #include "storage/table.h"
 
 namespace medlake::engine {
@@ -179,6 +182,51 @@ TEST_F(TableWriterTest, FileAndRowGroupSizeProperties) {
               StatusIs(StatusCode::kInvalidArgument, "is not an integer from 1048576"));
   EXPECT_THAT(Exec("ALTER TABLE m.t SET TBLPROPERTIES ('medlake.write.parquet.row-group-rows' = '12x')"),
               StatusIs(StatusCode::kInvalidArgument, "row-group-rows"));
+}
+
+// A change scan between two snapshots: the rows added and removed by an upsert, a DELETE, an
+// UPDATE and a compaction, read by field id after a rename.
+TEST_F(TableWriterTest, ChangedRowsSinceASnapshotAreTheAddedAndTheRemovedOnes) {
+  storage::TableIdentifier id{"m", "t"};
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      auto first, ReplaceTableRows(Ctx(), id, "SELECT range AS k, 'v' || range AS v FROM range(10)", {}));
+  const int64_t s0 = *first.snapshot_id;
+  auto changes = [&](int64_t since) -> std::string {
+    auto t = storage::LakeTable::Load(session_->catalog(), session_->file_system(), id);
+    if (!t.ok()) return t.status().ToString();
+    auto plan = (*t)->PlanChanges(since);
+    if (!plan.ok()) return plan.status().ToString();
+    if (!plan->has_value()) return "<nullopt>";
+    auto sql = BuildChangedRowsSql(**plan, {"k", "w"});
+    if (!sql.ok()) return sql.status().ToString();
+    auto rows = session_->connection().QueryAll("SELECT * FROM (" + *sql + ") ORDER BY k, " + kRemovedColumn);
+    if (!rows.ok()) return rows.status().ToString();
+    std::string out;
+    for (const auto& r : *rows) out += (out.empty() ? "" : ";") + r[0].ToText() + "|" + r[1].ToText() + "|" + r[2].ToText();
+    return out;
+  };
+  MEDLAKE_ASSERT_OK(UpsertTableRows(Ctx(), id, "SELECT 3::BIGINT AS k, 'new3' AS v UNION ALL SELECT 20, 'v20'", {"k"}, "", {}).status());
+  MEDLAKE_ASSERT_OK(Exec("DELETE FROM m.t WHERE k = 5"));
+  MEDLAKE_ASSERT_OK(Exec("ALTER TABLE m.t RENAME COLUMN v TO w"));
+  MEDLAKE_ASSERT_OK(Exec("UPDATE m.t SET w = 'upd7' WHERE k = 7"));
+  EXPECT_EQ(changes(s0), "3|new3|false;3|v3|true;5|v5|true;7|upd7|false;7|v7|true;20|v20|false");
+  // Nothing changed since the current snapshot; an unknown snapshot cannot be compared.
+  auto t = storage::LakeTable::Load(session_->catalog(), session_->file_system(), id);
+  MEDLAKE_ASSERT_OK(t.status());
+  const int64_t now = *(*t)->metadata().current_snapshot_id;
+  EXPECT_EQ(changes(now), "");
+  EXPECT_EQ(changes(123456789), "<nullopt>");
+  // A compaction rewrites every row: each shows as removed and added again, with equal values.
+  MEDLAKE_ASSERT_OK(Exec("CALL medlake.compact('m.t')"));
+  EXPECT_EQ(Rows("SELECT count(*) FROM m.t"), "10");
+  std::string after_compaction = changes(now);
+  EXPECT_EQ(std::count(after_compaction.begin(), after_compaction.end(), ';') + 1, 20) << after_compaction;
+  EXPECT_NE(after_compaction.find("7|upd7|false;7|upd7|true"), std::string::npos) << after_compaction;
+  // An unknown column is named.
+  auto plan = (*t)->PlanChanges(s0);
+  MEDLAKE_ASSERT_OK(plan.status());
+  ASSERT_TRUE(plan->has_value());
+  EXPECT_THAT(BuildChangedRowsSql(**plan, {"nope"}), StatusIs(StatusCode::kNotFound, "nope"));
 }
 
 }  // namespace

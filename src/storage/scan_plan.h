@@ -53,6 +53,9 @@ struct ScanDeleteFile {
   int64_t data_sequence_number = 0;
   int64_t record_count = 0;
   std::vector<int> equality_ids;  // equality deletes only
+  // Position deletes: the one data file (stored path) whose rows they delete, when the writer
+  // said so (Iceberg's referenced_data_file, which medlake always writes); empty: any file.
+  std::string referenced_data_file;
 };
 
 struct ScanPlan {
@@ -61,6 +64,20 @@ struct ScanPlan {
   std::vector<ScanDeleteFile> delete_files;
   std::optional<int64_t> snapshot_id;  // nullopt: the table has no snapshot yet
   ScanPruning pruning;
+};
+
+// What changed in a table between an older snapshot and the current one, as three scans:
+//   - `added`: the current snapshot's data files that were not live at the older one (their
+//     current deletes applied): every row added since, and perhaps rows added and removed since;
+//   - `before`: at the older snapshot, the data files that may have lost rows since (files no
+//     longer live, files given delete files since), with the deletes live then;
+//   - `after`: the same files at the current snapshot, those still live, with today's deletes.
+// The rows removed since are `before`'s rows whose (file, position) is not among `after`'s. A
+// file rewritten by a compaction shows its rows both as removed and as added.
+struct ChangePlan {
+  ScanPlan added;
+  ScanPlan before;
+  ScanPlan after;
 };
 
 }  // namespace medlake::storage

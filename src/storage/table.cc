@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <chrono>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "core/crypto.h"
@@ -408,6 +409,7 @@ Result<ScanPlan> LakeTable::PlanScan(std::optional<int64_t> snapshot_id,
       d.data_sequence_number = lf.data_sequence_number;
       d.record_count = f.record_count;
       d.equality_ids = f.equality_ids;
+      d.referenced_data_file = f.referenced_data_file.value_or("");
       plan.delete_files.push_back(std::move(d));
     }
   }
@@ -468,6 +470,82 @@ Result<std::optional<ScanPlan>> LakeTable::PlanAppendedScan(int64_t since) const
     }
   }
   return std::optional<ScanPlan>(std::move(plan));
+}
+
+Result<std::optional<ChangePlan>> LakeTable::PlanChanges(int64_t since) const {
+  if (!metadata_.current_snapshot_id) return std::optional<ChangePlan>();
+  const ib::Snapshot* base = nullptr;
+  for (std::optional<int64_t> cursor = metadata_.current_snapshot_id; cursor;) {
+    auto found = ib::FindSnapshot(metadata_, *cursor);
+    if (!found.ok()) return std::optional<ChangePlan>();  // history expired before `since`
+    if ((*found)->snapshot_id == since) {
+      base = *found;
+      break;
+    }
+    cursor = (*found)->parent_snapshot_id;
+  }
+  if (base == nullptr) return std::optional<ChangePlan>();
+  MEDLAKE_ASSIGN_OR_RETURN(ScanPlan then, PlanScan(since));
+  MEDLAKE_ASSIGN_OR_RETURN(ScanPlan now, PlanScan(std::nullopt));
+  std::set<std::string> then_files;
+  std::set<std::string> now_files;
+  for (const auto& f : then.data_files) then_files.insert(f.original_path);
+  for (const auto& f : now.data_files) now_files.insert(f.original_path);
+  // The older files that may have lost rows: gone now, or named by a delete file added since.
+  std::set<std::string> touched;
+  bool all_touched = false;
+  for (const auto& d : now.delete_files) {
+    if (d.data_sequence_number <= base->sequence_number) continue;
+    if (d.content == ScanDeleteFile::Content::kPosition && !d.referenced_data_file.empty()) {
+      touched.insert(d.referenced_data_file);
+    } else {
+      all_touched = true;  // an equality delete, or position deletes of any file
+    }
+  }
+  for (const auto& f : then.data_files) {
+    if (all_touched || !now_files.count(f.original_path)) touched.insert(f.original_path);
+  }
+  // Delete files that can apply to `files` (position deletes naming another file cannot).
+  auto deletes_for = [](const std::vector<ScanDeleteFile>& deletes, const std::set<std::string>& files) {
+    std::vector<ScanDeleteFile> out;
+    for (const auto& d : deletes) {
+      if (d.content == ScanDeleteFile::Content::kPosition && !d.referenced_data_file.empty() &&
+          !files.count(d.referenced_data_file)) {
+        continue;
+      }
+      out.push_back(d);
+    }
+    return out;
+  };
+  ChangePlan plan;
+  plan.added.columns = now.columns;
+  plan.added.snapshot_id = now.snapshot_id;
+  std::set<std::string> added_files;
+  for (const auto& f : now.data_files) {
+    if (then_files.count(f.original_path)) continue;
+    plan.added.data_files.push_back(f);
+    added_files.insert(f.original_path);
+  }
+  plan.added.delete_files = deletes_for(now.delete_files, added_files);
+  plan.before.columns = then.columns;
+  plan.before.snapshot_id = then.snapshot_id;
+  std::set<std::string> before_files;
+  for (const auto& f : then.data_files) {
+    if (!touched.count(f.original_path)) continue;
+    plan.before.data_files.push_back(f);
+    before_files.insert(f.original_path);
+  }
+  plan.before.delete_files = deletes_for(then.delete_files, before_files);
+  plan.after.columns = now.columns;
+  plan.after.snapshot_id = now.snapshot_id;
+  std::set<std::string> after_files;
+  for (const auto& f : now.data_files) {
+    if (!before_files.count(f.original_path)) continue;
+    plan.after.data_files.push_back(f);
+    after_files.insert(f.original_path);
+  }
+  plan.after.delete_files = deletes_for(now.delete_files, after_files);
+  return std::optional<ChangePlan>(std::move(plan));
 }
 
 Result<std::unique_ptr<LakeTable>> CreateLakeTable(Catalog& catalog, FileSystem& fs,

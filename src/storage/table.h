@@ -84,6 +84,11 @@ class LakeTable {
   // or a snapshot after it is not an `append` (rows were deleted, overwritten or rewritten); the
   // caller then reads the whole table. Reads only the manifests written after `since`.
   Result<std::optional<ScanPlan>> PlanAppendedScan(int64_t since) const;
+  // Change scan: what changed between snapshot `since` and the current snapshot, whatever the
+  // operations in between (appends, deletes, overwrites, compactions); see ChangePlan. Reads the
+  // manifests of both snapshots. Returns nullopt when `since` is not an ancestor of the current
+  // snapshot (expired, or another branch): the caller then reads the whole table.
+  Result<std::optional<ChangePlan>> PlanChanges(int64_t since) const;
 
   LakeTable(TableIdentifier id, iceberg::TableMetadata metadata, std::string metadata_location,
             std::string local_root, FileSystem& fs);
