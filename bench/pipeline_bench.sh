@@ -6,6 +6,8 @@
 # (full), ingests the batch, runs again (incremental), runs once more with nothing new (idle),
 # then rebuilds everything from all rows (--full-refresh) and checks that the incremental tables
 # equal the rebuilt ones. Figures go to bench/README.md ("Pipelines").
+# SYNTH_ARGS (environment) adds generator options, e.g. SYNTH_ARGS="--start 2025-01-01" for one
+# year of history instead of 2015-2025.
 set -euo pipefail
 bin="$(readlink -f "$1")"
 patients="$2"
@@ -17,7 +19,7 @@ t() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$(ec
 
 echo "== generate $patients patients (hl7, fhir)"
 per_file=$(( patients / 50 > 0 ? patients / 50 : 1 ))
-"$bin" synth --patients "$patients" --seed 7 --out history --formats hl7,fhir --patients-per-file "$per_file" >/dev/null
+"$bin" synth --patients "$patients" --seed 7 --out history --formats hl7,fhir --patients-per-file "$per_file" ${SYNTH_ARGS:-} >/dev/null
 mkdir -p batch/hl7 batch/fhir
 for dir in history/hl7/*/; do
   src="$(basename "$dir")"

@@ -75,6 +75,40 @@ Result<ModelConfig> ParseSqlModelConfig(std::string_view sql) {
       if (config.write_order.empty()) {
         return InvalidArgument("line " + std::to_string(number) + ": @write_order needs column names");
       }
+    } else if (key == "incremental_by") {
+      if (!IsIdentifier(value)) {
+        return InvalidArgument("line " + std::to_string(number) + ": @incremental_by needs one column name");
+      }
+      config.incremental_by = value;
+    } else if (key == "key_lookup") {
+      auto bad = [&]() {
+        return InvalidArgument("line " + std::to_string(number) +
+                               ": expected `-- @key_lookup: ns.table.column = ns.table.column[, ...]`");
+      };
+      // "ns.table.column" -> (lower-case ns.table, column)
+      auto split = [](const std::string& s, std::string* table, std::string* column) {
+        size_t last = s.rfind('.');
+        size_t first = s.find('.');
+        if (first == std::string::npos || first == last) return false;
+        std::string ns = s.substr(0, first), name = s.substr(first + 1, last - first - 1), col = s.substr(last + 1);
+        if (!IsIdentifier(ns) || !IsIdentifier(name) || !IsIdentifier(col)) return false;
+        *table = ns + "." + name;
+        std::transform(table->begin(), table->end(), table->begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        *column = col;
+        return true;
+      };
+      size_t eq = value.find('=');
+      if (eq == std::string::npos) return bad();
+      ModelConfig::KeyLookup lookup;
+      if (!split(Trim(std::string_view(value).substr(0, eq)), &lookup.table, &lookup.column)) return bad();
+      for (const auto& item : SplitList(value.substr(eq + 1))) {
+        std::string table, column;
+        if (!split(item, &table, &column)) return bad();
+        lookup.sources[table] = column;
+      }
+      if (lookup.sources.empty()) return bad();
+      config.key_lookup = std::move(lookup);
     } else if (key == "key_index") {
       if (value != "true" && value != "false") {
         return InvalidArgument("line " + std::to_string(number) + ": @key_index must be `true` or `false`");
@@ -88,8 +122,16 @@ Result<ModelConfig> ParseSqlModelConfig(std::string_view sql) {
   if (config.key_index && config.write_order.empty()) {
     return InvalidArgument("@key_index needs @write_order (the key is the first column of the write order)");
   }
-  if (config.incremental && config.unique_key.empty()) {
-    return InvalidArgument("an incremental model needs `-- @unique_key: column[, column...]`");
+  if (!config.incremental_by.empty()) {
+    if (!config.incremental || !config.unique_key.empty() || !config.incremental_sources.empty()) {
+      return InvalidArgument("@incremental_by needs `@materialized: incremental` and replaces @unique_key and "
+                             "@incremental_sources");
+    }
+  } else if (config.key_lookup) {
+    return InvalidArgument("@key_lookup needs @incremental_by");
+  }
+  if (config.incremental && config.unique_key.empty() && config.incremental_by.empty()) {
+    return InvalidArgument("an incremental model needs `-- @unique_key: column[, column...]` or `-- @incremental_by: column`");
   }
   return config;
 }

@@ -10,7 +10,16 @@
 //
 // A SQL model's leading comment lines may set its configuration, one `-- @key: value` per line:
 //   @materialized         `table` (default: rebuilt on every run) or `incremental`
-//   @unique_key           comma-separated key columns (required when incremental)
+//   @unique_key           comma-separated key columns (an incremental model needs it, or
+//                         @incremental_by)
+//   @incremental_by       a column (e.g. person_id) such that each value's rows depend only on
+//                         source rows of that value: a run rebuilds only the values whose
+//                         source rows changed since the last run (any change: appends,
+//                         deletes, updates), and replaces their rows
+//   @key_lookup           for @incremental_by: `ns.table.column = ns.src.column[, ...]`: the
+//                         listed sources' column holds values of the lookup table's column,
+//                         whose rows give the @incremental_by value (a source that has the
+//                         @incremental_by column itself needs no lookup)
 //   @incremental_sources  comma-separated ns.table read as "rows added since the last run";
 //                         default: every lake table the model reads
 //   @delete_column        a BOOLEAN column whose true rows delete their key (not stored)
@@ -25,6 +34,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +52,13 @@ struct ModelConfig {
   std::string description;
   std::vector<std::string> write_order;  // empty: unsorted
   bool key_index = false;                // @key_index: true
+  std::string incremental_by;            // @incremental_by (then unique_key is empty)
+  struct KeyLookup {
+    std::string table;   // ns.table (lower case)
+    std::string column;  // its column matched against the sources' columns
+    std::map<std::string, std::string> sources;  // ns.table (lower case) -> its column
+  };
+  std::optional<KeyLookup> key_lookup;  // @key_lookup
 };
 
 struct Model {

@@ -43,6 +43,33 @@ TEST(ModelConfigTest, RejectsBadSettingsNamingTheLine) {
               StatusIs(StatusCode::kInvalidArgument, "unique_key"));
 }
 
+TEST(ModelConfigTest, KeyedIncrementalSettings) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      auto c, ParseSqlModelConfig("-- @materialized: incremental\n-- @incremental_by: person_id\n"
+                                  "-- @key_lookup: Normalized.Person_Link.source_key = normalized.condition.patient_source_key, "
+                                  "normalized.patient.source_key\nSELECT 1"));
+  EXPECT_TRUE(c.incremental);
+  EXPECT_EQ(c.incremental_by, "person_id");
+  EXPECT_TRUE(c.unique_key.empty());
+  ASSERT_TRUE(c.key_lookup.has_value());
+  EXPECT_EQ(c.key_lookup->table, "normalized.person_link");
+  EXPECT_EQ(c.key_lookup->column, "source_key");
+  EXPECT_EQ(c.key_lookup->sources, (std::map<std::string, std::string>{
+                                       {"normalized.condition", "patient_source_key"}, {"normalized.patient", "source_key"}}));
+  // Without incremental, with a unique key, a lookup alone, malformed lookups.
+  EXPECT_THAT(ParseSqlModelConfig("-- @incremental_by: person_id\nSELECT 1"),
+              StatusIs(StatusCode::kInvalidArgument, "@materialized: incremental"));
+  EXPECT_THAT(ParseSqlModelConfig("-- @materialized: incremental\n-- @incremental_by: p\n-- @unique_key: k\nSELECT 1"),
+              StatusIs(StatusCode::kInvalidArgument, "replaces @unique_key"));
+  EXPECT_THAT(ParseSqlModelConfig("-- @materialized: incremental\n-- @unique_key: k\n-- @key_lookup: a.b.c = d.e.f\nSELECT 1"),
+              StatusIs(StatusCode::kInvalidArgument, "needs @incremental_by"));
+  EXPECT_THAT(ParseSqlModelConfig("-- @incremental_by: a, b\nSELECT 1"), StatusIs(StatusCode::kInvalidArgument, "line 1"));
+  for (const char* bad : {"a.b = c.d.e", "a.b.c", "a.b.c = ", "a.b.c = d.e.f-g"}) {
+    EXPECT_THAT(ParseSqlModelConfig(std::string("-- @key_lookup: ") + bad + "\nSELECT 1"),
+                StatusIs(StatusCode::kInvalidArgument, "@key_lookup: ns.table.column")) << bad;
+  }
+}
+
 TEST(ModelFileTest, NamesComeFromThePath) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto m, ModelFromFile("normalized/patient.sql", "SELECT 1", "x"));
   EXPECT_EQ(m.name(), "normalized.patient");

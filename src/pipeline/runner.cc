@@ -34,6 +34,8 @@ constexpr const char* kHashProperty = "medlake.model.hash";
 constexpr const char* kSourcePropertyPrefix = "medlake.model.source.";
 // Bumped when the way models are materialized changes, so that every model is rebuilt once.
 constexpr const char* kMaterializationVersion = "1";
+// The column marking a key value's "remove my rows" row in a keyed (@incremental_by) run.
+constexpr const char* kKeyGoneColumn = "__medlake_key_gone";
 
 // SQL helpers for models: hl7_text and code checks as temporary macros (they live in this
 // session only); the HL7 v2 field helpers are native functions (hl7_sql_functions.h).
@@ -75,6 +77,7 @@ struct SourceRead {
   const storage::LakeTable* table = nullptr;
   std::optional<int64_t> snapshot;           // the source's snapshot read by this run
   std::optional<storage::ScanPlan> delta;    // set: read only these (appended) files
+  std::string filter;                        // non-empty: read only the rows meeting this SQL condition
 };
 
 // Resolves the model's sources to scans of the pinned snapshot (or of the appended files);
@@ -100,6 +103,7 @@ class PipelineResolver : public engine::TableResolver {
     }
     for (const auto& f : plan.data_files) rows_read += f.record_count;
     MEDLAKE_ASSIGN_OR_RETURN(std::string sql, engine::BuildScanSql(plan));
+    if (!src.filter.empty()) sql = "SELECT * FROM (" + sql + ") AS __s WHERE " + src.filter;
     return std::optional<std::string>(std::move(sql));
   }
   int64_t rows_read = 0;
@@ -264,7 +268,25 @@ class Runner {
       auto h = props.find(kHashProperty);
       if (h == props.end() || h->second != hash) full_reason = "model changed";
     }
-    if (full_reason.empty()) {
+    std::vector<std::string> temp_tables;
+    struct DropTemps {
+      engine::Connection& c;
+      std::vector<std::string>& tables;
+      ~DropTemps() {
+        for (const auto& t : tables) (void)c.Execute("DROP TABLE IF EXISTS " + t);
+      }
+    } drop_temps{s_.connection(), temp_tables};
+    std::string keys_table;  // @incremental_by: the key values this run rebuilds
+    if (full_reason.empty() && !m.config.incremental_by.empty()) {
+      int64_t changed = 0;
+      MEDLAKE_ASSIGN_OR_RETURN(full_reason, PlanKeyedRun(m, target->metadata().properties, sources, &temp_tables,
+                                                         &keys_table, &changed));
+      if (full_reason.empty()) {
+        run->reason = std::to_string(changed) + " " + m.config.incremental_by + " value" + (changed == 1 ? "" : "s") +
+                      " with changed source rows";
+      }
+    }
+    if (full_reason.empty() && m.config.incremental_by.empty()) {
       const auto& props = target->metadata().properties;
       for (auto& [name, src] : sources) {
         const auto& inc = m.config.incremental_sources;
@@ -293,10 +315,13 @@ class Runner {
       }
     }
     if (!full_reason.empty()) {
-      for (auto& [name, src] : sources) src.delta.reset();
+      for (auto& [name, src] : sources) {
+        src.delta.reset();
+        src.filter.clear();
+      }
+      run->reason = full_reason;
     }
     run->mode = full_reason.empty() ? "incremental" : "full";
-    run->reason = full_reason;
 
     engine::LakeExecutorContext ctx{&s_.connection(), &catalog, &fs, s_.lake().warehouse_path(),
                                     &s_.clock(), s_.options().target_file_size_bytes};
@@ -328,12 +353,33 @@ class Runner {
     } drop_stages{s_.connection(), stages};
     Result<engine::TableWriteResult> written = FailedPrecondition("not run");
     if (run->mode == "incremental") {
-      MEDLAKE_ASSIGN_OR_RETURN(std::string rows, ApplyQuality(m, id, target.get(), query, /*full=*/false, run, &stages));
-      written = engine::UpsertTableRows(ctx, id, rows, m.config.unique_key, del, properties, m.config.write_order);
+      // A keyed model replaces the rows of the changed key values: its rows for them, and one
+      // row per value marked deleted (so that a value left without rows loses its old ones).
+      Model keyed = m;
+      std::string delta_rows = query;
+      if (!keys_table.empty()) {
+        const std::string by = engine::QuoteIdentifier(m.config.incremental_by);
+        std::string own = "__r.*";
+        std::string where = "__r." + by + " IN (SELECT k FROM " + keys_table + ")";
+        if (!del.empty()) {
+          own = "__r.* EXCLUDE (" + engine::QuoteIdentifier(del) + ")";
+          where += " AND NOT coalesce(__r." + engine::QuoteIdentifier(del) + ", false)";
+        }
+        delta_rows = "SELECT " + own + ", false AS " + kKeyGoneColumn + " FROM (" + query + ") AS __r WHERE " + where +
+                     " UNION ALL BY NAME SELECT k AS " + by + ", true AS " + kKeyGoneColumn + " FROM " + keys_table;
+        keyed.config.unique_key = {m.config.incremental_by};
+        keyed.config.delete_column = kKeyGoneColumn;
+      }
+      MEDLAKE_ASSIGN_OR_RETURN(std::string rows, ApplyQuality(keyed, id, target.get(), delta_rows, /*full=*/false, run, &stages));
+      written = engine::UpsertTableRows(ctx, id, rows, keyed.config.unique_key, keyed.config.delete_column, properties,
+                                        m.config.write_order);
       if (!written.ok() && written.status().code() == StatusCode::kFailedPrecondition &&
           written.status().message().find("rebuilt") != std::string::npos) {
         // The rows' columns changed (a source gained columns): rebuild from everything.
-        for (auto& [name, src] : sources) src.delta.reset();
+        for (auto& [name, src] : sources) {
+          src.delta.reset();
+          src.filter.clear();
+        }
         run->mode = "full";
         run->reason = "columns changed";
         PipelineResolver again(catalog, fs, &sources);
@@ -365,6 +411,131 @@ class Runner {
     run->rows_written = written->rows_written;
     run->rows_removed = written->rows_removed;
     return Status::OK();
+  }
+
+  // For an @incremental_by model: finds the key values whose source rows changed since the
+  // last run, keeps them in a table of the session (`*keys_table`, column k; dropped with
+  // `temps`) and sets each keyed source's filter to the rows of those values. A change is net: a
+  // row removed and added back unchanged (a rewrite, a compaction, a rebuilt dimension table)
+  // changes nothing. Returns why the model must be rebuilt in full instead, or "" when it need
+  // not.
+  Result<std::string> PlanKeyedRun(const Model& m, const std::map<std::string, std::string>& props,
+                                   std::map<std::string, SourceRead>& sources, std::vector<std::string>* temps,
+                                   std::string* keys_table, int64_t* changed) {
+    engine::Connection& conn = s_.connection();
+    const std::string& by_name = m.config.incremental_by;
+    const std::string by = engine::QuoteIdentifier(by_name);
+    MEDLAKE_ASSIGN_OR_RETURN(std::string suffix, RandomHex(6));
+    const std::string keys = "main.__medlake_keys_" + suffix;
+    const std::string values = "main.__medlake_key_values_" + suffix;
+    auto columns_of = [](const storage::LakeTable& t) -> Result<std::vector<std::string>> {
+      MEDLAKE_ASSIGN_OR_RETURN(const storage::iceberg::Schema* schema, storage::iceberg::CurrentSchema(t.metadata()));
+      std::vector<std::string> out;
+      for (const auto& f : schema->fields) out.push_back(f.name);
+      return out;
+    };
+    auto has = [](const std::vector<std::string>& cols, const std::string& c) {
+      return std::find(cols.begin(), cols.end(), c) != cols.end();
+    };
+    // The lookup table, at the snapshot this run reads when it is a source.
+    std::string lookup_scan;
+    const auto& lookup = m.config.key_lookup;
+    std::unique_ptr<storage::LakeTable> own_lookup;
+    if (lookup) {
+      const storage::LakeTable* table = nullptr;
+      std::optional<int64_t> snapshot;
+      if (auto it = sources.find(lookup->table); it != sources.end()) {
+        table = it->second.table;
+        snapshot = it->second.snapshot;
+      } else {
+        MEDLAKE_ASSIGN_OR_RETURN(storage::TableIdentifier lid, storage::ParseTableIdentifier(lookup->table));
+        MEDLAKE_ASSIGN_OR_RETURN(own_lookup, storage::LakeTable::Load(s_.catalog(), s_.file_system(), lid));
+        table = own_lookup.get();
+        snapshot = table->metadata().current_snapshot_id;
+      }
+      MEDLAKE_ASSIGN_OR_RETURN(auto cols, columns_of(*table));
+      if (!has(cols, by_name) || !has(cols, lookup->column)) {
+        return InvalidArgument("@key_lookup table " + lookup->table + " needs columns " + lookup->column + " and " + by_name);
+      }
+      MEDLAKE_ASSIGN_OR_RETURN(storage::ScanPlan plan, table->PlanScan(snapshot));
+      MEDLAKE_ASSIGN_OR_RETURN(lookup_scan, engine::BuildScanSql(plan));
+    }
+    std::vector<std::string> key_selects;
+    for (auto& [name, src] : sources) {
+      MEDLAKE_ASSIGN_OR_RETURN(auto cols, columns_of(*src.table));
+      const bool direct = has(cols, by_name);
+      std::string via;
+      if (!direct && lookup) {
+        if (auto l = lookup->sources.find(name); l != lookup->sources.end()) {
+          if (!has(cols, l->second)) return InvalidArgument("@key_lookup: " + name + " has no column " + l->second);
+          via = engine::QuoteIdentifier(l->second);
+        }
+      }
+      if (direct) {
+        src.filter = by + " IN (SELECT k FROM " + keys + ")";
+      } else if (!via.empty()) {
+        src.filter = via + " IN (SELECT v FROM " + values + ")";
+      }
+      auto w = props.find(kSourcePropertyPrefix + name);
+      if (w == props.end()) return "source " + name + " not read before";
+      std::optional<int64_t> since;
+      if (w->second != "none") {
+        try {
+          since = std::stoll(w->second);
+        } catch (...) {
+          return "unreadable watermark for " + name;
+        }
+      }
+      if (since == src.snapshot) continue;  // unchanged
+      // The rows added and removed since, then the net change.
+      std::string changes;
+      std::string all;
+      for (size_t i = 0; i < cols.size(); ++i) all += (i ? ", " : "") + engine::QuoteIdentifier(cols[i]);
+      if (!since) {
+        MEDLAKE_ASSIGN_OR_RETURN(storage::ScanPlan plan, src.table->PlanScan(src.snapshot));
+        MEDLAKE_ASSIGN_OR_RETURN(std::string scan, engine::BuildScanSql(plan));
+        changes = "SELECT " + all + ", false AS " + engine::kRemovedColumn + " FROM (" + scan + ")";
+      } else {
+        MEDLAKE_ASSIGN_OR_RETURN(auto plan, src.table->PlanChanges(*since));
+        if (!plan) return "the history of " + name + " since the last run is gone";
+        MEDLAKE_ASSIGN_OR_RETURN(changes, engine::BuildChangedRowsSql(*plan, cols));
+      }
+      MEDLAKE_ASSIGN_OR_RETURN(std::string more, RandomHex(6));
+      const std::string staged = "main.__medlake_changes_" + more;
+      temps->push_back(staged);
+      MEDLAKE_RETURN_IF_ERROR(conn.Execute("CREATE TABLE " + staged + " AS " + changes));
+      const std::string added = "SELECT " + all + " FROM " + staged + " WHERE NOT " + engine::kRemovedColumn;
+      const std::string removed = "SELECT " + all + " FROM " + staged + " WHERE " + engine::kRemovedColumn;
+      const std::string net = "((" + added + " EXCEPT ALL " + removed + ") UNION ALL (" + removed + " EXCEPT ALL " + added + "))";
+      if (direct) {
+        key_selects.push_back("SELECT " + by + " AS k FROM " + net + " AS __c");
+      } else if (!via.empty()) {
+        key_selects.push_back("SELECT __l." + by + " AS k FROM (" + lookup_scan + ") AS __l WHERE __l." +
+                              engine::QuoteIdentifier(lookup->column) + " IN (SELECT " + via + " FROM " + net + " AS __c)");
+      } else {
+        MEDLAKE_ASSIGN_OR_RETURN(auto n, conn.QueryAll("SELECT count(*) FROM " + net + " AS __c"));
+        if (!n.empty() && n[0][0].i > 0) {
+          return "source " + name + " changed and its rows have no " + by_name + " (see @key_lookup)";
+        }
+      }
+    }
+    std::string union_keys;
+    for (const auto& k : key_selects) union_keys += (union_keys.empty() ? "" : " UNION ALL ") + k;
+    if (union_keys.empty()) union_keys = "SELECT NULL AS k WHERE false";
+    temps->push_back(keys);
+    MEDLAKE_RETURN_IF_ERROR(conn.Execute("CREATE TABLE " + keys + " AS SELECT DISTINCT k FROM (" +
+                                         union_keys + ")"));
+    MEDLAKE_ASSIGN_OR_RETURN(auto counts, conn.QueryAll("SELECT count(*), count(k) FROM " + keys));
+    if (counts.empty() || counts[0][0].i != counts[0][1].i) return "a changed source row maps to no " + by_name;
+    *changed = counts[0][0].i;
+    if (lookup) {
+      temps->push_back(values);
+      MEDLAKE_RETURN_IF_ERROR(conn.Execute("CREATE TABLE " + values + " AS SELECT DISTINCT " +
+                                           engine::QuoteIdentifier(lookup->column) + " AS v FROM (" + lookup_scan +
+                                           ") AS __l WHERE " + by + " IN (SELECT k FROM " + keys + ")"));
+    }
+    *keys_table = keys;
+    return std::string();
   }
 
   // Checks the model's quality rules on the rows it produced (`query`) and returns the query of

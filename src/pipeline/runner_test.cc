@@ -148,6 +148,85 @@ TEST_F(RunnerTest, FailedModelKeepsItsTableAndSkipsItsDependents) {
   EXPECT_EQ(Rows("SELECT count(*) FROM s.a"), "3");
 }
 
+// @incremental_by: a run rebuilds only the key values whose source rows changed (appended,
+// deleted, updated, relinked through the lookup table); a net-unchanged rewrite changes nothing;
+// a change to a source without the key rebuilds everything; each result equals a full rebuild.
+TEST_F(RunnerTest, KeyedModelsRebuildOnlyTheChangedKeyValues) {
+  Sql("CREATE SCHEMA src; "
+      "CREATE TABLE src.link (source_key VARCHAR, person_id BIGINT); "
+      "CREATE TABLE src.events (patient_source_key VARCHAR, code VARCHAR, v INTEGER); "
+      "CREATE TABLE src.sites (code VARCHAR, site VARCHAR)");
+  Sql("INSERT INTO src.link VALUES ('a', 1), ('b', 2), ('c', 3), ('d', 3)");
+  Sql("INSERT INTO src.events VALUES ('a', 'x', 1), ('a', 'y', 2), ('b', 'x', 5), ('c', 'z', 7), ('d', 'x', 1)");
+  Sql("INSERT INTO src.sites VALUES ('x', 'H1'), ('y', 'H2'), ('z', 'H1')");
+  const std::string text =
+      "-- @materialized: incremental\n-- @incremental_by: person_id\n"
+      "-- @key_lookup: src.link.source_key = src.events.patient_source_key\n"
+      "SELECT l.person_id, count(*) AS n, sum(e.v) AS total, "
+      "string_agg(e.code || '@' || coalesce(s.site, '?'), ',' ORDER BY e.code, e.v) AS codes "
+      "FROM src.events e JOIN src.link l ON l.source_key = e.patient_source_key "
+      "LEFT JOIN src.sites s ON s.code = e.code GROUP BY l.person_id";
+  std::vector<Model> models = {Sql("m/per_person.sql", text)};
+  const std::string q = "SELECT person_id, n, total, codes FROM m.per_person ORDER BY 1";
+  auto rebuilt = [&]() {
+    RunOptions full;
+    full.full_refresh = true;
+    auto r = Run(models, full);
+    EXPECT_EQ(r["m.per_person"].mode, "full");
+    return Rows(q);
+  };
+  auto first = Run(models);
+  ASSERT_EQ(first["m.per_person"].outcome, ModelRun::Outcome::kBuilt) << first["m.per_person"].reason;
+  EXPECT_EQ(first["m.per_person"].mode, "full");
+  EXPECT_EQ(Rows(q), "1|2|3|x@H1,y@H2;2|1|5|x@H1;3|2|8|x@H1,z@H1");
+
+  // Person 1 gains an event, person 2 loses its only one, source key d moves from person 3 to 4.
+  Sql("INSERT INTO src.events VALUES ('a', 'z', 10)");
+  Sql("DELETE FROM src.events WHERE patient_source_key = 'b'");
+  Sql("UPDATE src.link SET person_id = 4 WHERE source_key = 'd'");
+  auto second = Run(models)["m.per_person"];
+  ASSERT_EQ(second.outcome, ModelRun::Outcome::kBuilt) << second.reason;
+  EXPECT_EQ(second.mode, "incremental") << second.reason;
+  EXPECT_EQ(second.reason, "4 person_id values with changed source rows");
+  EXPECT_EQ(second.rows_written, 3);  // persons 1, 3 and 4; person 2 has no rows left
+  EXPECT_EQ(second.rows_removed, 3);  // the old rows of persons 1, 2 and 3
+  const std::string expected = "1|3|13|x@H1,y@H2,z@H1;3|1|7|z@H1;4|1|1|x@H1";
+  EXPECT_EQ(Rows(q), expected);
+  EXPECT_EQ(rebuilt(), expected);
+  EXPECT_EQ(Run(models)["m.per_person"].mode, "up-to-date");
+
+  // Rewrites that change no row (compactions) change no key value, also in a source without it.
+  Sql("INSERT INTO src.events VALUES ('c', 'y', 4)");
+  EXPECT_EQ(Run(models)["m.per_person"].reason, "1 person_id value with changed source rows");
+  Sql("INSERT INTO src.sites VALUES ('w', 'H3')");
+  Sql("DELETE FROM src.sites WHERE code = 'w'");
+  Sql("CALL medlake.compact('src.events')");
+  Sql("CALL medlake.compact('src.sites')");
+  auto compacted = Run(models)["m.per_person"];
+  EXPECT_EQ(compacted.mode, "incremental") << compacted.reason;
+  EXPECT_EQ(compacted.reason, "0 person_id values with changed source rows");
+  EXPECT_EQ(compacted.rows_written, 0);
+  EXPECT_EQ(compacted.rows_removed, 0);
+
+  // A real change to a source that has no person_id and no lookup: everything is rebuilt.
+  Sql("UPDATE src.sites SET site = 'H9' WHERE code = 'z'");
+  auto third = Run(models)["m.per_person"];
+  EXPECT_EQ(third.mode, "full");
+  EXPECT_NE(third.reason.find("source src.sites changed"), std::string::npos) << third.reason;
+  EXPECT_EQ(Rows(q), "1|3|13|x@H1,y@H2,z@H9;3|2|11|y@H2,z@H9;4|1|1|x@H1");
+  EXPECT_EQ(rebuilt(), Rows(q));
+
+  // A changed row whose key cannot be found (a source key without a link): rebuilt in full.
+  Sql("INSERT INTO src.events VALUES ('zz', 'x', 1)");
+  auto unlinked = Run(models)["m.per_person"];
+  EXPECT_EQ(unlinked.mode, "incremental") << unlinked.reason;  // no link: the row joins nothing
+  EXPECT_EQ(unlinked.reason, "0 person_id values with changed source rows");
+  Sql("INSERT INTO src.link VALUES ('zz', NULL)");
+  auto null_key = Run(models)["m.per_person"];
+  EXPECT_EQ(null_key.mode, "full");
+  EXPECT_NE(null_key.reason.find("maps to no person_id"), std::string::npos) << null_key.reason;
+}
+
 TEST_F(RunnerTest, SelectionCyclesAndMissingSources) {
   Sql("CREATE SCHEMA raw; CREATE TABLE raw.t (x INTEGER)");
   std::vector<Model> models = {Sql("s/a.sql", "SELECT x FROM raw.t"), Sql("s/b.sql", "SELECT * FROM raw.not_there")};
@@ -300,17 +379,25 @@ TEST_F(RunnerTest, BuiltinModelsOnGeneratedDataIncrementalEqualsFull) {
   int64_t added = std::stoll(raw_after) - std::stoll(raw_before);
   ASSERT_GT(added, 0);
   auto second = Run(models);
-  // `table` models are rebuilt; every other model (and the patient index step) reads only new rows.
+  // `table` models are rebuilt; keyed models rebuild the persons whose rows changed; every other
+  // model (and the patient index step) reads only new rows.
   std::set<std::string> full_models;
+  std::set<std::string> keyed_models;
   for (const auto& m : models) {
     if (!m.config.incremental) full_models.insert(m.name());
+    if (!m.config.incremental_by.empty()) keyed_models.insert(m.name());
   }
+  EXPECT_GE(keyed_models.size(), 10u);  // the curated OMOP tables, timeline, visits, persons
   std::map<std::string, int64_t> incremental;
   for (const auto& [name, r] : second) {
     ASSERT_EQ(r.outcome, ModelRun::Outcome::kBuilt) << name << ": " << r.reason;
     if (full_models.count(name)) {
       // Rebuilt when a source changed; untouched when none did.
       EXPECT_TRUE(r.mode == "full" || r.mode == "up-to-date") << name << ": " << r.mode;
+    } else if (keyed_models.count(name)) {
+      // Rebuilt for the persons whose source rows changed (most of them: a month more of data).
+      EXPECT_EQ(r.mode, "incremental") << name << ": " << r.reason;
+      EXPECT_NE(r.reason.find("person_id value"), std::string::npos) << name << ": " << r.reason;
     } else {
       EXPECT_EQ(r.mode, "incremental") << name << ": " << r.reason;
       // Each incremental model reads at most the rows added to its raw sources.

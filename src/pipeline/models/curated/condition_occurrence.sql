@@ -1,4 +1,5 @@
--- @materialized: table
+-- @materialized: incremental
+-- @incremental_by: person_id
 -- @description: OMOP CDM v5.4 CONDITION_OCCURRENCE: diagnoses and problem-list entries (curated.clinical_event, domain condition), one row per condition of a person and visit. condition_concept_id 0 (ICD-10 to SNOMED needs the OMOP vocabulary); the ICD-10 code is in condition_source_value; condition_type_concept_id 32817 (EHR).
 SELECT
   event_id AS condition_occurrence_id,

@@ -1,4 +1,6 @@
--- @materialized: table
+-- @materialized: incremental
+-- @incremental_by: person_id
+-- @key_lookup: normalized.person_link.source_key = normalized.patient.source_key
 -- @description: OMOP CDM v5.4 DEATH: at most one row per person in curated.person whose records carry a date of death (FHIR deceasedDateTime, HL7 v2 PID-29); the regional master (FHIR) first, then the newest record. death_type_concept_id 32817 (EHR); the cause is not in the sources.
 SELECT
   p.person_id,

@@ -1,4 +1,5 @@
--- @materialized: table
+-- @materialized: incremental
+-- @incremental_by: person_id
 -- @description: OMOP CDM v5.4 DRUG_EXPOSURE: medication orders (ATC code in drug_source_value; start and end from the order's validity period) and vaccinations (CVX code; one day; lot number) from curated.clinical_event, domains drug and vaccine. drug_concept_id and route_concept_id 0 (ATC/CVX to RxNorm needs the OMOP vocabulary); drug_type_concept_id 32817 (EHR).
 SELECT
   event_id AS drug_exposure_id,

@@ -1,4 +1,5 @@
--- @materialized: table
+-- @materialized: incremental
+-- @incremental_by: person_id
 -- @description: OMOP CDM v5.4 MEASUREMENT: laboratory results and vital signs with a numeric (or no) value (curated.clinical_event, domain measurement). measurement_concept_id and unit_concept_id 0 (LOINC and UCUM mapping needs the OMOP vocabulary); the LOINC code and UCUM unit are in measurement_source_value and unit_source_value; measurement_type_concept_id 32817 (EHR).
 SELECT
   event_id AS measurement_id,

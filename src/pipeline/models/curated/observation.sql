@@ -1,4 +1,5 @@
--- @materialized: table
+-- @materialized: incremental
+-- @incremental_by: person_id
 -- @description: OMOP CDM v5.4 OBSERVATION: allergies and intolerances (source code, usually SNOMED CT, in observation_source_value and value_source_value, its text in value_as_string, category in qualifier_source_value) and observations whose value is text or a code (curated.clinical_event, domains allergy and observation). Concept ids 0 (mapping needs the OMOP vocabulary); observation_type_concept_id 32817 (EHR).
 SELECT
   event_id AS observation_id,

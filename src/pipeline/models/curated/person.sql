@@ -1,4 +1,6 @@
--- @materialized: table
+-- @materialized: incremental
+-- @incremental_by: person_id
+-- @key_lookup: normalized.person_link.source_key = normalized.patient.source_key
 -- @description: OMOP CDM v5.4 PERSON: one row per person of the patient index (normalized.person_link) with a known year of birth. Demographics come from one record per person: a record with birth date and sex, the regional master (FHIR) first, then the newest. gender_concept_id 8507 male / 8532 female / 0 other or unknown; race and ethnicity are not recorded in the sources (0).
 WITH records AS (
   SELECT l.person_id, p.*

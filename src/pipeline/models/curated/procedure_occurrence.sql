@@ -1,4 +1,5 @@
--- @materialized: table
+-- @materialized: incremental
+-- @incremental_by: person_id
 -- @description: OMOP CDM v5.4 PROCEDURE_OCCURRENCE: procedures (curated.clinical_event, domain procedure; from FHIR Procedure and HL7 v2 PR1). procedure_concept_id 0 (mapping needs the OMOP vocabulary); the source code is in procedure_source_value; procedure_type_concept_id 32817 (EHR).
 SELECT
   event_id AS procedure_occurrence_id,

@@ -1,4 +1,6 @@
--- @materialized: table
+-- @materialized: incremental
+-- @incremental_by: person_id
+-- @key_lookup: normalized.person_link.source_key = normalized.encounter.patient_source_key
 -- @description: OMOP CDM v5.4 VISIT_OCCURRENCE: one row per visit (curated.visit_source groups the source encounters). visit_concept_id from the encounter class: IMP 9201 Inpatient Visit, AMB 9202 Outpatient Visit, EMER 9203 Emergency Room Visit, else 0; visit_type_concept_id 32817 (EHR). End time from any record of the visit; a visit without one ends on its start date.
 WITH members AS (
   SELECT s.visit_occurrence_id, s.person_id, s.is_primary, s.source_key, e.*

@@ -1,4 +1,6 @@
--- @materialized: table
+-- @materialized: incremental
+-- @incremental_by: person_id
+-- @key_lookup: normalized.person_link.source_key = normalized.encounter.patient_source_key
 -- @description: Which normalized encounters make each OMOP visit. The same visit often arrives from several systems (the hospital's HL7 v2 ADT feed and the regional FHIR server): encounters of one person with the same class, start time and organization are one visit. One row per normalized.encounter of a person in curated.person; is_primary marks the record whose values the visit shows (FHIR first, then the newest).
 WITH linked AS (
   SELECT e.source_key, e.source_kind, e.record_time, p.person_id,
