@@ -8,22 +8,35 @@ WITH fhir AS (
   SELECT
     'fhir|AllergyIntolerance/' || resource_id AS source_key,
     'fhir' AS source_kind,
-    'fhir|' || json_extract_string(j, '$.patient.reference') AS patient_source_key,
-    CASE WHEN json_extract_string(j, '$.encounter.reference') IS NOT NULL
-         THEN 'fhir|' || json_extract_string(j, '$.encounter.reference') END AS encounter_source_key,
-    json_extract_string(j, '$.clinicalStatus.coding[0].code') AS clinical_status,
-    json_extract_string(j, '$.verificationStatus.coding[0].code') AS verification_status,
-    json_extract_string(j, '$.type') AS type,
-    json_extract_string(j, '$.category[0]') AS category,
-    json_extract_string(j, '$.criticality') AS criticality,
-    json_extract_string(j, '$.code.coding[0].system') AS code_system,
-    json_extract_string(j, '$.code.coding[0].code') AS code,
-    coalesce(json_extract_string(j, '$.code.coding[0].display'), json_extract_string(j, '$.code.text')) AS display,
-    try_cast(left(json_extract_string(j, '$.recordedDate'), 10) AS DATE) AS recorded_date,
+    'fhir|' || v[1] AS patient_source_key,
+    CASE WHEN v[2] IS NOT NULL
+         THEN 'fhir|' || v[2] END AS encounter_source_key,
+    v[3] AS clinical_status,
+    v[4] AS verification_status,
+    v[5] AS type,
+    v[6] AS category,
+    v[7] AS criticality,
+    v[8] AS code_system,
+    v[9] AS code,
+    coalesce(v[10], v[11]) AS display,
+    try_cast(left(v[12], 10) AS DATE) AS recorded_date,
     coalesce(last_updated, received_at) AS record_time,
     received_at AS raw_received_at,
     content_hash AS raw_content_hash
-  FROM (SELECT *, payload::JSON AS j FROM raw.fhir_resources WHERE resource_type = 'AllergyIntolerance')
+  FROM (SELECT *, json_extract_string(payload, [  -- one parse; v[i] is the i-th path
+      '$.patient.reference',                  -- 1
+      '$.encounter.reference',                -- 2
+      '$.clinicalStatus.coding[0].code',      -- 3
+      '$.verificationStatus.coding[0].code',  -- 4
+      '$.type',                               -- 5
+      '$.category[0]',                        -- 6
+      '$.criticality',                        -- 7
+      '$.code.coding[0].system',              -- 8
+      '$.code.coding[0].code',                -- 9
+      '$.code.coding[0].display',             -- 10
+      '$.code.text',                          -- 11
+      '$.recordedDate'                        -- 12
+    ]) AS v FROM raw.fhir_resources WHERE resource_type = 'AllergyIntolerance')
 ),
 al1 AS (
   SELECT *, unnest(hl7_segments(msg, 'AL1')) AS seg,

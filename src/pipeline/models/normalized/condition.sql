@@ -8,20 +8,30 @@ WITH fhir AS (
   SELECT
     'fhir|Condition/' || resource_id AS source_key,
     'fhir' AS source_kind,
-    'fhir|' || json_extract_string(j, '$.subject.reference') AS patient_source_key,
-    CASE WHEN json_extract_string(j, '$.encounter.reference') IS NOT NULL
-         THEN 'fhir|' || json_extract_string(j, '$.encounter.reference') END AS encounter_source_key,
-    json_extract_string(j, '$.code.coding[0].system') AS code_system,
-    json_extract_string(j, '$.code.coding[0].code') AS code,
-    json_extract_string(j, '$.code.coding[0].display') AS display,
-    json_extract_string(j, '$.clinicalStatus.coding[0].code') AS clinical_status,
-    json_extract_string(j, '$.category[0].coding[0].code') AS category,
-    try_cast(left(json_extract_string(j, '$.onsetDateTime'), 10) AS DATE) AS onset_date,
-    try_cast(left(json_extract_string(j, '$.abatementDateTime'), 10) AS DATE) AS abatement_date,
+    'fhir|' || v[1] AS patient_source_key,
+    CASE WHEN v[2] IS NOT NULL
+         THEN 'fhir|' || v[2] END AS encounter_source_key,
+    v[3] AS code_system,
+    v[4] AS code,
+    v[5] AS display,
+    v[6] AS clinical_status,
+    v[7] AS category,
+    try_cast(left(v[8], 10) AS DATE) AS onset_date,
+    try_cast(left(v[9], 10) AS DATE) AS abatement_date,
     coalesce(last_updated, received_at) AS record_time,
     received_at AS raw_received_at,
     content_hash AS raw_content_hash
-  FROM (SELECT *, payload::JSON AS j FROM raw.fhir_resources WHERE resource_type = 'Condition')
+  FROM (SELECT *, json_extract_string(payload, [  -- one parse; v[i] is the i-th path
+      '$.subject.reference',              -- 1
+      '$.encounter.reference',            -- 2
+      '$.code.coding[0].system',          -- 3
+      '$.code.coding[0].code',            -- 4
+      '$.code.coding[0].display',         -- 5
+      '$.clinicalStatus.coding[0].code',  -- 6
+      '$.category[0].coding[0].code',     -- 7
+      '$.onsetDateTime',                  -- 8
+      '$.abatementDateTime'               -- 9
+    ]) AS v FROM raw.fhir_resources WHERE resource_type = 'Condition')
 ),
 dg1 AS (
   SELECT *, unnest(hl7_segments(msg, 'DG1')) AS seg, hl7_segment(msg, 'PV1') AS pv1,

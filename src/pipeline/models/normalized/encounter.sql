@@ -8,18 +8,27 @@ WITH fhir AS (
   SELECT
     'fhir|Encounter/' || resource_id AS source_key,
     'fhir' AS source_kind,
-    'fhir|' || json_extract_string(j, '$.subject.reference') AS patient_source_key,
-    json_extract_string(j, '$.class.code') AS class,
-    json_extract_string(j, '$.status') AS status,
-    try_cast(json_extract_string(j, '$.period.start') AS TIMESTAMPTZ) AS start_time,
-    try_cast(json_extract_string(j, '$.period.end') AS TIMESTAMPTZ) AS end_time,
-    json_extract_string(j, '$.serviceProvider.reference') AS organization,
-    json_extract_string(j, '$.reasonCode[0].coding[0].code') AS reason_code,
-    json_extract_string(j, '$.hospitalization.dischargeDisposition.coding[0].code') AS discharge_disposition,
+    'fhir|' || v[1] AS patient_source_key,
+    v[2] AS class,
+    v[3] AS status,
+    try_cast(v[4] AS TIMESTAMPTZ) AS start_time,
+    try_cast(v[5] AS TIMESTAMPTZ) AS end_time,
+    v[6] AS organization,
+    v[7] AS reason_code,
+    v[8] AS discharge_disposition,
     coalesce(last_updated, received_at) AS record_time,
     received_at AS raw_received_at,
     content_hash AS raw_content_hash
-  FROM (SELECT *, payload::JSON AS j FROM raw.fhir_resources WHERE resource_type = 'Encounter')
+  FROM (SELECT *, json_extract_string(payload, [  -- one parse; v[i] is the i-th path
+      '$.subject.reference',                                    -- 1
+      '$.class.code',                                           -- 2
+      '$.status',                                               -- 3
+      '$.period.start',                                         -- 4
+      '$.period.end',                                           -- 5
+      '$.serviceProvider.reference',                            -- 6
+      '$.reasonCode[0].coding[0].code',                         -- 7
+      '$.hospitalization.dischargeDisposition.coding[0].code'   -- 8
+    ]) AS v FROM raw.fhir_resources WHERE resource_type = 'Encounter')
 ),
 adt AS (
   SELECT *, hl7_segment(msg, 'PV1') AS pv1,

@@ -8,21 +8,32 @@ WITH fhir AS (
   SELECT
     'fhir|Immunization/' || resource_id AS source_key,
     'fhir' AS source_kind,
-    'fhir|' || json_extract_string(j, '$.patient.reference') AS patient_source_key,
-    CASE WHEN json_extract_string(j, '$.encounter.reference') IS NOT NULL
-         THEN 'fhir|' || json_extract_string(j, '$.encounter.reference') END AS encounter_source_key,
-    json_extract_string(j, '$.status') AS status,
-    json_extract_string(j, '$.vaccineCode.coding[0].system') AS code_system,
-    json_extract_string(j, '$.vaccineCode.coding[0].code') AS code,
-    json_extract_string(j, '$.vaccineCode.coding[0].display') AS display,
-    try_cast(json_extract_string(j, '$.occurrenceDateTime') AS TIMESTAMPTZ) AS occurrence_time,
-    json_extract_string(j, '$.lotNumber') AS lot_number,
-    regexp_replace(json_extract_string(j, '$.performer[0].actor.reference'), '^Practitioner/', '') AS performer,
-    regexp_replace(json_extract_string(j, '$.location.reference'), '^Location/', '') AS location,
+    'fhir|' || v[1] AS patient_source_key,
+    CASE WHEN v[2] IS NOT NULL
+         THEN 'fhir|' || v[2] END AS encounter_source_key,
+    v[3] AS status,
+    v[4] AS code_system,
+    v[5] AS code,
+    v[6] AS display,
+    try_cast(v[7] AS TIMESTAMPTZ) AS occurrence_time,
+    v[8] AS lot_number,
+    regexp_replace(v[9], '^Practitioner/', '') AS performer,
+    regexp_replace(v[10], '^Location/', '') AS location,
     coalesce(last_updated, received_at) AS record_time,
     received_at AS raw_received_at,
     content_hash AS raw_content_hash
-  FROM (SELECT *, payload::JSON AS j FROM raw.fhir_resources WHERE resource_type = 'Immunization')
+  FROM (SELECT *, json_extract_string(payload, [  -- one parse; v[i] is the i-th path
+      '$.patient.reference',              -- 1
+      '$.encounter.reference',            -- 2
+      '$.status',                         -- 3
+      '$.vaccineCode.coding[0].system',   -- 4
+      '$.vaccineCode.coding[0].code',     -- 5
+      '$.vaccineCode.coding[0].display',  -- 6
+      '$.occurrenceDateTime',             -- 7
+      '$.lotNumber',                      -- 8
+      '$.performer[0].actor.reference',   -- 9
+      '$.location.reference'              -- 10
+    ]) AS v FROM raw.fhir_resources WHERE resource_type = 'Immunization')
 ),
 rxa AS (
   SELECT *, unnest(hl7_segments(msg, 'RXA')) AS seg, hl7_segment(msg, 'ORC') AS orc,

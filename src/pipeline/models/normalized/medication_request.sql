@@ -8,25 +8,40 @@ WITH fhir AS (
   SELECT
     'fhir|MedicationRequest/' || resource_id AS source_key,
     'fhir' AS source_kind,
-    'fhir|' || json_extract_string(j, '$.subject.reference') AS patient_source_key,
-    CASE WHEN json_extract_string(j, '$.encounter.reference') IS NOT NULL
-         THEN 'fhir|' || json_extract_string(j, '$.encounter.reference') END AS encounter_source_key,
-    json_extract_string(j, '$.status') AS status,
-    json_extract_string(j, '$.intent') AS intent,
-    json_extract_string(j, '$.medicationCodeableConcept.coding[0].system') AS code_system,
-    json_extract_string(j, '$.medicationCodeableConcept.coding[0].code') AS code,
-    coalesce(json_extract_string(j, '$.medicationCodeableConcept.coding[0].display'),
-             json_extract_string(j, '$.medicationCodeableConcept.text')) AS display,
-    json_extract_string(j, '$.dosageInstruction[0].text') AS dosage_text,
-    json_extract_string(j, '$.dosageInstruction[0].route.coding[0].code') AS route_code,
-    try_cast(json_extract_string(j, '$.authoredOn') AS TIMESTAMPTZ) AS authored_time,
-    try_cast(left(json_extract_string(j, '$.dispenseRequest.validityPeriod.start'), 10) AS DATE) AS validity_start,
-    try_cast(left(json_extract_string(j, '$.dispenseRequest.validityPeriod.end'), 10) AS DATE) AS validity_end,
-    regexp_replace(json_extract_string(j, '$.requester.reference'), '^Practitioner/', '') AS requester,
+    'fhir|' || v[1] AS patient_source_key,
+    CASE WHEN v[2] IS NOT NULL
+         THEN 'fhir|' || v[2] END AS encounter_source_key,
+    v[3] AS status,
+    v[4] AS intent,
+    v[5] AS code_system,
+    v[6] AS code,
+    coalesce(v[7],
+             v[8]) AS display,
+    v[9] AS dosage_text,
+    v[10] AS route_code,
+    try_cast(v[11] AS TIMESTAMPTZ) AS authored_time,
+    try_cast(left(v[12], 10) AS DATE) AS validity_start,
+    try_cast(left(v[13], 10) AS DATE) AS validity_end,
+    regexp_replace(v[14], '^Practitioner/', '') AS requester,
     coalesce(last_updated, received_at) AS record_time,
     received_at AS raw_received_at,
     content_hash AS raw_content_hash
-  FROM (SELECT *, payload::JSON AS j FROM raw.fhir_resources WHERE resource_type = 'MedicationRequest')
+  FROM (SELECT *, json_extract_string(payload, [  -- one parse; v[i] is the i-th path
+      '$.subject.reference',                            -- 1
+      '$.encounter.reference',                          -- 2
+      '$.status',                                       -- 3
+      '$.intent',                                       -- 4
+      '$.medicationCodeableConcept.coding[0].system',   -- 5
+      '$.medicationCodeableConcept.coding[0].code',     -- 6
+      '$.medicationCodeableConcept.coding[0].display',  -- 7
+      '$.medicationCodeableConcept.text',               -- 8
+      '$.dosageInstruction[0].text',                    -- 9
+      '$.dosageInstruction[0].route.coding[0].code',    -- 10
+      '$.authoredOn',                                   -- 11
+      '$.dispenseRequest.validityPeriod.start',         -- 12
+      '$.dispenseRequest.validityPeriod.end',           -- 13
+      '$.requester.reference'                           -- 14
+    ]) AS v FROM raw.fhir_resources WHERE resource_type = 'MedicationRequest')
 ),
 rde AS (
   SELECT *, hl7_segment(msg, 'ORC') AS orc, hl7_segment(msg, 'RXE') AS rxe, hl7_segment(msg, 'RXR') AS rxr,

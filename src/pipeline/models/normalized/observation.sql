@@ -8,22 +8,36 @@ WITH fhir AS (
   SELECT
     'fhir|Observation/' || resource_id AS source_key,
     'fhir' AS source_kind,
-    'fhir|' || json_extract_string(j, '$.subject.reference') AS patient_source_key,
-    json_extract_string(j, '$.code.coding[0].system') AS code_system,
-    json_extract_string(j, '$.code.coding[0].code') AS code,
-    json_extract_string(j, '$.code.coding[0].display') AS display,
-    try_cast(json_extract(j, '$.valueQuantity.value') AS DOUBLE) AS value_number,
-    coalesce(json_extract_string(j, '$.valueString'), json_extract_string(j, '$.valueCodeableConcept.coding[0].code')) AS value_text,
-    coalesce(json_extract_string(j, '$.valueQuantity.code'), json_extract_string(j, '$.valueQuantity.unit')) AS unit,
-    try_cast(json_extract(j, '$.referenceRange[0].low.value') AS DOUBLE) AS reference_low,
-    try_cast(json_extract(j, '$.referenceRange[0].high.value') AS DOUBLE) AS reference_high,
-    json_extract_string(j, '$.interpretation[0].coding[0].code') AS interpretation,
-    json_extract_string(j, '$.status') AS status,
+    'fhir|' || v[1] AS patient_source_key,
+    v[2] AS code_system,
+    v[3] AS code,
+    v[4] AS display,
+    try_cast(v[5] AS DOUBLE) AS value_number,
+    coalesce(v[6], v[7]) AS value_text,
+    coalesce(v[8], v[9]) AS unit,
+    try_cast(v[10] AS DOUBLE) AS reference_low,
+    try_cast(v[11] AS DOUBLE) AS reference_high,
+    v[12] AS interpretation,
+    v[13] AS status,
     effective_time,
     coalesce(last_updated, received_at) AS record_time,
     received_at AS raw_received_at,
     content_hash AS raw_content_hash
-  FROM (SELECT *, payload::JSON AS j FROM raw.fhir_resources WHERE resource_type = 'Observation')
+  FROM (SELECT *, json_extract_string(payload, [  -- one parse; v[i] is the i-th path
+      '$.subject.reference',                    -- 1
+      '$.code.coding[0].system',                -- 2
+      '$.code.coding[0].code',                  -- 3
+      '$.code.coding[0].display',               -- 4
+      '$.valueQuantity.value',                  -- 5
+      '$.valueString',                          -- 6
+      '$.valueCodeableConcept.coding[0].code',  -- 7
+      '$.valueQuantity.code',                   -- 8
+      '$.valueQuantity.unit',                   -- 9
+      '$.referenceRange[0].low.value',          -- 10
+      '$.referenceRange[0].high.value',         -- 11
+      '$.interpretation[0].coding[0].code',     -- 12
+      '$.status'                                -- 13
+    ]) AS v FROM raw.fhir_resources WHERE resource_type = 'Observation')
 ),
 obx AS (
   SELECT *, unnest(hl7_segments(hl7_text(payload), 'OBX')) AS seg,

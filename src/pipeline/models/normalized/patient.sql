@@ -14,20 +14,30 @@ WITH fhir AS (
     list_filter(ids, x -> x.system LIKE '%/dni' OR x.system LIKE '%/nie')[1].value AS national_id,
     list_filter(ids, x -> x.system LIKE '%/cip')[1].value AS health_card_id,
     list_filter(ids, x -> x.system LIKE '%/nuss')[1].value AS social_security_id,
-    json_extract_string(j, '$.name[0].family') AS family_name,
-    json_extract_string(j, '$.name[0].given[0]') AS given_name,
-    json_extract_string(j, '$.gender') AS sex,
-    try_cast(json_extract_string(j, '$.birthDate') AS DATE) AS birth_date,
-    try_cast(left(json_extract_string(j, '$.deceasedDateTime'), 10) AS DATE) AS death_date,
-    json_extract_string(j, '$.address[-1].city') AS municipality,
-    json_extract_string(j, '$.address[-1].postalCode') AS postal_code,
-    json_extract_string(j, '$.telecom[0].value') AS phone,
+    v[1] AS family_name,
+    v[2] AS given_name,
+    v[3] AS sex,
+    try_cast(v[4] AS DATE) AS birth_date,
+    try_cast(left(v[5], 10) AS DATE) AS death_date,
+    v[6] AS municipality,
+    v[7] AS postal_code,
+    v[8] AS phone,
     coalesce(last_updated, received_at) AS record_time,
     received_at AS raw_received_at,
     content_hash AS raw_content_hash
   FROM (
-    SELECT *, payload::JSON AS j,
-           from_json(payload::JSON -> '$.identifier', '[{"system":"VARCHAR","value":"VARCHAR"}]') AS ids
+    SELECT *, json_extract_string(payload, [  -- one parse; v[i] is the i-th path
+      '$.name[0].family',          -- 1
+      '$.name[0].given[0]',        -- 2
+      '$.gender',                  -- 3
+      '$.birthDate',               -- 4
+      '$.deceasedDateTime',        -- 5
+      '$.address[-1].city',        -- 6
+      '$.address[-1].postalCode',  -- 7
+      '$.telecom[0].value',        -- 8
+      '$.identifier'               -- 9
+    ]) AS v,
+           from_json(CAST(v[9] AS JSON), '[{"system":"VARCHAR","value":"VARCHAR"}]') AS ids
     FROM raw.fhir_resources
     WHERE resource_type = 'Patient'
   )

@@ -8,20 +8,32 @@ WITH fhir AS (
   SELECT
     'fhir|Procedure/' || resource_id AS source_key,
     'fhir' AS source_kind,
-    'fhir|' || json_extract_string(j, '$.subject.reference') AS patient_source_key,
-    CASE WHEN json_extract_string(j, '$.encounter.reference') IS NOT NULL
-         THEN 'fhir|' || json_extract_string(j, '$.encounter.reference') END AS encounter_source_key,
-    json_extract_string(j, '$.status') AS status,
-    json_extract_string(j, '$.code.coding[0].system') AS code_system,
-    json_extract_string(j, '$.code.coding[0].code') AS code,
-    coalesce(json_extract_string(j, '$.code.coding[0].display'), json_extract_string(j, '$.code.text')) AS display,
-    try_cast(coalesce(json_extract_string(j, '$.performedDateTime'), json_extract_string(j, '$.performedPeriod.start')) AS TIMESTAMPTZ) AS start_time,
-    try_cast(json_extract_string(j, '$.performedPeriod.end') AS TIMESTAMPTZ) AS end_time,
-    regexp_replace(json_extract_string(j, '$.performer[0].actor.reference'), '^Practitioner/', '') AS performer,
+    'fhir|' || v[1] AS patient_source_key,
+    CASE WHEN v[2] IS NOT NULL
+         THEN 'fhir|' || v[2] END AS encounter_source_key,
+    v[3] AS status,
+    v[4] AS code_system,
+    v[5] AS code,
+    coalesce(v[6], v[7]) AS display,
+    try_cast(coalesce(v[8], v[9]) AS TIMESTAMPTZ) AS start_time,
+    try_cast(v[10] AS TIMESTAMPTZ) AS end_time,
+    regexp_replace(v[11], '^Practitioner/', '') AS performer,
     coalesce(last_updated, received_at) AS record_time,
     received_at AS raw_received_at,
     content_hash AS raw_content_hash
-  FROM (SELECT *, payload::JSON AS j FROM raw.fhir_resources WHERE resource_type = 'Procedure')
+  FROM (SELECT *, json_extract_string(payload, [  -- one parse; v[i] is the i-th path
+      '$.subject.reference',             -- 1
+      '$.encounter.reference',           -- 2
+      '$.status',                        -- 3
+      '$.code.coding[0].system',         -- 4
+      '$.code.coding[0].code',           -- 5
+      '$.code.coding[0].display',        -- 6
+      '$.code.text',                     -- 7
+      '$.performedDateTime',             -- 8
+      '$.performedPeriod.start',         -- 9
+      '$.performedPeriod.end',           -- 10
+      '$.performer[0].actor.reference'   -- 11
+    ]) AS v FROM raw.fhir_resources WHERE resource_type = 'Procedure')
 ),
 pr1 AS (
   SELECT *, unnest(hl7_segments(msg, 'PR1')) AS seg, hl7_segment(msg, 'PV1') AS pv1,
