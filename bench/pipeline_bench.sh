@@ -45,7 +45,7 @@ s=$(date +%s.%N); "$bin" --lake lake run > run-idle.txt; e=$(date +%s.%N)
 echo "== third run (nothing new): $(echo "$e - $s" | bc) s"; tail -n 1 run-idle.txt
 # Snapshot ids of the incremental result, then a rebuild from all rows, then compare.
 "$bin" --lake lake sql --format csv -c "SELECT 1" >/dev/null
-tables="normalized.patient normalized.encounter normalized.condition normalized.observation normalized.medication_request normalized.immunization fhir_views.observation normalized.person_link curated.person curated.measurement"
+tables="normalized.patient normalized.encounter normalized.condition normalized.observation normalized.medication_request normalized.immunization fhir_views.observation normalized.person_link curated.person curated.visit_occurrence curated.clinical_event curated.measurement curated.patient_timeline curated.death"
 declare -A before
 for tb in $tables; do
   ns="${tb%%.*}"; name="${tb#*.}"

@@ -155,15 +155,49 @@ Result<std::string> BuildChangedRowsSql(const storage::ChangePlan& plan, const s
   const std::string sep = columns.empty() ? "" : ", ";
   MEDLAKE_ASSIGN_OR_RETURN(std::string added, BuildScanSql(plan.added));
   std::string out = "SELECT " + added_cols + sep + "false AS " + kRemovedColumn + " FROM (" + added + ") AS __a";
-  if (!plan.before.data_files.empty()) {
+  if (plan.before.data_files.empty()) return out;
+  // Removed rows. When every delete committed since is a position delete naming its file, the
+  // files still live lost exactly the rows at those positions: read them by position (the older
+  // files' other rows are never compared). Otherwise, compare every row of the older files with
+  // the current ones (equality deletes, or position deletes of any file).
+  bool positional = true;
+  for (const auto& d : plan.new_deletes) {
+    positional = positional && d.content == storage::ScanDeleteFile::Content::kPosition && !d.referenced_data_file.empty();
+  }
+  std::set<std::string> live;
+  for (const auto& f : plan.after.data_files) live.insert(f.original_path);
+  const std::string on = std::string(" ON __b.") + kRowFileColumn + " = __n." + kRowFileColumn + " AND __b." +
+                         kRowPositionColumn + " = __n." + kRowPositionColumn;
+  auto removed_from = [&](const std::string& rows) {
+    return " UNION ALL SELECT " + removed_cols + sep + "true AS " + kRemovedColumn + " FROM (" + rows + ") AS __b";
+  };
+  if (!positional) {
     MEDLAKE_ASSIGN_OR_RETURN(std::string before, BuildScanSql(plan.before, /*with_row_ids=*/true));
-    out += " UNION ALL SELECT " + removed_cols + sep + "true AS " + kRemovedColumn + " FROM (" + before + ") AS __b";
+    out += removed_from(before);
     if (!plan.after.data_files.empty()) {
       MEDLAKE_ASSIGN_OR_RETURN(std::string after, BuildScanSql(plan.after, /*with_row_ids=*/true));
       out += std::string(" ANTI JOIN (SELECT ") + kRowFileColumn + ", " + kRowPositionColumn + " FROM (" + after +
-             ")) AS __n ON __b." + kRowFileColumn + " = __n." + kRowFileColumn + " AND __b." + kRowPositionColumn +
-             " = __n." + kRowPositionColumn;
+             ")) AS __n" + on;
     }
+    return out;
+  }
+  storage::ScanPlan gone = plan.before;
+  storage::ScanPlan kept = plan.before;
+  gone.data_files.clear();
+  kept.data_files.clear();
+  for (const auto& f : plan.before.data_files) (live.count(f.original_path) ? kept : gone).data_files.push_back(f);
+  if (!gone.data_files.empty()) {
+    MEDLAKE_ASSIGN_OR_RETURN(std::string rows, BuildScanSql(gone, /*with_row_ids=*/true));
+    out += removed_from(rows);
+  }
+  std::vector<std::string> delete_paths;
+  for (const auto& d : plan.new_deletes) {
+    if (live.count(d.referenced_data_file)) delete_paths.push_back(d.path);
+  }
+  if (!kept.data_files.empty() && !delete_paths.empty()) {
+    MEDLAKE_ASSIGN_OR_RETURN(std::string rows, BuildScanSql(kept, /*with_row_ids=*/true));
+    out += removed_from(rows) + " SEMI JOIN (SELECT file_path AS " + kRowFileColumn + ", pos AS " + kRowPositionColumn +
+           " FROM read_parquet(" + FileList(delete_paths) + ")) AS __n" + on;
   }
   return out;
 }

@@ -487,10 +487,16 @@ class Runner {
         }
       }
       if (since == src.snapshot) continue;  // unchanged
-      // The rows added and removed since, then the net change.
+      // The rows added and removed since. For a keyed source whose files were only appended to
+      // or given position deletes (upserts, DELETE, UPDATE), the key column of those rows is
+      // enough: the rows removed are the rows replaced. When files were removed whole
+      // (compaction, a rebuilt table) or the source has no key, the net change of whole rows
+      // is taken, so that rows written again unchanged change nothing.
+      const std::string key_column = direct ? by : via;
       std::string changes;
       std::string all;
       for (size_t i = 0; i < cols.size(); ++i) all += (i ? ", " : "") + engine::QuoteIdentifier(cols[i]);
+      bool rewritten = false;
       if (!since) {
         MEDLAKE_ASSIGN_OR_RETURN(storage::ScanPlan plan, src.table->PlanScan(src.snapshot));
         MEDLAKE_ASSIGN_OR_RETURN(std::string scan, engine::BuildScanSql(plan));
@@ -498,6 +504,18 @@ class Runner {
       } else {
         MEDLAKE_ASSIGN_OR_RETURN(auto plan, src.table->PlanChanges(*since));
         if (!plan) return "the history of " + name + " since the last run is gone";
+        std::set<std::string> live;
+        for (const auto& f : plan->after.data_files) live.insert(f.original_path);
+        for (const auto& f : plan->before.data_files) rewritten = rewritten || !live.count(f.original_path);
+        if (!key_column.empty() && !rewritten) {
+          MEDLAKE_ASSIGN_OR_RETURN(
+              std::string rows, engine::BuildChangedRowsSql(*plan, {direct ? by_name : lookup->sources.at(name)}));
+          key_selects.push_back(
+              direct ? "SELECT " + by + " AS k FROM (" + rows + ") AS __c"
+                     : "SELECT __l." + by + " AS k FROM (" + lookup_scan + ") AS __l WHERE __l." +
+                           engine::QuoteIdentifier(lookup->column) + " IN (SELECT " + via + " FROM (" + rows + ") AS __c)");
+          continue;
+        }
         MEDLAKE_ASSIGN_OR_RETURN(changes, engine::BuildChangedRowsSql(*plan, cols));
       }
       MEDLAKE_ASSIGN_OR_RETURN(std::string more, RandomHex(6));

@@ -74,10 +74,14 @@ struct ScanPlan {
 //   - `after`: the same files at the current snapshot, those still live, with today's deletes.
 // The rows removed since are `before`'s rows whose (file, position) is not among `after`'s. A
 // file rewritten by a compaction shows its rows both as removed and as added.
+// `new_deletes` are the delete files committed since the older snapshot: when they are all
+// position deletes naming their data file, the removed rows of `before`'s files still live are
+// exactly the rows at those positions (no need to compare with `after`).
 struct ChangePlan {
   ScanPlan added;
   ScanPlan before;
   ScanPlan after;
+  std::vector<ScanDeleteFile> new_deletes;
 };
 
 }  // namespace medlake::storage

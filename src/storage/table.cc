@@ -545,6 +545,9 @@ Result<std::optional<ChangePlan>> LakeTable::PlanChanges(int64_t since) const {
     after_files.insert(f.original_path);
   }
   plan.after.delete_files = deletes_for(now.delete_files, after_files);
+  for (const auto& d : now.delete_files) {
+    if (d.data_sequence_number > base->sequence_number) plan.new_deletes.push_back(d);
+  }
   return std::optional<ChangePlan>(std::move(plan));
 }
 
