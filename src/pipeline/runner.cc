@@ -171,6 +171,11 @@ struct NativeStep {
 class Runner {
  public:
   Runner(engine::LakeSession& session, const RunOptions& options) : s_(session), options_(options) {}
+  ~Runner() {
+    for (const auto& t : run_tables_) (void)s_.connection().Execute("DROP TABLE IF EXISTS " + t);
+  }
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
 
   // Runs `m` (with `native` set, the C++ step standing for it) unless a dependency did not build.
   ModelRun Run(const Model& m, const std::vector<std::string>& deps, const std::set<std::string>& failed,
@@ -413,6 +418,63 @@ class Runner {
     return Status::OK();
   }
 
+  // The values of `column` in the rows of source `name` that changed between snapshot `since`
+  // (nullopt: the source had none) and the snapshot this run reads, as a table of the session
+  // with one column v (DISTINCT); with `column` empty, a table that is empty when nothing
+  // changed. For a source whose files were only appended to or given position deletes (upserts,
+  // DELETE, UPDATE), the column of the rows added and removed is enough. When files were removed
+  // whole (compaction, a rebuilt table), or `column` is empty, the change is taken net, by a hash
+  // of each whole row, so that rows written again unchanged change nothing. Computed once per
+  // run for a (source, snapshots, column); nullopt when `since` left the source's history.
+  Result<std::optional<std::string>> ChangedValues(const std::string& name, const SourceRead& src,
+                                                   std::optional<int64_t> since, const std::string& column,
+                                                   const std::vector<std::string>& cols) {
+    const std::string cache_key = name + "|" + (since ? std::to_string(*since) : "none") + "|" +
+                                  (src.snapshot ? std::to_string(*src.snapshot) : "none") + "|" + column;
+    if (auto hit = changed_values_.find(cache_key); hit != changed_values_.end()) return {hit->second};
+    engine::Connection& conn = s_.connection();
+    const std::string v = column.empty() ? "NULL" : engine::QuoteIdentifier(column);
+    std::string all;
+    for (size_t i = 0; i < cols.size(); ++i) all += (i ? ", " : "") + engine::QuoteIdentifier(cols[i]);
+    std::string values;
+    if (!since) {
+      MEDLAKE_ASSIGN_OR_RETURN(storage::ScanPlan plan, src.table->PlanScan(src.snapshot));
+      MEDLAKE_ASSIGN_OR_RETURN(std::string scan, engine::BuildScanSql(plan));
+      values = "SELECT DISTINCT " + v + " AS v FROM (" + scan + ") AS __c";
+    } else {
+      MEDLAKE_ASSIGN_OR_RETURN(auto plan, src.table->PlanChanges(*since));
+      if (!plan) return std::optional<std::string>();
+      std::set<std::string> live;
+      bool rewritten = false;
+      for (const auto& f : plan->after.data_files) live.insert(f.original_path);
+      for (const auto& f : plan->before.data_files) rewritten = rewritten || !live.count(f.original_path);
+      if (!column.empty() && !rewritten) {
+        MEDLAKE_ASSIGN_OR_RETURN(std::string rows, engine::BuildChangedRowsSql(*plan, {column}));
+        values = "SELECT DISTINCT " + v + " AS v FROM (" + rows + ") AS __c";
+      } else {
+        MEDLAKE_ASSIGN_OR_RETURN(std::string rows, engine::BuildChangedRowsSql(*plan, cols));
+        MEDLAKE_ASSIGN_OR_RETURN(std::string hashed, RunTable("SELECT " + v + " AS v, hash(" + all + ") AS h, " +
+                                                              engine::kRemovedColumn + " AS r FROM (" + rows + ") AS __c"));
+        const std::string added = "SELECT v, h FROM " + hashed + " WHERE NOT r";
+        const std::string removed = "SELECT v, h FROM " + hashed + " WHERE r";
+        values = "SELECT DISTINCT v FROM ((" + added + " EXCEPT ALL " + removed + ") UNION ALL (" + removed +
+                 " EXCEPT ALL " + added + "))";
+      }
+    }
+    MEDLAKE_ASSIGN_OR_RETURN(std::string table, RunTable(values));
+    changed_values_[cache_key] = table;
+    return std::optional<std::string>(table);
+  }
+
+  // Creates a table of the session from `query`, dropped when the run ends; returns its name.
+  Result<std::string> RunTable(const std::string& query) {
+    MEDLAKE_ASSIGN_OR_RETURN(std::string suffix, RandomHex(6));
+    const std::string table = "main.__medlake_run_" + suffix;
+    MEDLAKE_RETURN_IF_ERROR(s_.connection().Execute("CREATE TABLE " + table + " AS " + query));
+    run_tables_.push_back(table);
+    return table;
+  }
+
   // For an @incremental_by model: finds the key values whose source rows changed since the
   // last run, keeps them in a table of the session (`*keys_table`, column k; dropped with
   // `temps`) and sets each keyed source's filter to the rows of those values. A change is net: a
@@ -487,51 +549,16 @@ class Runner {
         }
       }
       if (since == src.snapshot) continue;  // unchanged
-      // The rows added and removed since. For a keyed source whose files were only appended to
-      // or given position deletes (upserts, DELETE, UPDATE), the key column of those rows is
-      // enough: the rows removed are the rows replaced. When files were removed whole
-      // (compaction, a rebuilt table) or the source has no key, the net change of whole rows
-      // is taken, so that rows written again unchanged change nothing.
-      const std::string key_column = direct ? by : via;
-      std::string changes;
-      std::string all;
-      for (size_t i = 0; i < cols.size(); ++i) all += (i ? ", " : "") + engine::QuoteIdentifier(cols[i]);
-      bool rewritten = false;
-      if (!since) {
-        MEDLAKE_ASSIGN_OR_RETURN(storage::ScanPlan plan, src.table->PlanScan(src.snapshot));
-        MEDLAKE_ASSIGN_OR_RETURN(std::string scan, engine::BuildScanSql(plan));
-        changes = "SELECT " + all + ", false AS " + engine::kRemovedColumn + " FROM (" + scan + ")";
-      } else {
-        MEDLAKE_ASSIGN_OR_RETURN(auto plan, src.table->PlanChanges(*since));
-        if (!plan) return "the history of " + name + " since the last run is gone";
-        std::set<std::string> live;
-        for (const auto& f : plan->after.data_files) live.insert(f.original_path);
-        for (const auto& f : plan->before.data_files) rewritten = rewritten || !live.count(f.original_path);
-        if (!key_column.empty() && !rewritten) {
-          MEDLAKE_ASSIGN_OR_RETURN(
-              std::string rows, engine::BuildChangedRowsSql(*plan, {direct ? by_name : lookup->sources.at(name)}));
-          key_selects.push_back(
-              direct ? "SELECT " + by + " AS k FROM (" + rows + ") AS __c"
-                     : "SELECT __l." + by + " AS k FROM (" + lookup_scan + ") AS __l WHERE __l." +
-                           engine::QuoteIdentifier(lookup->column) + " IN (SELECT " + via + " FROM (" + rows + ") AS __c)");
-          continue;
-        }
-        MEDLAKE_ASSIGN_OR_RETURN(changes, engine::BuildChangedRowsSql(*plan, cols));
-      }
-      MEDLAKE_ASSIGN_OR_RETURN(std::string more, RandomHex(6));
-      const std::string staged = "main.__medlake_changes_" + more;
-      temps->push_back(staged);
-      MEDLAKE_RETURN_IF_ERROR(conn.Execute("CREATE TABLE " + staged + " AS " + changes));
-      const std::string added = "SELECT " + all + " FROM " + staged + " WHERE NOT " + engine::kRemovedColumn;
-      const std::string removed = "SELECT " + all + " FROM " + staged + " WHERE " + engine::kRemovedColumn;
-      const std::string net = "((" + added + " EXCEPT ALL " + removed + ") UNION ALL (" + removed + " EXCEPT ALL " + added + "))";
+      const std::string column = direct ? by_name : !via.empty() ? lookup->sources.at(name) : std::string();
+      MEDLAKE_ASSIGN_OR_RETURN(std::optional<std::string> changed_values, ChangedValues(name, src, since, column, cols));
+      if (!changed_values) return "the history of " + name + " since the last run is gone";
       if (direct) {
-        key_selects.push_back("SELECT " + by + " AS k FROM " + net + " AS __c");
+        key_selects.push_back("SELECT v AS k FROM " + *changed_values);
       } else if (!via.empty()) {
         key_selects.push_back("SELECT __l." + by + " AS k FROM (" + lookup_scan + ") AS __l WHERE __l." +
-                              engine::QuoteIdentifier(lookup->column) + " IN (SELECT " + via + " FROM " + net + " AS __c)");
+                              engine::QuoteIdentifier(lookup->column) + " IN (SELECT v FROM " + *changed_values + ")");
       } else {
-        MEDLAKE_ASSIGN_OR_RETURN(auto n, conn.QueryAll("SELECT count(*) FROM " + net + " AS __c"));
+        MEDLAKE_ASSIGN_OR_RETURN(auto n, conn.QueryAll("SELECT count(*) FROM " + *changed_values));
         if (!n.empty() && n[0][0].i > 0) {
           return "source " + name + " changed and its rows have no " + by_name + " (see @key_lookup)";
         }
@@ -832,6 +859,8 @@ class Runner {
 
   engine::LakeSession& s_;
   const RunOptions& options_;
+  std::map<std::string, std::string> changed_values_;  // ChangedValues: cache key -> table
+  std::vector<std::string> run_tables_;                 // dropped when the run ends
 };
 
 

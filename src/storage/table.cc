@@ -505,46 +505,30 @@ Result<std::optional<ChangePlan>> LakeTable::PlanChanges(int64_t since) const {
   for (const auto& f : then.data_files) {
     if (all_touched || !now_files.count(f.original_path)) touched.insert(f.original_path);
   }
-  // Delete files that can apply to `files` (position deletes naming another file cannot).
-  auto deletes_for = [](const std::vector<ScanDeleteFile>& deletes, const std::set<std::string>& files) {
-    std::vector<ScanDeleteFile> out;
-    for (const auto& d : deletes) {
-      if (d.content == ScanDeleteFile::Content::kPosition && !d.referenced_data_file.empty() &&
-          !files.count(d.referenced_data_file)) {
-        continue;
+  // The files of `from` that `keep` accepts, with the delete files that can apply to them
+  // (position deletes naming another file cannot).
+  auto subset = [](const ScanPlan& from, auto keep) {
+    ScanPlan out;
+    out.columns = from.columns;
+    out.snapshot_id = from.snapshot_id;
+    std::set<std::string> files;
+    for (const auto& f : from.data_files) {
+      if (!keep(f.original_path)) continue;
+      out.data_files.push_back(f);
+      files.insert(f.original_path);
+    }
+    for (const auto& d : from.delete_files) {
+      if (d.content != ScanDeleteFile::Content::kPosition || d.referenced_data_file.empty() ||
+          files.count(d.referenced_data_file)) {
+        out.delete_files.push_back(d);
       }
-      out.push_back(d);
     }
     return out;
   };
   ChangePlan plan;
-  plan.added.columns = now.columns;
-  plan.added.snapshot_id = now.snapshot_id;
-  std::set<std::string> added_files;
-  for (const auto& f : now.data_files) {
-    if (then_files.count(f.original_path)) continue;
-    plan.added.data_files.push_back(f);
-    added_files.insert(f.original_path);
-  }
-  plan.added.delete_files = deletes_for(now.delete_files, added_files);
-  plan.before.columns = then.columns;
-  plan.before.snapshot_id = then.snapshot_id;
-  std::set<std::string> before_files;
-  for (const auto& f : then.data_files) {
-    if (!touched.count(f.original_path)) continue;
-    plan.before.data_files.push_back(f);
-    before_files.insert(f.original_path);
-  }
-  plan.before.delete_files = deletes_for(then.delete_files, before_files);
-  plan.after.columns = now.columns;
-  plan.after.snapshot_id = now.snapshot_id;
-  std::set<std::string> after_files;
-  for (const auto& f : now.data_files) {
-    if (!before_files.count(f.original_path)) continue;
-    plan.after.data_files.push_back(f);
-    after_files.insert(f.original_path);
-  }
-  plan.after.delete_files = deletes_for(now.delete_files, after_files);
+  plan.added = subset(now, [&](const std::string& path) { return !then_files.count(path); });
+  plan.before = subset(then, [&](const std::string& path) { return touched.count(path) > 0; });
+  plan.after = subset(now, [&](const std::string& path) { return touched.count(path) && then_files.count(path); });
   for (const auto& d : now.delete_files) {
     if (d.data_sequence_number > base->sequence_number) plan.new_deletes.push_back(d);
   }
