@@ -217,6 +217,85 @@ Result<std::vector<ColumnLineage>> QueryColumnLineage(engine::Connection& conn, 
 
 namespace {
 
+// Walks a whole parse tree: the names of every column reference, and whether a star of a SELECT
+// whose FROM names `table` directly may expand it.
+struct ReadColumnsWalker {
+  std::string table;
+  std::set<std::string> names;
+  bool star = false;
+
+  using Bases = std::vector<std::pair<std::string, std::string>>;  // (alias, ns.table)
+  // A string member of `j`, or "" (members such as "type" are objects in some nodes).
+  static std::string Str(const json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  }
+  static void BaseTables(const json& t, Bases* out) {
+    if (!t.is_object()) return;
+    std::string type = Str(t, "type");
+    if (type == "BASE_TABLE") {
+      std::string schema = Lower(Str(t, "schema_name"));
+      std::string name = Lower(Str(t, "table_name"));
+      std::string alias = Lower(Str(t, "alias"));
+      out->emplace_back(alias.empty() ? name : alias, schema + "." + name);
+    } else if (type == "JOIN") {
+      BaseTables(t.contains("left") ? t["left"] : json(), out);
+      BaseTables(t.contains("right") ? t["right"] : json(), out);
+    }
+  }
+
+  void Walk(const json& j, const Bases* from) {
+    if (j.is_array()) {
+      for (const auto& e : j) Walk(e, from);
+      return;
+    }
+    if (!j.is_object()) return;
+    if (Str(j, "type") == "SELECT_NODE") {
+      Bases here;
+      BaseTables(j.contains("from_table") ? j["from_table"] : json(), &here);
+      for (auto it = j.begin(); it != j.end(); ++it) Walk(it.value(), &here);
+      return;
+    }
+    const std::string cls = Str(j, "class");
+    if (cls == "COLUMN_REF") {
+      auto it = j.find("column_names");
+      if (it != j.end() && it->is_array() && !it->empty() && it->back().is_string()) {
+        names.insert(Lower(it->back().get<std::string>()));
+      }
+    } else if (cls == "STAR" && from != nullptr) {
+      const std::string only = Lower(Str(j, "relation_name"));
+      for (const auto& [alias, full] : *from) {
+        if (full == table && (only.empty() || only == alias)) star = true;
+      }
+    }
+    for (auto it = j.begin(); it != j.end(); ++it) Walk(it.value(), from);
+  }
+};
+
+}  // namespace
+
+Result<std::vector<std::string>> ColumnsReadFrom(engine::Connection& conn, const std::string& sql,
+                                                 const std::string& table,
+                                                 const std::vector<std::string>& table_columns) {
+  MEDLAKE_ASSIGN_OR_RETURN(auto rows, conn.QueryAll("SELECT json_serialize_sql(" + engine::QuoteString(sql) + ")"));
+  json tree = json::parse(rows.at(0).at(0).s, nullptr, false);
+  if (tree.is_discarded()) return Internal("DuckDB returned an unreadable parse tree");
+  if (tree.value("error", false)) {
+    return InvalidArgument("cannot parse the model: " + tree.value("error_message", std::string("?")));
+  }
+  ReadColumnsWalker walker;
+  walker.table = Lower(table);
+  walker.Walk(tree.value("statements", json::array()), nullptr);
+  if (walker.star) return table_columns;
+  std::vector<std::string> out;
+  for (const auto& c : table_columns) {
+    if (walker.names.count(Lower(c))) out.push_back(c);
+  }
+  return out;
+}
+
+namespace {
+
 std::vector<std::string> LakeColumns(engine::LakeSession& session, const std::string& table) {
   auto id = storage::ParseTableIdentifier(table);
   if (!id.ok()) return {};

@@ -37,6 +37,15 @@ struct ColumnLineage {
 Result<std::vector<ColumnLineage>> QueryColumnLineage(engine::Connection& conn, const std::string& sql,
                                                       const TableColumns& table_columns);
 
+// The columns of lake table `table` ("ns.table", whose columns are `table_columns`) that `sql`
+// (one SELECT) may read anywhere: in its output, filters, joins, grouping or ordering. That is
+// every column of the table whose name the query references (with any qualifier: a same-named
+// column of another table counts too), or all of them when a `*` (or COLUMNS(...)) of a SELECT
+// that reads the table directly may expand it. InvalidArgument when DuckDB cannot parse it.
+Result<std::vector<std::string>> ColumnsReadFrom(engine::Connection& conn, const std::string& sql,
+                                                 const std::string& table,
+                                                 const std::vector<std::string>& table_columns);
+
 struct LineageEdge {
   std::string from_table;   // "ns.table" (or "external:<kind>" for ingestion)
   std::string from_column;  // "" for a table-level edge

@@ -113,5 +113,35 @@ TEST(ModelLineageTest, RunsRecordTableAndColumnEdges) {
   EXPECT_EQ(count, "6");
 }
 
+// The columns of one table a query may read anywhere (for change detection of keyed models).
+TEST(ColumnsReadFromTest, NamesReadAnywhereOrAllUnderAStar) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto db, engine::Database::Open({}));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto conn, db->Connect());
+  const std::vector<std::string> cols = {"care_site_id", "care_site_name", "location_id", "care_site_source_value"};
+  auto read = [&](const std::string& sql) {
+    auto r = ColumnsReadFrom(*conn, sql, "curated.care_site", cols);
+    if (!r.ok()) return r.status().ToString();
+    std::string out;
+    for (const auto& c : *r) out += (out.empty() ? "" : ",") + c;
+    return out;
+  };
+  // Joined on one column, another in the output: both (not the others).
+  EXPECT_EQ(read("WITH m AS (SELECT * FROM curated.events) SELECT m.*, cs.care_site_id FROM m "
+                 "LEFT JOIN curated.care_site cs ON cs.Care_Site_Source_Value = m.org"),
+            "care_site_id,care_site_source_value");
+  // Only in a filter.
+  EXPECT_EQ(read("SELECT 1 FROM curated.care_site WHERE location_id > 3"), "location_id");
+  // A star over the table (directly, by alias, in a CTE, as COLUMNS): everything.
+  const std::string all = "care_site_id,care_site_name,location_id,care_site_source_value";
+  EXPECT_EQ(read("SELECT * FROM curated.care_site"), all);
+  EXPECT_EQ(read("SELECT c.* FROM curated.care_site c JOIN x.y ON true"), all);
+  EXPECT_EQ(read("WITH c AS (SELECT * EXCLUDE (location_id) FROM curated.care_site) SELECT care_site_id FROM c"), all);
+  EXPECT_EQ(read("SELECT COLUMNS('care.*') FROM curated.care_site"), all);
+  // A star of another relation of the same SELECT does not expand the table.
+  EXPECT_EQ(read("SELECT e.*, c.care_site_name FROM curated.events e JOIN curated.care_site c ON c.care_site_id = e.cs"),
+            "care_site_id,care_site_name");
+  EXPECT_THAT(ColumnsReadFrom(*conn, "SELEC 1", "curated.care_site", cols), StatusIs(StatusCode::kInvalidArgument, "parse"));
+}
+
 }  // namespace
 }  // namespace medlake::pipeline

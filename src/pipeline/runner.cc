@@ -424,13 +424,15 @@ class Runner {
   // changed. For a source whose files were only appended to or given position deletes (upserts,
   // DELETE, UPDATE), the column of the rows added and removed is enough. When files were removed
   // whole (compaction, a rebuilt table), or `column` is empty, the change is taken net, by a hash
-  // of each whole row, so that rows written again unchanged change nothing. Computed once per
-  // run for a (source, snapshots, column); nullopt when `since` left the source's history.
+  // of the columns `cols` of each row, so that rows written again unchanged change nothing.
+  // Computed once per run for a (source, snapshots, column, cols); nullopt when `since` left the
+  // source's history.
   Result<std::optional<std::string>> ChangedValues(const std::string& name, const SourceRead& src,
                                                    std::optional<int64_t> since, const std::string& column,
                                                    const std::vector<std::string>& cols) {
-    const std::string cache_key = name + "|" + (since ? std::to_string(*since) : "none") + "|" +
-                                  (src.snapshot ? std::to_string(*src.snapshot) : "none") + "|" + column;
+    std::string cache_key = name + "|" + (since ? std::to_string(*since) : "none") + "|" +
+                            (src.snapshot ? std::to_string(*src.snapshot) : "none") + "|" + column + "|";
+    for (const auto& c : cols) cache_key += c + ",";
     if (auto hit = changed_values_.find(cache_key); hit != changed_values_.end()) return {hit->second};
     engine::Connection& conn = s_.connection();
     const std::string v = column.empty() ? "NULL" : engine::QuoteIdentifier(column);
@@ -550,7 +552,15 @@ class Runner {
       }
       if (since == src.snapshot) continue;  // unchanged
       const std::string column = direct ? by_name : !via.empty() ? lookup->sources.at(name) : std::string();
-      MEDLAKE_ASSIGN_OR_RETURN(std::optional<std::string> changed_values, ChangedValues(name, src, since, column, cols));
+      std::vector<std::string> compared = cols;
+      if (column.empty()) {
+        // A source without the key: only a change to the columns the model reads matters (a
+        // dimension table gaining a name the model does not show changes nothing).
+        auto read = ColumnsReadFrom(conn, m.text, name, cols);
+        if (read.ok() && !read->empty()) compared = *read;
+      }
+      MEDLAKE_ASSIGN_OR_RETURN(std::optional<std::string> changed_values,
+                               ChangedValues(name, src, since, column, compared));
       if (!changed_values) return "the history of " + name + " since the last run is gone";
       if (direct) {
         key_selects.push_back("SELECT v AS k FROM " + *changed_values);

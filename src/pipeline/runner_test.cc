@@ -208,6 +208,13 @@ TEST_F(RunnerTest, KeyedModelsRebuildOnlyTheChangedKeyValues) {
   EXPECT_EQ(compacted.rows_written, 0);
   EXPECT_EQ(compacted.rows_removed, 0);
 
+  // A change to a column of that source the model does not read changes nothing either.
+  Sql("ALTER TABLE src.sites ADD COLUMN note VARCHAR");
+  Sql("UPDATE src.sites SET note = 'renovated' WHERE code = 'z'");
+  auto unread = Run(models)["m.per_person"];
+  EXPECT_EQ(unread.mode, "incremental") << unread.reason;
+  EXPECT_EQ(unread.reason, "0 person_id values with changed source rows");
+
   // A real change to a source that has no person_id and no lookup: everything is rebuilt.
   Sql("UPDATE src.sites SET site = 'H9' WHERE code = 'z'");
   auto third = Run(models)["m.per_person"];
