@@ -250,7 +250,7 @@ TEST_F(RunnerTest, SelectionCyclesAndMissingSources) {
   EXPECT_THAT(RunModels(*session_, broken, {}), StatusIs(StatusCode::kInvalidArgument, "s.a"));
 }
 
-// The helper macros models use (docs/formats/pipeline_models.md), on known values.
+// The helper functions and macros models use (docs/formats/pipeline_models.md), on known values.
 TEST_F(RunnerTest, HelperMacrosParseHl7AndCheckCodes) {
   std::string msg = "MSH|^~\\&|APP|FAC|||20240301101500+0100||ADT^A01|X1|P|2.5\r"
                     "PID|1||123^^^H01^PI~99999999R^^^MI^NNESP||Garc\\T\\a&&Lopez^Ana||19800102|F\r"
