@@ -434,7 +434,6 @@ class Runner {
                             (src.snapshot ? std::to_string(*src.snapshot) : "none") + "|" + column + "|";
     for (const auto& c : cols) cache_key += c + ",";
     if (auto hit = changed_values_.find(cache_key); hit != changed_values_.end()) return {hit->second};
-    engine::Connection& conn = s_.connection();
     const std::string v = column.empty() ? "NULL" : engine::QuoteIdentifier(column);
     std::string all;
     for (size_t i = 0; i < cols.size(); ++i) all += (i ? ", " : "") + engine::QuoteIdentifier(cols[i]);
