@@ -13,7 +13,7 @@ constexpr int64_t kMicrosPerDay = 86'400'000'000;
 
 // Part `k` (from 1) of `s` split at `sep`; empty when there are fewer parts.
 std::string_view Part(std::string_view s, char sep, int64_t k) {
-  if (k < 1) return {};
+  if (k < 1 || s.empty()) return {};  // (an empty view's data() may be null: no memchr on it)
   size_t begin = 0;
   for (int64_t i = 1; i < k; ++i) {
     const void* hit = std::memchr(s.data() + begin, sep, s.size() - begin);
