@@ -198,14 +198,24 @@ class Tracer {
 
 }  // namespace
 
-Result<std::vector<ColumnLineage>> QueryColumnLineage(engine::Connection& conn, const std::string& sql,
-                                                      const TableColumns& table_columns) {
+namespace {
+
+// DuckDB's parse tree of `sql` (json_serialize_sql); InvalidArgument when it does not parse.
+Result<json> ParseTree(engine::Connection& conn, const std::string& sql) {
   MEDLAKE_ASSIGN_OR_RETURN(auto rows, conn.QueryAll("SELECT json_serialize_sql(" + engine::QuoteString(sql) + ")"));
   json tree = json::parse(rows.at(0).at(0).s, nullptr, false);
   if (tree.is_discarded()) return Internal("DuckDB returned an unreadable parse tree");
   if (tree.value("error", false)) {
-    return InvalidArgument("cannot parse the model for lineage: " + tree.value("error_message", std::string("?")));
+    return InvalidArgument("cannot parse the model: " + tree.value("error_message", std::string("?")));
   }
+  return tree;
+}
+
+}  // namespace
+
+Result<std::vector<ColumnLineage>> QueryColumnLineage(engine::Connection& conn, const std::string& sql,
+                                                      const TableColumns& table_columns) {
+  MEDLAKE_ASSIGN_OR_RETURN(json tree, ParseTree(conn, sql));
   const auto& statements = tree["statements"];
   if (!statements.is_array() || statements.size() != 1) return InvalidArgument("lineage needs exactly one SELECT");
   Tracer tracer(table_columns);
@@ -277,12 +287,7 @@ struct ReadColumnsWalker {
 Result<std::vector<std::string>> ColumnsReadFrom(engine::Connection& conn, const std::string& sql,
                                                  const std::string& table,
                                                  const std::vector<std::string>& table_columns) {
-  MEDLAKE_ASSIGN_OR_RETURN(auto rows, conn.QueryAll("SELECT json_serialize_sql(" + engine::QuoteString(sql) + ")"));
-  json tree = json::parse(rows.at(0).at(0).s, nullptr, false);
-  if (tree.is_discarded()) return Internal("DuckDB returned an unreadable parse tree");
-  if (tree.value("error", false)) {
-    return InvalidArgument("cannot parse the model: " + tree.value("error_message", std::string("?")));
-  }
+  MEDLAKE_ASSIGN_OR_RETURN(json tree, ParseTree(conn, sql));
   ReadColumnsWalker walker;
   walker.table = Lower(table);
   walker.Walk(tree.value("statements", json::array()), nullptr);

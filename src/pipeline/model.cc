@@ -34,6 +34,40 @@ bool IsIdentifier(const std::string& s) {
   });
 }
 
+// "ns.table.column" -> (lower-case "ns.table", column); false when it is not three identifiers.
+bool SplitColumnRef(const std::string& s, std::string* table, std::string* column) {
+  size_t last = s.rfind('.');
+  size_t first = s.find('.');
+  if (first == std::string::npos || first == last) return false;
+  std::string ns = s.substr(0, first), name = s.substr(first + 1, last - first - 1), col = s.substr(last + 1);
+  if (!IsIdentifier(ns) || !IsIdentifier(name) || !IsIdentifier(col)) return false;
+  *table = ns + "." + name;
+  std::transform(table->begin(), table->end(), table->begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  *column = col;
+  return true;
+}
+
+// The value of @key_lookup or @key_via (`key`) on line `number`:
+// `ns.table.column = ns.table.column[, ...]`.
+Result<ModelConfig::KeyLink> ParseKeyLink(const std::string& key, const std::string& value, int number) {
+  auto bad = [&]() {
+    return InvalidArgument("line " + std::to_string(number) + ": expected `-- @" + key +
+                           ": ns.table.column = ns.table.column[, ...]`");
+  };
+  size_t eq = value.find('=');
+  if (eq == std::string::npos) return bad();
+  ModelConfig::KeyLink link;
+  if (!SplitColumnRef(Trim(std::string_view(value).substr(0, eq)), &link.table, &link.column)) return bad();
+  for (const auto& item : SplitList(value.substr(eq + 1))) {
+    std::string table, column;
+    if (!SplitColumnRef(item, &table, &column)) return bad();
+    link.sources[table] = column;
+  }
+  if (link.sources.empty()) return bad();
+  return link;
+}
+
 }  // namespace
 
 Result<ModelConfig> ParseSqlModelConfig(std::string_view sql) {
@@ -80,35 +114,18 @@ Result<ModelConfig> ParseSqlModelConfig(std::string_view sql) {
         return InvalidArgument("line " + std::to_string(number) + ": @incremental_by needs one column name");
       }
       config.incremental_by = value;
-    } else if (key == "key_lookup") {
-      auto bad = [&]() {
-        return InvalidArgument("line " + std::to_string(number) +
-                               ": expected `-- @key_lookup: ns.table.column = ns.table.column[, ...]`");
-      };
-      // "ns.table.column" -> (lower-case ns.table, column)
-      auto split = [](const std::string& s, std::string* table, std::string* column) {
-        size_t last = s.rfind('.');
-        size_t first = s.find('.');
-        if (first == std::string::npos || first == last) return false;
-        std::string ns = s.substr(0, first), name = s.substr(first + 1, last - first - 1), col = s.substr(last + 1);
-        if (!IsIdentifier(ns) || !IsIdentifier(name) || !IsIdentifier(col)) return false;
-        *table = ns + "." + name;
-        std::transform(table->begin(), table->end(), table->begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        *column = col;
-        return true;
-      };
-      size_t eq = value.find('=');
-      if (eq == std::string::npos) return bad();
-      ModelConfig::KeyLookup lookup;
-      if (!split(Trim(std::string_view(value).substr(0, eq)), &lookup.table, &lookup.column)) return bad();
-      for (const auto& item : SplitList(value.substr(eq + 1))) {
-        std::string table, column;
-        if (!split(item, &table, &column)) return bad();
-        lookup.sources[table] = column;
+    } else if (key == "key_lookup" || key == "key_via") {
+      MEDLAKE_ASSIGN_OR_RETURN(ModelConfig::KeyLink link, ParseKeyLink(key, value, number));
+      if (key == "key_lookup") {
+        config.key_lookup = std::move(link);
+      } else {
+        for (const auto& other : config.key_via) {
+          if (other.table == link.table) {
+            return InvalidArgument("line " + std::to_string(number) + ": a second @key_via for " + link.table);
+          }
+        }
+        config.key_via.push_back(std::move(link));
       }
-      if (lookup.sources.empty()) return bad();
-      config.key_lookup = std::move(lookup);
     } else if (key == "key_index") {
       if (value != "true" && value != "false") {
         return InvalidArgument("line " + std::to_string(number) + ": @key_index must be `true` or `false`");
@@ -127,8 +144,8 @@ Result<ModelConfig> ParseSqlModelConfig(std::string_view sql) {
       return InvalidArgument("@incremental_by needs `@materialized: incremental` and replaces @unique_key and "
                              "@incremental_sources");
     }
-  } else if (config.key_lookup) {
-    return InvalidArgument("@key_lookup needs @incremental_by");
+  } else if (config.key_lookup || !config.key_via.empty()) {
+    return InvalidArgument(std::string(config.key_lookup ? "@key_lookup" : "@key_via") + " needs @incremental_by");
   }
   if (config.incremental && config.unique_key.empty() && config.incremental_by.empty()) {
     return InvalidArgument("an incremental model needs `-- @unique_key: column[, column...]` or `-- @incremental_by: column`");

@@ -20,6 +20,11 @@
 //                         listed sources' column holds values of the lookup table's column,
 //                         whose rows give the @incremental_by value (a source that has the
 //                         @incremental_by column itself needs no lookup)
+//   @key_via              for @incremental_by, repeatable: `ns.dim.column = ns.src.column[, ...]`:
+//                         a source without the key (a dimension table) whose rows the listed
+//                         sources reference by value; a change of its rows rebuilds the values
+//                         whose rows in those sources reference the changed rows (instead of
+//                         everything)
 //   @incremental_sources  comma-separated ns.table read as "rows added since the last run";
 //                         default: every lake table the model reads
 //   @delete_column        a BOOLEAN column whose true rows delete their key (not stored)
@@ -53,12 +58,14 @@ struct ModelConfig {
   std::vector<std::string> write_order;  // empty: unsorted
   bool key_index = false;                // @key_index: true
   std::string incremental_by;            // @incremental_by (then unique_key is empty)
-  struct KeyLookup {
+  // A table's column and the sources' columns that hold its values (@key_lookup, @key_via).
+  struct KeyLink {
     std::string table;   // ns.table (lower case)
     std::string column;  // its column matched against the sources' columns
     std::map<std::string, std::string> sources;  // ns.table (lower case) -> its column
   };
-  std::optional<KeyLookup> key_lookup;  // @key_lookup
+  std::optional<KeyLink> key_lookup;  // @key_lookup
+  std::vector<KeyLink> key_via;       // @key_via: one per dimension table
 };
 
 struct Model {

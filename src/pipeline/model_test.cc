@@ -67,7 +67,30 @@ TEST(ModelConfigTest, KeyedIncrementalSettings) {
   for (const char* bad : {"a.b = c.d.e", "a.b.c", "a.b.c = ", "a.b.c = d.e.f-g"}) {
     EXPECT_THAT(ParseSqlModelConfig(std::string("-- @key_lookup: ") + bad + "\nSELECT 1"),
                 StatusIs(StatusCode::kInvalidArgument, "@key_lookup: ns.table.column")) << bad;
+    EXPECT_THAT(ParseSqlModelConfig(std::string("-- @key_via: ") + bad + "\nSELECT 1"),
+                StatusIs(StatusCode::kInvalidArgument, "@key_via: ns.table.column")) << bad;
   }
+}
+
+TEST(ModelConfigTest, KeyViaLinesNameDimensionTables) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      auto c, ParseSqlModelConfig("-- @materialized: incremental\n-- @incremental_by: person_id\n"
+                                  "-- @key_via: Curated.Provider.provider_source_value = normalized.procedure.performer, "
+                                  "normalized.immunization.performer\n"
+                                  "-- @key_via: curated.care_site.care_site_id = curated.visit_occurrence.care_site_id\nSELECT 1"));
+  ASSERT_EQ(c.key_via.size(), 2u);
+  EXPECT_EQ(c.key_via[0].table, "curated.provider");
+  EXPECT_EQ(c.key_via[0].column, "provider_source_value");
+  EXPECT_EQ(c.key_via[0].sources, (std::map<std::string, std::string>{{"normalized.immunization", "performer"},
+                                                                       {"normalized.procedure", "performer"}}));
+  EXPECT_EQ(c.key_via[1].table, "curated.care_site");
+  EXPECT_FALSE(c.key_lookup.has_value());
+  // One line per dimension table; only with @incremental_by.
+  EXPECT_THAT(ParseSqlModelConfig("-- @materialized: incremental\n-- @incremental_by: p\n-- @key_via: a.b.c = d.e.f\n"
+                                  "-- @key_via: a.b.x = d.e.g\nSELECT 1"),
+              StatusIs(StatusCode::kInvalidArgument, "line 4: a second @key_via for a.b"));
+  EXPECT_THAT(ParseSqlModelConfig("-- @materialized: incremental\n-- @unique_key: k\n-- @key_via: a.b.c = d.e.f\nSELECT 1"),
+              StatusIs(StatusCode::kInvalidArgument, "@key_via needs @incremental_by"));
 }
 
 TEST(ModelFileTest, NamesComeFromThePath) {

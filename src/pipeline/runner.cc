@@ -168,12 +168,33 @@ struct NativeStep {
   std::function<Status(engine::LakeSession&, const RunOptions&, ModelRun*)> run;
 };
 
+// Tables of the session that live as long as a scope (one model's build, one run), dropped when
+// it ends whatever the outcome.
+class ScopedTables {
+ public:
+  explicit ScopedTables(engine::Connection& conn) : conn_(conn) {}
+  ~ScopedTables() {
+    for (const auto& t : tables_) (void)conn_.Execute("DROP TABLE IF EXISTS " + t);
+  }
+  ScopedTables(const ScopedTables&) = delete;
+  ScopedTables& operator=(const ScopedTables&) = delete;
+
+  // A fresh name `main.__medlake_<kind>_<random hex>`, to be dropped with the others.
+  Result<std::string> Name(const std::string& kind) {
+    MEDLAKE_ASSIGN_OR_RETURN(std::string suffix, RandomHex(6));
+    tables_.push_back("main.__medlake_" + kind + "_" + suffix);
+    return tables_.back();
+  }
+
+ private:
+  engine::Connection& conn_;
+  std::vector<std::string> tables_;
+};
+
 class Runner {
  public:
-  Runner(engine::LakeSession& session, const RunOptions& options) : s_(session), options_(options) {}
-  ~Runner() {
-    for (const auto& t : run_tables_) (void)s_.connection().Execute("DROP TABLE IF EXISTS " + t);
-  }
+  Runner(engine::LakeSession& session, const RunOptions& options)
+      : s_(session), options_(options), run_tables_(session.connection()) {}
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
 
@@ -273,18 +294,11 @@ class Runner {
       auto h = props.find(kHashProperty);
       if (h == props.end() || h->second != hash) full_reason = "model changed";
     }
-    std::vector<std::string> temp_tables;
-    struct DropTemps {
-      engine::Connection& c;
-      std::vector<std::string>& tables;
-      ~DropTemps() {
-        for (const auto& t : tables) (void)c.Execute("DROP TABLE IF EXISTS " + t);
-      }
-    } drop_temps{s_.connection(), temp_tables};
+    ScopedTables temps(s_.connection());  // this build's tables of the session
     std::string keys_table;  // @incremental_by: the key values this run rebuilds
     if (full_reason.empty() && !m.config.incremental_by.empty()) {
       int64_t changed = 0;
-      MEDLAKE_ASSIGN_OR_RETURN(full_reason, PlanKeyedRun(m, target->metadata().properties, sources, &temp_tables,
+      MEDLAKE_ASSIGN_OR_RETURN(full_reason, PlanKeyedRun(m, target->metadata().properties, sources, &temps,
                                                          &keys_table, &changed));
       if (full_reason.empty()) {
         run->reason = std::to_string(changed) + " " + m.config.incremental_by + " value" + (changed == 1 ? "" : "s") +
@@ -331,31 +345,16 @@ class Runner {
     engine::LakeExecutorContext ctx{&s_.connection(), &catalog, &fs, s_.lake().warehouse_path(),
                                     &s_.clock(), s_.options().target_file_size_bytes};
     PipelineResolver resolver(catalog, fs, &sources);
-    struct Cleanup {
-      engine::Connection& c;
-      std::string table;
-      ~Cleanup() {
-        if (!table.empty()) (void)c.Execute("DROP TABLE IF EXISTS " + table);
-      }
-    } cleanup{s_.connection(), ""};
     std::string query;
     if (m.kind == Model::Kind::kSql) {
       MEDLAKE_ASSIGN_OR_RETURN(auto rewritten, engine::RewriteQuery(s_.connection(), m.text, resolver));
       query = rewritten.sql;
     } else {
-      MEDLAKE_ASSIGN_OR_RETURN(query, EvaluateView(m, resolver, &cleanup.table));
+      MEDLAKE_ASSIGN_OR_RETURN(query, EvaluateView(m, resolver, &temps));
     }
     run->rows_read = resolver.rows_read;
 
     const std::string& del = m.config.delete_column;
-    std::vector<std::string> stages;
-    struct DropStages {
-      engine::Connection& c;
-      std::vector<std::string>& tables;
-      ~DropStages() {
-        for (const auto& t : tables) (void)c.Execute("DROP TABLE IF EXISTS " + t);
-      }
-    } drop_stages{s_.connection(), stages};
     Result<engine::TableWriteResult> written = FailedPrecondition("not run");
     if (run->mode == "incremental") {
       // A keyed model replaces the rows of the changed key values: its rows for them, and one
@@ -375,7 +374,7 @@ class Runner {
         keyed.config.unique_key = {m.config.incremental_by};
         keyed.config.delete_column = kKeyGoneColumn;
       }
-      MEDLAKE_ASSIGN_OR_RETURN(std::string rows, ApplyQuality(keyed, id, target.get(), delta_rows, /*full=*/false, run, &stages));
+      MEDLAKE_ASSIGN_OR_RETURN(std::string rows, ApplyQuality(keyed, id, target.get(), delta_rows, /*full=*/false, run, &temps));
       written = engine::UpsertTableRows(ctx, id, rows, keyed.config.unique_key, keyed.config.delete_column, properties,
                                         m.config.write_order);
       if (!written.ok() && written.status().code() == StatusCode::kFailedPrecondition &&
@@ -392,8 +391,7 @@ class Runner {
           MEDLAKE_ASSIGN_OR_RETURN(auto rewritten, engine::RewriteQuery(s_.connection(), m.text, again));
           query = rewritten.sql;
         } else {
-          (void)s_.connection().Execute("DROP TABLE IF EXISTS " + cleanup.table);
-          MEDLAKE_ASSIGN_OR_RETURN(query, EvaluateView(m, again, &cleanup.table));
+          MEDLAKE_ASSIGN_OR_RETURN(query, EvaluateView(m, again, &temps));
         }
         run->rows_read = again.rows_read;
         results_.erase(std::remove_if(results_.begin(), results_.end(),
@@ -409,7 +407,7 @@ class Runner {
         rows = "SELECT * EXCLUDE (" + engine::QuoteIdentifier(del) + ") FROM (" + query + ") AS __m WHERE NOT coalesce(" +
                engine::QuoteIdentifier(del) + ", false)";
       }
-      MEDLAKE_ASSIGN_OR_RETURN(rows, ApplyQuality(m, id, target.get(), rows, /*full=*/true, run, &stages));
+      MEDLAKE_ASSIGN_OR_RETURN(rows, ApplyQuality(m, id, target.get(), rows, /*full=*/true, run, &temps));
       written = engine::ReplaceTableRows(ctx, id, rows, properties, m.config.write_order);
     }
     MEDLAKE_RETURN_IF_ERROR(written.status());
@@ -423,15 +421,16 @@ class Runner {
   // with one column v (DISTINCT); with `column` empty, a table that is empty when nothing
   // changed. For a source whose files were only appended to or given position deletes (upserts,
   // DELETE, UPDATE), the column of the rows added and removed is enough. When files were removed
-  // whole (compaction, a rebuilt table), or `column` is empty, the change is taken net, by a hash
-  // of the columns `cols` of each row, so that rows written again unchanged change nothing.
+  // whole (compaction, a rebuilt table), or `column` is empty, or `net` is set, the change is
+  // taken net, by a hash of the columns `cols` of each row, so that rows written again unchanged
+  // (or changed only in other columns) change nothing.
   // Computed once per run for a (source, snapshots, column, cols); nullopt when `since` left the
   // source's history.
   Result<std::optional<std::string>> ChangedValues(const std::string& name, const SourceRead& src,
                                                    std::optional<int64_t> since, const std::string& column,
-                                                   const std::vector<std::string>& cols) {
+                                                   const std::vector<std::string>& cols, bool net = false) {
     std::string cache_key = name + "|" + (since ? std::to_string(*since) : "none") + "|" +
-                            (src.snapshot ? std::to_string(*src.snapshot) : "none") + "|" + column + "|";
+                            (src.snapshot ? std::to_string(*src.snapshot) : "none") + "|" + column + "|" + (net ? "net" : "") + "|";
     for (const auto& c : cols) cache_key += c + ",";
     if (auto hit = changed_values_.find(cache_key); hit != changed_values_.end()) return {hit->second};
     const std::string v = column.empty() ? "NULL" : engine::QuoteIdentifier(column);
@@ -449,7 +448,7 @@ class Runner {
       bool rewritten = false;
       for (const auto& f : plan->after.data_files) live.insert(f.original_path);
       for (const auto& f : plan->before.data_files) rewritten = rewritten || !live.count(f.original_path);
-      if (!column.empty() && !rewritten) {
+      if (!column.empty() && !rewritten && !net) {
         MEDLAKE_ASSIGN_OR_RETURN(std::string rows, engine::BuildChangedRowsSql(*plan, {column}));
         values = "SELECT DISTINCT " + v + " AS v FROM (" + rows + ") AS __c";
       } else {
@@ -469,10 +468,8 @@ class Runner {
 
   // Creates a table of the session from `query`, dropped when the run ends; returns its name.
   Result<std::string> RunTable(const std::string& query) {
-    MEDLAKE_ASSIGN_OR_RETURN(std::string suffix, RandomHex(6));
-    const std::string table = "main.__medlake_run_" + suffix;
+    MEDLAKE_ASSIGN_OR_RETURN(std::string table, run_tables_.Name("run"));
     MEDLAKE_RETURN_IF_ERROR(s_.connection().Execute("CREATE TABLE " + table + " AS " + query));
-    run_tables_.push_back(table);
     return table;
   }
 
@@ -480,17 +477,18 @@ class Runner {
   // last run, keeps them in a table of the session (`*keys_table`, column k; dropped with
   // `temps`) and sets each keyed source's filter to the rows of those values. A change is net: a
   // row removed and added back unchanged (a rewrite, a compaction, a rebuilt dimension table)
-  // changes nothing. Returns why the model must be rebuilt in full instead, or "" when it need
-  // not.
+  // changes nothing. A changed dimension table listed in @key_via adds the values whose rows in
+  // the referencing sources hold a changed row's value. Returns why the model must be rebuilt in
+  // full instead, or "" when it need not.
   Result<std::string> PlanKeyedRun(const Model& m, const std::map<std::string, std::string>& props,
-                                   std::map<std::string, SourceRead>& sources, std::vector<std::string>* temps,
+                                   std::map<std::string, SourceRead>& sources, ScopedTables* temps,
                                    std::string* keys_table, int64_t* changed) {
     engine::Connection& conn = s_.connection();
     const std::string& by_name = m.config.incremental_by;
     const std::string by = engine::QuoteIdentifier(by_name);
-    MEDLAKE_ASSIGN_OR_RETURN(std::string suffix, RandomHex(6));
-    const std::string keys = "main.__medlake_keys_" + suffix;
-    const std::string values = "main.__medlake_key_values_" + suffix;
+    MEDLAKE_ASSIGN_OR_RETURN(const std::string keys, temps->Name("keys"));
+    MEDLAKE_ASSIGN_OR_RETURN(const std::string values, temps->Name("key_values"));
+    MEDLAKE_ASSIGN_OR_RETURN(const std::string pairs, temps->Name("key_pairs"));
     auto columns_of = [](const storage::LakeTable& t) -> Result<std::vector<std::string>> {
       MEDLAKE_ASSIGN_OR_RETURN(const storage::iceberg::Schema* schema, storage::iceberg::CurrentSchema(t.metadata()));
       std::vector<std::string> out;
@@ -500,13 +498,28 @@ class Runner {
     auto has = [](const std::vector<std::string>& cols, const std::string& c) {
       return std::find(cols.begin(), cols.end(), c) != cols.end();
     };
-    // The lookup table, at the snapshot this run reads when it is a source.
-    std::string lookup_scan;
+    // How each source's rows belong to a key value: the column itself, or through the lookup
+    // table (`lookup_column`), or not at all (a dimension table).
     const auto& lookup = m.config.key_lookup;
-    std::unique_ptr<storage::LakeTable> own_lookup;
+    std::map<std::string, std::vector<std::string>> columns;
+    std::map<std::string, std::string> lookup_column;
+    for (auto& [name, src] : sources) {
+      MEDLAKE_ASSIGN_OR_RETURN(columns[name], columns_of(*src.table));
+      const auto& cols = columns[name];
+      if (has(cols, by_name)) {
+        src.filter = by + " IN (SELECT k FROM " + keys + ")";
+      } else if (lookup && lookup->sources.count(name)) {
+        const std::string& c = lookup->sources.at(name);
+        if (!has(cols, c)) return InvalidArgument("@key_lookup: " + name + " has no column " + c);
+        lookup_column[name] = c;
+        src.filter = engine::QuoteIdentifier(c) + " IN (SELECT v FROM " + values + ")";
+      }
+    }
+    // The lookup table's (column, key) pairs, at the snapshot this run reads when it is a source.
     if (lookup) {
       const storage::LakeTable* table = nullptr;
       std::optional<int64_t> snapshot;
+      std::unique_ptr<storage::LakeTable> own_lookup;
       if (auto it = sources.find(lookup->table); it != sources.end()) {
         table = it->second.table;
         snapshot = it->second.snapshot;
@@ -521,24 +534,22 @@ class Runner {
         return InvalidArgument("@key_lookup table " + lookup->table + " needs columns " + lookup->column + " and " + by_name);
       }
       MEDLAKE_ASSIGN_OR_RETURN(storage::ScanPlan plan, table->PlanScan(snapshot));
-      MEDLAKE_ASSIGN_OR_RETURN(lookup_scan, engine::BuildScanSql(plan));
+      MEDLAKE_ASSIGN_OR_RETURN(std::string scan, engine::BuildScanSql(plan));
+      MEDLAKE_RETURN_IF_ERROR(conn.Execute("CREATE TABLE " + pairs + " AS SELECT " + engine::QuoteIdentifier(lookup->column) +
+                                           " AS v, " + by + " AS k FROM (" + scan + ") AS __l"));
     }
+    // The key values of the rows of keyed source `name` whose column `column` holds a value of
+    // `in` (a query of one column v).
+    auto keys_of_rows = [&](const std::string& name, const std::string& column, const std::string& in) -> Result<std::string> {
+      const SourceRead& src = sources.at(name);
+      MEDLAKE_ASSIGN_OR_RETURN(storage::ScanPlan plan, src.table->PlanScan(src.snapshot));
+      MEDLAKE_ASSIGN_OR_RETURN(std::string scan, engine::BuildScanSql(plan));
+      const std::string where = " FROM (" + scan + ") AS __s WHERE " + engine::QuoteIdentifier(column) + " IN (" + in + ")";
+      if (!lookup_column.count(name)) return "SELECT " + by + " AS k" + where;
+      return "SELECT k FROM " + pairs + " WHERE v IN (SELECT " + engine::QuoteIdentifier(lookup_column.at(name)) + where + ")";
+    };
     std::vector<std::string> key_selects;
     for (auto& [name, src] : sources) {
-      MEDLAKE_ASSIGN_OR_RETURN(auto cols, columns_of(*src.table));
-      const bool direct = has(cols, by_name);
-      std::string via;
-      if (!direct && lookup) {
-        if (auto l = lookup->sources.find(name); l != lookup->sources.end()) {
-          if (!has(cols, l->second)) return InvalidArgument("@key_lookup: " + name + " has no column " + l->second);
-          via = engine::QuoteIdentifier(l->second);
-        }
-      }
-      if (direct) {
-        src.filter = by + " IN (SELECT k FROM " + keys + ")";
-      } else if (!via.empty()) {
-        src.filter = via + " IN (SELECT v FROM " + values + ")";
-      }
       auto w = props.find(kSourcePropertyPrefix + name);
       if (w == props.end()) return "source " + name + " not read before";
       std::optional<int64_t> since;
@@ -550,43 +561,59 @@ class Runner {
         }
       }
       if (since == src.snapshot) continue;  // unchanged
-      const std::string column = direct ? by_name : !via.empty() ? lookup->sources.at(name) : std::string();
+      const auto& cols = columns.at(name);
+      const bool direct = has(cols, by_name);
+      const ModelConfig::KeyLink* via = nullptr;  // the source's @key_via, when it has no key
+      std::string column = direct ? by_name : lookup_column.count(name) ? lookup_column.at(name) : std::string();
       std::vector<std::string> compared = cols;
       if (column.empty()) {
         // A source without the key: only a change to the columns the model reads matters (a
         // dimension table gaining a name the model does not show changes nothing).
         auto read = ColumnsReadFrom(conn, m.text, name, cols);
         if (read.ok() && !read->empty()) compared = *read;
+        for (const auto& v : m.config.key_via) via = v.table == name ? &v : via;
+        if (via) {
+          if (!has(cols, via->column)) return InvalidArgument("@key_via: " + name + " has no column " + via->column);
+          column = via->column;
+          if (!has(compared, column)) compared.push_back(column);
+        }
       }
       MEDLAKE_ASSIGN_OR_RETURN(std::optional<std::string> changed_values,
-                               ChangedValues(name, src, since, column, compared));
+                               ChangedValues(name, src, since, column, compared, /*net=*/via != nullptr));
       if (!changed_values) return "the history of " + name + " since the last run is gone";
       if (direct) {
         key_selects.push_back("SELECT v AS k FROM " + *changed_values);
-      } else if (!via.empty()) {
-        key_selects.push_back("SELECT __l." + by + " AS k FROM (" + lookup_scan + ") AS __l WHERE __l." +
-                              engine::QuoteIdentifier(lookup->column) + " IN (SELECT v FROM " + *changed_values + ")");
-      } else {
-        MEDLAKE_ASSIGN_OR_RETURN(auto n, conn.QueryAll("SELECT count(*) FROM " + *changed_values));
-        if (!n.empty() && n[0][0].i > 0) {
-          return "source " + name + " changed and its rows have no " + by_name + " (see @key_lookup)";
+        continue;
+      }
+      if (lookup_column.count(name)) {
+        key_selects.push_back("SELECT k FROM " + pairs + " WHERE v IN (SELECT v FROM " + *changed_values + ")");
+        continue;
+      }
+      MEDLAKE_ASSIGN_OR_RETURN(auto n, conn.QueryAll("SELECT count(*) FROM " + *changed_values));
+      if (n.empty() || n[0][0].i == 0) continue;
+      if (!via) return "source " + name + " changed and its rows have no " + by_name + " (see @key_lookup, @key_via)";
+      for (const auto& [referencing, ref_column] : via->sources) {
+        auto r = columns.find(referencing);
+        if (r == columns.end()) return InvalidArgument("@key_via: " + referencing + " is not read by the model");
+        if (!has(r->second, ref_column)) return InvalidArgument("@key_via: " + referencing + " has no column " + ref_column);
+        if (!has(r->second, by_name) && !lookup_column.count(referencing)) {
+          return InvalidArgument("@key_via: " + referencing + " has no " + by_name + " and is not in @key_lookup");
         }
+        MEDLAKE_ASSIGN_OR_RETURN(std::string select, keys_of_rows(referencing, ref_column, "SELECT v FROM " + *changed_values));
+        key_selects.push_back(select);
       }
     }
     std::string union_keys;
     for (const auto& k : key_selects) union_keys += (union_keys.empty() ? "" : " UNION ALL ") + k;
     if (union_keys.empty()) union_keys = "SELECT NULL AS k WHERE false";
-    temps->push_back(keys);
     MEDLAKE_RETURN_IF_ERROR(conn.Execute("CREATE TABLE " + keys + " AS SELECT DISTINCT k FROM (" +
                                          union_keys + ")"));
     MEDLAKE_ASSIGN_OR_RETURN(auto counts, conn.QueryAll("SELECT count(*), count(k) FROM " + keys));
     if (counts.empty() || counts[0][0].i != counts[0][1].i) return "a changed source row maps to no " + by_name;
     *changed = counts[0][0].i;
     if (lookup) {
-      temps->push_back(values);
-      MEDLAKE_RETURN_IF_ERROR(conn.Execute("CREATE TABLE " + values + " AS SELECT DISTINCT " +
-                                           engine::QuoteIdentifier(lookup->column) + " AS v FROM (" + lookup_scan +
-                                           ") AS __l WHERE " + by + " IN (SELECT k FROM " + keys + ")"));
+      MEDLAKE_RETURN_IF_ERROR(conn.Execute("CREATE TABLE " + values + " AS SELECT DISTINCT v FROM " + pairs +
+                                           " WHERE k IN (SELECT k FROM " + keys + ")"));
     }
     *keys_table = keys;
     return std::string();
@@ -598,11 +625,10 @@ class Runner {
   // mode, table rules see the table as it will be after the upsert.
   Result<std::string> ApplyQuality(const Model& m, const storage::TableIdentifier& id,
                                    const storage::LakeTable* target, const std::string& query, bool full,
-                                   ModelRun* run, std::vector<std::string>* stages) {
+                                   ModelRun* run, ScopedTables* temps) {
     if (m.rules.empty()) return query;
     engine::Connection& conn = s_.connection();
-    MEDLAKE_ASSIGN_OR_RETURN(std::string suffix, RandomHex(6));
-    const std::string stage = "main.__medlake_stage_" + suffix;
+    MEDLAKE_ASSIGN_OR_RETURN(const std::string stage, temps->Name("stage"));
     // The rows with one pass flag per row rule (a deleted key passes every rule).
     const std::string& del = full ? std::string() : m.config.delete_column;
     std::string flags;
@@ -616,7 +642,6 @@ class Runner {
     engine::LakeTableResolver lake_resolver(s_.catalog(), s_.file_system());
     MEDLAKE_ASSIGN_OR_RETURN(auto staged, engine::RewriteQuery(conn, "SELECT row.*" + flags + " FROM (" + query + ") AS row",
                                                                lake_resolver));
-    stages->push_back(stage);
     Status created = conn.Execute("CREATE TABLE " + stage + " AS " + staged.sql);
     if (!created.ok()) return created.WithContext("quality rules of " + m.name());
     MEDLAKE_ASSIGN_OR_RETURN(auto columns, conn.QueryAll("SELECT column_name FROM (DESCRIBE " + stage + ")"));
@@ -815,9 +840,9 @@ class Runner {
   std::string run_id_;
 
  private:
-  // Runs a view model over its FHIR resources into a DuckDB table; returns the SELECT over it
-  // and sets `table` to the table's name (dropped by the caller).
-  Result<std::string> EvaluateView(const Model& m, engine::TableResolver& resolver, std::string* table) {
+  // Runs a view model over its FHIR resources into a DuckDB table (one of `temps`); returns the
+  // SELECT over it.
+  Result<std::string> EvaluateView(const Model& m, engine::TableResolver& resolver, ScopedTables* temps) {
     MEDLAKE_ASSIGN_OR_RETURN(sof::ViewDefinition view, sof::ViewDefinition::Parse(m.text));
     std::string columns;
     for (const auto& c : view.columns()) {
@@ -825,9 +850,8 @@ class Runner {
       columns += engine::QuoteIdentifier(c.name) + " " + c.sql_type + ", ";
     }
     columns += "_resource_key VARCHAR";
-    MEDLAKE_ASSIGN_OR_RETURN(std::string suffix, RandomHex(6));
-    *table = "main.__medlake_view_" + suffix;
-    MEDLAKE_RETURN_IF_ERROR(s_.connection().Execute("CREATE TABLE " + *table + " (" + columns + ")"));
+    MEDLAKE_ASSIGN_OR_RETURN(const std::string table, temps->Name("view"));
+    MEDLAKE_RETURN_IF_ERROR(s_.connection().Execute("CREATE TABLE " + table + " (" + columns + ")"));
 
     // The newest version of each resource of the view's type.
     std::string scan =
@@ -837,7 +861,7 @@ class Runner {
         "received_at DESC, byte_offset DESC) = 1";
     MEDLAKE_ASSIGN_OR_RETURN(auto rewritten, engine::RewriteQuery(s_.connection(), scan, resolver));
     MEDLAKE_ASSIGN_OR_RETURN(auto loader, s_.database().Connect());
-    MEDLAKE_ASSIGN_OR_RETURN(auto appender, loader->CreateAppender("main", table->substr(5)));
+    MEDLAKE_ASSIGN_OR_RETURN(auto appender, loader->CreateAppender("main", table.substr(5)));
     MEDLAKE_ASSIGN_OR_RETURN(auto result, s_.connection().Query(rewritten.sql, /*streaming=*/true));
     std::vector<std::vector<nlohmann::json>> rows;
     const auto& cols = view.columns();
@@ -863,13 +887,13 @@ class Runner {
       }
     }
     MEDLAKE_RETURN_IF_ERROR(appender->Close());
-    return "SELECT * FROM " + *table;
+    return "SELECT * FROM " + table;
   }
 
   engine::LakeSession& s_;
   const RunOptions& options_;
   std::map<std::string, std::string> changed_values_;  // ChangedValues: cache key -> table
-  std::vector<std::string> run_tables_;                 // dropped when the run ends
+  ScopedTables run_tables_;                             // dropped when the run ends
 };
 
 

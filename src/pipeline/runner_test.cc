@@ -234,6 +234,86 @@ TEST_F(RunnerTest, KeyedModelsRebuildOnlyTheChangedKeyValues) {
   EXPECT_NE(null_key.reason.find("maps to no person_id"), std::string::npos) << null_key.reason;
 }
 
+// @key_via: a change of a dimension table rebuilds only the key values whose rows reference the
+// changed dimension rows, through a source with the key (visits) or through the lookup table
+// (events); each result equals a full rebuild; a @key_via naming a table the model does not
+// read fails the model and keeps its table.
+TEST_F(RunnerTest, KeyedModelsFollowDimensionChangesThroughKeyVia) {
+  Sql("CREATE SCHEMA src; "
+      "CREATE TABLE src.link (source_key VARCHAR, person_id BIGINT); "
+      "CREATE TABLE src.events (patient_source_key VARCHAR, code VARCHAR); "
+      "CREATE TABLE src.visits (person_id BIGINT, site_code VARCHAR); "
+      "CREATE TABLE src.sites (code VARCHAR, site VARCHAR, note VARCHAR)");
+  Sql("INSERT INTO src.link VALUES ('a', 1), ('b', 2), ('c', 3), ('d', 4)");
+  Sql("INSERT INTO src.events VALUES ('a', 'x'), ('b', 'y'), ('c', 'x'), ('d', 'w')");
+  Sql("INSERT INTO src.visits VALUES (1, 'x'), (2, 'x'), (4, 'z')");
+  Sql("INSERT INTO src.sites VALUES ('x', 'H1', NULL), ('y', 'H2', NULL), ('z', 'H3', NULL)");
+  const std::string header =
+      "-- @materialized: incremental\n-- @incremental_by: person_id\n"
+      "-- @key_lookup: src.link.source_key = src.events.patient_source_key\n"
+      "-- @key_via: src.sites.code = src.events.code, src.visits.site_code\n";
+  const std::string text =
+      header +
+      "WITH rows AS ("
+      " SELECT l.person_id, 'e:' || coalesce(s.site, '?') AS item FROM src.events e "
+      " JOIN src.link l ON l.source_key = e.patient_source_key LEFT JOIN src.sites s ON s.code = e.code "
+      " UNION ALL SELECT v.person_id, 'v:' || coalesce(s.site, '?') FROM src.visits v "
+      " LEFT JOIN src.sites s ON s.code = v.site_code) "
+      "SELECT person_id, string_agg(item, ',' ORDER BY item) AS items FROM rows GROUP BY person_id";
+  std::vector<Model> models = {Sql("m/per_person.sql", text)};
+  const std::string q = "SELECT person_id, items FROM m.per_person ORDER BY 1";
+  auto rebuilt = [&]() {
+    RunOptions full;
+    full.full_refresh = true;
+    auto r = Run(models, full);
+    EXPECT_EQ(r["m.per_person"].mode, "full");
+    return Rows(q);
+  };
+  auto first = Run(models)["m.per_person"];
+  ASSERT_EQ(first.outcome, ModelRun::Outcome::kBuilt) << first.reason;
+  EXPECT_EQ(Rows(q), "1|e:H1,v:H1;2|e:H2,v:H1;3|e:H1;4|e:?,v:H3");
+
+  // Site x renamed: persons 1 and 3 (events, through the link) and 2 (a visit) reference it.
+  Sql("UPDATE src.sites SET site = 'H1b' WHERE code = 'x'");
+  auto renamed = Run(models)["m.per_person"];
+  ASSERT_EQ(renamed.outcome, ModelRun::Outcome::kBuilt) << renamed.reason;
+  EXPECT_EQ(renamed.mode, "incremental") << renamed.reason;
+  EXPECT_EQ(renamed.reason, "3 person_id values with changed source rows");
+  EXPECT_EQ(renamed.rows_written, 3);
+  const std::string expected = "1|e:H1b,v:H1b;2|e:H2,v:H1b;3|e:H1b;4|e:?,v:H3";
+  EXPECT_EQ(Rows(q), expected);
+  EXPECT_EQ(rebuilt(), expected);
+
+  // A new site that person 4's event referenced before it existed; a note the model does not read.
+  Sql("INSERT INTO src.sites VALUES ('w', 'H4', NULL)");
+  Sql("UPDATE src.sites SET note = 'renovated' WHERE code = 'y'");
+  auto added = Run(models)["m.per_person"];
+  EXPECT_EQ(added.mode, "incremental") << added.reason;
+  EXPECT_EQ(added.reason, "1 person_id value with changed source rows");
+  EXPECT_EQ(Rows(q), "1|e:H1b,v:H1b;2|e:H2,v:H1b;3|e:H1b;4|e:H4,v:H3");
+  EXPECT_EQ(rebuilt(), Rows(q));
+
+  // A site no row references: nothing to rebuild.
+  Sql("INSERT INTO src.sites VALUES ('q', 'H5', NULL)");
+  auto unreferenced = Run(models)["m.per_person"];
+  EXPECT_EQ(unreferenced.mode, "incremental") << unreferenced.reason;
+  EXPECT_EQ(unreferenced.reason, "0 person_id values with changed source rows");
+
+  // A @key_via through a table the model does not read: the model fails, its table stays.
+  std::vector<Model> wrong = {Sql("m/visits.sql",
+                                  "-- @materialized: incremental\n-- @incremental_by: person_id\n"
+                                  "-- @key_via: src.sites.code = src.elsewhere.site_code\n"
+                                  "SELECT v.person_id, s.site FROM src.visits v JOIN src.sites s ON s.code = v.site_code")};
+  ASSERT_EQ(Run(wrong)["m.visits"].outcome, ModelRun::Outcome::kBuilt);
+  const std::string visits = "SELECT person_id, site FROM m.visits ORDER BY 1";
+  const std::string before = Rows(visits);
+  Sql("UPDATE src.sites SET site = 'H3b' WHERE code = 'z'");
+  auto failed = Run(wrong)["m.visits"];
+  EXPECT_EQ(failed.outcome, ModelRun::Outcome::kFailed);
+  EXPECT_NE(failed.reason.find("@key_via: src.elsewhere is not read by the model"), std::string::npos) << failed.reason;
+  EXPECT_EQ(Rows(visits), before);
+}
+
 TEST_F(RunnerTest, SelectionCyclesAndMissingSources) {
   Sql("CREATE SCHEMA raw; CREATE TABLE raw.t (x INTEGER)");
   std::vector<Model> models = {Sql("s/a.sql", "SELECT x FROM raw.t"), Sql("s/b.sql", "SELECT * FROM raw.not_there")};

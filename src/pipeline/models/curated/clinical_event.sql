@@ -1,6 +1,8 @@
 -- @materialized: incremental
 -- @incremental_by: person_id
 -- @key_lookup: normalized.person_link.source_key = normalized.allergy_intolerance.patient_source_key, normalized.condition.patient_source_key, normalized.immunization.patient_source_key, normalized.medication_request.patient_source_key, normalized.observation.patient_source_key, normalized.procedure.patient_source_key
+-- @key_via: curated.provider.provider_source_value = normalized.medication_request.requester, normalized.immunization.performer, normalized.procedure.performer
+-- @key_via: curated.care_site.care_site_source_value = normalized.immunization.location
 -- @description: One row per clinical fact of a person in curated.person, after merging the copies that different systems send of the same fact (the hospital HL7 v2 feeds and the regional FHIR server). Facts are matched within a person by code and time: conditions by code and visit (or onset date), measurements and observations by code, time and value, drug orders by code and order time, vaccinations by code and time, procedures by code and start, allergies by code. Values come from one record (FHIR first, then the newest), gaps filled from the others. The OMOP fact tables and the timeline are projections of this table. domain: condition, measurement, observation, allergy, drug, vaccine, procedure.
 WITH persons AS (
   SELECT l.source_key, p.person_id

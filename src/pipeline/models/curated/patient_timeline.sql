@@ -1,6 +1,7 @@
 -- @materialized: incremental
 -- @incremental_by: person_id
 -- @key_lookup: normalized.person_link.source_key = normalized.encounter.patient_source_key, normalized.patient.source_key
+-- @key_via: curated.care_site.care_site_id = curated.visit_occurrence.care_site_id
 -- @description: One row per event of each person in curated.person, in time order: visits (start and end), conditions, measurements, observations, allergies, drug orders, vaccinations, procedures and death, with the code, a description, the OMOP row it became (omop_table, omop_id) and the source record shown (source_table, source_key; source_records counts the copies merged). Times in UTC.
 WITH visits AS (
   SELECT
