@@ -41,6 +41,9 @@ namespace medlake::governance {
 struct ClassifierOptions {
   // Non-null values sampled per string/binary column (SELECT ... LIMIT n).
   int64_t sample_values = 1000;
+  // Rows the sample is taken from: the table's oldest data files until they hold this many
+  // (a sparse column may show no value in them).
+  int64_t sample_rows = 200000;
   // Share of the sample that must match a pattern for the column to get its tags.
   double threshold = 0.9;
   // In a column of mixed identifiers, the share an identifier kind needs to get its pii:* tag.

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <utility>
 
+#include "engine/scan_sql.h"
 #include "engine/sql_lexer.h"
 #include "governance/tag_vocabulary.h"
 #include "storage/iceberg/schema.h"
@@ -22,6 +23,30 @@ namespace ib = storage::iceberg;
 constexpr int kSampleValueBytes = 1024;
 // Stored reasons are cut at this size.
 constexpr size_t kDetailBytes = 500;
+
+// The part of `plan` that the sample reads: its oldest data files (by data sequence number, then
+// path, so that the same table gives the same sample run after run) until they hold `rows`
+// rows, with the delete files that may apply to them. The whole table would make every sample
+// of a large table with deletes a scan of everything (the sample's LIMIT stops a plain scan
+// early, not one that must first be matched against the deletes).
+storage::ScanPlan SamplePlan(storage::ScanPlan plan, int64_t rows) {
+  std::sort(plan.data_files.begin(), plan.data_files.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.data_sequence_number, a.original_path) < std::tie(b.data_sequence_number, b.original_path);
+  });
+  std::set<std::string> kept;
+  int64_t total = 0;
+  size_t n = 0;
+  while (n < plan.data_files.size() && (n == 0 || total < rows)) {
+    total += plan.data_files[n].record_count;
+    kept.insert(plan.data_files[n].original_path);
+    ++n;
+  }
+  plan.data_files.resize(n);
+  std::erase_if(plan.delete_files, [&](const storage::ScanDeleteFile& d) {
+    return !d.referenced_data_file.empty() && !kept.count(d.referenced_data_file);
+  });
+  return plan;
+}
 
 std::string JoinReasons(const std::vector<std::string>& reasons) {
   std::string out;
@@ -60,8 +85,6 @@ Result<TableClassification> ClassifyTable(engine::LakeSession& session, Metadata
   TableClassification out;
   out.table = table;
   std::vector<ColumnSample> samples;
-  const std::string from =
-      engine::QuoteIdentifier(table.ns) + "." + engine::QuoteIdentifier(table.name);
   // One statement samples every text column: a branch per column, tagged with its position,
   // each with its own "IS NOT NULL ... LIMIT". (A statement per column cost a rewrite and a
   // DuckDB plan each: ~70 ms after every ingest of the four raw tables.)
@@ -74,7 +97,7 @@ Result<TableClassification> ClassifyTable(engine::LakeSession& session, Metadata
       const std::string c = engine::QuoteIdentifier(field.name);
       sql += std::string(sql.empty() ? "" : " UNION ALL ") + "(SELECT " +
              std::to_string(samples.size()) + "::BIGINT AS k, left(CAST(" + c + " AS VARCHAR), " +
-             std::to_string(kSampleValueBytes) + ") AS v FROM __sampled WHERE " + c +
+             std::to_string(kSampleValueBytes) + ") AS v FROM temp.__sampled WHERE " + c +
              " IS NOT NULL LIMIT " + std::to_string(options.sample_values) + ")";
       sample.sampled = true;
       ++out.sampled_columns;
@@ -82,13 +105,21 @@ Result<TableClassification> ClassifyTable(engine::LakeSession& session, Metadata
     samples.push_back(std::move(sample));
   }
   if (!sql.empty()) {
-    // The table is named once (one lake reference to rewrite); NOT MATERIALIZED keeps each branch
-    // a scan that stops at its LIMIT instead of a copy of the whole table.
-    sql = "WITH __sampled AS NOT MATERIALIZED (SELECT * FROM " + from + ") " + sql;
-    Status st = session.Run(sql, [&](size_t, engine::StatementOutcome& o) -> Status {
-      if (o.rows == nullptr) return Status::OK();
+    // The sampled rows are read once, into a table of the session that each column's branch
+    // reads (straight from the files: a trusted job, see the header).
+    MEDLAKE_ASSIGN_OR_RETURN(storage::ScanPlan plan,
+                             lake_table->PlanScan(lake_table->metadata().current_snapshot_id));
+    MEDLAKE_ASSIGN_OR_RETURN(std::string scan, engine::BuildScanSql(SamplePlan(std::move(plan), options.sample_rows)));
+    engine::Connection& conn = session.connection();
+    MEDLAKE_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE TEMP TABLE __sampled AS " + scan));
+    struct Drop {
+      engine::Connection& c;
+      ~Drop() { (void)c.Execute("DROP TABLE IF EXISTS temp.__sampled"); }
+    } drop{conn};
+    Status st = [&]() -> Status {
+      MEDLAKE_ASSIGN_OR_RETURN(auto result, conn.Query(sql));
       while (true) {
-        MEDLAKE_ASSIGN_OR_RETURN(auto chunk, o.rows->Next());
+        MEDLAKE_ASSIGN_OR_RETURN(auto chunk, result->Next());
         if (chunk == nullptr) return Status::OK();
         for (size_t r = 0; r < chunk->size(); ++r) {
           const int64_t k = chunk->GetInt64(0, r);
@@ -97,7 +128,7 @@ Result<TableClassification> ClassifyTable(engine::LakeSession& session, Metadata
           ++out.sampled_values;
         }
       }
-    });
+    }();
     if (!st.ok()) return st.WithContext("sampling the text columns of " + table.ToString());
   }
   out.findings = ClassifyColumns(table.ns, table.name, samples, options);

@@ -81,6 +81,26 @@ TEST_F(ClassifierTest, SmallSampleOption) {
   EXPECT_THAT(Tags("people", "doc"), Contains("pii:dni"));
 }
 
+// The sample reads the oldest files up to sample_rows rows, with their deletes applied: deleted
+// rows are never sampled, newer files are not read once the oldest hold enough rows.
+TEST_F(ClassifierTest, SampleReadsTheLiveRowsOfTheOldestFiles) {
+  Exec("CREATE SCHEMA s; CREATE TABLE s.t (doc VARCHAR, notes VARCHAR)");
+  Exec("INSERT INTO s.t SELECT 'x' || i, 'n' FROM range(10) t(i)");     // oldest file: 10 rows
+  Exec("INSERT INTO s.t SELECT 'y' || i, 'n' FROM range(20) t(i)");     // second file
+  Exec("DELETE FROM s.t WHERE doc IN ('x1', 'x2', 'x3')");              // 7 live rows left in the first
+  ClassifierOptions o;
+  o.sample_rows = 5;  // the first file is enough
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(TableClassification c, ClassifyTable(*session_, *store_, {"s", "t"}, o));
+  EXPECT_EQ(c.sampled_values, 2 * 7);
+  o.sample_rows = 11;  // both files
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(c, ClassifyTable(*session_, *store_, {"s", "t"}, o));
+  EXPECT_EQ(c.sampled_values, 2 * 27);
+  // An empty table samples nothing and fails nothing.
+  Exec("CREATE TABLE s.empty (doc VARCHAR)");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(c, ClassifyTable(*session_, *store_, {"s", "empty"}, o));
+  EXPECT_EQ(c.sampled_values, 0);
+}
+
 TEST_F(ClassifierTest, ManualTagsSurviveAndUntagSticks) {
   Exec(kPeopleSql);
   MEDLAKE_ASSERT_OK(store_->AddTag(ObjectRef::Column("s", "people", "notes"), "phi", "ana"));
