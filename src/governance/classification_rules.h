@@ -41,7 +41,7 @@ namespace medlake::governance {
 struct ClassifierOptions {
   // Non-null values sampled per string/binary column (SELECT ... LIMIT n).
   int64_t sample_values = 1000;
-  // Rows the sample is taken from: the table's oldest data files until they hold this many
+  // Rows the sample is taken from: the first this many live rows of the table's oldest data files
   // (a sparse column may show no value in them).
   int64_t sample_rows = 200000;
   // Share of the sample that must match a pattern for the column to get its tags.

@@ -111,7 +111,8 @@ Result<TableClassification> ClassifyTable(engine::LakeSession& session, Metadata
                              lake_table->PlanScan(lake_table->metadata().current_snapshot_id));
     MEDLAKE_ASSIGN_OR_RETURN(std::string scan, engine::BuildScanSql(SamplePlan(std::move(plan), options.sample_rows)));
     engine::Connection& conn = session.connection();
-    MEDLAKE_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE TEMP TABLE __sampled AS " + scan));
+    MEDLAKE_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE TEMP TABLE __sampled AS SELECT * FROM (" + scan +
+                                         ") LIMIT " + std::to_string(options.sample_rows)));
     struct Drop {
       engine::Connection& c;
       ~Drop() { (void)c.Execute("DROP TABLE IF EXISTS temp.__sampled"); }

@@ -2,8 +2,8 @@
 // classification tags along column lineage (issue 7, "Catalog metadata").
 //
 // ClassifyTable reads a table's current schema and a bounded sample of each string/binary
-// column (the first `sample_values` non-null values among the rows of its oldest data files,
-// about `sample_rows` of them, read once), applies the rules of
+// column (the first `sample_values` non-null values among the first `sample_rows` live rows of
+// its oldest data files, read once), applies the rules of
 // governance/classification_rules.h and stores the result as the table's `classifier` tags
 // (MetadataStore::ReplaceClassifierTags: manual tags are never touched, suppressed tags are
 // skipped). PropagateTags copies classification tags downstream along the column edges of

@@ -81,18 +81,21 @@ TEST_F(ClassifierTest, SmallSampleOption) {
   EXPECT_THAT(Tags("people", "doc"), Contains("pii:dni"));
 }
 
-// The sample reads the oldest files up to sample_rows rows, with their deletes applied: deleted
-// rows are never sampled, newer files are not read once the oldest hold enough rows.
+// The sample is the first sample_rows live rows of the oldest files: deleted rows are never
+// sampled, newer files are not read once the oldest hold enough rows.
 TEST_F(ClassifierTest, SampleReadsTheLiveRowsOfTheOldestFiles) {
   Exec("CREATE SCHEMA s; CREATE TABLE s.t (doc VARCHAR, notes VARCHAR)");
   Exec("INSERT INTO s.t SELECT 'x' || i, 'n' FROM range(10) t(i)");     // oldest file: 10 rows
   Exec("INSERT INTO s.t SELECT 'y' || i, 'n' FROM range(20) t(i)");     // second file
   Exec("DELETE FROM s.t WHERE doc IN ('x1', 'x2', 'x3')");              // 7 live rows left in the first
   ClassifierOptions o;
-  o.sample_rows = 5;  // the first file is enough
+  o.sample_rows = 8;  // the first file holds enough rows: its 7 live ones are the sample
   MEDLAKE_ASSERT_OK_AND_ASSIGN(TableClassification c, ClassifyTable(*session_, *store_, {"s", "t"}, o));
   EXPECT_EQ(c.sampled_values, 2 * 7);
-  o.sample_rows = 11;  // both files
+  o.sample_rows = 11;  // both files, cut at 11 rows
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(c, ClassifyTable(*session_, *store_, {"s", "t"}, o));
+  EXPECT_EQ(c.sampled_values, 2 * 11);
+  o.sample_rows = 100;  // every live row
   MEDLAKE_ASSERT_OK_AND_ASSIGN(c, ClassifyTable(*session_, *store_, {"s", "t"}, o));
   EXPECT_EQ(c.sampled_values, 2 * 27);
   // An empty table samples nothing and fails nothing.

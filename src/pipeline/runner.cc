@@ -160,6 +160,11 @@ Status AppendJson(engine::Appender& app, const nlohmann::json& v, const std::str
   return app.AppendString(v.dump());
 }
 
+// A keyed run that would replace more than 1/N of the values a table holds, and at least
+// kKeyedRunShareFloor values, rebuilds it instead.
+constexpr int64_t kKeyedRunMaxShareDenominator = 4;
+constexpr int64_t kKeyedRunShareFloor = 1000;
+
 // Steps written in C++ that take part in the graph like models.
 struct NativeStep {
   std::string ns;
@@ -300,6 +305,21 @@ class Runner {
       int64_t changed = 0;
       MEDLAKE_ASSIGN_OR_RETURN(full_reason, PlanKeyedRun(m, target->metadata().properties, sources, &temps,
                                                          &keys_table, &changed));
+      if (full_reason.empty() && changed >= kKeyedRunShareFloor) {
+        // Past a share of the table's values, a rebuild costs less than replacing them (and
+        // needs less memory than matching most of the table's rows against the changed keys).
+        MEDLAKE_ASSIGN_OR_RETURN(storage::ScanPlan plan, target->PlanScan(target->metadata().current_snapshot_id));
+        MEDLAKE_ASSIGN_OR_RETURN(std::string scan, engine::BuildScanSql(plan));
+        MEDLAKE_ASSIGN_OR_RETURN(auto n, s_.connection().QueryAll("SELECT count(DISTINCT " +
+                                                                  engine::QuoteIdentifier(m.config.incremental_by) +
+                                                                  ") FROM (" + scan + ")"));
+        const int64_t held = n.empty() ? 0 : n[0][0].i;
+        if (changed * kKeyedRunMaxShareDenominator > held) {
+          full_reason = std::to_string(changed) + " " + m.config.incremental_by + " values changed, more than 1/" +
+                        std::to_string(kKeyedRunMaxShareDenominator) + " of the " + std::to_string(held) +
+                        " in the table";
+        }
+      }
       if (full_reason.empty()) {
         run->reason = std::to_string(changed) + " " + m.config.incremental_by + " value" + (changed == 1 ? "" : "s") +
                       " with changed source rows";

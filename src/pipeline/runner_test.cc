@@ -314,6 +314,28 @@ TEST_F(RunnerTest, KeyedModelsFollowDimensionChangesThroughKeyVia) {
   EXPECT_EQ(Rows(visits), before);
 }
 
+// A keyed run that would replace more than a quarter of the table's values (and at least 1000)
+// rebuilds the table instead; up to a quarter it stays keyed. Both give the rebuilt rows.
+TEST_F(RunnerTest, KeyedRunOfMostValuesRebuildsInFull) {
+  Sql("CREATE SCHEMA src; CREATE TABLE src.events (person_id BIGINT, v INTEGER)");
+  Sql("INSERT INTO src.events SELECT i, 1 FROM range(4000) t(i)");
+  std::vector<Model> models = {Sql("m/totals.sql",
+                                   "-- @materialized: incremental\n-- @incremental_by: person_id\n"
+                                   "SELECT person_id, sum(v) AS total FROM src.events GROUP BY person_id")};
+  ASSERT_EQ(Run(models)["m.totals"].outcome, ModelRun::Outcome::kBuilt);
+  const std::string q = "SELECT count(*), sum(total) FROM m.totals";
+  Sql("UPDATE src.events SET v = 2 WHERE person_id < 1001");
+  auto most = Run(models)["m.totals"];
+  EXPECT_EQ(most.mode, "full") << most.reason;
+  EXPECT_EQ(most.reason, "1001 person_id values changed, more than 1/4 of the 4000 in the table");
+  EXPECT_EQ(Rows(q), "4000|5001");
+  Sql("UPDATE src.events SET v = 3 WHERE person_id < 1000");
+  auto quarter = Run(models)["m.totals"];
+  EXPECT_EQ(quarter.mode, "incremental") << quarter.reason;
+  EXPECT_EQ(quarter.reason, "1000 person_id values with changed source rows");
+  EXPECT_EQ(Rows(q), "4000|6001");  // 1000 persons at 3, person 1000 at 2, 2999 at 1
+}
+
 TEST_F(RunnerTest, SelectionCyclesAndMissingSources) {
   Sql("CREATE SCHEMA raw; CREATE TABLE raw.t (x INTEGER)");
   std::vector<Model> models = {Sql("s/a.sql", "SELECT x FROM raw.t"), Sql("s/b.sql", "SELECT * FROM raw.not_there")};
