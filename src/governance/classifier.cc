@@ -89,16 +89,18 @@ Result<TableClassification> ClassifyTable(engine::LakeSession& session, Metadata
   // each with its own "IS NOT NULL ... LIMIT". (A statement per column cost a rewrite and a
   // DuckDB plan each: ~70 ms after every ingest of the four raw tables.)
   std::string sql;
+  std::string cut;  // the sampled columns, cut to kSampleValueBytes, as the sample table keeps them
   for (const auto& field : schema->fields) {
     ColumnSample sample;
     sample.name = field.name;
     const ib::TypeId type = field.type.id;
     if (options.sample_values > 0 && (type == ib::TypeId::kString || type == ib::TypeId::kBinary)) {
       const std::string c = engine::QuoteIdentifier(field.name);
-      sql += std::string(sql.empty() ? "" : " UNION ALL ") + "(SELECT " +
-             std::to_string(samples.size()) + "::BIGINT AS k, left(CAST(" + c + " AS VARCHAR), " +
-             std::to_string(kSampleValueBytes) + ") AS v FROM temp.__sampled WHERE " + c +
-             " IS NOT NULL LIMIT " + std::to_string(options.sample_values) + ")";
+      cut += std::string(cut.empty() ? "" : ", ") + "left(CAST(" + c + " AS VARCHAR), " +
+             std::to_string(kSampleValueBytes) + ") AS " + c;
+      sql += std::string(sql.empty() ? "" : " UNION ALL ") + "(SELECT " + std::to_string(samples.size()) +
+             "::BIGINT AS k, " + c + " AS v FROM temp.__sampled WHERE " + c + " IS NOT NULL LIMIT " +
+             std::to_string(options.sample_values) + ")";
       sample.sampled = true;
       ++out.sampled_columns;
     }
@@ -111,7 +113,7 @@ Result<TableClassification> ClassifyTable(engine::LakeSession& session, Metadata
                              lake_table->PlanScan(lake_table->metadata().current_snapshot_id));
     MEDLAKE_ASSIGN_OR_RETURN(std::string scan, engine::BuildScanSql(SamplePlan(std::move(plan), options.sample_rows)));
     engine::Connection& conn = session.connection();
-    MEDLAKE_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE TEMP TABLE __sampled AS SELECT * FROM (" + scan +
+    MEDLAKE_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE TEMP TABLE __sampled AS SELECT " + cut + " FROM (" + scan +
                                          ") LIMIT " + std::to_string(options.sample_rows)));
     struct Drop {
       engine::Connection& c;
