@@ -43,6 +43,14 @@ class RunnerTest : public ::testing::Test {
     }
     return out;
   }
+  // Rebuilds `model` from all rows (--full-refresh) and returns `query`'s rows.
+  std::string Rebuilt(const std::vector<Model>& models, const std::string& model, const std::string& query) {
+    RunOptions full;
+    full.full_refresh = true;
+    auto r = Run(models, full);
+    EXPECT_EQ(r[model].mode, "full");
+    return Rows(query);
+  }
   int64_t CurrentSnapshot(const std::string& ns, const std::string& name) {
     auto t = storage::LakeTable::Load(session_->catalog(), session_->file_system(), {ns, name});
     EXPECT_THAT(t, IsOk());
@@ -168,13 +176,7 @@ TEST_F(RunnerTest, KeyedModelsRebuildOnlyTheChangedKeyValues) {
       "LEFT JOIN src.sites s ON s.code = e.code GROUP BY l.person_id";
   std::vector<Model> models = {Sql("m/per_person.sql", text)};
   const std::string q = "SELECT person_id, n, total, codes FROM m.per_person ORDER BY 1";
-  auto rebuilt = [&]() {
-    RunOptions full;
-    full.full_refresh = true;
-    auto r = Run(models, full);
-    EXPECT_EQ(r["m.per_person"].mode, "full");
-    return Rows(q);
-  };
+  auto rebuilt = [&]() { return Rebuilt(models, "m.per_person", q); };
   auto first = Run(models);
   ASSERT_EQ(first["m.per_person"].outcome, ModelRun::Outcome::kBuilt) << first["m.per_person"].reason;
   EXPECT_EQ(first["m.per_person"].mode, "full");
@@ -262,13 +264,7 @@ TEST_F(RunnerTest, KeyedModelsFollowDimensionChangesThroughKeyVia) {
       "SELECT person_id, string_agg(item, ',' ORDER BY item) AS items FROM rows GROUP BY person_id";
   std::vector<Model> models = {Sql("m/per_person.sql", text)};
   const std::string q = "SELECT person_id, items FROM m.per_person ORDER BY 1";
-  auto rebuilt = [&]() {
-    RunOptions full;
-    full.full_refresh = true;
-    auto r = Run(models, full);
-    EXPECT_EQ(r["m.per_person"].mode, "full");
-    return Rows(q);
-  };
+  auto rebuilt = [&]() { return Rebuilt(models, "m.per_person", q); };
   auto first = Run(models)["m.per_person"];
   ASSERT_EQ(first.outcome, ModelRun::Outcome::kBuilt) << first.reason;
   EXPECT_EQ(Rows(q), "1|e:H1,v:H1;2|e:H2,v:H1;3|e:H1;4|e:?,v:H3");
