@@ -36,11 +36,15 @@ Result<std::string> SchemaMap(const std::vector<storage::ScanColumn>& columns) {
 
 Result<std::string> BuildScanSql(const storage::ScanPlan& plan, bool with_row_ids) {
   if (plan.columns.empty()) return DataLoss("table schema has no columns");
-  std::string projection;
-  for (size_t i = 0; i < plan.columns.size(); ++i) {
-    if (i) projection += ", ";
-    projection += Col(plan.columns[i].field_id) + " AS " + QuoteIdentifier(plan.columns[i].name);
-  }
+  // The table's columns under their names; `from` qualifies the internal names.
+  auto columns_as_named = [&](const std::string& from) {
+    std::string out;
+    for (size_t i = 0; i < plan.columns.size(); ++i) {
+      if (i) out += ", ";
+      out += from + Col(plan.columns[i].field_id) + " AS " + QuoteIdentifier(plan.columns[i].name);
+    }
+    return out;
+  };
   if (plan.data_files.empty()) {
     std::string out = "SELECT ";
     for (size_t i = 0; i < plan.columns.size(); ++i) {
@@ -61,57 +65,63 @@ Result<std::string> BuildScanSql(const storage::ScanPlan& plan, bool with_row_id
   std::string scan = "read_parquet(" + FileList(paths) + ", schema = " + schema_map;
 
   if (plan.delete_files.empty() && !with_row_ids) {
-    return "SELECT " + projection + " FROM " + scan + ")";
+    return "SELECT " + columns_as_named("") + " FROM " + scan + ")";
   }
+  std::string projection = columns_as_named("__t.");
   if (with_row_ids) {
     projection += std::string(", __t.__orig AS ") + kRowFileColumn +
                   ", __t.file_row_number AS " + kRowPositionColumn;
   }
 
-  // With deletes: each row carries its file's original path and data sequence number.
+  // With deletes: each row carries its file's number in the plan, its data sequence number
+  // and (for row ids) its file's original path. Deletes are applied as anti joins, so the
+  // scan streams: a correlated NOT EXISTS would first collect every distinct (file, position)
+  // of the scan, which reads the whole table even under a LIMIT.
   scan += ", filename = '__file', file_row_number = true)";
   std::string files = "(VALUES ";
+  std::set<std::string> planned;
   for (size_t i = 0; i < plan.data_files.size(); ++i) {
     const auto& f = plan.data_files[i];
+    planned.insert(f.original_path);
     if (i) files += ", ";
     files += "(" + QuoteString(f.path) + ", " + QuoteString(f.original_path) + ", " +
-             std::to_string(f.data_sequence_number) + "::BIGINT)";
+             std::to_string(f.data_sequence_number) + "::BIGINT, " + std::to_string(i) + "::INTEGER)";
   }
-  files += ") AS __files(local_path, original_path, seq)";
-  std::string base = "SELECT __d.*, __files.original_path AS __orig, __files.seq AS __seq FROM " +
-                     scan + " AS __d JOIN " + files + " ON __d.__file = __files.local_path";
+  files += ") AS __files(local_path, original_path, seq, idx)";
+  std::string base = std::string("SELECT __d.*, __files.idx AS __fi, __files.seq AS __seq") +
+                     (with_row_ids ? ", __files.original_path AS __orig" : "") + " FROM " + scan +
+                     " AS __d JOIN " + files + " ON __d.__file = __files.local_path";
 
-  std::vector<std::string> conditions;
+  std::string joins;
+  // Position deletes: the (file, position) pairs of the planned files, each with the sequence
+  // number of its delete file; a row goes when a pair names it and its file is not newer than
+  // the delete. Delete files that name another file are left out; pairs of files outside the
+  // plan drop out in the join with the plan's files.
   std::vector<std::string> position_paths;
   std::string position_seqs;
   for (const auto& d : plan.delete_files) {
-    if (d.content == storage::ScanDeleteFile::Content::kPosition) {
-      position_paths.push_back(d.path);
-    }
+    if (d.content != storage::ScanDeleteFile::Content::kPosition) continue;
+    if (!d.referenced_data_file.empty() && !planned.count(d.referenced_data_file)) continue;
+    position_seqs += std::string(position_paths.empty() ? "" : ", ") + "(" + QuoteString(d.path) + ", " +
+                     std::to_string(d.data_sequence_number) + "::BIGINT)";
+    position_paths.push_back(d.path);
   }
   if (!position_paths.empty()) {
-    // Sequence numbers of position delete files, by their local path.
-    std::string seqs = "(VALUES ";
-    bool first = true;
-    for (const auto& d : plan.delete_files) {
-      if (d.content != storage::ScanDeleteFile::Content::kPosition) continue;
-      if (!first) seqs += ", ";
-      first = false;
-      seqs += "(" + QuoteString(d.path) + ", " + std::to_string(d.data_sequence_number) + "::BIGINT)";
-    }
-    seqs += ") AS __ps(local_path, seq)";
-    conditions.push_back(
-        "NOT EXISTS (SELECT 1 FROM read_parquet(" + FileList(position_paths) +
-        ", filename = '__dfile') AS __p JOIN " + seqs +
-        " ON __p.__dfile = __ps.local_path WHERE __p.file_path = __t.__orig AND __p.pos = "
-        "__t.file_row_number AND __t.__seq <= __ps.seq)");
+    joins += " ANTI JOIN (SELECT __files.idx AS fi, __p.pos, __ps.seq FROM read_parquet(" +
+             FileList(position_paths) + ", filename = '__dfile') AS __p JOIN (VALUES " + position_seqs +
+             ") AS __ps(local_path, seq) ON __p.__dfile = __ps.local_path JOIN " + files +
+             " ON __p.file_path = __files.original_path) AS __pd ON __pd.fi = __t.__fi AND __pd.pos = "
+             "__t.file_row_number AND __t.__seq <= __pd.seq";
   }
+  // Equality deletes: rows of older files whose values equal a deleted row's (NULL equals NULL).
   std::map<int, const storage::ScanColumn*> by_id;
   for (const auto& c : plan.columns) by_id[c.field_id] = &c;
+  int eq_index = 0;
   for (const auto& d : plan.delete_files) {
     if (d.content != storage::ScanDeleteFile::Content::kEquality) continue;
     if (d.equality_ids.empty()) return DataLoss("equality delete file without equality ids: " + d.path);
     std::vector<storage::ScanColumn> eq_columns;
+    const std::string alias = "__e" + std::to_string(eq_index++);
     std::string match;
     for (int id : d.equality_ids) {
       auto it = by_id.find(id);
@@ -120,17 +130,13 @@ Result<std::string> BuildScanSql(const storage::ScanPlan& plan, bool with_row_id
                         " that the current schema does not have: " + d.path);
       }
       eq_columns.push_back(*it->second);
-      if (!match.empty()) match += " AND ";
-      match += "__e." + Col(id) + " IS NOT DISTINCT FROM __t." + Col(id);
+      match += " AND " + alias + "." + Col(id) + " IS NOT DISTINCT FROM __t." + Col(id);
     }
     MEDLAKE_ASSIGN_OR_RETURN(std::string eq_map, SchemaMap(eq_columns));
-    conditions.push_back("NOT (__t.__seq < " + std::to_string(d.data_sequence_number) +
-                         " AND EXISTS (SELECT 1 FROM read_parquet(" + FileList({d.path}) +
-                         ", schema = " + eq_map + ") AS __e WHERE " + match + "))");
+    joins += " ANTI JOIN read_parquet(" + FileList({d.path}) + ", schema = " + eq_map + ") AS " + alias +
+             " ON __t.__seq < " + std::to_string(d.data_sequence_number) + match;
   }
-  std::string where = conditions.empty() ? "true" : "";
-  for (size_t i = 0; i < conditions.size(); ++i) where += (i ? " AND " : "") + conditions[i];
-  return "SELECT " + projection + " FROM (" + base + ") AS __t WHERE " + where;
+  return "SELECT " + projection + " FROM (" + base + ") AS __t" + joins;
 }
 
 Result<std::string> BuildChangedRowsSql(const storage::ChangePlan& plan, const std::vector<std::string>& columns) {

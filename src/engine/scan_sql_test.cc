@@ -125,6 +125,50 @@ TEST_F(ScanSqlTest, AppliesEqualityDeletesToOlderDataOnly) {
   EXPECT_EQ(Rows(plan), "1,a;4,b;");
 }
 
+TEST_F(ScanSqlTest, PositionAndEqualityDeletesApplyTogetherWithRowIds) {
+  std::string f1 = Write("select * from (values (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd')) v(id, name)",
+                         {{"id", 1, {}}, {"name", 2, {}}}, "d1");
+  std::string f2 = Write("select * from (values (5, 'a'), (6, 'e')) v(id, name)",
+                         {{"id", 1, {}}, {"name", 2, {}}}, "d2");
+  // Position 0 of f1 and position 1 of f2; the delete file names no single data file.
+  MEDLAKE_ASSERT_OK(conn_->Execute("copy (select * from (values ('" + f1 + "', 0::bigint), ('" + f2 +
+                                   "', 1::bigint)) v(file_path, pos)) to '" + tmp_.Join("pd.parquet") +
+                                   "' (format parquet)"));
+  // A delete file of another data file, outside this plan: it must not remove row 3 of f1.
+  MEDLAKE_ASSERT_OK(conn_->Execute("copy (select '/elsewhere/other.parquet' as file_path, 2::bigint as pos) to '" +
+                                   tmp_.Join("pd_other.parquet") + "' (format parquet)"));
+  std::string eq_id = Write("select 2 as id", {{"id", 1, {}}}, "eq1");
+  std::string eq_name = Write("select 'a' as name", {{"name", 2, {}}}, "eq2");
+  storage::ScanPlan plan;
+  plan.columns = {{1, "id", "\"int\"", false}, {2, "name", "\"string\"", false}};
+  plan.data_files = {{f1, f1, 1, 4, 0, 0}, {f2, f2, 3, 2, 0, 0}};
+  storage::ScanDeleteFile pd;
+  pd.path = pd.original_path = tmp_.Join("pd.parquet");
+  pd.data_sequence_number = 3;
+  storage::ScanDeleteFile other = pd;
+  other.path = other.original_path = tmp_.Join("pd_other.parquet");
+  other.referenced_data_file = "/elsewhere/other.parquet";
+  storage::ScanDeleteFile by_id;
+  by_id.content = storage::ScanDeleteFile::Content::kEquality;
+  by_id.path = by_id.original_path = eq_id;
+  by_id.data_sequence_number = 2;
+  by_id.equality_ids = {1};
+  storage::ScanDeleteFile by_name = by_id;
+  by_name.path = by_name.original_path = eq_name;
+  by_name.equality_ids = {2};
+  plan.delete_files = {pd, other, by_id, by_name};
+  // f1 loses position 0 (id 1, also 'a') and id 2; f2 (sequence 3) keeps its 'a' but loses position 1.
+  EXPECT_EQ(Rows(plan), "3,c;4,d;5,a;");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string sql, BuildScanSql(plan, /*with_row_ids=*/true));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto rows, conn_->QueryAll("SELECT id, " + std::string(kRowFileColumn) + ", " +
+                                                          kRowPositionColumn + " FROM (" + sql + ") ORDER BY id"));
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0][1].ToText(), f1);
+  EXPECT_EQ(rows[0][2].ToText(), "2");
+  EXPECT_EQ(rows[2][1].ToText(), f2);
+  EXPECT_EQ(rows[2][2].ToText(), "0");
+}
+
 TEST(IcebergSqlTypesTest, IcebergToDuckDb) {
   EXPECT_EQ(*IcebergTypeToDuckDb("\"decimal(9, 2)\""), "DECIMAL(9,2)");
   EXPECT_EQ(*IcebergTypeToDuckDb("long"), "BIGINT");
