@@ -39,13 +39,20 @@ const char* NationalIdMacrosSql() {
   return R"sql(
 CREATE OR REPLACE TEMP MACRO pidx_norm_id(v) AS
   nullif(upper(regexp_replace(coalesce(v, ''), '[^0-9A-Za-z]', '', 'g')), '');
-CREATE OR REPLACE TEMP MACRO pidx_luhn_ok(digits) AS
-  coalesce(regexp_full_match(digits, '[0-9]+') AND
-    list_sum([CASE WHEN i % 2 = 1
-                   THEN (2 * try_cast(substr(reverse(digits), i + 1, 1) AS INTEGER)) // 10
-                        + (2 * try_cast(substr(reverse(digits), i + 1, 1) AS INTEGER)) % 10
-                   ELSE try_cast(substr(reverse(digits), i + 1, 1) AS INTEGER) END
-              FOR i IN range(length(digits))]) % 10 = 0, false);
+-- Luhn over the 10 digits of n, from the right: every second digit doubled, a doubled digit
+-- above 9 counted as its digit sum (minus 9). Integer arithmetic only: no per-row lists.
+CREATE OR REPLACE TEMP MACRO pidx_luhn_double(d) AS 2 * d - CASE WHEN d > 4 THEN 9 ELSE 0 END;
+CREATE OR REPLACE TEMP MACRO pidx_luhn10_ok(n) AS
+  (n % 10 +
+   pidx_luhn_double((n // 10) % 10) +
+   (n // 100) % 10 +
+   pidx_luhn_double((n // 1000) % 10) +
+   (n // 10000) % 10 +
+   pidx_luhn_double((n // 100000) % 10) +
+   (n // 1000000) % 10 +
+   pidx_luhn_double((n // 10000000) % 10) +
+   (n // 100000000) % 10 +
+   pidx_luhn_double((n // 1000000000) % 10)) % 10 = 0;
 CREATE OR REPLACE TEMP MACRO pidx_dni_ok(v) AS
   coalesce(regexp_full_match(v, '[0-9]{8}[A-Z]|[XYZ][0-9]{7}[A-Z]') AND
     substr('TRWAGMYFPDXBNJZSQVHLCKE',
@@ -58,7 +65,7 @@ CREATE OR REPLACE TEMP MACRO pidx_nuss_ok(v) AS
       (try_cast(left(v, 2) AS BIGINT) * 10000000 + try_cast(substr(v, 3, 8) AS BIGINT)) % 97
         = try_cast(right(v, 2) AS BIGINT))), false);
 CREATE OR REPLACE TEMP MACRO pidx_cip_ok(v) AS
-  coalesce(regexp_full_match(v, '[A-Z]{4}[0-9]{10}') AND pidx_luhn_ok(right(v, 10)), false);
+  coalesce(regexp_full_match(v, '[A-Z]{4}[0-9]{10}') AND pidx_luhn10_ok(try_cast(right(v, 10) AS BIGINT)), false);
 )sql";
 }
 

@@ -75,6 +75,28 @@ TEST(NationalIdsTest, SqlMacrosAgreeWithCpp) {
     EXPECT_EQ(rows[0][1].b, IsValidNuss(v)) << "NUSS sample " << v;
     EXPECT_EQ(rows[0][2].b, IsValidCip(v)) << "CIP sample " << v;
   }
+  // CIPs over many digit strings (about one in ten passes): every position of the Luhn sum.
+  uint64_t x = 88172645463325252ull;
+  std::string values;
+  std::vector<std::string> cips;
+  for (int i = 0; i < 500; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    std::string digits = std::to_string(x % 10'000'000'000ull);
+    cips.push_back("ABCD" + std::string(10 - digits.size(), '0') + digits);
+    values += std::string(i ? ", " : "") + "(" + std::to_string(i) + ", " + engine::QuoteString(cips.back()) + ")";
+  }
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto cip_rows, conn->QueryAll("SELECT i, pidx_cip_ok(v) FROM (VALUES " + values +
+                                                             ") t(i, v) ORDER BY i"));
+  ASSERT_EQ(cip_rows.size(), cips.size());
+  int valid = 0;
+  for (size_t i = 0; i < cips.size(); ++i) {
+    EXPECT_EQ(cip_rows[i][1].b, IsValidCip(cips[i])) << "CIP sample " << cips[i];
+    valid += IsValidCip(cips[i]) ? 1 : 0;
+  }
+  EXPECT_GT(valid, 20);
+  EXPECT_LT(valid, 100);
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto nulls,
                                conn->QueryAll("SELECT pidx_dni_ok(NULL), pidx_nuss_ok(NULL), pidx_cip_ok(NULL)"));
   EXPECT_FALSE(nulls[0][0].b);

@@ -10,12 +10,14 @@
 #include <optional>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/key_index_sql.h"
 #include "engine/lake_executor.h"
+#include "core/logging.h"
 #include "engine/sql_lexer.h"
 #include "pipeline/national_ids.h"
 #include "storage/table.h"
@@ -396,6 +398,13 @@ class PatientIndexRun {
   int64_t n_records_ = 0;
   int64_t now_micros_ = 0;
   std::map<std::string, std::string> properties_;
+  int64_t phase_start_ = 0;
+  // Ends the current phase: its duration goes to the debug log (MEDLAKE_LOG_LEVEL=debug).
+  void Phase(const char* name) {
+    const int64_t now = s_.clock().MonotonicNanos();
+    if (phase_start_) Log(LogLevel::kDebug, "patient_index_phase", {{"phase", LogId(name)}, {"ms", (now - phase_start_) / 1'000'000}});
+    phase_start_ = now;
+  }
 };
 
 Status PatientIndexRun::LoadRecords() {
@@ -413,10 +422,11 @@ Status PatientIndexRun::LoadRecords() {
                 "NULL::VARCHAR AS comparison, NULL::VARCHAR AS status, NULL::TIMESTAMPTZ AS created_at, "
                 "NULL::TIMESTAMPTZ AS decided_at WHERE false";
   MEDLAKE_RETURN_IF_ERROR(Materialize("__pidx_prev_review", prev_review));
+  Phase("load_previous");
 
-  // rid: dense row id in source_key order (deterministic), used by the union-find.
+  // The standardized records; rid (below) is added once they are materialized.
   std::string select = R"sql(
-    SELECT (row_number() OVER (ORDER BY x.source_key) - 1)::BIGINT AS rid, x.source_key, x.raw_content_hash,
+    SELECT x.source_key, x.raw_content_hash,
            CASE WHEN pidx_dni_ok(nid0) THEN nid0 END AS nid,
            CASE WHEN pidx_cip_ok(cip0) THEN cip0 END AS cip,
            CASE WHEN pidx_nuss_ok(nuss0) THEN nuss0 END AS nuss,
@@ -437,7 +447,16 @@ Status PatientIndexRun::LoadRecords() {
           FROM normalized.patient)sql" +
                        VersionClause(*patient_) + R"sql() AS x
     LEFT JOIN __pidx_prev p ON p.source_key = x.source_key)sql";
-  MEDLAKE_RETURN_IF_ERROR(Materialize("__pidx_rec", select));
+  MEDLAKE_RETURN_IF_ERROR(Materialize("__pidx_std", select));
+  Phase("standardize");
+  // rid: dense row id in source_key order (deterministic), used by the union-find. Ranked on the
+  // key and the temporary row id alone, then joined back on the row id: a window carrying every
+  // column sorted all of them in one partition (11 s against 4 s for 2.5 M records).
+  MEDLAKE_RETURN_IF_ERROR(conn_.Execute(
+      "CREATE OR REPLACE TEMP TABLE __pidx_rec AS SELECT r.rid, s.* FROM __pidx_std s JOIN "
+      "(SELECT rowid AS pos, (row_number() OVER (ORDER BY source_key, rowid) - 1)::BIGINT AS rid FROM __pidx_std) r "
+      "ON s.rowid = r.pos; DROP TABLE __pidx_std"));
+  Phase("number");
   // A person with a changed record is derived again from scratch: all its records are scored as
   // new (the evidence that joined them may have been the changed record).
   MEDLAKE_RETURN_IF_ERROR(conn_.Execute(
@@ -656,9 +675,11 @@ Result<PatientIndexReport> PatientIndexRun::Run() {
   // rejection may split a person that earlier evidence had joined).
   bool all_pairs = o_.full_rebuild || !link_ || !weights || !same_format || !same_review;
 
+  Phase("start");
   MEDLAKE_RETURN_IF_ERROR(conn_.Execute(NationalIdMacrosSql()));
   MEDLAKE_RETURN_IF_ERROR(conn_.Execute(kStandardizeMacros));
   MEDLAKE_RETURN_IF_ERROR(LoadRecords());
+  Phase("load_records");
   MEDLAKE_ASSIGN_OR_RETURN(int64_t changed, Count("SELECT count(*) FROM __pidx_rec WHERE changed"));
   MEDLAKE_ASSIGN_OR_RETURN(int64_t removed,
                            Count("SELECT count(*) FROM __pidx_prev p WHERE NOT EXISTS "
@@ -667,15 +688,18 @@ Result<PatientIndexReport> PatientIndexRun::Run() {
 
   MEDLAKE_RETURN_IF_ERROR(MakeCandidatePairs(all_pairs));
   MEDLAKE_ASSIGN_OR_RETURN(report.candidate_pairs, Count("SELECT count(*) FROM __pidx_cmp"));
+  Phase("candidate_pairs");
   if (!weights) {
     MEDLAKE_ASSIGN_OR_RETURN(Weights w, Estimate(report.candidate_pairs));
     weights = w;
     report.weights_estimated = true;
   }
   MEDLAKE_RETURN_IF_ERROR(ScorePairs(*weights));
+  Phase("estimate_and_score");
 
   std::vector<std::pair<int64_t, int64_t>> rejected;
   MEDLAKE_ASSIGN_OR_RETURN(std::vector<Edge> edges, CollectEdges(all_pairs, &rejected, &report.merges_applied));
+  Phase("collect_edges");
 
   // Components. Edges come strongest first (manual, merges, previous persons, identifiers,
   // scores), so a rejection blocks the weakest evidence that would join a rejected pair.
@@ -719,33 +743,51 @@ Result<PatientIndexReport> PatientIndexRun::Run() {
   // Person ids: a component keeps the smallest previous id of its records (when no other
   // component took it first), others get max + 1; previous ids left without a component are
   // retired into the component holding most of their records.
-  std::unordered_map<int64_t, std::vector<int64_t>> members;
-  for (size_t i = 0; i < n; ++i) members[uf.Find(static_cast<int64_t>(i))].push_back(static_cast<int64_t>(i));
+  // Records grouped by component root in flat arrays (offsets per root, then the records in
+  // rid order): no per-component allocation for the ~n components.
+  std::vector<int64_t> root_of(n);
+  std::vector<int64_t> offset(n + 1, 0);
+  for (size_t i = 0; i < n; ++i) {
+    root_of[i] = uf.Find(static_cast<int64_t>(i));
+    ++offset[root_of[i] + 1];
+  }
+  for (size_t i = 0; i < n; ++i) offset[i + 1] += offset[i];
+  std::vector<int64_t> grouped(n);
+  {
+    std::vector<int64_t> fill(offset.begin(), offset.end() - 1);
+    for (size_t i = 0; i < n; ++i) grouped[fill[root_of[i]]++] = static_cast<int64_t>(i);
+  }
   struct Component {
     int64_t root;
     int64_t min_rid;
     std::vector<std::pair<int64_t, int64_t>> claims;  // (previous id, weight of its claim), id order
   };
   std::vector<Component> comps;
-  comps.reserve(members.size());
   int64_t next_id = 1;
   {
     std::string stored = prop(kPropNextId);
     if (!stored.empty()) next_id = std::max<int64_t>(next_id, std::strtoll(stored.c_str(), nullptr, 10));
   }
-  for (auto& [root, rids] : members) {
-    Component c{root, rids.front(), {}};
-    std::map<int64_t, int64_t> claims;
-    for (int64_t rid : rids) {
-      c.min_rid = std::min(c.min_rid, rid);
-      if (prev_person[rid]) {
-        // An unchanged record's claim outweighs any number of changed ones: when a record's new
-        // version describes someone else, the records that did not change keep the id.
-        claims[*prev_person[rid]] += changed_record[rid] ? 1 : kUnchangedClaim;
-        next_id = std::max(next_id, *prev_person[rid] + 1);
+  for (size_t root = 0; root < n; ++root) {
+    if (offset[root] == offset[root + 1]) continue;  // not a root
+    // Records come in rid order, so the first is the smallest.
+    Component c{static_cast<int64_t>(root), grouped[offset[root]], {}};
+    for (int64_t k = offset[root]; k < offset[root + 1]; ++k) {
+      const int64_t rid = grouped[k];
+      if (!prev_person[rid]) continue;
+      // An unchanged record's claim outweighs any number of changed ones: when a record's new
+      // version describes someone else, the records that did not change keep the id.
+      const int64_t id = *prev_person[rid];
+      const int64_t weight = changed_record[rid] ? 1 : kUnchangedClaim;
+      auto it = std::lower_bound(c.claims.begin(), c.claims.end(), std::make_pair(id, int64_t{0}),
+                                 [](const auto& x, const auto& y) { return x.first < y.first; });
+      if (it != c.claims.end() && it->first == id) {
+        it->second += weight;
+      } else {
+        c.claims.insert(it, {id, weight});
       }
+      next_id = std::max(next_id, id + 1);
     }
-    c.claims.assign(claims.begin(), claims.end());
     comps.push_back(std::move(c));
   }
   std::sort(comps.begin(), comps.end(), [](const Component& x, const Component& y) {
@@ -755,8 +797,9 @@ Result<PatientIndexReport> PatientIndexRun::Run() {
     if (xc && x.claims[0].second != y.claims[0].second) return x.claims[0].second > y.claims[0].second;
     return x.min_rid < y.min_rid;
   });
-  std::unordered_map<int64_t, int64_t> person_of_root;
-  std::set<int64_t> taken;
+  std::vector<int64_t> person_of_root(n, 0);
+  std::unordered_set<int64_t> taken;
+  taken.reserve(comps.size());
   for (const auto& c : comps) {
     int64_t id = 0;
     for (const auto& [claim, count] : c.claims) {
@@ -784,6 +827,7 @@ Result<PatientIndexReport> PatientIndexRun::Run() {
   }
   report.persons_retired = static_cast<int64_t>(retired.size());
 
+  Phase("components");
   // Hand the result back to DuckDB.
   MEDLAKE_RETURN_IF_ERROR(conn_.Execute(
       "CREATE OR REPLACE TABLE main.__pidx_out (rid BIGINT, person_id BIGINT, method VARCHAR, score DOUBLE);"
@@ -792,7 +836,7 @@ Result<PatientIndexReport> PatientIndexRun::Run() {
     MEDLAKE_ASSIGN_OR_RETURN(auto app, conn_.CreateAppender("main", "__pidx_out"));
     for (size_t i = 0; i < n; ++i) {
       MEDLAKE_RETURN_IF_ERROR(app->AppendInt64(static_cast<int64_t>(i)));
-      MEDLAKE_RETURN_IF_ERROR(app->AppendInt64(person_of_root[uf.Find(static_cast<int64_t>(i))]));
+      MEDLAKE_RETURN_IF_ERROR(app->AppendInt64(person_of_root[root_of[i]]));
       MEDLAKE_RETURN_IF_ERROR(app->AppendString(kMethodNames[method[i]]));
       if (method[i] == kSingleton) {
         MEDLAKE_RETURN_IF_ERROR(app->AppendNull());
@@ -819,7 +863,9 @@ Result<PatientIndexReport> PatientIndexRun::Run() {
                  {kPropWeights, WeightsToJson(*weights)},
                  {kPropNextId, std::to_string(next_id)},
                  {kPropThresholds, Thresholds()}};
+  Phase("hand_back");
   MEDLAKE_RETURN_IF_ERROR(WriteTables(/*replace_link=*/all_pairs || !link_, &report));
+  Phase("write_link");
   return report;
 }
 
@@ -867,6 +913,7 @@ Status PatientIndexRun::WriteTables(bool replace_link, PatientIndexReport* repor
     FROM review_rows x LEFT JOIN __pidx_link a ON a.source_key = x.kl LEFT JOIN __pidx_link b ON b.source_key = x.kr
     WHERE x.status <> 'pending' OR (a.person_id IS NOT NULL AND b.person_id IS NOT NULL AND a.person_id <> b.person_id)
     ORDER BY status, source_key_l, source_key_r)sql";
+  Phase("link_rows");
   MEDLAKE_RETURN_IF_ERROR(conn_.Execute("CREATE OR REPLACE TEMP TABLE __pidx_review AS " + review_select));
   MEDLAKE_ASSIGN_OR_RETURN(auto review_written,
                            engine::ReplaceTableRows(ctx, {kNs, kReviewTable}, "SELECT * FROM __pidx_review", {}));
@@ -892,6 +939,7 @@ Status PatientIndexRun::WriteTables(bool replace_link, PatientIndexReport* repor
     MEDLAKE_RETURN_IF_ERROR(engine::ReplaceTableRows(ctx, {kNs, kMapTable}, map_select, {}).status());
   }
 
+  Phase("write_review_and_map");
   // The links last: their properties say which inputs this state reflects.
   MEDLAKE_ASSIGN_OR_RETURN(report->records_linked, Count("SELECT count(*) FROM __pidx_link WHERE changed"));
   const std::string columns = "source_key::VARCHAR AS source_key, person_id::BIGINT AS person_id, method::VARCHAR AS method, "
