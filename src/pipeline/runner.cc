@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -883,29 +885,66 @@ class Runner {
     MEDLAKE_ASSIGN_OR_RETURN(auto loader, s_.database().Connect());
     MEDLAKE_ASSIGN_OR_RETURN(auto appender, loader->CreateAppender("main", table.substr(5)));
     MEDLAKE_ASSIGN_OR_RETURN(auto result, s_.connection().Query(rewritten.sql, /*streaming=*/true));
-    std::vector<std::vector<nlohmann::json>> rows;
+    // Resources are parsed and evaluated on several threads, a batch at a time (DuckDB waits
+    // meanwhile); rows are appended in resource order, so the table and the first error
+    // reported are those of a serial evaluation.
+    struct Item {
+      std::string key;
+      std::string payload;
+      std::vector<std::vector<nlohmann::json>> rows;
+      Status status;
+    };
+    auto evaluate = [&view](Item* begin, Item* end) {
+      for (Item* it = begin; it != end; ++it) {
+        try {
+          nlohmann::json resource = nlohmann::json::parse(it->payload, nullptr, /*allow_exceptions=*/false);
+          if (resource.is_discarded()) {
+            it->status = DataLoss("resource " + it->key + " in raw.fhir_resources is not valid JSON");
+          } else {
+            it->status = view.Evaluate(resource, &it->rows);
+            if (!it->status.ok()) it->status = it->status.WithContext("resource " + it->key);
+          }
+        } catch (const std::exception&) {
+          it->status = Internal("evaluating the view failed on resource " + it->key);
+        }
+        std::string().swap(it->payload);
+      }
+    };
+    const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+    constexpr size_t kBatch = 8192;
+    std::vector<Item> batch;
+    batch.reserve(kBatch);
     const auto& cols = view.columns();
+    auto flush = [&]() -> Status {
+      const size_t per = (batch.size() + workers - 1) / workers;
+      std::vector<std::thread> threads;
+      for (size_t w = 1; w < workers && w * per < batch.size(); ++w) {
+        threads.emplace_back(evaluate, batch.data() + w * per, batch.data() + std::min(batch.size(), (w + 1) * per));
+      }
+      evaluate(batch.data(), batch.data() + std::min(batch.size(), per));
+      for (auto& t : threads) t.join();
+      for (const Item& item : batch) {
+        MEDLAKE_RETURN_IF_ERROR(item.status);
+        for (const auto& row : item.rows) {
+          for (size_t i = 0; i < cols.size(); ++i) {
+            MEDLAKE_RETURN_IF_ERROR(AppendJson(*appender, i < row.size() ? row[i] : nlohmann::json(), cols[i].sql_type));
+          }
+          MEDLAKE_RETURN_IF_ERROR(appender->AppendString(item.key));
+          MEDLAKE_RETURN_IF_ERROR(appender->EndRow());
+        }
+      }
+      batch.clear();
+      return Status::OK();
+    };
     while (true) {
       MEDLAKE_ASSIGN_OR_RETURN(auto chunk, result->Next());
       if (!chunk) break;
       for (size_t r = 0; r < chunk->size(); ++r) {
-        std::string_view key = chunk->GetString(0, r);
-        nlohmann::json resource = nlohmann::json::parse(chunk->GetString(1, r), nullptr, /*allow_exceptions=*/false);
-        if (resource.is_discarded()) {
-          return DataLoss("resource " + std::string(key) + " in raw.fhir_resources is not valid JSON");
-        }
-        rows.clear();
-        Status st = view.Evaluate(resource, &rows);
-        if (!st.ok()) return st.WithContext("resource " + std::string(key));
-        for (const auto& row : rows) {
-          for (size_t i = 0; i < cols.size(); ++i) {
-            MEDLAKE_RETURN_IF_ERROR(AppendJson(*appender, i < row.size() ? row[i] : nlohmann::json(), cols[i].sql_type));
-          }
-          MEDLAKE_RETURN_IF_ERROR(appender->AppendString(key));
-          MEDLAKE_RETURN_IF_ERROR(appender->EndRow());
-        }
+        batch.push_back(Item{std::string(chunk->GetString(0, r)), std::string(chunk->GetString(1, r)), {}, Status::OK()});
       }
+      if (batch.size() >= kBatch) MEDLAKE_RETURN_IF_ERROR(flush());
     }
+    if (!batch.empty()) MEDLAKE_RETURN_IF_ERROR(flush());
     MEDLAKE_RETURN_IF_ERROR(appender->Close());
     return "SELECT * FROM " + table;
   }

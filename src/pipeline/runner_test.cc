@@ -411,6 +411,28 @@ TEST_F(RunnerTest, ViewDefinitionModelsEvaluateFhirResourcesIncrementally) {
   EXPECT_EQ(Run(invalid)["v.patient"].outcome, ModelRun::Outcome::kFailed);
 }
 
+// Many resources: they are evaluated in batches on several threads, and every row still
+// carries its own resource's values.
+TEST_F(RunnerTest, ViewDefinitionModelsOverManyResourcesKeepEachRowWithItsResource) {
+  Sql("CREATE SCHEMA raw; CREATE TABLE raw.fhir_resources AS SELECT 'Patient' AS resource_type, i::VARCHAR AS resource_id, "
+      "TIMESTAMPTZ '2024-01-01' AS last_updated, TIMESTAMPTZ '2024-01-02' AS received_at, i AS byte_offset, "
+      "'{\"resourceType\":\"Patient\",\"id\":\"' || i || '\",\"gender\":\"' || CASE WHEN i % 2 = 0 THEN 'female' ELSE 'male' END "
+      "|| '\",\"name\":[{\"given\":[' || CASE WHEN i % 3 = 0 THEN '\"G' || i || '\",\"H' || i || '\"' ELSE '\"G' || i || '\"' END || ']}]}' AS payload "
+      "FROM range(30000) t(i)");
+  std::string view = R"json({"resourceType":"ViewDefinition","resource":"Patient","status":"active",
+    "select":[{"column":[{"name":"id","path":"getResourceKey()"},{"name":"gender","path":"gender"}]},
+              {"forEach":"name.given","column":[{"name":"given","path":"$this"}]}]})json";
+  std::vector<Model> models = {Sql("v/patient.view.json", view)};
+  auto first = Run(models);
+  ASSERT_EQ(first["v.patient"].outcome, ModelRun::Outcome::kBuilt) << first["v.patient"].reason;
+  // 30,000 resources, 10,000 of them with two given names.
+  EXPECT_EQ(Rows("SELECT count(*), count(DISTINCT id) FROM v.patient"), "40000|30000");
+  EXPECT_EQ(Rows("SELECT count(*) FROM v.patient WHERE _resource_key <> 'Patient/' || id "
+                 "OR gender <> CASE WHEN id::INT % 2 = 0 THEN 'female' ELSE 'male' END "
+                 "OR given NOT IN ('G' || id, 'H' || id)"),
+            "0");
+}
+
 // The built-in normalized models on generated data: one more period of data is read
 // incrementally and gives the same tables as a rebuild.
 TEST_F(RunnerTest, BuiltinModelsOnGeneratedDataIncrementalEqualsFull) {
