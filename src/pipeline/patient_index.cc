@@ -15,9 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/logging.h"
 #include "engine/key_index_sql.h"
 #include "engine/lake_executor.h"
-#include "core/logging.h"
 #include "engine/sql_lexer.h"
 #include "pipeline/national_ids.h"
 #include "storage/table.h"
@@ -679,7 +679,7 @@ Result<PatientIndexReport> PatientIndexRun::Run() {
   MEDLAKE_RETURN_IF_ERROR(conn_.Execute(NationalIdMacrosSql()));
   MEDLAKE_RETURN_IF_ERROR(conn_.Execute(kStandardizeMacros));
   MEDLAKE_RETURN_IF_ERROR(LoadRecords());
-  Phase("load_records");
+  Phase("mark_new");
   MEDLAKE_ASSIGN_OR_RETURN(int64_t changed, Count("SELECT count(*) FROM __pidx_rec WHERE changed"));
   MEDLAKE_ASSIGN_OR_RETURN(int64_t removed,
                            Count("SELECT count(*) FROM __pidx_prev p WHERE NOT EXISTS "

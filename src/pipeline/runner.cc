@@ -910,7 +910,10 @@ class Runner {
         std::string().swap(it->payload);
       }
     };
-    const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+    // As many threads as the session gives DuckDB (one per core by default), at most 4.
+    const int configured = s_.options().threads;
+    const size_t workers =
+        std::clamp<size_t>(configured > 0 ? static_cast<size_t>(configured) : std::thread::hardware_concurrency(), 1, 4);
     constexpr size_t kBatch = 8192;
     std::vector<Item> batch;
     batch.reserve(kBatch);
