@@ -24,6 +24,9 @@ namespace medlake::engine {
 inline constexpr const char* kRowFileColumn = "__medlake_file";
 inline constexpr const char* kRowPositionColumn = "__medlake_pos";
 
+// A single data file of at least this many rows is scanned on all threads (see BuildScanSql).
+inline constexpr int64_t kParallelScanRows = 65536;
+
 // Returns the SELECT text. DataLoss for an unreadable column type in the plan.
 Result<std::string> BuildScanSql(const storage::ScanPlan& plan, bool with_row_ids = false);
 

@@ -169,6 +169,46 @@ TEST_F(ScanSqlTest, PositionAndEqualityDeletesApplyTogetherWithRowIds) {
   EXPECT_EQ(rows[2][2].ToText(), "0");
 }
 
+TEST_F(ScanSqlTest, OneLargeFileIsReadOnEveryThreadWithTheSameRows) {
+  std::string f = Write("select range as id, range % 7 as g from range(100000)", {{"id", 1, {}}, {"g", 2, {}}}, "big");
+  storage::ScanPlan plan;
+  plan.columns = {{1, "id", "\"long\"", false}, {2, "g", "\"long\"", false}};
+  plan.data_files = {{f, f, 1, 100000, 0, 0}};
+  auto sums = [&](const storage::ScanPlan& p, bool row_ids) {
+    auto sql = BuildScanSql(p, row_ids);
+    EXPECT_THAT(sql, IsOk());
+    if (!sql.ok()) return std::string();
+    auto rows = conn_->QueryAll("SELECT count(*), sum(id), sum(g) FROM (" + *sql + ")");
+    EXPECT_THAT(rows, IsOk()) << *sql;
+    return rows.ok() ? (*rows)[0][0].ToText() + "," + (*rows)[0][1].ToText() + "," + (*rows)[0][2].ToText() : "";
+  };
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string sql, BuildScanSql(plan));
+  EXPECT_NE(sql.find("file_index = 0"), std::string::npos) << sql;
+  EXPECT_EQ(sums(plan, false), "100000,4999950000,299995");
+  EXPECT_EQ(sums(plan, true), "100000,4999950000,299995");
+  // A small file is listed once.
+  storage::ScanPlan small = plan;
+  small.data_files[0].record_count = kParallelScanRows - 1;
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string small_sql, BuildScanSql(small));
+  EXPECT_EQ(small_sql.find("file_index"), std::string::npos) << small_sql;
+  EXPECT_EQ(sums(small, false), "100000,4999950000,299995");
+  // With position deletes (positions 0-9) and row ids: each row once, at its position.
+  MEDLAKE_ASSERT_OK(conn_->Execute("copy (select '" + f + "' as file_path, range::bigint as pos from range(10)) to '" +
+                                   tmp_.Join("pd_big.parquet") + "' (format parquet)"));
+  storage::ScanDeleteFile pd;
+  pd.path = pd.original_path = tmp_.Join("pd_big.parquet");
+  pd.data_sequence_number = 2;
+  plan.delete_files = {pd};
+  EXPECT_EQ(sums(plan, false), "99990,4999949955,299971");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string with_ids, BuildScanSql(plan, /*with_row_ids=*/true));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto rows, conn_->QueryAll("SELECT min(id), min(" + std::string(kRowPositionColumn) +
+                                                          "), count(DISTINCT " + kRowPositionColumn + ") FROM (" +
+                                                          with_ids + ")"));
+  EXPECT_EQ(rows[0][0].ToText(), "10");
+  EXPECT_EQ(rows[0][1].ToText(), "10");
+  EXPECT_EQ(rows[0][2].ToText(), "99990");
+}
+
 TEST(IcebergSqlTypesTest, IcebergToDuckDb) {
   EXPECT_EQ(*IcebergTypeToDuckDb("\"decimal(9, 2)\""), "DECIMAL(9,2)");
   EXPECT_EQ(*IcebergTypeToDuckDb("long"), "BIGINT");
