@@ -1,3 +1,6 @@
+// SHA256_Init/Update/Final (deprecated in OpenSSL 3, kept there): see HmacSha256Key.
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "core/crypto.h"
 
 #include <cstring>
@@ -5,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 namespace medlake {
@@ -23,13 +27,13 @@ Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
   return out;
 }
 
+// The low-level SHA-256 state is a plain struct: keeping the key's inner and outer states and
+// copying them per value costs a memcpy, where EVP_MD_CTX_copy_ex duplicates a provider context
+// (an allocation and more) on every call. OpenSSL 3 marks these functions deprecated but keeps
+// them, with the same hardware (SHA-NI) code path as EVP.
 struct HmacSha256Key::Impl {
-  EVP_MD_CTX* inner = nullptr;
-  EVP_MD_CTX* outer = nullptr;
-  ~Impl() {
-    EVP_MD_CTX_free(inner);
-    EVP_MD_CTX_free(outer);
-  }
+  SHA256_CTX inner;
+  SHA256_CTX outer;
 };
 
 HmacSha256Key::HmacSha256Key(std::string_view key) : impl_(std::make_unique<Impl>()) {
@@ -45,28 +49,29 @@ HmacSha256Key::HmacSha256Key(std::string_view key) : impl_(std::make_unique<Impl
     ipad[i] = static_cast<unsigned char>(block[i] ^ 0x36);
     opad[i] = static_cast<unsigned char>(block[i] ^ 0x5c);
   }
-  impl_->inner = EVP_MD_CTX_new();
-  impl_->outer = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(impl_->inner, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(impl_->inner, ipad, sizeof ipad);
-  EVP_DigestInit_ex(impl_->outer, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(impl_->outer, opad, sizeof opad);
+  SHA256_Init(&impl_->inner);
+  SHA256_Update(&impl_->inner, ipad, sizeof ipad);
+  SHA256_Init(&impl_->outer);
+  SHA256_Update(&impl_->outer, opad, sizeof opad);
+  OPENSSL_cleanse(block, sizeof block);
+  OPENSSL_cleanse(ipad, sizeof ipad);
+  OPENSSL_cleanse(opad, sizeof opad);
 }
 
-HmacSha256Key::~HmacSha256Key() = default;
+HmacSha256Key::~HmacSha256Key() {
+  if (impl_) OPENSSL_cleanse(impl_.get(), sizeof(Impl));
+}
 
 Sha256Digest HmacSha256Key::Digest(std::string_view data) const {
-  // One scratch context per thread, reused across calls.
-  thread_local std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> scratch(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   unsigned char inner_hash[32];
-  unsigned int len = 0;
   Sha256Digest out{};
-  EVP_MD_CTX_copy_ex(scratch.get(), impl_->inner);
-  EVP_DigestUpdate(scratch.get(), data.data(), data.size());
-  EVP_DigestFinal_ex(scratch.get(), inner_hash, &len);
-  EVP_MD_CTX_copy_ex(scratch.get(), impl_->outer);
-  EVP_DigestUpdate(scratch.get(), inner_hash, sizeof inner_hash);
-  EVP_DigestFinal_ex(scratch.get(), out.data(), &len);
+  SHA256_CTX ctx = impl_->inner;
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(inner_hash, &ctx);
+  ctx = impl_->outer;
+  SHA256_Update(&ctx, inner_hash, sizeof inner_hash);
+  SHA256_Final(out.data(), &ctx);
+  OPENSSL_cleanse(&ctx, sizeof ctx);
   return out;
 }
 
