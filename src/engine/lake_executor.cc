@@ -971,7 +971,7 @@ Result<StatementOutcome> DoMerge(const LakeStatement& st, const LakeExecutorCont
 
   resolver.SetRowIdTarget(table->id());
   MEDLAKE_ASSIGN_OR_RETURN(auto scan, resolver.Resolve(table->id().ns, table->id().name, std::nullopt, {}));
-  std::string ordered = "SELECT * FROM (" + *scan + ") ORDER BY " + kRowFileColumn + ", " + kRowPositionColumn;
+  std::string ordered = "SELECT * FROM (" + scan->sql + ") ORDER BY " + kRowFileColumn + ", " + kRowPositionColumn;
   auto cleanup = [&]() {
     (void)ctx.connection->Execute("DROP TABLE IF EXISTS " + tmp + "; DROP TABLE IF EXISTS " + map);
   };
@@ -1000,7 +1000,7 @@ Result<StatementOutcome> DoMerge(const LakeStatement& st, const LakeExecutorCont
       return resolved.status();
     }
     if (*resolved) {
-      source = "(" + **resolved + ")" +
+      source = "(" + (*resolved)->sql + ")" +
                (st.source_has_alias ? "" : " AS " + QuoteIdentifier(st.source_table.name));
     }
   }
@@ -1453,7 +1453,7 @@ Result<TableWriteResult> UpsertTableRows(const LakeExecutorContext& ctx, const s
     std::string keys;
     for (size_t i = 0; i < key_columns.size(); ++i) keys += (i ? ", " : "") + QuoteIdentifier(key_columns[i]);
     std::string sql = std::string("SELECT t.") + kRowFileColumn + " AS file_path, t." + kRowPositionColumn +
-                      " AS pos, sha256(t." + kRowFileColumn + ") AS __pf FROM (" + *scan +
+                      " AS pos, sha256(t." + kRowFileColumn + ") AS __pf FROM (" + scan->sql +
                       ") t SEMI JOIN (SELECT DISTINCT " + keys + " FROM " + delta + ") d ON " + on +
                       " ORDER BY 1, 2";
     MEDLAKE_ASSIGN_OR_RETURN(result.rows_removed, WritePositionDeleteRows(ctx, *table, sql, &change));

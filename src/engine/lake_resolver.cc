@@ -198,8 +198,23 @@ std::vector<storage::ScanFilter> ToScanFilters(const std::vector<ColumnPredicate
   return out;
 }
 
+ColumnKind ColumnKindOfIcebergType(const std::string& type_json) {
+  // Primitive types are JSON strings ("long", "decimal(9,2)"); nested ones are objects.
+  std::string t = type_json;
+  if (t.size() >= 2 && t.front() == '"' && t.back() == '"') t = t.substr(1, t.size() - 2);
+  if (t == "string") return ColumnKind::kString;
+  if (t == "int" || t == "long") return ColumnKind::kInteger;
+  if (t == "float" || t == "double") return ColumnKind::kFloating;
+  if (t.rfind("decimal(", 0) == 0) return ColumnKind::kDecimal;
+  if (t == "date") return ColumnKind::kDate;
+  if (t == "timestamp" || t == "timestamp_ns") return ColumnKind::kTimestamp;
+  if (t == "timestamptz" || t == "timestamptz_ns") return ColumnKind::kTimestampTz;
+  if (t == "boolean") return ColumnKind::kBoolean;
+  return ColumnKind::kOther;
+}
+
 std::string ApplyTableAccess(const std::string& scan_sql, const std::vector<AccessColumn>& columns,
-                             const TableAccess& access) {
+                             const TableAccess& access, bool guard) {
   if (access.unrestricted()) return scan_sql;
   const bool filtered = !access.row_filter.empty();
   std::string select;
@@ -216,12 +231,15 @@ std::string ApplyTableAccess(const std::string& scan_sql, const std::vector<Acce
       }
       value = "(" + expr + ")";
     }
-    if (filtered) value = "CASE WHEN __medlake_s.__medlake_visible THEN " + value + " END";
+    if (filtered && guard) value = "CASE WHEN __medlake_s.__medlake_visible THEN " + value + " END";
     if (!select.empty()) select += ", ";
     select += value + " AS " + col;
   }
   if (select.empty()) select = "NULL AS __no_visible_columns";
   if (!filtered) return "SELECT " + select + " FROM (" + scan_sql + ") AS __medlake_s";
+  if (!guard) {
+    return "SELECT " + select + " FROM (" + scan_sql + ") AS __medlake_s WHERE (" + access.row_filter + ")";
+  }
   // The filter appears twice: as a WHERE DuckDB can push into the scan (dictionary-evaluated,
   // file pruning), and as the visibility flag every column is guarded by (NULL counts as false).
   return "SELECT " + select + " FROM (SELECT *, (" + access.row_filter + ") AS __medlake_visible FROM (" +
@@ -239,7 +257,7 @@ std::vector<std::string> LakeTableResolver::ColumnsRead(const std::set<std::stri
   return out;
 }
 
-Result<std::optional<std::string>> LakeTableResolver::Resolve(
+Result<std::optional<ResolvedTable>> LakeTableResolver::Resolve(
     const std::string& ns, const std::string& name, const std::optional<AtClause>& at,
     const std::vector<ColumnPredicate>& predicates) {
   if (access_) {
@@ -247,7 +265,7 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
     if (virtual_sql) {
       if (at) return InvalidArgument("AT (...) does not apply to " + ns + "." + name);
       tables_read_.push_back(ns + "." + name);
-      return virtual_sql;
+      return std::optional<ResolvedTable>(std::move(*virtual_sql));
     }
   }
   auto ns_it = namespaces_.find(ns);
@@ -261,7 +279,7 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
     if (access_ && ns != "temp" && ns != "main" && ns != "information_schema" && ns != "pg_catalog") {
       return NotFound("Catalog Error: no lake namespace " + ns);
     }
-    return std::optional<std::string>();
+    return std::optional<ResolvedTable>();
   }
   std::optional<std::string> metadata_kind;
   std::string table_name = name;
@@ -326,7 +344,7 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
                               " is not available under a row filter or column mask on " + id.ToString());
     }
     MEDLAKE_ASSIGN_OR_RETURN(std::string sql, MetadataTableSql(*table, *metadata_kind, snapshot, fs_));
-    return std::optional<std::string>(std::move(sql));
+    return std::optional<ResolvedTable>(std::move(sql));
   }
   std::vector<storage::ScanFilter> filters;
   std::vector<ColumnPredicate> usable;
@@ -364,18 +382,18 @@ Result<std::optional<std::string>> LakeTableResolver::Resolve(
           key_parameters_.push_back(p);
         }
       }
-      return std::optional<std::string>(ApplyAccess(id, sql, plan, current_fields, access));
+      return std::optional<ResolvedTable>(ApplyAccess(id, sql, plan, current_fields, access));
     }
     sql = SplitByInList(sql, usable, *current_schema, plan.columns, LeadingSortField(table->metadata()));
   }
   if (!plan.data_files.empty()) reads_parquet_ = true;
-  return std::optional<std::string>(ApplyAccess(id, sql, plan, current_fields, access));
+  return std::optional<ResolvedTable>(ApplyAccess(id, sql, plan, current_fields, access));
 }
 
-std::string LakeTableResolver::ApplyAccess(const storage::TableIdentifier& id, const std::string& sql,
-                                           const storage::ScanPlan& plan, const std::set<int>& current_fields,
-                                           std::optional<TableAccess>& access) {
-  if (!access) return sql;
+ResolvedTable LakeTableResolver::ApplyAccess(const storage::TableIdentifier& id, const std::string& sql,
+                                             const storage::ScanPlan& plan, const std::set<int>& current_fields,
+                                             std::optional<TableAccess>& access) {
+  if (!access) return ResolvedTable(sql);
   std::vector<AccessColumn> scan_columns;
   auto& visible = visible_columns_[id.ToString()];
   for (const auto& c : plan.columns) {
@@ -385,7 +403,14 @@ std::string LakeTableResolver::ApplyAccess(const storage::TableIdentifier& id, c
     scan_columns.push_back(AccessColumn{c.field_id, c.name, ""});
     if (!access->hidden_fields.count(c.field_id)) visible.insert(c.name);
   }
-  return ApplyTableAccess(sql, scan_columns, *access);
+  ResolvedTable out(ApplyTableAccess(sql, scan_columns, *access));
+  if (!access->row_filter.empty()) out.sql_unguarded = ApplyTableAccess(sql, scan_columns, *access, /*guard=*/false);
+  for (const auto& c : plan.columns) {
+    if (access->hidden_fields.count(c.field_id)) continue;
+    out.column_kinds[AsciiLower(c.name)] =
+        access->masks.count(c.field_id) ? ColumnKind::kOther : ColumnKindOfIcebergType(c.type_json);
+  }
+  return out;
 }
 
 }  // namespace medlake::engine

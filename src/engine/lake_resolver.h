@@ -37,9 +37,9 @@ class LakeTableResolver : public TableResolver {
   // Resolves `ns.name`: nullopt when `ns` is not a lake namespace; NotFound when the namespace
   // exists but the table does not; NotFound for a snapshot id or time the table does not have.
   // Predicates on columns prune the files the scan reads (storage::LakeTable::PlanScan).
-  Result<std::optional<std::string>> Resolve(const std::string& ns, const std::string& name,
-                                             const std::optional<AtClause>& at,
-                                             const std::vector<ColumnPredicate>& predicates) override;
+  Result<std::optional<ResolvedTable>> Resolve(const std::string& ns, const std::string& name,
+                                               const std::optional<AtClause>& at,
+                                               const std::vector<ColumnPredicate>& predicates) override;
 
   // Whether any scan resolved so far reads Parquet files (not key indexes, not an empty table,
   // not metadata): its plan depends on the literals that pruned its files.
@@ -59,8 +59,8 @@ class LakeTableResolver : public TableResolver {
 
  private:
   // `sql` (a scan of `plan`) with `access` applied (hidden columns, masks, row filter).
-  std::string ApplyAccess(const storage::TableIdentifier& id, const std::string& sql, const storage::ScanPlan& plan,
-                          const std::set<int>& current_fields, std::optional<TableAccess>& access);
+  ResolvedTable ApplyAccess(const storage::TableIdentifier& id, const std::string& sql, const storage::ScanPlan& plan,
+                            const std::set<int>& current_fields, std::optional<TableAccess>& access);
 
   storage::Catalog& catalog_;
   FileSystem& fs_;
@@ -80,8 +80,13 @@ class LakeTableResolver : public TableResolver {
 // applied, and, with a row filter, rows failing it removed and every column of them made NULL
 // before the caller's query sees them (so the query's own predicates and errors cannot observe
 // them, whatever order DuckDB evaluates filters in). Returns `scan_sql` when unrestricted.
+// `guard` false: rows failing the filter are removed but the columns are not guarded, for
+// statements whose predicates cannot fail (engine/predicate_safety.h).
 std::string ApplyTableAccess(const std::string& scan_sql, const std::vector<AccessColumn>& columns,
-                             const TableAccess& access);
+                             const TableAccess& access, bool guard = true);
+
+// How a predicate may compare a column of this Iceberg type (in the spec's JSON form).
+ColumnKind ColumnKindOfIcebergType(const std::string& type_json);
 
 // Converts predicates on column names into scan filters on field ids of `schema`, keeping only
 // those whose constants convert exactly to the column's type.

@@ -91,7 +91,7 @@ TEST_F(PruningTest, InListsOnTheSortColumnBecomeOneEqualityBranchPerValue) {
     LakeTableResolver resolver(session_->catalog(), fs);
     MEDLAKE_ASSERT_OK_AND_ASSIGN(auto sql, resolver.Resolve("r", "obs", std::nullopt,
                                                             {{"id", Op::kIn, {{K::kInteger, "5"}, {K::kInteger, "3005"}}}}));
-    EXPECT_EQ(sql->find("UNION ALL"), std::string::npos);
+    EXPECT_EQ(sql->sql.find("UNION ALL"), std::string::npos);
   }
   Run("ALTER TABLE r.obs WRITE ORDERED BY id");
   // The scan SQL of r.obs with `id IN (5, 3005, 5)`: one branch per distinct value.
@@ -102,23 +102,23 @@ TEST_F(PruningTest, InListsOnTheSortColumnBecomeOneEqualityBranchPerValue) {
                                                 {{"id", Op::kIn, {{K::kInteger, "5"}, {K::kInteger, "3005"}, {K::kInteger, "5"}}}}));
   ASSERT_TRUE(sql.has_value());
   size_t branches = 0;
-  for (size_t at = sql->find("UNION ALL"); at != std::string::npos; at = sql->find("UNION ALL", at + 1)) ++branches;
-  EXPECT_EQ(branches, 1u) << *sql;
-  EXPECT_NE(sql->find("\"id\" = 5"), std::string::npos) << *sql;
-  EXPECT_NE(sql->find("\"id\" = 3005"), std::string::npos) << *sql;
+  for (size_t at = sql->sql.find("UNION ALL"); at != std::string::npos; at = sql->sql.find("UNION ALL", at + 1)) ++branches;
+  EXPECT_EQ(branches, 1u) << sql->sql;
+  EXPECT_NE(sql->sql.find("\"id\" = 5"), std::string::npos) << sql->sql;
+  EXPECT_NE(sql->sql.find("\"id\" = 3005"), std::string::npos) << sql->sql;
   // Kinds that do not match the column, single values and too long lists leave the scan alone.
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto mismatched,
                                resolver.Resolve("r", "obs", std::nullopt,
                                                 {{"id", Op::kIn, {{K::kString, "5"}, {K::kInteger, "3005"}}}}));
-  EXPECT_EQ(mismatched->find("UNION ALL"), std::string::npos);
+  EXPECT_EQ(mismatched->sql.find("UNION ALL"), std::string::npos);
   std::vector<ColumnPredicate::Constant> many;
   for (int i = 0; i < 33; ++i) many.push_back({K::kInteger, std::to_string(i)});
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto too_many, resolver.Resolve("r", "obs", std::nullopt, {{"id", Op::kIn, many}}));
-  EXPECT_EQ(too_many->find("UNION ALL"), std::string::npos);
+  EXPECT_EQ(too_many->sql.find("UNION ALL"), std::string::npos);
   // Columns other than the leading sort column are not split.
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto other, resolver.Resolve("r", "obs", std::nullopt,
                                                             {{"code", Op::kIn, {{K::kString, "c1"}, {K::kString, "c2"}}}}));
-  EXPECT_EQ(other->find("UNION ALL"), std::string::npos);
+  EXPECT_EQ(other->sql.find("UNION ALL"), std::string::npos);
 
   // Same answers through SQL: duplicates, NULLs, values in no file, strings, combined with
   // other predicates, joins and outer joins.

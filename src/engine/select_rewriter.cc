@@ -2,9 +2,14 @@
 
 #include <cstdlib>
 #include <map>
+#include <optional>
+#include <utility>
+#include <vector>
 #include <nlohmann/json.hpp>
 
+#include "core/crypto.h"
 #include "engine/json_internal.h"
+#include "engine/predicate_safety.h"
 #include "engine/sql_guard.h"
 
 namespace medlake::engine {
@@ -260,17 +265,60 @@ class Rewriter {
     }
     std::string alias = JsonString(node, "alias");
     if (alias.empty()) alias = name;
-    MEDLAKE_ASSIGN_OR_RETURN(json wrapper, Serialize(conn_, "SELECT * FROM (" + *scan + ") AS x"));
-    json sub = wrapper["statements"][0]["node"]["from_table"];
-    if (JsonString(sub, "type") != "SUBQUERY") return Internal("scan did not serialize as a subquery");
-    sub["alias"] = alias;
-    if (node.contains("column_name_alias")) sub["column_name_alias"] = node["column_name_alias"];
-    if (node.contains("sample")) sub["sample"] = node["sample"];
-    if (node.contains("query_location")) sub["query_location"] = node["query_location"];
-    node = std::move(sub);
+    columns_.Add(alias, scan->column_kinds);
+    // The reference is put in place by Finish, once the whole statement is known.
+    pending_.push_back(Pending{&node, alias, std::move(*scan)});
     ++replaced_;
     return Status::OK();
   }
+
+ public:
+  // Puts every resolved reference in place: unguarded when `original` (the tree before Walk) is
+  // given and its predicates cannot fail (engine/predicate_safety.h), else as resolved. In the
+  // tree each reference becomes a placeholder table name, which Substitute replaces by its scan
+  // in the final text: the scans are long SQL that would otherwise be parsed into the tree and
+  // printed back (most of the rewrite's cost).
+  Status Finish(const json* original) {
+    bool guarded = false;
+    for (const auto& p : pending_) guarded = guarded || !p.scan.sql_unguarded.empty();
+    const bool unguard =
+        guarded && original != nullptr && internal::PredicatesCannotFail(*original, columns_, parameter_kinds_);
+    if (!pending_.empty()) {
+      MEDLAKE_ASSIGN_OR_RETURN(token_prefix_, RandomHex(8));
+    }
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      Pending& p = pending_[i];
+      // A letter ends the name so that placeholder 1 is not a prefix of placeholder 10.
+      std::string token = "__medlake_ref_" + token_prefix_ + "_" + std::to_string(i) + "z";
+      json& n = *p.node;
+      n["catalog_name"] = "";
+      n["schema_name"] = "";
+      n["table_name"] = token;
+      n["alias"] = p.alias;
+      n["at_clause"] = nullptr;
+      scans_.emplace_back(std::move(token),
+                          unguard && !p.scan.sql_unguarded.empty() ? p.scan.sql_unguarded : p.scan.sql);
+    }
+    pending_.clear();
+    return Status::OK();
+  }
+
+  // `text` (the deserialized tree) with each placeholder replaced by its scan, as a subquery.
+  Result<std::string> Substitute(std::string text) const {
+    for (const auto& [token, sql] : scans_) {
+      size_t at = text.find('"' + token + '"');
+      size_t length = token.size() + 2;
+      if (at == std::string::npos) {
+        at = text.find(token);
+        length = token.size();
+      }
+      if (at == std::string::npos) return Internal("the rewritten statement lost a table reference");
+      text.replace(at, length, "(" + sql + ")");
+    }
+    return text;
+  }
+
+ private:
 
   Result<AtClause> EvaluateAt(const json& at) {
     AtClause out;
@@ -302,6 +350,16 @@ class Rewriter {
   TableResolver& resolver_;
   const std::vector<ColumnPredicate::Kind>* parameter_kinds_;
   int replaced_ = 0;
+  internal::StatementColumns columns_;
+  // Resolved references not yet put in place (their place in the tree, alias and scans).
+  struct Pending {
+    json* node;
+    std::string alias;
+    ResolvedTable scan;
+  };
+  std::vector<Pending> pending_;
+  std::string token_prefix_;                               // random per statement
+  std::vector<std::pair<std::string, std::string>> scans_;  // placeholder -> scan SQL
   std::set<std::string> column_names_;
   bool star_ = false;
 };
@@ -312,7 +370,11 @@ Result<RewriteResult> RewriteQuery(Connection& conn, std::string_view sql, Table
                                    const std::vector<ColumnPredicate::Kind>* parameter_kinds) {
   MEDLAKE_ASSIGN_OR_RETURN(json tree, Serialize(conn, sql));
   Rewriter rewriter(conn, resolver, parameter_kinds);
+  // Only principals under policies get row-filter guards; keep their statement as written.
+  std::optional<json> original;
+  if (resolver.untrusted()) original = tree["statements"];
   MEDLAKE_RETURN_IF_ERROR(rewriter.Walk(tree["statements"]));
+  MEDLAKE_RETURN_IF_ERROR(rewriter.Finish(original ? &*original : nullptr));
   RewriteResult out;
   out.tables_replaced = rewriter.replaced();
   out.column_names = std::move(rewriter.column_names());
@@ -322,7 +384,8 @@ Result<RewriteResult> RewriteQuery(Connection& conn, std::string_view sql, Table
     out.sql = std::string(sql);
     return out;
   }
-  MEDLAKE_ASSIGN_OR_RETURN(out.sql, Deserialize(conn, tree));
+  MEDLAKE_ASSIGN_OR_RETURN(std::string text, Deserialize(conn, tree));
+  MEDLAKE_ASSIGN_OR_RETURN(out.sql, rewriter.Substitute(std::move(text)));
   return out;
 }
 

@@ -3,12 +3,15 @@
 // A SELECT (or any statement DuckDB's json_serialize_sql accepts) is parsed by DuckDB into its
 // JSON tree; every schema-qualified table reference is offered to a TableResolver, which may
 // replace it with a subquery (the scan of a lake table snapshot, later with policies applied);
-// the tree is turned back into SQL with json_deserialize_sql. Table references inside CTEs,
+// the tree is turned back into SQL with json_deserialize_sql. Replaced references stand in the
+// tree as placeholder table names (random per statement) whose scans are put into the final
+// text: the scans never go through the parser's JSON. Table references inside CTEs,
 // subqueries, joins, set operations and LATERAL all appear in the tree and are all offered.
 //
 // Thread-safety: uses the given Connection; one thread at a time.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -45,6 +48,24 @@ struct ColumnPredicate {
   std::vector<Constant> values;
 };
 
+// What a column compared with a literal is, for proving that the comparison cannot fail on any
+// row (engine/predicate_safety.h): DuckDB casts the literal to the column's type for some pairs
+// (safe: done once, whatever the rows hold) and the column to the literal's type for others (a
+// cast per row, which may fail on a value the caller may not see).
+enum class ColumnKind { kOther, kString, kInteger, kFloating, kDecimal, kDate, kTimestamp, kTimestampTz, kBoolean };
+
+// A lake table reference resolved to SQL.
+struct ResolvedTable {
+  ResolvedTable(std::string s) : sql(std::move(s)) {}  // NOLINT(google-explicit-constructor)
+  std::string sql;
+  // The same rows without the row filter's per-column guard, valid only in a statement whose
+  // every predicate cannot fail (engine/predicate_safety.h); empty when there is no guard.
+  std::string sql_unguarded;
+  // The reference's columns as the statement sees them (lowercase name -> kind; masked columns
+  // are kOther); empty when unknown.
+  std::map<std::string, ColumnKind> column_kinds;
+};
+
 class TableResolver {
  public:
   virtual ~TableResolver() = default;
@@ -54,7 +75,7 @@ class TableResolver {
   // `predicates` hold for every row the query keeps from this reference (so rows failing them
   // may be skipped); they are empty when the reference sits on the nullable side of an outer
   // join or in a position where that cannot be proven.
-  virtual Result<std::optional<std::string>> Resolve(const std::string& ns,
+  virtual Result<std::optional<ResolvedTable>> Resolve(const std::string& ns,
                                                      const std::string& name,
                                                      const std::optional<AtClause>& at,
                                                      const std::vector<ColumnPredicate>& predicates) = 0;

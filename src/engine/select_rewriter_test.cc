@@ -12,7 +12,7 @@ namespace {
 // Resolves raw.patient and raw.visit to constant relations; records the AT clauses it saw.
 class FakeResolver : public TableResolver {
  public:
-  Result<std::optional<std::string>> Resolve(const std::string& ns, const std::string& name,
+  Result<std::optional<ResolvedTable>> Resolve(const std::string& ns, const std::string& name,
                                              const std::optional<AtClause>& at,
                                              const std::vector<ColumnPredicate>& predicates) override {
     std::string p;
@@ -23,13 +23,13 @@ class FakeResolver : public TableResolver {
     }
     seen_predicates.push_back(ns + "." + name + "[" + p + "]");
     calls.push_back(ns + "." + name + (at ? " " + at->unit + "=" + at->value.ToText() : ""));
-    if (ns != "raw") return std::optional<std::string>();
+    if (ns != "raw") return std::optional<ResolvedTable>();
     if (name == "patient") {
-      return std::optional<std::string>(
+      return std::optional<ResolvedTable>(
           "SELECT * FROM (VALUES (1, 'H01'), (2, 'H02'), (3, 'H01')) v(id, hospital)");
     }
     if (name == "visit") {
-      return std::optional<std::string>("SELECT * FROM (VALUES (1, 10), (1, 11), (3, 30)) v(pid, n)");
+      return std::optional<ResolvedTable>("SELECT * FROM (VALUES (1, 10), (1, 11), (3, 30)) v(pid, n)");
     }
     return NotFound("lake table raw." + name + " does not exist");
   }

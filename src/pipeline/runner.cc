@@ -65,11 +65,11 @@ std::string Lower(std::string s) {
 
 class RecordingResolver : public engine::TableResolver {
  public:
-  Result<std::optional<std::string>> Resolve(const std::string& ns, const std::string& name,
+  Result<std::optional<engine::ResolvedTable>> Resolve(const std::string& ns, const std::string& name,
                                              const std::optional<engine::AtClause>&,
                                              const std::vector<engine::ColumnPredicate>&) override {
     seen.insert(Lower(ns) + "." + Lower(name));
-    return std::optional<std::string>();
+    return std::optional<engine::ResolvedTable>();
   }
   std::set<std::string> seen;
 };
@@ -89,7 +89,7 @@ class PipelineResolver : public engine::TableResolver {
   PipelineResolver(storage::Catalog& catalog, FileSystem& fs, std::map<std::string, SourceRead>* sources)
       : fallback_(catalog, fs), sources_(*sources) {}
 
-  Result<std::optional<std::string>> Resolve(const std::string& ns, const std::string& name,
+  Result<std::optional<engine::ResolvedTable>> Resolve(const std::string& ns, const std::string& name,
                                              const std::optional<engine::AtClause>& at,
                                              const std::vector<engine::ColumnPredicate>& predicates) override {
     auto it = sources_.find(Lower(ns) + "." + Lower(name));
@@ -106,7 +106,7 @@ class PipelineResolver : public engine::TableResolver {
     for (const auto& f : plan.data_files) rows_read += f.record_count;
     MEDLAKE_ASSIGN_OR_RETURN(std::string sql, engine::BuildScanSql(plan));
     if (!src.filter.empty()) sql = "SELECT * FROM (" + sql + ") AS __s WHERE " + src.filter;
-    return std::optional<std::string>(std::move(sql));
+    return std::optional<engine::ResolvedTable>(std::move(sql));
   }
   int64_t rows_read = 0;
 
@@ -716,7 +716,8 @@ class Runner {
       std::optional<std::string> previous;
       if (target != nullptr && target->metadata().current_snapshot_id) {
         engine::LakeTableResolver resolver(s_.catalog(), s_.file_system());
-        MEDLAKE_ASSIGN_OR_RETURN(previous, resolver.Resolve(id.ns, id.name, std::nullopt, {}));
+        MEDLAKE_ASSIGN_OR_RETURN(auto resolved, resolver.Resolve(id.ns, id.name, std::nullopt, {}));
+        if (resolved) previous = std::move(resolved->sql);
       }
       if (!full && previous) {
         std::string on;
