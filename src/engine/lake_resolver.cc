@@ -408,7 +408,7 @@ ResolvedTable LakeTableResolver::ApplyAccess(const storage::TableIdentifier& id,
   for (const auto& c : plan.columns) {
     if (access->hidden_fields.count(c.field_id)) continue;
     out.column_kinds[AsciiLower(c.name)] =
-        access->masks.count(c.field_id) ? ColumnKind::kOther : ColumnKindOfIcebergType(c.type_json);
+        access->masks.count(c.field_id) ? ColumnKind::kMasked : ColumnKindOfIcebergType(c.type_json);
   }
   return out;
 }

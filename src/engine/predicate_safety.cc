@@ -138,7 +138,7 @@ class Checker {
     if (renamed_.count(name)) return std::nullopt;
     if (names->size() == 1) {
       auto it = columns_.any.find(name);
-      if (it == columns_.any.end()) return std::nullopt;
+      if (it == columns_.any.end() || it->second.count(ColumnKind::kMasked)) return std::nullopt;
       if (qualifier) qualifier->clear();
       return it->second;
     }
@@ -148,7 +148,7 @@ class Checker {
     auto table = columns_.by_alias.find(alias);
     if (table == columns_.by_alias.end()) return std::nullopt;
     auto it = table->second.find(name);
-    if (it == table->second.end()) return std::nullopt;
+    if (it == table->second.end() || it->second.count(ColumnKind::kMasked)) return std::nullopt;
     if (qualifier) *qualifier = alias;
     return it->second;
   }

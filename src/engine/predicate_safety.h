@@ -20,7 +20,8 @@
 //   - comparisons of two columns qualified by two different table aliases (join keys, which
 //     DuckDB evaluates in the join, above each side's filter);
 // where every column is a lake table column the statement names (unqualified, or qualified by a
-// lake table's alias), not renamed by a select-list alias, a column alias list or `* REPLACE`.
+// lake table's alias), not masked for the principal (a mask is computed before the predicate),
+// and not renamed by a select-list alias, a column alias list or `* REPLACE`.
 // Anything else (functions, casts, arithmetic, subqueries, unknown names, PIVOT) keeps the guard.
 // `parameter_kinds` say what literal each $n stands for (nullptr: parameters keep the guard).
 #pragma once

@@ -52,7 +52,9 @@ struct ColumnPredicate {
 // row (engine/predicate_safety.h): DuckDB casts the literal to the column's type for some pairs
 // (safe: done once, whatever the rows hold) and the column to the literal's type for others (a
 // cast per row, which may fail on a value the caller may not see).
-enum class ColumnKind { kOther, kString, kInteger, kFloating, kDecimal, kDate, kTimestamp, kTimestampTz, kBoolean };
+// kMasked: the value is computed by a column mask; predicates on it keep the guard, so a mask's
+// evaluation never depends on rows the principal may not see.
+enum class ColumnKind { kOther, kString, kInteger, kFloating, kDecimal, kDate, kTimestamp, kTimestampTz, kBoolean, kMasked };
 
 // A lake table reference resolved to SQL.
 struct ResolvedTable {
@@ -62,7 +64,7 @@ struct ResolvedTable {
   // every predicate cannot fail (engine/predicate_safety.h); empty when there is no guard.
   std::string sql_unguarded;
   // The reference's columns as the statement sees them (lowercase name -> kind; masked columns
-  // are kOther); empty when unknown.
+  // are kMasked); empty when unknown.
   std::map<std::string, ColumnKind> column_kinds;
 };
 
