@@ -395,21 +395,21 @@ ResolvedTable LakeTableResolver::ApplyAccess(const storage::TableIdentifier& id,
                                              std::optional<TableAccess>& access) {
   if (!access) return ResolvedTable(sql);
   std::vector<AccessColumn> scan_columns;
+  std::map<std::string, ColumnKind> kinds;
   auto& visible = visible_columns_[id.ToString()];
   for (const auto& c : plan.columns) {
     // An older snapshot may hold columns dropped since: no policy or grant names them any more,
     // so a restricted principal does not see them.
     if (!current_fields.count(c.field_id) && !access->unrestricted()) access->hidden_fields.insert(c.field_id);
     scan_columns.push_back(AccessColumn{c.field_id, c.name, ""});
-    if (!access->hidden_fields.count(c.field_id)) visible.insert(c.name);
+    if (access->hidden_fields.count(c.field_id)) continue;
+    visible.insert(c.name);
+    kinds[AsciiLower(c.name)] =
+        access->masks.count(c.field_id) ? ColumnKind::kMasked : ColumnKindOfIcebergType(c.type_json);
   }
   ResolvedTable out(ApplyTableAccess(sql, scan_columns, *access));
   if (!access->row_filter.empty()) out.sql_unguarded = ApplyTableAccess(sql, scan_columns, *access, /*guard=*/false);
-  for (const auto& c : plan.columns) {
-    if (access->hidden_fields.count(c.field_id)) continue;
-    out.column_kinds[AsciiLower(c.name)] =
-        access->masks.count(c.field_id) ? ColumnKind::kMasked : ColumnKindOfIcebergType(c.type_json);
-  }
+  out.column_kinds = std::move(kinds);
   return out;
 }
 

@@ -273,16 +273,17 @@ class Rewriter {
   }
 
  public:
-  // Puts every resolved reference in place: unguarded when `original` (the tree before Walk) is
-  // given and its predicates cannot fail (engine/predicate_safety.h), else as resolved. In the
-  // tree each reference becomes a placeholder table name, which Substitute replaces by its scan
-  // in the final text: the scans are long SQL that would otherwise be parsed into the tree and
-  // printed back (most of the rewrite's cost).
-  Status Finish(const json* original) {
+  // Puts every resolved reference in place: unguarded when `check` is set and the predicates of
+  // `statements` (Walk only records references, so the tree is still as written) cannot fail
+  // (engine/predicate_safety.h), else as resolved. In the tree each reference becomes a
+  // placeholder table name, which Substitute replaces by its scan in the final text: the scans
+  // are long SQL that would otherwise be parsed into the tree and printed back (most of the
+  // rewrite's cost).
+  Status Finish(const json& statements, bool check) {
     bool guarded = false;
     for (const auto& p : pending_) guarded = guarded || !p.scan.sql_unguarded.empty();
     const bool unguard =
-        guarded && original != nullptr && internal::PredicatesCannotFail(*original, columns_, parameter_kinds_);
+        guarded && check && internal::PredicatesCannotFail(statements, columns_, parameter_kinds_);
     if (!pending_.empty()) {
       MEDLAKE_ASSIGN_OR_RETURN(token_prefix_, RandomHex(8));
     }
@@ -319,7 +320,6 @@ class Rewriter {
   }
 
  private:
-
   Result<AtClause> EvaluateAt(const json& at) {
     AtClause out;
     out.unit = JsonString(at, "unit");
@@ -370,11 +370,9 @@ Result<RewriteResult> RewriteQuery(Connection& conn, std::string_view sql, Table
                                    const std::vector<ColumnPredicate::Kind>* parameter_kinds) {
   MEDLAKE_ASSIGN_OR_RETURN(json tree, Serialize(conn, sql));
   Rewriter rewriter(conn, resolver, parameter_kinds);
-  // Only principals under policies get row-filter guards; keep their statement as written.
-  std::optional<json> original;
-  if (resolver.untrusted()) original = tree["statements"];
   MEDLAKE_RETURN_IF_ERROR(rewriter.Walk(tree["statements"]));
-  MEDLAKE_RETURN_IF_ERROR(rewriter.Finish(original ? &*original : nullptr));
+  // Only principals under policies get row-filter guards.
+  MEDLAKE_RETURN_IF_ERROR(rewriter.Finish(tree["statements"], resolver.untrusted()));
   RewriteResult out;
   out.tables_replaced = rewriter.replaced();
   out.column_names = std::move(rewriter.column_names());
