@@ -53,10 +53,24 @@ struct TableAccess {
   // Field id -> SQL expression replacing the column's value. "{col}" in the text stands for the
   // (quoted) column; the expression must keep the column's type or one castable to text.
   std::map<int, std::string> masks;
+  // Field ids of masks whose value has the column's own type (all but a keyed hash or partial
+  // mask of a non-text column, which give text).
+  std::set<int> masks_keep_type;
   // SQL boolean over the table's columns (current names); empty: every row. Rows where it is not
   // true are removed, and every column of them reads as NULL to the rest of the query, so no
   // predicate, function or error of the caller's query can observe their values.
   std::string row_filter;
+  // Conjuncts of row_filter that say "this text column holds one of these values" (a policy's
+  // `col IN user.attr`). The scan skips the data files none of whose rows can pass them and,
+  // when row_filter is only such terms (row_filter_is_sets) and every file read is known to pass
+  // whole (an identity partition value or equal column bounds in the set), leaves the per-row
+  // filter out: no row it reads is hidden.
+  struct ValueSetTerm {
+    std::string column;  // current name
+    std::vector<std::string> values;
+  };
+  std::vector<ValueSetTerm> row_filter_sets;
+  bool row_filter_is_sets = false;
   // Human-readable decisions for the audit ("mask redact on curated.person.dni", ...).
   std::vector<std::string> decisions;
 

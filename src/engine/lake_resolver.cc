@@ -231,13 +231,17 @@ std::string ApplyTableAccess(const std::string& scan_sql, const std::vector<Acce
       }
       value = "(" + expr + ")";
     }
-    if (filtered && guard) value = "CASE WHEN __medlake_s.__medlake_visible THEN " + value + " END";
+    // Unguarded, a masked value keeps its guard: a predicate on it (engine/predicate_safety.h)
+    // must not evaluate the mask on a hidden row, where it could fail.
+    if (filtered && (guard || mask != access.masks.end())) {
+      value = "CASE WHEN __medlake_s.__medlake_visible THEN " + value + " END";
+    }
     if (!select.empty()) select += ", ";
     select += value + " AS " + col;
   }
   if (select.empty()) select = "NULL AS __no_visible_columns";
   if (!filtered) return "SELECT " + select + " FROM (" + scan_sql + ") AS __medlake_s";
-  if (!guard) {
+  if (!guard && access.masks.empty()) {
     return "SELECT " + select + " FROM (" + scan_sql + ") AS __medlake_s WHERE (" + access.row_filter + ")";
   }
   // The filter appears twice: as a WHERE DuckDB can push into the scan (dictionary-evaluated,
@@ -361,7 +365,37 @@ Result<std::optional<ResolvedTable>> LakeTableResolver::Resolve(
       filters = ToScanFilters(usable, **schema);
     }
   }
+  // The row filter's value sets prune files too, and say which files pass whole.
+  const size_t first_policy_filter = filters.size();
+  bool sets_decidable = access && access->row_filter_is_sets && !access->row_filter_sets.empty();
+  if (access && !access->row_filter_sets.empty()) {
+    auto schema = ib::CurrentSchema(table->metadata());
+    for (const auto& term : access->row_filter_sets) {
+      const ib::NestedField* field = schema.ok() ? PrimitiveColumn(**schema, term.column) : nullptr;
+      if (field == nullptr || field->type.id != ib::TypeId::kString) {
+        sets_decidable = false;
+        continue;
+      }
+      storage::ScanFilter f;
+      f.field_id = field->id;
+      f.op = storage::ScanFilter::Op::kIn;
+      for (const auto& v : term.values) f.values.emplace_back(v);
+      filters.push_back(std::move(f));
+    }
+  }
   MEDLAKE_ASSIGN_OR_RETURN(storage::ScanPlan plan, table->PlanScan(snapshot, filters));
+  // Every row read passes the row filter: no per-row check, no guard (applied in ApplyAccess).
+  bool rows_proven = false;
+  if (sets_decidable && filters.size() <= 64) {
+    uint64_t needed = 0;
+    for (size_t i = first_policy_filter; i < filters.size(); ++i) needed |= uint64_t{1} << i;
+    rows_proven = true;
+    for (const auto& f : plan.data_files) rows_proven = rows_proven && (f.filters_hold & needed) == needed;
+    if (rows_proven) {
+      decisions_.push_back("row_filter on " + id.ToString() + " decided per data file (" +
+                           std::to_string(plan.data_files.size()) + " read whole)");
+    }
+  }
   pruning_.manifests_total += plan.pruning.manifests_total;
   pruning_.manifests_skipped += plan.pruning.manifests_skipped;
   pruning_.files_total += plan.pruning.files_total;
@@ -382,17 +416,17 @@ Result<std::optional<ResolvedTable>> LakeTableResolver::Resolve(
           key_parameters_.push_back(p);
         }
       }
-      return std::optional<ResolvedTable>(ApplyAccess(id, sql, plan, current_fields, access));
+      return std::optional<ResolvedTable>(ApplyAccess(id, sql, plan, current_fields, access, rows_proven));
     }
     sql = SplitByInList(sql, usable, *current_schema, plan.columns, LeadingSortField(table->metadata()));
   }
   if (!plan.data_files.empty()) reads_parquet_ = true;
-  return std::optional<ResolvedTable>(ApplyAccess(id, sql, plan, current_fields, access));
+  return std::optional<ResolvedTable>(ApplyAccess(id, sql, plan, current_fields, access, rows_proven));
 }
 
 ResolvedTable LakeTableResolver::ApplyAccess(const storage::TableIdentifier& id, const std::string& sql,
                                              const storage::ScanPlan& plan, const std::set<int>& current_fields,
-                                             std::optional<TableAccess>& access) {
+                                             std::optional<TableAccess>& access, bool rows_proven) {
   if (!access) return ResolvedTable(sql);
   std::vector<AccessColumn> scan_columns;
   std::map<std::string, ColumnKind> kinds;
@@ -405,8 +439,11 @@ ResolvedTable LakeTableResolver::ApplyAccess(const storage::TableIdentifier& id,
     if (access->hidden_fields.count(c.field_id)) continue;
     visible.insert(c.name);
     kinds[AsciiLower(c.name)] =
-        access->masks.count(c.field_id) ? ColumnKind::kMasked : ColumnKindOfIcebergType(c.type_json);
+        access->masks.count(c.field_id) && !access->masks_keep_type.count(c.field_id)
+            ? ColumnKind::kMasked
+            : ColumnKindOfIcebergType(c.type_json);
   }
+  if (rows_proven) access->row_filter.clear();
   ResolvedTable out(ApplyTableAccess(sql, scan_columns, *access));
   if (!access->row_filter.empty()) out.sql_unguarded = ApplyTableAccess(sql, scan_columns, *access, /*guard=*/false);
   out.column_kinds = std::move(kinds);

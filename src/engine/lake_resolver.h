@@ -58,9 +58,11 @@ class LakeTableResolver : public TableResolver {
   Result<const storage::LakeTable*> Table(const storage::TableIdentifier& id);
 
  private:
-  // `sql` (a scan of `plan`) with `access` applied (hidden columns, masks, row filter).
+  // `sql` (a scan of `plan`) with `access` applied (hidden columns, masks, row filter; no row
+  // filter when `rows_proven`: every file of the plan is known to pass it whole).
   ResolvedTable ApplyAccess(const storage::TableIdentifier& id, const std::string& sql, const storage::ScanPlan& plan,
-                            const std::set<int>& current_fields, std::optional<TableAccess>& access);
+                            const std::set<int>& current_fields, std::optional<TableAccess>& access,
+                            bool rows_proven);
 
   storage::Catalog& catalog_;
   FileSystem& fs_;

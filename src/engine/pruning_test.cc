@@ -9,6 +9,40 @@
 namespace medlake::engine {
 namespace {
 
+// A controller that grants one fixed TableAccess on every table (the resolver's view of policies).
+class FixedAccess : public AccessController {
+ public:
+  explicit FixedAccess(TableAccess access) : access_(std::move(access)) {}
+  Result<std::optional<HandledStatement>> HandleStatement(std::string_view) override {
+    return std::optional<HandledStatement>();
+  }
+  Result<TableAccess> ReadAccess(const storage::TableIdentifier&, const std::vector<AccessColumn>&) override {
+    return access_;
+  }
+  Status CheckWrite(WriteKind, const std::string&, const std::string&) override { return Status::OK(); }
+  Result<std::optional<std::string>> VirtualTable(const std::string&, const std::string&) override {
+    return std::optional<std::string>();
+  }
+  std::string MaskHashKey() const override { return "test key"; }
+  std::vector<std::string> ReadableDirectories() const override { return {}; }
+  void RecordStatement(const StatementAudit&) override {}
+
+ private:
+  TableAccess access_;
+};
+
+// A row filter "column IN values" as the security module hands it over.
+TableAccess SetFilter(const std::string& column, std::vector<std::string> values, bool only_sets = true) {
+  TableAccess a;
+  std::string list;
+  for (const auto& v : values) list += (list.empty() ? "'" : ", '") + v + "'";
+  a.row_filter = "(list_contains([" + list + "]::VARCHAR[], " + column + "))";
+  if (!only_sets) a.row_filter += " AND (id >= 0)";
+  a.row_filter_sets.push_back({column, std::move(values)});
+  a.row_filter_is_sets = only_sets;
+  return a;
+}
+
 class PruningTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -69,6 +103,94 @@ TEST_F(PruningTest, SkipsFilesByColumnBounds) {
   // Mismatched constant kinds never prune (no guessing).
   EXPECT_EQ(Skipped({{"id", Op::kEq, {{K::kString, "1500"}}}}), std::make_pair(int64_t{0}, int64_t{4}));
   EXPECT_EQ(Skipped({}), std::make_pair(int64_t{0}, int64_t{4}));
+}
+
+TEST_F(PruningTest, RowFilterValueSetsAreDecidedPerDataFile) {
+  struct Outcome {
+    bool per_row = false;  // the scan still filters rows
+    int64_t skipped = 0;
+    int64_t total = 0;
+    std::string sql;
+  };
+  auto resolve = [&](const TableAccess& access, std::optional<AtClause> at = std::nullopt) {
+    LocalFileSystem fs;
+    FixedAccess controller(access);
+    LakeTableResolver resolver(session_->catalog(), fs, &controller);
+    auto r = resolver.Resolve("r", "obs", at, {});
+    EXPECT_THAT(r, IsOk());
+    Outcome o;
+    if (!r.ok() || !r->has_value()) return o;
+    o.sql = (*r)->sql;
+    o.per_row = o.sql.find("list_contains") != std::string::npos;
+    o.skipped = resolver.pruning().manifests_skipped + resolver.pruning().files_skipped;
+    o.total = resolver.pruning().manifests_total;
+    bool noted = false;
+    for (const auto& d : resolver.decisions()) noted = noted || d.find("decided per data file") != std::string::npos;
+    EXPECT_EQ(noted, !o.per_row) << o.sql;
+    return o;
+  };
+  // Identity partition values: files of S0 are read whole, S1 and NULL files are not read.
+  Outcome by_partition = resolve(SetFilter("site", {"S0"}));
+  EXPECT_FALSE(by_partition.per_row) << by_partition.sql;
+  EXPECT_EQ(by_partition.skipped, 2);
+  // Equal lower and upper bounds of an unpartitioned column (one code per file).
+  Outcome by_bounds = resolve(SetFilter("code", {"c1", "c2", "c9"}));
+  EXPECT_FALSE(by_bounds.per_row) << by_bounds.sql;
+  EXPECT_EQ(by_bounds.skipped, 2);
+  // The name as the policy wrote it, in another case.
+  EXPECT_FALSE(resolve(SetFilter("SITE", {"S0"})).per_row);
+  // Another conjunct in the row filter: files still pruned, rows still filtered.
+  Outcome mixed_filter = resolve(SetFilter("site", {"S0"}, /*only_sets=*/false));
+  EXPECT_TRUE(mixed_filter.per_row);
+  EXPECT_EQ(mixed_filter.skipped, 2);
+  // Not a text column: no decision per file, no pruning by it.
+  Outcome not_text = resolve(SetFilter("id", {"5"}));
+  EXPECT_TRUE(not_text.per_row);
+  EXPECT_EQ(not_text.skipped, 0);
+  // An unknown column: the filter stays (and fails where DuckDB binds it).
+  EXPECT_TRUE(resolve(SetFilter("nope", {"S0"})).per_row);
+  // No values: nothing proven, the per-row filter hides every row.
+  EXPECT_TRUE(resolve(SetFilter("site", {})).per_row);
+
+  // The snapshot before a file that mixes two codes (bounds c0..c5): at it, decided per file;
+  // now, that file keeps the per-row filter.
+  const std::string before = One("SELECT max(snapshot_id) FROM r.\"obs$snapshots\"");
+  Run("INSERT INTO r.obs VALUES (9000, 'c0', DATE '2024-03-01', 1, 'S0'), (9001, 'c5', DATE '2024-03-01', 1, 'S0')");
+  EXPECT_TRUE(resolve(SetFilter("code", {"c0", "c5"})).per_row);
+  EXPECT_FALSE(resolve(SetFilter("site", {"S0"})).per_row);  // still one partition value
+  EXPECT_FALSE(resolve(SetFilter("code", {"c0"}), AtClause{"VERSION", Value::Int(std::stoll(before))}).per_row);
+  // A null in the column: its bounds no longer prove every row.
+  Run("INSERT INTO r.obs VALUES (9002, 'c7', DATE '2024-03-01', 1, 'S0'), (9003, NULL, DATE '2024-03-01', 1, 'S0')");
+  Run("INSERT INTO r.obs VALUES (9004, 'c8', DATE '2024-03-01', 1, 'S0')");
+  EXPECT_FALSE(resolve(SetFilter("code", {"c8"})).per_row);
+  EXPECT_TRUE(resolve(SetFilter("code", {"c7"})).per_row);
+  // Long text: equal bounds of 16 or more code points may be truncated ones (here they are
+  // whole, metrics mode full, but a file does not say which mode wrote it).
+  Run("ALTER TABLE r.obs SET TBLPROPERTIES ('write.metadata.metrics.column.code' = 'full')");
+  Run("INSERT INTO r.obs VALUES (9005, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', DATE '2024-03-01', 1, 'S9')");
+  EXPECT_TRUE(resolve(SetFilter("code", {"ABCDEFGHIJKLMNOPQRSTUVWXYZ"})).per_row);
+  EXPECT_FALSE(resolve(SetFilter("site", {"S9"})).per_row);
+}
+
+TEST_F(PruningTest, MaskedValuesKeepTheirGuardInTheUnguardedScan) {
+  TableAccess a = SetFilter("site", {"S0", "S1"}, /*only_sets=*/false);
+  a.masks[2] = "upper({col})";  // code: keeps its type
+  a.masks_keep_type.insert(2);
+  a.masks[3] = "CAST({col} AS VARCHAR)";  // day: becomes text
+  LocalFileSystem fs;
+  FixedAccess controller(a);
+  LakeTableResolver resolver(session_->catalog(), fs, &controller);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto r, resolver.Resolve("r", "obs", std::nullopt, {}));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->column_kinds.at("code"), ColumnKind::kString);
+  EXPECT_EQ(r->column_kinds.at("day"), ColumnKind::kMasked);
+  EXPECT_EQ(r->column_kinds.at("id"), ColumnKind::kInteger);
+  const std::string& u = r->sql_unguarded;
+  EXPECT_NE(u.find("THEN (upper(__medlake_s.\"code\")) END AS \"code\""), std::string::npos) << u;
+  EXPECT_NE(u.find("THEN (CAST(__medlake_s.\"day\" AS VARCHAR)) END AS \"day\""), std::string::npos) << u;
+  EXPECT_NE(u.find("__medlake_s.\"id\" AS \"id\""), std::string::npos) << u;
+  EXPECT_EQ(u.find("THEN __medlake_s.\"id\""), std::string::npos) << u;
+  EXPECT_NE(r->sql.find("THEN __medlake_s.\"id\""), std::string::npos) << r->sql;
 }
 
 TEST_F(PruningTest, PrunedQueriesGiveTheSameAnswers) {

@@ -52,19 +52,21 @@ struct ColumnPredicate {
 // row (engine/predicate_safety.h): DuckDB casts the literal to the column's type for some pairs
 // (safe: done once, whatever the rows hold) and the column to the literal's type for others (a
 // cast per row, which may fail on a value the caller may not see).
-// kMasked: the value is computed by a column mask; predicates on it keep the guard, so a mask's
-// evaluation never depends on rows the principal may not see.
+// kMasked: the value is computed by a column mask of another type than the column's; predicates
+// on it keep the guard. (A mask that keeps the column's type has the column's kind: its value is
+// guarded in both scans, so the mask is never evaluated on a row the principal may not see.)
 enum class ColumnKind { kOther, kString, kInteger, kFloating, kDecimal, kDate, kTimestamp, kTimestampTz, kBoolean, kMasked };
 
 // A lake table reference resolved to SQL.
 struct ResolvedTable {
   ResolvedTable(std::string s) : sql(std::move(s)) {}  // NOLINT(google-explicit-constructor)
   std::string sql;
-  // The same rows without the row filter's per-column guard, valid only in a statement whose
-  // every predicate cannot fail (engine/predicate_safety.h); empty when there is no guard.
+  // The same rows without the row filter's per-column guard on unmasked columns (masked ones
+  // keep it), valid only in a statement whose every predicate cannot fail
+  // (engine/predicate_safety.h); empty when there is no guard.
   std::string sql_unguarded;
-  // The reference's columns as the statement sees them (lowercase name -> kind; masked columns
-  // are kMasked); empty when unknown.
+  // The reference's columns as the statement sees them (lowercase name -> kind; columns masked
+  // into another type are kMasked); empty when unknown.
   std::map<std::string, ColumnKind> column_kinds;
 };
 

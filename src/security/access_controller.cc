@@ -111,6 +111,42 @@ std::string ListLiteral(const std::vector<std::string>& values) {
   return out + "]::VARCHAR[]";
 }
 
+// A row filter that is only "column in a user attribute's values": `col IN user.attr` or
+// `list_contains(user.attr, col)`, in outer parentheses or not. {column, attribute}; nullopt for
+// any other expression.
+std::optional<std::pair<std::string, std::string>> ValueSetForm(const std::string& expression) {
+  auto tokens = engine::TokenizeSql(expression);
+  if (!tokens.ok()) return std::nullopt;
+  std::vector<engine::SqlToken> t = *tokens;
+  while (t.size() >= 2 && t.front().IsSymbol("(") && t.back().IsSymbol(")")) {
+    // Only when the outer pair encloses everything: `(a) OR (b)` is no such pair.
+    int depth = 0;
+    bool encloses = true;
+    for (size_t i = 0; i + 1 < t.size(); ++i) {
+      depth += t[i].IsSymbol("(") ? 1 : t[i].IsSymbol(")") ? -1 : 0;
+      if (depth == 0) encloses = false;
+    }
+    if (!encloses) break;
+    t = std::vector<engine::SqlToken>(t.begin() + 1, t.end() - 1);
+  }
+  auto user_attr = [&](size_t i) {
+    return t[i].IsKeyword("USER") && t[i + 1].IsSymbol(".") && t[i + 2].IsIdentifier();
+  };
+  auto column = [&](size_t i) {
+    return t[i].kind == engine::SqlToken::Kind::kQuotedIdentifier ||
+           (t[i].kind == engine::SqlToken::Kind::kWord && !t[i].IsKeyword("USER") && !t[i].IsKeyword("NOT") &&
+            !t[i].IsKeyword("NULL") && !t[i].IsKeyword("TRUE") && !t[i].IsKeyword("FALSE"));
+  };
+  if (t.size() == 5 && column(0) && t[1].IsKeyword("IN") && user_attr(2)) {
+    return std::make_pair(t[0].text, t[4].text);
+  }
+  if (t.size() == 8 && t[0].IsKeyword("LIST_CONTAINS") && t[1].IsSymbol("(") && user_attr(2) && t[5].IsSymbol(",") &&
+      column(6) && t[7].IsSymbol(")")) {
+    return std::make_pair(t[6].text, t[4].text);
+  }
+  return std::nullopt;
+}
+
 std::string ValuesSql(const std::vector<std::string>& columns,
                       const std::vector<std::vector<std::string>>& rows) {
   std::string names;
@@ -402,6 +438,7 @@ Result<engine::TableAccess> SecurityController::ReadAccess(const storage::TableI
     return false;
   };
   std::vector<std::string> filters;
+  bool all_sets = true;  // every row filter is a value set (ValueSetForm)
   std::map<int, std::pair<const PolicyRecord*, int>> masks;  // field id -> policy, strength
   const bool glass = break_glass_;  // refreshed at the start of every statement (HandleStatement)
   for (const auto& p : policies_) {
@@ -433,6 +470,13 @@ Result<engine::TableAccess> SecurityController::ReadAccess(const storage::TableI
       }
       filters.push_back("(" + SubstituteSessionValues(p.expression) + ")");
       access.decisions.push_back("row_filter " + p.name + " on " + name);
+      if (auto set = ValueSetForm(p.expression)) {
+        auto it = principal_.attributes.find(set->second);
+        access.row_filter_sets.push_back(
+            {set->first, it == principal_.attributes.end() ? std::vector<std::string>() : it->second});
+      } else {
+        all_sets = false;
+      }
       continue;
     }
     if (p.tag.empty() && p.field_id == 0) {
@@ -466,10 +510,14 @@ Result<engine::TableAccess> SecurityController::ReadAccess(const storage::TableI
     const PolicyRecord& p = *it->second.first;
     MaskKind kind = p.mask == MaskKind::kHash && writable ? MaskKind::kRedact : p.mask;
     access.masks[c.field_id] = MaskExpression(kind, p.mask_arg, c.duckdb_type);
+    if (c.duckdb_type == "VARCHAR" || (kind != MaskKind::kHash && kind != MaskKind::kPartial)) {
+      access.masks_keep_type.insert(c.field_id);
+    }
     access.decisions.push_back("mask " + MaskKindName(kind) + " " + p.name + " on " + name + "." + c.name +
                                (kind != p.mask ? " (hash redacted: you own the table)" : ""));
   }
   if (!filters.empty()) access.row_filter = Join(filters, " AND ");
+  access.row_filter_is_sets = !filters.empty() && all_sets;
   for (const auto& d : access.decisions) read_decisions_.push_back(d);
   return access;
 }

@@ -371,6 +371,63 @@ TEST_F(EnforcementTest, TemporaryTablesHoldOnlyWhatThePrincipalSees) {
   EXPECT_THAT(Run(*bob, "SELECT * FROM mine"), StatusIs(StatusCode::kNotFound, "mine"));
 }
 
+TEST_F(EnforcementTest, RowFiltersOnAUserAttributesValuesAreDecidedPerDataFile) {
+  // One file per hospital (a partitioned table). The audit says when the filter was decided by
+  // the files alone; the rows are the same either way.
+  ExecOk(*admin_,
+         "CREATE TABLE clin.visit (id INTEGER, hospital_id VARCHAR, kind VARCHAR) PARTITIONED BY (hospital_id); "
+         "INSERT INTO clin.visit VALUES (1, 'H01', 'a'), (2, 'H02', 'b'), (3, 'H03', 'c'), (4, NULL, 'd'); "
+         "CREATE TABLE clin.other AS SELECT * FROM clin.visit; "
+         "GRANT SELECT ON TABLE clin.visit TO clinicians; GRANT SELECT ON TABLE clin.other TO clinicians");
+  auto per_file = [&](const std::string& table) {
+    auto log = AuditLog::Open(lake_->root() + "/audit");
+    EXPECT_THAT(log, IsOk());
+    if (!log.ok()) return false;
+    auto records = (*log)->Read();
+    EXPECT_THAT(records, IsOk());
+    if (!records.ok() || records->empty()) return false;
+    for (const auto& d : records->back().decisions) {
+      if (d.find("row_filter on clin." + table + " decided per data file") != std::string::npos) return true;
+    }
+    return false;
+  };
+  struct Case {
+    std::string filter;
+    bool decided;
+  };
+  const std::vector<Case> cases = {
+      {"hospital_id IN user.hospitals", true},
+      {"(list_contains(user.hospitals, hospital_id))", true},
+      {"\"hospital_id\" IN user.hospitals", true},
+      {"hospital_id IN user.hospitals OR kind = 'd'", false},
+      {"NOT hospital_id IN user.hospitals", false},
+      {"list_contains(user.hospitals, hospital_id) AND id < 3", false},
+      {"(hospital_id IN user.hospitals) OR (kind = 'c')", false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.filter);
+    ExecOk(*admin_, "CREATE POLICY vs ON TABLE clin.visit ROW FILTER (" + c.filter + ") TO clinicians; "
+                    "CREATE POLICY os ON TABLE clin.other ROW FILTER (" + c.filter + ") TO clinicians");
+    auto alice = Session("alice");
+    std::string expected = Rows(*alice, "SELECT id FROM clin.other ORDER BY id");  // one file: per row
+    EXPECT_FALSE(per_file("other"));
+    EXPECT_EQ(Rows(*alice, "SELECT id FROM clin.visit ORDER BY id"), expected);
+    EXPECT_EQ(per_file("visit"), c.decided);
+    ExecOk(*admin_, "DROP POLICY vs; DROP POLICY os");
+  }
+  // Two row filters, both value sets: every file fails the second (kinds are no hospitals), so
+  // none is read; then one that is not a value set brings the per-row filter back.
+  ExecOk(*admin_, "CREATE POLICY v1 ON TABLE clin.visit ROW FILTER (hospital_id IN user.hospitals) TO clinicians; "
+                  "CREATE POLICY v2 ON TABLE clin.visit ROW FILTER (kind IN user.hospitals) TO clinicians");
+  auto alice = Session("alice");
+  EXPECT_EQ(Rows(*alice, "SELECT count(*) FROM clin.visit"), "0");
+  EXPECT_TRUE(per_file("visit"));
+  ExecOk(*admin_, "DROP POLICY v2; CREATE POLICY v3 ON TABLE clin.visit ROW FILTER (id < 2) TO clinicians");
+  alice = Session("alice");
+  EXPECT_EQ(Rows(*alice, "SELECT id FROM clin.visit"), "1");
+  EXPECT_FALSE(per_file("visit"));
+}
+
 TEST_F(EnforcementTest, EveryStatementIsAudited) {
   auto alice = Session("alice");
   EXPECT_EQ(Rows(*alice, "SELECT id, dni FROM clin.patient ORDER BY id"), "1|****;2|****;3|****");

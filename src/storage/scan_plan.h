@@ -43,6 +43,9 @@ struct ScanDataFile {
   int64_t record_count = 0;
   int64_t file_size_in_bytes = 0;
   int spec_id = 0;
+  // Bit i: every row of the file satisfies the plan's filters[i], as the file's metadata proves
+  // (see LakeTable::PlanScan); 0 for the first 64 filters it cannot prove and for all beyond.
+  uint64_t filters_hold = 0;
 };
 
 struct ScanDeleteFile {

@@ -280,6 +280,49 @@ bool FileMayMatch(const ib::TableMetadata& m, const ib::PartitionSpec& spec, con
   return true;
 }
 
+size_t CodePoints(const std::string& utf8) {
+  size_t n = 0;
+  for (unsigned char c : utf8) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Does every row of data file `f` satisfy `filter`, as its metadata proves? Only equality and IN
+// (the column holds one known value in the whole file: an identity partition value, or equal
+// lower and upper bounds with a null count of 0) and IS NOT NULL (a null count of 0). Floating
+// columns never (NaN is outside the bounds); values of other kinds than the column's never.
+bool FileAllRowsMatch(const ib::TableMetadata& m, const ib::PartitionSpec& spec, const ib::DataFile& f,
+                      const ScanFilter& filter) {
+  const ib::NestedField* field = FieldOf(m, filter.field_id);
+  if (field == nullptr || !field->type.is_primitive()) return false;
+  auto nulls = f.null_value_counts.find(filter.field_id);
+  const bool no_nulls = nulls != f.null_value_counts.end() && nulls->second == 0;
+  if (filter.op == ScanFilter::Op::kIsNotNull) return no_nulls;
+  if (filter.op != ScanFilter::Op::kEq && filter.op != ScanFilter::Op::kIn) return false;
+  std::optional<ib::Value> only;
+  for (size_t i = 0; i < spec.fields.size() && i < f.partition.size(); ++i) {
+    const auto& pf = spec.fields[i];
+    if (pf.source_id != filter.field_id || pf.transform.kind != ib::TransformKind::kIdentity) continue;
+    if (ib::IsNull(f.partition[i])) return false;
+    only = f.partition[i];
+  }
+  if (!only && no_nulls) {
+    auto lower = DecodeBound(f.lower_bounds, filter.field_id, field->type);
+    auto upper = DecodeBound(f.upper_bounds, filter.field_id, field->type);
+    // A text bound of 16 or more code points may be a truncated one (Iceberg's default metrics
+    // mode truncate(16)): equal truncated bounds say nothing of the whole values.
+    const auto* text = lower ? std::get_if<std::string>(&*lower) : nullptr;
+    const bool maybe_truncated = text != nullptr && CodePoints(*text) >= 16;
+    if (lower && upper && lower->index() == upper->index() && CompareValues(*lower, *upper) == 0 && !maybe_truncated) {
+      only = lower;
+    }
+  }
+  if (!only || std::holds_alternative<float>(*only) || std::holds_alternative<double>(*only)) return false;
+  for (const auto& v : filter.values) {
+    if (v.index() == only->index() && CompareValues(v, *only) == 0) return true;
+  }
+  return false;
+}
+
 // Could any file of a manifest match, judging by its partition summaries (identity fields)?
 bool ManifestMayMatch(const ib::TableMetadata& m, const ib::PartitionSpec& spec,
                       const ib::ManifestFile& mf, const std::vector<ScanFilter>& filters) {
@@ -399,6 +442,12 @@ Result<ScanPlan> LakeTable::PlanScan(std::optional<int64_t> snapshot_id,
     if (f.content == ib::DataFileContent::kData) {
       plan.data_files.push_back(ScanDataFile{lf.local_path, f.file_path, lf.data_sequence_number,
                                              f.record_count, f.file_size_in_bytes, lf.spec_id});
+      if (!filters.empty()) {
+        MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec, ib::FindPartitionSpec(metadata_, lf.spec_id));
+        for (size_t i = 0; i < filters.size() && i < 64; ++i) {
+          if (FileAllRowsMatch(metadata_, *spec, f, filters[i])) plan.data_files.back().filters_hold |= uint64_t{1} << i;
+        }
+      }
     } else {
       ScanDeleteFile d;
       d.content = f.content == ib::DataFileContent::kPositionDeletes

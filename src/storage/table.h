@@ -75,7 +75,8 @@ class LakeTable {
                                           const std::vector<ScanFilter>& filters = {},
                                           ScanPruning* pruning = nullptr) const;
   // The scan plan of a snapshot: schema of that snapshot (or the current schema when reading the
-  // current snapshot) and its live files, pruned by `filters` (conjunctive).
+  // current snapshot) and its live files, pruned by `filters` (conjunctive). Each data file says
+  // which filters every one of its rows satisfies (ScanDataFile::filters_hold).
   Result<ScanPlan> PlanScan(std::optional<int64_t> snapshot_id,
                             const std::vector<ScanFilter>& filters = {}) const;
   // Incremental scan: the rows the current snapshot gained since snapshot `since` (exclusive), as a
