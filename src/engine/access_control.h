@@ -56,6 +56,10 @@ struct TableAccess {
   // Field ids of masks whose value has the column's own type (all but a keyed hash or partial
   // mask of a non-text column, which give text).
   std::set<int> masks_keep_type;
+  // Field ids of DATE columns masked to the first day of their year: a caller's comparison of
+  // the masked value with a date is also a range on the stored date, which the scan applies
+  // first (the same rows; DuckDB pushes a range into the Parquet reader, not a masked value).
+  std::set<int> year_masked_dates;
   // SQL boolean over the table's columns (current names); empty: every row. Rows where it is not
   // true are removed, and every column of them reads as NULL to the rest of the query, so no
   // predicate, function or error of the caller's query can observe their values.

@@ -213,9 +213,70 @@ ColumnKind ColumnKindOfIcebergType(const std::string& type_json) {
   return ColumnKind::kOther;
 }
 
+std::optional<std::string> YearMaskedDateRange(const ColumnPredicate& predicate, const std::string& column_sql) {
+  using Op = ColumnPredicate::Op;
+  if (predicate.op == Op::kIsNull) return column_sql + " IS NULL";
+  if (predicate.op == Op::kIsNotNull) return column_sql + " IS NOT NULL";
+  struct Day {
+    int year, month, day;
+  };
+  std::vector<Day> days;
+  for (const auto& v : predicate.values) {
+    const std::string& t = v.text;
+    if (v.kind != ColumnPredicate::Kind::kDate || t.size() != 10 || t[4] != '-' || t[7] != '-') return std::nullopt;
+    for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+      if (t[i] < '0' || t[i] > '9') return std::nullopt;
+    }
+    Day d{std::stoi(t.substr(0, 4)), std::stoi(t.substr(5, 2)), std::stoi(t.substr(8, 2))};
+    if (d.year < 1 || d.year > 9998 || d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31) return std::nullopt;
+    days.push_back(d);
+  }
+  if (days.empty()) return std::nullopt;
+  auto jan1 = [](int year) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "DATE '%04d-01-01'", year);
+    return std::string(buf);
+  };
+  const Day& d = days[0];
+  const bool first_day = d.month == 1 && d.day == 1;
+  // The masked value is January 1st of the stored date's year (y): compare years.
+  switch (predicate.op) {
+    case Op::kGe: return column_sql + " >= " + jan1(first_day ? d.year : d.year + 1);  // y >= Y, or y > Y
+    case Op::kGt: return column_sql + " >= " + jan1(d.year + 1);                        // y > Y
+    case Op::kLe: return column_sql + " < " + jan1(d.year + 1);                         // y <= Y
+    case Op::kLt: return column_sql + " < " + jan1(first_day ? d.year : d.year + 1);    // y < Y, or y <= Y
+    case Op::kEq:
+    case Op::kIn: {
+      // Only a January 1st can equal a masked value.
+      std::string out;
+      for (const auto& e : days) {
+        if (e.month != 1 || e.day != 1) continue;
+        out += (out.empty() ? "" : " OR ") + std::string("(") + column_sql + " >= " + jan1(e.year) + " AND " +
+               column_sql + " < " + jan1(e.year + 1) + ")";
+      }
+      return out.empty() ? std::string("false") : "(" + out + ")";
+    }
+    default: return std::nullopt;
+  }
+}
+
 std::string ApplyTableAccess(const std::string& scan_sql, const std::vector<AccessColumn>& columns,
-                             const TableAccess& access, bool guard) {
+                             const TableAccess& access, bool guard,
+                             const std::vector<std::pair<std::string, std::string>>& implied) {
   if (access.unrestricted()) return scan_sql;
+  // `implied` over the scan's columns under the alias `alias`.
+  auto implied_sql = [&](const std::string& alias) {
+    std::string out;
+    for (const auto& [column, condition] : implied) {
+      std::string c = condition, col = alias + "." + QuoteIdentifier(column);
+      for (size_t at = c.find("{col}"); at != std::string::npos; at = c.find("{col}", at)) {
+        c.replace(at, 5, col);
+        at += col.size();
+      }
+      out += " AND (" + c + ")";
+    }
+    return out;
+  };
   const bool filtered = !access.row_filter.empty();
   std::string select;
   for (const auto& c : columns) {
@@ -240,14 +301,19 @@ std::string ApplyTableAccess(const std::string& scan_sql, const std::vector<Acce
     select += value + " AS " + col;
   }
   if (select.empty()) select = "NULL AS __no_visible_columns";
-  if (!filtered) return "SELECT " + select + " FROM (" + scan_sql + ") AS __medlake_s";
+  if (!filtered) {
+    std::string where = implied_sql("__medlake_s");
+    return "SELECT " + select + " FROM (" + scan_sql + ") AS __medlake_s" + (where.empty() ? "" : " WHERE true" + where);
+  }
   if (!guard && access.masks.empty()) {
-    return "SELECT " + select + " FROM (" + scan_sql + ") AS __medlake_s WHERE (" + access.row_filter + ")";
+    return "SELECT " + select + " FROM (" + scan_sql + ") AS __medlake_s WHERE (" + access.row_filter + ")" +
+           implied_sql("__medlake_s");
   }
   // The filter appears twice: as a WHERE DuckDB can push into the scan (dictionary-evaluated,
   // file pruning), and as the visibility flag every column is guarded by (NULL counts as false).
   return "SELECT " + select + " FROM (SELECT *, (" + access.row_filter + ") AS __medlake_visible FROM (" +
-         scan_sql + ") AS __medlake_r WHERE (" + access.row_filter + ")) AS __medlake_s";
+         scan_sql + ") AS __medlake_r WHERE (" + access.row_filter + ")" + implied_sql("__medlake_r") +
+         ") AS __medlake_s";
 }
 
 std::vector<std::string> LakeTableResolver::ColumnsRead(const std::set<std::string>& names,
@@ -416,17 +482,18 @@ Result<std::optional<ResolvedTable>> LakeTableResolver::Resolve(
           key_parameters_.push_back(p);
         }
       }
-      return std::optional<ResolvedTable>(ApplyAccess(id, sql, plan, current_fields, access, rows_proven));
+      return std::optional<ResolvedTable>(ApplyAccess(id, sql, plan, current_fields, access, rows_proven, predicates));
     }
     sql = SplitByInList(sql, usable, *current_schema, plan.columns, LeadingSortField(table->metadata()));
   }
   if (!plan.data_files.empty()) reads_parquet_ = true;
-  return std::optional<ResolvedTable>(ApplyAccess(id, sql, plan, current_fields, access, rows_proven));
+  return std::optional<ResolvedTable>(ApplyAccess(id, sql, plan, current_fields, access, rows_proven, predicates));
 }
 
 ResolvedTable LakeTableResolver::ApplyAccess(const storage::TableIdentifier& id, const std::string& sql,
                                              const storage::ScanPlan& plan, const std::set<int>& current_fields,
-                                             std::optional<TableAccess>& access, bool rows_proven) {
+                                             std::optional<TableAccess>& access, bool rows_proven,
+                                             const std::vector<ColumnPredicate>& predicates) {
   if (!access) return ResolvedTable(sql);
   std::vector<AccessColumn> scan_columns;
   std::map<std::string, ColumnKind> kinds;
@@ -444,8 +511,27 @@ ResolvedTable LakeTableResolver::ApplyAccess(const storage::TableIdentifier& id,
             : ColumnKindOfIcebergType(c.type_json);
   }
   if (rows_proven) access->row_filter.clear();
-  ResolvedTable out(ApplyTableAccess(sql, scan_columns, *access));
-  if (!access->row_filter.empty()) out.sql_unguarded = ApplyTableAccess(sql, scan_columns, *access, /*guard=*/false);
+  // The caller's comparisons of year-masked dates, as ranges on the stored dates.
+  std::vector<std::pair<std::string, std::string>> implied;
+  for (const auto& p : predicates) {
+    const storage::ScanColumn* column = nullptr;
+    int matches = 0;
+    for (const auto& c : plan.columns) {
+      if (AsciiLower(c.name) == AsciiLower(p.column) && !access->hidden_fields.count(c.field_id)) {
+        column = &c;
+        ++matches;
+      }
+    }
+    if (matches != 1 || !access->year_masked_dates.count(column->field_id) ||
+        !access->masks.count(column->field_id)) {
+      continue;
+    }
+    if (auto range = YearMaskedDateRange(p, "{col}")) implied.emplace_back(column->name, *range);
+  }
+  ResolvedTable out(ApplyTableAccess(sql, scan_columns, *access, /*guard=*/true, implied));
+  if (!access->row_filter.empty()) {
+    out.sql_unguarded = ApplyTableAccess(sql, scan_columns, *access, /*guard=*/false, implied);
+  }
   out.column_kinds = std::move(kinds);
   return out;
 }

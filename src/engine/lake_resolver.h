@@ -62,7 +62,7 @@ class LakeTableResolver : public TableResolver {
   // filter when `rows_proven`: every file of the plan is known to pass it whole).
   ResolvedTable ApplyAccess(const storage::TableIdentifier& id, const std::string& sql, const storage::ScanPlan& plan,
                             const std::set<int>& current_fields, std::optional<TableAccess>& access,
-                            bool rows_proven);
+                            bool rows_proven, const std::vector<ColumnPredicate>& predicates);
 
   storage::Catalog& catalog_;
   FileSystem& fs_;
@@ -82,10 +82,19 @@ class LakeTableResolver : public TableResolver {
 // applied, and, with a row filter, rows failing it removed and every column of them made NULL
 // before the caller's query sees them (so the query's own predicates and errors cannot observe
 // them, whatever order DuckDB evaluates filters in). Returns `scan_sql` when unrestricted.
-// `guard` false: rows failing the filter are removed but the columns are not guarded, for
-// statements whose predicates cannot fail (engine/predicate_safety.h).
+// `guard` false: rows failing the filter are removed but the unmasked columns are not guarded,
+// for statements whose predicates cannot fail (engine/predicate_safety.h).
+// `implied`: conditions on stored values ("{col}" for the quoted column of the scan) that every
+// row the caller keeps satisfies (YearMaskedDateRange); applied to the scan first.
 std::string ApplyTableAccess(const std::string& scan_sql, const std::vector<AccessColumn>& columns,
-                             const TableAccess& access, bool guard = true);
+                             const TableAccess& access, bool guard = true,
+                             const std::vector<std::pair<std::string, std::string>>& implied = {});
+
+// A predicate on a date masked to the first day of its year (TableAccess::year_masked_dates),
+// said as the same condition on the stored date `column_sql`: `birth_date >= DATE '1980-03-01'`
+// on the masked value keeps the same rows as `stored >= DATE '1981-01-01'`. nullopt when it
+// cannot be said exactly (other constants, parameters, years outside 1..9998).
+std::optional<std::string> YearMaskedDateRange(const ColumnPredicate& predicate, const std::string& column_sql);
 
 // How a predicate may compare a column of this Iceberg type (in the spec's JSON form).
 ColumnKind ColumnKindOfIcebergType(const std::string& type_json);

@@ -193,6 +193,67 @@ TEST_F(PruningTest, MaskedValuesKeepTheirGuardInTheUnguardedScan) {
   EXPECT_NE(r->sql.find("THEN __medlake_s.\"id\""), std::string::npos) << r->sql;
 }
 
+TEST_F(PruningTest, YearMaskedDateRangesKeepTheSameRows) {
+  // Every stored date of four years and a NULL; each predicate on the masked value (January 1st
+  // of the date's year) must keep exactly the rows its range on the stored date keeps.
+  // The masked values are stored in `m`, not computed in the WHERE: DuckDB 1.4.4 rewrites
+  // `CAST(date_trunc('year', d) AS DATE) <= DATE '2000-01-01'` written on a table into a range
+  // that wrongly keeps 2001-01-01 (a filter on a subquery's masked column is not rewritten).
+  Run("CREATE TEMP TABLE days AS SELECT d, CAST(date_trunc('year', d) AS DATE) AS m FROM ("
+      "SELECT DATE '1998-12-25' + CAST(i AS INTEGER) AS d FROM range(1500) t(i) UNION ALL SELECT NULL)");
+  using C = ColumnPredicate::Constant;
+  const std::vector<std::string> literals = {"1999-01-01", "1999-12-31", "2000-01-01", "2000-02-29",
+                                             "2001-07-15", "2003-01-01", "1990-05-05"};
+  const std::vector<std::pair<Op, std::string>> ops = {
+      {Op::kEq, "="}, {Op::kLt, "<"}, {Op::kLe, "<="}, {Op::kGt, ">"}, {Op::kGe, ">="}};
+  const std::string masked = "m";
+  int checked = 0;
+  auto same_rows = [&](const ColumnPredicate& p, const std::string& on_masked) {
+    auto range = YearMaskedDateRange(p, "d");
+    ASSERT_TRUE(range.has_value()) << on_masked;
+    EXPECT_EQ(One("SELECT count(*) FROM days WHERE coalesce(" + on_masked + ", false) <> coalesce(" + *range +
+                  ", false)"),
+              "0")
+        << on_masked << " vs " << *range;
+    ++checked;
+  };
+  for (const auto& l : literals) {
+    for (const auto& [op, sql] : ops) same_rows({"d", op, {C{K::kDate, l}}}, masked + " " + sql + " DATE '" + l + "'");
+  }
+  same_rows({"d", Op::kIn, {C{K::kDate, "2000-01-01"}, C{K::kDate, "2001-03-01"}, C{K::kDate, "1999-01-01"}}},
+            masked + " IN (DATE '2000-01-01', DATE '2001-03-01', DATE '1999-01-01')");
+  same_rows({"d", Op::kIn, {C{K::kDate, "2001-03-01"}}}, masked + " IN (DATE '2001-03-01')");
+  same_rows({"d", Op::kIsNull, {}}, masked + " IS NULL");
+  same_rows({"d", Op::kIsNotNull, {}}, masked + " IS NOT NULL");
+  EXPECT_EQ(checked, 39);
+  // What cannot be said exactly is not said.
+  EXPECT_FALSE(YearMaskedDateRange({"d", Op::kGe, {C{K::kString, "2000-01-01"}}}, "d"));
+  EXPECT_FALSE(YearMaskedDateRange({"d", Op::kGe, {C{K::kTimestamp, "2000-01-01 00:00:00"}}}, "d"));
+  EXPECT_FALSE(YearMaskedDateRange({"d", Op::kGe, {C{K::kDate, "9999-03-01"}}}, "d"));
+  EXPECT_FALSE(YearMaskedDateRange({"d", Op::kGe, {C{K::kDate, "20000-03-01"}}}, "d"));
+  EXPECT_FALSE(YearMaskedDateRange({"d", Op::kEq, {C{K::kParameter, "1"}}}, "d"));
+
+  // In the scan of a table whose date is year-masked, the range is applied to the stored date.
+  TableAccess a;
+  a.masks[3] = "CAST(date_trunc('year', {col}) AS DATE)";
+  a.masks_keep_type.insert(3);
+  a.year_masked_dates.insert(3);
+  LocalFileSystem fs;
+  FixedAccess controller(a);
+  LakeTableResolver resolver(session_->catalog(), fs, &controller);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto r, resolver.Resolve("r", "obs", std::nullopt,
+                                                        {{"DAY", Op::kGt, {C{K::kDate, "2023-06-30"}}}}));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_NE(r->sql.find("__medlake_s.\"day\" >= DATE '2024-01-01'"), std::string::npos) << r->sql;
+  // Not year-masked: no range added.
+  a.year_masked_dates.clear();
+  FixedAccess plain(a);
+  LakeTableResolver plain_resolver(session_->catalog(), fs, &plain);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto p, plain_resolver.Resolve("r", "obs", std::nullopt,
+                                                              {{"day", Op::kGt, {C{K::kDate, "2023-06-30"}}}}));
+  EXPECT_EQ(p->sql.find("DATE '2024-01-01'"), std::string::npos) << p->sql;
+}
+
 TEST_F(PruningTest, PrunedQueriesGiveTheSameAnswers) {
   EXPECT_EQ(One("SELECT count(*) FROM r.obs WHERE id = 1500"), "1");
   EXPECT_EQ(One("SELECT count(*) FROM r.obs WHERE id BETWEEN 999 AND 1001"), "3");

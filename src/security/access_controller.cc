@@ -510,6 +510,7 @@ Result<engine::TableAccess> SecurityController::ReadAccess(const storage::TableI
     const PolicyRecord& p = *it->second.first;
     MaskKind kind = p.mask == MaskKind::kHash && writable ? MaskKind::kRedact : p.mask;
     access.masks[c.field_id] = MaskExpression(kind, p.mask_arg, c.duckdb_type);
+    if (kind == MaskKind::kYear && c.duckdb_type == "DATE") access.year_masked_dates.insert(c.field_id);
     if (c.duckdb_type == "VARCHAR" || (kind != MaskKind::kHash && kind != MaskKind::kPartial)) {
       access.masks_keep_type.insert(c.field_id);
     }
