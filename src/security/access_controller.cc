@@ -132,10 +132,13 @@ std::optional<std::pair<std::string, std::string>> ValueSetForm(const std::strin
   auto user_attr = [&](size_t i) {
     return t[i].IsKeyword("USER") && t[i + 1].IsSymbol(".") && t[i + 2].IsIdentifier();
   };
+  // A column name; not a word DuckDB may read as a value of its own (current_date, user, ...).
   auto column = [&](size_t i) {
+    static const std::set<std::string> kNotColumns = {"USER", "NOT", "NULL", "TRUE", "FALSE", "SESSION_USER",
+                                                      "LOCALTIME", "LOCALTIMESTAMP", "DEFAULT"};
     return t[i].kind == engine::SqlToken::Kind::kQuotedIdentifier ||
-           (t[i].kind == engine::SqlToken::Kind::kWord && !t[i].IsKeyword("USER") && !t[i].IsKeyword("NOT") &&
-            !t[i].IsKeyword("NULL") && !t[i].IsKeyword("TRUE") && !t[i].IsKeyword("FALSE"));
+           (t[i].kind == engine::SqlToken::Kind::kWord && !kNotColumns.count(t[i].upper) &&
+            t[i].upper.rfind("CURRENT_", 0) != 0);
   };
   if (t.size() == 5 && column(0) && t[1].IsKeyword("IN") && user_attr(2)) {
     return std::make_pair(t[0].text, t[4].text);

@@ -403,6 +403,7 @@ TEST_F(EnforcementTest, RowFiltersOnAUserAttributesValuesAreDecidedPerDataFile) 
       {"NOT hospital_id IN user.hospitals", false},
       {"list_contains(user.hospitals, hospital_id) AND id < 3", false},
       {"(hospital_id IN user.hospitals) OR (kind = 'c')", false},
+      {"current_user IN user.hospitals", false},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.filter);
