@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <set>
 
+#include "core/civil_date.h"
 #include "engine/iceberg_sql_types.h"
 #include "engine/key_index_sql.h"
 #include "engine/metadata_tables.h"
@@ -223,12 +224,17 @@ std::optional<std::string> YearMaskedDateRange(const ColumnPredicate& predicate,
   std::vector<Day> days;
   for (const auto& v : predicate.values) {
     const std::string& t = v.text;
-    if (v.kind != ColumnPredicate::Kind::kDate || t.size() != 10 || t[4] != '-' || t[7] != '-') return std::nullopt;
-    for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-      if (t[i] < '0' || t[i] > '9') return std::nullopt;
+    Day d{};
+    size_t at = 0;
+    if (v.kind != ColumnPredicate::Kind::kDate || t.size() != 10 || !ReadFixedDigits(t, &at, 4, &d.year) ||
+        t[at++] != '-' || !ReadFixedDigits(t, &at, 2, &d.month) || t[at++] != '-' ||
+        !ReadFixedDigits(t, &at, 2, &d.day)) {
+      return std::nullopt;
     }
-    Day d{std::stoi(t.substr(0, 4)), std::stoi(t.substr(5, 2)), std::stoi(t.substr(8, 2))};
-    if (d.year < 1 || d.year > 9998 || d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31) return std::nullopt;
+    if (d.year < 1 || d.year > 9998 || d.month < 1 || d.month > 12 || d.day < 1 ||
+        d.day > DaysInMonth(d.year, d.month)) {
+      return std::nullopt;
+    }
     days.push_back(d);
   }
   if (days.empty()) return std::nullopt;

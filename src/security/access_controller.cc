@@ -441,7 +441,6 @@ Result<engine::TableAccess> SecurityController::ReadAccess(const storage::TableI
     return false;
   };
   std::vector<std::string> filters;
-  bool all_sets = true;  // every row filter is a value set (ValueSetForm)
   std::map<int, std::pair<const PolicyRecord*, int>> masks;  // field id -> policy, strength
   const bool glass = break_glass_;  // refreshed at the start of every statement (HandleStatement)
   for (const auto& p : policies_) {
@@ -477,8 +476,6 @@ Result<engine::TableAccess> SecurityController::ReadAccess(const storage::TableI
         auto it = principal_.attributes.find(set->second);
         access.row_filter_sets.push_back(
             {set->first, it == principal_.attributes.end() ? std::vector<std::string>() : it->second});
-      } else {
-        all_sets = false;
       }
       continue;
     }
@@ -521,7 +518,7 @@ Result<engine::TableAccess> SecurityController::ReadAccess(const storage::TableI
                                (kind != p.mask ? " (hash redacted: you own the table)" : ""));
   }
   if (!filters.empty()) access.row_filter = Join(filters, " AND ");
-  access.row_filter_is_sets = !filters.empty() && all_sets;
+  access.row_filter_is_sets = !filters.empty() && access.row_filter_sets.size() == filters.size();
   for (const auto& d : access.decisions) read_decisions_.push_back(d);
   return access;
 }
