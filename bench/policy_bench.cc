@@ -53,6 +53,9 @@ int Main(int argc, char** argv) {
   const int64_t rows = std::stoll(Flag(argc, argv, "rows", "10000000"));
   const int reps = std::stoi(Flag(argc, argv, "reps", "5"));
   const int threads = std::stoi(Flag(argc, argv, "threads", "0"));
+  // --only=NAME runs one query; --show-sql=1 prints the statement the analyst's policies produce.
+  const std::string only = Flag(argc, argv, "only", "");
+  const bool show_sql = Flag(argc, argv, "show-sql", "0") == "1";
   const std::string marker = root + "/bench-rows-v3-" + std::to_string(rows);
 
   std::unique_ptr<storage::Lake> lake;
@@ -138,9 +141,17 @@ int Main(int argc, char** argv) {
     std::printf("\n%s\n%-7s %-40s %12s %12s %9s\n", table.c_str(), "query", "what", "owner ms", "policies ms",
                 "overhead");
     for (const auto& q : kQueries) {
+      if (!only.empty() && only != q.name) continue;
       std::string sql = q.sql;
       for (size_t at = sql.find("clin.events"); at != std::string::npos; at = sql.find("clin.events", at + 1)) {
         sql.replace(at, 11, table);
+      }
+      if (show_sql) {
+        auto prepared = analyst->PrepareQuery(sql);
+        Check(prepared.status(), q.name);
+        Check(analyst->RunPrepared(**prepared, {}, [](size_t, engine::StatementOutcome&) { return Status::OK(); }),
+              q.name);
+        std::printf("%s\n", (*prepared)->rewritten.c_str());
       }
       std::string a, b;
       Check(run(*owner, sql, &a), q.name);  // warm-up

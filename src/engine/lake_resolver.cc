@@ -519,7 +519,9 @@ ResolvedTable LakeTableResolver::ApplyAccess(const storage::TableIdentifier& id,
   if (rows_proven) access->row_filter.clear();
   // The caller's comparisons of year-masked dates, as ranges on the stored dates.
   std::vector<std::pair<std::string, std::string>> implied;
-  for (const auto& p : predicates) {
+  std::vector<size_t> exact;  // positions of the predicates the implied ranges enforce exactly
+  for (size_t i = 0; i < predicates.size(); ++i) {
+    const ColumnPredicate& p = predicates[i];
     const storage::ScanColumn* column = nullptr;
     int matches = 0;
     for (const auto& c : plan.columns) {
@@ -532,13 +534,17 @@ ResolvedTable LakeTableResolver::ApplyAccess(const storage::TableIdentifier& id,
         !access->masks.count(column->field_id)) {
       continue;
     }
-    if (auto range = YearMaskedDateRange(p, "{col}")) implied.emplace_back(column->name, *range);
+    if (auto range = YearMaskedDateRange(p, "{col}")) {
+      implied.emplace_back(column->name, *range);
+      exact.push_back(i);
+    }
   }
   ResolvedTable out(ApplyTableAccess(sql, scan_columns, *access, /*guard=*/true, implied));
   if (!access->row_filter.empty()) {
     out.sql_unguarded = ApplyTableAccess(sql, scan_columns, *access, /*guard=*/false, implied);
   }
   out.column_kinds = std::move(kinds);
+  out.exact_predicates = std::move(exact);
   return out;
 }
 

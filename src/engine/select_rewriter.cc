@@ -1,8 +1,10 @@
 #include "engine/select_rewriter.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <optional>
+#include <set>
 #include <utility>
 #include <vector>
 #include <nlohmann/json.hpp>
@@ -74,7 +76,7 @@ class Rewriter {
     if (JsonString(node, "type") == "SELECT_NODE" && node.contains("from_table")) {
       std::vector<ColumnPredicate> preds;
       if (node.contains("where_clause")) CollectPredicates(node["where_clause"], &preds);
-      MEDLAKE_RETURN_IF_ERROR(WalkFrom(node["from_table"], preds, /*eligible=*/true));
+      MEDLAKE_RETURN_IF_ERROR(WalkFrom(node["from_table"], preds, /*eligible=*/true, /*sole=*/true));
       for (auto& [key, child] : node.items()) {
         if (key != "from_table") MEDLAKE_RETURN_IF_ERROR(Walk(child));
       }
@@ -90,7 +92,8 @@ class Rewriter {
 
  private:
   // FROM clauses: tables reached through inner joins only get the block's predicates.
-  Status WalkFrom(json& from, const std::vector<ColumnPredicate>& preds, bool eligible) {
+  // `sole`: `from` is the block's whole FROM clause, so an unqualified column binds to it.
+  Status WalkFrom(json& from, const std::vector<ColumnPredicate>& preds, bool eligible, bool sole) {
     std::string type = JsonString(from, "type");
     if (resolver_.untrusted()) MEDLAKE_RETURN_IF_ERROR(internal::CheckUntrustedNode(from));
     if (type == "BASE_TABLE" && from.contains("table_name")) {
@@ -103,8 +106,10 @@ class Rewriter {
         if (dot == std::string::npos) {
           // An unqualified column binds to the one table of the FROM clause that has it (DuckDB
           // rejects it as ambiguous otherwise); the resolver applies it only to a table that has
-          // the column, so offering it to every inner-joined table is safe.
+          // the column, so offering it to every inner-joined table is safe. Only a sole table
+          // may take the term over: with several, which one it binds to is DuckDB's to say.
           mine.push_back(p);
+          if (!sole) mine.back().term = -1;
         } else if (p.column.substr(0, dot) == alias) {
           ColumnPredicate q = p;
           q.column = p.column.substr(dot + 1);
@@ -116,7 +121,9 @@ class Rewriter {
     if (type == "JOIN") {
       bool inner = JsonString(from, "join_type") == "INNER" && JsonString(from, "ref_type") != "ASOF";
       for (const char* side : {"left", "right"}) {
-        if (from.contains(side)) MEDLAKE_RETURN_IF_ERROR(WalkFrom(from[side], preds, eligible && inner));
+        if (from.contains(side)) {
+          MEDLAKE_RETURN_IF_ERROR(WalkFrom(from[side], preds, eligible && inner, /*sole=*/false));
+        }
       }
       for (auto& [key, child] : from.items()) {
         if (key != "left" && key != "right") MEDLAKE_RETURN_IF_ERROR(Walk(child));
@@ -184,12 +191,14 @@ class Rewriter {
     return std::nullopt;
   }
 
-  static void CollectPredicates(const json& e, std::vector<ColumnPredicate>* out) {
+  // The block's top-level AND terms that are simple predicates on a column. Each term's node is
+  // kept (terms_) so that Finish can drop a term a resolved reference already enforces.
+  void CollectPredicates(json& e, std::vector<ColumnPredicate>* out) {
     if (!e.is_object()) return;
     std::string type = JsonString(e, "type");
     using Op = ColumnPredicate::Op;
     if (type == "CONJUNCTION_AND" && e.contains("children") && e["children"].is_array()) {
-      for (const auto& c : e["children"]) CollectPredicates(c, out);
+      for (auto& c : e["children"]) CollectPredicates(c, out);
       return;
     }
     static const std::map<std::string, std::pair<Op, Op>> kCompare = {
@@ -209,15 +218,17 @@ class Rewriter {
         constant = ConstantOf(e["left"]);
         op = it->second.second;  // 7 > f  is  f < 7
       }
-      if (!col.empty() && constant) out->push_back(ColumnPredicate{col, op, {*constant}});
+      if (!col.empty() && constant) out->push_back(ColumnPredicate{col, op, {*constant}, NewTerm(e)});
       return;
     }
     if (type == "COMPARE_BETWEEN" && e.contains("input") && e.contains("lower") && e.contains("upper")) {
       std::string col = ColumnOf(e["input"]);
       auto lo = ConstantOf(e["lower"]);
       auto hi = ConstantOf(e["upper"]);
-      if (!col.empty() && lo) out->push_back(ColumnPredicate{col, Op::kGe, {*lo}});
-      if (!col.empty() && hi) out->push_back(ColumnPredicate{col, Op::kLe, {*hi}});
+      // The term is whole only when both bounds are constants.
+      const int term = !col.empty() && lo && hi ? NewTerm(e) : -1;
+      if (!col.empty() && lo) out->push_back(ColumnPredicate{col, Op::kGe, {*lo}, term});
+      if (!col.empty() && hi) out->push_back(ColumnPredicate{col, Op::kLe, {*hi}, term});
       return;
     }
     if ((type == "COMPARE_IN" || type == "OPERATOR_IS_NULL" || type == "OPERATOR_IS_NOT_NULL") &&
@@ -225,19 +236,25 @@ class Rewriter {
       std::string col = ColumnOf(e["children"][0]);
       if (col.empty()) return;
       if (type == "OPERATOR_IS_NULL") {
-        out->push_back(ColumnPredicate{col, Op::kIsNull, {}});
+        out->push_back(ColumnPredicate{col, Op::kIsNull, {}, NewTerm(e)});
       } else if (type == "OPERATOR_IS_NOT_NULL") {
-        out->push_back(ColumnPredicate{col, Op::kIsNotNull, {}});
+        out->push_back(ColumnPredicate{col, Op::kIsNotNull, {}, NewTerm(e)});
       } else {
-        ColumnPredicate p{col, Op::kIn, {}};
+        ColumnPredicate p{col, Op::kIn, {}, -1};
         for (size_t i = 1; i < e["children"].size(); ++i) {
           auto c = ConstantOf(e["children"][i]);
           if (!c) return;  // a non-constant member: no pruning
           p.values.push_back(*c);
         }
+        p.term = NewTerm(e);
         out->push_back(std::move(p));
       }
     }
+  }
+
+  int NewTerm(json& e) {
+    terms_.push_back(&e);
+    return static_cast<int>(terms_.size()) - 1;
   }
 
   Status Replace(json& node, std::vector<ColumnPredicate> predicates) {
@@ -262,6 +279,17 @@ class Rewriter {
     if (!scan) {
       if (at) return InvalidArgument("AT (...) applies only to lake tables, not " + ns + "." + name);
       return Status::OK();
+    }
+    // Terms whose every predicate the reference's SQL enforces exactly: dropped by Finish.
+    std::set<int> whole, partial;
+    for (size_t i = 0; i < predicates.size(); ++i) {
+      if (predicates[i].term < 0) continue;
+      const bool exact = std::find(scan->exact_predicates.begin(), scan->exact_predicates.end(), i) !=
+                         scan->exact_predicates.end();
+      (exact ? whole : partial).insert(predicates[i].term);
+    }
+    for (int t : whole) {
+      if (!partial.count(t)) enforced_terms_.insert(t);
     }
     std::string alias = JsonString(node, "alias");
     if (alias.empty()) alias = name;
@@ -301,6 +329,14 @@ class Rewriter {
                           unguard && !p.scan.sql_unguarded.empty() ? p.scan.sql_unguarded : p.scan.sql);
     }
     pending_.clear();
+    // Terms a reference already enforces become `true` (after the safety check above, which
+    // reads the tree as written).
+    if (!enforced_terms_.empty()) {
+      MEDLAKE_ASSIGN_OR_RETURN(json probe, Serialize(conn_, "SELECT true"));
+      const json constant_true = probe["statements"][0]["node"]["select_list"][0];
+      for (int t : enforced_terms_) *terms_[static_cast<size_t>(t)] = constant_true;
+      enforced_terms_.clear();
+    }
     return Status::OK();
   }
 
@@ -358,6 +394,8 @@ class Rewriter {
     ResolvedTable scan;
   };
   std::vector<Pending> pending_;
+  std::vector<json*> terms_;       // WHERE terms read by CollectPredicates, by term id
+  std::set<int> enforced_terms_;   // terms to replace by `true`
   std::string token_prefix_;                               // random per statement
   std::vector<std::pair<std::string, std::string>> scans_;  // placeholder -> scan SQL
   std::set<std::string> column_names_;

@@ -46,6 +46,9 @@ struct ColumnPredicate {
   std::string column;
   Op op = Op::kEq;
   std::vector<Constant> values;
+  // The WHERE term this predicate was read from (an id private to the rewriter), or -1. Every
+  // predicate of one term carries its id only when together they say all the term says.
+  int term = -1;
 };
 
 // What a column compared with a literal is, for proving that the comparison cannot fail on any
@@ -68,6 +71,11 @@ struct ResolvedTable {
   // The reference's columns as the statement sees them (lowercase name -> kind; columns masked
   // into another type are kMasked); empty when unknown.
   std::map<std::string, ColumnKind> column_kinds;
+  // Positions in the `predicates` given to Resolve that `sql` (and `sql_unguarded`) already
+  // enforce exactly, on the values the statement sees: a row the SQL returns passes them. The
+  // rewriter may then drop the caller's term (a comparison of a year-masked date, which would
+  // otherwise compute the mask on every row only to test it again).
+  std::vector<size_t> exact_predicates;
 };
 
 class TableResolver {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "core/testing/status_matchers.h"
 
@@ -25,8 +26,14 @@ class FakeResolver : public TableResolver {
     calls.push_back(ns + "." + name + (at ? " " + at->unit + "=" + at->value.ToText() : ""));
     if (ns != "raw") return std::optional<ResolvedTable>();
     if (name == "patient") {
-      return std::optional<ResolvedTable>(
-          "SELECT * FROM (VALUES (1, 'H01'), (2, 'H02'), (3, 'H01')) v(id, hospital)");
+      ResolvedTable out("SELECT * FROM (VALUES (1, 'H01'), (2, 'H02'), (3, 'H01')) v(id, hospital)");
+      // Claims (without doing it) to enforce the predicates named in `exact`, as "column:op".
+      for (size_t i = 0; i < predicates.size(); ++i) {
+        if (exact.count(predicates[i].column + ":" + std::to_string(static_cast<int>(predicates[i].op)))) {
+          out.exact_predicates.push_back(i);
+        }
+      }
+      return std::optional<ResolvedTable>(std::move(out));
     }
     if (name == "visit") {
       return std::optional<ResolvedTable>("SELECT * FROM (VALUES (1, 10), (1, 11), (3, 30)) v(pid, n)");
@@ -35,6 +42,7 @@ class FakeResolver : public TableResolver {
   }
   std::vector<std::string> calls;
   std::vector<std::string> seen_predicates;
+  std::set<std::string> exact;
 };
 
 class RewriterTest : public ::testing::Test {
@@ -118,6 +126,54 @@ TEST_F(RewriterTest, NoPredicatesForOuterJoinsOrOtherTables) {
   // for a table that has the column.
   EXPECT_EQ(resolver_.seen_predicates[0], "raw.patient[id:0=1;]");
   EXPECT_EQ(resolver_.seen_predicates[1], "raw.visit[n:0=10;id:0=1;]");
+}
+
+TEST_F(RewriterTest, DropsOnlyWholeTermsAReferenceEnforces) {
+  // Op numbers: Eq 0, Lt 1, Le 2, Gt 3, Ge 4, In 5, IsNull 6, IsNotNull 7.
+  resolver_.exact = {"id:0", "id:4", "id:2", "id:5", "hospital:6"};
+  auto rewrite = [&](const std::string& sql) {
+    auto r = RewriteQuery(*conn_, sql, resolver_);
+    EXPECT_THAT(r, IsOk()) << sql;
+    return r.ok() ? r->sql : std::string();
+  };
+  auto has = [](const std::string& sql, const std::string& part) { return sql.find(part) != std::string::npos; };
+  // The one table of the block: its enforced terms go, the others stay.
+  std::string s = rewrite("select count(*) from raw.patient where id = 1 and hospital = 'H01' and id < 3");
+  EXPECT_FALSE(has(s, "(id = 1)")) << s;
+  EXPECT_TRUE(has(s, "(hospital = 'H01')")) << s;
+  EXPECT_TRUE(has(s, "(id < 3)")) << s;
+  // Only when every predicate read from the term is enforced: both bounds of a BETWEEN...
+  s = rewrite("select count(*) from raw.patient where id between 1 and 2");
+  EXPECT_FALSE(has(s, "BETWEEN")) << s;
+  resolver_.exact = {"id:4"};
+  s = rewrite("select count(*) from raw.patient where id between 1 and 2");
+  EXPECT_TRUE(has(s, "BETWEEN")) << s;
+  // ...and a BETWEEN whose upper bound is not a constant is never whole.
+  resolver_.exact = {"id:4", "id:2"};
+  s = rewrite("select count(*) from raw.patient where id between 1 and length(hospital)");
+  EXPECT_TRUE(has(s, "BETWEEN")) << s;
+  resolver_.exact = {"id:0", "id:5", "hospital:6"};
+  s = rewrite("select count(*) from raw.patient p where p.id in (1, 2) and hospital is null");
+  EXPECT_FALSE(has(s, " IN ")) << s;
+  EXPECT_FALSE(has(s, "IS NULL")) << s;
+  // Terms inside OR, or NOT, are not predicates of the block.
+  s = rewrite("select count(*) from raw.patient where id = 1 or id = 2");
+  EXPECT_TRUE(has(s, "(id = 1)") && has(s, "(id = 2)")) << s;
+  // With several tables in the FROM clause, an unqualified column is DuckDB's to bind: kept;
+  // qualified by the reference's alias: dropped.
+  s = rewrite("select count(*) from raw.patient p join raw.visit v on v.pid = p.id where id = 1");
+  EXPECT_TRUE(has(s, "(id = 1)")) << s;
+  s = rewrite("select count(*) from raw.patient p join raw.visit v on v.pid = p.id where p.id = 1");
+  EXPECT_FALSE(has(s, "(p.id = 1)")) << s;
+  s = rewrite("select count(*) from raw.patient p join raw.visit v on v.pid = p.id where v.pid = 1");
+  EXPECT_TRUE(has(s, "(v.pid = 1)")) << s;
+  // The term stays where the reference is not the block's table (a subquery's WHERE).
+  s = rewrite("select count(*) from (select * from raw.patient) s where id = 1");
+  EXPECT_TRUE(has(s, "(id = 1)")) << s;
+  // Nothing enforced: nothing dropped.
+  resolver_.exact.clear();
+  s = rewrite("select count(*) from raw.patient where id = 1");
+  EXPECT_TRUE(has(s, "(id = 1)")) << s;
 }
 
 TEST_F(RewriterTest, ResolverErrorsAbortAndSyntaxErrorsAreInvalid) {
