@@ -36,6 +36,9 @@ const Query kQueries[] = {
     {"masked", "group by, 3 masked columns read",
      "SELECT hospital_id, count(DISTINCT family), max(dni), min(birth_date), avg(value) FROM clin.events "
      "GROUP BY 1 ORDER BY 1"},
+    {"max3", "max of 3 masked columns per hospital",
+     "SELECT hospital_id, count(*), max(family), max(dni), max(birth_date), avg(value) FROM clin.events "
+     "GROUP BY 1 ORDER BY 1"},
     {"filter", "filter on a masked column + unmasked",
      "SELECT count(*), sum(value) FROM clin.events WHERE birth_date >= DATE '1980-01-01' AND code LIKE 'E1%'"},
     {"stats", "group by 2 keys, quantiles, unmasked",

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "engine/iceberg_functions.h"
+#include "engine/mask_functions.h"
 #include "engine/key_index_sql.h"
 #include "engine/lake_executor.h"
 #include "engine/lake_resolver.h"
@@ -61,6 +62,7 @@ Result<std::unique_ptr<LakeSession>> LakeSession::Open(const storage::Lake& lake
   MEDLAKE_ASSIGN_OR_RETURN(auto catalog, storage::Catalog::Open(lake.catalog_path()));
   if (options.access) {
     MEDLAKE_RETURN_IF_ERROR(RegisterKeyedHashFunction(*conn, options.access->MaskHashKey()));
+    MEDLAKE_RETURN_IF_ERROR(RegisterMaskFunctions(*conn));
     // Untrusted SQL runs on a DuckDB that can reach only the lake's files, loads no extension
     // and whose configuration cannot be changed afterwards (defence behind the statement guard).
     std::string dirs = QuoteString(lake.warehouse_path() + "/") + ", " + QuoteString(lake.staging_path() + "/duckdb-tmp/");

@@ -1,0 +1,135 @@
+#include "engine/mask_functions.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "engine/duckdb_internal.h"
+
+namespace medlake::engine {
+namespace {
+
+constexpr char kStars[] = "*****";
+constexpr size_t kStarCount = 5;
+
+bool IsContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+void PartialFunction(duckdb_function_info, duckdb_data_chunk input, duckdb_vector output) {
+  const idx_t rows = duckdb_data_chunk_get_size(input);
+  duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
+  duckdb_vector counts = duckdb_data_chunk_get_vector(input, 1);
+  uint64_t* valid = duckdb_vector_get_validity(values);
+  uint64_t* count_valid = duckdb_vector_get_validity(counts);
+  auto* data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(values));
+  auto* n_data = static_cast<int32_t*>(duckdb_vector_get_data(counts));
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_valid = duckdb_vector_get_validity(output);
+  std::string buffer;
+  for (idx_t r = 0; r < rows; ++r) {
+    if ((valid && !duckdb_validity_row_is_valid(valid, r)) ||
+        (count_valid && !duckdb_validity_row_is_valid(count_valid, r))) {
+      duckdb_validity_set_row_invalid(out_valid, r);
+      continue;
+    }
+    const char* s = duckdb_string_t_data(data + r);
+    const size_t size = duckdb_string_t_length(data[r]);
+    const size_t keep = n_data[r] > 0 ? static_cast<size_t>(n_data[r]) : 0;
+    // Walk back over `keep` code points; more than `keep` of them means the tail is shown.
+    size_t start = size, seen = 0;
+    while (start > 0 && seen < keep) {
+      --start;
+      while (start > 0 && IsContinuation(s[start])) --start;
+      ++seen;
+    }
+    const bool more = seen == keep && start > 0;
+    if (!more || keep == 0) {
+      duckdb_vector_assign_string_element_len(output, r, kStars, kStarCount);
+      continue;
+    }
+    const size_t tail = size - start;
+    char small[kStarCount + 64 * 4];
+    if (kStarCount + tail <= sizeof small) {
+      std::memcpy(small, kStars, kStarCount);
+      std::memcpy(small + kStarCount, s + start, tail);
+      duckdb_vector_assign_string_element_len(output, r, small, kStarCount + tail);
+    } else {
+      buffer.assign(kStars, kStarCount);
+      buffer.append(s + start, tail);
+      duckdb_vector_assign_string_element_len(output, r, buffer.data(), buffer.size());
+    }
+  }
+}
+
+// Days since 1970-01-01 of January 1st of the proleptic Gregorian year holding `days` (H. Hinnant's
+// civil-from-days and days-from-civil, in 64-bit arithmetic).
+int64_t YearStart(int64_t days) {
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  int64_t y = yoe + era * 400 + (mp >= 10 ? 1 : 0);  // months are counted from March
+  // January 1st of y: day 306 of the March-based year y - 1.
+  y -= 1;
+  const int64_t era1 = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe1 = y - era1 * 400;
+  const int64_t doe1 = yoe1 * 365 + yoe1 / 4 - yoe1 / 100 + 306;
+  return era1 * 146097 + doe1 - 719468;
+}
+
+void YearStartFunction(duckdb_function_info, duckdb_data_chunk input, duckdb_vector output) {
+  const idx_t rows = duckdb_data_chunk_get_size(input);
+  duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
+  uint64_t* valid = duckdb_vector_get_validity(values);
+  auto* in = static_cast<int32_t*>(duckdb_vector_get_data(values));
+  auto* out = static_cast<int32_t*>(duckdb_vector_get_data(output));
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_valid = duckdb_vector_get_validity(output);
+  constexpr int32_t kInfinity = std::numeric_limits<int32_t>::max();  // DuckDB's date infinities
+  constexpr int64_t kFirstDate = -kInfinity + 1;                       // 5877642-06-25 (BC)
+  for (idx_t r = 0; r < rows; ++r) {
+    if (valid && !duckdb_validity_row_is_valid(valid, r)) {
+      duckdb_validity_set_row_invalid(out_valid, r);
+      continue;
+    }
+    const int32_t d = in[r];
+    // The first representable year starts before the first date: its dates keep that date
+    // (where date_trunc fails).
+    out[r] = d == kInfinity || d == -kInfinity ? d : static_cast<int32_t>(std::max(YearStart(d), kFirstDate));
+  }
+}
+
+Status RegisterOne(duckdb_connection conn, const char* name, std::initializer_list<duckdb_type> parameters,
+                   duckdb_type result, duckdb_scalar_function_t fn) {
+  duckdb_scalar_function f = duckdb_create_scalar_function();
+  duckdb_scalar_function_set_name(f, name);
+  for (duckdb_type p : parameters) {
+    duckdb_logical_type t = duckdb_create_logical_type(p);
+    duckdb_scalar_function_add_parameter(f, t);
+    duckdb_destroy_logical_type(&t);
+  }
+  duckdb_logical_type r = duckdb_create_logical_type(result);
+  duckdb_scalar_function_set_return_type(f, r);
+  duckdb_destroy_logical_type(&r);
+  duckdb_scalar_function_set_function(f, fn);
+  duckdb_state st = duckdb_register_scalar_function(conn, f);
+  duckdb_destroy_scalar_function(&f);
+  if (st != DuckDBSuccess) return Internal(std::string("registering SQL function ") + name);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status RegisterMaskFunctions(Connection& conn) {
+  auto raw = static_cast<duckdb_connection>(conn.NativeHandleForEngine());
+  MEDLAKE_RETURN_IF_ERROR(RegisterOne(raw, "medlake_mask_partial", {DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_INTEGER},
+                                      DUCKDB_TYPE_VARCHAR, PartialFunction));
+  MEDLAKE_RETURN_IF_ERROR(RegisterOne(raw, "medlake_year_start", {DUCKDB_TYPE_DATE}, DUCKDB_TYPE_DATE,
+                                      YearStartFunction));
+  return Status::OK();
+}
+
+}  // namespace medlake::engine
