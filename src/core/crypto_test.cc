@@ -40,6 +40,19 @@ TEST(CryptoTest, HmacSha256KeyMatchesOneShotHmac) {
   EXPECT_EQ(HexEncode(long_key.Digest("Test Using Larger Than Block-Size Key - Hash Key First")),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
   for (const char* v : {"", "a", "12345678Z"}) EXPECT_EQ(jefe.Digest(v), HmacSha256("Jefe", v)) << v;
+  // Every message length around the one-block fast path (<= 55 bytes) and beyond, under keys
+  // shorter than, as long as and longer than a block.
+  int checked = 0;
+  for (const std::string& key : {std::string(), std::string("k"), std::string(64, 'K'), std::string(65, 'L')}) {
+    HmacSha256Key k(key);
+    for (size_t n = 0; n <= 130; ++n) {
+      std::string v;
+      for (size_t i = 0; i < n; ++i) v += static_cast<char>('0' + (i * 7 + n) % 75);
+      EXPECT_EQ(k.Digest(v), HmacSha256(key, v)) << key.size() << "/" << n;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 4 * 131);
 }
 
 TEST(CryptoTest, Pbkdf2Sha256KnownAnswer) {

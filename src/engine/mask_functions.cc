@@ -1,6 +1,7 @@
 #include "engine/mask_functions.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -80,6 +81,33 @@ int64_t YearStart(int64_t days) {
   return era1 * 146097 + doe1 - 719468;
 }
 
+// January 1st of the years 1600-2400 (days since 1970-01-01): for dates in that range a table
+// lookup (~2 ns) instead of YearStart's divisions (~11 ns per value on this machine).
+constexpr int kTableFirstYear = 1600;
+constexpr int kTableYears = 800;
+
+const std::array<int32_t, kTableYears + 1>& YearStarts() {
+  static const std::array<int32_t, kTableYears + 1> table = [] {
+    std::array<int32_t, kTableYears + 1> t{};
+    for (int i = 0; i <= kTableYears; ++i) {
+      const int64_t y = kTableFirstYear + i - 1;  // years before January 1st of year y + 1
+      t[static_cast<size_t>(i)] = static_cast<int32_t>(y * 365 + y / 4 - y / 100 + y / 400 - 719162);
+    }
+    return t;
+  }();
+  return table;
+}
+
+int64_t FastYearStart(int32_t days, const std::array<int32_t, kTableYears + 1>& t) {
+  if (days < t[0] || days >= t[kTableYears]) return YearStart(days);
+  // 400 Gregorian years have 146,097 days: the estimate is off by at most one year.
+  auto i = static_cast<size_t>((static_cast<int64_t>(days) - t[0]) * 400 / 146097);
+  if (i >= static_cast<size_t>(kTableYears)) i = kTableYears - 1;
+  while (t[i] > days) --i;
+  while (t[i + 1] <= days) ++i;
+  return t[i];
+}
+
 void YearStartFunction(duckdb_function_info, duckdb_data_chunk input, duckdb_vector output) {
   const idx_t rows = duckdb_data_chunk_get_size(input);
   duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
@@ -90,6 +118,7 @@ void YearStartFunction(duckdb_function_info, duckdb_data_chunk input, duckdb_vec
   uint64_t* out_valid = duckdb_vector_get_validity(output);
   constexpr int32_t kInfinity = std::numeric_limits<int32_t>::max();  // DuckDB's date infinities
   constexpr int64_t kFirstDate = -kInfinity + 1;                       // 5877642-06-25 (BC)
+  const auto& table = YearStarts();
   for (idx_t r = 0; r < rows; ++r) {
     if (valid && !duckdb_validity_row_is_valid(valid, r)) {
       duckdb_validity_set_row_invalid(out_valid, r);
@@ -98,7 +127,9 @@ void YearStartFunction(duckdb_function_info, duckdb_data_chunk input, duckdb_vec
     const int32_t d = in[r];
     // The first representable year starts before the first date: its dates keep that date
     // (where date_trunc fails).
-    out[r] = d == kInfinity || d == -kInfinity ? d : static_cast<int32_t>(std::max(YearStart(d), kFirstDate));
+    out[r] = d == kInfinity || d == -kInfinity
+                 ? d
+                 : static_cast<int32_t>(std::max<int64_t>(FastYearStart(d, table), kFirstDate));
   }
 }
 
