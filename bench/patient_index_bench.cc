@@ -133,10 +133,17 @@ int main(int argc, char** argv) {
   if (o.dir.empty()) o.dir = "/tmp/medlake-pidx-bench-" + std::to_string(o.patients);
   Generate(o, o.dir + "/gen", o.start, o.end);
   const std::string gen = o.dir + "/gen";
-  const std::vector<std::string> step1 = {gen + "/fhir", gen + "/hl7/AP", gen + "/hl7/HIS_H01", gen + "/hl7/HIS_H02",
-                                          gen + "/hl7/HIS_H03", gen + "/hl7/HIS_H04"};
-  const std::vector<std::string> step2 = {gen + "/hl7/HIS_H05", gen + "/hl7/HIS_H06", gen + "/hl7/HIS_H07",
-                                          gen + "/hl7/LAB", gen + "/hl7/RECETA"};
+  // Step 1: the regional master, primary care and the 19 Madrid city hospitals; step 2 (new
+  // records of known residents): the 18 other hospitals, the laboratory and e-prescription.
+  std::vector<std::string> step1 = {gen + "/fhir", gen + "/hl7/AP"};
+  std::vector<std::string> step2;
+  for (int h = 1; h <= 37; ++h) {
+    char his[32];
+    std::snprintf(his, sizeof his, "/hl7/HIS_H%02d", h);
+    (h <= 19 ? step1 : step2).push_back(gen + his);
+  }
+  step2.push_back(gen + "/hl7/LAB");
+  step2.push_back(gen + "/hl7/RECETA");
 
   const std::string lake_dir = o.dir + "/lake";
   bool fresh = false;

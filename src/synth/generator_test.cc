@@ -774,7 +774,9 @@ TEST_F(SynthRunTest, OutputPerPatientIsBounded) {
     }
   }
   EXPECT_LT(bytes / 120, 400u * 1024) << "bytes per patient";
-  EXPECT_LT(t.size(), 60u);
+  // Files do not grow with patients here: one HL7 file per source system (37 hospital HIS and
+  // 3 regional systems), one NDJSON per resource type, the CSV extract, truth and manifest.
+  EXPECT_LT(t.size(), 120u);
 }
 
 TEST_F(SynthRunTest, RejectsBadOptions) {
@@ -828,6 +830,38 @@ class HistoryTest : public ::testing::Test {
   Region region_ = BuildRegion(11);
   Window window_{DateFromYmd(2015, 1, 1), DateFromYmd(2025, 12, 31)};
 };
+
+// The region is Madrid's size: 37 hospitals and about 430 primary care centres; every
+// municipality and every postal code is served by a centre of its own, every centre refers to
+// a hospital, every hospital receives referrals (so every HIS sees patients) and has its HIS.
+TEST_F(HistoryTest, TheRegionHasMadridsHospitalsAndCentres) {
+  EXPECT_EQ(region_.hospitals.size(), 37u);
+  EXPECT_GE(region_.centres.size(), 400u);
+  EXPECT_LE(region_.centres.size(), 460u);
+  std::set<std::string> ids;
+  for (const auto& h : region_.hospitals) ids.insert(h.id);
+  for (const auto& c : region_.centres) ids.insert(c.id);
+  EXPECT_EQ(ids.size(), region_.hospitals.size() + region_.centres.size());
+  std::vector<int> referrals(region_.hospitals.size(), 0);
+  for (const auto& c : region_.centres) {
+    ASSERT_GE(c.referral_hospital, 0) << c.id;
+    ASSERT_LT(static_cast<size_t>(c.referral_hospital), region_.hospitals.size()) << c.id;
+    ++referrals[static_cast<size_t>(c.referral_hospital)];
+    EXPECT_GE(c.practitioners.size(), 7u) << c.id;
+  }
+  for (size_t h = 0; h < referrals.size(); ++h) EXPECT_GT(referrals[h], 0) << region_.hospitals[h].id;
+  const auto municipalities = MadridMunicipalities();
+  ASSERT_EQ(region_.centre_by_postal_code.size(), municipalities.size());
+  for (size_t m = 0; m < municipalities.size(); ++m) {
+    ASSERT_EQ(region_.centre_by_postal_code[m].size(), municipalities[m].postal_codes.size());
+    for (int c : region_.centre_by_postal_code[m]) {
+      EXPECT_EQ(region_.centres[static_cast<size_t>(c)].municipality, static_cast<int>(m));
+    }
+  }
+  int his = 0;
+  for (const auto& source : region_.sources) his += source.code.rfind("HIS_H", 0) == 0 ? 1 : 0;
+  EXPECT_EQ(his, 37);
+}
 
 TEST_F(HistoryTest, PeopleHaveValidIdentifiersAndRealPostalCodes) {
   int with_national_id = 0;

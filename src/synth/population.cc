@@ -28,50 +28,61 @@ struct HospitalPlan {
   const char* id;
   const char* name;
   const char* municipality;
-  std::array<const char*, 14> catchment;  // municipalities other than Madrid city
-  int madrid_city_share;                  // which third of Madrid city's postal codes (0..2), or -1
+  std::array<const char*, 6> catchment;  // municipalities other than Madrid city
+  int madrid_city_share;                 // which of Madrid city's kCityHospitals shares of postal codes, or -1
 };
 
-// Invented hospital names; the catchments follow the region's real geography loosely.
-const std::array<HospitalPlan, 7> kHospitals = {{
-    {"H01", "Hospital Universitario Madrid Centro", "Madrid", {}, 0},
-    {"H02", "Hospital Universitario Madrid Norte", "Madrid", {}, 1},
-    {"H03", "Hospital Universitario Madrid Este", "Madrid", {}, 2},
-    {"H04",
-     "Hospital Universitario del Suroeste",
-     "Móstoles",
-     {"Móstoles", "Fuenlabrada", "Alcorcón", "Leganés", "Getafe", "Parla", "Arroyomolinos",
-      "Navalcarnero", "Humanes de Madrid", "Pinto", "Valdemoro", "Ciempozuelos", "Aranjuez"},
-     -1},
-    {"H05",
-     "Hospital Universitario del Henares",
-     "Alcalá de Henares",
-     {"Alcalá de Henares", "Torrejón de Ardoz", "Coslada", "San Fernando de Henares",
-      "Arganda del Rey", "Rivas-Vaciamadrid", "Mejorada del Campo", "Meco", "Villalbilla",
-      "Paracuellos de Jarama", "Algete"},
-     -1},
-    {"H06",
-     "Hospital Universitario Sierra Noroeste",
-     "Majadahonda",
-     {"Las Rozas de Madrid", "Pozuelo de Alarcón", "Majadahonda", "Boadilla del Monte",
-      "Villaviciosa de Odón", "Villanueva de la Cañada", "Collado Villalba", "Galapagar",
-      "Torrelodones", "Guadarrama", "San Lorenzo de El Escorial", "El Escorial"},
-     -1},
-    {"H07",
-     "Hospital Universitario Norte Metropolitano",
-     "Alcobendas",
-     {"Alcobendas", "San Sebastián de los Reyes", "Tres Cantos", "Colmenar Viejo",
-      "Buitrago del Lozoya"},
-     -1},
+// 37 hospitals, as the region has: 19 serving Madrid city (each a share of its postal codes,
+// named after a district) and 18 serving the other municipalities. Invented names; the
+// catchments follow the region's real geography loosely.
+constexpr size_t kCityHospitals = 19;
+const std::array<HospitalPlan, 37> kHospitals = {{
+    {"H01", "Hospital Universitario Centro", "Madrid", {}, 0},
+    {"H02", "Hospital Universitario Arganzuela", "Madrid", {}, 1},
+    {"H03", "Hospital Universitario Retiro", "Madrid", {}, 2},
+    {"H04", "Hospital Universitario Salamanca", "Madrid", {}, 3},
+    {"H05", "Hospital Universitario Chamartín", "Madrid", {}, 4},
+    {"H06", "Hospital Universitario Tetuán", "Madrid", {}, 5},
+    {"H07", "Hospital Universitario Chamberí", "Madrid", {}, 6},
+    {"H08", "Hospital Universitario Fuencarral", "Madrid", {}, 7},
+    {"H09", "Hospital Universitario Moncloa", "Madrid", {}, 8},
+    {"H10", "Hospital Universitario Latina", "Madrid", {}, 9},
+    {"H11", "Hospital Universitario Carabanchel", "Madrid", {}, 10},
+    {"H12", "Hospital Universitario Usera", "Madrid", {}, 11},
+    {"H13", "Hospital Universitario Puente de Vallecas", "Madrid", {}, 12},
+    {"H14", "Hospital Universitario Moratalaz", "Madrid", {}, 13},
+    {"H15", "Hospital Universitario Ciudad Lineal", "Madrid", {}, 14},
+    {"H16", "Hospital Universitario Hortaleza", "Madrid", {}, 15},
+    {"H17", "Hospital Universitario Villaverde", "Madrid", {}, 16},
+    {"H18", "Hospital Universitario Vicálvaro", "Madrid", {}, 17},
+    {"H19", "Hospital Universitario San Blas", "Madrid", {}, 18},
+    {"H20", "Hospital Universitario de Móstoles", "Móstoles", {"Móstoles", "Arroyomolinos", "Navalcarnero"}, -1},
+    {"H21", "Hospital Universitario de Fuenlabrada", "Fuenlabrada", {"Fuenlabrada", "Humanes de Madrid"}, -1},
+    {"H22", "Hospital Universitario de Alcorcón", "Alcorcón", {"Alcorcón"}, -1},
+    {"H23", "Hospital Universitario de Leganés", "Leganés", {"Leganés"}, -1},
+    {"H24", "Hospital Universitario de Getafe", "Getafe", {"Getafe"}, -1},
+    {"H25", "Hospital Universitario de Parla", "Parla", {"Parla", "Pinto"}, -1},
+    {"H26", "Hospital Universitario de Valdemoro", "Valdemoro", {"Valdemoro", "Ciempozuelos"}, -1},
+    {"H27", "Hospital Universitario de Aranjuez", "Aranjuez", {"Aranjuez"}, -1},
+    {"H28", "Hospital Universitario de Alcalá de Henares", "Alcalá de Henares", {"Alcalá de Henares", "Meco", "Villalbilla"}, -1},
+    {"H29", "Hospital Universitario de Torrejón de Ardoz", "Torrejón de Ardoz", {"Torrejón de Ardoz", "Paracuellos de Jarama", "Algete"}, -1},
+    {"H30", "Hospital Universitario de Coslada", "Coslada", {"Coslada", "San Fernando de Henares", "Mejorada del Campo"}, -1},
+    {"H31", "Hospital Universitario de Arganda del Rey", "Arganda del Rey", {"Arganda del Rey", "Rivas-Vaciamadrid"}, -1},
+    {"H32", "Hospital Universitario de Majadahonda", "Majadahonda", {"Majadahonda", "Las Rozas de Madrid", "Pozuelo de Alarcón", "Boadilla del Monte", "Villaviciosa de Odón", "Villanueva de la Cañada"}, -1},
+    {"H33", "Hospital Universitario de Collado Villalba", "Collado Villalba", {"Collado Villalba", "Galapagar", "Torrelodones", "Guadarrama"}, -1},
+    {"H34", "Hospital Universitario de San Lorenzo de El Escorial", "San Lorenzo de El Escorial", {"San Lorenzo de El Escorial", "El Escorial"}, -1},
+    {"H35", "Hospital Universitario de San Sebastián de los Reyes", "San Sebastián de los Reyes", {"San Sebastián de los Reyes"}, -1},
+    {"H36", "Hospital Universitario de Alcobendas", "Alcobendas", {"Alcobendas", "Tres Cantos"}, -1},
+    {"H37", "Hospital Universitario de Colmenar Viejo", "Colmenar Viejo", {"Colmenar Viejo", "Buitrago del Lozoya"}, -1},
 }};
 
 int HospitalFor(int municipality, size_t postal_index) {
   const auto all = MadridMunicipalities();
   if (municipality == FindMunicipality("Madrid")) {
     const size_t n = all[static_cast<size_t>(municipality)].postal_codes.size();
-    return static_cast<int>(postal_index * 3 / n);
+    return static_cast<int>(postal_index * kCityHospitals / n);
   }
-  for (size_t h = 3; h < kHospitals.size(); ++h) {
+  for (size_t h = kCityHospitals; h < kHospitals.size(); ++h) {
     for (const char* m : kHospitals[h].catchment) {
       if (m != nullptr && all[static_cast<size_t>(municipality)].name == m) {
         return static_cast<int>(h);
@@ -173,16 +184,17 @@ Region BuildRegion(uint64_t seed) {
     h.phone = "91" + Digits(rng.Below(10000000), 7);
     region.hospitals.push_back(std::move(h));
   }
-  // Primary care centres: about one per 25,000 residents, at least one per municipality; each
-  // postal code is served by one centre of its municipality (round robin).
+  // Primary care centres: about one per 14,500 residents (about 430 in all, as the region has),
+  // at least one per municipality and at most six per postal code; each postal code is served by
+  // one centre of its municipality (round robin).
   region.centre_by_postal_code.resize(municipalities.size());
   for (size_t mi = 0; mi < municipalities.size(); ++mi) {
     const auto& m = municipalities[mi];
-    size_t count = static_cast<size_t>(m.population_weight / 25.0 + 0.5);
+    size_t count = static_cast<size_t>(m.population_weight / 14.5 + 0.5);
     if (count < 1)
       count = 1;
-    if (count > m.postal_codes.size() * 2)
-      count = m.postal_codes.size() * 2;
+    if (count > m.postal_codes.size() * 6)
+      count = m.postal_codes.size() * 6;
     const size_t first = region.centres.size();
     for (size_t c = 0; c < count; ++c) {
       Organization centre;

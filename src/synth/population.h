@@ -27,7 +27,7 @@ struct Window {
   Date end = 0;
 };
 
-// The fixed region for `seed`: 7 hospitals, about 200 centres, their practitioners and the
+// The fixed region for `seed`: 37 hospitals, 428 centres, their practitioners and the
 // source systems. Deterministic; depends only on `seed`.
 Region BuildRegion(uint64_t seed);
 

@@ -28,7 +28,7 @@ struct LoadResult {
 
 void RunSynthCsv(double error_rate, const std::string& out) {
   synth::SynthOptions options;
-  options.patients = 200;
+  options.patients = 1000;  // the legacy lab extract covers one hospital of 37
   options.seed = 3;
   options.out_dir = out;
   options.formats = synth::SynthFormats{false, false, true};
