@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "core/civil_date.h"
 #include "engine/duckdb_internal.h"
 
 namespace medlake::engine {
@@ -63,22 +64,11 @@ void PartialFunction(duckdb_function_info, duckdb_data_chunk input, duckdb_vecto
   }
 }
 
-// Days since 1970-01-01 of January 1st of the proleptic Gregorian year holding `days` (H. Hinnant's
-// civil-from-days and days-from-civil, in 64-bit arithmetic).
+// Days since 1970-01-01 of January 1st of the proleptic Gregorian year holding `days`.
 int64_t YearStart(int64_t days) {
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  int64_t y = yoe + era * 400 + (mp >= 10 ? 1 : 0);  // months are counted from March
-  // January 1st of y: day 306 of the March-based year y - 1.
-  y -= 1;
-  const int64_t era1 = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe1 = y - era1 * 400;
-  const int64_t doe1 = yoe1 * 365 + yoe1 / 4 - yoe1 / 100 + 306;
-  return era1 * 146097 + doe1 - 719468;
+  int64_t year = 0, month = 0, day = 0;
+  CivilFromDays(days, &year, &month, &day);
+  return DaysFromCivil(year, 1, 1);
 }
 
 // January 1st of the years 1600-2400 (days since 1970-01-01): for dates in that range a table
@@ -90,8 +80,7 @@ const std::array<int32_t, kTableYears + 1>& YearStarts() {
   static const std::array<int32_t, kTableYears + 1> table = [] {
     std::array<int32_t, kTableYears + 1> t{};
     for (int i = 0; i <= kTableYears; ++i) {
-      const int64_t y = kTableFirstYear + i - 1;  // years before January 1st of year y + 1
-      t[static_cast<size_t>(i)] = static_cast<int32_t>(y * 365 + y / 4 - y / 100 + y / 400 - 719162);
+      t[static_cast<size_t>(i)] = static_cast<int32_t>(DaysFromCivil(kTableFirstYear + i, 1, 1));
     }
     return t;
   }();
