@@ -117,6 +117,8 @@ int main(int argc, char** argv) {
   synth->add_option("--start", synth_options.start, "first day of events (YYYY-MM-DD)");
   synth->add_option("--end", synth_options.end, "last day of events (YYYY-MM-DD)");
   synth->add_option("--patients-per-file", synth_options.patients_per_file, "HL7/CSV file roll-over");
+  synth->add_flag("--hl7-file-per-message", synth_options.hl7_file_per_message,
+                  "write each HL7 message to a file of its own (hl7/SOURCE/NNNNNN/MSH-10.hl7)");
   synth->add_option("--threads", synth_options.threads, "generator threads");
   std::string send_mllp;
   synth->add_option("--send-mllp", send_mllp,

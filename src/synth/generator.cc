@@ -111,7 +111,7 @@ BatchOutput GenerateBatch(const Plan& plan, const BatchRange& range) {
                  file_number, &faults, &out);
     }
     if (plan.options.formats.hl7)
-      RenderHl7(plan.region, h, file_number, &faults, &out);
+      RenderHl7(plan.region, h, file_number, &faults, &out, plan.options.hl7_file_per_message);
     if (plan.options.formats.csv) {
       RenderLegacyLabCsv(plan.region, h, plan.options.seed, file_number, &faults, &out);
     }
@@ -290,6 +290,7 @@ Result<SynthSummary> RunSynth(const SynthOptions& options, FileSystem* fs,
   std::snprintf(rate, sizeof rate, "%.6f", options.error_rate);
   extra += "  \"error_rate\": " + std::string(rate) + ",\n";
   extra += "  \"patients_per_file\": " + std::to_string(options.patients_per_file) + ",\n";
+  extra += std::string("  \"hl7_file_per_message\": ") + (options.hl7_file_per_message ? "true" : "false") + ",\n";
   extra += "  \"region\": {\"hospitals\": " + std::to_string(plan.region.hospitals.size()) +
            ", \"primary_care_centres\": " + std::to_string(plan.region.centres.size()) +
            ", \"practitioners\": " + std::to_string(plan.region.practitioners.size()) + "}";

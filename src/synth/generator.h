@@ -44,6 +44,9 @@ struct SynthOptions {
   std::string start = "2015-01-01";    // --start (YYYY-MM-DD), first day of generated events
   std::string end = "2025-12-31";      // --end (YYYY-MM-DD), last day, inclusive
   uint64_t patients_per_file = 10000;  // --patients-per-file: HL7 and CSV files roll over
+  // --hl7-file-per-message: each HL7 message in a file of its own,
+  // hl7/<SOURCE>/<NNNNNN>/<MSH-10>.hl7, instead of many per file.
+  bool hl7_file_per_message = false;
   int threads = 2;                     // --threads: generator threads (0 or 1: generate inline)
   uint64_t batch_size = 256;           // patients per unit of work (tests may lower it)
 };

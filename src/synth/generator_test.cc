@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -808,6 +809,64 @@ TEST_F(SynthRunTest, RefusesANonEmptyOutputDirectory) {
   MEDLAKE_ASSERT_OK(LocalFileSystem::Default().WriteFileAtomic(dir_.Join("busy/keep"), "x"));
   EXPECT_THAT(RunSynth(SmallOptions(dir_.Join("busy")), &LocalFileSystem::Default()),
               StatusIs(StatusCode::kAlreadyExists, "not empty"));
+}
+
+// --hl7-file-per-message writes the same messages, one per file named by its MSH-10, under a
+// folder per source and batch file; faults point at the message's own file (record 1) and every
+// other output is byte-identical.
+TEST_F(SynthRunTest, Hl7CanBeWrittenOneMessagePerFile) {
+  SynthOptions many = SmallOptions(dir_.Join("many"));
+  SynthOptions one = SmallOptions(dir_.Join("one"));
+  many.error_rate = one.error_rate = 0.05;
+  one.hl7_file_per_message = true;
+  const Tree a = Run(many);
+  const Tree b = Run(one);
+  std::vector<std::string> messages_a, messages_b;
+  for (const auto& [path, bytes] : a) {
+    if (path.rfind("hl7/", 0) != 0) continue;
+    for (const auto& m : Messages(bytes)) {
+      std::string text;
+      for (const auto& seg : m) text += seg + "\r";
+      messages_a.push_back(text);
+    }
+  }
+  const std::regex name(R"(hl7/([A-Z_0-9]+)/(\d{6})/(\d+)\.hl7)");
+  size_t files = 0;
+  for (const auto& [path, bytes] : b) {
+    if (path.rfind("hl7/", 0) != 0) {
+      if (path == "manifest.json" || path == "truth/faults.csv") continue;
+      auto same = a.find(path);
+      ASSERT_NE(same, a.end()) << path;
+      EXPECT_EQ(same->second, bytes) << path;
+      continue;
+    }
+    ++files;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(path, m, name)) << path;
+    const auto msgs = Messages(bytes);
+    ASSERT_EQ(msgs.size(), 1u) << path;
+    EXPECT_EQ(bytes.rfind("MSH|", 0), 0u) << path;
+    EXPECT_EQ(Field(msgs[0][0], 10), m[3].str()) << path;
+    messages_b.push_back(bytes);
+  }
+  EXPECT_GT(files, 500u);
+  std::sort(messages_a.begin(), messages_a.end());
+  std::sort(messages_b.begin(), messages_b.end());
+  EXPECT_EQ(messages_a, messages_b);
+  // The same faults, each at record 1 of its message's file, which holds the broken message.
+  size_t hl7_faults_a = 0, hl7_faults_b = 0;
+  for (const std::string& row : Lines(a.at("truth/faults.csv"))) hl7_faults_a += row.rfind("hl7/", 0) == 0;
+  for (const std::string& row : Lines(b.at("truth/faults.csv"))) {
+    if (row.rfind("hl7/", 0) != 0) continue;
+    ++hl7_faults_b;
+    const std::vector<std::string> f = Split(row, ',');
+    ASSERT_GE(f.size(), 4u) << row;
+    EXPECT_EQ(f[1], "1") << row;
+    ASSERT_TRUE(b.count(f[0])) << row;
+    EXPECT_NE(f[0].find("/" + f[2] + ".hl7"), std::string::npos) << row;
+  }
+  EXPECT_GT(hl7_faults_b, 10u);
+  EXPECT_EQ(hl7_faults_a, hl7_faults_b);
 }
 
 TEST_F(SynthRunTest, FormatsCanBeSelected) {

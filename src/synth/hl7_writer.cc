@@ -85,6 +85,12 @@ std::string Hl7FilePath(const SourceSystem& source, uint64_t file_number) {
   return "hl7/" + source.code + "/" + name;
 }
 
+std::string Hl7MessagePath(const SourceSystem& source, uint64_t file_number, const std::string& control_id) {
+  std::string path = Hl7FilePath(source, file_number);
+  path.resize(path.size() - 4);  // without ".hl7"
+  return path + "/" + control_id + ".hl7";
+}
+
 namespace {
 
 // A segment under construction: fields 1..n (already escaped) joined with '|'.
@@ -167,8 +173,13 @@ struct FeedEvent {
 class Hl7Renderer {
  public:
   Hl7Renderer(const Region& region, const PatientHistory& h, uint64_t file_number,
-              FaultInjector* faults, BatchOutput* out)
-      : region_(region), h_(h), file_number_(file_number), faults_(faults), out_(out) {}
+              FaultInjector* faults, BatchOutput* out, bool file_per_message)
+      : region_(region),
+        h_(h),
+        file_number_(file_number),
+        faults_(faults),
+        out_(out),
+        file_per_message_(file_per_message) {}
 
   void Render() {
     std::vector<FeedEvent> events = Plan();
@@ -696,9 +707,11 @@ class Hl7Renderer {
     std::string text;
     for (const Segment& s : segs)
       s.AppendTo(&text);
-    const std::string path = Hl7FilePath(src, file_number_);
+    const std::string path =
+        file_per_message_ ? Hl7MessagePath(src, file_number_, control) : Hl7FilePath(src, file_number_);
     Chunk& chunk = out_->At(path);
-    chunk.rolling = true;
+    chunk.rolling = !file_per_message_;
+    chunk.whole_file = file_per_message_;
     chunk.line_records = false;
     ++chunk.records;
     out_->Count("hl7/" + type);
@@ -800,14 +813,15 @@ class Hl7Renderer {
   uint64_t file_number_;
   FaultInjector* faults_;
   BatchOutput* out_;
+  bool file_per_message_ = false;
   int sequence_ = 0;
 };
 
 }  // namespace
 
 void RenderHl7(const Region& region, const PatientHistory& history, uint64_t file_number,
-               FaultInjector* faults, BatchOutput* out) {
-  Hl7Renderer(region, history, file_number, faults, out).Render();
+               FaultInjector* faults, BatchOutput* out, bool file_per_message) {
+  Hl7Renderer(region, history, file_number, faults, out, file_per_message).Render();
 }
 
 }  // namespace medlake::synth

@@ -33,9 +33,13 @@ std::string Hl7Escape(std::string_view value);
 std::string Hl7Unescape(std::string_view value);
 
 // Appends the messages of `history` to `out` (files numbered `file_number`), injecting faults
-// drawn from `faults` and counting messages per type under "hl7/<type>".
+// drawn from `faults` and counting messages per type under "hl7/<type>". With
+// `file_per_message`, each message is a whole file of its own: Hl7MessagePath.
 void RenderHl7(const Region& region, const PatientHistory& history, uint64_t file_number,
-               FaultInjector* faults, BatchOutput* out);
+               FaultInjector* faults, BatchOutput* out, bool file_per_message = false);
+
+// The file of one message in file-per-message mode: hl7/<SOURCE>/<NNNNNN>/<control id>.hl7.
+std::string Hl7MessagePath(const SourceSystem& source, uint64_t file_number, const std::string& control_id);
 
 // The path of source `source`'s HL7 file number `file_number`, relative to the output root.
 std::string Hl7FilePath(const SourceSystem& source, uint64_t file_number);

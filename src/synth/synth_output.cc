@@ -119,19 +119,21 @@ Status OutputWriter::Append(BatchOutput batch) {
     }
   }
   for (auto& [path, chunk] : batch.chunks) {
+    uint64_t base = 0;  // records of the file before this chunk
     if (chunk.whole_file) {
       MEDLAKE_RETURN_IF_ERROR(WriteWholeFile(path, chunk.text));
       files_[path].records += chunk.records;
-      continue;
+      files_[path].faults += chunk.faults.size();
+    } else {
+      MEDLAKE_ASSIGN_OR_RETURN(BufferedFile * file, FileFor(path, chunk, batch.file_number));
+      base = file->lines;
+      MEDLAKE_RETURN_IF_ERROR(file->Append(chunk.text));
+      file->lines += chunk.records;
+      FileStats& stats = files_[path];
+      stats.records += chunk.records;
+      stats.bytes += chunk.text.size();
+      stats.faults += chunk.faults.size();
     }
-    MEDLAKE_ASSIGN_OR_RETURN(BufferedFile * file, FileFor(path, chunk, batch.file_number));
-    const uint64_t base = file->lines;
-    MEDLAKE_RETURN_IF_ERROR(file->Append(chunk.text));
-    file->lines += chunk.records;
-    FileStats& stats = files_[path];
-    stats.records += chunk.records;
-    stats.bytes += chunk.text.size();
-    stats.faults += chunk.faults.size();
     auto write_marks = [&](const std::vector<PendingMark>& marks, BufferedFile* out,
                            uint64_t* rows) -> Status {
       std::string line;
