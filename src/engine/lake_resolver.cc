@@ -266,6 +266,19 @@ std::optional<std::string> YearMaskedDateRange(const ColumnPredicate& predicate,
   }
 }
 
+namespace {
+
+// `sql_template` with every "{col}" replaced by `column`.
+std::string WithColumn(std::string sql_template, const std::string& column) {
+  for (size_t at = sql_template.find("{col}"); at != std::string::npos; at = sql_template.find("{col}", at)) {
+    sql_template.replace(at, 5, column);
+    at += column.size();
+  }
+  return sql_template;
+}
+
+}  // namespace
+
 std::string ApplyTableAccess(const std::string& scan_sql, const std::vector<AccessColumn>& columns,
                              const TableAccess& access, bool guard,
                              const std::vector<std::pair<std::string, std::string>>& implied) {
@@ -274,12 +287,7 @@ std::string ApplyTableAccess(const std::string& scan_sql, const std::vector<Acce
   auto implied_sql = [&](const std::string& alias) {
     std::string out;
     for (const auto& [column, condition] : implied) {
-      std::string c = condition, col = alias + "." + QuoteIdentifier(column);
-      for (size_t at = c.find("{col}"); at != std::string::npos; at = c.find("{col}", at)) {
-        c.replace(at, 5, col);
-        at += col.size();
-      }
-      out += " AND (" + c + ")";
+      out += " AND (" + WithColumn(condition, alias + "." + QuoteIdentifier(column)) + ")";
     }
     return out;
   };
@@ -291,12 +299,7 @@ std::string ApplyTableAccess(const std::string& scan_sql, const std::vector<Acce
     std::string value = "__medlake_s." + col;
     auto mask = access.masks.find(c.field_id);
     if (mask != access.masks.end()) {
-      std::string expr = mask->second;
-      for (size_t at = expr.find("{col}"); at != std::string::npos; at = expr.find("{col}", at)) {
-        expr.replace(at, 5, value);
-        at += value.size();
-      }
-      value = "(" + expr + ")";
+      value = "(" + WithColumn(mask->second, value) + ")";
     }
     // Unguarded, a masked value keeps its guard: a predicate on it (engine/predicate_safety.h)
     // must not evaluate the mask on a hidden row, where it could fail.
