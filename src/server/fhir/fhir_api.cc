@@ -195,17 +195,19 @@ Result<SessionLease> Lease(FhirApiContext& ctx, const Caller& caller) {
 
 // ---- Bundles ----
 
-Json SearchBundle(const FhirApiContext& ctx, const std::vector<Json>& resources, int64_t total) {
+// Takes the resources by value: they are moved into the entries (a copy of a record's ~50
+// resources cost ~7% of an $everything).
+Json SearchBundle(const FhirApiContext& ctx, std::vector<Json> resources, int64_t total) {
   Json b;
   b["resourceType"] = "Bundle";
   b["type"] = "searchset";
   if (total >= 0) b["total"] = total;
   b["link"] = Json::array();
   b["entry"] = Json::array();
-  for (const auto& r : resources) {
+  for (auto& r : resources) {
     Json e;
     e["fullUrl"] = ctx.options().base_url + "/" + r.value("resourceType", "") + "/" + r.value("id", "");
-    e["resource"] = r;
+    e["resource"] = std::move(r);
     e["search"] = Json{{"mode", "match"}};
     b["entry"].push_back(std::move(e));
   }
@@ -360,7 +362,7 @@ Status Search(FhirApiContext& ctx, const http::HttpRequest& req, http::HttpRespo
     MEDLAKE_ASSIGN_OR_RETURN(page, internal::SearchClinical(lease.session(), *spec, sql, offset, count, true));
   }
   MEDLAKE_RETURN_IF_ERROR(audit_group.End());
-  Json bundle = SearchBundle(ctx, page.resources, page.total);
+  Json bundle = SearchBundle(ctx, std::move(page.resources), page.total);
   AddLinks(&bundle, o.base_url + "/" + type, sql.applied, offset, count, page.more);
   if (bundle["entry"].empty()) bundle.erase("entry");
   return SendJson(w, req, 200, bundle);
@@ -436,7 +438,7 @@ Status EverythingHandler(FhirApiContext& ctx, const http::HttpRequest& req, http
   MEDLAKE_ASSIGN_OR_RETURN(auto page, internal::Everything(lease.session(), person, options, offset, count));
   MEDLAKE_RETURN_IF_ERROR(audit_group.End());
   if (!page.patient) return not_found;
-  Json bundle = SearchBundle(ctx, page.resources, page.total);
+  Json bundle = SearchBundle(ctx, std::move(page.resources), page.total);
   if (!page.skipped.empty() && offset == 0) {
     std::string text = "not readable by this user, left out:";
     for (const auto& t : page.skipped) text += " " + t;

@@ -593,20 +593,52 @@ TEST_F(FhirApiTest, EverythingGathersEveryLinkedSourceRecord) {
   EXPECT_EQ(hl7_observations, 1);
   EXPECT_EQ(b["total"], static_cast<int>(ids.size()));
   Keep("everything_a.json", r.body);
-  // Pages of 3 cover the same resources.
-  std::set<std::string> paged;
+  // Pages of 3 cover the same resources, in the same order: a record that fits one page is put
+  // in source_key order by the server, pages are cut by SQL's ORDER BY ... OFFSET.
+  std::vector<std::string> paged;
   std::string target = "/fhir/Patient/" + *person_a_ + "/$everything?_count=3";
   for (int page = 0; page < 10 && !target.empty(); ++page) {
     Json p = Get(target).json();
-    for (const auto& id : EntryIds(p)) paged.insert(id);
+    for (const auto& id : EntryIds(p)) paged.push_back(id);
     std::string next = LinkUrl(p, "next");
     target = next.empty() ? "" : "/fhir" + next.substr(std::string(kBase).size());
   }
-  EXPECT_EQ(paged, got);
+  EXPECT_EQ(paged, ids);
+  auto position = [&](const std::string& id) { return std::find(ids.begin(), ids.end(), id) - ids.begin(); };
+  EXPECT_LT(position("Encounter/fhir.Encounter-senc-ma1"), position("Encounter/hl7.TESTH.V1"));
   // _type and start limit it.
   Json obs = Get("/fhir/Patient/" + *person_a_ + "/$everything?_type=Observation&start=2024-01-01").json();
   EXPECT_EQ(EntryIds(obs).size(), 2u) << obs.dump();
   ExpectOutcome(Get("/fhir/Patient/424242/$everything"), 404, "not-found");
+}
+
+// A person id retired by a merge (normalized.person_id_map) leads to the survivor; a lake without
+// the map (no merge yet) answers from the link alone.
+TEST_F(FhirApiTest, RetiredPersonIdsLeadToTheSurvivor) {
+  const std::string retired = "990001";
+  auto admin = auth_->OpenSession("admin", "", "test setup");
+  ASSERT_THAT(admin, IsOk());
+  engine::testing::ExecOk(**admin, "DROP TABLE IF EXISTS normalized.person_id_map");
+  ExpectOutcome(Get("/fhir/Patient/" + retired + "/$everything"), 404, "not-found");
+  ExpectOutcome(Get("/fhir/Patient/" + retired), 404, "not-found");
+
+  engine::testing::ExecOk(**admin,
+                          "CREATE TABLE normalized.person_id_map (retired_person_id BIGINT, person_id BIGINT, "
+                          "retired_at TIMESTAMPTZ, reason VARCHAR)");
+  engine::testing::ExecOk(**admin, "INSERT INTO normalized.person_id_map VALUES (" + retired + ", " + *person_a_ +
+                                       ", TIMESTAMPTZ '2025-01-01 00:00:00+00', 'merged')");
+  Response everything = Get("/fhir/Patient/" + retired + "/$everything");
+  ASSERT_EQ(everything.status, 200) << everything.body;
+  auto ids = EntryIds(everything.json());
+  ASSERT_FALSE(ids.empty());
+  EXPECT_EQ(ids[0], "Patient/" + *person_a_);
+  EXPECT_EQ(ids, EntryIds(Get("/fhir/Patient/" + *person_a_ + "/$everything").json()));
+  Response read = Get("/fhir/Patient/" + retired);
+  ASSERT_EQ(read.status, 200) << read.body;
+  Json patient = read.json();
+  EXPECT_EQ(patient["active"], false);
+  EXPECT_EQ(patient["link"][0]["other"]["reference"], "Patient/" + *person_a_) << read.body;
+  EXPECT_EQ(patient["link"][0]["type"], "replaced-by");
 }
 
 TEST_F(FhirApiTest, MasksShowInTheResource) {
