@@ -205,7 +205,7 @@ Json SearchBundle(const FhirApiContext& ctx, std::vector<Json> resources, int64_
   b["link"] = Json::array();
   b["entry"] = Json::array();
   for (auto& r : resources) {
-    Json e;
+    Json e = internal::ObjectWithRoom(3);
     e["fullUrl"] = ctx.options().base_url + "/" + r.value("resourceType", "") + "/" + r.value("id", "");
     e["resource"] = std::move(r);
     e["search"] = Json{{"mode", "match"}};

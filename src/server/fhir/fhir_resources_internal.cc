@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "core/civil_date.h"
 #include "server/fhir/fhir_ids.h"
 
 namespace medlake::server::fhir::internal {
@@ -113,7 +114,7 @@ std::string StripPrefix(std::string value, std::string_view prefix) {
 
 // id, meta: the start of every clinical resource.
 Json Start(std::string_view type, const Row& row) {
-  Json j;
+  Json j = ObjectWithRoom(16);
   j["resourceType"] = type;
   j["id"] = EncodeSourceKey(row.Text("source_key").value_or(""));
   auto updated = FhirDateTime(row.Get("record_time"), false);
@@ -164,7 +165,7 @@ Json BuildObservation(const Row& row) {
       q["system"] = "http://unitsofmeasure.org";
       q["code"] = *unit;
     }
-    j["valueQuantity"] = q;
+    j["valueQuantity"] = std::move(q);
   } else if (auto text = Text(row, "value_text")) {
     j["valueString"] = *text;
   }
@@ -474,6 +475,43 @@ std::optional<std::string> FhirDateTime(const engine::Value& v, bool allow_date)
   return out + s[pos] + hours + ":" + minutes;
 }
 
+std::optional<int64_t> InstantMicros(const engine::Value& v) {
+  if (v.kind != engine::Value::Kind::kText) return std::nullopt;
+  std::string_view s = v.s;
+  size_t pos = 0;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!ReadFixedDigits(s, &pos, 4, &year) || pos >= s.size() || s[pos++] != '-' ||
+      !ReadFixedDigits(s, &pos, 2, &month) || pos >= s.size() || s[pos++] != '-' ||
+      !ReadFixedDigits(s, &pos, 2, &day) || pos >= s.size() || s[pos++] != ' ' ||
+      !ReadFixedDigits(s, &pos, 2, &hour) || pos >= s.size() || s[pos++] != ':' ||
+      !ReadFixedDigits(s, &pos, 2, &minute) || pos >= s.size() || s[pos++] != ':' ||
+      !ReadFixedDigits(s, &pos, 2, &second)) {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 || minute > 59 ||
+      second > 59) {
+    return std::nullopt;
+  }
+  int64_t micros = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    int digits = 0;
+    for (++pos; pos < s.size() && IsAsciiDigit(s[pos]); ++pos, ++digits) {
+      if (digits < 6) micros = micros * 10 + (s[pos] - '0');
+    }
+    if (digits == 0) return std::nullopt;
+    for (; digits < 6; ++digits) micros *= 10;
+  }
+  int offset_hours = 0, offset_minutes = 0;
+  if (pos >= s.size() || (s[pos] != '+' && s[pos] != '-')) return std::nullopt;
+  const int sign = s[pos++] == '-' ? -1 : 1;
+  if (!ReadFixedDigits(s, &pos, 2, &offset_hours)) return std::nullopt;
+  if (pos < s.size() && (s[pos++] != ':' || !ReadFixedDigits(s, &pos, 2, &offset_minutes))) return std::nullopt;
+  if (pos != s.size() || offset_minutes > 59) return std::nullopt;
+  const int64_t local_seconds = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+  const int64_t offset_seconds = sign * (offset_hours * 3600 + offset_minutes * 60);
+  return (local_seconds - offset_seconds) * 1000000 + micros;
+}
+
 std::string CodeSystemUri(std::string_view stored) {
   if (stored.find(':') != std::string_view::npos) return std::string(stored);
   for (const auto& [name, uri] : KnownSystems()) {
@@ -516,7 +554,7 @@ std::string CodeTokenSql(const TokenValue& token) {
 }
 
 Json BuildPatient(int64_t person_id, const std::vector<Row>& records) {
-  Json j;
+  Json j = ObjectWithRoom(16);
   j["resourceType"] = "Patient";
   j["id"] = std::to_string(person_id);
   std::string last_updated;
@@ -616,6 +654,12 @@ Json BuildPatient(int64_t person_id, const std::vector<Row>& records) {
   }
   if (death) j["deceasedDateTime"] = *death;
   if (!addresses.empty()) j["address"] = std::move(addresses);
+  return j;
+}
+
+Json ObjectWithRoom(size_t keys) {
+  Json j = Json::object();
+  j.get_ref<Json::object_t&>().reserve(keys);
   return j;
 }
 

@@ -33,6 +33,11 @@ namespace medlake::server::fhir::internal {
 // Resources keep their keys in insertion order (resourceType first), as people read them.
 using Json = nlohmann::ordered_json;
 
+// An empty object with room for `keys` members. An ordered_json object is a vector of (const
+// key, value) pairs, and growing it copies every value already in it (the const key makes the
+// pair's move throwing): a resource built without room copied its nested members several times.
+Json ObjectWithRoom(size_t keys);
+
 inline constexpr std::string_view kPersonTable = "normalized.patient";
 inline constexpr std::string_view kLinkTable = "normalized.person_link";
 inline constexpr std::string_view kRetiredTable = "normalized.person_id_map";
@@ -90,6 +95,9 @@ std::optional<std::string> FhirDate(const engine::Value& v);
 // The FHIR R4 dateTime/instant text of a TIMESTAMPTZ value ("2024-03-01T10:00:00Z"; a DATE value
 // gives its date when `allow_date`), or nullopt.
 std::optional<std::string> FhirDateTime(const engine::Value& v, bool allow_date);
+// Microseconds since 1970-01-01 UTC of a TIMESTAMPTZ as DuckDB renders it
+// ("YYYY-MM-DD HH:MM:SS[.ffffff]+HH[:MM]", years 0001-9999), or nullopt for other values.
+std::optional<int64_t> InstantMicros(const engine::Value& v);
 
 // The URI of a stored code system spelling ("http://loinc.org" stays; HL7 v2 table 0396 names
 // such as "SCT" become their FHIR URIs; anything else urn:medlake:codesystem:<name>).

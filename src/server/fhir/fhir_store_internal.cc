@@ -223,6 +223,44 @@ std::vector<const Row*> InSourceKeyOrder(const std::vector<Row>& rows) {
   return out;
 }
 
+// One person's patient rows in PatientRecordsSql's order (record_time DESC NULLS LAST, then
+// source_key), without a sort in DuckDB for the two or three rows of a lookup by key. Times are
+// compared as instants; when a value is not a timestamp (a mask made it text) all are compared
+// as text, as SQL would order that column.
+void SortNewestRecordFirst(std::vector<Row>* rows) {
+  struct Keyed {
+    std::optional<int64_t> instant;
+    std::optional<std::string> time_text;
+    std::optional<std::string> source_key;
+    Row* row;
+  };
+  std::vector<Keyed> keyed;
+  bool all_instants = true;
+  for (auto& r : *rows) {
+    const engine::Value& time = r.Get("record_time");
+    Keyed k{InstantMicros(time), r.Text("record_time"), r.Text("source_key"), &r};
+    if (k.time_text && !k.instant) all_instants = false;
+    keyed.push_back(std::move(k));
+  }
+  auto nulls_last = [](const auto& a, const auto& b, auto&& less) {
+    if (!a || !b) return a.has_value() && !b.has_value();
+    return less(*a, *b);
+  };
+  std::stable_sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
+    const bool a_null = !a.time_text, b_null = !b.time_text;
+    if (a_null != b_null) return b_null;
+    if (!a_null) {
+      if (all_instants && *a.instant != *b.instant) return *a.instant > *b.instant;
+      if (!all_instants && *a.time_text != *b.time_text) return *a.time_text > *b.time_text;
+    }
+    return nulls_last(a.source_key, b.source_key, std::less<std::string>());
+  });
+  std::vector<Row> sorted;
+  sorted.reserve(keyed.size());
+  for (auto& k : keyed) sorted.push_back(std::move(*k.row));
+  *rows = std::move(sorted);
+}
+
 bool Skippable(const Status& st) {
   return st.code() == StatusCode::kPermissionDenied || st.code() == StatusCode::kNotFound;
 }
@@ -406,12 +444,12 @@ Result<std::optional<Json>> ReadPatientWithKeys(engine::LakeSession& session, in
   const std::string person = std::to_string(person_id);
   auto rows = QueryRows(session, keys.subquery.empty()
                                      ? "SELECT " + person + " AS _person_id, p.* FROM normalized.patient p WHERE " +
-                                           keys.Condition("p.source_key") +
-                                           " ORDER BY p.record_time DESC NULLS LAST, p.source_key"
+                                           keys.Condition("p.source_key")
                                      : PatientRecordsSql("l.person_id = " + person + " AND " +
                                                          keys.Condition("p.source_key")));
   if (!rows.ok()) return QueryError(rows.status(), kPersonTable);
   if (!rows->empty()) {
+    if (keys.subquery.empty()) SortNewestRecordFirst(&*rows);  // the subquery's SQL orders them
     MEDLAKE_ASSIGN_OR_RETURN(auto patients, PatientsFromRows(*rows));
     return std::optional<Json>(std::move(patients.front()));
   }

@@ -30,6 +30,7 @@
 #include "server/fhir/fhir_export_internal.h"
 #include "server/fhir/fhir_ids.h"
 #include "server/fhir/fhir_query_internal.h"
+#include "server/fhir/fhir_resources_internal.h"
 #include "server/net/stream.h"
 #include "storage/lake.h"
 
@@ -362,6 +363,27 @@ TEST(FhirIdsTest, SourceKeysRoundTripThroughFhirIds) {
   EXPECT_FALSE(DecodeResourceId(std::string(65, 'a')).has_value());
 }
 
+// TIMESTAMPTZ text as DuckDB renders it, read as an instant (used to order a person's records).
+TEST(FhirResourcesTest, InstantMicrosReadsTimestamptzText) {
+  auto at = [](const std::string& text) { return internal::InstantMicros(engine::Value::Text(text)); };
+  EXPECT_EQ(at("1970-01-01 00:00:00+00"), 0);
+  EXPECT_EQ(at("1969-12-31 23:59:59.999999+00"), -1);
+  EXPECT_EQ(at("2025-03-30 01:59:59.5+01"), 1743296399500000);
+  EXPECT_EQ(at("2025-03-30 03:00:00+02"), 1743296400000000);
+  EXPECT_EQ(at("2024-02-29 12:00:00-05:30"), 1709227800000000);
+  EXPECT_EQ(at("0001-01-01 00:00:00+00"), -62135596800000000);
+  // A fraction orders after the whole second (as text, "...00.5Z" would sort before "...00Z").
+  EXPECT_LT(*at("2025-01-01 10:00:00+00"), *at("2025-01-01 10:00:00.5+00"));
+  EXPECT_LT(*at("2025-01-01 10:00:00.25+00"), *at("2025-01-01 10:00:00.5+00"));
+  for (const char* bad : {"2024-02-30 00:00:00+00", "2024-01-01", "2024-01-01 00:00:00", "2024-01-01 00:00:00.+00",
+                          "2024-01-01 24:00:00+00", "2024-01-01 00:00:00+0", "2024-01-01 00:00:00+00:6",
+                          "2024-01-01 00:00:00+00x", "****", ""}) {
+    EXPECT_FALSE(at(bad).has_value()) << bad;
+  }
+  EXPECT_FALSE(internal::InstantMicros(engine::Value::Int(0)).has_value());
+  EXPECT_FALSE(internal::InstantMicros(engine::Value::Null()).has_value());
+}
+
 TEST(FhirQueryTest, ValuesBecomeLiteralsAndDatesAreRebuilt) {
   EXPECT_EQ(internal::SqlLiteral("O'Brien"), "'O''Brien'");
   EXPECT_FALSE(internal::IsCleanText(std::string("a\0b", 3)));
@@ -431,6 +453,11 @@ TEST_F(FhirApiTest, PatientCarriesIdentifiersOfEveryLinkedSourceRecord) {
   EXPECT_EQ(p["gender"], "female");
   ASSERT_GE(p["name"].size(), 1u);
   Keep("patient_a.json", r.body);
+  // A read orders the person's records itself (newest first); a search orders them in SQL. Both
+  // must build the same resource, identifiers and names in the same order.
+  Json found = Get("/fhir/Patient?_id=" + *person_a_, "Bearer " + *token_).json();
+  ASSERT_EQ(found["entry"].size(), 1u) << found.dump();
+  EXPECT_EQ(found["entry"][0]["resource"], p);
 
   ExpectOutcome(Get("/fhir/Patient/999999"), 404, "not-found");
   ExpectOutcome(Get("/fhir/Patient/abc"), 404, "not-found");
