@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <string_view>
 
 #include "core/civil_date.h"
 #include "engine/duckdb_internal.h"
@@ -18,6 +19,26 @@ constexpr size_t kStarCount = 5;
 
 bool IsContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
+// DuckDB keeps strings of up to 12 bytes inside the 16-byte duckdb_string_t (duckdb.h), with the
+// unused bytes zero. Such a result is written into the output vector directly: no call into
+// DuckDB and no string heap per value.
+constexpr size_t kInlineBytes = sizeof(duckdb_string_t{}.value.inlined.inlined);
+
+void AssignInlined(duckdb_string_t* slot, std::string_view first, std::string_view second) {
+  duckdb_string_t s;
+  std::memset(&s, 0, sizeof s);
+  s.value.inlined.length = static_cast<uint32_t>(first.size() + second.size());
+  std::memcpy(s.value.inlined.inlined, first.data(), first.size());
+  if (!second.empty()) std::memcpy(s.value.inlined.inlined + first.size(), second.data(), second.size());
+  *slot = s;
+}
+
+// The bytes of a DuckDB string, read as duckdb.h lays it out (no call per value).
+std::string_view View(const duckdb_string_t& v) {
+  const uint32_t n = v.value.inlined.length;
+  return {n <= kInlineBytes ? v.value.inlined.inlined : v.value.pointer.ptr, n};
+}
+
 void PartialFunction(duckdb_function_info, duckdb_data_chunk input, duckdb_vector output) {
   const idx_t rows = duckdb_data_chunk_get_size(input);
   duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
@@ -26,6 +47,9 @@ void PartialFunction(duckdb_function_info, duckdb_data_chunk input, duckdb_vecto
   uint64_t* count_valid = duckdb_vector_get_validity(counts);
   auto* data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(values));
   auto* n_data = static_cast<int32_t*>(duckdb_vector_get_data(counts));
+  auto* out = static_cast<duckdb_string_t*>(duckdb_vector_get_data(output));
+  const std::string_view stars(kStars, kStarCount);
+  static_assert(kStarCount <= kInlineBytes);
   duckdb_vector_ensure_validity_writable(output);
   uint64_t* out_valid = duckdb_vector_get_validity(output);
   std::string buffer;
@@ -35,8 +59,9 @@ void PartialFunction(duckdb_function_info, duckdb_data_chunk input, duckdb_vecto
       duckdb_validity_set_row_invalid(out_valid, r);
       continue;
     }
-    const char* s = duckdb_string_t_data(data + r);
-    const size_t size = duckdb_string_t_length(data[r]);
+    const std::string_view value = View(data[r]);
+    const char* s = value.data();
+    const size_t size = value.size();
     const size_t keep = n_data[r] > 0 ? static_cast<size_t>(n_data[r]) : 0;
     // Walk back over `keep` code points; more than `keep` of them means the tail is shown.
     size_t start = size, seen = 0;
@@ -47,10 +72,14 @@ void PartialFunction(duckdb_function_info, duckdb_data_chunk input, duckdb_vecto
     }
     const bool more = seen == keep && start > 0;
     if (!more || keep == 0) {
-      duckdb_vector_assign_string_element_len(output, r, kStars, kStarCount);
+      AssignInlined(out + r, stars, {});
       continue;
     }
     const size_t tail = size - start;
+    if (kStarCount + tail <= kInlineBytes) {
+      AssignInlined(out + r, stars, std::string_view(s + start, tail));
+      continue;
+    }
     char small[kStarCount + 64 * 4];
     if (kStarCount + tail <= sizeof small) {
       std::memcpy(small, kStars, kStarCount);
