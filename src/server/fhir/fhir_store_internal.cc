@@ -207,16 +207,20 @@ std::string Where(const std::vector<std::string>& conditions) {
   return " WHERE " + Join(conditions, " AND ");
 }
 
-// `rows` in the order of ORDER BY source_key: byte order of the text (DuckDB's default
-// collation), NULLs last, ties in the order given.
+// ORDER BY text ASC NULLS LAST: byte order (DuckDB's default collation; std::string compares
+// bytes as unsigned char, as memcmp does), NULLs after every value.
+bool TextBeforeNullsLast(const std::optional<std::string>& a, const std::optional<std::string>& b) {
+  if (!a || !b) return a.has_value() && !b.has_value();
+  return *a < *b;
+}
+
+// `rows` in the order of ORDER BY source_key, ties in the order given.
 std::vector<const Row*> InSourceKeyOrder(const std::vector<Row>& rows) {
   std::vector<std::pair<std::optional<std::string>, const Row*>> keyed;
   keyed.reserve(rows.size());
   for (const auto& r : rows) keyed.emplace_back(r.Text("source_key"), &r);
-  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
-    if (!a.first || !b.first) return a.first.has_value() && !b.first.has_value();
-    return *a.first < *b.first;
-  });
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const auto& a, const auto& b) { return TextBeforeNullsLast(a.first, b.first); });
   std::vector<const Row*> out;
   out.reserve(keyed.size());
   for (const auto& k : keyed) out.push_back(k.second);
@@ -242,10 +246,6 @@ void SortNewestRecordFirst(std::vector<Row>* rows) {
     if (k.time_text && !k.instant) all_instants = false;
     keyed.push_back(std::move(k));
   }
-  auto nulls_last = [](const auto& a, const auto& b, auto&& less) {
-    if (!a || !b) return a.has_value() && !b.has_value();
-    return less(*a, *b);
-  };
   std::stable_sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
     const bool a_null = !a.time_text, b_null = !b.time_text;
     if (a_null != b_null) return b_null;
@@ -253,7 +253,7 @@ void SortNewestRecordFirst(std::vector<Row>* rows) {
       if (all_instants && *a.instant != *b.instant) return *a.instant > *b.instant;
       if (!all_instants && *a.time_text != *b.time_text) return *a.time_text > *b.time_text;
     }
-    return nulls_last(a.source_key, b.source_key, std::less<std::string>());
+    return TextBeforeNullsLast(a.source_key, b.source_key);
   });
   std::vector<Row> sorted;
   sorted.reserve(keyed.size());
