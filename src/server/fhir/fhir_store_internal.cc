@@ -182,14 +182,18 @@ Result<LinkedKeys> LookUpLinkedKeys(engine::LakeSession& session, const std::vec
   auto rows = QueryRows(session, "SELECT source_key FROM (" + subquery + ") WHERE source_key IS NOT NULL LIMIT " +
                                      std::to_string(kMaxLiteralKeys + 1));
   if (!rows.ok()) return QueryError(rows.status(), kPersonTable);
+  // Literal keys only when every row gives one: at most kMaxLiteralKeys of them, all plain text.
   std::vector<std::string> keys;
-  for (const auto& r : *rows) {
-    auto key = r.Text("source_key");
-    if (!key || !IsCleanText(*key) || rows->size() > kMaxLiteralKeys) {
-      out.subquery = std::move(subquery);
-      return out;
+  if (rows->size() <= kMaxLiteralKeys) {
+    for (const auto& r : *rows) {
+      auto key = r.Text("source_key");
+      if (!key || !IsCleanText(*key)) break;
+      keys.push_back(std::move(*key));
     }
-    keys.push_back(std::move(*key));
+  }
+  if (keys.size() != rows->size()) {
+    out.subquery = std::move(subquery);
+    return out;
   }
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
