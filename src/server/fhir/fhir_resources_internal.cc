@@ -557,11 +557,18 @@ Json BuildPatient(int64_t person_id, const std::vector<Row>& records) {
   Json j = ObjectWithRoom(16);
   j["resourceType"] = "Patient";
   j["id"] = std::to_string(person_id);
+  // The newest record's time, compared as instants: as text, "10:00:00.5Z" would sort before
+  // "10:00:00Z", and two offsets would not compare at all.
   std::string last_updated;
+  std::optional<int64_t> newest;
   for (const auto& r : records) {
-    auto t = FhirDateTime(r.Get("record_time"), false);
-    // Same offset form throughout (Z), so text order is time order.
-    if (t && *t > last_updated) last_updated = *t;
+    const engine::Value& time = r.Get("record_time");
+    auto at = InstantMicros(time);
+    if (!at || (newest && *at <= *newest)) continue;
+    auto t = FhirDateTime(time, false);
+    if (!t) continue;
+    newest = at;
+    last_updated = std::move(*t);
   }
   if (!last_updated.empty()) j["meta"] = Json{{"lastUpdated", last_updated}};
 

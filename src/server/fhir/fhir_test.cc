@@ -384,6 +384,26 @@ TEST(FhirResourcesTest, InstantMicrosReadsTimestamptzText) {
   EXPECT_FALSE(internal::InstantMicros(engine::Value::Null()).has_value());
 }
 
+// meta.lastUpdated is the newest record's time as an instant, not the greatest text.
+TEST(FhirResourcesTest, PatientLastUpdatedIsTheNewestInstant) {
+  auto index = std::make_shared<internal::Row::ColumnIndex>(internal::Row::ColumnIndex{{"record_time", 0}});
+  auto patient = [&](std::vector<std::string> times) {
+    std::vector<internal::Row> rows;
+    for (const auto& t : times) rows.emplace_back(index, std::vector<engine::Value>{engine::Value::Text(t)});
+    rows.emplace_back(index, std::vector<engine::Value>{engine::Value::Null()});
+    return internal::BuildPatient(7, rows);
+  };
+  auto last_updated = [](const auto& p) { return p.at("meta").at("lastUpdated").template get<std::string>(); };
+  EXPECT_EQ(last_updated(patient({"2025-01-01 10:00:00.5+00", "2025-01-01 10:00:00+00"})), "2025-01-01T10:00:00.5Z");
+  EXPECT_EQ(last_updated(patient({"2025-01-01 10:00:00+00", "2025-01-01 10:00:00.5+00"})), "2025-01-01T10:00:00.5Z");
+  // 11:30 at +02 is 09:30 UTC, before 10:00 UTC, though its text is greater.
+  EXPECT_EQ(last_updated(patient({"2025-01-01 11:30:00+02", "2025-01-01 10:00:00+00"})), "2025-01-01T10:00:00Z");
+  EXPECT_EQ(last_updated(patient({"2025-01-01 10:00:00+00", "2025-01-01 12:30:00+02"})), "2025-01-01T12:30:00+02:00");
+  // A time that is not an instant (masked) is not a lastUpdated.
+  EXPECT_EQ(last_updated(patient({"****", "2024-06-01 08:00:00+00"})), "2024-06-01T08:00:00Z");
+  EXPECT_FALSE(patient({"****"}).contains("meta"));
+}
+
 TEST(FhirQueryTest, ValuesBecomeLiteralsAndDatesAreRebuilt) {
   EXPECT_EQ(internal::SqlLiteral("O'Brien"), "'O''Brien'");
   EXPECT_FALSE(internal::IsCleanText(std::string("a\0b", 3)));
