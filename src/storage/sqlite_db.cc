@@ -21,7 +21,26 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what) {
 }
 }  // namespace
 
-SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
+SqliteStatement::~SqliteStatement() {
+  if (!cache_ || !cache_->open) {
+    sqlite3_finalize(stmt_);
+    return;
+  }
+  // Full: one kept statement makes room (statements prepared once, with literals in their
+  // text, must not crowd out those prepared on every request).
+  if (cache_->size >= SqliteDb::kMaxKeptStatements) {
+    auto victim = cache_->idle.begin();
+    sqlite3_finalize(victim->second.back());
+    victim->second.pop_back();
+    if (victim->second.empty()) cache_->idle.erase(victim);
+    --cache_->size;
+  }
+  // Ends any read the statement holds open (a WAL snapshot) before it waits for reuse.
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  cache_->idle[sql_].push_back(stmt_);
+  ++cache_->size;
+}
 
 Status SqliteStatement::BindText(int index, std::string_view v) {
   int rc = sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
@@ -67,7 +86,15 @@ int64_t SqliteStatement::ColumnInt64(int column) const {
   return sqlite3_column_int64(stmt_, column);
 }
 
-SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
+SqliteDb::~SqliteDb() {
+  cache_->open = false;
+  for (auto& [sql, stmts] : cache_->idle) {
+    for (sqlite3_stmt* stmt : stmts) sqlite3_finalize(stmt);
+  }
+  cache_->idle.clear();
+  cache_->size = 0;
+  sqlite3_close_v2(db_);
+}
 
 Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool create) {
   sqlite3* db = nullptr;
@@ -99,10 +126,22 @@ Status SqliteDb::Execute(std::string_view sql) {
 }
 
 Result<std::unique_ptr<SqliteStatement>> SqliteDb::Prepare(std::string_view sql) {
+  std::string text(sql);
+  auto kept = cache_->idle.find(text);
+  if (kept != cache_->idle.end() && !kept->second.empty()) {
+    sqlite3_stmt* stmt = kept->second.back();
+    kept->second.pop_back();
+    if (kept->second.empty()) cache_->idle.erase(kept);
+    --cache_->size;
+    return std::make_unique<SqliteStatement>(db_, stmt, cache_, std::move(text));
+  }
   sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  // SQLite recompiles a kept statement by itself when the schema changes.
+  int rc = sqlite3_prepare_v3(db_, text.data(), static_cast<int>(text.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                              nullptr);
   if (rc != SQLITE_OK) return SqliteError(db_, rc, "preparing catalog statement");
-  return std::make_unique<SqliteStatement>(db_, stmt);
+  if (stmt == nullptr) return std::make_unique<SqliteStatement>(db_, stmt);  // only comments or spaces
+  return std::make_unique<SqliteStatement>(db_, stmt, cache_, std::move(text));
 }
 
 int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }

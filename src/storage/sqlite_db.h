@@ -4,7 +4,12 @@
 // columns by index. Errors: IOError when the file cannot be opened, Aborted when the database is
 // busy beyond the timeout (another writer), DataLoss for a corrupt file, Internal otherwise.
 //
-// Thread-safety: a SqliteDb is used by one thread at a time (open one per thread/process).
+// Thread-safety: a SqliteDb is used by one thread at a time (open one per thread/process), its
+// statements by the same thread.
+//
+// Prepared statements are kept: when a SqliteStatement is destroyed, its compiled statement is
+// reset, its bindings cleared, and it goes back to the SqliteDb, which hands it out again for the
+// same SQL text instead of compiling it anew (compiling is most of the cost of a short lookup).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
@@ -20,6 +26,16 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace medlake::storage {
+
+namespace internal {
+// The compiled statements a SqliteDb keeps for reuse, by SQL text. Shared with its statements so
+// that one outliving the database finalizes itself instead of coming back.
+struct StatementCache {
+  bool open = true;
+  size_t size = 0;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle;
+};
+}  // namespace internal
 
 class SqliteStatement {
  public:
@@ -39,11 +55,16 @@ class SqliteStatement {
   std::optional<std::string> ColumnText(int column) const;  // nullopt for NULL
   int64_t ColumnInt64(int column) const;
 
-  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  // With a cache, the statement returns there (under `sql`) when destroyed.
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, std::shared_ptr<internal::StatementCache> cache = nullptr,
+                  std::string sql = {})
+      : db_(db), stmt_(stmt), cache_(std::move(cache)), sql_(std::move(sql)) {}
 
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  std::shared_ptr<internal::StatementCache> cache_;
+  std::string sql_;
 };
 
 class SqliteDb {
@@ -59,11 +80,15 @@ class SqliteDb {
   Result<std::unique_ptr<SqliteStatement>> Prepare(std::string_view sql);
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int64_t Changes() const;
+  // Compiled statements waiting for reuse (at most kMaxKeptStatements).
+  size_t KeptStatements() const { return cache_->size; }
+  static constexpr size_t kMaxKeptStatements = 64;
 
-  explicit SqliteDb(sqlite3* db) : db_(db) {}
+  explicit SqliteDb(sqlite3* db) : db_(db), cache_(std::make_shared<internal::StatementCache>()) {}
 
  private:
   sqlite3* db_;
+  std::shared_ptr<internal::StatementCache> cache_;
 };
 
 }  // namespace medlake::storage
