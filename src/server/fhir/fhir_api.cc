@@ -8,6 +8,7 @@
 #include "core/logging.h"
 #include "server/fhir/fhir_export_internal.h"
 #include "server/fhir/fhir_ids.h"
+#include "server/fhir/fhir_json_internal.h"
 #include "server/fhir/fhir_query_internal.h"
 #include "server/fhir/fhir_resources_internal.h"
 #include "server/fhir/fhir_store_internal.h"
@@ -24,7 +25,8 @@ constexpr std::string_view kPurposeHeader = "X-Medlake-Purpose";
 // ---- responses ----
 
 std::string Dump(const Json& j, bool pretty) {
-  return j.dump(pretty ? 2 : -1, ' ', false, Json::error_handler_t::replace);
+  if (!pretty) return internal::CompactJson(j);
+  return j.dump(2, ' ', false, Json::error_handler_t::replace);
 }
 
 bool Pretty(const http::HttpRequest& req) { return req.QueryParam("_pretty").value_or("") == "true"; }

@@ -12,6 +12,7 @@
 #include "core/crypto.h"
 #include "core/logging.h"
 #include "security/access_controller.h"
+#include "server/fhir/fhir_json_internal.h"
 #include "server/fhir/fhir_store_internal.h"
 
 namespace medlake::server::fhir::internal {
@@ -77,7 +78,7 @@ void RemoveTree(const std::string& path) {
   }
 }
 
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string Dump(const Json& j) { return CompactJson(j); }
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -29,6 +30,7 @@
 #include "server/fhir/fhir_api.h"
 #include "server/fhir/fhir_export_internal.h"
 #include "server/fhir/fhir_ids.h"
+#include "server/fhir/fhir_json_internal.h"
 #include "server/fhir/fhir_query_internal.h"
 #include "server/fhir/fhir_resources_internal.h"
 #include "server/net/stream.h"
@@ -402,6 +404,84 @@ TEST(FhirResourcesTest, PatientLastUpdatedIsTheNewestInstant) {
   // A time that is not an instant (masked) is not a lastUpdated.
   EXPECT_EQ(last_updated(patient({"****", "2024-06-01 08:00:00+00"})), "2024-06-01T08:00:00Z");
   EXPECT_FALSE(patient({"****"}).contains("meta"));
+}
+
+// CompactJson writes what the library's dump writes (replacing invalid UTF-8), byte for byte.
+std::string LibraryDump(const internal::Json& j) { return j.dump(-1, ' ', false, internal::Json::error_handler_t::replace); }
+
+TEST(FhirJsonTest, CompactJsonIsTheLibrarysTextForEveryShortString) {
+  // Every string of one and two bytes, and of three bytes led by a UTF-8 lead byte (each
+  // ill-formed case of Unicode Table 3-7 among them: overlong, surrogate, truncated).
+  size_t checked = 0;
+  auto check = [&](const std::string& s) {
+    internal::Json j = s;
+    ASSERT_EQ(internal::CompactJson(j), LibraryDump(j)) << testing::PrintToString(s);
+    ++checked;
+  };
+  for (int a = 0; a < 256; ++a) {
+    check(std::string(1, static_cast<char>(a)));
+    for (int b = 0; b < 256; ++b) check({static_cast<char>(a), static_cast<char>(b)});
+  }
+  for (int a = 0xC0; a < 0x100; ++a) {
+    for (int b = 0x70; b < 0xD0; ++b) {
+      for (int c = 0x70; c < 0xD0; ++c) check({static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)});
+    }
+  }
+  // Four-byte sequences around the bounds (U+10000, U+10FFFF, beyond).
+  for (int a : {0xF0, 0xF1, 0xF4, 0xF5}) {
+    for (int b : {0x7F, 0x80, 0x8F, 0x90, 0xBF, 0xC0}) {
+      for (int c : {0x7F, 0x80, 0xBF, 0xC0}) {
+        for (int d : {0x7F, 0x80, 0xBF, 0xC0}) {
+          check({static_cast<char>(a), static_cast<char>(b), static_cast<char>(c), static_cast<char>(d)});
+          check({'x', static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)});  // truncated at the end
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 500000u);
+}
+
+TEST(FhirJsonTest, CompactJsonIsTheLibrarysTextForRandomDocuments) {
+  std::mt19937 rng(20261130);
+  const std::vector<std::string> pieces{"a", "Jos\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9D\x84\x9E", "\"", "\\", "\n",
+                                        "\t", std::string(1, '\0'), "\x1F", "\x7F", "\xC3", "\xED\xA0\x80", "/", " ",
+                                        "\xC0\xAF", "\xF4\x90\x80\x80", "http://loinc.org"};
+  auto text = [&]() {
+    std::string s;
+    for (int n = static_cast<int>(rng() % 6); n > 0; --n) s += pieces[rng() % pieces.size()];
+    return s;
+  };
+  std::function<internal::Json(int)> value = [&](int depth) -> internal::Json {
+    switch (rng() % (depth < 4 ? 10 : 7)) {
+      case 0: return text();
+      case 1: return static_cast<int64_t>(rng()) - static_cast<int64_t>(rng()) * 4096;
+      case 2: return std::numeric_limits<uint64_t>::max() - rng() % 3;
+      case 3: {
+        const double d[] = {1.5, -0.0, 1e300, 0.1, 3.0, std::nan(""), std::numeric_limits<double>::infinity()};
+        return d[rng() % 7];
+      }
+      case 4: return rng() % 2 == 0;
+      case 5: return nullptr;
+      case 6: return std::numeric_limits<int64_t>::min();
+      case 7:
+      case 8: {
+        internal::Json o = internal::Json::object();
+        for (int n = static_cast<int>(rng() % 5); n > 0; --n) o[text()] = value(depth + 1);
+        return o;
+      }
+      default: {
+        internal::Json a = internal::Json::array();
+        for (int n = static_cast<int>(rng() % 5); n > 0; --n) a.push_back(value(depth + 1));
+        return a;
+      }
+    }
+  };
+  for (int i = 0; i < 3000; ++i) {
+    internal::Json j = value(0);
+    ASSERT_EQ(internal::CompactJson(j), LibraryDump(j)) << i;
+  }
+  EXPECT_EQ(internal::CompactJson(internal::Json::object()), "{}");
+  EXPECT_EQ(internal::CompactJson(internal::Json::array()), "[]");
 }
 
 TEST(FhirQueryTest, ValuesBecomeLiteralsAndDatesAreRebuilt) {
