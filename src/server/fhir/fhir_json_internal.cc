@@ -28,19 +28,6 @@ size_t SequenceLength(std::string_view s, size_t i) {
   return 0;
 }
 
-bool ValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    if (static_cast<unsigned char>(s[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    const size_t n = SequenceLength(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
 // The escape of an ASCII character JSON does not copy as is, or nullptr.
 const char* EscapeOf(unsigned char c) {
   switch (c) {
@@ -55,28 +42,48 @@ const char* EscapeOf(unsigned char c) {
   }
 }
 
-void AppendString(std::string_view s, std::string* out) {
-  if (!ValidUtf8(s)) {
-    // The library replaces each invalid sequence with U+FFFD, by its own rules.
-    out->append(Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace));
-    return;
+// What a byte is to the string writer: 0 copied, 1 escaped, 2 the lead of a multi-byte sequence.
+struct ByteClasses {
+  unsigned char of[256];
+  constexpr ByteClasses() : of() {
+    for (int c = 0; c < 256; ++c) of[c] = c < 0x20 || c == '"' || c == '\\' ? 1 : c >= 0x80 ? 2 : 0;
   }
+};
+constexpr ByteClasses kByteClasses;
+
+void AppendString(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
+  const size_t start = out->size();
   out->push_back('"');
   size_t run = 0;  // start of the bytes not yet copied
-  for (size_t i = 0; i < s.size(); ++i) {
+  for (size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.substr(run, i - run));
+    const unsigned char kind = kByteClasses.of[c];
+    if (kind == 0) {
+      ++i;
+      continue;
+    }
+    if (kind == 2) {
+      const size_t n = SequenceLength(s, i);
+      if (n == 0) {
+        // Invalid UTF-8: the library replaces each bad sequence with U+FFFD, by its own rules.
+        out->resize(start);
+        out->append(Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace));
+        return;
+      }
+      i += n;
+      continue;
+    }
+    out->append(s.data() + run, i - run);
     if (const char* e = EscapeOf(c)) {
       out->append(e);
     } else {
       const char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
       out->append(u, sizeof u);
     }
-    run = i + 1;
+    run = ++i;
   }
-  out->append(s.substr(run));
+  out->append(s.data() + run, s.size() - run);
   out->push_back('"');
 }
 
@@ -94,7 +101,7 @@ void AppendCompactJson(const Json& j, std::string* out) {
     case Json::value_t::object: {
       out->push_back('{');
       bool first = true;
-      for (const auto& [key, value] : j.items()) {
+      for (const auto& [key, value] : j.get_ref<const Json::object_t&>()) {
         if (!first) out->push_back(',');
         first = false;
         AppendString(key, out);
@@ -107,7 +114,7 @@ void AppendCompactJson(const Json& j, std::string* out) {
     case Json::value_t::array: {
       out->push_back('[');
       bool first = true;
-      for (const auto& value : j) {
+      for (const auto& value : j.get_ref<const Json::array_t&>()) {
         if (!first) out->push_back(',');
         first = false;
         AppendCompactJson(value, out);
