@@ -3,6 +3,8 @@
 #include <charconv>
 #include <string_view>
 
+#include "engine/value.h"
+
 namespace medlake::server::fhir::internal {
 namespace {
 
@@ -28,63 +30,21 @@ size_t SequenceLength(std::string_view s, size_t i) {
   return 0;
 }
 
-// The escape of an ASCII character JSON does not copy as is, or nullptr.
-const char* EscapeOf(unsigned char c) {
-  switch (c) {
-    case '"': return "\\\"";
-    case '\\': return "\\\\";
-    case '\b': return "\\b";
-    case '\f': return "\\f";
-    case '\n': return "\\n";
-    case '\r': return "\\r";
-    case '\t': return "\\t";
-    default: return nullptr;
-  }
-}
-
-// What a byte is to the string writer: 0 copied, 1 escaped, 2 the lead of a multi-byte sequence.
-struct ByteClasses {
-  unsigned char of[256];
-  constexpr ByteClasses() : of() {
-    for (int c = 0; c < 256; ++c) of[c] = c < 0x20 || c == '"' || c == '\\' ? 1 : c >= 0x80 ? 2 : 0;
-  }
-};
-constexpr ByteClasses kByteClasses;
-
 void AppendString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const size_t start = out->size();
-  out->push_back('"');
-  size_t run = 0;  // start of the bytes not yet copied
   for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const unsigned char kind = kByteClasses.of[c];
-    if (kind == 0) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
       ++i;
       continue;
     }
-    if (kind == 2) {
-      const size_t n = SequenceLength(s, i);
-      if (n == 0) {
-        // Invalid UTF-8: the library replaces each bad sequence with U+FFFD, by its own rules.
-        out->resize(start);
-        out->append(Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace));
-        return;
-      }
-      i += n;
-      continue;
+    const size_t n = SequenceLength(s, i);
+    if (n == 0) {
+      // Invalid UTF-8: the library replaces each bad sequence with U+FFFD, by its own rules.
+      out->append(Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace));
+      return;
     }
-    out->append(s.data() + run, i - run);
-    if (const char* e = EscapeOf(c)) {
-      out->append(e);
-    } else {
-      const char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-      out->append(u, sizeof u);
-    }
-    run = ++i;
+    i += n;
   }
-  out->append(s.data() + run, s.size() - run);
-  out->push_back('"');
+  engine::AppendJsonString(s, out);  // the library's escapes, for valid UTF-8
 }
 
 template <typename Int>

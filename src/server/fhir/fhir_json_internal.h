@@ -3,9 +3,9 @@
 //
 // nlohmann's serializer decodes every byte of every string through its UTF-8 state machine; on a
 // Patient/$everything that was about 6% of the request's CPU. The text is the same as
-// `j.dump(-1, ' ', false, error_handler_t::replace)`, byte for byte: strings of valid UTF-8 are
-// copied in runs between the characters JSON escapes, and the rare string holding invalid UTF-8
-// (or a float) is left to the library.
+// `j.dump(-1, ' ', false, error_handler_t::replace)`, byte for byte: strings of valid UTF-8 go to
+// engine::AppendJsonString (runs copied whole between the characters JSON escapes), and the rare
+// string holding invalid UTF-8 (or a float) is left to the library.
 //
 // Thread-safety: pure functions.
 #pragma once

@@ -307,33 +307,26 @@ std::optional<std::vector<std::vector<Row>>> RowsOfParts(const std::vector<Row>&
     const auto json = nlohmann::json::parse(*text, nullptr, false);
     if (!json.is_object()) return std::nullopt;
     const size_t p = static_cast<size_t>(part.i);
-    // nlohmann::json keeps members sorted by name, so the rows of one table list the same
-    // names in the same order: the first row's index serves them all.
+    // nlohmann::json keeps members sorted by name, so the rows of one table list the same names
+    // in the same order: the part's first row gives the index of them all.
     auto& index = indexes[p];
-    bool same = index && index->size() == json.size() + 1;
-    std::vector<engine::Value> values;
-    values.reserve(json.size() + 1);
-    size_t at = 0;
-    for (const auto& [name, v] : json.items()) {
-      auto value = ValueOfJson(v);
-      if (!value) return std::nullopt;
-      if (same) {
-        auto found = index->find(name);
-        same = found != index->end() && found->second == at;
-      }
-      values.push_back(std::move(*value));
-      ++at;
-    }
-    values.push_back(engine::Value::Int(person_id));
-    if (!same) {
+    if (!index) {
       auto fresh = std::make_shared<Row::ColumnIndex>();
       size_t i = 0;
       for (const auto& [name, v] : json.items()) (*fresh)[name] = i++;
-      if (fresh->size() != json.size()) return std::nullopt;
-      (*fresh)["_person_id"] = i;
-      if (fresh->size() != json.size() + 1) return std::nullopt;  // the table has a _person_id
+      if (!fresh->emplace("_person_id", i).second) return std::nullopt;  // the table has one
       index = std::move(fresh);
     }
+    if (index->size() != json.size() + 1) return std::nullopt;
+    std::vector<engine::Value> values;
+    values.reserve(json.size() + 1);
+    for (const auto& [name, v] : json.items()) {
+      auto found = index->find(name);
+      auto value = ValueOfJson(v);
+      if (found == index->end() || found->second != values.size() || !value) return std::nullopt;
+      values.push_back(std::move(*value));
+    }
+    values.push_back(engine::Value::Int(person_id));
     out[p].emplace_back(index, std::move(values));
   }
   return out;
