@@ -6,6 +6,7 @@
 #include <set>
 
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "core/logging.h"
 #include "storage/catalog.h"
@@ -273,19 +274,40 @@ void SortNewestRecordFirst(std::vector<Row>* rows) {
 // for VARCHAR and DuckDB's text of dates and times (to_json writes those as their VARCHAR
 // casts), numbers for DOUBLE and integers, true/false for BOOLEAN. nullopt for anything else
 // (nested values; NaN and infinities, which to_json writes as bare words, fail the parse before).
-std::optional<engine::Value> ValueOfJson(const nlohmann::json& j) {
-  switch (j.type()) {
-    case nlohmann::json::value_t::null: return engine::Value::Null();
-    case nlohmann::json::value_t::boolean: return engine::Value::Bool(j.get<bool>());
-    case nlohmann::json::value_t::string: return engine::Value::Text(j.get<std::string>());
-    case nlohmann::json::value_t::number_float: return engine::Value::Double(j.get<double>());
-    case nlohmann::json::value_t::number_integer: return engine::Value::Int(j.get<int64_t>());
-    case nlohmann::json::value_t::number_unsigned: {
-      const auto u = j.get<uint64_t>();
-      if (u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        return engine::Value::Int(static_cast<int64_t>(u));
+// One member value of a to_json row as the engine::Value a direct read of the column gives:
+// text as text, integers as BIGINT (UBIGINT above its range), other numbers as DOUBLE. nullopt
+// for what a scalar column cannot hold (arrays, objects), so the caller reads directly instead.
+std::optional<engine::Value> ValueOfJson(simdjson::ondemand::value v) {
+  simdjson::ondemand::json_type type;
+  if (v.type().get(type)) return std::nullopt;
+  switch (type) {
+    case simdjson::ondemand::json_type::null: return engine::Value::Null();
+    case simdjson::ondemand::json_type::boolean: {
+      bool b = false;
+      if (v.get_bool().get(b)) return std::nullopt;
+      return engine::Value::Bool(b);
+    }
+    case simdjson::ondemand::json_type::string: {
+      std::string_view text;
+      if (v.get_string().get(text)) return std::nullopt;
+      return engine::Value::Text(std::string(text));
+    }
+    case simdjson::ondemand::json_type::number: {
+      simdjson::ondemand::number_type kind;
+      if (v.get_number_type().get(kind)) return std::nullopt;
+      if (kind == simdjson::ondemand::number_type::signed_integer) {
+        int64_t i = 0;
+        if (v.get_int64().get(i)) return std::nullopt;
+        return engine::Value::Int(i);
       }
-      return engine::Value::UInt(u);
+      if (kind == simdjson::ondemand::number_type::unsigned_integer) {
+        uint64_t u = 0;
+        if (v.get_uint64().get(u)) return std::nullopt;
+        return engine::Value::UInt(u);
+      }
+      double d = 0;
+      if (v.get_double().get(d)) return std::nullopt;
+      return engine::Value::Double(d);
     }
     default: return std::nullopt;
   }
@@ -297,37 +319,56 @@ std::optional<engine::Value> ValueOfJson(const nlohmann::json& j) {
 std::optional<std::vector<std::vector<Row>>> RowsOfParts(const std::vector<Row>& rows, size_t parts,
                                                         int64_t person_id) {
   std::vector<std::vector<Row>> out(parts);
+  // Per part: its column index and the member names in to_json's order (the table's column
+  // order, the same for every row of one table), taken from the part's first row.
   std::vector<std::shared_ptr<const Row::ColumnIndex>> indexes(parts);
+  std::vector<std::vector<std::string>> names(parts);
+  simdjson::ondemand::parser parser;
+  std::string padded;  // each row's text with the padding simdjson reads past its end
   for (const auto& r : rows) {
     const engine::Value& part = r.Get("_part");
-    const auto text = r.Text("_r");
-    if (part.kind != engine::Value::Kind::kInt || part.i < 0 || static_cast<size_t>(part.i) >= parts || !text) {
+    const engine::Value& text = r.Get("_r");
+    if (part.kind != engine::Value::Kind::kInt || part.i < 0 || static_cast<size_t>(part.i) >= parts ||
+        text.kind != engine::Value::Kind::kText) {
       return std::nullopt;
     }
-    const auto json = nlohmann::json::parse(*text, nullptr, false);
-    if (!json.is_object()) return std::nullopt;
-    const size_t p = static_cast<size_t>(part.i);
-    // nlohmann::json keeps members sorted by name, so the rows of one table list the same names
-    // in the same order: the part's first row gives the index of them all.
-    auto& index = indexes[p];
-    if (!index) {
-      auto fresh = std::make_shared<Row::ColumnIndex>();
-      size_t i = 0;
-      for (const auto& [name, v] : json.items()) (*fresh)[name] = i++;
-      if (!fresh->emplace("_person_id", i).second) return std::nullopt;  // the table has one
-      index = std::move(fresh);
+    padded.assign(text.s);
+    padded.resize(text.s.size() + simdjson::SIMDJSON_PADDING);
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::object object;
+    if (parser.iterate(padded.data(), text.s.size(), padded.size()).get(doc) || doc.get_object().get(object)) {
+      return std::nullopt;
     }
-    if (index->size() != json.size() + 1) return std::nullopt;
+    const size_t p = static_cast<size_t>(part.i);
+    const bool first = !indexes[p];
+    auto& members = names[p];
     std::vector<engine::Value> values;
-    values.reserve(json.size() + 1);
-    for (const auto& [name, v] : json.items()) {
-      auto found = index->find(name);
-      auto value = ValueOfJson(v);
-      if (found == index->end() || found->second != values.size() || !value) return std::nullopt;
+    values.reserve(members.size() + 1);
+    for (auto field : object) {
+      std::string_view name;
+      if (field.unescaped_key().get(name)) return std::nullopt;
+      if (first) {
+        members.emplace_back(name);
+      } else if (values.size() >= members.size() || members[values.size()] != name) {
+        return std::nullopt;
+      }
+      auto value = ValueOfJson(field.value());
+      if (!value) return std::nullopt;
       values.push_back(std::move(*value));
     }
+    // Nothing may follow the object (simdjson 3.0 says so by "out of bounds").
+    const bool at_end = doc.current_location().error() == simdjson::OUT_OF_BOUNDS;
+    if (!at_end || values.size() != members.size()) return std::nullopt;
+    if (first) {
+      auto fresh = std::make_shared<Row::ColumnIndex>();
+      for (size_t i = 0; i < members.size(); ++i) {
+        if (!fresh->emplace(members[i], i).second) return std::nullopt;  // a name twice
+      }
+      if (!fresh->emplace("_person_id", members.size()).second) return std::nullopt;  // the table has one
+      indexes[p] = std::move(fresh);
+    }
     values.push_back(engine::Value::Int(person_id));
-    out[p].emplace_back(index, std::move(values));
+    out[p].emplace_back(indexes[p], std::move(values));
   }
   return out;
 }
@@ -626,17 +667,72 @@ Result<SearchPage> SearchClinical(engine::LakeSession& session, const ResourceSp
   return page;
 }
 
+namespace {
+
+// The clinical rows of a person's record read by Everything: one type's FROM ... WHERE ...
+struct EverythingPart {
+  const ResourceSpec* spec;
+  std::string from_where;
+  int64_t rows;
+};
+
+// A record that fits one page, read by one statement: the person's patient rows and every
+// type's rows, each row as (part, to_json(t)). Each DuckDB run has a fixed cost (planning the
+// pipelines, vector caches, settings, the audit record) that a statement per table paid again
+// and again. `overflow` when the clinical rows do not fit `room`; nullopt page when the
+// statement is refused (a table the user may not read), fails, finds no patient row (a retired
+// or unknown person), or gives rows this code cannot read back: the caller then reads table by
+// table.
+struct RecordAtOnce {
+  std::optional<EverythingPage> page;
+  bool overflow = false;
+};
+RecordAtOnce ReadRecordAtOnce(engine::LakeSession& session, const LinkedKeys& keys,
+                              const std::vector<EverythingPart>& parts, int64_t person_id, int64_t room,
+                              bool include_patient) {
+  RecordAtOnce out;
+  std::string clinical;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    clinical += (i ? " UNION ALL " : "") + std::string("SELECT ") + std::to_string(i) +
+                " AS _part, to_json(t) AS _r" + parts[i].from_where;
+  }
+  const size_t patient_part = parts.size();
+  auto rows = QueryRows(session, "SELECT * FROM (" + clinical + " LIMIT " + std::to_string(room + 1) +
+                                     ") UNION ALL SELECT " + std::to_string(patient_part) +
+                                     " AS _part, to_json(p) AS _r FROM normalized.patient p WHERE " +
+                                     keys.Condition("p.source_key"));
+  if (!rows.ok()) return out;
+  auto by_part = RowsOfParts(*rows, parts.size() + 1, person_id);
+  if (!by_part || (*by_part)[patient_part].empty()) return out;
+  int64_t clinical_rows = 0;
+  for (size_t i = 0; i < parts.size(); ++i) clinical_rows += static_cast<int64_t>((*by_part)[i].size());
+  if (clinical_rows > room) {
+    out.overflow = true;
+    return out;
+  }
+  auto& patient_rows = (*by_part)[patient_part];
+  SortNewestRecordFirst(&patient_rows);
+  auto patients = PatientsFromRows(patient_rows);
+  if (!patients.ok() || patients->empty()) return out;
+  EverythingPage page;
+  page.patient = std::move(patients->front());
+  if (include_patient) page.resources.push_back(*page.patient);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    for (const Row* r : InSourceKeyOrder((*by_part)[i])) page.resources.push_back(parts[i].spec->build(*r));
+  }
+  page.total = static_cast<int64_t>(page.resources.size());
+  page.more = false;
+  out.page = std::move(page);
+  return out;
+}
+
+}  // namespace
+
 Result<EverythingPage> Everything(engine::LakeSession& session, int64_t person_id, const EverythingOptions& options,
                                   size_t offset, size_t count) {
   EverythingPage page;
   MEDLAKE_ASSIGN_OR_RETURN(LinkedKeys keys, LookUpLinkedKeys(session, {person_id}));
-  MEDLAKE_ASSIGN_OR_RETURN(page.patient, ReadPatientWithKeys(session, person_id, keys));
-  if (!page.patient) return page;
-  struct Part {
-    const ResourceSpec* spec;
-    std::string from_where;  // FROM ... WHERE ... of the type's rows of the person
-    int64_t rows;
-  };
+  using Part = EverythingPart;
   // With the keys as literals the clinical tables are read by key alone (the keys are the
   // person's, read under the same policies); with the subquery fallback, through the link.
   const bool literal_keys = keys.subquery.empty();
@@ -658,40 +754,21 @@ Result<EverythingPage> Everything(engine::LakeSession& session, int64_t person_i
   }
   const std::string select = literal_keys ? "SELECT t.*, " + person + " AS _person_id" : "SELECT t.*, l.person_id AS _person_id";
   const int64_t room = static_cast<int64_t>(count) - (options.include_patient ? 1 : 0);
-  if (offset == 0 && room >= 0) {
+  bool overflow = false;
+  if (literal_keys && offset == 0 && room >= 0 && !parts.empty()) {
+    RecordAtOnce at_once = ReadRecordAtOnce(session, keys, parts, person_id, room, options.include_patient);
+    if (at_once.page) return std::move(*at_once.page);
+    overflow = at_once.overflow;
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(page.patient, ReadPatientWithKeys(session, person_id, keys));
+  if (!page.patient) return page;
+  if (offset == 0 && room >= 0 && !overflow) {
     // Most records fit in one page: each type's rows are read directly (at most what the page
     // still holds, plus one to see whether more follow), without counting first.
     EverythingPage direct = page;
     if (options.include_patient) direct.resources.push_back(*page.patient);
     int64_t left = room;
-    bool overflow = false;
-    // With literal keys, every type is read by one statement: each DuckDB run has a fixed cost
-    // (planning the pipelines, vector caches, settings, the audit record) that seven statements
-    // paid seven times. Rows come back as to_json(t), one JSON text per row, whatever the
-    // table's columns. If the statement is refused (a type the user may not read), fails, or
-    // gives rows this code cannot read back, the types are read one by one below, as before.
-    bool read_at_once = false;
-    if (literal_keys && parts.size() > 1) {
-      std::string sql;
-      for (size_t i = 0; i < parts.size(); ++i) {
-        sql += (i ? " UNION ALL " : "") + std::string("SELECT ") + std::to_string(i) +
-               " AS _part, to_json(t) AS _r" + parts[i].from_where;
-      }
-      auto rows = QueryRows(session, sql + " LIMIT " + std::to_string(left + 1));
-      if (rows.ok() && static_cast<int64_t>(rows->size()) > left) {
-        read_at_once = true;
-        overflow = true;
-      } else if (rows.ok()) {
-        if (auto by_part = RowsOfParts(*rows, parts.size(), person_id)) {
-          read_at_once = true;
-          for (size_t i = 0; i < parts.size(); ++i) {
-            for (const Row* r : InSourceKeyOrder((*by_part)[i])) direct.resources.push_back(parts[i].spec->build(*r));
-          }
-        }
-      }
-    }
     for (const auto& p : parts) {
-      if (read_at_once) break;
       // No ORDER BY (a top-N heap per table in DuckDB, ~7% of an $everything): when the LIMIT
       // does not bind, every row came back and they are put in source_key order here; when it
       // binds, the counted path below reads the page in SQL order.
