@@ -22,11 +22,30 @@
 #include "storage/lake.h"
 #include "synth/mllp_sender.h"
 
+#ifdef MEDLAKE_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 #ifndef MEDLAKE_VERSION
 #define MEDLAKE_VERSION "0.0.0"
 #endif
 
 namespace {
+
+// Which allocator malloc is: "mimalloc X.Y.Z" when a block it gives lies in mimalloc's heap
+// (the link put it ahead of libc), else "system malloc".
+std::string AllocatorName() {
+#ifdef MEDLAKE_MIMALLOC
+  void* probe = std::calloc(1, 64);  // calloc: GCC warns of a malloc block passed unwritten
+  const bool ours = mi_is_in_heap_region(probe);
+  std::free(probe);
+  if (ours) {
+    const int v = mi_version();
+    return "mimalloc " + std::to_string(v / 100) + "." + std::to_string(v / 10 % 10) + "." + std::to_string(v % 10);
+  }
+#endif
+  return "system malloc";
+}
 
 std::string DefaultLake() {
   const char* env = std::getenv("MEDLAKE_LAKE");
@@ -236,8 +255,8 @@ int main(int argc, char** argv) {
   }
 
   if (version->parsed()) {
-    std::printf("medlake %s (DuckDB %s)\n", MEDLAKE_VERSION,
-                engine::Database::LibraryVersion().c_str());
+    std::printf("medlake %s (DuckDB %s, %s)\n", MEDLAKE_VERSION, engine::Database::LibraryVersion().c_str(),
+                AllocatorName().c_str());
     return 0;
   }
   if (init->parsed()) {

@@ -61,7 +61,13 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, VersionNamesDuckDb) {
   CliRun r = Medlake("version");
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.out.find("(DuckDB v1.4.4)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(DuckDB v1.4.4, "), std::string::npos) << r.out;
+#ifdef MEDLAKE_EXPECT_MIMALLOC
+  // Built with mimalloc: malloc must really be mimalloc's (the link order makes it so).
+  EXPECT_NE(r.out.find(", mimalloc 2."), std::string::npos) << r.out;
+#else
+  EXPECT_NE(r.out.find(", system malloc)"), std::string::npos) << r.out;
+#endif
 }
 
 TEST_F(CliTest, SqlCsvPrintsAnswer) {
