@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -630,6 +631,11 @@ Status AdoptTail(const std::string& dir, HeadState* h, int64_t size) {
   if (pos < tail.size()) {
     MEDLAKE_RETURN_IF_ERROR(
         CutTornTail(fd.get(), path, h->offset, static_cast<int64_t>(tail.size() - pos)));
+  } else {
+    // The adopted records may not have reached the disk yet (a writer that died before its
+    // fdatasync, or one under a sync interval): sync them before HEAD durably names them, so
+    // HEAD is never ahead of the durable log.
+    MEDLAKE_RETURN_IF_ERROR(SyncFd(fd.get(), path));
   }
   return Status::OK();
 }
@@ -799,16 +805,88 @@ std::string AuditLogScanSql(const std::string& glob) {
 
 struct AuditLog::Pending {
   AuditRecord* record = nullptr;
+  bool durable = true;  // must be on disk before its Append returns
   Status status;
   bool done = false;
 };
 
+// Descriptors kept between writes (a batch costs a lock, a stat, a write, a sync and a HEAD
+// update instead of opening four files), and the log's end as this object last left it.
+struct AuditLog::Files {
+  int pid = 0;             // the process that opened them; a forked child opens its own
+  Fd lock;                 // <dir>/LOCK, flock()ed for each batch and each sync
+  Fd segment;              // the segment `head` ends in, O_WRONLY | O_APPEND
+  int64_t segment_number = 0;
+  dev_t segment_dev = 0;   // identity of the open segment, to notice a replaced file
+  ino_t segment_ino = 0;
+  bool known = false;      // `head` is the log's end as of our last write (valid while the
+  HeadState head;          // segment keeps exactly head.offset bytes)
+  Fd head_file;            // <dir>/HEAD, overwritten in place
+  dev_t head_dev = 0;      // its identity (a repair replaces HEAD by rename)
+  ino_t head_ino = 0;
+  size_t head_bytes = 0;   // length of the text last written through head_file
+  bool dirty = false;      // records written but not synced (sync interval)
+};
+
+namespace {
+
+// Actions whose records may wait for the background sync (AuditLogOptions::sync_interval_ms):
+// the per-request records of reads. Everything else changes who may see what, or takes data out.
+bool IsRoutine(const AuditRecord& r) {
+  return (r.action == "statement" || r.action == "login") && !r.break_glass && !r.sync_now;
+}
+
+// flock(LOCK_EX) on a kept descriptor for one scope.
+class ScopedFlock {
+ public:
+  static Result<ScopedFlock> Take(int fd, const std::string& path) {
+    while (::flock(fd, LOCK_EX) != 0) {
+      if (errno != EINTR)
+        return ErrnoStatus("locking", path, errno);
+    }
+    return ScopedFlock(fd);
+  }
+  ScopedFlock(ScopedFlock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  ScopedFlock& operator=(ScopedFlock&&) = delete;
+  ~ScopedFlock() {
+    if (fd_ >= 0)
+      (void)::flock(fd_, LOCK_UN);
+  }
+
+ private:
+  explicit ScopedFlock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+}  // namespace
+
 AuditLog::AuditLog(std::string dir, const AuditLogOptions& options)
     : dir_(std::move(dir)),
       options_(options),
-      clock_(options.clock ? *options.clock : SystemClock::Default()) {}
+      clock_(options.clock ? *options.clock : SystemClock::Default()),
+      owner_pid_(static_cast<int>(::getpid())) {}
 
-AuditLog::~AuditLog() = default;
+AuditLog::~AuditLog() {
+  std::unique_ptr<std::thread> flusher;
+  {
+    std::lock_guard<std::mutex> io(io_mu_);
+    stopping_ = true;
+    flusher = std::move(flusher_);
+  }
+  flush_cv_.notify_all();
+  if (flusher) {
+    if (static_cast<int>(::getpid()) == owner_pid_)
+      flusher->join();  // its last round syncs what is still waiting
+    else
+      (void)flusher.release();  // a forked child: the thread is the parent's, not ours to join
+  }
+  std::lock_guard<std::mutex> io(io_mu_);
+  Status s = FlushLocked();
+  if (!s.ok()) {
+    Log(LogLevel::kError, "audit.sync_failed",
+        {LogField("dir", LogId(dir_)), LogField::Error("error", s.ToString())});
+  }
+}
 
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& dir, const Clock* clock) {
   AuditLogOptions options;
@@ -848,8 +926,12 @@ Status AuditLog::AppendAll(const std::vector<AuditRecord*>& records) {
   if (records.empty()) return Status::OK();
   for (AuditRecord* r : records) MEDLAKE_RETURN_IF_ERROR(ValidateRecord(*r));
   for (AuditRecord* r : records) NormalizeRecord(r, options_.max_statement_bytes);
+  const bool may_wait = options_.sync_interval_ms > 0 && static_cast<int>(::getpid()) == owner_pid_;
   std::vector<Pending> selves(records.size());
-  for (size_t i = 0; i < records.size(); ++i) selves[i].record = records[i];
+  for (size_t i = 0; i < records.size(); ++i) {
+    selves[i].record = records[i];
+    selves[i].durable = !may_wait || !IsRoutine(*records[i]);
+  }
   std::unique_lock<std::mutex> lock(mu_);
   for (Pending& p : selves) queue_.push_back(&p);
   // Ours are contiguous in the queue and written in its order: the last one done means all.
@@ -866,14 +948,16 @@ Status AuditLog::AppendAll(const std::vector<AuditRecord*>& records) {
     // Leader: write everything queued so far (bounded) in one go.
     std::vector<Pending*> batch;
     size_t bytes = 0;
+    bool durable = false;
     for (Pending* p : queue_) {
       batch.push_back(p);
+      durable = durable || p->durable;
       bytes += 512 + p->record->statement.size();
       if (batch.size() >= kMaxBatchRecords || bytes >= kMaxBatchBytes)
         break;
     }
     lock.unlock();
-    Status status = WriteBatch(batch);
+    Status status = WriteBatch(batch, durable);
     lock.lock();
     for (Pending* p : batch) {
       // MEDLAKE_CHECK: the batch is the queue's prefix; nobody else pops while we lead.
@@ -890,12 +974,53 @@ Status AuditLog::AppendAll(const std::vector<AuditRecord*>& records) {
   return Status::OK();
 }
 
-Status AuditLog::WriteBatch(const std::vector<Pending*>& batch) {
-  MEDLAKE_ASSIGN_OR_RETURN(Fd lock, LockDir(dir_, LOCK_EX));
-  MEDLAKE_ASSIGN_OR_RETURN(HeadState head, LoadHeadLocked(dir_));
+AuditLog::Files& AuditLog::FilesLocked() {
+  const int pid = static_cast<int>(::getpid());
+  if (!files_ || files_->pid != pid) {
+    // First use, or a forked child: never share the parent's descriptors (a flock belongs to
+    // the open file description, so a shared LOCK descriptor would not exclude the parent).
+    files_ = std::make_unique<Files>();
+    files_->pid = pid;
+  }
+  return *files_;
+}
+
+Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
+  std::lock_guard<std::mutex> io(io_mu_);
+  MEDLAKE_RETURN_IF_ERROR(sticky_);
+  Files& f = FilesLocked();
+  const std::string lock_path = JoinPath(dir_, "LOCK");
+  if (f.lock.get() < 0) {
+    MEDLAKE_ASSIGN_OR_RETURN(f.lock, OpenFile(lock_path, O_RDWR | O_CREAT));
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(ScopedFlock locked, ScopedFlock::Take(f.lock.get(), lock_path));
+
+  // The end of the log: what we left, if the segment we wrote is still the same file with the
+  // same size (nobody appended, rolled, cut or replaced it since); else HEAD, checked and
+  // repaired as Open does.
+  HeadState head;
+  bool cached = false;
+  if (f.known && f.segment.get() >= 0) {
+    struct stat st {};
+    const std::string path = SegmentPath(dir_, f.head.segment);
+    if (::stat(path.c_str(), &st) == 0 && st.st_dev == f.segment_dev &&
+        st.st_ino == f.segment_ino && st.st_size == f.head.offset) {
+      head = f.head;
+      cached = true;
+    }
+  }
+  if (!cached) {
+    f.known = false;
+    MEDLAKE_ASSIGN_OR_RETURN(head, LoadHeadLocked(dir_));
+  }
 
   // Roll over to a new segment. HEAD moves to it durably before any record goes in, so a
-  // parsable HEAD always names the newest segment that holds records.
+  // parsable HEAD always names the newest segment that holds records; the old segment's
+  // records are made durable first, so HEAD never names a segment after unsynced records.
+  if (head.offset >= options_.segment_bytes && f.dirty && f.segment.get() >= 0) {
+    MEDLAKE_RETURN_IF_ERROR(SyncFd(f.segment.get(), SegmentPath(dir_, f.segment_number)));
+    f.dirty = false;
+  }
   while (head.offset >= options_.segment_bytes) {
     HeadState next = head;
     next.segment = head.segment + 1;
@@ -931,31 +1056,97 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch) {
   after.offset += static_cast<int64_t>(data.size());
 
   const std::string path = SegmentPath(dir_, head.segment);
-  struct stat st {};
-  const bool created = ::stat(path.c_str(), &st) != 0 && errno == ENOENT;
-  MEDLAKE_ASSIGN_OR_RETURN(Fd fd, OpenFile(path, O_WRONLY | O_APPEND | O_CREAT));
-  if (::fstat(fd.get(), &st) != 0)
-    return ErrnoStatus("stat", path, errno);
-  if (st.st_size != head.offset) {
-    return DataLoss("audit log " + path + " changed size under the lock");
+  bool created = false;
+  if (f.segment.get() < 0 || f.segment_number != head.segment || !cached) {
+    if (f.dirty && f.segment.get() >= 0) {
+      // Records we wrote to the file we are letting go of (another writer moved the log on).
+      MEDLAKE_RETURN_IF_ERROR(SyncFd(f.segment.get(), SegmentPath(dir_, f.segment_number)));
+      f.dirty = false;
+    }
+    f.segment = Fd();
+    struct stat st {};
+    created = ::stat(path.c_str(), &st) != 0 && errno == ENOENT;
+    MEDLAKE_ASSIGN_OR_RETURN(f.segment, OpenFile(path, O_WRONLY | O_APPEND | O_CREAT));
+    if (::fstat(f.segment.get(), &st) != 0) {
+      const int err = errno;
+      f.segment = Fd();
+      return ErrnoStatus("stat", path, err);
+    }
+    if (st.st_size != head.offset) {
+      f.segment = Fd();
+      return DataLoss("audit log " + path + " changed size under the lock");
+    }
+    f.segment_number = head.segment;
+    f.segment_dev = st.st_dev;
+    f.segment_ino = st.st_ino;
   }
-  Status written = WriteAll(fd.get(), data, path);
-  if (written.ok())
-    written = SyncFd(fd.get(), path);
+  const int fd = f.segment.get();
+  Status written = WriteAll(fd, data, path);
+  if (written.ok() && (durable || created))
+    written = SyncFd(fd, path);
   if (written.ok() && created)
     written = SyncDir(dir_);
   if (!written.ok()) {
     // Take the records back out so the log does not hold records whose Append failed; if even
     // this fails, the next append adopts them (they are valid links of the chain).
-    if (::ftruncate(fd.get(), static_cast<off_t>(head.offset)) == 0)
-      (void)::fdatasync(fd.get());
+    if (::ftruncate(fd, static_cast<off_t>(head.offset)) == 0)
+      (void)::fdatasync(fd);
+    f.known = false;
     return written;
   }
-  // The records are durable. A HEAD that fails to update is stale, which the next append repairs.
-  Status head_written = WriteHead(dir_, after, /*durable=*/false);
-  if (!head_written.ok()) {
-    Log(LogLevel::kWarn, "audit.head_not_updated",
-        {LogField("dir", LogId(dir_)), LogField::Error("error", head_written.ToString())});
+  f.head = after;
+  f.known = true;
+  if (durable) {
+    // Everything up to `after` is durable (the sync covered earlier unsynced records too).
+    f.dirty = false;
+    // A HEAD that fails to update is stale, which the next append from elsewhere repairs.
+    Status head_written = Status::OK();
+    const std::string head_path = JoinPath(dir_, "HEAD");
+    if (f.head_file.get() >= 0) {
+      // A repair anywhere (this or another process) replaces HEAD by rename.
+      struct stat st {};
+      if (::stat(head_path.c_str(), &st) != 0 || st.st_dev != f.head_dev || st.st_ino != f.head_ino)
+        f.head_file = Fd();
+    }
+    if (f.head_file.get() < 0) {
+      auto opened = OpenFile(head_path, O_WRONLY | O_CREAT);
+      struct stat st {};
+      if (!opened.ok()) {
+        head_written = opened.status();
+      } else if (::fstat(opened->get(), &st) != 0) {
+        head_written = ErrnoStatus("stat", head_path, errno);
+      } else {
+        f.head_file = std::move(*opened);
+        f.head_dev = st.st_dev;
+        f.head_ino = st.st_ino;
+      }
+      f.head_bytes = std::numeric_limits<size_t>::max();  // length unknown: truncate once
+    }
+    if (head_written.ok()) {
+      const std::string text = FormatHead(after);
+      if (::pwrite(f.head_file.get(), text.data(), text.size(), 0) !=
+          static_cast<ssize_t>(text.size())) {
+        head_written = ErrnoStatus("writing", head_path, errno);
+      } else if (text.size() < f.head_bytes &&
+                 ::ftruncate(f.head_file.get(), static_cast<off_t>(text.size())) != 0) {
+        head_written = ErrnoStatus("truncating", head_path, errno);
+      }
+      f.head_bytes = head_written.ok() ? text.size() : std::numeric_limits<size_t>::max();
+    }
+    if (!head_written.ok()) {
+      f.head_file = Fd();
+      Log(LogLevel::kWarn, "audit.head_not_updated",
+          {LogField("dir", LogId(dir_)), LogField::Error("error", head_written.ToString())});
+    }
+  } else {
+    // HEAD waits for the background sync: it must never name records the disk may not have.
+    // The sync thread is woken only when the first record of a window arrives (a wake-up per
+    // record would cost a context switch per statement).
+    const bool first_of_window = !f.dirty;
+    f.dirty = true;
+    StartFlusherLocked();
+    if (first_of_window)
+      flush_cv_.notify_all();
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     AuditRecord& r = *batch[i]->record;
@@ -965,6 +1156,67 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch) {
     r.hash = std::move(links[i].second);
   }
   return Status::OK();
+}
+
+Status AuditLog::Flush() {
+  std::lock_guard<std::mutex> io(io_mu_);
+  MEDLAKE_RETURN_IF_ERROR(sticky_);
+  return FlushLocked();
+}
+
+Status AuditLog::FlushLocked() {
+  if (!files_ || files_->pid != static_cast<int>(::getpid()) || !files_->dirty)
+    return Status::OK();
+  Files& f = *files_;
+  const std::string lock_path = JoinPath(dir_, "LOCK");
+  MEDLAKE_ASSIGN_OR_RETURN(ScopedFlock locked, ScopedFlock::Take(f.lock.get(), lock_path));
+  const std::string path = SegmentPath(dir_, f.segment_number);
+  MEDLAKE_RETURN_IF_ERROR(SyncFd(f.segment.get(), path));
+  f.dirty = false;
+  // HEAD names our last record only if it is still the log's end (no other writer since).
+  struct stat st {};
+  if (!f.known || ::stat(path.c_str(), &st) != 0 || st.st_dev != f.segment_dev ||
+      st.st_ino != f.segment_ino || st.st_size != f.head.offset) {
+    return Status::OK();
+  }
+  Status head_written = WriteHead(dir_, f.head, /*durable=*/false);
+  f.head_file = Fd();
+  if (!head_written.ok()) {
+    Log(LogLevel::kWarn, "audit.head_not_updated",
+        {LogField("dir", LogId(dir_)), LogField::Error("error", head_written.ToString())});
+  }
+  return Status::OK();
+}
+
+void AuditLog::StartFlusherLocked() {
+  if (flusher_ || stopping_ || static_cast<int>(::getpid()) != owner_pid_)
+    return;
+  flusher_ = std::make_unique<std::thread>([this] { FlusherLoop(); });
+}
+
+void AuditLog::FlusherLoop() {
+  const auto interval = std::chrono::milliseconds(std::max(1, options_.sync_interval_ms));
+  std::unique_lock<std::mutex> io(io_mu_);
+  while (true) {
+    flush_cv_.wait(io, [&] { return stopping_ || (files_ && files_->dirty); });
+    if (!stopping_) {
+      // Let the window fill: one sync for every record written in it.
+      flush_cv_.wait_for(io, interval, [&] { return stopping_; });
+    }
+    if (files_ && files_->dirty && sticky_.ok()) {
+      Status s = FlushLocked();
+      if (!s.ok()) {
+        // The kernel may have dropped the unsynced pages: refuse to go on as if they were kept.
+        sticky_ = IOError("audit log " + dir_ + ": a background sync failed, records appended "
+                          "since the previous sync may be lost (" + s.ToString() + ")");
+        files_->dirty = false;
+        Log(LogLevel::kError, "audit.sync_failed",
+            {LogField("dir", LogId(dir_)), LogField::Error("error", s.ToString())});
+      }
+    }
+    if (stopping_)
+      return;
+  }
 }
 
 Result<AuditHead> AuditLog::Head() {

@@ -15,8 +15,9 @@
 //
 // Thread-safety: AuditLog is thread-safe; several AuditLog objects, in one process or in several,
 // may append to the same directory concurrently. A forked child may keep using an inherited
-// AuditLog if no thread was inside Append() at the fork (else its in-process queue stays locked);
-// opening a new one in the child is always safe.
+// AuditLog if no thread was inside Append() or a background sync at the fork (else its locks stay
+// held); in the child every append is durable at once. Opening a new one in the child is always
+// safe.
 #pragma once
 
 #include <condition_variable>
@@ -26,6 +27,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "core/clock.h"
@@ -57,6 +59,10 @@ struct AuditRecord {
   bool break_glass = false;            // ran under break-the-glass access (flag for review)
   std::string prev_hash;  // filled by Append: hash of the previous record (kAuditGenesisHash first)
   std::string hash;       // filled by Append: SHA-256 hex of CanonicalAuditJson(*this)
+  // Not stored: under a sync interval (AuditLogOptions::sync_interval_ms), make this record
+  // durable before Append returns although its action is a routine one (e.g. a statement that
+  // changed data, whose record must not be lost when the change is not).
+  bool sync_now = false;
 };
 
 // One finding of Verify().
@@ -91,6 +97,17 @@ struct AuditLogOptions {
   // Statements longer than this are cut (at a UTF-8 boundary) and end with a marker giving the
   // full length and the SHA-256 of the full text.
   size_t max_statement_bytes = size_t{1} << 20;
+  // When records become durable (docs/formats/audit_log.md, "Durability").
+  //   0: every Append returns once its records are on disk (fdatasync).
+  //   N > 0: records of the routine actions "statement" and "login" are written to the segment
+  //     (the kernel's page cache) before Append returns, so a crash of the process loses none,
+  //     and a background thread makes them durable within about N ms, sharing one fdatasync.
+  //     A power failure or kernel crash can lose the routine records of that last window; the
+  //     log stays a valid chain (HEAD only ever names durable records). Every other record
+  //     (actions grant, policy, identity, export, erase, break_glass, catalog, ...; any record
+  //     with break_glass or sync_now set) is durable before its Append returns, together with
+  //     everything appended before it.
+  int sync_interval_ms = 0;
 };
 
 // An append-only, hash-chained audit log in one directory.
@@ -111,7 +128,8 @@ class AuditLog {
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
-  // Appends `record` durably (fdatasync) and returns once it is on disk. Fills seq, time,
+  // Appends `record` and returns once it is on disk (fdatasync), or, for a routine record under
+  // a sync interval (AuditLogOptions::sync_interval_ms), once it is written. Fills seq, time,
   // prev_hash and hash; replaces invalid UTF-8 in its strings by U+FFFD and cuts an oversized
   // statement (see AuditLogOptions), so `record` afterwards is exactly what was stored.
   // Concurrent calls from threads of one process share one write + fdatasync (group commit);
@@ -124,6 +142,11 @@ class AuditLog {
   // fdatasyncs (one, unless they exceed a batch's limits). Returns the first error; on error
   // some of them may be in the log (each one that is has its fields filled, as Append).
   Status AppendAll(const std::vector<AuditRecord*>& records);
+
+  // Makes every record this object has written durable now (fdatasync, then HEAD). A no-op when
+  // nothing is waiting for the background sync. IOError when syncing fails; after a failed
+  // background sync every later Append fails too (the kernel may have dropped the records).
+  Status Flush();
 
   // Reads every segment and checks the chain (after the repair Open does; on a directory it may
   // not write, such as a read-only copy, it only reads): each record's hash, seq 1,2,3,... without
@@ -150,8 +173,13 @@ class AuditLog {
 
  private:
   struct Pending;
+  struct Files;
   AuditLog(std::string dir, const AuditLogOptions& options);
-  Status WriteBatch(const std::vector<Pending*>& batch);
+  Status WriteBatch(const std::vector<Pending*>& batch, bool durable);
+  Files& FilesLocked();       // the kept descriptors of this process; io_mu_ held
+  Status FlushLocked();       // io_mu_ held
+  void StartFlusherLocked();  // io_mu_ held
+  void FlusherLoop();
 
   const std::string dir_;
   const AuditLogOptions options_;
@@ -162,6 +190,16 @@ class AuditLog {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending*> queue_;  // guarded by mu_
+
+  // Writing: the leader of a batch and the background sync take io_mu_ (never while holding
+  // mu_), then the directory's LOCK.
+  const int owner_pid_;  // the process that opened the log (a forked child syncs at once)
+  std::mutex io_mu_;
+  std::unique_ptr<Files> files_;           // guarded by io_mu_
+  Status sticky_;                          // guarded by io_mu_: a failed background sync
+  bool stopping_ = false;                  // guarded by io_mu_
+  std::condition_variable flush_cv_;       // waits on io_mu_
+  std::unique_ptr<std::thread> flusher_;   // started by the first routine record written
 };
 
 // The bytes whose SHA-256 is a record's hash: the record as one compact JSON object in the fixed
