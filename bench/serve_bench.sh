@@ -36,7 +36,9 @@
 #
 # Environment: MEDLAKE (CLI, default build/bench/src/cli/medlake), STREAM_BENCH (default
 # build/bench/bench/pgwire_stream_bench), PGBIN (default /usr/lib/postgresql/15/bin),
-# PG_PORT / ML_PG_PORT / ML_HTTP_PORT (default 54341 / 54342 / 54343), TMPDIR.
+# PG_PORT / ML_PG_PORT / ML_HTTP_PORT (default 54341 / 54342 / 54343), TMPDIR, ML_SERVE_ARGS
+# (extra `medlake serve` flags, e.g. "--audit-sync statement" to sync each audit record before
+# its result instead of the default background sync).
 set -euo pipefail
 
 PATIENTS=1000000
@@ -218,8 +220,9 @@ fi
 echo "   PostgreSQL: $("${PSQL[@]}" -At -c "SELECT pg_size_pretty(pg_database_size('postgres'))") in $(since "$t0") s"
 
 # ---------------------------------------------------------------------------------------------
-echo "== medlake serve --pg $ML_PG_PORT --http $ML_HTTP_PORT"
-"$MEDLAKE" --lake "$LAKE" serve --pg "$ML_PG_PORT" --http "$ML_HTTP_PORT" > "$WORK/serve.log" 2>&1 &
+echo "== medlake serve --pg $ML_PG_PORT --http $ML_HTTP_PORT ${ML_SERVE_ARGS:-}"
+# shellcheck disable=SC2086  # ML_SERVE_ARGS is a list of flags
+"$MEDLAKE" --lake "$LAKE" serve --pg "$ML_PG_PORT" --http "$ML_HTTP_PORT" ${ML_SERVE_ARGS:-} > "$WORK/serve.log" 2>&1 &
 ML_PID=$!
 for _ in $(seq 100); do
   curl -sf "http://127.0.0.1:$ML_HTTP_PORT/health" >/dev/null 2>&1 && break

@@ -206,6 +206,10 @@ int main(int argc, char** argv) {
   serve->add_flag("--require-tls", serve_options.require_tls, "pgwire: refuse connections without TLS");
   serve->add_option("--max-connections", serve_options.max_connections, "per listener (default 256)")
       ->check(CLI::Range(1, 100000));
+  serve->add_option("--audit-sync", serve_options.audit_sync,
+                    "when audit records reach the disk: 'interval' (default; written before each result, synced in "
+                    "the background) or 'statement' (synced before each result)");
+  serve->add_option("--audit-sync-ms", serve_options.audit_sync_ms, "the background audit sync's interval (default 10)");
   serve->add_option("--session-threads", serve_options.session_threads, "DuckDB threads per SQL session (default 1: best for many short queries)")
       ->check(CLI::Range(1, 256));
   serve->add_option("--session-memory", serve_options.session_memory, "DuckDB memory limit per SQL session (default 4GB)");

@@ -30,7 +30,7 @@ Status ApplyConfigFile(ServeOptions* o) {
   const ServeOptions d;
   static const std::set<std::string> kKnown = {"bind", "pg", "http", "mllp", "tls", "require_tls", "max_connections",
                                                "session", "mllp_batch_messages", "mllp_batch_millis",
-                                               "max_failed_logins", "failed_login_window_s"};
+                                               "max_failed_logins", "failed_login_window_s", "audit"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!kKnown.count(it.key())) return InvalidArgument("config file " + o->config_file + ": unknown key '" + it.key() + "'");
   }
@@ -69,6 +69,15 @@ Status ApplyConfigFile(ServeOptions* o) {
     MEDLAKE_RETURN_IF_ERROR(get_str(t, "key", &o->tls_key, d.tls_key));
     if (t.contains("self_signed")) o->tls_self_signed = o->tls_self_signed || t["self_signed"].get<bool>();
   }
+  if (j.contains("audit")) {
+    const auto& a = j["audit"];
+    if (!a.is_object()) return InvalidArgument("config file: 'audit' must be an object");
+    for (auto it = a.begin(); it != a.end(); ++it) {
+      if (it.key() != "sync" && it.key() != "sync_ms") return InvalidArgument("config file: unknown key 'audit." + it.key() + "'");
+    }
+    MEDLAKE_RETURN_IF_ERROR(get_str(a, "sync", &o->audit_sync, d.audit_sync));
+    MEDLAKE_RETURN_IF_ERROR(get_int(a, "sync_ms", &o->audit_sync_ms, d.audit_sync_ms));
+  }
   if (j.contains("session")) {
     const auto& s = j["session"];
     if (!s.is_object()) return InvalidArgument("config file: 'session' must be an object");
@@ -101,6 +110,14 @@ int RunServeCommand(const ServeOptions& given, std::FILE* out, std::FILE* err) {
   ServeOptions options = given;
   if (Status st = ApplyConfigFile(&options); !st.ok()) {
     PrintError(err, st);
+    return 2;
+  }
+  if (options.audit_sync != "interval" && options.audit_sync != "statement") {
+    std::fprintf(err, "Error: --audit-sync must be 'interval' or 'statement', not '%s'\n", options.audit_sync.c_str());
+    return 2;
+  }
+  if (options.audit_sync_ms < 1 || options.audit_sync_ms > 1000) {
+    std::fprintf(err, "Error: --audit-sync-ms must be between 1 and 1000\n");
     return 2;
   }
   if (options.batch_messages <= 0 || options.batch_millis <= 0) {
@@ -146,6 +163,7 @@ int RunServeCommand(const ServeOptions& given, std::FILE* out, std::FILE* err) {
     so.max_connections = static_cast<size_t>(options.max_connections);
     so.max_failed_logins = options.max_failed_logins;
     so.failed_login_window_s = options.failed_login_window_s;
+    so.audit_sync_interval_ms = options.audit_sync == "statement" ? 0 : options.audit_sync_ms;
     so.session.threads = options.session_threads;
     so.session.memory_limit = options.session_memory;
     so.version = options.version;

@@ -22,6 +22,8 @@ struct ServeOptions {
   int max_connections = 256;               // per listener
   int max_failed_logins = 20;              // per client address within the window
   int failed_login_window_s = 600;
+  std::string audit_sync = "interval";     // "interval": records synced in the background; "statement": before each result
+  int audit_sync_ms = 10;                  // the background sync's interval
   int session_threads = 1;                 // DuckDB threads per SQL session (1: no hand-offs between threads)
   std::string session_memory = "4GB";      // DuckDB memory limit per SQL session
   std::string version;                     // medlake's version (REST index, metrics)

@@ -663,6 +663,8 @@ std::vector<std::string> SecurityController::ReadableDirectories() const {
 }
 
 void SecurityController::RecordStatement(const engine::StatementAudit& a) {
+  // A change to the lake is durable when its statement returns; so is its record.
+  const bool wrote = pending_write_.has_value();
   if (a.outcome == "ok" && pending_write_) {
     const auto& [kind, obj] = *pending_write_;
     // The creator of a table owns it; a dropped table's grants go with it.
@@ -686,6 +688,7 @@ void SecurityController::RecordStatement(const engine::StatementAudit& a) {
   pending_write_.reset();
   AuditRecord r;
   r.action = "statement";
+  r.sync_now = wrote;
   std::vector<std::string> secrets;
   r.statement = RedactedStatement(a.statement, &secrets);
   r.tables = a.tables;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "core/crypto.h"
 #include "core/testing/manual_clock.h"
 #include "core/testing/status_matchers.h"
@@ -427,6 +429,57 @@ TEST_F(EnforcementTest, RowFiltersOnAUserAttributesValuesAreDecidedPerDataFile) 
   alice = Session("alice");
   EXPECT_EQ(Rows(*alice, "SELECT id FROM clin.visit"), "1");
   EXPECT_FALSE(per_file("visit"));
+}
+
+TEST_F(EnforcementTest, UnderAnAuditSyncIntervalReadsWaitForTheSyncAndChangesDoNot) {
+  AuditLogOptions audit_options;
+  audit_options.sync_interval_ms = 600'000;  // the background sync never comes in this test
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::shared_ptr<AuditLog> log,
+                               AuditLog::Open(lake_->root() + "/audit", audit_options));
+  auto session = [&](const std::string& user) -> std::unique_ptr<engine::LakeSession> {
+    SecurityControllerOptions o;
+    o.lake_root = lake_->root();
+    o.catalog_path = lake_->catalog_path();
+    o.audit = log;
+    auto controller = SecurityController::Open(o, SessionIdentity{"owner", user, "test", "treatment"});
+    EXPECT_THAT(controller, IsOk());
+    if (!controller.ok()) return nullptr;
+    engine::LakeSessionOptions so;
+    so.access = *controller;
+    auto opened = engine::LakeSession::Open(*lake_, so);
+    EXPECT_THAT(opened, IsOk());
+    return opened.ok() ? std::move(*opened) : nullptr;
+  };
+  // HEAD's seq: the last record known to be on disk.
+  auto head_seq = [&] {
+    std::ifstream in(lake_->root() + "/audit/HEAD");
+    std::string magic;
+    int version = 0;
+    int64_t seq = -1;
+    in >> magic >> version >> seq;
+    return seq;
+  };
+  auto last_seq = [&] {
+    auto records = log->Read();
+    EXPECT_THAT(records, IsOk());
+    return records.ok() && !records->empty() ? records->back().seq : int64_t{-1};
+  };
+  auto alice = session("alice");
+  auto owner = session("owner");
+  ASSERT_NE(alice, nullptr);
+  ASSERT_NE(owner, nullptr);
+  EXPECT_EQ(Rows(*alice, "SELECT count(*) FROM clin.patient"), "3");
+  const int64_t durable = head_seq();
+  EXPECT_GT(last_seq(), durable);  // the read's record is written, not yet synced
+
+  ExecOk(*owner, "INSERT INTO clin.patient VALUES (5, 'H01', 'Eva', 'Sanz', '33333333P', DATE '1999-03-03', 'F')");
+  EXPECT_EQ(head_seq(), last_seq());  // a change's record is synced before it returns, with all before it
+  EXPECT_EQ(Rows(*alice, "SELECT count(*) FROM clin.patient"), "4");
+  EXPECT_GT(last_seq(), head_seq());
+  ExecOk(*owner, "GRANT SELECT ON TABLE clin.patient TO bob");
+  EXPECT_EQ(head_seq(), last_seq());
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  EXPECT_TRUE(report.ok());
 }
 
 TEST_F(EnforcementTest, EveryStatementIsAudited) {

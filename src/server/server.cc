@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/logging.h"
 #include "security/store.h"
 #include "server/pgwire/catalog_responder.h"
 
@@ -17,7 +18,7 @@ Result<std::unique_ptr<Server>> Server::Start(const storage::Lake& lake, ServerO
   if (options.pg_port < 0 && options.http_port < 0) return InvalidArgument("no front end to start");
   auto server = std::make_unique<Server>(lake, std::move(options));
   Server& s = *server;
-  MEDLAKE_ASSIGN_OR_RETURN(s.auth_, Authenticator::Open(lake, s.options_.session));
+  MEDLAKE_ASSIGN_OR_RETURN(s.auth_, Authenticator::Open(lake, s.options_.session, s.options_.audit_sync_interval_ms));
   s.auth_->SetLoginThrottle(s.options_.max_failed_logins, int64_t{s.options_.failed_login_window_s} * 1000);
   s.pool_ = std::make_unique<SessionPool>(*s.auth_);
 
@@ -150,6 +151,11 @@ void Server::Stop() {
   if (http_) http_->Stop();
   if (pg_) pg_->Stop();
   if (pool_) pool_->Clear();
+  if (auth_ && auth_->audit()) {
+    // What the background sync has not reached yet becomes durable before the server says it stopped.
+    Status flushed = auth_->audit()->Flush();
+    if (!flushed.ok()) Log(LogLevel::kError, "server.audit_sync_failed", {LogField::Error("error", flushed.ToString())});
+  }
 }
 
 std::string Server::Summary() const {

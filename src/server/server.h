@@ -42,6 +42,10 @@ struct ServerOptions {
   // rest of the window (server/auth/auth.h).
   int max_failed_logins = 20;
   int failed_login_window_s = 600;
+  // Audit durability (security::AuditLogOptions::sync_interval_ms, docs/formats/audit_log.md):
+  // statement and login records are written before a result is sent and synced to disk by a
+  // background thread within this many ms; 0 syncs each statement's record before its result.
+  int audit_sync_interval_ms = 10;
 };
 
 class Server {

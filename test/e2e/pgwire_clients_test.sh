@@ -83,5 +83,14 @@ server_pid=""
 check "clean stop" "0" "$rc"
 grep -q "pgwire stopped:" "$work/serve.log" || { echo "FAIL no stop summary"; failures=$((failures + 1)); }
 
+# The audit: by default (--audit-sync interval) the statements' records are synced in the
+# background and HEAD names only synced ones; the stop syncs the rest, so HEAD then names the
+# last record written, and the chain verifies.
+records="$(cat "$lake"/audit/audit-*.jsonl | wc -l)"
+check "the audit holds the clients' statements" "1" "$([[ "$records" -gt 300 ]] && echo 1 || echo "$records")"
+check "HEAD names every record after the stop" "$records" "$(awk '{print $3}' "$lake/audit/HEAD")"
+check "audit verify" "0" "$("$medlake" --lake "$lake" audit verify >/dev/null 2>&1; echo $?)"
+check "unknown --audit-sync refused" "2" "$("$medlake" --lake "$lake" serve --pg 0 --audit-sync sometimes >/dev/null 2>&1; echo $?)"
+
 echo "pgwire clients: $failures failed"
 [[ $failures -eq 0 ]]

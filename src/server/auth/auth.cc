@@ -19,9 +19,13 @@ Authenticator::Authenticator(const storage::Lake& lake, engine::LakeSessionOptio
       mock_secret_(std::move(mock_secret)) {}
 
 Result<std::unique_ptr<Authenticator>> Authenticator::Open(const storage::Lake& lake,
-                                                           engine::LakeSessionOptions session_options) {
+                                                           engine::LakeSessionOptions session_options,
+                                                           int audit_sync_interval_ms) {
+  if (audit_sync_interval_ms < 0) return InvalidArgument("the audit sync interval cannot be negative");
   MEDLAKE_ASSIGN_OR_RETURN(auto store, security::SecurityStore::Open(lake.catalog_path()));
-  MEDLAKE_ASSIGN_OR_RETURN(auto audit, security::AuditLog::Open(lake.root() + "/audit"));
+  security::AuditLogOptions audit_options;
+  audit_options.sync_interval_ms = audit_sync_interval_ms;
+  MEDLAKE_ASSIGN_OR_RETURN(auto audit, security::AuditLog::Open(lake.root() + "/audit", audit_options));
   MEDLAKE_ASSIGN_OR_RETURN(std::string secret, RandomBytes(32));
   return std::make_unique<Authenticator>(lake, std::move(session_options), std::move(store),
                                          std::shared_ptr<security::AuditLog>(std::move(audit)), std::move(secret));

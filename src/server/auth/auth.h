@@ -38,9 +38,12 @@ namespace medlake::server {
 class Authenticator {
  public:
   // `lake` must outlive the authenticator. `session_options` are the defaults of every SQL
-  // session (threads, memory limit); their `access` is set per session.
+  // session (threads, memory limit); their `access` is set per session. `audit_sync_interval_ms`
+  // is the audit log's security::AuditLogOptions::sync_interval_ms (0: every record durable
+  // before its statement's result is sent).
   static Result<std::unique_ptr<Authenticator>> Open(const storage::Lake& lake,
-                                                     engine::LakeSessionOptions session_options);
+                                                     engine::LakeSessionOptions session_options,
+                                                     int audit_sync_interval_ms = 0);
 
   // The SCRAM verifier to check `user`'s proof against. `real` is false when the user cannot log
   // in with a password (unknown, disabled, role/group, no password): the exchange runs against a
