@@ -208,10 +208,12 @@ class EnforcementTest : public ::testing::Test {
   }
 
   std::unique_ptr<engine::LakeSession> Session(const std::string& user, const std::string& purpose = "",
-                                               const std::string& actor = "owner") {
+                                               const std::string& actor = "owner",
+                                               std::shared_ptr<AuditLog> audit = nullptr) {
     SecurityControllerOptions o;
     o.lake_root = lake_->root();
     o.catalog_path = lake_->catalog_path();
+    o.audit = std::move(audit);
     auto controller = SecurityController::Open(o, SessionIdentity{actor, user, "test", purpose});
     EXPECT_THAT(controller, IsOk());
     if (!controller.ok()) return nullptr;
@@ -436,20 +438,6 @@ TEST_F(EnforcementTest, UnderAnAuditSyncIntervalReadsWaitForTheSyncAndChangesDoN
   audit_options.sync_interval_ms = 600'000;  // the background sync never comes in this test
   MEDLAKE_ASSERT_OK_AND_ASSIGN(std::shared_ptr<AuditLog> log,
                                AuditLog::Open(lake_->root() + "/audit", audit_options));
-  auto session = [&](const std::string& user) -> std::unique_ptr<engine::LakeSession> {
-    SecurityControllerOptions o;
-    o.lake_root = lake_->root();
-    o.catalog_path = lake_->catalog_path();
-    o.audit = log;
-    auto controller = SecurityController::Open(o, SessionIdentity{"owner", user, "test", "treatment"});
-    EXPECT_THAT(controller, IsOk());
-    if (!controller.ok()) return nullptr;
-    engine::LakeSessionOptions so;
-    so.access = *controller;
-    auto opened = engine::LakeSession::Open(*lake_, so);
-    EXPECT_THAT(opened, IsOk());
-    return opened.ok() ? std::move(*opened) : nullptr;
-  };
   // HEAD's seq: the last record known to be on disk.
   auto head_seq = [&] {
     std::ifstream in(lake_->root() + "/audit/HEAD");
@@ -464,8 +452,8 @@ TEST_F(EnforcementTest, UnderAnAuditSyncIntervalReadsWaitForTheSyncAndChangesDoN
     EXPECT_THAT(records, IsOk());
     return records.ok() && !records->empty() ? records->back().seq : int64_t{-1};
   };
-  auto alice = session("alice");
-  auto owner = session("owner");
+  auto alice = Session("alice", "treatment", "owner", log);
+  auto owner = Session("owner", "treatment", "owner", log);
   ASSERT_NE(alice, nullptr);
   ASSERT_NE(owner, nullptr);
   EXPECT_EQ(Rows(*alice, "SELECT count(*) FROM clin.patient"), "3");

@@ -87,10 +87,11 @@ class AuditLogTest : public ::testing::Test {
     std::snprintf(buf, sizeof(buf), "/audit-%06d.jsonl", n);
     return Dir() + buf;
   }
-  std::unique_ptr<AuditLog> OpenLog(int64_t segment_bytes = int64_t{64} << 20) {
+  std::unique_ptr<AuditLog> OpenLog(int64_t segment_bytes = int64_t{64} << 20, int sync_interval_ms = 0) {
     AuditLogOptions options;
     options.clock = &clock_;
     options.segment_bytes = segment_bytes;
+    options.sync_interval_ms = sync_interval_ms;
     auto log = AuditLog::Open(Dir(), options);
     EXPECT_THAT(log, IsOk());
     return log.ok() ? std::move(log).value() : nullptr;
@@ -663,14 +664,7 @@ TEST_F(AuditLogTest, ASegmentOrHeadReplacedBetweenAppendsIsNoticed) {
 
 class AuditLogIntervalTest : public AuditLogTest {
  protected:
-  std::unique_ptr<AuditLog> OpenIntervalLog(int interval_ms) {
-    AuditLogOptions options;
-    options.clock = &clock_;
-    options.sync_interval_ms = interval_ms;
-    auto log = AuditLog::Open(Dir(), options);
-    EXPECT_THAT(log, IsOk());
-    return log.ok() ? std::move(log).value() : nullptr;
-  }
+  std::unique_ptr<AuditLog> OpenIntervalLog(int interval_ms) { return OpenLog(int64_t{64} << 20, interval_ms); }
   // The seq HEAD names, -1 when it does not parse.
   int64_t HeadSeq() const {
     std::istringstream in(ReadAll(Dir() + "/HEAD"));
