@@ -9,7 +9,7 @@
 #
 #   bench/serve_bench.sh [--patients N] [--accounts N] [--stream-rows N] [--duration S]
 #                        [--persons K] [--fhir-persons K] [--only point,stream,record] [--perf] [--keep]
-#                        [--codec lz4] [--no-key-index]
+#                        [--codec lz4] [--no-key-index] [--cold]
 #
 # Defaults: --patients 1000000 --accounts 1000000 --stream-rows 1000000 --duration 15
 # --persons 200 (--fhir-persons K: only the first K of them for $everything, default all; at 1M
@@ -29,6 +29,10 @@
 # Key indexes (engine/key_index_sql.h): the lake's tables get `medlake.key-index` = 'true' and
 # their key indexes built (CALL medlake.build_key_index), so lookups by key read them instead of
 # Parquet; --no-key-index measures the Parquet access path alone (sorted files, pruning).
+#
+# --cold: before the record measurements, stop both servers, drop the kernel's page cache (root
+# only; medlake's key indexes are memory-mapped, so its server is restarted to unmap them) and
+# start both again, so both sides read a person's pages from disk the first time.
 #
 # --perf [--perf-mode simple]: after the point-query runs, an extra -M prepared (or simple) -c 1 run of medlake under
 # `perf record --call-graph dwarf` (8 s); prints the inclusive CPU shares of the main stages
@@ -53,6 +57,7 @@ PERF_MODE=prepared
 KEEP=0
 CODEC=
 KEY_INDEX=1
+COLD=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --patients) PATIENTS=$2; shift 2 ;;
@@ -67,6 +72,7 @@ while [[ $# -gt 0 ]]; do
     --keep) KEEP=1; shift ;;
     --codec) CODEC=$2; shift 2 ;;
     --no-key-index) KEY_INDEX=0; shift ;;
+    --cold) COLD=1; shift ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -172,10 +178,13 @@ echo "$PASSWORD-admin" > "$WORK/pwfile"
 chmod 644 "$WORK/pwfile"
 as_pg "$PGBIN/initdb" -D "$WORK/pgdata" -U postgres --pwfile="$WORK/pwfile" --auth-local=trust \
   --auth-host=scram-sha-256 >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$WORK/pgdata" -l "$WORK/pgsock/pg.log" -w start -o \
-  "-k $WORK/pgsock -p $PG_PORT -c listen_addresses=127.0.0.1 -c ssl=off -c password_encryption=scram-sha-256 \
-   -c shared_buffers=2GB -c work_mem=64MB -c max_wal_size=8GB -c fsync=off -c synchronous_commit=off \
-   -c full_page_writes=off -c max_connections=100" >/dev/null
+pg_start() {
+  as_pg "$PGBIN/pg_ctl" -D "$WORK/pgdata" -l "$WORK/pgsock/pg.log" -w start -o \
+    "-k $WORK/pgsock -p $PG_PORT -c listen_addresses=127.0.0.1 -c ssl=off -c password_encryption=scram-sha-256 \
+     -c shared_buffers=2GB -c work_mem=64MB -c max_wal_size=8GB -c fsync=off -c synchronous_commit=off \
+     -c full_page_writes=off -c max_connections=100" >/dev/null
+}
+pg_start
 PSQL=(as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$WORK/pgsock" -p "$PG_PORT" -U postgres -d postgres)
 t0=$(now)
 # The PostgreSQL type of each DESCRIBE type of the lake.
@@ -221,14 +230,17 @@ echo "   PostgreSQL: $("${PSQL[@]}" -At -c "SELECT pg_size_pretty(pg_database_si
 
 # ---------------------------------------------------------------------------------------------
 echo "== medlake serve --pg $ML_PG_PORT --http $ML_HTTP_PORT ${ML_SERVE_ARGS:-}"
-# shellcheck disable=SC2086  # ML_SERVE_ARGS is a list of flags
-"$MEDLAKE" --lake "$LAKE" serve --pg "$ML_PG_PORT" --http "$ML_HTTP_PORT" ${ML_SERVE_ARGS:-} > "$WORK/serve.log" 2>&1 &
-ML_PID=$!
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$ML_HTTP_PORT/health" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -sf "http://127.0.0.1:$ML_HTTP_PORT/health" >/dev/null || { cat "$WORK/serve.log"; exit 1; }
+ml_start() {
+  # shellcheck disable=SC2086  # ML_SERVE_ARGS is a list of flags
+  "$MEDLAKE" --lake "$LAKE" serve --pg "$ML_PG_PORT" --http "$ML_HTTP_PORT" ${ML_SERVE_ARGS:-} >> "$WORK/serve.log" 2>&1 &
+  ML_PID=$!
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$ML_HTTP_PORT/health" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  curl -sf "http://127.0.0.1:$ML_HTTP_PORT/health" >/dev/null || { cat "$WORK/serve.log"; exit 1; }
+}
+ml_start
 export PGPASSWORD=$PASSWORD PGSSLMODE=disable
 PG_CONN="host=127.0.0.1 port=$PG_PORT user=reader dbname=postgres sslmode=disable password=$PASSWORD"
 ML_CONN="host=127.0.0.1 port=$ML_PG_PORT user=reader dbname=medlake sslmode=disable password=$PASSWORD"
@@ -280,6 +292,15 @@ fi
 
 # ---------------------------------------------------------------------------------------------
 if want record; then
+  if [[ $COLD == 1 ]]; then
+    kill "$ML_PID"; wait "$ML_PID" 2>/dev/null || true
+    as_pg "$PGBIN/pg_ctl" -D "$WORK/pgdata" -m fast stop >/dev/null
+    sync
+    echo 3 > /proc/sys/vm/drop_caches || { echo "--cold needs root (drop_caches)" >&2; exit 1; }
+    pg_start
+    ml_start
+    echo "   (--cold: both servers restarted on a dropped page cache)"
+  fi
   echo "== 3. one patient's complete record, $PERSONS random persons of $PATIENTS"
   awk -v n="$PERSONS" -v max="$PATIENTS" 'BEGIN { srand(8); for (i = 0; i < n; i++) print int(rand() * max) + 1 }' > "$WORK/ids"
   # $everything gets persons of its own: on the same persons it would find the pages the SQL
