@@ -563,35 +563,19 @@ std::string SegmentPath(const std::string& dir, int64_t number) {
   return JoinPath(dir, SegmentName(number));
 }
 
-// Replaces HEAD (temporary file + rename). `durable` adds the fsyncs; without them a crash may
-// leave an older or an empty HEAD, which LoadHeadLocked() repairs from the log.
-Status WriteHead(const std::string& dir, const HeadState& h, bool durable) {
+// Replaces HEAD durably (temporary file, fsync, rename, directory fsync): at roll-over and
+// repair. After an append HEAD is overwritten in place instead (AuditLog::WriteHeadLocked).
+Status WriteHeadDurably(const std::string& dir, const HeadState& h) {
   const std::string tmp = JoinPath(dir, "HEAD.tmp");
   const std::string path = JoinPath(dir, "HEAD");
-  if (!durable) {
-    // After every append: overwritten in place (one small write instead of a file created and
-    // renamed, which costs a directory update each time). Writers hold the directory lock, so
-    // no reader sees it half-written; a crash may tear it, which LoadHeadLocked() repairs like
-    // a stale HEAD.
-    MEDLAKE_ASSIGN_OR_RETURN(Fd fd, OpenFile(path, O_WRONLY | O_CREAT));
-    const std::string text = FormatHead(h);
-    if (::pwrite(fd.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
-      return ErrnoStatus("writing", path, errno);
-    if (::ftruncate(fd.get(), static_cast<off_t>(text.size())) != 0)
-      return ErrnoStatus("truncating", path, errno);
-    return Status::OK();
-  }
   {
     MEDLAKE_ASSIGN_OR_RETURN(Fd fd, OpenFile(tmp, O_WRONLY | O_CREAT | O_TRUNC));
     MEDLAKE_RETURN_IF_ERROR(WriteAll(fd.get(), FormatHead(h), tmp));
-    if (durable)
-      MEDLAKE_RETURN_IF_ERROR(SyncFd(fd.get(), tmp));
+    MEDLAKE_RETURN_IF_ERROR(SyncFd(fd.get(), tmp));
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0)
     return ErrnoStatus("renaming", tmp, errno);
-  if (durable)
-    MEDLAKE_RETURN_IF_ERROR(SyncDir(dir));
-  return Status::OK();
+  return SyncDir(dir);
 }
 
 Status CutTornTail(int fd, const std::string& path, int64_t keep, int64_t torn_bytes) {
@@ -676,7 +660,7 @@ Result<HeadState> RecoverHead(const std::string& dir) {
     h.offset = static_cast<int64_t>(end);
     break;
   }
-  MEDLAKE_RETURN_IF_ERROR(WriteHead(dir, h, /*durable=*/true));
+  MEDLAKE_RETURN_IF_ERROR(WriteHeadDurably(dir, h));
   return h;
 }
 
@@ -706,7 +690,7 @@ Result<HeadState> LoadHeadLocked(const std::string& dir) {
   }
   if (size > h.offset) {
     MEDLAKE_RETURN_IF_ERROR(AdoptTail(dir, &h, size));
-    MEDLAKE_RETURN_IF_ERROR(WriteHead(dir, h, /*durable=*/true));
+    MEDLAKE_RETURN_IF_ERROR(WriteHeadDurably(dir, h));
   }
   return h;
 }
@@ -999,28 +983,23 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
   // same size (nobody appended, rolled, cut or replaced it since); else HEAD, checked and
   // repaired as Open does.
   HeadState head;
-  bool cached = false;
-  if (f.known && f.segment.get() >= 0) {
-    struct stat st {};
-    const std::string path = SegmentPath(dir_, f.head.segment);
-    if (::stat(path.c_str(), &st) == 0 && st.st_dev == f.segment_dev &&
-        st.st_ino == f.segment_ino && st.st_size == f.head.offset) {
-      head = f.head;
-      cached = true;
-    }
-  }
-  if (!cached) {
+  const bool cached = AtOurEndLocked();
+  if (cached) {
+    head = f.head;
+  } else {
     f.known = false;
     MEDLAKE_ASSIGN_OR_RETURN(head, LoadHeadLocked(dir_));
   }
 
-  // Roll over to a new segment. HEAD moves to it durably before any record goes in, so a
-  // parsable HEAD always names the newest segment that holds records; the old segment's
-  // records are made durable first, so HEAD never names a segment after unsynced records.
-  if (head.offset >= options_.segment_bytes && f.dirty && f.segment.get() >= 0) {
+  // Records we wrote but did not sync are made durable before we let go of their segment (to
+  // another writer's end, or at roll-over), so HEAD never names a segment after unsynced records.
+  const bool rolling = head.offset >= options_.segment_bytes;
+  if ((rolling || !cached) && f.dirty && f.segment.get() >= 0) {
     MEDLAKE_RETURN_IF_ERROR(SyncFd(f.segment.get(), SegmentPath(dir_, f.segment_number)));
     f.dirty = false;
   }
+  // Roll over to a new segment. HEAD moves to it durably before any record goes in, so a
+  // parsable HEAD always names the newest segment that holds records.
   while (head.offset >= options_.segment_bytes) {
     HeadState next = head;
     next.segment = head.segment + 1;
@@ -1033,7 +1012,7 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
     if (st.st_size > 0)
       MEDLAKE_RETURN_IF_ERROR(AdoptTail(dir_, &next, st.st_size));
     MEDLAKE_RETURN_IF_ERROR(SyncDir(dir_));
-    MEDLAKE_RETURN_IF_ERROR(WriteHead(dir_, next, /*durable=*/true));
+    MEDLAKE_RETURN_IF_ERROR(WriteHeadDurably(dir_, next));
     head = std::move(next);
   }
 
@@ -1058,11 +1037,6 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
   const std::string path = SegmentPath(dir_, head.segment);
   bool created = false;
   if (f.segment.get() < 0 || f.segment_number != head.segment || !cached) {
-    if (f.dirty && f.segment.get() >= 0) {
-      // Records we wrote to the file we are letting go of (another writer moved the log on).
-      MEDLAKE_RETURN_IF_ERROR(SyncFd(f.segment.get(), SegmentPath(dir_, f.segment_number)));
-      f.dirty = false;
-    }
     f.segment = Fd();
     struct stat st {};
     created = ::stat(path.c_str(), &st) != 0 && errno == ENOENT;
@@ -1099,45 +1073,7 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
   if (durable) {
     // Everything up to `after` is durable (the sync covered earlier unsynced records too).
     f.dirty = false;
-    // A HEAD that fails to update is stale, which the next append from elsewhere repairs.
-    Status head_written = Status::OK();
-    const std::string head_path = JoinPath(dir_, "HEAD");
-    if (f.head_file.get() >= 0) {
-      // A repair anywhere (this or another process) replaces HEAD by rename.
-      struct stat st {};
-      if (::stat(head_path.c_str(), &st) != 0 || st.st_dev != f.head_dev || st.st_ino != f.head_ino)
-        f.head_file = Fd();
-    }
-    if (f.head_file.get() < 0) {
-      auto opened = OpenFile(head_path, O_WRONLY | O_CREAT);
-      struct stat st {};
-      if (!opened.ok()) {
-        head_written = opened.status();
-      } else if (::fstat(opened->get(), &st) != 0) {
-        head_written = ErrnoStatus("stat", head_path, errno);
-      } else {
-        f.head_file = std::move(*opened);
-        f.head_dev = st.st_dev;
-        f.head_ino = st.st_ino;
-      }
-      f.head_bytes = std::numeric_limits<size_t>::max();  // length unknown: truncate once
-    }
-    if (head_written.ok()) {
-      const std::string text = FormatHead(after);
-      if (::pwrite(f.head_file.get(), text.data(), text.size(), 0) !=
-          static_cast<ssize_t>(text.size())) {
-        head_written = ErrnoStatus("writing", head_path, errno);
-      } else if (text.size() < f.head_bytes &&
-                 ::ftruncate(f.head_file.get(), static_cast<off_t>(text.size())) != 0) {
-        head_written = ErrnoStatus("truncating", head_path, errno);
-      }
-      f.head_bytes = head_written.ok() ? text.size() : std::numeric_limits<size_t>::max();
-    }
-    if (!head_written.ok()) {
-      f.head_file = Fd();
-      Log(LogLevel::kWarn, "audit.head_not_updated",
-          {LogField("dir", LogId(dir_)), LogField::Error("error", head_written.ToString())});
-    }
+    WriteHeadLocked();
   } else {
     // HEAD waits for the background sync: it must never name records the disk may not have.
     // The sync thread is woken only when the first record of a window arrives (a wake-up per
@@ -1174,18 +1110,60 @@ Status AuditLog::FlushLocked() {
   MEDLAKE_RETURN_IF_ERROR(SyncFd(f.segment.get(), path));
   f.dirty = false;
   // HEAD names our last record only if it is still the log's end (no other writer since).
-  struct stat st {};
-  if (!f.known || ::stat(path.c_str(), &st) != 0 || st.st_dev != f.segment_dev ||
-      st.st_ino != f.segment_ino || st.st_size != f.head.offset) {
-    return Status::OK();
-  }
-  Status head_written = WriteHead(dir_, f.head, /*durable=*/false);
-  f.head_file = Fd();
-  if (!head_written.ok()) {
-    Log(LogLevel::kWarn, "audit.head_not_updated",
-        {LogField("dir", LogId(dir_)), LogField::Error("error", head_written.ToString())});
-  }
+  if (AtOurEndLocked())
+    WriteHeadLocked();
   return Status::OK();
+}
+
+bool AuditLog::AtOurEndLocked() const {
+  const Files& f = *files_;
+  if (!f.known || f.segment.get() < 0)
+    return false;
+  struct stat st {};
+  return ::stat(SegmentPath(dir_, f.head.segment).c_str(), &st) == 0 && st.st_dev == f.segment_dev &&
+         st.st_ino == f.segment_ino && st.st_size == f.head.offset;
+}
+
+void AuditLog::WriteHeadLocked() {
+  // Overwritten in place through the kept descriptor, without fsync: HEAD is a cache of the log's
+  // end, and a stale one is repaired by the next writer that reads it.
+  Files& f = *files_;
+  const std::string path = JoinPath(dir_, "HEAD");
+  if (f.head_file.get() >= 0) {
+    // A repair anywhere (this or another process) replaces HEAD by rename.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || st.st_dev != f.head_dev || st.st_ino != f.head_ino)
+      f.head_file = Fd();
+  }
+  Status written = Status::OK();
+  if (f.head_file.get() < 0) {
+    auto opened = OpenFile(path, O_WRONLY | O_CREAT);
+    struct stat st {};
+    if (!opened.ok()) {
+      written = opened.status();
+    } else if (::fstat(opened->get(), &st) != 0) {
+      written = ErrnoStatus("stat", path, errno);
+    } else {
+      f.head_file = std::move(*opened);
+      f.head_dev = st.st_dev;
+      f.head_ino = st.st_ino;
+    }
+    f.head_bytes = std::numeric_limits<size_t>::max();  // length unknown: truncate once
+  }
+  if (written.ok()) {
+    const std::string text = FormatHead(f.head);
+    if (::pwrite(f.head_file.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
+      written = ErrnoStatus("writing", path, errno);
+    } else if (text.size() < f.head_bytes && ::ftruncate(f.head_file.get(), static_cast<off_t>(text.size())) != 0) {
+      written = ErrnoStatus("truncating", path, errno);
+    }
+    f.head_bytes = written.ok() ? text.size() : std::numeric_limits<size_t>::max();
+  }
+  if (!written.ok()) {
+    f.head_file = Fd();
+    Log(LogLevel::kWarn, "audit.head_not_updated",
+        {LogField("dir", LogId(dir_)), LogField::Error("error", written.ToString())});
+  }
 }
 
 void AuditLog::StartFlusherLocked() {

@@ -178,6 +178,8 @@ class AuditLog {
   Status WriteBatch(const std::vector<Pending*>& batch, bool durable);
   Files& FilesLocked();       // the kept descriptors of this process; io_mu_ held
   Status FlushLocked();       // io_mu_ held
+  bool AtOurEndLocked() const;  // the log still ends where this object's last write left it
+  void WriteHeadLocked();     // HEAD := files_->head, in place; a failure is logged (HEAD is a cache)
   void StartFlusherLocked();  // io_mu_ held
   void FlusherLoop();
 
