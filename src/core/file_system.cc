@@ -136,35 +136,37 @@ Result<std::unique_ptr<WritableFile>> LocalFileSystem::OpenForAppend(const std::
   return std::unique_ptr<WritableFile>(std::make_unique<PosixWritableFile>(fd, path));
 }
 
-Status LocalFileSystem::WriteFileAtomic(const std::string& path, std::string_view data) {
+Status LocalFileSystem::WriteFileAtomic(const std::string& path, std::string_view data, WriteSync sync) {
   auto suffix = RandomHex(8);
   if (!suffix.ok()) return suffix.status();
   std::string tmp = path + ".tmp-" + *suffix;
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus("creating", tmp, errno);
   Status st = WriteAll(fd, data, tmp);
-  if (st.ok() && ::fdatasync(fd) != 0) st = ErrnoStatus("syncing", tmp, errno);
+  if (st.ok() && sync != WriteSync::kNone && ::fdatasync(fd) != 0) st = ErrnoStatus("syncing", tmp, errno);
   ::close(fd);
   if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = ErrnoStatus("renaming", tmp, errno);
   if (!st.ok()) {
     ::unlink(tmp.c_str());
     return st;
   }
-  return SyncDirectory(std::string(Dirname(path)));
+  return sync == WriteSync::kDurable ? SyncDirectory(std::string(Dirname(path))) : Status::OK();
 }
 
-Status LocalFileSystem::WriteFileExclusive(const std::string& path, std::string_view data) {
+Status LocalFileSystem::WriteFileExclusive(const std::string& path, std::string_view data, WriteSync sync) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus("creating", path, errno);
   Status st = WriteAll(fd, data, path);
-  if (st.ok() && ::fdatasync(fd) != 0) st = ErrnoStatus("syncing", path, errno);
+  if (st.ok() && sync != WriteSync::kNone && ::fdatasync(fd) != 0) st = ErrnoStatus("syncing", path, errno);
   ::close(fd);
   if (!st.ok()) {
     ::unlink(path.c_str());
     return st;
   }
-  return SyncDirectory(std::string(Dirname(path)));
+  return sync == WriteSync::kDurable ? SyncDirectory(std::string(Dirname(path))) : Status::OK();
 }
+
+Status LocalFileSystem::SyncDirectory(const std::string& dir) { return medlake::SyncDirectory(dir); }
 
 Result<bool> LocalFileSystem::Exists(const std::string& path) const {
   struct stat st {};

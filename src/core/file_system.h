@@ -46,6 +46,13 @@ struct FileInfo {
   uint64_t size = 0;
 };
 
+// How much of a write is durable (survives a power failure) when the call returns.
+enum class WriteSync {
+  kDurable,   // the file's data and its directory entry
+  kDataOnly,  // the file's data; its directory entry once the directory is synced (SyncDirectory)
+  kNone,      // nothing is synced: for hints that readers can do without
+};
+
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
@@ -58,10 +65,20 @@ class FileSystem {
   virtual Result<std::unique_ptr<WritableFile>> OpenForAppend(const std::string& path) = 0;
 
   // Writes `data` to `path` so that readers see the old content or the new, never a mix:
-  // temporary file, fsync, rename over `path`, fsync of the directory.
-  virtual Status WriteFileAtomic(const std::string& path, std::string_view data) = 0;
-  // Writes `data` to `path`, failing with AlreadyExists if it exists. Durable on return.
-  virtual Status WriteFileExclusive(const std::string& path, std::string_view data) = 0;
+  // temporary file, fsync, rename over `path`, fsync of the directory (as far as `sync` says).
+  virtual Status WriteFileAtomic(const std::string& path, std::string_view data, WriteSync sync) = 0;
+  Status WriteFileAtomic(const std::string& path, std::string_view data) {
+    return WriteFileAtomic(path, data, WriteSync::kDurable);
+  }
+  // Writes `data` to `path`, failing with AlreadyExists if it exists; as durable as `sync` says
+  // on return (the two-argument form: durable).
+  virtual Status WriteFileExclusive(const std::string& path, std::string_view data, WriteSync sync) = 0;
+  Status WriteFileExclusive(const std::string& path, std::string_view data) {
+    return WriteFileExclusive(path, data, WriteSync::kDurable);
+  }
+  // Makes the entries of directory `dir` durable: files written into it with kDataOnly are then
+  // durable too. One call covers every such file of the directory.
+  virtual Status SyncDirectory(const std::string& dir) = 0;
 
   virtual Result<bool> Exists(const std::string& path) const = 0;
   virtual Result<bool> IsDirectory(const std::string& path) const = 0;
@@ -84,8 +101,11 @@ class LocalFileSystem : public FileSystem {
   Result<std::unique_ptr<RandomAccessFile>> OpenForRead(const std::string& path) const override;
   Result<std::unique_ptr<WritableFile>> OpenForWrite(const std::string& path) override;
   Result<std::unique_ptr<WritableFile>> OpenForAppend(const std::string& path) override;
-  Status WriteFileAtomic(const std::string& path, std::string_view data) override;
-  Status WriteFileExclusive(const std::string& path, std::string_view data) override;
+  using FileSystem::WriteFileAtomic;
+  using FileSystem::WriteFileExclusive;
+  Status WriteFileAtomic(const std::string& path, std::string_view data, WriteSync sync) override;
+  Status WriteFileExclusive(const std::string& path, std::string_view data, WriteSync sync) override;
+  Status SyncDirectory(const std::string& dir) override;
   Result<bool> Exists(const std::string& path) const override;
   Result<bool> IsDirectory(const std::string& path) const override;
   Result<uint64_t> FileSize(const std::string& path) const override;

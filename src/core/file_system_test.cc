@@ -28,6 +28,18 @@ void ExerciseContract(FileSystem& fs, const std::string& root) {
   EXPECT_EQ(size, 11u);
 
   EXPECT_THAT(fs.WriteFileExclusive(f, "again"), StatusIs(StatusCode::kAlreadyExists, ""));
+  // Every sync mode writes the same bytes and keeps the exclusive and atomic contracts; only
+  // when the data and directory entry reach the disk differs.
+  for (WriteSync sync : {WriteSync::kDataOnly, WriteSync::kNone}) {
+    EXPECT_THAT(fs.WriteFileExclusive(f, "again", sync), StatusIs(StatusCode::kAlreadyExists, ""));
+    std::string g = JoinPath(dir, sync == WriteSync::kNone ? "n.txt" : "d.txt");
+    MEDLAKE_ASSERT_OK(fs.WriteFileExclusive(g, "first", sync));
+    MEDLAKE_ASSERT_OK(fs.WriteFileAtomic(g, "second", sync));
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string back, fs.ReadFile(g));
+    EXPECT_EQ(back, "second");
+    MEDLAKE_ASSERT_OK(fs.Remove(g));
+  }
+  MEDLAKE_ASSERT_OK(fs.SyncDirectory(dir));
   MEDLAKE_ASSERT_OK(fs.WriteFileExclusive(JoinPath(dir, "y.txt"), "y"));
 
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto appender, fs.OpenForAppend(JoinPath(dir, "log")));
@@ -62,6 +74,12 @@ TEST(FileSystemTest, LocalFileSystemContract) {
 TEST(FileSystemTest, MemFileSystemContract) {
   MemFileSystem fs;
   ExerciseContract(fs, "/mem");
+}
+
+TEST(FileSystemTest, SyncingAMissingDirectoryFails) {
+  TempDir tmp;
+  EXPECT_THAT(LocalFileSystem::Default().SyncDirectory(tmp.Join("missing")),
+              StatusIs(StatusCode::kNotFound, "missing"));
 }
 
 TEST(FileSystemTest, AtomicWriteLeavesNoTemporaryFiles) {

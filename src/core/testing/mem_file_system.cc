@@ -91,20 +91,23 @@ Status MemFileSystem::SyncFile(const std::string& path) {
   return Status::OK();
 }
 
-Status MemFileSystem::WriteFileAtomic(const std::string& path, std::string_view data) {
+Status MemFileSystem::WriteFileAtomic(const std::string& path, std::string_view data, WriteSync /*sync*/) {
   std::lock_guard<std::mutex> lock(mu_);
   MEDLAKE_RETURN_IF_ERROR(ConsumeWriteFailure());
   files_[path] = File{std::string(data), data.size(), ++tick_};
   return Status::OK();
 }
 
-Status MemFileSystem::WriteFileExclusive(const std::string& path, std::string_view data) {
+Status MemFileSystem::WriteFileExclusive(const std::string& path, std::string_view data, WriteSync /*sync*/) {
   std::lock_guard<std::mutex> lock(mu_);
   MEDLAKE_RETURN_IF_ERROR(ConsumeWriteFailure());
   if (files_.count(path)) return AlreadyExists("file exists " + path);
   files_[path] = File{std::string(data), data.size(), ++tick_};
   return Status::OK();
 }
+
+// Directories hold no state of their own here: entries are durable as soon as written.
+Status MemFileSystem::SyncDirectory(const std::string& /*dir*/) { return Status::OK(); }
 
 Result<bool> MemFileSystem::Exists(const std::string& path) const {
   MEDLAKE_ASSIGN_OR_RETURN(bool dir, IsDirectory(path));

@@ -23,8 +23,11 @@ class MemFileSystem : public FileSystem {
   Result<std::unique_ptr<RandomAccessFile>> OpenForRead(const std::string& path) const override;
   Result<std::unique_ptr<WritableFile>> OpenForWrite(const std::string& path) override;
   Result<std::unique_ptr<WritableFile>> OpenForAppend(const std::string& path) override;
-  Status WriteFileAtomic(const std::string& path, std::string_view data) override;
-  Status WriteFileExclusive(const std::string& path, std::string_view data) override;
+  using FileSystem::WriteFileAtomic;
+  using FileSystem::WriteFileExclusive;
+  Status WriteFileAtomic(const std::string& path, std::string_view data, WriteSync sync) override;
+  Status WriteFileExclusive(const std::string& path, std::string_view data, WriteSync sync) override;
+  Status SyncDirectory(const std::string& dir) override;
   Result<bool> Exists(const std::string& path) const override;
   Result<bool> IsDirectory(const std::string& path) const override;
   Result<uint64_t> FileSize(const std::string& path) const override;
