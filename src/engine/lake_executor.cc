@@ -457,6 +457,10 @@ Status CheckWriteProperty(const std::string& key, const std::string& value) {
   if (key == "write.parquet.compression-level") return ParquetCompressionLevel(value).status();
   if (key == kTargetFileSize) return TargetFileSize(value).status();
   if (key == kRowGroupRows) return RowGroupRows(value).status();
+  if (key == storage::kManifestMergeEnabled || key == storage::kManifestMinCountToMerge ||
+      key == storage::kManifestTargetSize) {
+    return storage::ManifestMergePolicyOf({{key, value}}).status();
+  }
   if (key == kMetricsDefault || key.rfind(kMetricsColumnPrefix, 0) == 0) return ParseMetricsMode(key, value).status();
   if (key == kKeyIndexProperty) {
     if (value != "true" && value != "false") return InvalidArgument("table property " + key + " is 'true' or 'false'");

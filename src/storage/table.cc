@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <filesystem>
 #include <chrono>
 #include <random>
@@ -87,6 +88,20 @@ const ib::Schema* SchemaForSpec(const ib::TableMetadata& m, const ib::PartitionS
 }
 
 std::string SummaryValue(int64_t v) { return std::to_string(v); }
+
+// The entries of manifest `mf` (at `path`), parsed once per process (ParsedFileCache). What the
+// entries inherit from the manifest list is part of the key (a manifest is listed with the same
+// values by every snapshot that keeps it, but the key does not rely on that).
+Result<std::shared_ptr<const std::vector<ib::ManifestEntry>>> ManifestEntries(
+    const FileSystem& fs, const ib::ManifestFile& mf, const std::string& path, const ib::Schema& schema,
+    const ib::PartitionSpec& spec) {
+  std::string variant = std::to_string(mf.partition_spec_id) + "/" + std::to_string(schema.schema_id) + "/" +
+                        std::to_string(mf.sequence_number) + "/" + std::to_string(mf.added_snapshot_id);
+  auto entries = ParsedFileCache::Global().Get<std::vector<ib::ManifestEntry>>(
+      fs, path, variant, [&](const std::string& bytes) { return ib::ReadManifest(bytes, schema, spec, mf); });
+  if (!entries.ok()) return entries.status().WithContext("reading manifest " + path);
+  return *entries;
+}
 
 }  // namespace
 
@@ -388,16 +403,8 @@ Result<std::vector<LiveFile>> LakeTable::LiveFiles(std::optional<int64_t> snapsh
       ++p.manifests_skipped;
       continue;
     }
-    std::string path = ResolvePath(mf.manifest_path);
-    // What the entries inherit from the manifest list is part of the key (a manifest is listed
-    // with the same values by every snapshot that keeps it, but the key does not rely on that).
-    std::string variant = std::to_string(mf.partition_spec_id) + "/" + std::to_string(schema->schema_id) + "/" +
-                          std::to_string(mf.sequence_number) + "/" + std::to_string(mf.added_snapshot_id);
-    auto entries = ParsedFileCache::Global().Get<std::vector<ib::ManifestEntry>>(
-        fs_, path, variant,
-        [&](const std::string& bytes) { return ib::ReadManifest(bytes, *schema, *spec, mf); });
-    if (!entries.ok()) return entries.status().WithContext("reading manifest " + path);
-    for (const auto& e : **entries) {
+    MEDLAKE_ASSIGN_OR_RETURN(auto entries, ManifestEntries(fs_, mf, ResolvePath(mf.manifest_path), *schema, *spec));
+    for (const auto& e : *entries) {
       if (e.status == ib::ManifestEntryStatus::kDeleted) continue;
       if (e.data_file.content == ib::DataFileContent::kData) {
         ++p.files_total;
@@ -653,10 +660,26 @@ Result<std::unique_ptr<LakeTable>> RegisterLakeTable(Catalog& catalog, FileSyste
   if (is_dir) {
     std::string meta_dir = JoinPath(path, "metadata");
     auto hint = fs.ReadFile(JoinPath(meta_dir, "version-hint.text"));
+    auto versioned = [&](int64_t v) { return JoinPath(meta_dir, "v" + std::to_string(v) + ".metadata.json"); };
+    int64_t hinted = -1;
     if (hint.ok()) {
       std::string v = *hint;
       while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
-      metadata_path = JoinPath(meta_dir, "v" + v + ".metadata.json");
+      const bool digits = !v.empty() && v.size() < 18 &&
+                          std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); });
+      if (digits) hinted = std::stoll(v);
+    }
+    // The hint is written without a sync: one that is missing, unreadable or names no file is
+    // ignored (the folder is listed instead), and one that is behind is followed forward while
+    // the next version exists (as Java's HadoopTableOperations does).
+    auto hinted_exists = hinted < 0 ? Result<bool>(false) : fs.Exists(versioned(hinted));
+    if (hinted_exists.ok() && *hinted_exists) {
+      for (int steps = 0; steps < 1000; ++steps) {
+        auto next = fs.Exists(versioned(hinted + 1));
+        if (!next.ok() || !*next) break;
+        ++hinted;
+      }
+      metadata_path = versioned(hinted);
     } else {
       // Catalog-style names (00001-<uuid>.metadata.json): the highest version wins.
       MEDLAKE_ASSIGN_OR_RETURN(auto entries, fs.ListDirectory(meta_dir));
@@ -684,8 +707,94 @@ namespace {
 Result<std::string> WriteMetadataFile(FileSystem& fs, const LakeTable& table,
                                       const std::string& name, const std::string& bytes) {
   std::string path = JoinPath(JoinPath(table.local_root(), "metadata"), name);
-  MEDLAKE_RETURN_IF_ERROR(fs.WriteFileExclusive(path, bytes));
+  // Its directory entry is made durable with the metadata file's (WriteNextMetadataFile).
+  MEDLAKE_RETURN_IF_ERROR(fs.WriteFileExclusive(path, bytes, WriteSync::kDataOnly));
   return path;
+}
+
+// Rewrites the manifests `bin` (same content, same spec) as one manifest of snapshot
+// `snapshot_id`: its own additions stay added (sequence numbers inherited), its own deletions stay
+// deleted, older deletions are dropped and everything else becomes existing with its sequence
+// numbers written out. nullopt when nothing is left.
+Result<std::optional<ib::ManifestFile>> MergeBin(FileSystem& fs, const LakeTable& base, const ib::TableMetadata& m,
+                                                 const std::vector<const ib::ManifestFile*>& bin,
+                                                 int64_t snapshot_id, int64_t seq, const std::string& name) {
+  MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* spec, ib::FindPartitionSpec(m, bin[0]->partition_spec_id));
+  const ib::Schema* schema = SchemaForSpec(m, *spec);
+  if (schema == nullptr) return DataLoss("table " + base.id().ToString() + " has no schema");
+  std::vector<ib::ManifestEntry> merged;
+  for (const ib::ManifestFile* mf : bin) {
+    MEDLAKE_ASSIGN_OR_RETURN(auto entries,
+                             ManifestEntries(fs, *mf, base.ResolvePath(mf->manifest_path), *schema, *spec));
+    for (ib::ManifestEntry e : *entries) {
+      const bool ours = e.snapshot_id == snapshot_id;
+      if (e.status == ib::ManifestEntryStatus::kDeleted && !ours) continue;
+      if (e.status == ib::ManifestEntryStatus::kAdded && ours) {
+        e.sequence_number.reset();
+        e.file_sequence_number.reset();
+      } else if (e.status != ib::ManifestEntryStatus::kDeleted) {
+        e.status = ib::ManifestEntryStatus::kExisting;
+        e.file_sequence_number = e.file_sequence_number.value_or(e.sequence_number.value_or(0));
+      }
+      merged.push_back(std::move(e));
+    }
+  }
+  if (merged.empty()) return std::optional<ib::ManifestFile>();
+  MEDLAKE_ASSIGN_OR_RETURN(ib::WrittenManifest w,
+                           ib::WriteManifest(*schema, *spec, bin[0]->content, snapshot_id, merged));
+  MEDLAKE_ASSIGN_OR_RETURN(std::string path, WriteMetadataFile(fs, base, name, w.bytes));
+  w.summary.manifest_path = path;
+  w.summary.manifest_length = static_cast<int64_t>(w.bytes.size());
+  w.summary.sequence_number = seq;
+  if (w.summary.min_sequence_number == INT64_MAX) w.summary.min_sequence_number = seq;
+  return std::optional<ib::ManifestFile>(std::move(w.summary));
+}
+
+// Manifest merging (ManifestMergePolicy): `manifests`, newest first, becomes the list to commit.
+Status MergeManifests(FileSystem& fs, const LakeTable& base, const ib::TableMetadata& m,
+                      const ManifestMergePolicy& policy, int64_t snapshot_id, int64_t seq, const std::string& tag,
+                      std::vector<ib::ManifestFile>* manifests) {
+  if (!policy.enabled || manifests->size() < 2) return Status::OK();
+  // Groups by content and spec, in order of their newest manifest.
+  std::vector<std::vector<const ib::ManifestFile*>> groups;
+  std::map<std::pair<int, int32_t>, size_t> group_of;
+  for (const ib::ManifestFile& mf : *manifests) {
+    auto key = std::make_pair(static_cast<int>(mf.content), mf.partition_spec_id);
+    auto [it, fresh] = group_of.emplace(key, groups.size());
+    if (fresh) groups.emplace_back();
+    groups[it->second].push_back(&mf);
+  }
+  std::vector<ib::ManifestFile> out;
+  int written = 0;
+  for (const auto& group : groups) {
+    // Bins packed from the oldest manifest on, so the newest bin is the one left partly filled.
+    std::vector<std::vector<const ib::ManifestFile*>> bins;
+    int64_t weight = 0;
+    for (auto it = group.rbegin(); it != group.rend(); ++it) {
+      const int64_t length = std::max<int64_t>((*it)->manifest_length, 0);
+      if (bins.empty() || weight + length > policy.target_size_bytes) {
+        bins.emplace_back();
+        weight = 0;
+      }
+      bins.back().push_back(*it);
+      weight += length;
+    }
+    std::reverse(bins.begin(), bins.end());
+    for (size_t b = 0; b < bins.size(); ++b) {
+      auto& bin = bins[b];
+      std::reverse(bin.begin(), bin.end());
+      if (bin.size() == 1 || (b == 0 && static_cast<int64_t>(bin.size()) < policy.min_count_to_merge)) {
+        for (const ib::ManifestFile* mf : bin) out.push_back(*mf);
+        continue;
+      }
+      MEDLAKE_ASSIGN_OR_RETURN(std::optional<ib::ManifestFile> merged,
+                               MergeBin(fs, base, m, bin, snapshot_id, seq,
+                                        tag + "-g" + std::to_string(written++) + ".avro"));
+      if (merged) out.push_back(std::move(*merged));
+    }
+  }
+  *manifests = std::move(out);
+  return Status::OK();
 }
 
 Result<std::unique_ptr<LakeTable>> ApplyOnce(Catalog& catalog, FileSystem& fs,
@@ -839,6 +948,8 @@ Result<std::unique_ptr<LakeTable>> ApplyOnce(Catalog& catalog, FileSystem& fs,
     MEDLAKE_RETURN_IF_ERROR(write_new(change.added_data_files, ib::ManifestContent::kData, "-m0.avro"));
     MEDLAKE_RETURN_IF_ERROR(write_new(change.added_delete_files, ib::ManifestContent::kDeletes, "-m1.avro"));
     manifests.insert(manifests.begin(), added.begin(), added.end());
+    MEDLAKE_ASSIGN_OR_RETURN(ManifestMergePolicy merge_policy, ManifestMergePolicyOf(m.properties));
+    MEDLAKE_RETURN_IF_ERROR(MergeManifests(fs, base, m, merge_policy, snapshot_id, seq, tag, &manifests));
 
     MEDLAKE_ASSIGN_OR_RETURN(
         std::string list_bytes,
@@ -915,16 +1026,7 @@ Result<std::unique_ptr<LakeTable>> ApplyOnce(Catalog& catalog, FileSystem& fs,
     if (m.current_snapshot_id && change.expire_snapshot_ids.count(*m.current_snapshot_id)) {
       return InvalidArgument("the current snapshot cannot be expired");
     }
-    auto gone = [&change](int64_t id) { return change.expire_snapshot_ids.count(id) > 0; };
-    m.snapshots.erase(std::remove_if(m.snapshots.begin(), m.snapshots.end(),
-                                     [&](const ib::Snapshot& s) { return gone(s.snapshot_id); }),
-                      m.snapshots.end());
-    m.snapshot_log.erase(std::remove_if(m.snapshot_log.begin(), m.snapshot_log.end(),
-                                        [&](const ib::SnapshotLogEntry& e) { return gone(e.snapshot_id); }),
-                         m.snapshot_log.end());
-    for (auto& s : m.snapshots) {
-      if (s.parent_snapshot_id && gone(*s.parent_snapshot_id)) s.parent_snapshot_id.reset();
-    }
+    ib::RemoveSnapshots(&m, change.expire_snapshot_ids);
   }
   m.metadata_log.push_back(ib::MetadataLogEntry{bm.last_updated_ms, base.metadata_location()});
   // Keep the metadata log bounded (Iceberg's write.metadata.previous-versions-max default).
@@ -939,22 +1041,54 @@ Result<std::unique_ptr<LakeTable>> ApplyOnce(Catalog& catalog, FileSystem& fs,
                                                  ib::SerializeTableMetadata(m)));
   MEDLAKE_RETURN_IF_ERROR(
       catalog.CommitTable(base.id(), base.metadata_location(), metadata_path));
-  // For file-based readers; the catalog pointer is the source of truth.
+  // For file-based readers; the catalog pointer is the source of truth. Not synced: after a
+  // power failure the hint may be old or empty, and readers then list the metadata folder
+  // (RegisterLakeTable here, HadoopTableOperations in Java).
   (void)fs.WriteFileAtomic(JoinPath(JoinPath(base.local_root(), "metadata"), "version-hint.text"),
-                           std::to_string(MetadataVersion(metadata_path)));
+                           std::to_string(MetadataVersion(metadata_path)), WriteSync::kNone);
   return std::make_unique<LakeTable>(base.id(), std::move(m), metadata_path, base.local_root(), fs);
 }
 
 }  // namespace
 
+Result<ManifestMergePolicy> ManifestMergePolicyOf(const std::map<std::string, std::string>& properties) {
+  ManifestMergePolicy policy;
+  auto integer = [&](const char* key, int64_t min, int64_t max, int64_t* out) -> Status {
+    auto it = properties.find(key);
+    if (it == properties.end()) return Status::OK();
+    const std::string& text = it->second;
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+      return InvalidArgument("table property " + std::string(key) + " = '" + text + "' is not an integer from " +
+                             std::to_string(min) + " to " + std::to_string(max));
+    }
+    *out = v;
+    return Status::OK();
+  };
+  if (auto it = properties.find(kManifestMergeEnabled); it != properties.end()) {
+    if (it->second != "true" && it->second != "false") {
+      return InvalidArgument("table property " + std::string(kManifestMergeEnabled) + " is 'true' or 'false'");
+    }
+    policy.enabled = it->second == "true";
+  }
+  MEDLAKE_RETURN_IF_ERROR(integer(kManifestMinCountToMerge, 2, 100'000, &policy.min_count_to_merge));
+  MEDLAKE_RETURN_IF_ERROR(integer(kManifestTargetSize, 1024, int64_t{1} << 30, &policy.target_size_bytes));
+  return policy;
+}
+
 Result<std::string> WriteNextMetadataFile(FileSystem& fs, const std::string& table_root,
                                           const std::string& base_location, const std::string& text) {
   const int64_t base = MetadataVersion(base_location);
+  const std::string dir = JoinPath(table_root, "metadata");
   for (int64_t version = base + 1; version <= base + 16; ++version) {
-    std::string path = JoinPath(JoinPath(table_root, "metadata"), "v" + std::to_string(version) + ".metadata.json");
-    Status written = fs.WriteFileExclusive(path, text);
+    std::string path = JoinPath(dir, "v" + std::to_string(version) + ".metadata.json");
+    Status written = fs.WriteFileExclusive(path, text, WriteSync::kDataOnly);
     if (written.code() == StatusCode::kAlreadyExists) continue;  // another writer's, or a crashed one's
     MEDLAKE_RETURN_IF_ERROR(written);
+    // One directory sync makes this file's entry durable, and those of the manifests and manifest
+    // list the commit wrote before it into the same directory (written kDataOnly).
+    MEDLAKE_RETURN_IF_ERROR(fs.SyncDirectory(dir));
     return path;
   }
   return Aborted("commit conflict: metadata versions " + std::to_string(base + 1) + " to " +

@@ -139,6 +139,26 @@ struct TableChange {
   std::set<int64_t> expire_snapshot_ids;
 };
 
+// Manifest merging on commit, as Iceberg does it (MergingSnapshotProducer), set by the table
+// properties commit.manifest-merge.enabled ('true'/'false'), commit.manifest.min-count-to-merge
+// and commit.manifest.target-size-bytes, with Iceberg's defaults. Each commit packs the manifests
+// of one content type and partition spec, oldest first, into bins of up to target_size_bytes;
+// a bin of several manifests is rewritten as one, except the newest bin while it holds fewer
+// than min_count_to_merge. So a table appended to in small commits keeps about
+// min_count_to_merge manifests (its manifest list and every scan's planning stay bounded), and
+// one commit in about min_count_to_merge rewrites the newest bin.
+struct ManifestMergePolicy {
+  bool enabled = true;
+  int64_t min_count_to_merge = 100;
+  int64_t target_size_bytes = int64_t{8} << 20;
+};
+inline constexpr const char* kManifestMergeEnabled = "commit.manifest-merge.enabled";
+inline constexpr const char* kManifestMinCountToMerge = "commit.manifest.min-count-to-merge";
+inline constexpr const char* kManifestTargetSize = "commit.manifest.target-size-bytes";
+// The policy of a table with `properties`; InvalidArgument naming the property whose value is
+// not 'true'/'false' or not an integer in range (min count 2 to 100,000; target 1 KiB to 1 GiB).
+Result<ManifestMergePolicy> ManifestMergePolicyOf(const std::map<std::string, std::string>& properties);
+
 // Writes the next metadata file of a table whose current metadata is `base_location`, under
 // `table_root`/metadata: v<N+1>.metadata.json, or the first free version after it (a writer
 // killed between writing its file and the catalog swap leaves a file no commit points to; taking

@@ -207,6 +207,139 @@ TEST_F(TableTest, AppendedScanHoldsOnlyFilesAddedSinceASnapshot) {
   EXPECT_TRUE(from_overwrite.has_value());
 }
 
+std::vector<ib::ManifestFile> CurrentManifests(LocalFileSystem& fs, const LakeTable& t) {
+  auto snap = ib::CurrentSnapshot(t.metadata());
+  EXPECT_THAT(snap, IsOk());
+  if (!snap.ok()) return {};
+  auto bytes = fs.ReadFile((*snap)->manifest_list);
+  EXPECT_THAT(bytes, IsOk());
+  auto list = ib::ReadManifestList(bytes.ok() ? *bytes : "");
+  EXPECT_THAT(list, IsOk());
+  return list.ok() ? *list : std::vector<ib::ManifestFile>{};
+}
+
+TEST_F(TableTest, SmallAppendsAreMergedIntoFewManifestsKeepingSequenceNumbers) {
+  std::unique_ptr<LakeTable> t = Create();
+  std::vector<int64_t> snapshots;
+  size_t most = 0;
+  int merged_lists = 0;
+  for (int i = 1; i <= 12; ++i) {
+    TableChange c;
+    if (i == 1) c.properties[kManifestMinCountToMerge] = "4";
+    c.added_data_files = {FakeFile("/d/f" + std::to_string(i) + ".parquet", i)};
+    if (i == 6) {  // a position delete file: its own group, never mixed with data manifests
+      ib::DataFile d = FakeFile("/d/del6.parquet", 1);
+      d.content = ib::DataFileContent::kPositionDeletes;
+      d.referenced_data_file = "/d/f2.parquet";
+      c.added_delete_files = {d};
+    }
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(t, CommitTableChange(*catalog_, fs_, *t, c, clock_));
+    snapshots.push_back(*t->metadata().current_snapshot_id);
+    auto list = CurrentManifests(fs_, *t);
+    most = std::max(most, list.size());
+    bool merged = false;
+    for (const auto& mf : list) merged = merged || mf.existing_files_count > 0;
+    merged_lists += merged ? 1 : 0;
+    EXPECT_EQ(t->metadata().snapshots.back().summary.at("total-records"), std::to_string(i * (i + 1) / 2));
+    EXPECT_EQ(t->metadata().snapshots.back().summary.at("total-data-files"), std::to_string(i));
+  }
+  // Without merging the list would hold 13 manifests; with min-count 4 a group never exceeds 3
+  // after a commit (data), plus the one delete manifest.
+  EXPECT_LE(most, 4u);
+  EXPECT_GT(merged_lists, 0);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto files, t->LiveFiles(std::nullopt));
+  std::map<std::string, int64_t> seq;
+  for (const auto& f : files) seq[f.file.file_path] = f.data_sequence_number;
+  ASSERT_EQ(seq.size(), 13u);
+  for (int i = 1; i <= 12; ++i) EXPECT_EQ(seq["/d/f" + std::to_string(i) + ".parquet"], i) << i;
+  EXPECT_EQ(seq["/d/del6.parquet"], 6);
+  for (const auto& mf : CurrentManifests(fs_, *t)) {
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto bytes, fs_.ReadFile(mf.manifest_path));
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto entries, ib::ReadManifest(bytes, t->metadata().schemas[0],
+                                                                t->metadata().partition_specs[0], mf));
+    for (const auto& e : entries) {
+      EXPECT_EQ(e.data_file.content == ib::DataFileContent::kData, mf.content == ib::ManifestContent::kData);
+    }
+  }
+  // Older snapshots still read through their own lists.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto at5, t->LiveFiles(snapshots[4]));
+  EXPECT_EQ(LiveRows(at5), 15);
+  // Files appended since a snapshot are found in merged manifests by their sequence numbers.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto since3, t->PlanAppendedScan(snapshots[2]));
+  ASSERT_TRUE(since3.has_value());
+  std::set<std::string> appended;
+  for (const auto& f : since3->data_files) appended.insert(f.original_path);
+  EXPECT_EQ(appended.size(), 9u);
+  EXPECT_EQ(appended.count("/d/f3.parquet"), 0u);
+  EXPECT_EQ(appended.count("/d/f4.parquet"), 1u);
+
+  // A removal's deleted entry is kept by its own snapshot and dropped by the next merge.
+  TableChange rm;
+  rm.operation = "overwrite";
+  rm.removed_file_paths = {"/d/f1.parquet"};
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(t, CommitTableChange(*catalog_, fs_, *t, rm, clock_));
+  int64_t deleted = 0;
+  for (const auto& mf : CurrentManifests(fs_, *t)) deleted += mf.deleted_files_count;
+  EXPECT_EQ(deleted, 1);
+  for (int i = 13; i <= 20; ++i) {
+    TableChange c;
+    c.added_data_files = {FakeFile("/d/f" + std::to_string(i) + ".parquet", 1)};
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(t, CommitTableChange(*catalog_, fs_, *t, c, clock_));
+  }
+  deleted = 0;
+  for (const auto& mf : CurrentManifests(fs_, *t)) deleted += mf.deleted_files_count;
+  EXPECT_EQ(deleted, 0);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(files, t->LiveFiles(std::nullopt));
+  EXPECT_EQ(LiveRows(files), 12 * 13 / 2 - 1 + 8);
+}
+
+TEST_F(TableTest, ManifestMergingFollowsItsTableProperties) {
+  // Disabled: one manifest per append.
+  std::unique_ptr<LakeTable> t = Create();
+  for (int i = 1; i <= 5; ++i) {
+    TableChange c;
+    if (i == 1) {
+      c.properties[kManifestMergeEnabled] = "false";
+      c.properties[kManifestMinCountToMerge] = "2";
+    }
+    c.added_data_files = {FakeFile("/d/f" + std::to_string(i) + ".parquet", 1)};
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(t, CommitTableChange(*catalog_, fs_, *t, c, clock_));
+  }
+  EXPECT_EQ(CurrentManifests(fs_, *t).size(), 5u);
+  // Enabled with a target smaller than one manifest: every bin holds one manifest, none merge.
+  TableChange small;
+  small.properties[kManifestMergeEnabled] = "true";
+  small.properties[kManifestTargetSize] = "1024";
+  small.added_data_files = {FakeFile("/d/f6.parquet", 1)};
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(t, CommitTableChange(*catalog_, fs_, *t, small, clock_));
+  EXPECT_EQ(CurrentManifests(fs_, *t).size(), 6u);
+  // A normal target: the six become one.
+  TableChange normal;
+  normal.properties[kManifestTargetSize] = "8388608";
+  normal.added_data_files = {FakeFile("/d/f7.parquet", 1)};
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(t, CommitTableChange(*catalog_, fs_, *t, normal, clock_));
+  auto list = CurrentManifests(fs_, *t);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].added_files_count, 1);
+  EXPECT_EQ(list[0].existing_files_count, 6);
+  // Bad values are refused with the property's name, before anything is committed.
+  TableChange bad;
+  bad.properties[kManifestMinCountToMerge] = "1";
+  bad.added_data_files = {FakeFile("/d/f8.parquet", 1)};
+  EXPECT_THAT(CommitTableChange(*catalog_, fs_, *t, bad, clock_),
+              StatusIs(StatusCode::kInvalidArgument, kManifestMinCountToMerge));
+  EXPECT_THAT(ManifestMergePolicyOf({{kManifestMergeEnabled, "yes"}}),
+              StatusIs(StatusCode::kInvalidArgument, kManifestMergeEnabled));
+  EXPECT_THAT(ManifestMergePolicyOf({{kManifestTargetSize, "12x"}}),
+              StatusIs(StatusCode::kInvalidArgument, kManifestTargetSize));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto defaults, ManifestMergePolicyOf({}));
+  EXPECT_TRUE(defaults.enabled);
+  EXPECT_EQ(defaults.min_count_to_merge, 100);
+  EXPECT_EQ(defaults.target_size_bytes, 8 << 20);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto latest, LakeTable::Load(*catalog_, fs_, {"raw", "t"}));
+  EXPECT_EQ(latest->metadata_location(), t->metadata_location());
+}
+
 TEST_F(TableTest, AMetadataFileLeftByAKilledWriterDoesNotWedgeCommits) {
   auto t0 = Create();
   // A writer killed after writing the next metadata file, before the catalog swap.
@@ -298,6 +431,29 @@ TEST_F(TableTest, SchemaChangeWithoutFilesIsMetadataOnly) {
   EXPECT_EQ(t1->metadata().current_schema_id, 1);
   EXPECT_EQ(t1->metadata().last_column_id, 4);
   EXPECT_TRUE(t1->metadata().snapshots.empty());
+}
+
+TEST_F(TableTest, RegisteringADirectoryToleratesAHintThatIsBehindEmptyOrGarbage) {
+  // The hint is written without a sync: after a power failure it can be old, empty or torn.
+  std::unique_ptr<LakeTable> t = Create();
+  for (int i = 1; i <= 3; ++i) {
+    TableChange c;
+    c.added_data_files = {FakeFile("/d/f" + std::to_string(i) + ".parquet", i)};
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(t, CommitTableChange(*catalog_, fs_, *t, c, clock_));
+  }
+  const std::string hint = t->local_root() + "/metadata/version-hint.text";
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto written, fs_.ReadFile(hint));
+  EXPECT_EQ(written, "4");
+  int n = 0;
+  for (const std::string& bad : {std::string("2"), std::string(""), std::string("4\0\0", 3), std::string("x9"),
+                                 std::string("99")}) {
+    MEDLAKE_ASSERT_OK(fs_.WriteFileAtomic(hint, bad));
+    TableIdentifier id{"raw", "copy" + std::to_string(n++)};
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto copy, RegisterLakeTable(*catalog_, fs_, id, t->local_root()));
+    EXPECT_EQ(copy->metadata_location(), t->metadata_location()) << "hint '" << bad << "'";
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto files, copy->LiveFiles(std::nullopt));
+    EXPECT_EQ(LiveRows(files), 6);
+  }
 }
 
 // ----------------------------------------------------------------- tables of other engines

@@ -520,18 +520,7 @@ Status ApplyUpdates(ib::TableMetadata* m, const json& updates, int64_t now_ms,
         gone.insert(id.get<int64_t>());
       }
       auto removed = [&gone](int64_t id) { return gone.count(id) > 0; };
-      m->snapshots.erase(
-          std::remove_if(m->snapshots.begin(), m->snapshots.end(),
-                         [&](const ib::Snapshot& s) { return removed(s.snapshot_id); }),
-          m->snapshots.end());
-      m->snapshot_log.erase(
-          std::remove_if(m->snapshot_log.begin(), m->snapshot_log.end(),
-                         [&](const ib::SnapshotLogEntry& e) { return removed(e.snapshot_id); }),
-          m->snapshot_log.end());
-      for (auto& s : m->snapshots) {
-        if (s.parent_snapshot_id && removed(*s.parent_snapshot_id))
-          s.parent_snapshot_id.reset();
-      }
+      ib::RemoveSnapshots(m, gone);
       // As Java's builder does: refs left pointing at a removed snapshot go too.
       std::vector<std::string> dangling;
       for (const auto& [name, ref] : m->refs) {

@@ -99,7 +99,11 @@ Json SortOrderToJsonValue(const SortOrder& order);
 
 // snapshot.cc. `format_version` selects the v1 or v2 required-field rules.
 Result<Snapshot> SnapshotFromJson(const Json& json, int format_version, std::string_view ctx);
-Json SnapshotToJsonValue(const Snapshot& snapshot, int format_version);
+// Appends the snapshot's JSON object, compact, to `out` (the metadata file's largest part: built
+// as text, not as a document).
+void AppendSnapshotJson(std::string* out, const Snapshot& snapshot, int format_version);
+// Appends `text` as a JSON string value, escaped as DumpJson would.
+void AppendJsonString(std::string* out, std::string_view text);
 Result<SnapshotRef> SnapshotRefFromJson(const Json& json, std::string_view ctx);
 Json SnapshotRefToJsonValue(const SnapshotRef& ref);
 

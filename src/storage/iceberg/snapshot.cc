@@ -49,34 +49,86 @@ Result<Snapshot> SnapshotFromJson(const Json& json, int format_version, std::str
   return s;
 }
 
-Json SnapshotToJsonValue(const Snapshot& s, int format_version) {
-  Json j = Json::object();
-  j["snapshot-id"] = s.snapshot_id;
-  if (s.parent_snapshot_id)
-    j["parent-snapshot-id"] = *s.parent_snapshot_id;
+void AppendJsonString(std::string* out, std::string_view text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      // Escapes, non-ASCII and invalid UTF-8: the JSON library's rules (DumpJson).
+      out->append(DumpJson(Json(std::string(text)), -1));
+      return;
+    }
+  }
+  out->push_back('"');
+  out->append(text);
+  out->push_back('"');
+}
+
+namespace {
+
+void AppendKey(std::string* out, bool* first, std::string_view key) {
+  if (!*first) out->push_back(',');
+  *first = false;
+  out->push_back('"');
+  out->append(key);  // keys are fixed ASCII names
+  out->append("\":");
+}
+
+}  // namespace
+
+void AppendSnapshotJson(std::string* out, const Snapshot& s, int format_version) {
+  bool first = true;
+  out->push_back('{');
+  AppendKey(out, &first, "snapshot-id");
+  out->append(std::to_string(s.snapshot_id));
+  if (s.parent_snapshot_id) {
+    AppendKey(out, &first, "parent-snapshot-id");
+    out->append(std::to_string(*s.parent_snapshot_id));
+  }
   // Appendix E: v1 metadata must not carry sequence numbers.
-  if (format_version >= 2)
-    j["sequence-number"] = s.sequence_number;
-  j["timestamp-ms"] = s.timestamp_ms;
-  if (!s.manifest_list.empty() || format_version >= 2)
-    j["manifest-list"] = s.manifest_list;
-  if (s.manifest_list.empty() && format_version < 2)
-    j["manifests"] = s.manifests;
+  if (format_version >= 2) {
+    AppendKey(out, &first, "sequence-number");
+    out->append(std::to_string(s.sequence_number));
+  }
+  AppendKey(out, &first, "timestamp-ms");
+  out->append(std::to_string(s.timestamp_ms));
+  if (!s.manifest_list.empty() || format_version >= 2) {
+    AppendKey(out, &first, "manifest-list");
+    AppendJsonString(out, s.manifest_list);
+  }
+  if (s.manifest_list.empty() && format_version < 2) {
+    AppendKey(out, &first, "manifests");
+    out->push_back('[');
+    for (size_t i = 0; i < s.manifests.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      AppendJsonString(out, s.manifests[i]);
+    }
+    out->push_back(']');
+  }
   if (!s.summary.empty() || format_version >= 2) {
     // "operation" first, as the spec's example and Java write it; the rest in key order.
-    Json summary = Json::object();
+    AppendKey(out, &first, "summary");
+    bool first_entry = true;
+    out->push_back('{');
     auto op = s.summary.find("operation");
-    if (op != s.summary.end())
-      summary["operation"] = op->second;
-    for (const auto& [k, v] : s.summary) {
-      if (k != "operation")
-        summary[k] = v;
+    if (op != s.summary.end()) {
+      first_entry = false;
+      out->append("\"operation\":");
+      AppendJsonString(out, op->second);
     }
-    j["summary"] = std::move(summary);
+    for (const auto& [k, v] : s.summary) {
+      if (k == "operation") continue;
+      if (!first_entry) out->push_back(',');
+      first_entry = false;
+      AppendJsonString(out, k);
+      out->push_back(':');
+      AppendJsonString(out, v);
+    }
+    out->push_back('}');
   }
-  if (s.schema_id)
-    j["schema-id"] = *s.schema_id;
-  return j;
+  if (s.schema_id) {
+    AppendKey(out, &first, "schema-id");
+    out->append(std::to_string(*s.schema_id));
+  }
+  out->push_back('}');
 }
 
 Result<SnapshotRef> SnapshotRefFromJson(const Json& json, std::string_view ctx) {

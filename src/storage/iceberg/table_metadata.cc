@@ -370,9 +370,10 @@ Json PartitionStatisticsToJson(const TableMetadata& md) {
   return out;
 }
 
-template <typename T, typename Pred>
-Result<const T*> FindIn(const std::vector<T>& items, Pred pred, std::string_view what, int64_t id) {
-  for (const T& item : items) {
+template <typename Items, typename Pred>
+Result<const typename Items::value_type*> FindIn(const Items& items, Pred pred, std::string_view what,
+                                                 int64_t id) {
+  for (const auto& item : items) {
     if (pred(item))
       return &item;
   }
@@ -449,30 +450,35 @@ std::string SerializeTableMetadata(const TableMetadata& md) {
   for (const auto& [name, ref] : md.refs)
     refs[name] = internal::SnapshotRefToJsonValue(ref);
   j["refs"] = std::move(refs);
-  Json snapshots = Json::array();
-  for (const Snapshot& s : md.snapshots) {
-    snapshots.push_back(internal::SnapshotToJsonValue(s, md.format_version));
+  // The parts that grow with history (one entry per snapshot) are written as text, not built as
+  // a document: at 10,000 snapshots they are nearly all of the file, and every commit writes it.
+  std::string out = internal::DumpJson(j, -1);
+  out.pop_back();  // the closing brace; `j` is never empty
+  out.reserve(out.size() + md.snapshots.size() * 700 + md.snapshot_log.size() * 64 + 16384);
+  out += ",\"snapshots\":[";
+  for (size_t i = 0; i < md.snapshots.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    internal::AppendSnapshotJson(&out, md.snapshots[i], md.format_version);
   }
-  j["snapshots"] = std::move(snapshots);
-  j["statistics"] = StatisticsToJson(md);
-  j["partition-statistics"] = PartitionStatisticsToJson(md);
-  Json snapshot_log = Json::array();
-  for (const SnapshotLogEntry& e : md.snapshot_log) {
-    Json ej = Json::object();
-    ej["timestamp-ms"] = e.timestamp_ms;
-    ej["snapshot-id"] = e.snapshot_id;
-    snapshot_log.push_back(std::move(ej));
+  out += "],\"statistics\":";
+  out += internal::DumpJson(StatisticsToJson(md), -1);
+  out += ",\"partition-statistics\":";
+  out += internal::DumpJson(PartitionStatisticsToJson(md), -1);
+  out += ",\"snapshot-log\":[";
+  for (size_t i = 0; i < md.snapshot_log.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += "{\"timestamp-ms\":" + std::to_string(md.snapshot_log[i].timestamp_ms) +
+           ",\"snapshot-id\":" + std::to_string(md.snapshot_log[i].snapshot_id) + "}";
   }
-  j["snapshot-log"] = std::move(snapshot_log);
-  Json metadata_log = Json::array();
-  for (const MetadataLogEntry& e : md.metadata_log) {
-    Json ej = Json::object();
-    ej["timestamp-ms"] = e.timestamp_ms;
-    ej["metadata-file"] = e.metadata_file;
-    metadata_log.push_back(std::move(ej));
+  out += "],\"metadata-log\":[";
+  for (size_t i = 0; i < md.metadata_log.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += "{\"timestamp-ms\":" + std::to_string(md.metadata_log[i].timestamp_ms) + ",\"metadata-file\":";
+    internal::AppendJsonString(&out, md.metadata_log[i].metadata_file);
+    out.push_back('}');
   }
-  j["metadata-log"] = std::move(metadata_log);
-  return internal::DumpJson(j, 2) + "\n";
+  out += "]}\n";
+  return out;
 }
 
 Result<const Schema*> FindSchema(const TableMetadata& md, int32_t schema_id) {
@@ -505,10 +511,25 @@ Result<const SortOrder*> FindSortOrder(const TableMetadata& md, int32_t order_id
       order_id);
 }
 
+void RemoveSnapshots(TableMetadata* md, const std::set<int64_t>& ids) {
+  auto gone = [&ids](int64_t id) { return ids.count(id) > 0; };
+  md->snapshots.RemoveIf([&](const Snapshot& s) { return gone(s.snapshot_id); });
+  std::erase_if(md->snapshot_log, [&](const SnapshotLogEntry& e) { return gone(e.snapshot_id); });
+  for (size_t i = 0; i < md->snapshots.size(); ++i) {
+    const auto& parent = md->snapshots[i].parent_snapshot_id;
+    if (parent && gone(*parent))
+      md->snapshots.Edit(i).parent_snapshot_id.reset();
+  }
+}
+
 Result<const Snapshot*> FindSnapshot(const TableMetadata& md, int64_t snapshot_id) {
-  return FindIn(
-      md.snapshots, [&](const Snapshot& s) { return s.snapshot_id == snapshot_id; }, "snapshot",
-      snapshot_id);
+  // Newest first: the current snapshot and its recent parents are at the end.
+  for (auto it = md.snapshots.end(); it != md.snapshots.begin();) {
+    --it;
+    if (it->snapshot_id == snapshot_id)
+      return &*it;
+  }
+  return NotFound(std::string(kCtx) + ": no snapshot with id " + std::to_string(snapshot_id));
 }
 
 Result<const Snapshot*> CurrentSnapshot(const TableMetadata& md) {

@@ -100,7 +100,7 @@ TEST(IcebergTableMetadataTest, ParsesEveryField) {
   EXPECT_EQ(md.properties.at("commit.retry.num-retries"), "4");
   EXPECT_EQ(md.current_snapshot_id, kSecond);
   ASSERT_EQ(md.snapshots.size(), 2u);
-  EXPECT_FALSE(md.snapshots[0].parent_snapshot_id.has_value());
+  EXPECT_FALSE(md.snapshots.Edit(0).parent_snapshot_id.has_value());
   EXPECT_EQ(md.snapshots[1].parent_snapshot_id, kFirst);
   EXPECT_EQ(md.snapshots[1].sequence_number, 1);
   EXPECT_EQ(md.snapshots[1].operation(), "append");
@@ -173,7 +173,7 @@ TEST(IcebergTableMetadataTest, AncestorsFollowParents) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto cut, Ancestors(md, kSecond));
   EXPECT_EQ(cut.size(), 1u);
   // A corrupt parent cycle is reported.
-  md.snapshots[0].parent_snapshot_id = kSecond;
+  md.snapshots.Edit(0).parent_snapshot_id = kSecond;
   EXPECT_THAT(Ancestors(md, kSecond), StatusIs(StatusCode::kDataLoss, "cycle"));
 }
 
@@ -183,10 +183,62 @@ TEST(IcebergTableMetadataTest, RoundTripIsLosslessAndDeterministic) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(TableMetadata again, ParseTableMetadata(written));
   EXPECT_EQ(again, md);
   EXPECT_EQ(SerializeTableMetadata(again), written);
-  EXPECT_EQ(written.rfind("{\n  \"format-version\": 2,\n  \"table-uuid\":", 0), 0u) << written;
+  EXPECT_EQ(written.rfind("{\"format-version\":2,\"table-uuid\":", 0), 0u) << written;
   EXPECT_EQ(written.back(), '\n');
+  EXPECT_EQ(written.find('\n'), written.size() - 1) << "compact, one line";
   // Maps are written sorted whatever the input order.
   EXPECT_LT(written.find("commit.retry.num-retries"), written.find("write.format.default"));
+  // The text equals what the JSON library would write for the same document (same keys in the
+  // same order, same values): the snapshot parts are written by hand, not by the library.
+  json doc = json::parse(written);
+  EXPECT_EQ(json::parse(kV2)["snapshots"], doc["snapshots"]);
+  EXPECT_EQ(json::parse(kV2)["snapshot-log"], doc["snapshot-log"]);
+  EXPECT_EQ(json::parse(kV2)["metadata-log"], doc["metadata-log"]);
+  nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(written);
+  EXPECT_EQ(ordered.dump() + "\n", written);
+}
+
+TEST(IcebergTableMetadataTest, StringsThatNeedEscapingRoundTrip) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(TableMetadata md, ParseTableMetadata(kV2));
+  const std::string tricky = std::string("q\"b\\s\x01" "c\nn\u00e9\u6f22\x7f" "/end");
+  md.snapshots.Edit(0).manifest_list = "s3://b/" + tricky + ".avro";
+  md.snapshots.Edit(0).summary["k\"" + tricky] = tricky;
+  md.metadata_log.push_back(MetadataLogEntry{7, "/m/" + tricky});
+  std::string written = SerializeTableMetadata(md);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(TableMetadata again, ParseTableMetadata(written));
+  EXPECT_EQ(again, md);
+  nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(written);
+  EXPECT_EQ(ordered.dump() + "\n", written);
+  // Invalid UTF-8 is replaced (U+FFFD) as the JSON library's dump does, never written raw.
+  md.snapshots.Edit(0).summary["bad"] = std::string("a\xff\xfe" "b");
+  written = SerializeTableMetadata(md);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(again, ParseTableMetadata(written));
+  EXPECT_EQ(again.snapshots[0].summary.at("bad"), "a\xef\xbf\xbd\xef\xbf\xbd" "b");
+}
+
+TEST(IcebergTableMetadataTest, CopiesShareSnapshotsButNeverSeeEachOthersChanges) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(TableMetadata md, ParseTableMetadata(kV2));
+  ASSERT_EQ(md.snapshots.size(), 2u);
+  TableMetadata copy = md;
+  EXPECT_EQ(&copy.snapshots[0], &md.snapshots[0]);  // shared, not copied
+  EXPECT_EQ(copy, md);
+  copy.snapshots.Edit(0).summary["operation"] = "overwrite";
+  EXPECT_NE(&copy.snapshots[0], &md.snapshots[0]);
+  EXPECT_EQ(md.snapshots[0].operation(), "append");
+  EXPECT_EQ(copy.snapshots[0].operation(), "overwrite");
+  EXPECT_NE(copy, md);
+  // Equal contents at different addresses compare equal.
+  TableMetadata other = md;
+  other.snapshots.Edit(1).schema_id = md.snapshots[1].schema_id;
+  EXPECT_NE(&other.snapshots[1], &md.snapshots[1]);
+  EXPECT_EQ(other, md);
+  EXPECT_EQ(copy.snapshots.RemoveIf([](const Snapshot& s) { return s.snapshot_id == kFirst; }), 1u);
+  EXPECT_EQ(md.snapshots.size(), 2u);
+  ASSERT_EQ(copy.snapshots.size(), 1u);
+  EXPECT_EQ(copy.snapshots.front().snapshot_id, kSecond);
+  copy.snapshots.push_back(md.snapshots[0]);
+  EXPECT_EQ(copy.snapshots.back().snapshot_id, kFirst);
+  EXPECT_EQ(copy.snapshots.end() - copy.snapshots.begin(), 2);
 }
 
 TEST(IcebergTableMetadataTest, EmptyTableHasNoCurrentSnapshot) {
@@ -204,7 +256,7 @@ TEST(IcebergTableMetadataTest, EmptyTableHasNoCurrentSnapshot) {
   EXPECT_THAT(CurrentSnapshot(md), StatusIs(StatusCode::kNotFound, "no snapshot"));
   EXPECT_THAT(SnapshotAsOf(md, 1), StatusIs(StatusCode::kNotFound, ""));
   std::string written = SerializeTableMetadata(md);
-  EXPECT_NE(written.find("\"current-snapshot-id\": -1"), std::string::npos);
+  EXPECT_NE(written.find("\"current-snapshot-id\":-1"), std::string::npos);
   MEDLAKE_ASSERT_OK_AND_ASSIGN(TableMetadata again, ParseTableMetadata(written));
   EXPECT_EQ(again, md);
 }
@@ -369,7 +421,7 @@ TEST(IcebergTableMetadataTest, UpgradesV1AsAppendixESays) {
   ASSERT_EQ(md.snapshots.size(), 1u);
   EXPECT_EQ(md.snapshots[0].sequence_number, 0);
   EXPECT_EQ(md.snapshots[0].manifests.size(), 2u);
-  EXPECT_TRUE(md.snapshots[0].manifest_list.empty());
+  EXPECT_TRUE(md.snapshots.Edit(0).manifest_list.empty());
   EXPECT_EQ(md.refs.at("main").snapshot_id, 9);
 
   std::string written = SerializeTableMetadata(md);
