@@ -1,8 +1,24 @@
 #include "storage/iceberg/snapshot.h"
 
+#include <memory>
 #include <utility>
 
 #include "storage/iceberg/json_internal.h"
+
+namespace medlake::storage::iceberg {
+
+const std::string& SnapshotList::Json(size_t i) const {
+  const Item& item = *items_[i];
+  const std::string* text = item.json.load(std::memory_order_acquire);
+  if (text != nullptr) return *text;
+  auto fresh = std::make_unique<std::string>();
+  internal::AppendSnapshotJson(fresh.get(), item.snapshot, 2);
+  const std::string* expected = nullptr;
+  if (item.json.compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel)) return *fresh.release();
+  return *expected;  // another thread set it first
+}
+
+}  // namespace medlake::storage::iceberg
 
 namespace medlake::storage::iceberg::internal {
 

@@ -7,6 +7,7 @@
 // Thread-safety: values.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -55,13 +56,24 @@ struct Snapshot {
 
 // The snapshots of a table's metadata, in order. A committed snapshot never changes, so copies of
 // a table's metadata share their snapshots: copying a list copies pointers (a table with 10,000
-// snapshots is copied by every commit, and a deep copy and free cost 16 ms there). Reads see
-// `const Snapshot&`; changes go through push_back, erase, RemoveIf and Edit, and never reach
-// another list's snapshots (Edit copies a shared snapshot first).
+// snapshots is copied by every commit, and a deep copy and free cost 16 ms there). Each shared
+// snapshot also keeps its metadata JSON text once written (Json), so a commit writes the
+// unchanged history by copying text. Reads see `const Snapshot&`; changes go through push_back,
+// erase, RemoveIf and Edit, and never reach another list's snapshots.
 //
-// Thread-safety: as a std::vector of values; lists on different threads may share snapshots.
+// Thread-safety: as a std::vector of values; lists on different threads may share snapshots
+// (their JSON text is set once, by compare-and-swap).
 class SnapshotList {
-  using Items = std::vector<std::shared_ptr<Snapshot>>;
+  struct Item {
+    explicit Item(Snapshot s) : snapshot(std::move(s)) {}
+    ~Item() { delete json.load(); }
+    Item(const Item&) = delete;
+    Item& operator=(const Item&) = delete;
+    const Snapshot snapshot;
+    // Format-version 2 text, set once by Json() (the first writer wins; a racing one drops its own).
+    mutable std::atomic<const std::string*> json{nullptr};
+  };
+  using Items = std::vector<std::shared_ptr<const Item>>;
 
  public:
   class const_iterator {
@@ -74,9 +86,9 @@ class SnapshotList {
 
     const_iterator() = default;
     explicit const_iterator(Items::const_iterator it) : it_(it) {}
-    reference operator*() const { return **it_; }
-    pointer operator->() const { return it_->get(); }
-    reference operator[](difference_type n) const { return *it_[n]; }
+    reference operator*() const { return (*it_)->snapshot; }
+    pointer operator->() const { return &(*it_)->snapshot; }
+    reference operator[](difference_type n) const { return it_[n]->snapshot; }
     const_iterator& operator++() { ++it_; return *this; }
     const_iterator operator++(int) { return const_iterator(it_++); }
     const_iterator& operator--() { --it_; return *this; }
@@ -105,34 +117,40 @@ class SnapshotList {
 
   size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
-  const Snapshot& operator[](size_t i) const { return *items_[i]; }
-  const Snapshot& at(size_t i) const { return *items_.at(i); }
-  const Snapshot& front() const { return *items_.front(); }
-  const Snapshot& back() const { return *items_.back(); }
+  const Snapshot& operator[](size_t i) const { return items_[i]->snapshot; }
+  const Snapshot& at(size_t i) const { return items_.at(i)->snapshot; }
+  const Snapshot& front() const { return items_.front()->snapshot; }
+  const Snapshot& back() const { return items_.back()->snapshot; }
   const_iterator begin() const { return const_iterator(items_.begin()); }
   const_iterator end() const { return const_iterator(items_.end()); }
 
   void reserve(size_t n) { items_.reserve(n); }
   void clear() { items_.clear(); }
-  void push_back(Snapshot s) { items_.push_back(std::make_shared<Snapshot>(std::move(s))); }
+  void push_back(Snapshot s) { items_.push_back(std::make_shared<const Item>(std::move(s))); }
   const_iterator erase(const_iterator pos) { return const_iterator(items_.erase(pos.base())); }
   // Removes the snapshots for which `pred(const Snapshot&)` holds; returns how many.
   template <typename Pred>
   size_t RemoveIf(Pred pred) {
     size_t before = items_.size();
-    std::erase_if(items_, [&](const std::shared_ptr<Snapshot>& s) { return pred(*s); });
+    std::erase_if(items_, [&](const std::shared_ptr<const Item>& item) { return pred(item->snapshot); });
     return before - items_.size();
   }
-  // The i-th snapshot, to change: copied first if another list shares it.
-  Snapshot& Edit(size_t i) {
-    if (items_[i].use_count() > 1) items_[i] = std::make_shared<Snapshot>(*items_[i]);
-    return *items_[i];
+  // Replaces the i-th snapshot by a copy changed by `change(Snapshot&)`; other lists sharing it
+  // keep theirs.
+  template <typename Change>
+  void Edit(size_t i, Change&& change) {
+    Snapshot copy = items_[i]->snapshot;
+    std::forward<Change>(change)(copy);
+    items_[i] = std::make_shared<const Item>(std::move(copy));
   }
+  // The i-th snapshot as a format-version 2 metadata JSON object (compact), written on first use
+  // and kept with the snapshot (snapshot.cc).
+  const std::string& Json(size_t i) const;
 
   bool operator==(const SnapshotList& o) const {
     if (items_.size() != o.items_.size()) return false;
     for (size_t i = 0; i < items_.size(); ++i) {
-      if (items_[i] != o.items_[i] && *items_[i] != *o.items_[i]) return false;
+      if (items_[i] != o.items_[i] && items_[i]->snapshot != o.items_[i]->snapshot) return false;
     }
     return true;
   }

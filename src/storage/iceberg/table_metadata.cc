@@ -458,7 +458,11 @@ std::string SerializeTableMetadata(const TableMetadata& md) {
   out += ",\"snapshots\":[";
   for (size_t i = 0; i < md.snapshots.size(); ++i) {
     if (i > 0) out.push_back(',');
-    internal::AppendSnapshotJson(&out, md.snapshots[i], md.format_version);
+    if (md.format_version == 2) {
+      out += md.snapshots.Json(i);  // kept with the shared snapshot: history is copied as text
+    } else {
+      internal::AppendSnapshotJson(&out, md.snapshots[i], md.format_version);
+    }
   }
   out += "],\"statistics\":";
   out += internal::DumpJson(StatisticsToJson(md), -1);
@@ -518,7 +522,7 @@ void RemoveSnapshots(TableMetadata* md, const std::set<int64_t>& ids) {
   for (size_t i = 0; i < md->snapshots.size(); ++i) {
     const auto& parent = md->snapshots[i].parent_snapshot_id;
     if (parent && gone(*parent))
-      md->snapshots.Edit(i).parent_snapshot_id.reset();
+      md->snapshots.Edit(i, [](Snapshot& s) { s.parent_snapshot_id.reset(); });
   }
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "core/testing/status_matchers.h"
@@ -100,7 +101,7 @@ TEST(IcebergTableMetadataTest, ParsesEveryField) {
   EXPECT_EQ(md.properties.at("commit.retry.num-retries"), "4");
   EXPECT_EQ(md.current_snapshot_id, kSecond);
   ASSERT_EQ(md.snapshots.size(), 2u);
-  EXPECT_FALSE(md.snapshots.Edit(0).parent_snapshot_id.has_value());
+  EXPECT_FALSE(md.snapshots[0].parent_snapshot_id.has_value());
   EXPECT_EQ(md.snapshots[1].parent_snapshot_id, kFirst);
   EXPECT_EQ(md.snapshots[1].sequence_number, 1);
   EXPECT_EQ(md.snapshots[1].operation(), "append");
@@ -173,7 +174,7 @@ TEST(IcebergTableMetadataTest, AncestorsFollowParents) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto cut, Ancestors(md, kSecond));
   EXPECT_EQ(cut.size(), 1u);
   // A corrupt parent cycle is reported.
-  md.snapshots.Edit(0).parent_snapshot_id = kSecond;
+  md.snapshots.Edit(0, [](Snapshot& s) { s.parent_snapshot_id = kSecond; });
   EXPECT_THAT(Ancestors(md, kSecond), StatusIs(StatusCode::kDataLoss, "cycle"));
 }
 
@@ -201,8 +202,10 @@ TEST(IcebergTableMetadataTest, RoundTripIsLosslessAndDeterministic) {
 TEST(IcebergTableMetadataTest, StringsThatNeedEscapingRoundTrip) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(TableMetadata md, ParseTableMetadata(kV2));
   const std::string tricky = std::string("q\"b\\s\x01" "c\nn\u00e9\u6f22\x7f" "/end");
-  md.snapshots.Edit(0).manifest_list = "s3://b/" + tricky + ".avro";
-  md.snapshots.Edit(0).summary["k\"" + tricky] = tricky;
+  md.snapshots.Edit(0, [&](Snapshot& s) {
+    s.manifest_list = "s3://b/" + tricky + ".avro";
+    s.summary["k\"" + tricky] = tricky;
+  });
   md.metadata_log.push_back(MetadataLogEntry{7, "/m/" + tricky});
   std::string written = SerializeTableMetadata(md);
   MEDLAKE_ASSERT_OK_AND_ASSIGN(TableMetadata again, ParseTableMetadata(written));
@@ -210,7 +213,7 @@ TEST(IcebergTableMetadataTest, StringsThatNeedEscapingRoundTrip) {
   nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(written);
   EXPECT_EQ(ordered.dump() + "\n", written);
   // Invalid UTF-8 is replaced (U+FFFD) as the JSON library's dump does, never written raw.
-  md.snapshots.Edit(0).summary["bad"] = std::string("a\xff\xfe" "b");
+  md.snapshots.Edit(0, [](Snapshot& s) { s.summary["bad"] = std::string("a\xff\xfe" "b"); });
   written = SerializeTableMetadata(md);
   MEDLAKE_ASSERT_OK_AND_ASSIGN(again, ParseTableMetadata(written));
   EXPECT_EQ(again.snapshots[0].summary.at("bad"), "a\xef\xbf\xbd\xef\xbf\xbd" "b");
@@ -222,14 +225,14 @@ TEST(IcebergTableMetadataTest, CopiesShareSnapshotsButNeverSeeEachOthersChanges)
   TableMetadata copy = md;
   EXPECT_EQ(&copy.snapshots[0], &md.snapshots[0]);  // shared, not copied
   EXPECT_EQ(copy, md);
-  copy.snapshots.Edit(0).summary["operation"] = "overwrite";
+  copy.snapshots.Edit(0, [](Snapshot& s) { s.summary["operation"] = "overwrite"; });
   EXPECT_NE(&copy.snapshots[0], &md.snapshots[0]);
   EXPECT_EQ(md.snapshots[0].operation(), "append");
   EXPECT_EQ(copy.snapshots[0].operation(), "overwrite");
   EXPECT_NE(copy, md);
   // Equal contents at different addresses compare equal.
   TableMetadata other = md;
-  other.snapshots.Edit(1).schema_id = md.snapshots[1].schema_id;
+  other.snapshots.Edit(1, [](Snapshot&) {});
   EXPECT_NE(&other.snapshots[1], &md.snapshots[1]);
   EXPECT_EQ(other, md);
   EXPECT_EQ(copy.snapshots.RemoveIf([](const Snapshot& s) { return s.snapshot_id == kFirst; }), 1u);
@@ -239,6 +242,40 @@ TEST(IcebergTableMetadataTest, CopiesShareSnapshotsButNeverSeeEachOthersChanges)
   copy.snapshots.push_back(md.snapshots[0]);
   EXPECT_EQ(copy.snapshots.back().snapshot_id, kFirst);
   EXPECT_EQ(copy.snapshots.end() - copy.snapshots.begin(), 2);
+  // The kept JSON text follows edits: an edited snapshot is written with its new values.
+  TableMetadata edited = md;
+  const std::string before = SerializeTableMetadata(edited);
+  EXPECT_EQ(&edited.snapshots.Json(0), &md.snapshots.Json(0));  // shared text
+  edited.snapshots.Edit(0, [](Snapshot& s) { s.summary["added-records"] = "77"; });
+  const std::string after = SerializeTableMetadata(edited);
+  EXPECT_EQ(before.find("\"77\""), std::string::npos);
+  EXPECT_NE(after.find("\"added-records\":\"77\""), std::string::npos);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(TableMetadata reread, ParseTableMetadata(after));
+  EXPECT_EQ(reread, edited);
+  EXPECT_EQ(SerializeTableMetadata(md), before);
+}
+
+TEST(IcebergTableMetadataTest, CopiesOnManyThreadsWriteTheSameText) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(TableMetadata md, ParseTableMetadata(kV2));
+  for (int i = 0; i < 200; ++i) {
+    Snapshot s = md.snapshots.back();
+    s.parent_snapshot_id = s.snapshot_id;
+    s.snapshot_id += 1 + i;
+    md.snapshots.push_back(s);
+  }
+  const TableMetadata shared = md;  // its snapshots' text is not written yet
+  std::vector<std::string> texts(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < texts.size(); ++t) {
+    threads.emplace_back([&, t] {
+      TableMetadata copy = shared;
+      texts[t] = SerializeTableMetadata(copy);
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const auto& text : texts) EXPECT_EQ(text, texts[0]);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(TableMetadata back, ParseTableMetadata(texts[0]));
+  EXPECT_EQ(back, md);
 }
 
 TEST(IcebergTableMetadataTest, EmptyTableHasNoCurrentSnapshot) {
@@ -421,7 +458,7 @@ TEST(IcebergTableMetadataTest, UpgradesV1AsAppendixESays) {
   ASSERT_EQ(md.snapshots.size(), 1u);
   EXPECT_EQ(md.snapshots[0].sequence_number, 0);
   EXPECT_EQ(md.snapshots[0].manifests.size(), 2u);
-  EXPECT_TRUE(md.snapshots.Edit(0).manifest_list.empty());
+  EXPECT_TRUE(md.snapshots[0].manifest_list.empty());
   EXPECT_EQ(md.refs.at("main").snapshot_id, 9);
 
   std::string written = SerializeTableMetadata(md);
