@@ -3,21 +3,27 @@
 // See bench/README.md for figures.
 //
 //   commit_bench [--dir=/tmp/medlake-commit-bench] [--levels=10,1000,10000] [--samples=200]
-//                [--organic-max=1000] [--manifests=all|one]
+//                [--organic-max=1000] [--merge=on|off] [--tail=50] [--cycle=100]
 //
 // History of L snapshots is built by L real commits when L <= --organic-max; above that it is
-// seeded: the bench writes what L append commits would leave (L one-entry manifests, all carried
-// by the current manifest list, L snapshots and a 100-entry metadata log in the metadata JSON)
-// directly with storage's writers, because building it by real commits costs O(L^2).
-// --manifests=one seeds L snapshots whose current list carries a single manifest (as after
-// manifest merging), to separate metadata JSON cost from manifest-carrying cost.
+// seeded: the bench writes what L append commits would leave directly with storage's writers,
+// because building it by real commits costs O(L^2). With --merge=on (the default: Iceberg's
+// manifest merging, min-count-to-merge 100) the seeded list holds one merged manifest with every
+// file but the newest --tail ones, plus --tail one-entry manifests: the state merging leaves
+// between two merges. With --merge=off the table property commit.manifest-merge.enabled is false
+// and the list holds L one-entry manifests (the state before merging existed).
 //
-// Every timed commit lands on exactly L snapshots: after it, the catalog pointer is swapped back
-// and the new metadata version, manifest list and manifest are deleted (outside the timing).
+// Two measurements per level:
+// - samples: every timed commit lands on exactly L snapshots: after it, the catalog pointer is
+//   swapped back and the new metadata version, manifest list and manifests are deleted (outside
+//   the timing). Each sample therefore sees the same manifest list.
+// - cycle: then --cycle commits in a row without rollback (L to L + cycle snapshots), which with
+//   merging on includes the commit that merges; its latency is reported on its own.
 // The data files named by the commits do not exist: a commit never reads them.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -71,9 +77,11 @@ void WritePlain(const std::string& path, const std::string& bytes) {
 }
 
 // Writes the state L append commits leave on top of `base` (which has exactly one snapshot).
+// merge: the newest `tail` files in one-entry manifests, all older ones in one merged manifest
+// (written by the snapshot that merged them); otherwise one manifest per file.
 std::unique_ptr<storage::LakeTable> Seed(storage::Catalog& catalog, FileSystem& fs,
-                                         const storage::LakeTable& base, int64_t level,
-                                         bool all_manifests) {
+                                         const storage::LakeTable& base, int64_t level, bool merge,
+                                         int64_t tail) {
   ib::TableMetadata m = base.metadata();
   const ib::Snapshot first = m.snapshots.at(0);
   const ib::Schema* schema = Take(ib::CurrentSchema(m), "schema");
@@ -81,21 +89,51 @@ std::unique_ptr<storage::LakeTable> Seed(storage::Catalog& catalog, FileSystem& 
   const std::string meta_dir = base.local_root() + "/metadata/";
   auto first_list = Take(ib::ReadManifestList(Take(fs.ReadFile(first.manifest_list), "list")),
                          "parsing list");
-  std::vector<ib::ManifestFile> manifests = first_list;  // newest first, as commits keep them
+  auto sid_of = [&](int64_t seq) { return seq == 1 ? first.snapshot_id : 0x10000000 + seq * 7919; };
+  const int64_t merged_upto = merge ? std::max<int64_t>(1, level - tail) : 0;  // files 1..merged_upto
+  std::vector<ib::ManifestFile> manifests;  // newest first, as commits keep them
+  if (merged_upto >= 2) {
+    std::vector<ib::ManifestEntry> entries;
+    for (const auto& mf : first_list) {
+      for (auto e : Take(ib::ReadManifest(Take(fs.ReadFile(mf.manifest_path), "manifest"), *schema, *spec, mf),
+                         "reading first manifest")) {
+        e.status = ib::ManifestEntryStatus::kExisting;
+        e.file_sequence_number = e.sequence_number;
+        entries.push_back(std::move(e));
+      }
+    }
+    for (int64_t seq = 2; seq <= merged_upto; ++seq) {
+      ib::ManifestEntry e;
+      e.status = ib::ManifestEntryStatus::kExisting;
+      e.snapshot_id = sid_of(seq);
+      e.sequence_number = e.file_sequence_number = seq;
+      e.data_file = FakeDataFile(base.local_root(), seq);
+      entries.push_back(std::move(e));
+    }
+    auto w = Take(ib::WriteManifest(*schema, *spec, ib::ManifestContent::kData, sid_of(merged_upto), entries),
+                  "writing merged manifest");
+    w.summary.manifest_path = meta_dir + "seed-merged-g0.avro";
+    w.summary.manifest_length = static_cast<int64_t>(w.bytes.size());
+    w.summary.sequence_number = merged_upto;
+    WritePlain(w.summary.manifest_path, w.bytes);
+    manifests.push_back(w.summary);
+  } else {
+    manifests = first_list;
+  }
   int64_t parent = first.snapshot_id;
   const int64_t t0 = first.timestamp_ms;
   for (int64_t seq = 2; seq <= level; ++seq) {
-    const int64_t sid = 0x10000000 + seq * 7919;
+    const int64_t sid = sid_of(seq);
     const std::string tag = "seed-" + std::to_string(seq);
-    ib::ManifestEntry e;
-    e.data_file = FakeDataFile(base.local_root(), seq);
-    auto w = Take(ib::WriteManifest(*schema, *spec, ib::ManifestContent::kData, sid, {e}),
-                  "writing manifest");
-    w.summary.manifest_path = meta_dir + tag + "-m0.avro";
-    w.summary.manifest_length = static_cast<int64_t>(w.bytes.size());
-    w.summary.sequence_number = seq;
-    w.summary.min_sequence_number = seq;
-    if (all_manifests) {
+    if (seq > merged_upto) {
+      ib::ManifestEntry e;
+      e.data_file = FakeDataFile(base.local_root(), seq);
+      auto w = Take(ib::WriteManifest(*schema, *spec, ib::ManifestContent::kData, sid, {e}),
+                    "writing manifest");
+      w.summary.manifest_path = meta_dir + tag + "-m0.avro";
+      w.summary.manifest_length = static_cast<int64_t>(w.bytes.size());
+      w.summary.sequence_number = seq;
+      w.summary.min_sequence_number = seq;
       WritePlain(w.summary.manifest_path, w.bytes);
       manifests.insert(manifests.begin(), w.summary);
     }
@@ -105,9 +143,8 @@ std::unique_ptr<storage::LakeTable> Seed(storage::Catalog& catalog, FileSystem& 
     s.sequence_number = seq;
     s.timestamp_ms = t0 + seq;
     s.manifest_list = meta_dir + "snap-" + std::to_string(sid) + "-1-" + tag + ".avro";
-    const int64_t live = all_manifests ? seq : 1;
-    s.summary["total-records"] = std::to_string(live * 100);
-    s.summary["total-data-files"] = std::to_string(live);
+    s.summary["total-records"] = std::to_string(seq * 100);
+    s.summary["total-data-files"] = std::to_string(seq);
     m.snapshots.push_back(s);
     m.snapshot_log.push_back({s.timestamp_ms, sid});
     m.metadata_log.push_back({s.timestamp_ms, meta_dir + "v" + std::to_string(seq) + ".metadata.json"});
@@ -136,16 +173,25 @@ struct LevelResult {
   int64_t level = 0;
   std::string history;
   std::vector<double> commit_ms;
+  std::vector<double> cycle_ms;  // consecutive commits without rollback
+  double merge_ms = -1;          // the cycle's commit that merged manifests (-1: none did)
   double read_manifests_ms = 0;  // read + decode current list and every manifest
   double serialize_ms = 0;       // SerializeTableMetadata
   double parse_ms = 0;           // ParseTableMetadata (LakeTable::Load, per SQL statement)
   double swap_ms = 0;            // catalog CommitTable (SQLite)
+  double copy_ms = 0;            // copying and freeing the in-memory metadata (a commit's base)
+  double durable_ms = 0;         // writing a file of the metadata's size + fdatasync + dir fsync
   size_t metadata_bytes = 0;
   size_t manifests = 0;
 };
 
+std::vector<ib::ManifestFile> CurrentList(FileSystem& fs, const storage::LakeTable& t) {
+  const ib::Snapshot* snap = Take(ib::CurrentSnapshot(t.metadata()), "snapshot");
+  return Take(ib::ReadManifestList(Take(fs.ReadFile(snap->manifest_list), "list")), "list");
+}
+
 LevelResult RunLevel(const std::string& dir, int64_t level, int samples, int64_t organic_max,
-                     bool all_manifests) {
+                     bool merge, int64_t tail, int cycle) {
   LevelResult out;
   out.level = level;
   std::filesystem::remove_all(dir);
@@ -160,6 +206,7 @@ LevelResult RunLevel(const std::string& dir, int64_t level, int samples, int64_t
                         R"({"id":1,"name":"id","required":false,"type":"long"},)"
                         R"({"id":2,"name":"note","required":false,"type":"string"}]})"),
                     "schema");
+  req.properties[storage::kManifestMergeEnabled] = merge ? "true" : "false";
   auto table = Take(storage::CreateLakeTable(*catalog, fs, lake->warehouse_path(), req), "create");
   int64_t next_file = 1;
   auto append = [&](const storage::LakeTable& base) {
@@ -169,7 +216,7 @@ LevelResult RunLevel(const std::string& dir, int64_t level, int samples, int64_t
   };
 
   std::vector<double> build_ms;
-  const bool organic = level <= organic_max && all_manifests;
+  const bool organic = level <= organic_max;
   double tb = NowMs();
   table = append(*table);
   if (organic) {
@@ -180,17 +227,19 @@ LevelResult RunLevel(const std::string& dir, int64_t level, int samples, int64_t
     }
     out.history = "organic";
   } else {
-    table = Seed(*catalog, fs, *table, level, all_manifests);
-    out.history = all_manifests ? "seeded" : "seeded, 1 manifest";
+    table = Seed(*catalog, fs, *table, level, merge, tail);
+    out.history = merge ? "seeded, tail " + std::to_string(tail) : "seeded";
   }
   std::printf("  built %lld snapshots (%s) in %.1f s", static_cast<long long>(level),
               out.history.c_str(), (NowMs() - tb) / 1000);
   if (!build_ms.empty()) {
-    std::vector<double> tail(build_ms.end() - std::max<long>(1, static_cast<long>(build_ms.size()) / 10),
+    std::vector<double> last(build_ms.end() - std::max<long>(1, static_cast<long>(build_ms.size()) / 10),
                              build_ms.end());
-    std::printf("; last 10%% of build commits p50 %.2f ms", Quantile(tail, 0.5));
+    std::printf("; last 10%% of build commits p50 %.2f ms", Quantile(last, 0.5));
   }
   std::printf("\n");
+  std::set<std::string> base_manifests;
+  for (const auto& mf : CurrentList(fs, *table)) base_manifests.insert(mf.manifest_path);
 
   std::vector<double> swap;
   for (int i = 0; i < samples; ++i) {
@@ -203,40 +252,67 @@ LevelResult RunLevel(const std::string& dir, int64_t level, int samples, int64_t
           "rolling back");
     swap.push_back(NowMs() - t1);
     const ib::Snapshot* snap = Take(ib::CurrentSnapshot(next->metadata()), "snapshot");
-    auto list = Take(ib::ReadManifestList(Take(fs.ReadFile(snap->manifest_list), "list")), "list");
-    std::filesystem::remove(list.at(0).manifest_path);
+    for (const auto& mf : CurrentList(fs, *next)) {
+      if (!base_manifests.count(mf.manifest_path)) std::filesystem::remove(mf.manifest_path);
+    }
     std::filesystem::remove(snap->manifest_list);
     std::filesystem::remove(next->metadata_location());
   }
   out.swap_ms = Quantile(swap, 0.5);
 
   // Breakdown of what a commit does that depends on history (medians of a few runs).
-  const ib::TableMetadata& m = table->metadata();
-  std::vector<double> read, ser, parse;
-  for (int i = 0; i < 5; ++i) {
-    double t0 = NowMs();
-    const ib::Snapshot* snap = Take(ib::CurrentSnapshot(m), "snapshot");
-    auto list = Take(ib::ReadManifestList(Take(fs.ReadFile(snap->manifest_list), "list")), "list");
-    const ib::Schema* schema = Take(ib::CurrentSchema(m), "schema");
-    const ib::PartitionSpec* spec = Take(ib::DefaultPartitionSpec(m), "spec");
-    for (const auto& mf : list) {
-      Take(ib::ReadManifest(Take(fs.ReadFile(mf.manifest_path), "manifest"), *schema, *spec, mf),
-           "decoding manifest");
+  {
+    const ib::TableMetadata& m = table->metadata();
+    std::vector<double> read, ser, parse, copy, durable;
+    for (int i = 0; i < 5; ++i) {
+      double t0 = NowMs();
+      auto list = CurrentList(fs, *table);
+      const ib::Schema* schema = Take(ib::CurrentSchema(m), "schema");
+      const ib::PartitionSpec* spec = Take(ib::DefaultPartitionSpec(m), "spec");
+      for (const auto& mf : list) {
+        Take(ib::ReadManifest(Take(fs.ReadFile(mf.manifest_path), "manifest"), *schema, *spec, mf),
+             "decoding manifest");
+      }
+      out.manifests = list.size();
+      double t1 = NowMs();
+      std::string json = ib::SerializeTableMetadata(m);
+      double t2 = NowMs();
+      Take(ib::ParseTableMetadata(json), "parsing metadata");
+      double t3 = NowMs();
+      out.metadata_bytes = json.size();
+      {
+        ib::TableMetadata copied = m;
+        copied.last_updated_ms += 1;
+      }
+      double t4 = NowMs();
+      const std::string probe = dir + "/durable-probe-" + std::to_string(i);
+      Check(fs.WriteFileExclusive(probe, json), "durable probe");
+      double t5 = NowMs();
+      std::filesystem::remove(probe);
+      copy.push_back(t4 - t3);
+      durable.push_back(t5 - t4);
+      read.push_back(t1 - t0);
+      ser.push_back(t2 - t1);
+      parse.push_back(t3 - t2);
     }
-    out.manifests = list.size();
-    double t1 = NowMs();
-    std::string json = ib::SerializeTableMetadata(m);
-    double t2 = NowMs();
-    Take(ib::ParseTableMetadata(json), "parsing metadata");
-    double t3 = NowMs();
-    out.metadata_bytes = json.size();
-    read.push_back(t1 - t0);
-    ser.push_back(t2 - t1);
-    parse.push_back(t3 - t2);
+    out.read_manifests_ms = Quantile(read, 0.5);
+    out.serialize_ms = Quantile(ser, 0.5);
+    out.parse_ms = Quantile(parse, 0.5);
+    out.copy_ms = Quantile(copy, 0.5);
+    out.durable_ms = Quantile(durable, 0.5);
   }
-  out.read_manifests_ms = Quantile(read, 0.5);
-  out.serialize_ms = Quantile(ser, 0.5);
-  out.parse_ms = Quantile(parse, 0.5);
+
+  // A cycle of consecutive commits, as a stream of small appends sees them.
+  size_t listed = out.manifests;
+  for (int i = 0; i < cycle; ++i) {
+    double t0 = NowMs();
+    table = append(*table);
+    const double ms = NowMs() - t0;
+    out.cycle_ms.push_back(ms);
+    const size_t now_listed = CurrentList(fs, *table).size();
+    if (now_listed <= listed) out.merge_ms = std::max(out.merge_ms, ms);
+    listed = now_listed;
+  }
   return out;
 }
 
@@ -268,7 +344,9 @@ int Main(int argc, char** argv) {
   const std::string dir = Flag(argc, argv, "dir", "/tmp/medlake-commit-bench");
   const int samples = std::stoi(Flag(argc, argv, "samples", "200"));
   const int64_t organic_max = std::stoll(Flag(argc, argv, "organic-max", "1000"));
-  const bool all_manifests = Flag(argc, argv, "manifests", "all") != "one";
+  const bool merge = Flag(argc, argv, "merge", "on") != "off";
+  const int64_t tail = std::stoll(Flag(argc, argv, "tail", "50"));
+  const int cycle = std::stoi(Flag(argc, argv, "cycle", "100"));
   std::vector<int64_t> levels;
   std::stringstream ls(Flag(argc, argv, "levels", "10,1000,10000"));
   for (std::string item; std::getline(ls, item, ',');) levels.push_back(std::stoll(item));
@@ -278,25 +356,30 @@ int Main(int argc, char** argv) {
   for (int64_t level : levels) {
     std::printf("level %lld:\n", static_cast<long long>(level));
     std::fflush(stdout);
-    results.push_back(RunLevel(dir, level, samples, organic_max, all_manifests));
+    results.push_back(RunLevel(dir, level, samples, organic_max, merge, tail, cycle));
   }
   std::filesystem::remove_all(dir);
 
-  std::printf("\n%-9s %-19s %8s %8s %8s %8s | %9s %8s %9s %9s %9s %8s\n", "snapshots", "history",
-              "p50 ms", "p90 ms", "p99 ms", "max ms", "manifests", "read ms", "meta KB",
-              "write ms", "parse ms", "swap ms");
+  std::printf("\nmanifest merging %s\n", merge ? "on" : "off");
+  std::printf("%-9s %-17s %7s %7s %7s %7s | %7s %7s %7s %7s | %9s %7s %8s %8s %8s %7s %7s %7s\n", "snapshots",
+              "history", "p50 ms", "p90 ms", "p99 ms", "max ms", "cyc p50", "cyc p99", "cyc max", "merge",
+              "manifests", "read ms", "meta KB", "write ms", "parse ms", "swap ms", "copy ms", "sync ms");
   for (const auto& r : results) {
-    std::printf("%-9lld %-19s %8.2f %8.2f %8.2f %8.2f | %9zu %8.2f %9.1f %9.2f %9.2f %8.2f\n",
+    std::printf("%-9lld %-17s %7.2f %7.2f %7.2f %7.2f | %7.2f %7.2f %7.2f %7.2f | %9zu %7.2f %8.1f %8.2f %8.2f %7.2f %7.2f %7.2f\n",
                 static_cast<long long>(r.level), r.history.c_str(), Quantile(r.commit_ms, 0.5),
-                Quantile(r.commit_ms, 0.9), Quantile(r.commit_ms, 0.99),
-                Quantile(r.commit_ms, 1.0), r.manifests, r.read_manifests_ms,
-                static_cast<double>(r.metadata_bytes) / 1024, r.serialize_ms, r.parse_ms,
-                r.swap_ms);
+                Quantile(r.commit_ms, 0.9), Quantile(r.commit_ms, 0.99), Quantile(r.commit_ms, 1.0),
+                r.cycle_ms.empty() ? 0.0 : Quantile(r.cycle_ms, 0.5),
+                r.cycle_ms.empty() ? 0.0 : Quantile(r.cycle_ms, 0.99),
+                r.cycle_ms.empty() ? 0.0 : Quantile(r.cycle_ms, 1.0), r.merge_ms, r.manifests,
+                r.read_manifests_ms, static_cast<double>(r.metadata_bytes) / 1024, r.serialize_ms,
+                r.parse_ms, r.swap_ms, r.copy_ms, r.durable_ms);
   }
-  std::printf("(%d commits per level; read = read+decode the current manifest list and every "
-              "manifest; write/parse = serialize/parse the metadata JSON; swap = catalog pointer "
-              "CAS in SQLite)\n",
-              samples);
+  std::printf("(%d rolled-back commits per level, then a cycle of %d consecutive commits; merge = the "
+              "cycle's commit that merged manifests, -1 if none; read = read+decode the current "
+              "manifest list and every manifest; write/parse = serialize/parse the metadata JSON; "
+              "swap = catalog pointer CAS in SQLite; copy = copy + free the in-memory metadata; sync = durable "
+              "exclusive write of a file of the metadata's size)\n",
+              samples, cycle);
   return 0;
 }
 
