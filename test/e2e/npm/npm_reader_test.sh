@@ -122,6 +122,7 @@ run_sql "write clinic.visits" \
   "CREATE SCHEMA clinic" \
   "CREATE TABLE clinic.visits (id BIGINT NOT NULL, site VARCHAR, visit_date DATE, score INTEGER,
      cost DECIMAL(10,2), seen_at TIMESTAMP, flag BOOLEAN) PARTITIONED BY (site)" \
+  "ALTER TABLE clinic.visits SET TBLPROPERTIES ('commit.manifest.min-count-to-merge' = '2')" \
   "INSERT INTO clinic.visits VALUES
      (1, 'north', DATE '2024-01-05', 10, 12.50, TIMESTAMP '2024-01-05 08:30:00', true),
      (2, 'north', DATE '2024-01-06', 20, 99.99, TIMESTAMP '2024-01-06 09:15:30.250', false),
@@ -167,6 +168,17 @@ run_sql "write clinic.labs" \
   "UPDATE clinic.labs SET value = value * 2 WHERE id IN (4, 6)"
 
 check_table clinic visits id 9
+# visits merges its manifests on every commit (min-count 2): the readers above read merged
+# manifests (existing entries with their own sequence numbers, merged delete manifests).
+if query "$work/visits.manifests.json" "SELECT sum(existing_files_count) AS existing FROM clinic.\"visits\$manifests\"" &&
+   grep -Eq '"existing":[1-9]' "$work/visits.manifests.json"; then
+  passed=$((passed + 1))
+  echo "PASS: clinic.visits lists merged manifests"
+else
+  failed=$((failed + 1))
+  echo "FAIL: clinic.visits has no merged manifest; the test no longer covers manifest merging"
+  sed 's/^/    /' "$work/visits.manifests.json" 2>/dev/null
+fi
 check_table clinic labs id 6
 
 # A table written by Spark (paths stored relative to elsewhere, so --reroot).
