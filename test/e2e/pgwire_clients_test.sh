@@ -91,6 +91,22 @@ check "the audit holds the clients' statements" "1" "$([[ "$records" -gt 300 ]] 
 check "HEAD names every record after the stop" "$records" "$(awk '{print $3}' "$lake/audit/HEAD")"
 check "audit verify" "0" "$("$medlake" --lake "$lake" audit verify >/dev/null 2>&1; echo $?)"
 check "unknown --audit-sync refused" "2" "$("$medlake" --lake "$lake" serve --pg 0 --audit-sync sometimes >/dev/null 2>&1; echo $?)"
+check "--audit-sync-ms out of range refused" "2" "$("$medlake" --lake "$lake" serve --pg 0 --audit-sync-ms 0 >/dev/null 2>&1; echo $?)"
+check "--audit-sync-ms above 1000 refused" "2" "$("$medlake" --lake "$lake" serve --pg 0 --audit-sync-ms 1001 >/dev/null 2>&1; echo $?)"
+# The same settings from the config file: bad ones are refused with the key named, before
+# anything listens.
+config_refused() {  # config_refused NAME JSON EXPECTED-TEXT
+  printf '%s' "$2" > "$work/bad.json"
+  local out rc
+  out="$("$medlake" --lake "$lake" serve --pg 0 --config "$work/bad.json" 2>&1)"; rc=$?
+  check "$1 refused" "2" "$rc"
+  grep -q -- "$3" <<<"$out" || { echo "FAIL $1: no '$3' in: $out"; failures=$((failures + 1)); }
+}
+config_refused "config audit.unknown key" '{"audit": {"sync": "interval", "flush": 1}}' "audit.flush"
+config_refused "config audit.sync value" '{"audit": {"sync": "sometimes"}}' "must be 'interval' or 'statement'"
+config_refused "config audit.sync_ms range" '{"audit": {"sync_ms": 5000}}' "between 1 and 1000"
+config_refused "config audit.sync_ms type" '{"audit": {"sync_ms": "10"}}' "'sync_ms' must be an integer"
+config_refused "config audit not an object" '{"audit": "statement"}' "'audit' must be an object"
 
 echo "pgwire clients: $failures failed"
 [[ $failures -eq 0 ]]
