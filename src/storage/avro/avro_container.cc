@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 
 #include "core/crypto.h"
@@ -288,6 +291,32 @@ struct AvroFileReader::BlockState {
   int64_t next = 0;   // index of the next record
 };
 
+namespace {
+
+// Writer schemas parsed from file headers, by their text (AvroFileReader::schema). Bounded: the
+// map is emptied when it holds 256 schemas or 16 MiB of schema text (readers keep theirs).
+Result<std::shared_ptr<const AvroSchema>> SharedSchema(const std::string& text) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::shared_ptr<const AvroSchema>> parsed;
+  static size_t text_bytes = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = parsed.find(text);
+    if (it != parsed.end()) return it->second;
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(AvroSchema schema, AvroSchema::Parse(text));
+  auto shared = std::make_shared<const AvroSchema>(std::move(schema));
+  std::lock_guard<std::mutex> lock(mu);
+  if (parsed.size() >= 256 || text_bytes + text.size() > (size_t{16} << 20)) {
+    parsed.clear();
+    text_bytes = 0;
+  }
+  if (parsed.emplace(text, shared).second) text_bytes += text.size();
+  return shared;
+}
+
+}  // namespace
+
 AvroFileReader::AvroFileReader(std::string data, AvroReaderOptions options)
     : data_(std::move(data)), options_(options), block_(std::make_unique<BlockState>()) {}
 
@@ -347,7 +376,7 @@ Status AvroFileReader::ParseHeader() {
   const std::string* schema_json = FindMetadata(kSchemaKey);
   if (schema_json == nullptr)
     return DataLoss("avro: header has no avro.schema");
-  Result<AvroSchema> schema = AvroSchema::Parse(*schema_json);
+  Result<std::shared_ptr<const AvroSchema>> schema = SharedSchema(*schema_json);
   if (!schema.ok())
     return DataLoss("avro: bad avro.schema in header: " + schema.status().message());
   schema_ = std::move(schema).value();
@@ -424,7 +453,7 @@ Status AvroFileReader::ReadBlock() {
 Result<bool> AvroFileReader::Next(AvroValue* out) {
   for (;;) {
     if (block_->decoder && block_->next < block_->count) {
-      if (!block_->decoder->Decode(schema_.root(), out)) {
+      if (!block_->decoder->Decode(schema_->root(), out)) {
         return block_->decoder->ErrorStatus("record " + std::to_string(block_->next) + " of block" +
                                             At(block_->offset) + ": ");
       }

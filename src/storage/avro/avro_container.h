@@ -131,7 +131,10 @@ class AvroFileReader {
 
   // The writer's schema (from "avro.schema"), the whole header metadata (including "avro.schema"
   // and "avro.codec") and the codec. Valid for the reader's lifetime.
-  const AvroSchema& schema() const { return schema_; }
+  // The schema is parsed once per distinct text, process-wide (readers of files with the same
+  // schema text share it): an Iceberg table's manifests share a few schemas, and parsing one cost
+  // more than decoding a small manifest's records.
+  const AvroSchema& schema() const { return *schema_; }
   const AvroMetadata& metadata() const { return metadata_; }
   AvroCodec codec() const { return codec_; }
   // The header value under `key`, or nullptr.
@@ -156,7 +159,7 @@ class AvroFileReader {
 
   std::string data_;
   AvroReaderOptions options_;
-  AvroSchema schema_;
+  std::shared_ptr<const AvroSchema> schema_;
   AvroMetadata metadata_;
   AvroCodec codec_ = AvroCodec::kNull;
   std::string sync_;

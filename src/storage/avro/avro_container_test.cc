@@ -113,6 +113,35 @@ TEST(AvroContainerTest, RoundTripsEveryCodec) {
   }
 }
 
+TEST(AvroContainerTest, ReadersOfOneSchemaTextShareOneParsedSchema) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string a, WriteAvroFile(ManifestFileSchema(), IcebergMetadata(), MakeRecords(3),
+                                                            Options(AvroCodec::kNull)));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string b, WriteAvroFile(ManifestFileSchema(), {}, MakeRecords(5),
+                                                            Options(AvroCodec::kDeflate)));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto ra, AvroFileReader::Open(a));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto rb, AvroFileReader::Open(b));
+  EXPECT_EQ(&ra->schema(), &rb->schema());
+  // A different text gets its own schema, and the shared one outlives its first reader.
+  AvroSchema other = AvroSchema::Parse(R"({"type":"record","name":"x","fields":[{"name":"n","type":"long"}]})").value();
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string c, WriteAvroFile(other, {}, {AvroValue::Record({AvroValue::Long(7)})},
+                                                            Options(AvroCodec::kNull)));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto rc, AvroFileReader::Open(c));
+  EXPECT_NE(&rc->schema(), &ra->schema());
+  ra.reset();
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::vector<AvroValue> back, rb->ReadAll());
+  EXPECT_EQ(back, MakeRecords(5));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::vector<AvroValue> seven, rc->ReadAll());
+  ASSERT_EQ(seven.size(), 1u);
+  // A bad schema text is still refused on every read (errors are not kept).
+  std::string broken = a;
+  const size_t at = broken.find("manifest_file");
+  ASSERT_NE(at, std::string::npos);
+  broken[at - 9] = '!';  // inside the schema JSON, before "name"
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_THAT(AvroFileReader::Open(broken), StatusIs(StatusCode::kDataLoss, "avro.schema"));
+  }
+}
+
 TEST(AvroContainerTest, DeflateCompressesAndIsReproducible) {
   const std::vector<AvroValue> records = MakeRecords(500);
   MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string plain, WriteAvroFile(ManifestFileSchema(), {}, records,
