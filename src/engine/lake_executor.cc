@@ -403,18 +403,6 @@ Result<int> ParquetCompressionLevel(const std::string& value) {
   return static_cast<int>(level);
 }
 
-// A positive integer property value within [min, max].
-Result<int64_t> IntegerProperty(const std::string& key, const std::string& value, int64_t min, int64_t max) {
-  char* end = nullptr;
-  errno = 0;
-  long long v = std::strtoll(value.c_str(), &end, 10);
-  if (value.empty() || *end != '\0' || errno != 0 || v < min || v > max) {
-    return InvalidArgument("table property " + key + " = '" + value + "' is not an integer from " +
-                           std::to_string(min) + " to " + std::to_string(max));
-  }
-  return static_cast<int64_t>(v);
-}
-
 // An identity sort order on `keys` (current columns of `schema`, by exact name). NotFound for a
 // missing column, InvalidArgument for a nested one.
 Result<ib::SortOrder> SortOrderOn(const ib::Schema& schema, const std::vector<AlterAction::OrderKey>& keys,
@@ -443,9 +431,9 @@ constexpr const char* kTargetFileSize = "write.target-file-size-bytes";
 constexpr const char* kRowGroupRows = "medlake.write.parquet.row-group-rows";
 
 Result<int64_t> TargetFileSize(const std::string& value) {
-  return IntegerProperty(kTargetFileSize, value, 1 << 20, int64_t{1} << 40);
+  return storage::IntegerTableProperty(kTargetFileSize, value, 1 << 20, int64_t{1} << 40);
 }
-Result<int64_t> RowGroupRows(const std::string& value) { return IntegerProperty(kRowGroupRows, value, 2048, 10'000'000); }
+Result<int64_t> RowGroupRows(const std::string& value) { return storage::IntegerTableProperty(kRowGroupRows, value, 2048, 10'000'000); }
 // Layout of tables with a sort order, unless their properties set it (bench/README.md section 9).
 constexpr int64_t kSortedFileBytes = 64LL * 1024 * 1024;
 constexpr int64_t kSortedRowGroupRows = 16384;

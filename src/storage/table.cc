@@ -4,7 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <chrono>
 #include <random>
@@ -712,6 +713,22 @@ Result<std::string> WriteMetadataFile(FileSystem& fs, const LakeTable& table,
   return path;
 }
 
+// Writes a manifest of `entries` for snapshot `snapshot_id` (sequence number `seq`) into the
+// table's metadata folder as `name`; returns its manifest-list entry.
+Result<ib::ManifestFile> WriteCommitManifest(FileSystem& fs, const LakeTable& base, const ib::Schema& schema,
+                                             const ib::PartitionSpec& spec, ib::ManifestContent content,
+                                             int64_t snapshot_id, int64_t seq,
+                                             const std::vector<ib::ManifestEntry>& entries, const std::string& name) {
+  MEDLAKE_ASSIGN_OR_RETURN(ib::WrittenManifest w, ib::WriteManifest(schema, spec, content, snapshot_id, entries));
+  MEDLAKE_ASSIGN_OR_RETURN(std::string path, WriteMetadataFile(fs, base, name, w.bytes));
+  w.summary.manifest_path = path;
+  w.summary.manifest_length = static_cast<int64_t>(w.bytes.size());
+  w.summary.sequence_number = seq;
+  // Entries that inherit their sequence number (added by this snapshot) have it from the list.
+  if (w.summary.min_sequence_number == INT64_MAX) w.summary.min_sequence_number = seq;
+  return std::move(w.summary);
+}
+
 // Rewrites the manifests `bin` (same content, same spec) as one manifest of snapshot
 // `snapshot_id`: its own additions stay added (sequence numbers inherited), its own deletions stay
 // deleted, older deletions are dropped and everything else becomes existing with its sequence
@@ -740,14 +757,9 @@ Result<std::optional<ib::ManifestFile>> MergeBin(FileSystem& fs, const LakeTable
     }
   }
   if (merged.empty()) return std::optional<ib::ManifestFile>();
-  MEDLAKE_ASSIGN_OR_RETURN(ib::WrittenManifest w,
-                           ib::WriteManifest(*schema, *spec, bin[0]->content, snapshot_id, merged));
-  MEDLAKE_ASSIGN_OR_RETURN(std::string path, WriteMetadataFile(fs, base, name, w.bytes));
-  w.summary.manifest_path = path;
-  w.summary.manifest_length = static_cast<int64_t>(w.bytes.size());
-  w.summary.sequence_number = seq;
-  if (w.summary.min_sequence_number == INT64_MAX) w.summary.min_sequence_number = seq;
-  return std::optional<ib::ManifestFile>(std::move(w.summary));
+  MEDLAKE_ASSIGN_OR_RETURN(ib::ManifestFile written, WriteCommitManifest(fs, base, *schema, *spec, bin[0]->content,
+                                                                         snapshot_id, seq, merged, name));
+  return std::optional<ib::ManifestFile>(std::move(written));
 }
 
 // Manifest merging (ManifestMergePolicy): `manifests`, newest first, becomes the list to commit.
@@ -868,10 +880,9 @@ Result<std::unique_ptr<LakeTable>> ApplyOnce(Catalog& catalog, FileSystem& fs,
         MEDLAKE_ASSIGN_OR_RETURN(const ib::PartitionSpec* mspec,
                                  ib::FindPartitionSpec(bm, mf.partition_spec_id));
         const ib::Schema* mschema = SchemaForSpec(bm, *mspec);
-        std::string mpath = base.ResolvePath(mf.manifest_path);
-        MEDLAKE_ASSIGN_OR_RETURN(std::string bytes, fs.ReadFile(mpath));
-        auto entries = ib::ReadManifest(bytes, *mschema, *mspec, mf);
-        if (!entries.ok()) return entries.status().WithContext("reading manifest " + mpath);
+        if (mschema == nullptr) return DataLoss("table " + base.id().ToString() + " has no schema");
+        MEDLAKE_ASSIGN_OR_RETURN(auto entries,
+                                 ManifestEntries(fs, mf, base.ResolvePath(mf.manifest_path), *mschema, *mspec));
         bool touched = false;
         for (const auto& e : *entries) {
           if (e.status == ib::ManifestEntryStatus::kDeleted) continue;
@@ -899,16 +910,10 @@ Result<std::unique_ptr<LakeTable>> ApplyOnce(Catalog& catalog, FileSystem& fs,
           }
           kept.push_back(std::move(e));
         }
-        MEDLAKE_ASSIGN_OR_RETURN(ib::WrittenManifest w,
-                                 ib::WriteManifest(*mschema, *mspec, mf.content, snapshot_id, kept));
-        MEDLAKE_ASSIGN_OR_RETURN(
-            std::string path,
-            WriteMetadataFile(fs, base, tag + "-r" + std::to_string(rewritten++) + ".avro", w.bytes));
-        w.summary.manifest_path = path;
-        w.summary.manifest_length = static_cast<int64_t>(w.bytes.size());
-        w.summary.sequence_number = seq;
-        if (w.summary.min_sequence_number == INT64_MAX) w.summary.min_sequence_number = seq;
-        manifests.push_back(w.summary);
+        MEDLAKE_ASSIGN_OR_RETURN(ib::ManifestFile written,
+                                 WriteCommitManifest(fs, base, *mschema, *mspec, mf.content, snapshot_id, seq, kept,
+                                                     tag + "-r" + std::to_string(rewritten++) + ".avro"));
+        manifests.push_back(std::move(written));
       }
     }
     for (const auto& p : change.required_live_files) {
@@ -935,14 +940,9 @@ Result<std::unique_ptr<LakeTable>> ApplyOnce(Catalog& catalog, FileSystem& fs,
         e.data_file = f;
         entries.push_back(std::move(e));
       }
-      MEDLAKE_ASSIGN_OR_RETURN(ib::WrittenManifest w,
-                               ib::WriteManifest(*schema, *spec, content, snapshot_id, entries));
-      MEDLAKE_ASSIGN_OR_RETURN(std::string path, WriteMetadataFile(fs, base, tag + suffix, w.bytes));
-      w.summary.manifest_path = path;
-      w.summary.manifest_length = static_cast<int64_t>(w.bytes.size());
-      w.summary.sequence_number = seq;
-      w.summary.min_sequence_number = seq;
-      added.push_back(w.summary);
+      MEDLAKE_ASSIGN_OR_RETURN(ib::ManifestFile written, WriteCommitManifest(fs, base, *schema, *spec, content,
+                                                                             snapshot_id, seq, entries, tag + suffix));
+      added.push_back(std::move(written));
       return Status::OK();
     };
     MEDLAKE_RETURN_IF_ERROR(write_new(change.added_data_files, ib::ManifestContent::kData, "-m0.avro"));
@@ -1051,19 +1051,23 @@ Result<std::unique_ptr<LakeTable>> ApplyOnce(Catalog& catalog, FileSystem& fs,
 
 }  // namespace
 
+Result<int64_t> IntegerTableProperty(const std::string& key, const std::string& value, int64_t min, int64_t max) {
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || errno != 0 || v < min || v > max) {
+    return InvalidArgument("table property " + key + " = '" + value + "' is not an integer from " +
+                           std::to_string(min) + " to " + std::to_string(max));
+  }
+  return static_cast<int64_t>(v);
+}
+
 Result<ManifestMergePolicy> ManifestMergePolicyOf(const std::map<std::string, std::string>& properties) {
   ManifestMergePolicy policy;
   auto integer = [&](const char* key, int64_t min, int64_t max, int64_t* out) -> Status {
     auto it = properties.find(key);
     if (it == properties.end()) return Status::OK();
-    const std::string& text = it->second;
-    int64_t v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
-      return InvalidArgument("table property " + std::string(key) + " = '" + text + "' is not an integer from " +
-                             std::to_string(min) + " to " + std::to_string(max));
-    }
-    *out = v;
+    MEDLAKE_ASSIGN_OR_RETURN(*out, IntegerTableProperty(key, it->second, min, max));
     return Status::OK();
   };
   if (auto it = properties.find(kManifestMergeEnabled); it != properties.end()) {

@@ -155,6 +155,9 @@ struct ManifestMergePolicy {
 inline constexpr const char* kManifestMergeEnabled = "commit.manifest-merge.enabled";
 inline constexpr const char* kManifestMinCountToMerge = "commit.manifest.min-count-to-merge";
 inline constexpr const char* kManifestTargetSize = "commit.manifest.target-size-bytes";
+// A table property's value as a decimal integer in [min, max] (strtoll: nothing after the digits);
+// InvalidArgument "table property KEY = 'VALUE' is not an integer from MIN to MAX" otherwise.
+Result<int64_t> IntegerTableProperty(const std::string& key, const std::string& value, int64_t min, int64_t max);
 // The policy of a table with `properties`; InvalidArgument naming the property whose value is
 // not 'true'/'false' or not an integer in range (min count 2 to 100,000; target 1 KiB to 1 GiB).
 Result<ManifestMergePolicy> ManifestMergePolicyOf(const std::map<std::string, std::string>& properties);

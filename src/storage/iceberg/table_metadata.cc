@@ -370,10 +370,9 @@ Json PartitionStatisticsToJson(const TableMetadata& md) {
   return out;
 }
 
-template <typename Items, typename Pred>
-Result<const typename Items::value_type*> FindIn(const Items& items, Pred pred, std::string_view what,
-                                                 int64_t id) {
-  for (const auto& item : items) {
+template <typename T, typename Pred>
+Result<const T*> FindIn(const std::vector<T>& items, Pred pred, std::string_view what, int64_t id) {
+  for (const T& item : items) {
     if (pred(item))
       return &item;
   }
