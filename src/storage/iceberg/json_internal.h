@@ -108,3 +108,26 @@ Result<SnapshotRef> SnapshotRefFromJson(const Json& json, std::string_view ctx);
 Json SnapshotRefToJsonValue(const SnapshotRef& ref);
 
 }  // namespace medlake::storage::iceberg::internal
+
+namespace medlake::storage::iceberg {
+struct TableMetadata;
+struct SnapshotLogEntry;
+}  // namespace medlake::storage::iceberg
+
+namespace medlake::storage::iceberg::internal {
+
+// ---- table_metadata.cc: the metadata document in the parts a writer treats differently ----
+
+// The document is head, the snapshots (SnapshotList::Json, or AppendSnapshotJson below v2) joined
+// by commas, middle, the "snapshot-log" entries (AppendSnapshotLogEntryJson) joined by commas,
+// then tail. head ends with `"snapshots":[`; middle closes that array and ends with
+// `"snapshot-log":[`; tail closes it and holds the bounded "metadata-log" and the final newline.
+struct MetadataJsonParts {
+  std::string head;
+  std::string middle;
+  std::string tail;
+};
+MetadataJsonParts MetadataJsonPartsOf(const TableMetadata& md);
+void AppendSnapshotLogEntryJson(std::string* out, const SnapshotLogEntry& entry);
+
+}  // namespace medlake::storage::iceberg::internal

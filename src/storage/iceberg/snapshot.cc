@@ -1,7 +1,11 @@
 #include "storage/iceberg/snapshot.h"
 
 #include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "storage/iceberg/json_internal.h"
 
@@ -16,6 +20,52 @@ const std::string& SnapshotList::Json(size_t i) const {
   const std::string* expected = nullptr;
   if (item.json.compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel)) return *fresh.release();
   return *expected;  // another thread set it first
+}
+
+// Runs by their first snapshot object. An entry holds its snapshots, so an address it compares
+// is never reused while it is cached.
+struct SnapshotList::RunCache {
+  struct Entry {
+    std::vector<std::shared_ptr<const Item>> items;
+    std::shared_ptr<const SnapshotRunBytes> value;
+  };
+  std::mutex mu;
+  std::unordered_map<const Item*, Entry> by_first;
+};
+
+std::shared_ptr<SnapshotList::RunCache> SnapshotList::NewRunCache() { return std::make_shared<RunCache>(); }
+
+std::shared_ptr<const SnapshotRunBytes> SnapshotList::Run(size_t begin, size_t count,
+                                                          const std::function<SnapshotRunBytes()>& make) const {
+  std::lock_guard<std::mutex> lock(runs_->mu);
+  auto same = [&](const RunCache::Entry& e) {
+    if (e.items.size() != count) return false;
+    for (size_t k = 0; k < count; ++k) {
+      if (e.items[k] != items_[begin + k]) return false;
+    }
+    return true;
+  };
+  auto it = runs_->by_first.find(items_[begin].get());
+  if (it != runs_->by_first.end() && same(it->second)) return it->second.value;
+  RunCache::Entry entry;
+  entry.items.assign(items_.begin() + static_cast<std::ptrdiff_t>(begin),
+                     items_.begin() + static_cast<std::ptrdiff_t>(begin + count));
+  entry.value = std::make_shared<const SnapshotRunBytes>(make());
+  auto value = entry.value;
+  runs_->by_first[items_[begin].get()] = std::move(entry);
+  // Runs of snapshots this list no longer has (expired, edited, or cut at other boundaries) go
+  // once the cache outgrows the list's runs by far.
+  if (runs_->by_first.size() > 2 * (items_.size() / count + 1) + 16) {
+    std::unordered_set<const Item*> listed;
+    for (const auto& item : items_) listed.insert(item.get());
+    std::erase_if(runs_->by_first, [&](const auto& kv) {
+      for (const auto& item : kv.second.items) {
+        if (!listed.count(item.get())) return true;
+      }
+      return false;
+    });
+  }
+  return value;
 }
 
 }  // namespace medlake::storage::iceberg

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iterator>
 #include <map>
@@ -52,6 +53,16 @@ struct Snapshot {
            summary == other.summary && schema_id == other.schema_id;
   }
   bool operator!=(const Snapshot& other) const { return !(*this == other); }
+};
+
+// Bytes a serializer derived from the JSON text of a run of snapshots (the gzip metadata writer's
+// compressed blocks), with the CRC-32 and the length of that text, and what the writer needs
+// to combine that CRC with others (zlib's crc32_combine_gen of the length).
+struct SnapshotRunBytes {
+  std::string bytes;
+  uint32_t text_crc32 = 0;
+  uint64_t text_size = 0;
+  uint32_t crc_combine_op = 0;
 };
 
 // The snapshots of a table's metadata, in order. A committed snapshot never changes, so copies of
@@ -114,6 +125,15 @@ class SnapshotList {
   SnapshotList(std::initializer_list<Snapshot> items) {
     for (const Snapshot& s : items) push_back(s);
   }
+  SnapshotList(const SnapshotList&) = default;
+  SnapshotList& operator=(const SnapshotList&) = default;
+  // A moved-from list keeps a run cache (shared), so it stays usable.
+  SnapshotList(SnapshotList&& o) noexcept : items_(std::move(o.items_)), runs_(o.runs_) {}
+  SnapshotList& operator=(SnapshotList&& o) noexcept {
+    items_ = std::move(o.items_);
+    runs_ = o.runs_;
+    return *this;
+  }
 
   size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
@@ -146,6 +166,12 @@ class SnapshotList {
   // The i-th snapshot as a format-version 2 metadata JSON object (compact), written on first use
   // and kept with the snapshot (snapshot.cc).
   const std::string& Json(size_t i) const;
+  // What `make()` returns for the run of snapshots [begin, begin + count), kept in a cache that
+  // this list shares with its copies, and returned again while the run holds the same snapshot
+  // objects (a snapshot changed by Edit is a new object). The cache drops runs no longer listed.
+  // Precondition: begin + count <= size(), count > 0.
+  std::shared_ptr<const SnapshotRunBytes> Run(size_t begin, size_t count,
+                                              const std::function<SnapshotRunBytes()>& make) const;
 
   bool operator==(const SnapshotList& o) const {
     if (items_.size() != o.items_.size()) return false;
@@ -157,7 +183,11 @@ class SnapshotList {
   bool operator!=(const SnapshotList& o) const { return !(*this == o); }
 
  private:
+  struct RunCache;
+  static std::shared_ptr<RunCache> NewRunCache();
+
   Items items_;
+  std::shared_ptr<RunCache> runs_ = NewRunCache();  // shared by copies
 };
 
 enum class SnapshotRefType { kBranch, kTag };

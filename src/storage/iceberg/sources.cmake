@@ -11,7 +11,8 @@ list(APPEND STORAGE_ICEBERG_SRCS
   iceberg/sort_order.cc
   iceberg/snapshot.cc
   iceberg/single_value.cc
-  iceberg/table_metadata.cc)
+  iceberg/table_metadata.cc
+  iceberg/metadata_file.cc)
 
 list(APPEND STORAGE_ICEBERG_TESTS
   iceberg/types_test.cc
@@ -22,4 +23,14 @@ list(APPEND STORAGE_ICEBERG_TESTS
   iceberg/partition_test.cc
   iceberg/single_value_test.cc
   iceberg/table_metadata_test.cc
-  iceberg/table_metadata_fixtures_test.cc)
+  iceberg/table_metadata_fixtures_test.cc
+  iceberg/metadata_file_test.cc)
+
+# libFuzzer target over metadata files, plain or gzip (fuzz preset, clang only).
+if(MEDLAKE_BUILD_FUZZERS)
+  add_executable(medlake_metadata_fuzz iceberg/metadata_fuzz.cc)
+  target_link_libraries(medlake_metadata_fuzz PRIVATE medlake::storage)
+  target_compile_options(medlake_metadata_fuzz PRIVATE -fsanitize=fuzzer)
+  target_link_options(medlake_metadata_fuzz PRIVATE -fsanitize=fuzzer)
+  medlake_apply_warnings(medlake_metadata_fuzz)
+endif()

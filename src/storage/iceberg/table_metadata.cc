@@ -401,7 +401,17 @@ Result<TableMetadata> ParseTableMetadata(std::string_view json) {
   return ParseDocument(doc);
 }
 
-std::string SerializeTableMetadata(const TableMetadata& md) {
+namespace internal {
+
+void AppendSnapshotLogEntryJson(std::string* out, const SnapshotLogEntry& e) {
+  *out += "{\"timestamp-ms\":";
+  *out += std::to_string(e.timestamp_ms);
+  *out += ",\"snapshot-id\":";
+  *out += std::to_string(e.snapshot_id);
+  out->push_back('}');
+}
+
+MetadataJsonParts MetadataJsonPartsOf(const TableMetadata& md) {
   const bool v2 = md.format_version >= 2;
   Json j = Json::object();
   j["format-version"] = md.format_version;
@@ -449,12 +459,35 @@ std::string SerializeTableMetadata(const TableMetadata& md) {
   for (const auto& [name, ref] : md.refs)
     refs[name] = internal::SnapshotRefToJsonValue(ref);
   j["refs"] = std::move(refs);
-  // The parts that grow with history (one entry per snapshot) are written as text, not built as
-  // a document: at 10,000 snapshots they are nearly all of the file, and every commit writes it.
-  std::string out = internal::DumpJson(j, -1);
-  out.pop_back();  // the closing brace; `j` is never empty
-  out.reserve(out.size() + md.snapshots.size() * 700 + md.snapshot_log.size() * 64 + 16384);
-  out += ",\"snapshots\":[";
+  // The parts that grow with history (one entry per snapshot) are written as text by the
+  // callers, not built as a document: at 10,000 snapshots they are nearly all of the file.
+  MetadataJsonParts parts;
+  parts.head = internal::DumpJson(j, -1);
+  parts.head.pop_back();  // the closing brace; `j` is never empty
+  parts.head += ",\"snapshots\":[";
+  parts.middle = "],\"statistics\":";
+  parts.middle += internal::DumpJson(StatisticsToJson(md), -1);
+  parts.middle += ",\"partition-statistics\":";
+  parts.middle += internal::DumpJson(PartitionStatisticsToJson(md), -1);
+  parts.middle += ",\"snapshot-log\":[";
+  parts.tail = "],\"metadata-log\":[";
+  for (size_t i = 0; i < md.metadata_log.size(); ++i) {
+    if (i > 0) parts.tail.push_back(',');
+    parts.tail += "{\"timestamp-ms\":" + std::to_string(md.metadata_log[i].timestamp_ms) + ",\"metadata-file\":";
+    internal::AppendJsonString(&parts.tail, md.metadata_log[i].metadata_file);
+    parts.tail.push_back('}');
+  }
+  parts.tail += "]}\n";
+  return parts;
+}
+
+}  // namespace internal
+
+std::string SerializeTableMetadata(const TableMetadata& md) {
+  internal::MetadataJsonParts parts = internal::MetadataJsonPartsOf(md);
+  std::string out = std::move(parts.head);
+  out.reserve(out.size() + md.snapshots.size() * 700 + md.snapshot_log.size() * 64 + parts.middle.size() +
+              parts.tail.size());
   for (size_t i = 0; i < md.snapshots.size(); ++i) {
     if (i > 0) out.push_back(',');
     if (md.format_version == 2) {
@@ -463,24 +496,12 @@ std::string SerializeTableMetadata(const TableMetadata& md) {
       internal::AppendSnapshotJson(&out, md.snapshots[i], md.format_version);
     }
   }
-  out += "],\"statistics\":";
-  out += internal::DumpJson(StatisticsToJson(md), -1);
-  out += ",\"partition-statistics\":";
-  out += internal::DumpJson(PartitionStatisticsToJson(md), -1);
-  out += ",\"snapshot-log\":[";
+  out += parts.middle;
   for (size_t i = 0; i < md.snapshot_log.size(); ++i) {
     if (i > 0) out.push_back(',');
-    out += "{\"timestamp-ms\":" + std::to_string(md.snapshot_log[i].timestamp_ms) +
-           ",\"snapshot-id\":" + std::to_string(md.snapshot_log[i].snapshot_id) + "}";
+    internal::AppendSnapshotLogEntryJson(&out, md.snapshot_log[i]);
   }
-  out += "],\"metadata-log\":[";
-  for (size_t i = 0; i < md.metadata_log.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out += "{\"timestamp-ms\":" + std::to_string(md.metadata_log[i].timestamp_ms) + ",\"metadata-file\":";
-    internal::AppendJsonString(&out, md.metadata_log[i].metadata_file);
-    out.push_back('}');
-  }
-  out += "]}\n";
+  out += parts.tail;
   return out;
 }
 

@@ -128,7 +128,8 @@ struct TableMetadata {
 // is not JSON, a required field is missing, a field has the wrong JSON type, a type or transform
 // is malformed, or the ids do not line up (current-schema-id, default-spec-id,
 // default-sort-order-id, current-snapshot-id or a ref naming something that is not listed;
-// duplicate schema, spec, order or snapshot ids). GZIP-compressed documents are not accepted.
+// duplicate schema, spec, order or snapshot ids). Takes JSON text: a file's bytes, which may be
+// gzip, go through ParseMetadataFile (metadata_file.h).
 Result<TableMetadata> ParseTableMetadata(std::string_view json);
 
 // Serializes `metadata` as compact JSON with a trailing newline (as Java writes it: no indentation,
