@@ -18,6 +18,7 @@
 #include "engine/parquet_writer.h"
 #include "engine/scan_sql.h"
 #include "engine/sql_lexer.h"
+#include "storage/iceberg/metadata_file.h"
 #include "storage/iceberg/partition.h"
 #include "storage/iceberg/single_value.h"
 #include "storage/iceberg/transform.h"
@@ -449,6 +450,7 @@ Status CheckWriteProperty(const std::string& key, const std::string& value) {
       key == storage::kManifestTargetSize) {
     return storage::ManifestMergePolicyOf({{key, value}}).status();
   }
+  if (key == ib::kMetadataCompressionCodec) return ib::MetadataCodecOf({{key, value}}).status();
   if (key == kMetricsDefault || key.rfind(kMetricsColumnPrefix, 0) == 0) return ParseMetricsMode(key, value).status();
   if (key == kKeyIndexProperty) {
     if (value != "true" && value != "false") return InvalidArgument("table property " + key + " is 'true' or 'false'");

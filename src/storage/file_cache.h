@@ -34,9 +34,11 @@ class ParsedFileCache {
 
   // The parsed form of `path` (with `variant` telling parses of one file apart, e.g. the
   // partition spec a manifest is read with), from the cache or by reading and parsing it now.
+  // `cost` (optional) estimates the parsed form's memory; by default four times the file's size.
   template <typename T>
   Result<std::shared_ptr<const T>> Get(const FileSystem& fs, const std::string& path, const std::string& variant,
-                                       const std::function<Result<T>(const std::string& bytes)>& parse) {
+                                       const std::function<Result<T>(const std::string& bytes)>& parse,
+                                       const std::function<uint64_t(const T&)>& cost = nullptr) {
     Key key{path, variant, std::type_index(typeid(T))};
     const bool local = dynamic_cast<const LocalFileSystem*>(&fs) != nullptr && budget_ > 0;
     Stamp stamp;
@@ -48,8 +50,24 @@ class ParsedFileCache {
     MEDLAKE_ASSIGN_OR_RETURN(std::string bytes, fs.ReadFile(path));
     MEDLAKE_ASSIGN_OR_RETURN(T parsed, parse(bytes));
     auto value = std::make_shared<const T>(std::move(parsed));
-    if (local && bytes.size() == stamp.size) Insert(key, stamp, value, bytes.size() * 4 + 256);
+    if (local && bytes.size() == stamp.size) Insert(key, stamp, value, cost ? cost(*value) : bytes.size() * 4 + 256);
     return value;
+  }
+
+  // Records `value` as the parsed form of `path`, which its caller has just written (a commit's
+  // metadata file), so that the next Get finds it without reading the file. Nothing is recorded
+  // for other file systems, or when the file cannot be examined.
+  template <typename T>
+  void Put(const FileSystem& fs, const std::string& path, const std::string& variant,
+           std::shared_ptr<const T> value, uint64_t cost) {
+    if (dynamic_cast<const LocalFileSystem*>(&fs) == nullptr || budget_ == 0) return;
+    auto size = fs.FileSize(path);
+    auto mtime = fs.ModifiedMicros(path);
+    if (!size.ok() || !mtime.ok()) return;
+    Stamp stamp;
+    stamp.size = *size;
+    stamp.mtime = *mtime;
+    Insert(Key{path, variant, std::type_index(typeid(T))}, stamp, std::move(value), cost);
   }
 
   struct Stats {

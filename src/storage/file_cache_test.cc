@@ -39,6 +39,38 @@ TEST(ParsedFileCacheTest, ParsesOnceWhileTheFileIsUnchanged) {
   EXPECT_EQ(cache.stats().hits, 1u);
 }
 
+TEST(ParsedFileCacheTest, PutRecordsAJustWrittenFileUntilItChanges) {
+  TempDir dir;
+  LocalFileSystem fs;
+  ParsedFileCache cache(1 << 20);
+  const std::string path = dir.Join("v2.metadata.json");
+  ASSERT_THAT(fs.WriteFileAtomic(path, "text"), IsOk());
+  auto written = std::make_shared<const std::string>("as written");
+  cache.Put<std::string>(fs, path, "", written, 100);
+  int parses = 0;
+  auto parse = [&](const std::string& bytes) -> Result<std::string> {
+    ++parses;
+    return "parsed:" + bytes;
+  };
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto a, cache.Get<std::string>(fs, path, "", parse));
+  EXPECT_EQ(a.get(), written.get());
+  EXPECT_EQ(parses, 0);
+  // Changed on disk since: read again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_THAT(fs.WriteFileAtomic(path, "other"), IsOk());
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto b, cache.Get<std::string>(fs, path, "", parse));
+  EXPECT_EQ(*b, "parsed:other");
+  EXPECT_EQ(parses, 1);
+  // A file that does not exist, another file system, or a value over the budget: nothing kept.
+  cache.Put<std::string>(fs, dir.Join("missing"), "", written, 100);
+  MemFileSystem mem;
+  ASSERT_THAT(mem.WriteFileAtomic("/m", "x"), IsOk());
+  cache.Put<std::string>(mem, "/m", "", written, 100);
+  ASSERT_THAT(fs.WriteFileAtomic(dir.Join("big"), "x"), IsOk());
+  cache.Put<std::string>(fs, dir.Join("big"), "", written, uint64_t{1} << 30);
+  EXPECT_EQ(cache.stats().entries, 1u);
+}
+
 TEST(ParsedFileCacheTest, ParseErrorsAndMissingFilesAreNotCached) {
   TempDir dir;
   LocalFileSystem fs;

@@ -53,7 +53,9 @@ class LakeTable {
                                                              const TableIdentifier& id);
 
   const TableIdentifier& id() const { return id_; }
-  const iceberg::TableMetadata& metadata() const { return metadata_; }
+  const iceberg::TableMetadata& metadata() const { return *metadata_; }
+  // The same metadata, shared (tables loaded from one metadata file share one parsed copy).
+  const std::shared_ptr<const iceberg::TableMetadata>& shared_metadata() const { return metadata_; }
   const std::string& metadata_location() const { return metadata_location_; }
   // The local directory holding metadata/ and data/.
   const std::string& local_root() const { return local_root_; }
@@ -93,10 +95,12 @@ class LakeTable {
 
   LakeTable(TableIdentifier id, iceberg::TableMetadata metadata, std::string metadata_location,
             std::string local_root, FileSystem& fs);
+  LakeTable(TableIdentifier id, std::shared_ptr<const iceberg::TableMetadata> metadata,
+            std::string metadata_location, std::string local_root, FileSystem& fs);
 
  private:
   TableIdentifier id_;
-  iceberg::TableMetadata metadata_;
+  std::shared_ptr<const iceberg::TableMetadata> metadata_;  // never null
   std::string metadata_location_;
   std::string local_root_;
   std::string stored_location_;  // location without URI scheme
@@ -167,8 +171,11 @@ Result<ManifestMergePolicy> ManifestMergePolicyOf(const std::map<std::string, st
 // killed between writing its file and the catalog swap leaves a file no commit points to; taking
 // its number would wedge every later commit). Returns the path written. The catalog's
 // compare-and-swap still decides which writer wins. Aborted when 16 versions in a row are taken.
+// The file is `metadata` serialized with the codec its properties choose
+// (write.metadata.compression-codec: v<N>.metadata.json, or v<N>.gz.metadata.json for gzip);
+// InvalidArgument for an unknown codec.
 Result<std::string> WriteNextMetadataFile(FileSystem& fs, const std::string& table_root,
-                                          const std::string& base_location, const std::string& text);
+                                          const std::string& base_location, const iceberg::TableMetadata& metadata);
 
 // Commits `change` on top of `base`, retrying up to `max_attempts` times when another writer
 // committed first. Returns the table at the new metadata. Aborted on a real conflict or when

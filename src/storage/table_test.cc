@@ -9,6 +9,8 @@
 #include "core/testing/manual_clock.h"
 #include "core/testing/status_matchers.h"
 #include "core/testing/temp_dir.h"
+#include "storage/file_cache.h"
+#include "storage/iceberg/metadata_file.h"
 #include "storage/iceberg/types.h"
 #include "storage/lake.h"
 
@@ -454,6 +456,106 @@ TEST_F(TableTest, RegisteringADirectoryToleratesAHintThatIsBehindEmptyOrGarbage)
     MEDLAKE_ASSERT_OK_AND_ASSIGN(auto files, copy->LiveFiles(std::nullopt));
     EXPECT_EQ(LiveRows(files), 6);
   }
+}
+
+TEST_F(TableTest, GzipMetadataIsWrittenReadAndRegisteredByItsCodecProperty) {
+  CreateTableRequest req;
+  req.id = {"raw", "gz"};
+  req.schema = TwoColumns();
+  req.properties[ib::kMetadataCompressionCodec] = "gzip";
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<LakeTable> t,
+                               CreateLakeTable(*catalog_, fs_, lake_->warehouse_path(), req, clock_));
+  const std::string dir = t->local_root() + "/metadata";
+  EXPECT_EQ(t->metadata_location(), dir + "/v1.gz.metadata.json");
+  for (int i = 1; i <= 40; ++i) {  // past one kept run of 32 snapshots
+    TableChange c;
+    c.added_data_files = {FakeFile("/d/g" + std::to_string(i) + ".parquet", i)};
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(t, CommitTableChange(*catalog_, fs_, *t, c, clock_));
+  }
+  EXPECT_EQ(t->metadata_location(), dir + "/v41.gz.metadata.json");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string bytes, fs_.ReadFile(t->metadata_location()));
+  ASSERT_GE(bytes.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(bytes[0]), 0x1f);  // gzip, not JSON
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string text, ib::MetadataFileText(bytes));
+  EXPECT_EQ(text, ib::SerializeTableMetadata(t->metadata()));
+  // Read back through the catalog, and registered from the folder by another name.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto loaded, LakeTable::Load(*catalog_, fs_, req.id));
+  EXPECT_EQ(loaded->metadata(), t->metadata());
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto files, loaded->LiveFiles(std::nullopt));
+  EXPECT_EQ(LiveRows(files), 40 * 41 / 2);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto copy, RegisterLakeTable(*catalog_, fs_, {"raw", "gz_copy"}, t->local_root()));
+  EXPECT_EQ(copy->metadata_location(), t->metadata_location());
+  // Without a usable hint the folder is listed, and compressed names count.
+  MEDLAKE_ASSERT_OK(fs_.WriteFileAtomic(dir + "/version-hint.text", "garbage"));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto listed, RegisterLakeTable(*catalog_, fs_, {"raw", "gz_listed"}, t->local_root()));
+  EXPECT_EQ(listed->metadata_location(), t->metadata_location());
+
+  // Switching the codec off writes plain JSON from the next version on.
+  TableChange off;
+  off.properties[ib::kMetadataCompressionCodec] = "none";
+  off.added_data_files = {FakeFile("/d/plain.parquet", 1)};
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(t, CommitTableChange(*catalog_, fs_, *t, off, clock_));
+  EXPECT_EQ(t->metadata_location(), dir + "/v42.metadata.json");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string plain, fs_.ReadFile(t->metadata_location()));
+  EXPECT_EQ(plain, ib::SerializeTableMetadata(t->metadata()));
+
+  // An unknown codec is refused before anything is written.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto before, fs_.ListDirectory(dir));
+  TableChange bad;
+  bad.properties[ib::kMetadataCompressionCodec] = "zstd";
+  bad.added_data_files = {FakeFile("/d/bad.parquet", 1)};
+  EXPECT_THAT(CommitTableChange(*catalog_, fs_, *t, bad, clock_),
+              StatusIs(StatusCode::kInvalidArgument, ib::kMetadataCompressionCodec));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto after, fs_.ListDirectory(dir));
+  EXPECT_EQ(after.size(), before.size());
+  req.id = {"raw", "gz_bad"};
+  req.properties[ib::kMetadataCompressionCodec] = "lz4";
+  EXPECT_THAT(CreateLakeTable(*catalog_, fs_, lake_->warehouse_path(), req, clock_),
+              StatusIs(StatusCode::kInvalidArgument, "lz4"));
+}
+
+TEST_F(TableTest, TheNextLoadAfterACommitSharesTheCommittedMetadata) {
+  std::unique_ptr<LakeTable> t = Create();
+  TableChange c;
+  c.added_data_files = {FakeFile("/d/a.parquet", 3)};
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(t, CommitTableChange(*catalog_, fs_, *t, c, clock_));
+  const auto misses = ParsedFileCache::Global().stats().misses;
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto loaded, LakeTable::Load(*catalog_, fs_, t->id()));
+  EXPECT_EQ(loaded->shared_metadata().get(), t->shared_metadata().get());  // not read again
+  EXPECT_EQ(ParsedFileCache::Global().stats().misses, misses);
+  // The file itself holds the same metadata.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string bytes, fs_.ReadFile(t->metadata_location()));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(ib::TableMetadata on_disk, ib::ParseMetadataFile(bytes));
+  EXPECT_EQ(on_disk, t->metadata());
+}
+
+TEST_F(TableTest, AVersionTakenUnderTheOtherCodecsNameIsSkipped) {
+  auto t0 = Create();
+  const std::string dir = t0->local_root() + "/metadata";
+  // A killed writer left version 2 compressed; this table writes plain JSON.
+  MEDLAKE_ASSERT_OK(fs_.WriteFileExclusive(dir + "/v2.gz.metadata.json", "left over"));
+  TableChange a;
+  a.added_data_files = {FakeFile("/d/a.parquet", 1)};
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto t1, CommitTableChange(*catalog_, fs_, *t0, a, clock_));
+  EXPECT_EQ(t1->metadata_location(), dir + "/v3.metadata.json");
+}
+
+TEST_F(TableTest, CorruptGzipMetadataIsDataLossNamingTheFile) {
+  CreateTableRequest req;
+  req.id = {"raw", "gz"};
+  req.schema = TwoColumns();
+  req.properties[ib::kMetadataCompressionCodec] = "gzip";
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<LakeTable> t,
+                               CreateLakeTable(*catalog_, fs_, lake_->warehouse_path(), req, clock_));
+  TableChange c;
+  c.added_data_files = {FakeFile("/d/a.parquet", 1)};
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(t, CommitTableChange(*catalog_, fs_, *t, c, clock_));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string bytes, fs_.ReadFile(t->metadata_location()));
+  const std::string path = t->metadata_location();
+  MEDLAKE_ASSERT_OK(fs_.WriteFileAtomic(path, bytes.substr(0, bytes.size() - 20)));
+  auto loaded = LakeTable::Load(*catalog_, fs_, req.id);
+  EXPECT_THAT(loaded, StatusIs(StatusCode::kDataLoss, "truncated"));
+  EXPECT_THAT(loaded, StatusIs(StatusCode::kDataLoss, path));
 }
 
 // ----------------------------------------------------------------- tables of other engines

@@ -18,6 +18,7 @@
 #include "engine/sql_lexer.h"
 #include "security/access_controller.h"
 #include "server/iceberg_rest/table_update_internal.h"
+#include "storage/iceberg/metadata_file.h"
 #include "storage/iceberg/table_metadata.h"
 #include "storage/manifest.h"
 #include "storage/table.h"
@@ -333,7 +334,8 @@ Status RequireUnrestrictedRead(Call& call, const storage::LakeTable& table) {
 
 // The LoadTableResult of a table: the metadata file exactly as storage wrote it.
 Result<Reply> LoadTableReply(Call& call, const storage::LakeTable& table) {
-  MEDLAKE_ASSIGN_OR_RETURN(std::string text, call.fs().ReadFile(table.metadata_location()));
+  MEDLAKE_ASSIGN_OR_RETURN(std::string bytes, call.fs().ReadFile(table.metadata_location()));
+  MEDLAKE_ASSIGN_OR_RETURN(std::string text, ib::MetadataFileText(std::move(bytes)));
   std::string body = "{\"metadata-location\":" + Dump(json(table.metadata_location())) +
                      ",\"metadata\":" + text + ",\"config\":{}}";
   return Reply{200, std::move(body)};
@@ -431,7 +433,7 @@ Result<std::unique_ptr<storage::LakeTable>> CommitUpdates(Call& call,
     for (int64_t snapshot_id : added)
       MEDLAKE_RETURN_IF_ERROR(CheckSnapshotFiles(next, call.fs(), snapshot_id));
 
-    auto written = storage::WriteNextMetadataFile(call.fs(), base->local_root(), base->metadata_location(), text);
+    auto written = storage::WriteNextMetadataFile(call.fs(), base->local_root(), base->metadata_location(), m);
     if (!written.ok() && written.status().code() == StatusCode::kAborted) {
       last = written.status();
       continue;
@@ -741,7 +743,8 @@ Result<Reply> CommitTable(Call& call) {
   MEDLAKE_ASSIGN_OR_RETURN(auto base, LoadTable(call, id));
   MEDLAKE_RETURN_IF_ERROR(RequireUnrestrictedRead(call, *base));
   MEDLAKE_ASSIGN_OR_RETURN(auto committed, CommitUpdates(call, id, requirements, updates));
-  MEDLAKE_ASSIGN_OR_RETURN(std::string text, call.fs().ReadFile(committed->metadata_location()));
+  MEDLAKE_ASSIGN_OR_RETURN(std::string bytes, call.fs().ReadFile(committed->metadata_location()));
+  MEDLAKE_ASSIGN_OR_RETURN(std::string text, ib::MetadataFileText(std::move(bytes)));
   return Reply{200, "{\"metadata-location\":" + Dump(json(committed->metadata_location())) +
                         ",\"metadata\":" + text + "}"};
 }

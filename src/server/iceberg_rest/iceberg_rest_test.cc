@@ -380,6 +380,27 @@ TEST_F(IcebergRestTest, CommitRequirementsAndSqlSeesTheResult) {
   EXPECT_NE(AuditText().find("ICEBERG REST commit"), std::string::npos);
 }
 
+TEST_F(IcebergRestTest, GzipMetadataIsServedAsJson) {
+  json m = LoadMetadata("t", admin_token_);
+  const std::string rows = engine::testing::Rows(*admin_, "SELECT count(*) FROM s.t");
+  TestResponse r = Commit("t", admin_token_, json::array(),
+                          json::parse(R"([{"action": "set-properties",
+                                           "updates": {"write.metadata.compression-codec": "gzip"}}])"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string location = Body(r)["metadata-location"];
+  EXPECT_NE(location.find(".gz.metadata.json"), std::string::npos) << location;
+  EXPECT_EQ(Body(r)["metadata"]["properties"]["write.metadata.compression-codec"], "gzip");
+  json loaded = LoadMetadata("t", admin_token_);
+  EXPECT_EQ(loaded["current-snapshot-id"], m["current-snapshot-id"]);
+  EXPECT_EQ(loaded["snapshots"].size(), m["snapshots"].size());
+  EXPECT_EQ(engine::testing::Rows(*admin_, "SELECT count(*) FROM s.t"), rows);
+  r = Commit("t", admin_token_, json::array(),
+             json::parse(R"([{"action": "set-properties",
+                              "updates": {"write.metadata.compression-codec": "brotli"}}])"));
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("not a metadata codec"), std::string::npos) << r.body;
+}
+
 TEST_F(IcebergRestTest, RenameCarriesGrantsAndDropPurges) {
   const std::string rename =
       R"({"source": {"namespace": ["s"], "name": "r"}, "destination": {"namespace": ["s"], "name": "r2"}})";
