@@ -19,7 +19,7 @@ namespace medlake::storage::iceberg {
 namespace {
 
 // Runs of history deflated once and kept (see the header).
-constexpr size_t kSnapshotsPerRun = 32;
+constexpr size_t kSnapshotsPerRun = SnapshotList::kChunk;
 constexpr size_t kLogEntriesPerRun = 256;
 // Kept runs are deflated harder than the parts written on every commit.
 constexpr int kRunLevel = 6;
@@ -196,18 +196,18 @@ std::string SerializeGzip(const TableMetadata& md) {
   gz.Text(parts.head);
   // Whole runs each end with a comma; the last (partial or whole) run is written as text, so at
   // least one snapshot follows every kept run.
+  // The runs are the list's chunks, kept with them (SnapshotList::ChunkRun).
   const size_t n = md.snapshots.size();
   const size_t kept = n == 0 ? 0 : (n - 1) / kSnapshotsPerRun * kSnapshotsPerRun;
   for (size_t begin = 0; begin < kept; begin += kSnapshotsPerRun) {
-    auto run = md.snapshots.Run(begin, kSnapshotsPerRun, [&] {
+    gz.Segment(md.snapshots.ChunkRun(begin / kSnapshotsPerRun, [&] {
       std::string text;
       for (size_t i = begin; i < begin + kSnapshotsPerRun; ++i) {
         text += md.snapshots.Json(i);
         text.push_back(',');
       }
       return DeflateRun(text);
-    });
-    gz.Segment(*run);
+    }));
   }
   for (size_t i = kept; i < n; ++i) {
     if (i > kept) gz.Text(",");

@@ -146,31 +146,49 @@ TEST(MetadataFileTest, KeptRunsFollowEditsExpiryAndCopies) {
   }
 }
 
-TEST(MetadataFileTest, SnapshotRunsAreMadeOnceAndSharedByCopies) {
+TEST(MetadataFileTest, ChunkRunsAreMadeOnceAndSharedByCopies) {
   TableMetadata md = EmptyTable();
-  for (int i = 0; i < 10; ++i) Append(&md);
+  for (int i = 0; i < 70; ++i) Append(&md);  // chunks of 32, 32 and 6
   int made = 0;
   auto make = [&] {
     ++made;
-    return SnapshotRunBytes{"run", 7, 3};
+    return SnapshotRunBytes{"run" + std::to_string(made), 7, 3, 0};
   };
-  auto first = md.snapshots.Run(2, 4, make);
-  EXPECT_EQ(first->bytes, "run");
-  EXPECT_EQ(made, 1);
+  const SnapshotRunBytes* first = &md.snapshots.ChunkRun(1, make);
+  EXPECT_EQ(first->bytes, "run1");
+  EXPECT_EQ(&md.snapshots.ChunkRun(1, make), first);
   TableMetadata copy = md;
   Append(&copy);
-  EXPECT_EQ(copy.snapshots.Run(2, 4, make), first);  // shared cache, same snapshots
+  EXPECT_EQ(&copy.snapshots.ChunkRun(1, make), first);  // the copy shares the chunk
   EXPECT_EQ(made, 1);
-  EXPECT_NE(md.snapshots.Run(2, 5, make), first);  // another run
-  EXPECT_EQ(made, 2);
-  copy.snapshots.Edit(3, [](Snapshot& s) { s.summary["x"] = "y"; });
-  EXPECT_NE(copy.snapshots.Run(2, 4, make), first);  // an edited snapshot is a new object
+  copy.snapshots.Edit(40, [](Snapshot& s) { s.summary["x"] = "y"; });
+  EXPECT_EQ(copy.snapshots.ChunkRun(1, make).bytes, "run2");  // an edited chunk is a new chunk
+  EXPECT_EQ(copy.snapshots[40].summary.at("x"), "y");
+  EXPECT_EQ(md.snapshots[40].summary.count("x"), 0u);  // the original keeps its snapshot
+  EXPECT_EQ(&md.snapshots.ChunkRun(1, make), first);
+  EXPECT_EQ(&copy.snapshots.ChunkRun(0, make), &md.snapshots.ChunkRun(0, make));
   EXPECT_EQ(made, 3);
-  EXPECT_EQ(md.snapshots.Run(2, 4, make), md.snapshots.Run(2, 4, make));
+  // Appending to a copy does not change the original's last chunk, nor the other way round.
+  EXPECT_EQ(md.snapshots.size(), 70u);
+  EXPECT_EQ(copy.snapshots.size(), 71u);
+  SnapshotList other = md.snapshots;
+  Snapshot own = md.snapshots.back();
+  own.snapshot_id = 999;
+  other.push_back(own);
+  EXPECT_EQ(other[70].snapshot_id, 999);
+  EXPECT_NE(copy.snapshots[70].snapshot_id, 999);
+  EXPECT_EQ(copy.snapshots[70].snapshot_id, copy.snapshot_log.back().snapshot_id);
+  EXPECT_EQ(md.snapshots.size(), 70u);
+  // Removing one re-packs the chunks: their runs are made again.
+  copy.snapshots.erase(copy.snapshots.begin() + 3);
+  EXPECT_EQ(copy.snapshots.size(), 70u);
+  EXPECT_EQ(copy.snapshots[3].snapshot_id, md.snapshots[4].snapshot_id);
+  EXPECT_EQ(copy.snapshots.ChunkRun(0, make).bytes, "run4");
   SnapshotList moved = std::move(copy.snapshots);
-  EXPECT_EQ(moved.size(), 11u);
-  copy.snapshots.push_back(md.snapshots[0]);  // a moved-from list stays usable
-  EXPECT_EQ(copy.snapshots.Run(0, 1, make)->bytes, "run");
+  EXPECT_EQ(moved.size(), 70u);
+  EXPECT_TRUE(copy.snapshots.empty());  // NOLINT(bugprone-use-after-move): a moved-from list is empty
+  copy.snapshots.push_back(md.snapshots[0]);
+  EXPECT_EQ(copy.snapshots.size(), 1u);
 }
 
 TEST(MetadataFileTest, PlainBytesPassThroughAndGzipIsInflated) {

@@ -1,9 +1,7 @@
 #include "storage/iceberg/snapshot.h"
 
 #include <memory>
-#include <mutex>
-#include <unordered_map>
-#include <unordered_set>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -12,60 +10,80 @@
 namespace medlake::storage::iceberg {
 
 const std::string& SnapshotList::Json(size_t i) const {
-  const Item& item = *items_[i];
-  const std::string* text = item.json.load(std::memory_order_acquire);
+  const Item& it = item(i);
+  const std::string* text = it.json.load(std::memory_order_acquire);
   if (text != nullptr) return *text;
   auto fresh = std::make_unique<std::string>();
-  internal::AppendSnapshotJson(fresh.get(), item.snapshot, 2);
+  internal::AppendSnapshotJson(fresh.get(), it.snapshot, 2);
   const std::string* expected = nullptr;
-  if (item.json.compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel)) return *fresh.release();
+  if (it.json.compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel)) return *fresh.release();
   return *expected;  // another thread set it first
 }
 
-// Runs by their first snapshot object. An entry holds its snapshots, so an address it compares
-// is never reused while it is cached.
-struct SnapshotList::RunCache {
-  struct Entry {
-    std::vector<std::shared_ptr<const Item>> items;
-    std::shared_ptr<const SnapshotRunBytes> value;
-  };
-  std::mutex mu;
-  std::unordered_map<const Item*, Entry> by_first;
-};
+const Snapshot& SnapshotList::at(size_t i) const {
+  if (i >= size_) throw std::out_of_range("SnapshotList::at");
+  return (*this)[i];
+}
 
-std::shared_ptr<SnapshotList::RunCache> SnapshotList::NewRunCache() { return std::make_shared<RunCache>(); }
-
-std::shared_ptr<const SnapshotRunBytes> SnapshotList::Run(size_t begin, size_t count,
-                                                          const std::function<SnapshotRunBytes()>& make) const {
-  std::lock_guard<std::mutex> lock(runs_->mu);
-  auto same = [&](const RunCache::Entry& e) {
-    if (e.items.size() != count) return false;
-    for (size_t k = 0; k < count; ++k) {
-      if (e.items[k] != items_[begin + k]) return false;
-    }
-    return true;
-  };
-  auto it = runs_->by_first.find(items_[begin].get());
-  if (it != runs_->by_first.end() && same(it->second)) return it->second.value;
-  RunCache::Entry entry;
-  entry.items.assign(items_.begin() + static_cast<std::ptrdiff_t>(begin),
-                     items_.begin() + static_cast<std::ptrdiff_t>(begin + count));
-  entry.value = std::make_shared<const SnapshotRunBytes>(make());
-  auto value = entry.value;
-  runs_->by_first[items_[begin].get()] = std::move(entry);
-  // Runs of snapshots this list no longer has (expired, edited, or cut at other boundaries) go
-  // once the cache outgrows the list's runs by far.
-  if (runs_->by_first.size() > 2 * (items_.size() / count + 1) + 16) {
-    std::unordered_set<const Item*> listed;
-    for (const auto& item : items_) listed.insert(item.get());
-    std::erase_if(runs_->by_first, [&](const auto& kv) {
-      for (const auto& item : kv.second.items) {
-        if (!listed.count(item.get())) return true;
-      }
-      return false;
-    });
+void SnapshotList::push_back(Snapshot s) {
+  auto item = std::make_shared<const Item>(std::move(s));
+  if (chunks_.empty() || chunks_.back()->items.size() == kChunk) {
+    chunks_.push_back(std::make_shared<Chunk>());
+    chunks_.back()->items.reserve(kChunk);
+  } else if (chunks_.back().use_count() > 1) {
+    chunks_.back() = std::make_shared<Chunk>(*chunks_.back());  // shared: copy before changing
+    chunks_.back()->items.reserve(kChunk);
   }
-  return value;
+  chunks_.back()->items.push_back(std::move(item));
+  ++size_;
+}
+
+SnapshotList::const_iterator SnapshotList::erase(const_iterator pos) {
+  const size_t at_index = pos.index();
+  std::vector<std::shared_ptr<const Item>> kept;
+  kept.reserve(size_);
+  for (size_t i = 0; i < size_; ++i) {
+    if (i != at_index) kept.push_back(chunks_[i / kChunk]->items[i % kChunk]);
+  }
+  Rebuild(std::move(kept));
+  return const_iterator(this, at_index);
+}
+
+void SnapshotList::Rebuild(std::vector<std::shared_ptr<const Item>> items) {
+  chunks_.clear();
+  size_ = 0;
+  chunks_.reserve(items.size() / kChunk + 1);
+  for (auto& item : items) {
+    if (chunks_.empty() || chunks_.back()->items.size() == kChunk) {
+      chunks_.push_back(std::make_shared<Chunk>());
+      chunks_.back()->items.reserve(kChunk);
+    }
+    chunks_.back()->items.push_back(std::move(item));
+    ++size_;
+  }
+}
+
+const SnapshotRunBytes& SnapshotList::ChunkRun(size_t chunk, const std::function<SnapshotRunBytes()>& make) const {
+  const Chunk& c = *chunks_[chunk];
+  const SnapshotRunBytes* run = c.run.load(std::memory_order_acquire);
+  if (run != nullptr) return *run;
+  auto fresh = std::make_unique<SnapshotRunBytes>(make());
+  const SnapshotRunBytes* expected = nullptr;
+  if (c.run.compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel)) return *fresh.release();
+  return *expected;  // another thread set it first
+}
+
+bool SnapshotList::operator==(const SnapshotList& o) const {
+  if (size_ != o.size_) return false;
+  for (size_t c = 0; c < chunks_.size(); ++c) {
+    if (chunks_[c] == o.chunks_[c]) continue;
+    const auto& a = chunks_[c]->items;
+    const auto& b = o.chunks_[c]->items;
+    for (size_t k = 0; k < a.size(); ++k) {
+      if (a[k] != b[k] && a[k]->snapshot != b[k]->snapshot) return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace medlake::storage::iceberg

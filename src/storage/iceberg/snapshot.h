@@ -55,8 +55,8 @@ struct Snapshot {
   bool operator!=(const Snapshot& other) const { return !(*this == other); }
 };
 
-// Bytes a serializer derived from the JSON text of a run of snapshots (the gzip metadata writer's
-// compressed blocks), with the CRC-32 and the length of that text, and what the writer needs
+// Bytes a serializer derived from the JSON text of a chunk of snapshots (the gzip metadata
+// writer's compressed runs), with the CRC-32 and the length of that text, and what the writer needs
 // to combine that CRC with others (zlib's crc32_combine_gen of the length).
 struct SnapshotRunBytes {
   std::string bytes;
@@ -66,14 +66,17 @@ struct SnapshotRunBytes {
 };
 
 // The snapshots of a table's metadata, in order. A committed snapshot never changes, so copies of
-// a table's metadata share their snapshots: copying a list copies pointers (a table with 10,000
-// snapshots is copied by every commit, and a deep copy and free cost 16 ms there). Each shared
-// snapshot also keeps its metadata JSON text once written (Json), so a commit writes the
-// unchanged history by copying text. Reads see `const Snapshot&`; changes go through push_back,
-// erase, RemoveIf and Edit, and never reach another list's snapshots.
+// a table's metadata share their snapshots, in chunks of kChunk: copying a list copies one
+// pointer per chunk (a table with 10,000 snapshots is copied by every commit; a deep copy and
+// free cost 16 ms there, one shared pointer per snapshot still ~1.4 ms). Each shared snapshot
+// keeps its metadata JSON text once written (Json), and each full chunk what a serializer made
+// of the chunk's text (ChunkRun: the gzip writer's compressed run), so a commit writes the
+// unchanged history by copying bytes. Reads see `const Snapshot&`; changes go through push_back,
+// erase, RemoveIf and Edit, which copy a chunk another list shares before changing it and never
+// reach another list's snapshots.
 //
-// Thread-safety: as a std::vector of values; lists on different threads may share snapshots
-// (their JSON text is set once, by compare-and-swap).
+// Thread-safety: as a std::vector of values; lists on different threads may share chunks and
+// snapshots (their JSON text and runs are set once, by compare-and-swap).
 class SnapshotList {
   struct Item {
     explicit Item(Snapshot s) : snapshot(std::move(s)) {}
@@ -84,7 +87,22 @@ class SnapshotList {
     // Format-version 2 text, set once by Json() (the first writer wins; a racing one drops its own).
     mutable std::atomic<const std::string*> json{nullptr};
   };
-  using Items = std::vector<std::shared_ptr<const Item>>;
+
+ public:
+  // Snapshots per chunk. Every chunk but the last is full.
+  static constexpr size_t kChunk = 32;
+
+ private:
+  struct Chunk {
+    Chunk() = default;
+    Chunk(const Chunk& o) : items(o.items) {}  // a copy has no run yet
+    Chunk& operator=(const Chunk&) = delete;
+    ~Chunk() { delete run.load(); }
+    std::vector<std::shared_ptr<const Item>> items;  // at most kChunk
+    // Set once by ChunkRun on a full chunk, which then never changes (a change copies it).
+    mutable std::atomic<const SnapshotRunBytes*> run{nullptr};
+  };
+  using Chunks = std::vector<std::shared_ptr<Chunk>>;
 
  public:
   class const_iterator {
@@ -96,26 +114,29 @@ class SnapshotList {
     using reference = const Snapshot&;
 
     const_iterator() = default;
-    explicit const_iterator(Items::const_iterator it) : it_(it) {}
-    reference operator*() const { return (*it_)->snapshot; }
-    pointer operator->() const { return &(*it_)->snapshot; }
-    reference operator[](difference_type n) const { return it_[n]->snapshot; }
-    const_iterator& operator++() { ++it_; return *this; }
-    const_iterator operator++(int) { return const_iterator(it_++); }
-    const_iterator& operator--() { --it_; return *this; }
-    const_iterator operator--(int) { return const_iterator(it_--); }
-    const_iterator& operator+=(difference_type n) { it_ += n; return *this; }
-    const_iterator& operator-=(difference_type n) { it_ -= n; return *this; }
+    const_iterator(const SnapshotList* list, size_t i) : list_(list), i_(i) {}
+    reference operator*() const { return (*list_)[i_]; }
+    pointer operator->() const { return &(*list_)[i_]; }
+    reference operator[](difference_type n) const { return (*list_)[i_ + static_cast<size_t>(n)]; }
+    const_iterator& operator++() { ++i_; return *this; }
+    const_iterator operator++(int) { return const_iterator(list_, i_++); }
+    const_iterator& operator--() { --i_; return *this; }
+    const_iterator operator--(int) { return const_iterator(list_, i_--); }
+    const_iterator& operator+=(difference_type n) { i_ += static_cast<size_t>(n); return *this; }
+    const_iterator& operator-=(difference_type n) { i_ -= static_cast<size_t>(n); return *this; }
     friend const_iterator operator+(const_iterator a, difference_type n) { return a += n; }
     friend const_iterator operator+(difference_type n, const_iterator a) { return a += n; }
     friend const_iterator operator-(const_iterator a, difference_type n) { return a -= n; }
-    friend difference_type operator-(const const_iterator& a, const const_iterator& b) { return a.it_ - b.it_; }
-    friend bool operator==(const const_iterator& a, const const_iterator& b) { return a.it_ == b.it_; }
-    friend auto operator<=>(const const_iterator& a, const const_iterator& b) { return a.it_ <=> b.it_; }
-    Items::const_iterator base() const { return it_; }
+    friend difference_type operator-(const const_iterator& a, const const_iterator& b) {
+      return static_cast<difference_type>(a.i_) - static_cast<difference_type>(b.i_);
+    }
+    friend bool operator==(const const_iterator& a, const const_iterator& b) { return a.i_ == b.i_; }
+    friend auto operator<=>(const const_iterator& a, const const_iterator& b) { return a.i_ <=> b.i_; }
+    size_t index() const { return i_; }
 
    private:
-    Items::const_iterator it_;
+    const SnapshotList* list_ = nullptr;
+    size_t i_ = 0;
   };
   using iterator = const_iterator;
   using value_type = Snapshot;
@@ -127,67 +148,76 @@ class SnapshotList {
   }
   SnapshotList(const SnapshotList&) = default;
   SnapshotList& operator=(const SnapshotList&) = default;
-  // A moved-from list keeps a run cache (shared), so it stays usable.
-  SnapshotList(SnapshotList&& o) noexcept : items_(std::move(o.items_)), runs_(o.runs_) {}
+  // A moved-from list is empty.
+  SnapshotList(SnapshotList&& o) noexcept : chunks_(std::move(o.chunks_)), size_(std::exchange(o.size_, 0)) {
+    o.chunks_.clear();
+  }
   SnapshotList& operator=(SnapshotList&& o) noexcept {
-    items_ = std::move(o.items_);
-    runs_ = o.runs_;
+    if (this != &o) {
+      chunks_ = std::move(o.chunks_);
+      size_ = std::exchange(o.size_, 0);
+      o.chunks_.clear();
+    }
     return *this;
   }
 
-  size_t size() const { return items_.size(); }
-  bool empty() const { return items_.empty(); }
-  const Snapshot& operator[](size_t i) const { return items_[i]->snapshot; }
-  const Snapshot& at(size_t i) const { return items_.at(i)->snapshot; }
-  const Snapshot& front() const { return items_.front()->snapshot; }
-  const Snapshot& back() const { return items_.back()->snapshot; }
-  const_iterator begin() const { return const_iterator(items_.begin()); }
-  const_iterator end() const { return const_iterator(items_.end()); }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const Snapshot& operator[](size_t i) const { return item(i).snapshot; }
+  const Snapshot& at(size_t i) const;
+  const Snapshot& front() const { return (*this)[0]; }
+  const Snapshot& back() const { return (*this)[size_ - 1]; }
+  const_iterator begin() const { return const_iterator(this, 0); }
+  const_iterator end() const { return const_iterator(this, size_); }
 
-  void reserve(size_t n) { items_.reserve(n); }
-  void clear() { items_.clear(); }
-  void push_back(Snapshot s) { items_.push_back(std::make_shared<const Item>(std::move(s))); }
-  const_iterator erase(const_iterator pos) { return const_iterator(items_.erase(pos.base())); }
+  void reserve(size_t n) { chunks_.reserve(n / kChunk + 1); }
+  void clear() {
+    chunks_.clear();
+    size_ = 0;
+  }
+  void push_back(Snapshot s);
+  const_iterator erase(const_iterator pos);
   // Removes the snapshots for which `pred(const Snapshot&)` holds; returns how many.
   template <typename Pred>
   size_t RemoveIf(Pred pred) {
-    size_t before = items_.size();
-    std::erase_if(items_, [&](const std::shared_ptr<const Item>& item) { return pred(item->snapshot); });
-    return before - items_.size();
+    std::vector<std::shared_ptr<const Item>> kept;
+    kept.reserve(size_);
+    for (const auto& chunk : chunks_) {
+      for (const auto& item : chunk->items) {
+        if (!pred(item->snapshot)) kept.push_back(item);
+      }
+    }
+    const size_t removed = size_ - kept.size();
+    if (removed > 0) Rebuild(std::move(kept));
+    return removed;
   }
   // Replaces the i-th snapshot by a copy changed by `change(Snapshot&)`; other lists sharing it
   // keep theirs.
   template <typename Change>
   void Edit(size_t i, Change&& change) {
-    Snapshot copy = items_[i]->snapshot;
+    Snapshot copy = (*this)[i];
     std::forward<Change>(change)(copy);
-    items_[i] = std::make_shared<const Item>(std::move(copy));
+    auto chunk = std::make_shared<Chunk>(*chunks_[i / kChunk]);
+    chunk->items[i % kChunk] = std::make_shared<const Item>(std::move(copy));
+    chunks_[i / kChunk] = std::move(chunk);
   }
   // The i-th snapshot as a format-version 2 metadata JSON object (compact), written on first use
   // and kept with the snapshot (snapshot.cc).
   const std::string& Json(size_t i) const;
-  // What `make()` returns for the run of snapshots [begin, begin + count), kept in a cache that
-  // this list shares with its copies, and returned again while the run holds the same snapshot
-  // objects (a snapshot changed by Edit is a new object). The cache drops runs no longer listed.
-  // Precondition: begin + count <= size(), count > 0.
-  std::shared_ptr<const SnapshotRunBytes> Run(size_t begin, size_t count,
-                                              const std::function<SnapshotRunBytes()>& make) const;
+  // What `make()` returns for chunk `chunk` (snapshots [chunk * kChunk, (chunk + 1) * kChunk)),
+  // made on first use and kept with the chunk, so shared by every list that shares the chunk.
+  // Precondition: the chunk is full (chunk < size() / kChunk).
+  const SnapshotRunBytes& ChunkRun(size_t chunk, const std::function<SnapshotRunBytes()>& make) const;
 
-  bool operator==(const SnapshotList& o) const {
-    if (items_.size() != o.items_.size()) return false;
-    for (size_t i = 0; i < items_.size(); ++i) {
-      if (items_[i] != o.items_[i] && items_[i]->snapshot != o.items_[i]->snapshot) return false;
-    }
-    return true;
-  }
+  bool operator==(const SnapshotList& o) const;
   bool operator!=(const SnapshotList& o) const { return !(*this == o); }
 
  private:
-  struct RunCache;
-  static std::shared_ptr<RunCache> NewRunCache();
+  const Item& item(size_t i) const { return *chunks_[i / kChunk]->items[i % kChunk]; }
+  void Rebuild(std::vector<std::shared_ptr<const Item>> items);
 
-  Items items_;
-  std::shared_ptr<RunCache> runs_ = NewRunCache();  // shared by copies
+  Chunks chunks_;
+  size_t size_ = 0;
 };
 
 enum class SnapshotRefType { kBranch, kTag };
