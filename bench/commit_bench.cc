@@ -21,12 +21,15 @@
 // - cycle: then --cycle commits in a row without rollback (L to L + cycle snapshots), which with
 //   merging on includes the commit that merges; its latency is reported on its own.
 // The data files named by the commits do not exist: a commit never reads them.
+// Nothing is deleted until all timing is done (rolled-back metadata files are moved aside, each
+// level has its own folder): on ext4 without a journal, this machine's disk, a file created in
+// the minute (up to five) after many deletions pays a scan past every recently deleted inode.
+// For the same reason, leave a few minutes between runs: each run deletes its files at the end.
 // --metadata-codec sets the table property write.metadata.compression-codec (none: Iceberg's
 // default; gzip: v<N>.gz.metadata.json, written from kept compressed runs, metadata_file.h).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -200,7 +203,8 @@ LevelResult RunLevel(const std::string& dir, int64_t level, int samples, int64_t
                      bool merge, int64_t tail, int cycle, const std::string& codec_name) {
   LevelResult out;
   out.level = level;
-  std::filesystem::remove_all(dir);
+  const std::string trash = dir + "-set-aside";
+  std::filesystem::create_directories(trash);
   LocalFileSystem& fs = LocalFileSystem::Default();
   auto lake = Take(storage::Lake::Create(dir), "creating lake");
   auto catalog = Take(storage::Catalog::Open(lake->catalog_path()), "opening catalog");
@@ -246,8 +250,6 @@ LevelResult RunLevel(const std::string& dir, int64_t level, int samples, int64_t
     std::printf("; last 10%% of build commits p50 %.2f ms", Quantile(last, 0.5));
   }
   std::printf("\n");
-  std::set<std::string> base_manifests;
-  for (const auto& mf : CurrentList(fs, *table)) base_manifests.insert(mf.manifest_path);
 
   std::vector<double> swap;
   for (int i = 0; i < samples; ++i) {
@@ -259,12 +261,12 @@ LevelResult RunLevel(const std::string& dir, int64_t level, int samples, int64_t
     Check(catalog->CommitTable(kId, next->metadata_location(), table->metadata_location()),
           "rolling back");
     swap.push_back(NowMs() - t1);
-    const ib::Snapshot* snap = Take(ib::CurrentSnapshot(next->metadata()), "snapshot");
-    for (const auto& mf : CurrentList(fs, *next)) {
-      if (!base_manifests.count(mf.manifest_path)) std::filesystem::remove(mf.manifest_path);
-    }
-    std::filesystem::remove(snap->manifest_list);
-    std::filesystem::remove(next->metadata_location());
+    // The new manifests and list stay (orphans); the metadata file is moved aside so that the
+    // next sample takes the same version number. Nothing is deleted while timing: on ext4
+    // without a journal (this machine's disk) a file created within ~60 s of many deletions
+    // pays a scan past every recently deleted inode, which grows with the deletions.
+    std::filesystem::rename(next->metadata_location(),
+                            trash + "/rolled-back-" + std::to_string(i) + ".metadata.json");
   }
   out.swap_ms = Quantile(swap, 0.5);
 
@@ -302,7 +304,7 @@ LevelResult RunLevel(const std::string& dir, int64_t level, int samples, int64_t
       const std::string probe = dir + "/durable-probe-" + std::to_string(i);
       Check(fs.WriteFileExclusive(probe, json), "durable probe");
       double t5 = NowMs();
-      std::filesystem::remove(probe);
+      std::filesystem::rename(probe, trash + "/probe-" + std::to_string(i));
       durable.push_back(t5 - t4);
       read.push_back(t1 - t0);
       ser.push_back(t2 - t1);
@@ -351,7 +353,6 @@ void DurableWriteCost(const std::string& dir) {
     excl.push_back(t1 - t0);
     atomic.push_back(t2 - t1);
   }
-  std::filesystem::remove_all(dir);
   std::printf("durable 1 KB write: exclusive create p50 %.2f ms p99 %.2f ms; atomic replace p50 "
               "%.2f ms p99 %.2f ms\n\n",
               Quantile(excl, 0.5), Quantile(excl, 0.99), Quantile(atomic, 0.5),
@@ -370,14 +371,19 @@ int Main(int argc, char** argv) {
   std::stringstream ls(Flag(argc, argv, "levels", "10,1000,10000"));
   for (std::string item; std::getline(ls, item, ',');) levels.push_back(std::stoll(item));
 
-  DurableWriteCost(dir + "-fsync");
+  if (std::filesystem::exists(dir)) {
+    std::fprintf(stderr, "%s exists: remove it (and wait a few minutes, see the header) first\n", dir.c_str());
+    return 1;
+  }
+  DurableWriteCost(dir + "/fsync");
   std::vector<LevelResult> results;
   for (int64_t level : levels) {
     std::printf("level %lld:\n", static_cast<long long>(level));
     std::fflush(stdout);
-    results.push_back(RunLevel(dir, level, samples, organic_max, merge, tail, cycle, codec));
+    results.push_back(RunLevel(dir + "/L" + std::to_string(level), level, samples, organic_max, merge, tail,
+                               cycle, codec));
   }
-  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(dir);  // after all timing
 
   std::printf("\nmanifest merging %s, metadata codec %s\n", merge ? "on" : "off", codec.c_str());
   std::printf("%-9s %-17s %7s %7s %7s %7s | %7s %7s %7s %7s %8s | %9s %7s %8s %8s %8s %7s %7s %7s\n", "snapshots",
