@@ -2,6 +2,9 @@
 #   Static library medlake_<module>, alias medlake::<module>, include root src/.
 # medlake_add_test(NAME <name> SRCS ... [DEPS ...] [LABELS ...])
 #   GoogleTest binary registered with CTest (gtest_discover_tests), default label `unit`.
+# medlake_add_fuzzer(NAME <name> SRCS ... DEPS ...)
+#   libFuzzer executable, only with MEDLAKE_BUILD_FUZZERS (the fuzz preset, clang). The Fuzz build
+#   type already instruments with -fsanitize=fuzzer-no-link; this adds libFuzzer's main().
 include(GoogleTest)
 
 function(medlake_add_module)
@@ -30,4 +33,16 @@ function(medlake_add_test)
     PROPERTIES LABELS "${ARG_LABELS}"
                ENVIRONMENT "MEDLAKE_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
     DISCOVERY_TIMEOUT 60)
+endfunction()
+
+function(medlake_add_fuzzer)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  if(NOT MEDLAKE_BUILD_FUZZERS OR NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    return()
+  endif()
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+  target_compile_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer)
+  target_link_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer)
+  medlake_apply_warnings(${ARG_NAME})
 endfunction()

@@ -56,6 +56,16 @@ class TableTest : public ::testing::Test {
     MEDLAKE_ASSERT_OK_AND_ASSIGN(catalog_, Catalog::Open(lake_->catalog_path()));
     MEDLAKE_ASSERT_OK(catalog_->CreateNamespace("raw"));
   }
+  // A table "raw.<name>" whose metadata files are gzip (write.metadata.compression-codec).
+  std::unique_ptr<LakeTable> CreateGzip(const std::string& name) {
+    CreateTableRequest req;
+    req.id = {"raw", name};
+    req.schema = TwoColumns();
+    req.properties[ib::kMetadataCompressionCodec] = "gzip";
+    auto t = CreateLakeTable(*catalog_, fs_, lake_->warehouse_path(), req, clock_);
+    EXPECT_THAT(t, IsOk());
+    return t.ok() ? std::move(*t) : nullptr;
+  }
   std::unique_ptr<LakeTable> Create(ib::PartitionSpec spec = {}) {
     CreateTableRequest req;
     req.id = {"raw", "t"};
@@ -459,12 +469,9 @@ TEST_F(TableTest, RegisteringADirectoryToleratesAHintThatIsBehindEmptyOrGarbage)
 }
 
 TEST_F(TableTest, GzipMetadataIsWrittenReadAndRegisteredByItsCodecProperty) {
-  CreateTableRequest req;
-  req.id = {"raw", "gz"};
-  req.schema = TwoColumns();
-  req.properties[ib::kMetadataCompressionCodec] = "gzip";
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<LakeTable> t,
-                               CreateLakeTable(*catalog_, fs_, lake_->warehouse_path(), req, clock_));
+  std::unique_ptr<LakeTable> t = CreateGzip("gz");
+  ASSERT_NE(t, nullptr);
+  const TableIdentifier id = t->id();
   const std::string dir = t->local_root() + "/metadata";
   EXPECT_EQ(t->metadata_location(), dir + "/v1.gz.metadata.json");
   for (int i = 1; i <= 40; ++i) {  // past one kept run of 32 snapshots
@@ -479,7 +486,7 @@ TEST_F(TableTest, GzipMetadataIsWrittenReadAndRegisteredByItsCodecProperty) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string text, ib::MetadataFileText(bytes));
   EXPECT_EQ(text, ib::SerializeTableMetadata(t->metadata()));
   // Read back through the catalog, and registered from the folder by another name.
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto loaded, LakeTable::Load(*catalog_, fs_, req.id));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto loaded, LakeTable::Load(*catalog_, fs_, id));
   EXPECT_EQ(loaded->metadata(), t->metadata());
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto files, loaded->LiveFiles(std::nullopt));
   EXPECT_EQ(LiveRows(files), 40 * 41 / 2);
@@ -508,7 +515,9 @@ TEST_F(TableTest, GzipMetadataIsWrittenReadAndRegisteredByItsCodecProperty) {
               StatusIs(StatusCode::kInvalidArgument, ib::kMetadataCompressionCodec));
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto after, fs_.ListDirectory(dir));
   EXPECT_EQ(after.size(), before.size());
+  CreateTableRequest req;
   req.id = {"raw", "gz_bad"};
+  req.schema = TwoColumns();
   req.properties[ib::kMetadataCompressionCodec] = "lz4";
   EXPECT_THAT(CreateLakeTable(*catalog_, fs_, lake_->warehouse_path(), req, clock_),
               StatusIs(StatusCode::kInvalidArgument, "lz4"));
@@ -541,19 +550,15 @@ TEST_F(TableTest, AVersionTakenUnderTheOtherCodecsNameIsSkipped) {
 }
 
 TEST_F(TableTest, CorruptGzipMetadataIsDataLossNamingTheFile) {
-  CreateTableRequest req;
-  req.id = {"raw", "gz"};
-  req.schema = TwoColumns();
-  req.properties[ib::kMetadataCompressionCodec] = "gzip";
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<LakeTable> t,
-                               CreateLakeTable(*catalog_, fs_, lake_->warehouse_path(), req, clock_));
+  std::unique_ptr<LakeTable> t = CreateGzip("gz");
+  ASSERT_NE(t, nullptr);
   TableChange c;
   c.added_data_files = {FakeFile("/d/a.parquet", 1)};
   MEDLAKE_ASSERT_OK_AND_ASSIGN(t, CommitTableChange(*catalog_, fs_, *t, c, clock_));
   MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string bytes, fs_.ReadFile(t->metadata_location()));
   const std::string path = t->metadata_location();
   MEDLAKE_ASSERT_OK(fs_.WriteFileAtomic(path, bytes.substr(0, bytes.size() - 20)));
-  auto loaded = LakeTable::Load(*catalog_, fs_, req.id);
+  auto loaded = LakeTable::Load(*catalog_, fs_, t->id());
   EXPECT_THAT(loaded, StatusIs(StatusCode::kDataLoss, "truncated"));
   EXPECT_THAT(loaded, StatusIs(StatusCode::kDataLoss, path));
 }

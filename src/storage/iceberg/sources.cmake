@@ -27,10 +27,4 @@ list(APPEND STORAGE_ICEBERG_TESTS
   iceberg/metadata_file_test.cc)
 
 # libFuzzer target over metadata files, plain or gzip (fuzz preset, clang only).
-if(MEDLAKE_BUILD_FUZZERS)
-  add_executable(medlake_metadata_fuzz iceberg/metadata_fuzz.cc)
-  target_link_libraries(medlake_metadata_fuzz PRIVATE medlake::storage)
-  target_compile_options(medlake_metadata_fuzz PRIVATE -fsanitize=fuzzer)
-  target_link_options(medlake_metadata_fuzz PRIVATE -fsanitize=fuzzer)
-  medlake_apply_warnings(medlake_metadata_fuzz)
-endif()
+medlake_add_fuzzer(NAME medlake_metadata_fuzz SRCS iceberg/metadata_fuzz.cc DEPS medlake::storage)
