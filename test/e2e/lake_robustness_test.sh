@@ -2,8 +2,8 @@
 # Lake tables under stress, with the real binary (lake-tables issue, points 8 and 9):
 #   1. concurrent writers: 4 processes x 8 INSERTs into one table; every INSERT lands exactly once
 #      (losers of a compare-and-swap retry on the new snapshot);
-#   2. crashes: writers killed with SIGKILL at random moments; the table always reads, at the old
-#      or the new snapshot (row counts stay whole batches);
+#   2. crashes: writers killed with SIGKILL at random moments; the table (with gzip metadata files)
+#      always reads, at the old or the new snapshot (row counts stay whole batches);
 #   3. corruption: a truncated data file, manifest or metadata file gives an error naming the file
 #      (DataLoss), never a crash.
 # Usage: lake_robustness_test.sh MEDLAKE_BINARY
@@ -20,7 +20,8 @@ sql() { "$bin" --lake "$lake" sql --format csv "$@"; }
 count() { sql -c "SELECT count(*) FROM $1" 2>"$tmp/err" | tail -n 1; }
 
 sql -c "CREATE SCHEMA r" -c "CREATE TABLE r.t (writer INTEGER, k INTEGER)" \
-    -c "CREATE TABLE r.crash (batch INTEGER, i INTEGER)" >/dev/null 2>&1
+    -c "CREATE TABLE r.crash (batch INTEGER, i INTEGER)" \
+    -c "ALTER TABLE r.crash SET TBLPROPERTIES ('write.metadata.compression-codec' = 'gzip')" >/dev/null 2>&1
 
 # 1. Concurrent writers.
 for w in 1 2 3 4; do
@@ -65,10 +66,11 @@ if ! sql -c "INSERT INTO r.crash SELECT 99, i FROM range(500) t(i)" >/dev/null 2
   echo "the insert after the crashes failed: $(cat "$tmp/final.err")"
 fi
 n="$(count r.crash)"
-if [ "$ok" = 1 ] && [ $((n % 500)) = 0 ] && [ "$n" -ge 500 ]; then
-  pass "12 writers killed at random moments: table readable, $n rows in whole batches"
+gz_versions="$(ls "$lake"/warehouse/r/crash/metadata/*.gz.metadata.json 2>/dev/null | wc -l)"
+if [ "$ok" = 1 ] && [ $((n % 500)) = 0 ] && [ "$n" -ge 500 ] && [ "$gz_versions" -ge 2 ]; then
+  pass "12 writers killed at random moments: table readable, $n rows in whole batches, $gz_versions gzip metadata files"
 else
-  fail "crash rounds left the table unreadable or partial (count '$n')"
+  fail "crash rounds left the table unreadable or partial (count '$n', $gz_versions gzip metadata files)"
 fi
 if sql -c "CALL medlake.remove_orphan_files('r.crash', '2999-01-01 00:00:00')" >/dev/null 2>&1 &&
    [ "$(count r.crash)" = "$n" ]; then
@@ -92,12 +94,16 @@ check_corrupt() {  # description, file to truncate, table, expected message frag
 for t in d m j; do
   sql -c "CREATE TABLE r.c$t AS SELECT range AS id FROM range(100)" >/dev/null 2>&1
 done
+sql -c "CREATE TABLE r.cz (id BIGINT)" \
+    -c "ALTER TABLE r.cz SET TBLPROPERTIES ('write.metadata.compression-codec' = 'gzip')" \
+    -c "INSERT INTO r.cz SELECT range FROM range(100)" >/dev/null 2>&1
 data_file="$(ls "$lake"/warehouse/r/cd/data/*.parquet | head -n 1)"
 manifest="$(ls "$lake"/warehouse/r/cm/metadata/*-m0.avro | head -n 1)"
 metadata="$lake/warehouse/r/cj/metadata/v2.metadata.json"
 check_corrupt "data file" "$data_file" r.cd "$(basename "$data_file")"
 check_corrupt "manifest" "$manifest" r.cm "$(basename "$manifest")"
 check_corrupt "metadata file" "$metadata" r.cj "v2.metadata.json"
+check_corrupt "gzip metadata file" "$lake/warehouse/r/cz/metadata/v3.gz.metadata.json" r.cz "v3.gz.metadata.json"
 rm -f "$(ls "$lake"/warehouse/r/t/data/*.parquet | head -n 1)"
 out="$("$bin" --lake "$lake" sql -c "SELECT count(*) FROM r.t" 2>&1)"
 if grep -q "DataLoss" <<<"$out"; then pass "missing data file: DataLoss"; else fail "missing data file: $out"; fi
