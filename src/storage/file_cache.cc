@@ -45,6 +45,15 @@ void ParsedFileCache::Insert(const Key& key, const Stamp& stamp, std::shared_ptr
   }
 }
 
+void ParsedFileCache::EraseKey(const Key& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return;
+  bytes_ -= it->second.cost;
+  lru_.erase(it->second.lru);
+  entries_.erase(it);
+}
+
 ParsedFileCache::Stats ParsedFileCache::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   return Stats{hits_, misses_, entries_.size(), bytes_};

@@ -70,6 +70,13 @@ class ParsedFileCache {
     Insert(Key{path, variant, std::type_index(typeid(T))}, stamp, std::move(value), cost);
   }
 
+  // Forgets the parsed form of `path` as a T (a table's metadata version superseded by a commit:
+  // the next load goes to the new version). Holders of the value keep it.
+  template <typename T>
+  void Erase(const std::string& path, const std::string& variant) {
+    EraseKey(Key{path, variant, std::type_index(typeid(T))});
+  }
+
   struct Stats {
     uint64_t hits = 0, misses = 0, entries = 0, bytes = 0;
   };
@@ -98,6 +105,7 @@ class ParsedFileCache {
   };
   std::shared_ptr<const void> Find(const Key& key, const Stamp& stamp);
   void Insert(const Key& key, const Stamp& stamp, std::shared_ptr<const void> value, uint64_t cost);
+  void EraseKey(const Key& key);
 
   const uint64_t budget_;
   mutable std::mutex mu_;

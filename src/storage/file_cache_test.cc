@@ -69,6 +69,14 @@ TEST(ParsedFileCacheTest, PutRecordsAJustWrittenFileUntilItChanges) {
   ASSERT_THAT(fs.WriteFileAtomic(dir.Join("big"), "x"), IsOk());
   cache.Put<std::string>(fs, dir.Join("big"), "", written, uint64_t{1} << 30);
   EXPECT_EQ(cache.stats().entries, 1u);
+  // Erase forgets it (its holders keep their value); erasing what is not there does nothing.
+  cache.Erase<std::string>(path, "");
+  cache.Erase<std::string>(path, "");
+  EXPECT_EQ(cache.stats().entries, 0u);
+  EXPECT_EQ(cache.stats().bytes, 0u);
+  EXPECT_EQ(*b, "parsed:other");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto c, cache.Get<std::string>(fs, path, "", parse));
+  EXPECT_EQ(parses, 2);
 }
 
 TEST(ParsedFileCacheTest, ParseErrorsAndMissingFilesAreNotCached) {

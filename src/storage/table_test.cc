@@ -525,9 +525,13 @@ TEST_F(TableTest, GzipMetadataIsWrittenReadAndRegisteredByItsCodecProperty) {
 
 TEST_F(TableTest, TheNextLoadAfterACommitSharesTheCommittedMetadata) {
   std::unique_ptr<LakeTable> t = Create();
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto reloaded, LakeTable::Load(*catalog_, fs_, t->id()));  // v1 cached
+  const auto entries = ParsedFileCache::Global().stats().entries;
   TableChange c;
   c.added_data_files = {FakeFile("/d/a.parquet", 3)};
   MEDLAKE_ASSERT_OK_AND_ASSIGN(t, CommitTableChange(*catalog_, fs_, *t, c, clock_));
+  // v2 went in and v1, which it supersedes, went out.
+  EXPECT_EQ(ParsedFileCache::Global().stats().entries, entries);
   const auto misses = ParsedFileCache::Global().stats().misses;
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto loaded, LakeTable::Load(*catalog_, fs_, t->id()));
   EXPECT_EQ(loaded->shared_metadata().get(), t->shared_metadata().get());  // not read again
