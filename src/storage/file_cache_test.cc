@@ -11,17 +11,32 @@
 namespace medlake::storage {
 namespace {
 
+// A parse function for string values that counts its calls.
+struct CountingParse {
+  int calls = 0;
+  std::function<Result<std::string>(const std::string&)> fn() {
+    return [this](const std::string& bytes) -> Result<std::string> {
+      ++calls;
+      return "parsed:" + bytes;
+    };
+  }
+};
+
+// Writes `path` again with other bytes, late enough for its modification time to change.
+void RewriteLater(LocalFileSystem& fs, const std::string& path, const std::string& bytes) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_THAT(fs.WriteFileAtomic(path, bytes), IsOk());
+}
+
 TEST(ParsedFileCacheTest, ParsesOnceWhileTheFileIsUnchanged) {
   TempDir dir;
   LocalFileSystem fs;
   ParsedFileCache cache(1 << 20);
   const std::string path = dir.Join("v1.metadata.json");
   ASSERT_THAT(fs.WriteFileAtomic(path, "one"), IsOk());
-  int parses = 0;
-  auto parse = [&](const std::string& bytes) -> Result<std::string> {
-    ++parses;
-    return "parsed:" + bytes;
-  };
+  CountingParse counting;
+  auto parse = counting.fn();
+  const int& parses = counting.calls;
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto a, cache.Get<std::string>(fs, path, "", parse));
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto b, cache.Get<std::string>(fs, path, "", parse));
   EXPECT_EQ(*a, "parsed:one");
@@ -31,8 +46,7 @@ TEST(ParsedFileCacheTest, ParsesOnceWhileTheFileIsUnchanged) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto c, cache.Get<std::string>(fs, path, "spec=1", parse));
   EXPECT_EQ(parses, 2);
   // A file re-created at the same path (a lake deleted and made again) is read again.
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  ASSERT_THAT(fs.WriteFileAtomic(path, "two!"), IsOk());
+  RewriteLater(fs, path, "two!");
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto d, cache.Get<std::string>(fs, path, "", parse));
   EXPECT_EQ(*d, "parsed:two!");
   EXPECT_EQ(parses, 3);
@@ -47,17 +61,14 @@ TEST(ParsedFileCacheTest, PutRecordsAJustWrittenFileUntilItChanges) {
   ASSERT_THAT(fs.WriteFileAtomic(path, "text"), IsOk());
   auto written = std::make_shared<const std::string>("as written");
   cache.Put<std::string>(fs, path, "", written, 100);
-  int parses = 0;
-  auto parse = [&](const std::string& bytes) -> Result<std::string> {
-    ++parses;
-    return "parsed:" + bytes;
-  };
+  CountingParse counting;
+  auto parse = counting.fn();
+  const int& parses = counting.calls;
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto a, cache.Get<std::string>(fs, path, "", parse));
   EXPECT_EQ(a.get(), written.get());
   EXPECT_EQ(parses, 0);
   // Changed on disk since: read again.
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  ASSERT_THAT(fs.WriteFileAtomic(path, "other"), IsOk());
+  RewriteLater(fs, path, "other");
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto b, cache.Get<std::string>(fs, path, "", parse));
   EXPECT_EQ(*b, "parsed:other");
   EXPECT_EQ(parses, 1);
@@ -122,11 +133,9 @@ TEST(ParsedFileCacheTest, OtherFileSystemsAreNeverCached) {
   MemFileSystem fs;
   ParsedFileCache cache(1 << 20);
   ASSERT_THAT(fs.WriteFileAtomic("/lake/f", "a"), IsOk());
-  int parses = 0;
-  auto parse = [&](const std::string& bytes) -> Result<std::string> {
-    ++parses;
-    return bytes;
-  };
+  CountingParse counting;
+  auto parse = counting.fn();
+  const int& parses = counting.calls;
   ASSERT_THAT(cache.Get<std::string>(fs, "/lake/f", "", parse), IsOk());
   ASSERT_THAT(cache.Get<std::string>(fs, "/lake/f", "", parse), IsOk());
   EXPECT_EQ(parses, 2);

@@ -680,11 +680,11 @@ Result<std::unique_ptr<LakeTable>> RegisterLakeTable(Catalog& catalog, FileSyste
     // v<N>.metadata.json.gz (Java's HadoopTableOperations looks for each).
     auto versioned = [&](int64_t v) {
       const std::string stem = JoinPath(meta_dir, "v" + std::to_string(v));
-      for (const char* suffix : {".gz.metadata.json", ".metadata.json.gz"}) {
+      for (const char* suffix : ib::kMetadataFileSuffixes) {
         auto there = fs.Exists(stem + suffix);
         if (there.ok() && *there) return stem + suffix;
       }
-      return stem + ".metadata.json";
+      return stem + ib::kMetadataFileSuffixes[0];
     };
     int64_t hinted = -1;
     if (hint.ok()) {
@@ -1127,7 +1127,7 @@ Result<std::string> WriteNextMetadataFile(FileSystem& fs, const std::string& tab
     // A version taken under another name (another codec's) is taken: file-based readers would
     // find either file.
     bool taken_otherwise = false;
-    for (const char* suffix : {".metadata.json", ".gz.metadata.json", ".metadata.json.gz"}) {
+    for (const char* suffix : ib::kMetadataFileSuffixes) {
       if (stem + suffix == path) continue;
       auto there = fs.Exists(stem + suffix);
       taken_otherwise = taken_otherwise || !there.ok() || *there;

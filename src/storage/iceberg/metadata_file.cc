@@ -27,10 +27,6 @@ constexpr int kDynamicLevel = 1;
 // zlib counts in 32-bit units; feed it at most this much at a time.
 constexpr size_t kZlibChunk = size_t{1} << 30;
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 uint32_t Crc(uint32_t crc, std::string_view text) {
   while (!text.empty()) {
     size_t n = std::min(text.size(), kZlibChunk);
@@ -247,8 +243,10 @@ const char* MetadataFileSuffix(MetadataCodec codec) {
 }
 
 bool IsMetadataFileName(std::string_view name) {
-  return (name.size() > 14 && EndsWith(name, ".metadata.json")) ||
-         (name.size() > 17 && EndsWith(name, ".metadata.json.gz"));
+  for (std::string_view suffix : kMetadataFileSuffixes) {
+    if (name.size() > suffix.size() && name.ends_with(suffix)) return true;
+  }
+  return false;
 }
 
 std::string SerializeMetadataFile(const TableMetadata& metadata, MetadataCodec codec) {

@@ -35,8 +35,11 @@ Result<MetadataCodec> MetadataCodecOf(const std::map<std::string, std::string>& 
 // ".metadata.json" or ".gz.metadata.json": the end of a metadata file name written with `codec`.
 const char* MetadataFileSuffix(MetadataCodec codec);
 
-// True for names a metadata file may have: *.metadata.json (compressed ones included) and the
-// older *.metadata.json.gz.
+// The ends of metadata file names: plain, gzip as the spec names it, and the older gzip name.
+// A version number N is taken once v<N> with any of them exists.
+inline constexpr const char* kMetadataFileSuffixes[] = {".metadata.json", ".gz.metadata.json", ".metadata.json.gz"};
+
+// True for names a metadata file may have: a non-empty stem and one of kMetadataFileSuffixes.
 bool IsMetadataFileName(std::string_view name);
 
 // The metadata file `metadata` serialized with `codec`: SerializeTableMetadata's text, or that text

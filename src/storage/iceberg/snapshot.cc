@@ -40,12 +40,8 @@ void SnapshotList::push_back(Snapshot s) {
 
 SnapshotList::const_iterator SnapshotList::erase(const_iterator pos) {
   const size_t at_index = pos.index();
-  std::vector<std::shared_ptr<const Item>> kept;
-  kept.reserve(size_);
-  for (size_t i = 0; i < size_; ++i) {
-    if (i != at_index) kept.push_back(chunks_[i / kChunk]->items[i % kChunk]);
-  }
-  Rebuild(std::move(kept));
+  size_t i = 0;
+  RemoveIf([&](const Snapshot&) { return i++ == at_index; });
   return const_iterator(this, at_index);
 }
 
