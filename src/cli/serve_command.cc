@@ -140,6 +140,9 @@ int RunServeCommand(const ServeOptions& given, std::FILE* out, std::FILE* err) {
     sigset_t* previous;
     ~RestoreMask() { pthread_sigmask(SIG_SETMASK, previous, nullptr); }
   } restore{&previous};
+  // Every socket write already avoids SIGPIPE (MSG_NOSIGNAL, also under TLS); ignoring it as well
+  // keeps one vanished client from ending the server through any other path, as database servers do.
+  ::signal(SIGPIPE, SIG_IGN);
 
   auto lake = storage::Lake::Open(options.lake);
   if (!lake.ok()) {

@@ -6,8 +6,11 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 
 namespace medlake {
@@ -24,6 +27,90 @@ std::string OpenSslError() {
   }
   ERR_clear_error();
   return text.empty() ? "unknown TLS error" : text;
+}
+
+// OpenSSL's own socket BIO sends with write(2), which raises SIGPIPE when the peer has already
+// gone (a client that closes while a result or close_notify is on its way), and SIGPIPE's default
+// action ends the whole server. This BIO is the socket BIO's twin that sends with MSG_NOSIGNAL, so
+// a vanished peer is an EPIPE error on one connection, whatever the process's signal settings.
+// The file descriptor is the BIO's data; end of input is the socket BIO's IN_EOF flag, which the
+// TLS layer asks about through BIO_CTRL_EOF.
+int SocketOf(BIO* bio) { return static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(bio))); }
+
+bool RetryableErrno(int e) { return e == EAGAIN || e == EWOULDBLOCK || e == EINTR; }
+
+int NoSigpipeWrite(BIO* bio, const char* data, size_t n, size_t* written) {
+  BIO_clear_retry_flags(bio);
+  ssize_t k = ::send(SocketOf(bio), data, n, MSG_NOSIGNAL);
+  if (k >= 0) {
+    *written = static_cast<size_t>(k);
+    return 1;
+  }
+  *written = 0;
+  if (RetryableErrno(errno)) BIO_set_retry_write(bio);
+  return 0;
+}
+
+int NoSigpipeRead(BIO* bio, char* data, size_t n, size_t* read) {
+  BIO_clear_retry_flags(bio);
+  *read = 0;
+  ssize_t k = ::recv(SocketOf(bio), data, n, 0);
+  if (k > 0) {
+    *read = static_cast<size_t>(k);
+    return 1;
+  }
+  if (k == 0) {
+    BIO_set_flags(bio, BIO_FLAGS_IN_EOF);
+  } else if (RetryableErrno(errno)) {
+    BIO_set_retry_read(bio);
+  }
+  return 0;
+}
+
+long NoSigpipeCtrl(BIO* bio, int cmd, long /*num*/, void* ptr) {
+  switch (cmd) {
+    case BIO_CTRL_FLUSH:
+      return 1;
+    case BIO_CTRL_EOF:
+      return BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
+    case BIO_C_GET_FD:
+      if (ptr != nullptr) *static_cast<int*>(ptr) = SocketOf(bio);
+      return SocketOf(bio);
+    default:
+      return 0;
+  }
+}
+
+int NoSigpipeCreate(BIO* bio) {
+  BIO_set_data(bio, reinterpret_cast<void*>(intptr_t{-1}));
+  BIO_set_init(bio, 0);
+  return 1;
+}
+
+// Built once; OpenSSL keeps no reference that outlives the process, so the method is never freed.
+const BIO_METHOD* NoSigpipeSocketMethod() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
+                                 "medlake socket (MSG_NOSIGNAL)");
+    if (m == nullptr) return m;
+    BIO_meth_set_write_ex(m, NoSigpipeWrite);
+    BIO_meth_set_read_ex(m, NoSigpipeRead);
+    BIO_meth_set_ctrl(m, NoSigpipeCtrl);
+    BIO_meth_set_create(m, NoSigpipeCreate);
+    return m;
+  }();
+  return method;
+}
+
+// A BIO over `fd` (not closed by the BIO), or null with OpenSSL's error queued.
+BIO* NewNoSigpipeSocketBio(int fd) {
+  const BIO_METHOD* method = NoSigpipeSocketMethod();
+  if (method == nullptr) return nullptr;
+  BIO* bio = BIO_new(method);
+  if (bio == nullptr) return nullptr;
+  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd)));
+  BIO_set_init(bio, 1);
+  return bio;
 }
 
 struct FileCloser {
@@ -81,7 +168,9 @@ Result<std::unique_ptr<TlsConnection>> TlsConnection::Accept(TlsServerContext& c
   auto impl = std::make_unique<Impl>();
   impl->ssl = SSL_new(context.impl().ctx);
   if (!impl->ssl) return Internal("TLS: cannot create a connection: " + OpenSslError());
-  if (SSL_set_fd(impl->ssl, fd) != 1) return Internal("TLS: " + OpenSslError());
+  BIO* bio = NewNoSigpipeSocketBio(fd);
+  if (bio == nullptr) return Internal("TLS: cannot create a socket BIO: " + OpenSslError());
+  SSL_set_bio(impl->ssl, bio, bio);  // the SSL owns the BIO from here (one reference for both ways)
   int rc = SSL_accept(impl->ssl);
   if (rc != 1) {
     int err = SSL_get_error(impl->ssl, rc);
@@ -103,6 +192,10 @@ Result<size_t> TlsConnection::Read(char* buf, size_t n) {
   if (err == SSL_ERROR_SYSCALL) {
     ERR_clear_error();
     return size_t{0};  // the socket was closed under us (peer gone or Shutdown)
+  }
+  if (err == SSL_ERROR_WANT_READ) {
+    ERR_clear_error();
+    return IOError("TLS read timed out");  // the socket's receive timeout, as for plain reads
   }
   return IOError("TLS read failed: " + OpenSslError());
 }
