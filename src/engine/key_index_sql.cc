@@ -140,12 +140,14 @@ std::optional<KeyIndexScan> KeyIndexScanSql(const storage::ScanPlan& plan, int k
   // a text key when it stands for a string literal (a value of another type compares
   // differently, DuckDB casting the column: such runs fall back, see KeyOfLiteral).
   std::set<std::string> keys;
+  std::vector<std::string> raw_keys;
   std::vector<KeyParameter> parameters;
   bool found = false;
   for (const auto& p : predicates) {
     if (found || (p.op != ColumnPredicate::Op::kEq && p.op != ColumnPredicate::Op::kIn)) continue;
     if (AsciiLower(p.column) != AsciiLower(key_field->name)) continue;
     std::set<std::string> values;
+    std::set<std::string> raw;  // the same keys as they are looked up
     std::vector<KeyParameter> params;
     bool usable = !p.values.empty();
     for (const auto& c : p.values) {
@@ -159,12 +161,14 @@ std::optional<KeyIndexScan> KeyIndexScanSql(const storage::ScanPlan& plan, int k
         }
       }
       if (integer_key && c.kind == ColumnPredicate::Kind::kInteger) {
+        raw.insert(c.text);
         values.insert(QuoteString(c.text));
       } else if (integer_key && parameter &&
                  (c.parameter_kind == ColumnPredicate::Kind::kParameter ||
                   c.parameter_kind == ColumnPredicate::Kind::kInteger)) {
         params.push_back(KeyParameter{n, true});
       } else if (!integer_key && c.kind == ColumnPredicate::Kind::kString) {
+        raw.insert(c.text);
         values.insert(QuoteString(c.text));
       } else if (!integer_key && parameter &&
                  (c.parameter_kind == ColumnPredicate::Kind::kString ||
@@ -179,6 +183,7 @@ std::optional<KeyIndexScan> KeyIndexScanSql(const storage::ScanPlan& plan, int k
     }
     if (!usable || values.size() + params.size() > kMaxKeys) continue;
     keys = std::move(values);
+    raw_keys.assign(raw.begin(), raw.end());
     parameters = std::move(params);
     found = true;
   }
@@ -214,7 +219,45 @@ std::optional<KeyIndexScan> KeyIndexScanSql(const storage::ScanPlan& plan, int k
   KeyIndexScan scan;
   scan.sql = "SELECT * FROM medlake_key_rows(" + QuoteString(spec.dump()) + ", CAST([" + key_list + "] AS VARCHAR[]))";
   scan.parameters = std::move(parameters);
+  for (const auto& f : files) scan.files.push_back(f.get<std::string>());
+  scan.keys = std::move(raw_keys);
   return scan;
+}
+
+namespace {
+
+// Queues the lookups of `keys` in `files` that may find rows; a batch of fewer than two is
+// dropped (see PrefetchKeyLookups).
+void PrefetchPairs(const std::vector<std::string>& files, const std::vector<const std::string*>& keys,
+                   std::vector<std::pair<const std::string*, const std::string*>>& pairs) {
+  for (const auto& file : files) {
+    auto range = storage::RememberedKeyIndexRange(file);
+    for (const std::string* key : keys) {
+      if (!range || range->MayHold(*key)) pairs.emplace_back(&file, key);
+    }
+  }
+}
+
+void StartPrefetch(const std::vector<std::pair<const std::string*, const std::string*>>& pairs) {
+  if (pairs.size() < 2 || !storage::KeyIndexPrefetcher::Default().Admit()) return;
+  for (const auto& [file, key] : pairs) storage::KeyIndexPrefetcher::Default().Prefetch(*file, *key);
+}
+
+}  // namespace
+
+void PrefetchKeyLookups(const std::vector<KeyIndexScan>& scans,
+                        const std::vector<std::optional<std::string>>& parameter_values) {
+  std::vector<std::pair<const std::string*, const std::string*>> pairs;
+  for (const auto& scan : scans) {
+    std::vector<const std::string*> keys;
+    for (const auto& k : scan.keys) keys.push_back(&k);
+    for (const auto& p : scan.parameters) {
+      const size_t i = static_cast<size_t>(p.n) - 1;
+      if (i < parameter_values.size() && parameter_values[i]) keys.push_back(&*parameter_values[i]);
+    }
+    PrefetchPairs(scan.files, keys, pairs);
+  }
+  StartPrefetch(pairs);
 }
 
 Result<std::optional<std::string>> KeyOfLiteral(std::string_view literal, bool integer_key) {
@@ -367,6 +410,15 @@ void KeyRowsBindFn(duckdb_bind_info info) {
     duckdb_table_function_get_client_context(info, &context);
     bind->slot = {*static_cast<const uint64_t*>(duckdb_bind_get_extra_info(info)), ConnectionId(context)};
   }
+  // Constant keys: the lookups start now, while DuckDB plans (a statement with parameter keys
+  // has them started by the session, which knows the values: PrefetchKeyLookups).
+  if (bind->parameters.empty()) {
+    std::vector<const std::string*> constant_keys;
+    for (const auto& k : bind->keys) constant_keys.push_back(&k);
+    std::vector<std::pair<const std::string*, const std::string*>> pairs;
+    PrefetchPairs(bind->files, constant_keys, pairs);
+    StartPrefetch(pairs);
+  }
   duckdb_bind_set_cardinality(info, (bind->keys.size() + bind->parameters.size()) * 32, false);
   duckdb_bind_set_bind_data(info, bind.release(), [](void* p) { delete static_cast<KeyRowsBind*>(p); });
 }
@@ -442,6 +494,14 @@ void KeyRowsFn(duckdb_function_info info, duckdb_data_chunk output) {
   auto fail = [&](const Status& st) { duckdb_function_set_error(info, ("medlake_key_rows: " + st.message()).c_str()); };
   while (row < capacity && state->file < bind->files.size()) {
     if (!state->reader) {
+      // A file whose key range (known once any reader of it was opened) holds none of the keys
+      // is passed over without borrowing a reader: a scan by a parameter lists every file.
+      if (auto range = storage::RememberedKeyIndexRange(bind->files[state->file]);
+          range && std::none_of(state->keys.begin(), state->keys.end(),
+                                [&](const std::string& k) { return range->MayHold(k); })) {
+        ++state->file;
+        continue;
+      }
       if (Status st = OpenFile(*bind, *state); !st.ok()) return fail(st);
     }
     if (!state->in_lookup) {
@@ -449,6 +509,10 @@ void KeyRowsFn(duckdb_function_info info, duckdb_data_chunk output) {
         state->reader.reset();
         state->key = 0;
         ++state->file;
+        continue;
+      }
+      if (!(*state->reader)->range().MayHold(state->keys[state->key])) {
+        ++state->key;
         continue;
       }
       if (Status st = (*state->reader)->Lookup(state->keys[state->key], state->lookup); !st.ok()) return fail(st);

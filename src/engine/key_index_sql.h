@@ -62,7 +62,18 @@ struct KeyIndexScan {
   // their keys from the connection's KeyParameterValues when the statement starts, so that
   // a prepared statement's plan serves every execution.
   std::vector<KeyParameter> parameters;
+  // What the scan looks up, for PrefetchKeyLookups: its key index files and constant keys.
+  std::vector<std::string> files;
+  std::vector<std::string> keys;
 };
+
+// Starts the lookups of `scans` (the key-index scans of one statement) on the prefetcher's
+// threads (storage::KeyIndexPrefetcher), so that their disk reads overlap instead of following
+// one another as the statement runs them; `parameter_values[n - 1]` is the key of parameter $n
+// (nullopt or absent: none). Pairs of file and key outside the file's known key range are left
+// out; nothing is started for fewer than two lookups (one gains nothing from it).
+void PrefetchKeyLookups(const std::vector<KeyIndexScan>& scans,
+                        const std::vector<std::optional<std::string>>& parameter_values);
 
 // The scan SQL of `plan` restricted to rows whose key column (`key_field_id`) equals one of the
 // values `predicates` fix it to, read from key indexes; nullopt when the key index path does not

@@ -486,11 +486,13 @@ Result<std::optional<ResolvedTable>> LakeTableResolver::Resolve(
     // one equality scan per value of a short IN list on the sort column.
     if (auto by_key = KeyIndexScanSql(plan, KeyIndexField(table->metadata()), *current_schema, usable)) {
       sql = std::move(by_key->sql);
+      by_key->sql.clear();
       for (const auto& p : by_key->parameters) {
         if (std::find(key_parameters_.begin(), key_parameters_.end(), p) == key_parameters_.end()) {
           key_parameters_.push_back(p);
         }
       }
+      key_scans_.push_back(std::move(*by_key));
       return std::optional<ResolvedTable>(ApplyAccess(id, sql, plan, current_fields, access, rows_proven, predicates));
     }
     sql = SplitByInList(sql, usable, *current_schema, plan.columns, LeadingSortField(table->metadata()));

@@ -47,6 +47,8 @@ class LakeTableResolver : public TableResolver {
   // The prepared statement parameters whose values are keys of key-index scans (to be given
   // to the scans with KeyParameterValues when the statement runs).
   const std::vector<KeyParameter>& key_parameters() const { return key_parameters_; }
+  // The key-index scans resolved so far (their `sql` left empty), for PrefetchKeyLookups.
+  const std::vector<KeyIndexScan>& key_scans() const { return key_scans_; }
 
   // Files skipped by pruning over this resolver's lifetime (for tests and benchmarks).
   const storage::ScanPruning& pruning() const { return pruning_; }
@@ -76,6 +78,7 @@ class LakeTableResolver : public TableResolver {
   storage::ScanPruning pruning_;
   bool reads_parquet_ = false;
   std::vector<KeyParameter> key_parameters_;
+  std::vector<KeyIndexScan> key_scans_;
 };
 
 // Wraps `scan_sql` (whose columns are `columns`) with `access`: hidden columns left out, masks

@@ -375,6 +375,7 @@ Status LakeSession::RewritePrepared(PreparedQuery& q, const std::string& epoch, 
   q.rewritten = std::move(rewritten->sql);
   q.reads_parquet = resolver.reads_parquet();
   q.key_parameters = resolver.key_parameters();
+  q.key_scans = resolver.key_scans();
   q.plan.reset();
   q.plan_forms.clear();
   q.plan_failed = false;
@@ -682,6 +683,8 @@ Status LakeSession::RunPreparedBegun(PreparedQuery& q, const std::vector<std::st
       }
       keys[static_cast<size_t>(p.n) - 1] = std::move(*key);
     }
+    // The lookups' disk reads start together now; the statement then finds their pages.
+    PrefetchKeyLookups(q.key_scans, keys);
     std::optional<KeyParameterValues> given;
     if (!q.key_parameters.empty()) given.emplace(key_rows_registration_, *connection_, keys);
     std::unique_ptr<PreparedStatement> once;

@@ -87,6 +87,7 @@ class LakeSession {
     bool ready = false;
     bool reads_parquet = true;                // the rewrite reads Parquet files
     std::vector<KeyParameter> key_parameters;  // parameters whose values are key-index keys
+    std::vector<KeyIndexScan> key_scans;       // the key-index scans (PrefetchKeyLookups)
     // The kind of literal each $n will be (empty: unknown, as for a client's parameters).
     std::vector<ColumnPredicate::Kind> parameter_kinds;
     // DuckDB's plan of `rewritten` for values of the literal forms `plan_forms` (see

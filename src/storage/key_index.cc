@@ -1,14 +1,20 @@
 #include "storage/key_index.h"
 
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <optional>
 #include <random>
 #include <sstream>
+#include <unordered_map>
+
+#include "storage/random_map_vfs.h"
 
 namespace medlake::storage {
 namespace {
@@ -57,6 +63,30 @@ std::optional<KeyIndexStorage> StorageFromCode(char c) {
 }
 
 std::string Column(size_t i) { return "c" + std::to_string(i); }
+
+// Block reads this thread has caused so far (the page cache missed), or -1 when unknown.
+int64_t BlockReadsOfThisThread() {
+  struct rusage usage {};
+  if (::getrusage(RUSAGE_THREAD, &usage) != 0) return -1;
+  return usage.ru_inblock;
+}
+
+// The key ranges of the key indexes opened so far (RememberedKeyIndexRange). Bounded: past
+// kMaxRanges entries (paths of files deleted since linger) it starts again from empty.
+constexpr size_t kMaxRanges = 100000;
+std::mutex& RangesMutex() {
+  static auto* mu = new std::mutex;
+  return *mu;
+}
+std::unordered_map<std::string, KeyIndexRange>& Ranges() {
+  static auto* ranges = new std::unordered_map<std::string, KeyIndexRange>;
+  return *ranges;
+}
+void RememberRange(const std::string& path, const KeyIndexRange& range) {
+  std::lock_guard<std::mutex> lock(RangesMutex());
+  if (Ranges().size() >= kMaxRanges) Ranges().clear();
+  Ranges().insert_or_assign(path, range);
+}
 
 }  // namespace
 
@@ -177,12 +207,14 @@ Result<std::unique_ptr<KeyIndexReader>> KeyIndexReader::Open(const std::string& 
   sqlite3* db = nullptr;
   // Immutable: the file never changes once renamed into place, so SQLite takes no locks.
   std::string uri = "file:" + path + "?immutable=1";
-  int rc = sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                           RandomMapVfsName());
   std::unique_ptr<KeyIndexReader> r(new KeyIndexReader(db));
   if (rc != SQLITE_OK) return Error(db, rc, "opening " + path);
   // Pages are read through a memory map rather than a pread each (a lookup touches a few
-  // random leaf pages); safe because the file never changes. SQLite caps the map at its
-  // SQLITE_MAX_MMAP_SIZE (2 GB by default) and reads beyond it as before.
+  // random leaf pages); safe because the file never changes. The VFS (random_map_vfs.h) maps
+  // the whole file advised for random access, so a cold lookup reads the pages it touches and
+  // not the kernel's read-around of each; a non-zero mmap_size is what makes SQLite use it.
   rc = sqlite3_exec(db, "PRAGMA mmap_size = 2147418112", nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return Error(db, rc, "mapping " + path);
   sqlite3_stmt* st = nullptr;
@@ -215,7 +247,49 @@ Result<std::unique_ptr<KeyIndexReader>> KeyIndexReader::Open(const std::string& 
   std::stringstream fields(meta["schema_fields"]);
   for (std::string item; std::getline(fields, item, ',');) r->schema_field_ids_.push_back(std::atoi(item.c_str()));
   if (r->ColumnOf(r->key_field_id_) < 0) return corrupt("key column not stored");
+  // The key range: the first and the last entry of the B-tree (two short descents).
+  r->range_.storage = r->key_storage_;
+  for (const bool first : {true, false}) {
+    const char* sql = first ? "SELECT k FROM rows ORDER BY k LIMIT 1" : "SELECT k FROM rows ORDER BY k DESC LIMIT 1";
+    rc = sqlite3_prepare_v2(db, sql, -1, &st, nullptr);
+    if (rc != SQLITE_OK) return Error(db, rc == SQLITE_ERROR ? SQLITE_NOTADB : rc, "reading " + path);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+      r->range_.has_rows = true;
+      if (r->key_storage_ == KeyIndexStorage::kInteger) {
+        (first ? r->range_.min_integer : r->range_.max_integer) = sqlite3_column_int64(st, 0);
+      } else {
+        const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        (first ? r->range_.min_text : r->range_.max_text) =
+            std::string(t != nullptr ? t : "", static_cast<size_t>(sqlite3_column_bytes(st, 0)));
+      }
+      rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return Error(db, rc, "reading " + path);
+  }
+  RememberRange(path, r->range_);
   return r;
+}
+
+bool KeyIndexRange::MayHold(std::string_view key) const {
+  if (!has_rows) return false;
+  if (storage == KeyIndexStorage::kInteger) {
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), v);
+    if (ec != std::errc() || end != key.data() + key.size()) return true;
+    return v >= min_integer && v <= max_integer;
+  }
+  // SQLite's BINARY collation: bytes compared as unsigned, shorter first on a common prefix,
+  // which is std::string_view's ordering.
+  return key >= min_text && key <= max_text;
+}
+
+std::optional<KeyIndexRange> RememberedKeyIndexRange(const std::string& path) {
+  std::lock_guard<std::mutex> lock(RangesMutex());
+  auto it = Ranges().find(path);
+  if (it == Ranges().end()) return std::nullopt;
+  return it->second;
 }
 
 int KeyIndexReader::ColumnOf(int field_id) const {
@@ -349,6 +423,83 @@ size_t KeyIndexReaderPool::idle() const {
 Result<PooledKeyIndexReader> BorrowKeyIndexReader(const std::string& path, KeyIndexReaderPool& pool) {
   MEDLAKE_ASSIGN_OR_RETURN(auto reader, pool.Acquire(path));
   return PooledKeyIndexReader(pool, path, std::move(reader));
+}
+
+KeyIndexPrefetcher::KeyIndexPrefetcher(int threads, size_t max_queued, KeyIndexReaderPool& pool)
+    : threads_(threads), max_queued_(max_queued), pool_(pool) {}
+
+KeyIndexPrefetcher::~KeyIndexPrefetcher() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+    queue_.clear();
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+KeyIndexPrefetcher& KeyIndexPrefetcher::Default() {
+  // Lookups wait on the disk, not the CPU: a few more threads than cores keep reads in flight.
+  static KeyIndexPrefetcher* prefetcher = new KeyIndexPrefetcher(4, 256, KeyIndexReaderPool::Default());
+  return *prefetcher;
+}
+
+bool KeyIndexPrefetcher::Admit() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (warm_streak_ < kWarmStreak) return true;
+  return ++batches_ % kProbeEvery == 0;
+}
+
+bool KeyIndexPrefetcher::Prefetch(std::string path, std::string key) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_ || queue_.size() >= max_queued_) return false;
+    if (workers_.empty()) {
+      for (int i = 0; i < threads_; ++i) workers_.emplace_back([this] { Work(); });
+    }
+    queue_.emplace_back(std::move(path), std::move(key));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+void KeyIndexPrefetcher::Drain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_.wait(lock, [&] { return queue_.empty() && running_ == 0; });
+}
+
+uint64_t KeyIndexPrefetcher::completed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return completed_;
+}
+
+void KeyIndexPrefetcher::Work() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    if (stop_) return;
+    auto [path, key] = std::move(queue_.front());
+    queue_.pop_front();
+    ++running_;
+    lock.unlock();
+    const int64_t reads_before = BlockReadsOfThisThread();
+    if (auto reader = BorrowKeyIndexReader(path, pool_); reader.ok()) {
+      if ((*reader)->range().MayHold(key) && (*reader)->Lookup(key, {}).ok()) {
+        int64_t pos = 0;
+        std::vector<KeyIndexValue> values;
+        while (true) {
+          auto next = (*reader)->Next(&pos, &values);
+          if (!next.ok() || !*next) break;
+        }
+      }
+    }
+    const bool warm = BlockReadsOfThisThread() == reads_before;
+    lock.lock();
+    warm_streak_ = warm ? std::min(warm_streak_ + 1, kWarmStreak) : 0;
+    --running_;
+    ++completed_;
+    if (queue_.empty() && running_ == 0) idle_.notify_all();
+  }
 }
 
 }  // namespace medlake::storage

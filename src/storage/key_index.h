@@ -13,13 +13,17 @@
 // Thread-safety: a writer or reader is used by one thread at a time.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -81,6 +85,22 @@ class KeyIndexWriter {
   bool finished_ = false;
 };
 
+// The smallest and largest key of a key index.
+struct KeyIndexRange {
+  bool has_rows = false;
+  KeyIndexStorage storage = KeyIndexStorage::kText;
+  std::string min_text, max_text;  // text keys
+  int64_t min_integer = 0, max_integer = 0;  // integer keys
+  // False when `key` (as KeyIndexReader::Lookup takes it) lies outside the range, so a lookup
+  // would find nothing: a scan of many files skips the others without a B-tree search. True
+  // when the key may be there (or is malformed: Lookup then says so).
+  bool MayHold(std::string_view key) const;
+};
+
+// The range of the key index at `path` if a reader of it was opened in this process (files
+// never change once in place, so what was read stays true); nullopt otherwise. Thread-safe.
+std::optional<KeyIndexRange> RememberedKeyIndexRange(const std::string& path);
+
 class KeyIndexReader {
  public:
   ~KeyIndexReader();
@@ -97,6 +117,8 @@ class KeyIndexReader {
   int64_t record_count() const { return record_count_; }
   // Position in columns() of `field_id`, or -1.
   int ColumnOf(int field_id) const;
+  // The file's smallest and largest key (read when opened).
+  const KeyIndexRange& range() const { return range_; }
 
   // Starts a lookup of the rows whose key is `key` (text keys as text, integer keys as their
   // decimal text), returning the stored columns at `column_positions` (positions in columns()).
@@ -115,6 +137,7 @@ class KeyIndexReader {
   KeyIndexStorage key_storage_ = KeyIndexStorage::kText;
   int key_field_id_ = 0;
   int64_t record_count_ = 0;
+  KeyIndexRange range_;
 };
 
 // Open key index readers kept for reuse across queries (opening one costs a file open and a
@@ -162,5 +185,54 @@ class PooledKeyIndexReader {
 // Borrows a reader of `path` from `pool` (KeyIndexReaderPool::Default() unless given).
 Result<PooledKeyIndexReader> BorrowKeyIndexReader(const std::string& path,
                                                   KeyIndexReaderPool& pool = KeyIndexReaderPool::Default());
+
+// Lookups run ahead of a scan on background threads, so that a scan's cold lookups wait for
+// their disk reads together instead of one after another. A lookup in a key index that is not in
+// the page cache costs two or three dependent page reads (B-tree levels); a scan of several
+// files and keys (one patient's record: a dozen lookups in six tables) would pay them in series.
+// A prefetch performs the same lookup with its own reader and throws the rows away: what it
+// leaves behind is the pages in memory. Errors are ignored (the scan reports its own). Bounded:
+// when `max_queued` lookups wait, more are dropped, so a busy server only loses the head start.
+//
+// Thread-safety: thread-safe. Default() is never destroyed (its threads end with the process).
+class KeyIndexPrefetcher {
+ public:
+  KeyIndexPrefetcher(int threads, size_t max_queued, KeyIndexReaderPool& pool);
+  ~KeyIndexPrefetcher();  // waits for the running lookups; queued ones are dropped
+  KeyIndexPrefetcher(const KeyIndexPrefetcher&) = delete;
+  KeyIndexPrefetcher& operator=(const KeyIndexPrefetcher&) = delete;
+  static KeyIndexPrefetcher& Default();
+
+  // Whether a batch of lookups (one statement's) should be prefetched. Prefetching pays only
+  // when lookups wait on the disk; on pages already in memory it is a second lookup competing
+  // for the CPU. So after kWarmStreak lookups in a row read nothing from the disk (the thread's
+  // block input count, getrusage, did not move), only one batch in kProbeEvery is admitted, to
+  // notice when that changes; one lookup that reads turns prefetching fully on again.
+  bool Admit();
+  static constexpr int kWarmStreak = 64;
+  static constexpr int kProbeEvery = 16;
+  // Queues a lookup of `key` (as KeyIndexReader::Lookup takes it) in the key index at `path`.
+  // False when the queue is full and the lookup was dropped.
+  bool Prefetch(std::string path, std::string key);
+  // Waits until no lookup is queued or running.
+  void Drain();
+  // Lookups run to their end since construction (errors included).
+  uint64_t completed() const;
+
+ private:
+  void Work();
+  const int threads_;
+  const size_t max_queued_;
+  KeyIndexReaderPool& pool_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_, idle_;
+  std::deque<std::pair<std::string, std::string>> queue_;
+  std::vector<std::thread> workers_;  // started with the first prefetch
+  size_t running_ = 0;
+  uint64_t completed_ = 0;
+  int warm_streak_ = 0;     // lookups in a row that found their pages in memory
+  uint64_t batches_ = 0;    // batches offered while backing off
+  bool stop_ = false;
+};
 
 }  // namespace medlake::storage

@@ -2,11 +2,18 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
 
 #include "core/file_system.h"
 #include "core/testing/status_matchers.h"
 #include "core/testing/temp_dir.h"
+#include "storage/random_map_vfs.h"
 
 namespace medlake::storage {
 namespace {
@@ -142,6 +149,212 @@ TEST(KeyIndexTest, RejectsBadKeysAndFilesThatAreNotKeyIndexes) {
   ASSERT_THAT(fs.WriteFileAtomic(dir.Join("junk.keyidx"), "this is not a database at all, just text"), IsOk());
   auto junk = KeyIndexReader::Open(dir.Join("junk.keyidx"));
   EXPECT_EQ(junk.status().code(), StatusCode::kDataLoss) << junk.status().ToString();
+}
+
+// Writes a key index of `rows` rows over keys "k000000".."k<keys-1>" with a 200-byte payload,
+// large enough (several MB) that one lookup touches a small part of it.
+void WriteLarge(const std::string& data_file, int rows, int keys) {
+  auto w = KeyIndexWriter::Create(data_file, {1, "string", KeyIndexStorage::kText},
+                                  {{1, "string", KeyIndexStorage::kText}, {2, "string", KeyIndexStorage::kText}},
+                                  {1, 2});
+  ASSERT_THAT(w, IsOk());
+  char key[16];
+  for (int i = 0; i < rows; ++i) {
+    std::snprintf(key, sizeof key, "k%06d", i % keys);
+    std::string payload(200, static_cast<char>('a' + i % 26));
+    ASSERT_THAT((*w)->AddRow(i, {Text(key), Text(payload)}), IsOk());
+  }
+  ASSERT_THAT((*w)->Finish(rows), IsOk());
+}
+
+// 4 KiB pages of `path` in the page cache.
+Result<size_t> ResidentPages(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return IOError("open " + path);
+  struct stat st {};
+  ::fstat(fd, &st);
+  size_t size = static_cast<size_t>(st.st_size);
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return IOError("mmap " + path);
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> in((size + page - 1) / page);
+  int rc = ::mincore(map, size, in.data());
+  ::munmap(map, size);
+  if (rc != 0) return IOError("mincore " + path);
+  size_t resident = 0;
+  for (unsigned char c : in) resident += c & 1;
+  return resident;
+}
+
+TEST(KeyIndexTest, ReadsComeFromTheRandomAccessMap) {
+  TempDir dir;
+  const std::string data = dir.Join("data-1.parquet");
+  WriteSample(data);
+  auto r = KeyIndexReader::Open(KeyIndexPath(data));
+  ASSERT_THAT(r, IsOk());
+  const uint64_t before = RandomMapVfsFetches();
+  ASSERT_THAT((*r)->Lookup("b", {1}), IsOk());
+  int64_t pos = -1;
+  std::vector<KeyIndexValue> v;
+  ASSERT_EQ(Row(**r, &pos, &v), true);
+  EXPECT_EQ(v[0].integer, 2);
+  EXPECT_GT(RandomMapVfsFetches(), before);
+}
+
+// A lookup in a file that is not in the page cache reads about the pages it touches, not the
+// kernel's read-around of each fault (128 KiB by default, more on some disks).
+TEST(KeyIndexTest, ColdLookupReadsOnlyThePagesItTouches) {
+  TempDir dir;
+  const std::string data = dir.Join("data-1.parquet");
+  WriteLarge(data, 40000, 4000);  // ~10 MB
+  const std::string path = KeyIndexPath(data);
+  {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ::fdatasync(fd);
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    ::close(fd);
+  }
+  auto before = ResidentPages(path);
+  ASSERT_THAT(before, IsOk());
+  if (*before > 16) GTEST_SKIP() << "the file system keeps the file in memory (" << *before << " pages resident)";
+  auto r = KeyIndexReader::Open(path);
+  ASSERT_THAT(r, IsOk());
+  ASSERT_THAT((*r)->Lookup("k003210", {1}), IsOk());
+  int rows = 0;
+  int64_t pos = -1;
+  std::vector<KeyIndexValue> v;
+  while (Row(**r, &pos, &v)) {
+    EXPECT_EQ(pos % 4000, 3210);
+    ++rows;
+  }
+  EXPECT_EQ(rows, 10);
+  auto after = ResidentPages(path);
+  ASSERT_THAT(after, IsOk());
+  // The header, the schema, the meta table and a B-tree path down to the key's leaves: a few
+  // dozen 4 KiB pages at most. With read-around each fault alone would bring 32 or more.
+  EXPECT_LE(*after, 48u) << "of " << (std::filesystem::file_size(path) / 4096) << " pages";
+}
+
+TEST(KeyIndexTest, KnowsItsKeyRange) {
+  TempDir dir;
+  const std::string text = dir.Join("data-1.parquet");
+  WriteSample(text);  // keys "a" and "b"
+  auto r = KeyIndexReader::Open(KeyIndexPath(text));
+  ASSERT_THAT(r, IsOk());
+  const KeyIndexRange& range = (*r)->range();
+  EXPECT_TRUE(range.has_rows);
+  EXPECT_EQ(range.min_text, "a");
+  EXPECT_EQ(range.max_text, "b");
+  EXPECT_TRUE(range.MayHold("a"));
+  EXPECT_TRUE(range.MayHold("aa"));  // between the two, as SQLite orders text
+  EXPECT_TRUE(range.MayHold("b"));
+  EXPECT_FALSE(range.MayHold(""));
+  EXPECT_FALSE(range.MayHold("ba"));
+  EXPECT_FALSE(range.MayHold("\xC3\xA1"));  // bytes above ASCII sort after "b"
+  // What was read is remembered for the path, for scans that have no reader open.
+  auto remembered = RememberedKeyIndexRange(KeyIndexPath(text));
+  ASSERT_TRUE(remembered.has_value());
+  EXPECT_EQ(remembered->max_text, "b");
+  EXPECT_FALSE(RememberedKeyIndexRange(dir.Join("never-opened.keyidx")).has_value());
+
+  const std::string ints = dir.Join("data-2.parquet");
+  {
+    auto w = KeyIndexWriter::Create(ints, {1, "long", KeyIndexStorage::kInteger},
+                                    {{1, "long", KeyIndexStorage::kInteger}}, {1});
+    ASSERT_THAT(w, IsOk());
+    ASSERT_THAT((*w)->AddRow(0, {Int(-5)}), IsOk());
+    ASSERT_THAT((*w)->AddRow(1, {Int(120)}), IsOk());
+    ASSERT_THAT((*w)->Finish(2), IsOk());
+  }
+  auto ri = KeyIndexReader::Open(KeyIndexPath(ints));
+  ASSERT_THAT(ri, IsOk());
+  EXPECT_TRUE((*ri)->range().MayHold("-5"));
+  EXPECT_TRUE((*ri)->range().MayHold("99"));  // numbers, not text: "99" > "120" as text
+  EXPECT_FALSE((*ri)->range().MayHold("121"));
+  EXPECT_FALSE((*ri)->range().MayHold("-6"));
+  EXPECT_TRUE((*ri)->range().MayHold("x"));  // not a number: the lookup says what is wrong
+
+  const std::string empty = dir.Join("data-3.parquet");
+  {
+    auto w = KeyIndexWriter::Create(empty, {1, "string", KeyIndexStorage::kText},
+                                    {{1, "string", KeyIndexStorage::kText}}, {1});
+    ASSERT_THAT(w, IsOk());
+    ASSERT_THAT((*w)->AddRow(0, {KeyIndexValue{}}), IsOk());  // a NULL key only
+    ASSERT_THAT((*w)->Finish(1), IsOk());
+  }
+  auto re = KeyIndexReader::Open(KeyIndexPath(empty));
+  ASSERT_THAT(re, IsOk());
+  EXPECT_FALSE((*re)->range().has_rows);
+  EXPECT_FALSE((*re)->range().MayHold("a"));
+}
+
+// Drops `path`'s pages from the page cache; false where the file system keeps them anyway.
+bool DropFromPageCache(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ::fdatasync(fd);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  ::close(fd);
+  auto resident = ResidentPages(path);
+  return resident.ok() && *resident <= 16;
+}
+
+TEST(KeyIndexPrefetcherTest, LookupsAheadBringTheKeysPagesIn) {
+  TempDir dir;
+  const std::string data = dir.Join("data-1.parquet");
+  WriteLarge(data, 40000, 4000);
+  const std::string path = KeyIndexPath(data);
+  KeyIndexReaderPool pool(0);  // readers closed after each lookup: their maps hold no pages
+  KeyIndexPrefetcher prefetcher(2, 16, pool);
+  if (!DropFromPageCache(path)) GTEST_SKIP() << "the file system keeps the file in memory";
+  // Outside the key range: the reader is opened (header, schema, range), no B-tree search.
+  EXPECT_TRUE(prefetcher.Prefetch(path, "zzz"));
+  EXPECT_TRUE(prefetcher.Prefetch(dir.Join("missing.keyidx"), "k000001"));  // errors are ignored
+  prefetcher.Drain();
+  auto opened = ResidentPages(path);
+  ASSERT_THAT(opened, IsOk());
+  EXPECT_TRUE(prefetcher.Prefetch(path, "k003210"));
+  EXPECT_TRUE(prefetcher.Prefetch(path, "k001234"));
+  prefetcher.Drain();
+  EXPECT_EQ(prefetcher.completed(), 4u);
+  auto after = ResidentPages(path);
+  ASSERT_THAT(after, IsOk());
+  EXPECT_GE(*after, *opened + 2) << "the two lookups' leaves (and inner pages) are in memory";
+  // The lookups read from the disk: prefetching stays on.
+  for (int i = 0; i < 32; ++i) EXPECT_TRUE(prefetcher.Admit());
+}
+
+TEST(KeyIndexPrefetcherTest, BacksOffWhileLookupsFindTheirPagesInMemoryAndComesBack) {
+  TempDir dir;
+  const std::string data = dir.Join("data-1.parquet");
+  WriteLarge(data, 40000, 4000);
+  const std::string path = KeyIndexPath(data);
+  KeyIndexReaderPool pool(0);  // readers closed after each lookup: their maps hold no pages
+  KeyIndexPrefetcher prefetcher(1, 1024, pool);
+  // Warm: the file was just written, and a first pass reads every page once.
+  for (int i = 0; i < 4000; i += 40) prefetcher.Prefetch(path, "k" + std::string(6 - std::to_string(i).size(), '0') + std::to_string(i));
+  prefetcher.Drain();
+  for (int i = 0; i < KeyIndexPrefetcher::kWarmStreak; ++i) prefetcher.Prefetch(path, "k000007");
+  prefetcher.Drain();
+  int admitted = 0;
+  for (int i = 0; i < 4 * KeyIndexPrefetcher::kProbeEvery; ++i) admitted += prefetcher.Admit() ? 1 : 0;
+  EXPECT_EQ(admitted, 4) << "one batch in kProbeEvery while backing off";
+  // The file leaves memory: the next lookup reads from the disk and prefetching is on again.
+  if (!DropFromPageCache(path)) GTEST_SKIP() << "the file system keeps the file in memory";
+  prefetcher.Prefetch(path, "k003999");
+  prefetcher.Drain();
+  for (int i = 0; i < 8; ++i) EXPECT_TRUE(prefetcher.Admit());
+}
+
+TEST(KeyIndexPrefetcherTest, AFullQueueDropsLookups) {
+  KeyIndexReaderPool pool(1);
+  KeyIndexPrefetcher idle(0, 2, pool);  // no threads: nothing leaves the queue
+  EXPECT_TRUE(idle.Prefetch("a.keyidx", "1"));
+  EXPECT_TRUE(idle.Prefetch("a.keyidx", "2"));
+  EXPECT_FALSE(idle.Prefetch("a.keyidx", "3"));
+  EXPECT_EQ(idle.completed(), 0u);
 }
 
 }  // namespace
