@@ -59,11 +59,16 @@ void WriteSample(const std::string& data_file) {
   ASSERT_THAT((*w)->Finish(4), IsOk());
 }
 
-TEST(KeyIndexTest, LooksUpTheRowsOfAKeyInFileOrder) {
-  TempDir dir;
+// WriteSample's key index in `dir`, opened.
+Result<std::unique_ptr<KeyIndexReader>> OpenSample(const TempDir& dir) {
   const std::string data = dir.Join("data-1.parquet");
   WriteSample(data);
-  auto r = KeyIndexReader::Open(KeyIndexPath(data));
+  return KeyIndexReader::Open(KeyIndexPath(data));
+}
+
+TEST(KeyIndexTest, LooksUpTheRowsOfAKeyInFileOrder) {
+  TempDir dir;
+  auto r = OpenSample(dir);
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ((*r)->record_count(), 4);
   EXPECT_EQ((*r)->key_field_id(), 1);
@@ -153,14 +158,18 @@ TEST(KeyIndexTest, RejectsBadKeysAndFilesThatAreNotKeyIndexes) {
 
 // Writes a key index of `rows` rows over keys "k000000".."k<keys-1>" with a 200-byte payload,
 // large enough (several MB) that one lookup touches a small part of it.
+std::string LargeKey(int i) {
+  char key[16];
+  std::snprintf(key, sizeof key, "k%06d", i);
+  return key;
+}
 void WriteLarge(const std::string& data_file, int rows, int keys) {
   auto w = KeyIndexWriter::Create(data_file, {1, "string", KeyIndexStorage::kText},
                                   {{1, "string", KeyIndexStorage::kText}, {2, "string", KeyIndexStorage::kText}},
                                   {1, 2});
   ASSERT_THAT(w, IsOk());
-  char key[16];
   for (int i = 0; i < rows; ++i) {
-    std::snprintf(key, sizeof key, "k%06d", i % keys);
+    const std::string key = LargeKey(i % keys);
     std::string payload(200, static_cast<char>('a' + i % 26));
     ASSERT_THAT((*w)->AddRow(i, {Text(key), Text(payload)}), IsOk());
   }
@@ -189,9 +198,7 @@ Result<size_t> ResidentPages(const std::string& path) {
 
 TEST(KeyIndexTest, ReadsComeFromTheRandomAccessMap) {
   TempDir dir;
-  const std::string data = dir.Join("data-1.parquet");
-  WriteSample(data);
-  auto r = KeyIndexReader::Open(KeyIndexPath(data));
+  auto r = OpenSample(dir);
   ASSERT_THAT(r, IsOk());
   const uint64_t before = RandomMapVfsFetches();
   ASSERT_THAT((*r)->Lookup("b", {1}), IsOk());
@@ -239,9 +246,7 @@ TEST(KeyIndexTest, ColdLookupReadsOnlyThePagesItTouches) {
 
 TEST(KeyIndexTest, KnowsItsKeyRange) {
   TempDir dir;
-  const std::string text = dir.Join("data-1.parquet");
-  WriteSample(text);  // keys "a" and "b"
-  auto r = KeyIndexReader::Open(KeyIndexPath(text));
+  auto r = OpenSample(dir);  // keys "a" and "b"
   ASSERT_THAT(r, IsOk());
   const KeyIndexRange& range = (*r)->range();
   EXPECT_TRUE(range.has_rows);
@@ -254,7 +259,7 @@ TEST(KeyIndexTest, KnowsItsKeyRange) {
   EXPECT_FALSE(range.MayHold("ba"));
   EXPECT_FALSE(range.MayHold("\xC3\xA1"));  // bytes above ASCII sort after "b"
   // What was read is remembered for the path, for scans that have no reader open.
-  auto remembered = RememberedKeyIndexRange(KeyIndexPath(text));
+  auto remembered = RememberedKeyIndexRange(KeyIndexPath(dir.Join("data-1.parquet")));
   ASSERT_TRUE(remembered.has_value());
   EXPECT_EQ(remembered->max_text, "b");
   EXPECT_FALSE(RememberedKeyIndexRange(dir.Join("never-opened.keyidx")).has_value());
@@ -301,17 +306,26 @@ bool DropFromPageCache(const std::string& path) {
   return resident.ok() && *resident <= 16;
 }
 
-TEST(KeyIndexPrefetcherTest, LookupsAheadBringTheKeysPagesIn) {
-  TempDir dir;
-  const std::string data = dir.Join("data-1.parquet");
-  WriteLarge(data, 40000, 4000);
-  const std::string path = KeyIndexPath(data);
-  KeyIndexReaderPool pool(0);  // readers closed after each lookup: their maps hold no pages
-  KeyIndexPrefetcher prefetcher(2, 16, pool);
+// A prefetcher over a ~10 MB key index; its pool keeps no reader (each is closed after its
+// lookup), so no map holds the file's pages and they can be dropped from memory.
+class KeyIndexPrefetcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WriteLarge(dir_.Join("data-1.parquet"), 40000, 4000);
+    path_ = KeyIndexPath(dir_.Join("data-1.parquet"));
+  }
+  TempDir dir_;
+  std::string path_;
+  KeyIndexReaderPool pool_{0};
+};
+
+TEST_F(KeyIndexPrefetcherTest, LookupsAheadBringTheKeysPagesIn) {
+  const std::string& path = path_;
+  KeyIndexPrefetcher prefetcher(2, 16, pool_);
   if (!DropFromPageCache(path)) GTEST_SKIP() << "the file system keeps the file in memory";
   // Outside the key range: the reader is opened (header, schema, range), no B-tree search.
   EXPECT_TRUE(prefetcher.Prefetch(path, "zzz"));
-  EXPECT_TRUE(prefetcher.Prefetch(dir.Join("missing.keyidx"), "k000001"));  // errors are ignored
+  EXPECT_TRUE(prefetcher.Prefetch(dir_.Join("missing.keyidx"), "k000001"));  // errors are ignored
   prefetcher.Drain();
   auto opened = ResidentPages(path);
   ASSERT_THAT(opened, IsOk());
@@ -326,15 +340,11 @@ TEST(KeyIndexPrefetcherTest, LookupsAheadBringTheKeysPagesIn) {
   for (int i = 0; i < 32; ++i) EXPECT_TRUE(prefetcher.Admit());
 }
 
-TEST(KeyIndexPrefetcherTest, BacksOffWhileLookupsFindTheirPagesInMemoryAndComesBack) {
-  TempDir dir;
-  const std::string data = dir.Join("data-1.parquet");
-  WriteLarge(data, 40000, 4000);
-  const std::string path = KeyIndexPath(data);
-  KeyIndexReaderPool pool(0);  // readers closed after each lookup: their maps hold no pages
-  KeyIndexPrefetcher prefetcher(1, 1024, pool);
+TEST_F(KeyIndexPrefetcherTest, BacksOffWhileLookupsFindTheirPagesInMemoryAndComesBack) {
+  const std::string& path = path_;
+  KeyIndexPrefetcher prefetcher(1, 1024, pool_);
   // Warm: the file was just written, and a first pass reads every page once.
-  for (int i = 0; i < 4000; i += 40) prefetcher.Prefetch(path, "k" + std::string(6 - std::to_string(i).size(), '0') + std::to_string(i));
+  for (int i = 0; i < 4000; i += 40) prefetcher.Prefetch(path, LargeKey(i));
   prefetcher.Drain();
   for (int i = 0; i < KeyIndexPrefetcher::kWarmStreak; ++i) prefetcher.Prefetch(path, "k000007");
   prefetcher.Drain();
@@ -348,9 +358,8 @@ TEST(KeyIndexPrefetcherTest, BacksOffWhileLookupsFindTheirPagesInMemoryAndComesB
   for (int i = 0; i < 8; ++i) EXPECT_TRUE(prefetcher.Admit());
 }
 
-TEST(KeyIndexPrefetcherTest, AFullQueueDropsLookups) {
-  KeyIndexReaderPool pool(1);
-  KeyIndexPrefetcher idle(0, 2, pool);  // no threads: nothing leaves the queue
+TEST_F(KeyIndexPrefetcherTest, AFullQueueDropsLookups) {
+  KeyIndexPrefetcher idle(0, 2, pool_);  // no threads: nothing leaves the queue
   EXPECT_TRUE(idle.Prefetch("a.keyidx", "1"));
   EXPECT_TRUE(idle.Prefetch("a.keyidx", "2"));
   EXPECT_FALSE(idle.Prefetch("a.keyidx", "3"));
