@@ -69,46 +69,20 @@ struct QueryResult::Impl {
   std::vector<ColumnInfo> columns;
   bool done = false;
   int64_t rows_read = 0;
-  ~Impl() { duckdb_destroy_result(&result); }
+  // A result made of chunks built outside DuckDB (QueryResultOfChunks): no `result`.
+  bool built = false;
+  std::vector<duckdb_data_chunk> built_chunks;
+  size_t next_built = 0;
+  ~Impl() {
+    if (!built) duckdb_destroy_result(&result);
+    for (size_t i = next_built; i < built_chunks.size(); ++i) duckdb_destroy_data_chunk(&built_chunks[i]);
+  }
 };
 
-QueryResult::QueryResult(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
-  idx_t n = duckdb_column_count(&impl_->result);
-  for (idx_t i = 0; i < n; ++i) {
-    ColumnInfo c;
-    c.name = duckdb_column_name(&impl_->result, i);
-    duckdb_logical_type t = duckdb_column_logical_type(&impl_->result, i);
-    c.type = static_cast<TypeId>(duckdb_get_type_id(t));
-    c.type_name = internal::LogicalTypeName(t);
-    duckdb_destroy_logical_type(&t);
-    impl_->columns.push_back(std::move(c));
-  }
-}
-QueryResult::~QueryResult() = default;
+namespace {
 
-const std::vector<ColumnInfo>& QueryResult::columns() const { return impl_->columns; }
-int64_t QueryResult::rows_read() const { return impl_->rows_read; }
-StatementKind QueryResult::statement_kind() const {
-  return static_cast<StatementKind>(duckdb_result_statement_type(impl_->result));
-}
-bool QueryResult::returns_rows() const {
-  return duckdb_result_return_type(impl_->result) == DUCKDB_RESULT_TYPE_QUERY_RESULT;
-}
-int64_t QueryResult::rows_changed() const {
-  return static_cast<int64_t>(duckdb_rows_changed(&impl_->result));
-}
-bool QueryResult::is_streaming() const { return duckdb_result_is_streaming(impl_->result); }
-
-Result<std::unique_ptr<DataChunk>> QueryResult::Next() {
-  if (impl_->done) return std::unique_ptr<DataChunk>();
-  duckdb_data_chunk chunk = duckdb_fetch_chunk(impl_->result);
-  if (chunk == nullptr) {
-    impl_->done = true;
-    // A streaming result reports errors raised during execution here.
-    const char* err = duckdb_result_error(&impl_->result);
-    if (err != nullptr && *err != '\0') return ResultError(&impl_->result, "");
-    return std::unique_ptr<DataChunk>();
-  }
+// A chunk as the DataChunk wrapper holds it (owning the chunk and copies of its types).
+std::unique_ptr<DataChunk> WrapChunk(duckdb_data_chunk chunk) {
   auto ci = std::make_unique<DataChunk::Impl>();
   ci->chunk = chunk;
   idx_t n = duckdb_data_chunk_get_column_count(chunk);
@@ -117,13 +91,88 @@ Result<std::unique_ptr<DataChunk>> QueryResult::Next() {
     ci->vectors.push_back(v);
     ci->types.push_back(duckdb_vector_get_column_type(v));
   }
+  return std::make_unique<DataChunk>(std::move(ci));
+}
+
+ColumnInfo ColumnInfoOf(const char* name, duckdb_logical_type type) {
+  ColumnInfo c;
+  c.name = name != nullptr ? name : "";
+  c.type = static_cast<TypeId>(duckdb_get_type_id(type));
+  c.type_name = internal::LogicalTypeName(type);
+  return c;
+}
+
+}  // namespace
+
+namespace internal {
+
+std::unique_ptr<QueryResult> QueryResultOfChunks(std::vector<ColumnInfo> columns,
+                                                 std::vector<duckdb_data_chunk> chunks) {
+  auto impl = std::make_unique<QueryResult::Impl>();
+  impl->built = true;
+  impl->columns = std::move(columns);
+  impl->built_chunks = std::move(chunks);
+  return std::make_unique<QueryResult>(std::move(impl));
+}
+
+}  // namespace internal
+
+QueryResult::QueryResult(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  if (impl_->built) return;
+  idx_t n = duckdb_column_count(&impl_->result);
+  for (idx_t i = 0; i < n; ++i) {
+    duckdb_logical_type t = duckdb_column_logical_type(&impl_->result, i);
+    impl_->columns.push_back(ColumnInfoOf(duckdb_column_name(&impl_->result, i), t));
+    duckdb_destroy_logical_type(&t);
+  }
+}
+QueryResult::~QueryResult() = default;
+
+const std::vector<ColumnInfo>& QueryResult::columns() const { return impl_->columns; }
+int64_t QueryResult::rows_read() const { return impl_->rows_read; }
+StatementKind QueryResult::statement_kind() const {
+  if (impl_->built) return StatementKind::kSelect;
+  return static_cast<StatementKind>(duckdb_result_statement_type(impl_->result));
+}
+bool QueryResult::returns_rows() const {
+  return impl_->built || duckdb_result_return_type(impl_->result) == DUCKDB_RESULT_TYPE_QUERY_RESULT;
+}
+int64_t QueryResult::rows_changed() const {
+  return impl_->built ? 0 : static_cast<int64_t>(duckdb_rows_changed(&impl_->result));
+}
+bool QueryResult::is_streaming() const { return !impl_->built && duckdb_result_is_streaming(impl_->result); }
+
+Result<std::unique_ptr<DataChunk>> QueryResult::Next() {
+  if (impl_->done) return std::unique_ptr<DataChunk>();
+  if (impl_->built) {
+    while (impl_->next_built < impl_->built_chunks.size()) {
+      duckdb_data_chunk chunk = impl_->built_chunks[impl_->next_built++];
+      if (duckdb_data_chunk_get_size(chunk) == 0) {
+        duckdb_destroy_data_chunk(&chunk);
+        continue;
+      }
+      impl_->rows_read += static_cast<int64_t>(duckdb_data_chunk_get_size(chunk));
+      return WrapChunk(chunk);
+    }
+    impl_->done = true;
+    return std::unique_ptr<DataChunk>();
+  }
+  duckdb_data_chunk chunk = duckdb_fetch_chunk(impl_->result);
+  if (chunk == nullptr) {
+    impl_->done = true;
+    // A streaming result reports errors raised during execution here.
+    const char* err = duckdb_result_error(&impl_->result);
+    if (err != nullptr && *err != '\0') return ResultError(&impl_->result, "");
+    return std::unique_ptr<DataChunk>();
+  }
+  auto wrapped = WrapChunk(chunk);
   if (duckdb_data_chunk_get_size(chunk) == 0) {
     // DuckDB never hands out empty chunks mid-stream; treat one as the end.
     impl_->done = true;
     return std::unique_ptr<DataChunk>();
   }
   impl_->rows_read += static_cast<int64_t>(duckdb_data_chunk_get_size(chunk));
-  return std::make_unique<DataChunk>(std::move(ci));
+  return wrapped;
 }
 
 Result<std::vector<std::vector<Value>>> QueryResult::FetchAll() {
@@ -152,6 +201,19 @@ PreparedStatement::PreparedStatement(std::unique_ptr<Impl> impl) : impl_(std::mo
 PreparedStatement::~PreparedStatement() = default;
 
 size_t PreparedStatement::parameter_count() const { return duckdb_nparams(impl_->stmt); }
+
+std::vector<ColumnInfo> PreparedStatement::result_columns() const {
+  std::vector<ColumnInfo> out;
+  const idx_t n = duckdb_prepared_statement_column_count(impl_->stmt);
+  for (idx_t i = 0; i < n; ++i) {
+    duckdb_logical_type t = duckdb_prepared_statement_column_logical_type(impl_->stmt, i);
+    const char* name = duckdb_prepared_statement_column_name(impl_->stmt, i);  // ours to free
+    out.push_back(ColumnInfoOf(name, t));
+    duckdb_free(const_cast<char*>(name));
+    duckdb_destroy_logical_type(&t);
+  }
+  return out;
+}
 PreparedStatement::ParameterType PreparedStatement::parameter_type(size_t index) const {
   switch (duckdb_param_type(impl_->stmt, index)) {
     case DUCKDB_TYPE_INVALID: return ParameterType::kUnknown;

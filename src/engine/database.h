@@ -183,6 +183,8 @@ class PreparedStatement {
   // at every execution, for the type of the value bound.
   enum class ParameterType { kUnknown, kInteger, kBigint, kVarchar, kOther };
   ParameterType parameter_type(size_t index) const;
+  // The columns a run will return (names and types as the QueryResult will give them).
+  std::vector<ColumnInfo> result_columns() const;
   // Parameters are numbered from 1, as in SQL ($1, ?). InvalidArgument for a bad index or a
   // value DuckDB cannot bind.
   Status BindNull(size_t index);

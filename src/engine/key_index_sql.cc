@@ -221,6 +221,10 @@ std::optional<KeyIndexScan> KeyIndexScanSql(const storage::ScanPlan& plan, int k
   scan.parameters = std::move(parameters);
   for (const auto& f : files) scan.files.push_back(f.get<std::string>());
   scan.keys = std::move(raw_keys);
+  scan.key_name = key_field->name;
+  for (const auto& c : columns) {
+    scan.columns.push_back({c["id"].get<int>(), c["name"].get<std::string>(), c["type"].get<std::string>()});
+  }
   return scan;
 }
 
@@ -444,27 +448,36 @@ void KeyRowsInitFn(duckdb_init_info info) {
   duckdb_init_set_init_data(info, state.release(), [](void* p) { delete static_cast<KeyRowsState*>(p); });
 }
 
+// Maps output columns (by field id) onto a key index's stored columns: for each, its place in
+// the lookup's values (-1: the file predates the column, NULL), and the stored columns to read.
+Status MapColumns(const storage::KeyIndexReader& reader, const std::string& path, const std::vector<int>& field_ids,
+                  std::vector<int>& positions, std::vector<int>& lookup) {
+  positions.clear();
+  lookup.clear();
+  for (int field_id : field_ids) {
+    int p = reader.ColumnOf(field_id);
+    if (p < 0) {
+      const auto& in_file = reader.schema_field_ids();
+      if (std::find(in_file.begin(), in_file.end(), field_id) != in_file.end()) {
+        return DataLoss("key index " + path + " lacks column " + std::to_string(field_id));
+      }
+      positions.push_back(-1);
+      continue;
+    }
+    positions.push_back(static_cast<int>(lookup.size()));
+    lookup.push_back(p);
+  }
+  return Status::OK();
+}
+
 // Opens the state's current file and maps the output columns onto its stored columns.
 Status OpenFile(const KeyRowsBind& bind, KeyRowsState& state) {
   state.reader.reset();
   MEDLAKE_ASSIGN_OR_RETURN(auto reader, storage::BorrowKeyIndexReader(bind.files[state.file]));
   state.reader.emplace(std::move(reader));
-  state.positions.clear();
-  state.lookup.clear();
-  for (const auto& c : bind.columns) {
-    int p = (*state.reader)->ColumnOf(c.field_id);
-    if (p < 0) {
-      const auto& in_file = (*state.reader)->schema_field_ids();
-      if (std::find(in_file.begin(), in_file.end(), c.field_id) != in_file.end()) {
-        return DataLoss("key index " + bind.files[state.file] + " lacks column " + std::to_string(c.field_id));
-      }
-      state.positions.push_back(-1);
-      continue;
-    }
-    state.positions.push_back(static_cast<int>(state.lookup.size()));
-    state.lookup.push_back(p);
-  }
-  return Status::OK();
+  std::vector<int> field_ids;
+  for (const auto& c : bind.columns) field_ids.push_back(c.field_id);
+  return MapColumns(**state.reader, bind.files[state.file], field_ids, state.positions, state.lookup);
 }
 
 void WriteCell(duckdb_vector vec, const OutputColumn& c, idx_t row, const storage::KeyIndexValue& v) {
@@ -575,6 +588,153 @@ Result<uint64_t> RegisterKeyIndexFunction(Connection& conn) {
   duckdb_destroy_table_function(&f);
   if (st != DuckDBSuccess) return Internal("registering SQL function medlake_key_rows");
   return registration;
+}
+
+std::optional<DirectKeyLookup> DirectKeyLookupOf(std::string_view statement, const std::vector<KeyIndexScan>& scans,
+                                                 size_t tables_read) {
+  if (scans.size() != 1 || tables_read != 1) return std::nullopt;
+  const KeyIndexScan& scan = scans[0];
+  if (!scan.unrestricted || !scan.keys.empty() || scan.parameters.size() != 1 || scan.columns.empty()) {
+    return std::nullopt;
+  }
+  auto tokens = TokenizeSql(statement);
+  if (!tokens.ok()) return std::nullopt;
+  const auto& t = *tokens;
+  size_t i = 0;
+  auto word = [&](std::string_view kw) { return i < t.size() && t[i].IsKeyword(kw); };
+  auto symbol = [&](std::string_view sym) { return i < t.size() && t[i].IsSymbol(sym); };
+  auto identifier = [&] {
+    static const char* kReserved[] = {"SELECT", "FROM", "WHERE", "AS", "AT", "JOIN", "ON", "USING", "LIMIT",
+                                      "ORDER", "GROUP", "UNION", "DISTINCT", "ALL"};
+    if (i >= t.size() || !t[i].IsIdentifier()) return false;
+    if (t[i].kind == SqlToken::Kind::kWord) {
+      for (const char* r : kReserved) {
+        if (t[i].upper == r) return false;
+      }
+    }
+    return true;
+  };
+  if (!word("SELECT")) return std::nullopt;
+  ++i;
+  if (symbol("*")) {
+    ++i;
+  } else {
+    while (true) {
+      if (!identifier()) return std::nullopt;
+      ++i;
+      if (!symbol(",")) break;
+      ++i;
+    }
+  }
+  if (!word("FROM") ) return std::nullopt;
+  ++i;
+  if (!identifier()) return std::nullopt;
+  ++i;
+  while (symbol(".")) {
+    ++i;
+    if (!identifier()) return std::nullopt;
+    ++i;
+  }
+  if (word("AS")) ++i;
+  if (identifier()) ++i;  // an alias
+  if (!word("WHERE")) return std::nullopt;
+  ++i;
+  if (!identifier() || AsciiLower(t[i].text) != AsciiLower(scan.key_name)) return std::nullopt;
+  ++i;
+  if (!symbol("=")) return std::nullopt;
+  ++i;
+  if (i >= t.size() || t[i].kind != SqlToken::Kind::kParameter || t[i].text != "$" + std::to_string(scan.parameters[0].n)) {
+    return std::nullopt;
+  }
+  ++i;
+  if (symbol(";")) ++i;
+  if (i != t.size()) return std::nullopt;
+  DirectKeyLookup lookup;
+  lookup.scan = scan;
+  lookup.parameter = scan.parameters[0].n;
+  lookup.integer_key = scan.parameters[0].integer;
+  return lookup;
+}
+
+bool MatchResultColumns(DirectKeyLookup& lookup, const std::vector<ColumnInfo>& plan_columns) {
+  lookup.result_columns.clear();
+  lookup.sources.clear();
+  for (const auto& c : plan_columns) {
+    const std::string name = AsciiLower(c.name);
+    size_t source = lookup.scan.columns.size();
+    for (size_t j = 0; j < lookup.scan.columns.size(); ++j) {
+      if (AsciiLower(lookup.scan.columns[j].name) == name) source = j;
+    }
+    if (source == lookup.scan.columns.size()) return false;
+    if (static_cast<int>(c.type) != static_cast<int>(DuckTypeOf(lookup.scan.columns[source].type))) return false;
+    lookup.sources.push_back(source);
+  }
+  lookup.result_columns = plan_columns;
+  return !plan_columns.empty();
+}
+
+Result<std::unique_ptr<QueryResult>> RunDirectKeyLookup(const DirectKeyLookup& lookup,
+                                                        const std::optional<std::string>& key) {
+  const size_t width = lookup.sources.size();
+  std::vector<OutputColumn> out;
+  std::vector<int> field_ids;
+  for (size_t source : lookup.sources) {
+    const auto& c = lookup.scan.columns[source];
+    out.push_back(OutputColumn{c.field_id, c.type, DuckTypeOf(c.type)});
+    field_ids.push_back(c.field_id);
+  }
+  std::vector<duckdb_logical_type> types;
+  for (const auto& c : out) types.push_back(duckdb_create_logical_type(c.duck));
+  struct Chunks {
+    std::vector<duckdb_data_chunk> list;
+    std::vector<duckdb_logical_type>* types = nullptr;
+    ~Chunks() {
+      for (auto& c : list) duckdb_destroy_data_chunk(&c);
+      for (auto& t : *types) duckdb_destroy_logical_type(&t);
+    }
+  } chunks{{}, &types};
+  const idx_t capacity = duckdb_vector_size();
+  idx_t row = capacity;  // the current chunk is full: start one at the first row
+  std::vector<duckdb_vector> vectors(width);
+  auto new_chunk = [&] {
+    if (!chunks.list.empty()) duckdb_data_chunk_set_size(chunks.list.back(), row);
+    chunks.list.push_back(duckdb_create_data_chunk(types.data(), width));
+    for (size_t c = 0; c < width; ++c) {
+      vectors[c] = duckdb_data_chunk_get_vector(chunks.list.back(), c);
+      duckdb_vector_ensure_validity_writable(vectors[c]);
+    }
+    row = 0;
+  };
+  if (key) {
+    std::vector<int> positions, columns;
+    std::vector<storage::KeyIndexValue> values;
+    for (const auto& path : lookup.scan.files) {
+      if (auto range = storage::RememberedKeyIndexRange(path); range && !range->MayHold(*key)) continue;
+      MEDLAKE_ASSIGN_OR_RETURN(auto reader, storage::BorrowKeyIndexReader(path));
+      if (!reader->range().MayHold(*key)) continue;
+      MEDLAKE_RETURN_IF_ERROR(MapColumns(*reader, path, field_ids, positions, columns));
+      MEDLAKE_RETURN_IF_ERROR(reader->Lookup(*key, columns));
+      while (true) {
+        int64_t pos = 0;
+        MEDLAKE_ASSIGN_OR_RETURN(bool more, reader->Next(&pos, &values));
+        if (!more) break;
+        if (row == capacity) new_chunk();
+        for (size_t c = 0; c < width; ++c) {
+          const int p = positions[c];
+          if (p < 0 || values[static_cast<size_t>(p)].is_null) {
+            duckdb_validity_set_row_invalid(duckdb_vector_get_validity(vectors[c]), row);
+            continue;
+          }
+          WriteCell(vectors[c], out[c], row, values[static_cast<size_t>(p)]);
+        }
+        ++row;
+      }
+    }
+  }
+  if (!chunks.list.empty()) duckdb_data_chunk_set_size(chunks.list.back(), row);
+  auto result = internal::QueryResultOfChunks(lookup.result_columns, std::move(chunks.list));
+  chunks.list.clear();
+  return result;
 }
 
 }  // namespace medlake::engine

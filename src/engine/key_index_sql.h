@@ -65,7 +65,46 @@ struct KeyIndexScan {
   // What the scan looks up, for PrefetchKeyLookups: its key index files and constant keys.
   std::vector<std::string> files;
   std::vector<std::string> keys;
+  // What it returns (for DirectKeyLookupOf): the key column's name, the columns in order
+  // (field id, name, Iceberg primitive type), and whether the user's access to the table left
+  // it as it is (no hidden column, mask or row filter: set by the resolver).
+  struct Column {
+    int field_id = 0;
+    std::string name;
+    std::string type;
+  };
+  std::string key_name;
+  std::vector<Column> columns;
+  bool unrestricted = false;
 };
+
+// A statement that is nothing but a lookup by key of plain columns of one table:
+// `SELECT <column, ... | *> FROM <table> [[AS] alias] WHERE <key column> = $n [;]`, whose one
+// scan reads key indexes and carries no policy for the user. Its rows are exactly the key
+// index rows of the key, in file order, with the columns' values unchanged, so they can be read
+// without running DuckDB's plan (RunDirectKeyLookup): the plan is still prepared (it gives the
+// result's names and types and is the path for every value that is not a plain key).
+struct DirectKeyLookup {
+  KeyIndexScan scan;
+  int parameter = 0;  // the $n giving the key
+  bool integer_key = false;
+  // Filled by MatchResultColumns from the plan: the result's columns and, for each, its
+  // position in scan.columns.
+  std::vector<ColumnInfo> result_columns;
+  std::vector<size_t> sources;
+};
+
+// The direct lookup `statement` (as prepared, with $n) is, given the key-index scans its rewrite
+// made and how many tables it reads; nullopt when it is anything more.
+std::optional<DirectKeyLookup> DirectKeyLookupOf(std::string_view statement, const std::vector<KeyIndexScan>& scans,
+                                                 size_t tables_read);
+// Matches `plan_columns` (what DuckDB's plan of the statement returns) to the scan's columns by
+// name, with the type a key-index scan gives each; false when one does not match, and the plan
+// must then run.
+bool MatchResultColumns(DirectKeyLookup& lookup, const std::vector<ColumnInfo>& plan_columns);
+// The rows of `key` (nullopt: NULL, which equals nothing) as the plan would return them.
+Result<std::unique_ptr<QueryResult>> RunDirectKeyLookup(const DirectKeyLookup& lookup,
+                                                        const std::optional<std::string>& key);
 
 // Starts the lookups of `scans` (the key-index scans of one statement) on the prefetcher's
 // threads (storage::KeyIndexPrefetcher), so that their disk reads overlap instead of following

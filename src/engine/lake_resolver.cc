@@ -492,8 +492,11 @@ Result<std::optional<ResolvedTable>> LakeTableResolver::Resolve(
           key_parameters_.push_back(p);
         }
       }
+      ResolvedTable resolved = ApplyAccess(id, sql, plan, current_fields, access, rows_proven, predicates);
+      // The scan's SQL comes back as it went in only when no policy applies to this user.
+      by_key->unrestricted = resolved.sql == sql && resolved.sql_unguarded.empty();
       key_scans_.push_back(std::move(*by_key));
-      return std::optional<ResolvedTable>(ApplyAccess(id, sql, plan, current_fields, access, rows_proven, predicates));
+      return std::optional<ResolvedTable>(std::move(resolved));
     }
     sql = SplitByInList(sql, usable, *current_schema, plan.columns, LeadingSortField(table->metadata()));
   }

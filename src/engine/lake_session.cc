@@ -376,6 +376,8 @@ Status LakeSession::RewritePrepared(PreparedQuery& q, const std::string& epoch, 
   q.reads_parquet = resolver.reads_parquet();
   q.key_parameters = resolver.key_parameters();
   q.key_scans = resolver.key_scans();
+  q.direct = DirectKeyLookupOf(q.text, q.key_scans, resolver.tables_read().size());
+  q.direct_plan = nullptr;
   q.plan.reset();
   q.plan_forms.clear();
   q.plan_failed = false;
@@ -545,6 +547,34 @@ std::optional<LiteralBinding> BindingOf(std::string_view literal) {
 
 }  // namespace
 
+bool LakeSession::DirectApplies(PreparedQuery& q, const std::vector<std::string>& literals) {
+  if (!q.direct || !q.plan) return false;
+  const size_t n = static_cast<size_t>(q.direct->parameter);
+  if (n == 0 || n > literals.size() || q.plan_types.size() < n) return false;
+  // The key must be bound exactly as the comparison reads it: for an integer key a number
+  // bound as INTEGER or BIGINT (a number, or a string that is one written plainly, as a client's
+  // untyped parameter is: KeptPlan binds it as that number), for a string key a plain string
+  // bound as VARCHAR. Any other form (a cast to another type, NULL) runs the plan.
+  auto b = BindingOf(literals[n - 1]);
+  if (!b) return false;
+  const auto type = q.plan_types[n - 1];
+  using Type = PreparedStatement::ParameterType;
+  if (q.direct->integer_key) {
+    if (type != Type::kInteger && type != Type::kBigint) return false;
+    if (b->form == LiteralBinding::Form::kText && (!b->cast.empty() || !StrictInteger(b->text))) return false;
+  } else if (b->form != LiteralBinding::Form::kText || !b->cast.empty() || type != Type::kVarchar) {
+    return false;
+  }
+  if (q.direct_plan != q.plan.get()) {
+    if (!MatchResultColumns(*q.direct, q.plan->result_columns())) {
+      q.direct.reset();
+      return false;
+    }
+    q.direct_plan = q.plan.get();
+  }
+  return true;
+}
+
 Result<PreparedStatement*> LakeSession::KeptPlan(PreparedQuery& q, const std::vector<std::string>& literals) {
   using Type = PreparedStatement::ParameterType;
   using Form = LiteralBinding::Form;
@@ -699,7 +729,15 @@ Status LakeSession::RunPreparedBegun(PreparedQuery& q, const std::vector<std::st
       MEDLAKE_ASSIGN_OR_RETURN(once, connection_->Prepare(sql));
       prepared = once.get();
     }
-    MEDLAKE_ASSIGN_OR_RETURN(auto result, prepared->Execute(/*streaming=*/true));
+    std::unique_ptr<QueryResult> result;
+    if (prepared == q.plan.get() && DirectApplies(q, literals)) {
+      // A plain lookup by key with its key bound as the plan binds it: the key index rows, as
+      // the plan would return them, without running it.
+      MEDLAKE_ASSIGN_OR_RETURN(result, RunDirectKeyLookup(*q.direct, keys[static_cast<size_t>(q.direct->parameter) - 1]));
+      ++direct_lookups_;
+    } else {
+      MEDLAKE_ASSIGN_OR_RETURN(result, prepared->Execute(/*streaming=*/true));
+    }
     StatementOutcome outcome;
     outcome.kind = result->statement_kind();
     if (result->returns_rows()) outcome.rows = result.get();

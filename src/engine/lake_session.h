@@ -88,6 +88,11 @@ class LakeSession {
     bool reads_parquet = true;                // the rewrite reads Parquet files
     std::vector<KeyParameter> key_parameters;  // parameters whose values are key-index keys
     std::vector<KeyIndexScan> key_scans;       // the key-index scans (PrefetchKeyLookups)
+    // When the statement is a plain lookup by key (DirectKeyLookupOf): its rows are read from
+    // the key indexes without running `plan`, once `plan`'s columns matched (`direct_plan`
+    // names the plan they were matched against).
+    std::optional<DirectKeyLookup> direct;
+    const PreparedStatement* direct_plan = nullptr;
     // The kind of literal each $n will be (empty: unknown, as for a client's parameters).
     std::vector<ColumnPredicate::Kind> parameter_kinds;
     // DuckDB's plan of `rewritten` for values of the literal forms `plan_forms` (see
@@ -115,6 +120,8 @@ class LakeSession {
   // of sessions checks for those before reusing a session). Prepared queries are queries.
   bool ran_other_than_queries() const { return ran_other_than_queries_; }
   void ForgetStatementKinds() { ran_other_than_queries_ = false; }
+  // Executions answered by a direct key lookup instead of their plan (tests, benchmarks).
+  int64_t direct_lookups() const { return direct_lookups_; }
   // The registration of medlake_key_rows in this session's database (KeyParameterValues).
   uint64_t key_rows_registration() const { return key_rows_registration_; }
 
@@ -154,6 +161,8 @@ class LakeSession {
                           const ResultCallback& on_result, std::optional<std::string_view> statement = std::nullopt);
   // DuckDB's kept plan of `q` bound to `literals`; null when the values cannot be bound to a
   // kept plan (the caller substitutes them into the text instead).
+  // Whether this run of `q` may be answered by its direct key lookup (see PreparedQuery::direct).
+  bool DirectApplies(PreparedQuery& q, const std::vector<std::string>& literals);
   Result<PreparedStatement*> KeptPlan(PreparedQuery& q, const std::vector<std::string>& literals);
 
   struct ShapeEntry {
@@ -163,6 +172,7 @@ class LakeSession {
   std::map<std::string, ShapeEntry> shapes_;
   int64_t statements_by_shape_ = 0;
   int64_t executions_of_kept_plans_ = 0;
+  int64_t direct_lookups_ = 0;
   uint64_t key_rows_registration_ = 0;  // of medlake_key_rows in this session's database
   bool ran_other_than_queries_ = false;
 
