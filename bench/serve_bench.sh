@@ -9,7 +9,7 @@
 #
 #   bench/serve_bench.sh [--patients N] [--accounts N] [--stream-rows N] [--duration S]
 #                        [--persons K] [--fhir-persons K] [--only point,stream,record] [--perf] [--keep]
-#                        [--codec lz4] [--no-key-index] [--cold]
+#                        [--codec lz4] [--no-key-index] [--cold] [--reuse DIR]
 #
 # Defaults: --patients 1000000 --accounts 1000000 --stream-rows 1000000 --duration 15
 # --persons 200 (--fhir-persons K: only the first K of them for $everything, default all; at 1M
@@ -33,6 +33,9 @@
 # --cold: before the record measurements, stop both servers, drop the kernel's page cache (root
 # only; medlake's key indexes are memory-mapped, so its server is restarted to unmap them) and
 # start both again, so both sides read a person's pages from disk the first time.
+#
+# --reuse DIR: measure again on the lake and cluster a --keep run left in DIR (same --patients
+# and --only as that run), without generating or loading anything; DIR is kept.
 #
 # --perf [--perf-mode simple]: after the point-query runs, an extra -M prepared (or simple) -c 1 run of medlake under
 # `perf record --call-graph dwarf` (8 s); prints the inclusive CPU shares of the main stages
@@ -73,6 +76,7 @@ while [[ $# -gt 0 ]]; do
     --codec) CODEC=$2; shift 2 ;;
     --no-key-index) KEY_INDEX=0; shift ;;
     --cold) COLD=1; shift ;;
+    --reuse) REUSE=$2; KEEP=1; shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -94,8 +98,13 @@ as_pg() { if [[ $(id -un) == "$PGUSER_OS" ]]; then "$@"; else runuser -u "$PGUSE
 now() { date +%s.%N; }
 since() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/medlake-serve-bench.XXXXXX")
-chmod 755 "$WORK"
+if [[ -n ${REUSE:-} ]]; then
+  [[ -d $REUSE/lake && -d $REUSE/pgdata ]] || { echo "--reuse $REUSE: no kept lake and cluster there" >&2; exit 2; }
+  WORK=$REUSE
+else
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/medlake-serve-bench.XXXXXX")
+  chmod 755 "$WORK"
+fi
 LAKE=$WORK/lake
 ML_PID=
 cleanup() {
@@ -111,6 +120,20 @@ echo "   patients=$PATIENTS accounts=$ACCOUNTS stream_rows=$STREAM_ROWS duration
 
 ml_sql() { "$MEDLAKE" --lake "$LAKE" sql "$@"; }
 
+pg_start() {
+  as_pg "$PGBIN/pg_ctl" -D "$WORK/pgdata" -l "$WORK/pgsock/pg.log" -w start -o \
+    "-k $WORK/pgsock -p $PG_PORT -c listen_addresses=127.0.0.1 -c ssl=off -c password_encryption=scram-sha-256 \
+     -c shared_buffers=2GB -c work_mem=64MB -c max_wal_size=8GB -c fsync=off -c synchronous_commit=off \
+     -c full_page_writes=off -c max_connections=100" >/dev/null
+}
+PSQL=(as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$WORK/pgsock" -p "$PG_PORT" -U postgres -d postgres)
+
+if [[ -n ${REUSE:-} ]]; then
+  echo "== reusing the lake and cluster in $WORK"
+  TOKEN=$(ml_sql --format csv -c "CREATE TOKEN FOR reader COMMENT 'serve_bench --reuse'" | grep -o 'mlk_[A-Za-z0-9_]*' | head -1)
+  [[ -n $TOKEN ]] || { echo "no token created" >&2; exit 1; }
+  pg_start
+else
 # ---------------------------------------------------------------------------------------------
 echo "== lake: generating data"
 "$MEDLAKE" --lake "$LAKE" init --owner bench >/dev/null
@@ -178,14 +201,7 @@ echo "$PASSWORD-admin" > "$WORK/pwfile"
 chmod 644 "$WORK/pwfile"
 as_pg "$PGBIN/initdb" -D "$WORK/pgdata" -U postgres --pwfile="$WORK/pwfile" --auth-local=trust \
   --auth-host=scram-sha-256 >/dev/null
-pg_start() {
-  as_pg "$PGBIN/pg_ctl" -D "$WORK/pgdata" -l "$WORK/pgsock/pg.log" -w start -o \
-    "-k $WORK/pgsock -p $PG_PORT -c listen_addresses=127.0.0.1 -c ssl=off -c password_encryption=scram-sha-256 \
-     -c shared_buffers=2GB -c work_mem=64MB -c max_wal_size=8GB -c fsync=off -c synchronous_commit=off \
-     -c full_page_writes=off -c max_connections=100" >/dev/null
-}
 pg_start
-PSQL=(as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$WORK/pgsock" -p "$PG_PORT" -U postgres -d postgres)
 t0=$(now)
 # The PostgreSQL type of each DESCRIBE type of the lake.
 pg_columns() {
@@ -227,6 +243,7 @@ if want record; then
 fi
 "${PSQL[@]}" -c "VACUUM ANALYZE"
 echo "   PostgreSQL: $("${PSQL[@]}" -At -c "SELECT pg_size_pretty(pg_database_size('postgres'))") in $(since "$t0") s"
+fi  # not --reuse
 
 # ---------------------------------------------------------------------------------------------
 echo "== medlake serve --pg $ML_PG_PORT --http $ML_HTTP_PORT ${ML_SERVE_ARGS:-}"
