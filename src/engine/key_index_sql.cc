@@ -494,6 +494,20 @@ void WriteCell(duckdb_vector vec, const OutputColumn& c, idx_t row, const storag
   }
 }
 
+// Writes one key index row (its `values`, placed by `positions` as MapColumns made them) into
+// row `row` of `vectors`; a column the file lacks or a NULL value is invalid.
+void WriteRow(const std::vector<duckdb_vector>& vectors, const std::vector<OutputColumn>& columns,
+              const std::vector<int>& positions, const std::vector<storage::KeyIndexValue>& values, idx_t row) {
+  for (size_t c = 0; c < columns.size(); ++c) {
+    const int p = positions[c];
+    if (p < 0 || values[static_cast<size_t>(p)].is_null) {
+      duckdb_validity_set_row_invalid(duckdb_vector_get_validity(vectors[c]), row);
+      continue;
+    }
+    WriteCell(vectors[c], columns[c], row, values[static_cast<size_t>(p)]);
+  }
+}
+
 void KeyRowsFn(duckdb_function_info info, duckdb_data_chunk output) {
   const auto* bind = static_cast<const KeyRowsBind*>(duckdb_function_get_bind_data(info));
   auto* state = static_cast<KeyRowsState*>(duckdb_function_get_init_data(info));
@@ -539,14 +553,7 @@ void KeyRowsFn(duckdb_function_info info, duckdb_data_chunk output) {
       ++state->key;
       continue;
     }
-    for (size_t c = 0; c < bind->columns.size(); ++c) {
-      const int p = state->positions[c];
-      if (p < 0 || state->values[static_cast<size_t>(p)].is_null) {
-        duckdb_validity_set_row_invalid(duckdb_vector_get_validity(vectors[c]), row);
-        continue;
-      }
-      WriteCell(vectors[c], bind->columns[c], row, state->values[static_cast<size_t>(p)]);
-    }
+    WriteRow(vectors, bind->columns, state->positions, state->values, row);
     ++row;
   }
   duckdb_data_chunk_set_size(output, row);
@@ -719,14 +726,7 @@ Result<std::unique_ptr<QueryResult>> RunDirectKeyLookup(const DirectKeyLookup& l
         MEDLAKE_ASSIGN_OR_RETURN(bool more, reader->Next(&pos, &values));
         if (!more) break;
         if (row == capacity) new_chunk();
-        for (size_t c = 0; c < width; ++c) {
-          const int p = positions[c];
-          if (p < 0 || values[static_cast<size_t>(p)].is_null) {
-            duckdb_validity_set_row_invalid(duckdb_vector_get_validity(vectors[c]), row);
-            continue;
-          }
-          WriteCell(vectors[c], out[c], row, values[static_cast<size_t>(p)]);
-        }
+        WriteRow(vectors, out, positions, values, row);
         ++row;
       }
     }

@@ -78,14 +78,14 @@ std::mutex& RangesMutex() {
   static auto* mu = new std::mutex;
   return *mu;
 }
-std::unordered_map<std::string, KeyIndexRange>& Ranges() {
-  static auto* ranges = new std::unordered_map<std::string, KeyIndexRange>;
+std::unordered_map<std::string, std::shared_ptr<const KeyIndexRange>>& Ranges() {
+  static auto* ranges = new std::unordered_map<std::string, std::shared_ptr<const KeyIndexRange>>;
   return *ranges;
 }
 void RememberRange(const std::string& path, const KeyIndexRange& range) {
   std::lock_guard<std::mutex> lock(RangesMutex());
   if (Ranges().size() >= kMaxRanges) Ranges().clear();
-  Ranges().insert_or_assign(path, range);
+  Ranges().insert_or_assign(path, std::make_shared<const KeyIndexRange>(range));
 }
 
 }  // namespace
@@ -285,11 +285,10 @@ bool KeyIndexRange::MayHold(std::string_view key) const {
   return key >= min_text && key <= max_text;
 }
 
-std::optional<KeyIndexRange> RememberedKeyIndexRange(const std::string& path) {
+std::shared_ptr<const KeyIndexRange> RememberedKeyIndexRange(const std::string& path) {
   std::lock_guard<std::mutex> lock(RangesMutex());
   auto it = Ranges().find(path);
-  if (it == Ranges().end()) return std::nullopt;
-  return it->second;
+  return it == Ranges().end() ? nullptr : it->second;
 }
 
 int KeyIndexReader::ColumnOf(int field_id) const {

@@ -98,8 +98,9 @@ struct KeyIndexRange {
 };
 
 // The range of the key index at `path` if a reader of it was opened in this process (files
-// never change once in place, so what was read stays true); nullopt otherwise. Thread-safe.
-std::optional<KeyIndexRange> RememberedKeyIndexRange(const std::string& path);
+// never change once in place, so what was read stays true); null otherwise. Shared, not copied:
+// scans ask for it per file on every run. Thread-safe.
+std::shared_ptr<const KeyIndexRange> RememberedKeyIndexRange(const std::string& path);
 
 class KeyIndexReader {
  public:

@@ -260,9 +260,9 @@ TEST(KeyIndexTest, KnowsItsKeyRange) {
   EXPECT_FALSE(range.MayHold("\xC3\xA1"));  // bytes above ASCII sort after "b"
   // What was read is remembered for the path, for scans that have no reader open.
   auto remembered = RememberedKeyIndexRange(KeyIndexPath(dir.Join("data-1.parquet")));
-  ASSERT_TRUE(remembered.has_value());
+  ASSERT_TRUE(remembered != nullptr);
   EXPECT_EQ(remembered->max_text, "b");
-  EXPECT_FALSE(RememberedKeyIndexRange(dir.Join("never-opened.keyidx")).has_value());
+  EXPECT_FALSE(RememberedKeyIndexRange(dir.Join("never-opened.keyidx")) != nullptr);
 
   const std::string ints = dir.Join("data-2.parquet");
   {
