@@ -1,6 +1,7 @@
 #include "engine/sql_lexer.h"
 
 #include <cctype>
+#include <unordered_map>
 
 namespace medlake::engine {
 namespace {
@@ -200,21 +201,63 @@ Result<std::string> SubstituteParameterTokens(std::string_view sql, const std::v
   return ReplaceParameterTokens(sql, literals);
 }
 
-Result<std::string> ReplaceParameterTokens(std::string_view sql, const std::vector<std::string>& literals) {
+namespace {
+
+// Where a statement's parameters are: `sql` cut at [begin, end) for parameter $number.
+struct ParameterSlot {
+  size_t begin = 0;
+  size_t end = 0;
+  size_t number = 0;
+};
+
+Result<std::vector<ParameterSlot>> FindParameterSlots(std::string_view sql) {
   MEDLAKE_ASSIGN_OR_RETURN(auto tokens, TokenizeSql(sql));
-  std::string out;
-  size_t copied = 0;
+  std::vector<ParameterSlot> slots;
   for (const SqlToken& t : tokens) {
     if (t.kind != SqlToken::Kind::kParameter) continue;
     if (t.text.size() < 2 || t.text[0] != '$' || !std::isdigit(static_cast<unsigned char>(t.text[1]))) {
       return InvalidArgument("only numbered parameters ($1, $2, ...) can be bound, not " + t.text);
     }
     size_t n = 0;
-    for (size_t i = 1; i < t.text.size() && n <= literals.size(); ++i) n = n * 10 + static_cast<size_t>(t.text[i] - '0');
-    if (n == 0 || n > literals.size()) return InvalidArgument("there is no value for parameter " + t.text);
-    out.append(sql.substr(copied, t.begin - copied));
-    out.append(literals[n - 1]);
-    copied = t.end;
+    for (size_t i = 1; i < t.text.size() && n <= 100000; ++i) n = n * 10 + static_cast<size_t>(t.text[i] - '0');
+    slots.push_back({t.begin, t.end, n});
+  }
+  return slots;
+}
+
+// A prepared statement runs the same text again and again with new values: its slots are found
+// once per thread (a session is one thread) and kept, for texts up to 4 KiB, 256 of them.
+const std::vector<ParameterSlot>* KeptParameterSlots(std::string_view sql) {
+  constexpr size_t kMaxText = 4096;
+  constexpr size_t kMaxKept = 256;
+  if (sql.size() > kMaxText) return nullptr;
+  thread_local std::unordered_map<std::string, std::vector<ParameterSlot>> kept;
+  auto it = kept.find(std::string(sql));
+  if (it != kept.end()) return &it->second;
+  auto slots = FindParameterSlots(sql);
+  if (!slots.ok()) return nullptr;  // the caller reports the error
+  if (kept.size() >= kMaxKept) kept.clear();
+  return &kept.emplace(std::string(sql), std::move(*slots)).first->second;
+}
+
+}  // namespace
+
+Result<std::string> ReplaceParameterTokens(std::string_view sql, const std::vector<std::string>& literals) {
+  std::vector<ParameterSlot> found;
+  const std::vector<ParameterSlot>* slots = KeptParameterSlots(sql);
+  if (slots == nullptr) {
+    MEDLAKE_ASSIGN_OR_RETURN(found, FindParameterSlots(sql));
+    slots = &found;
+  }
+  std::string out;
+  size_t copied = 0;
+  for (const ParameterSlot& slot : *slots) {
+    if (slot.number == 0 || slot.number > literals.size()) {
+      return InvalidArgument("there is no value for parameter " + std::string(sql.substr(slot.begin, slot.end - slot.begin)));
+    }
+    out.append(sql.substr(copied, slot.begin - copied));
+    out.append(literals[slot.number - 1]);
+    copied = slot.end;
   }
   out.append(sql.substr(copied));
   return out;

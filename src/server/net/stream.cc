@@ -18,6 +18,24 @@ Status ReadExactly(Stream& stream, char* buf, size_t n) {
   return Status::OK();
 }
 
+BufferedReader::BufferedReader(Stream& target, size_t capacity)
+    : target_(target), buffer_(new char[capacity]), capacity_(capacity) {}
+
+Result<size_t> BufferedReader::Read(char* buf, size_t n) {
+  if (n == 0) return size_t{0};
+  if (begin_ == end_) {
+    if (n >= capacity_) return target_.Read(buf, n);
+    MEDLAKE_ASSIGN_OR_RETURN(size_t k, target_.Read(buffer_.get(), capacity_));
+    if (k == 0) return size_t{0};
+    begin_ = 0;
+    end_ = k;
+  }
+  const size_t k = std::min(n, end_ - begin_);
+  std::memcpy(buf, buffer_.get() + begin_, k);
+  begin_ += k;
+  return k;
+}
+
 namespace {
 
 // One direction of a memory pipe.

@@ -35,6 +35,30 @@ class Stream {
 // Reads exactly `n` bytes. IOError "connection closed" if the peer closes first.
 Status ReadExactly(Stream& stream, char* buf, size_t n);
 
+// Reads ahead from `target` (not owned; must outlive it): one Read of up to `capacity` bytes
+// serves the small reads after it, so a client's batch of messages that arrived together costs
+// one system call, not two per message. A read of `capacity` bytes or more with nothing buffered
+// goes straight to `target`. Writes, Shutdown and the rest forward to `target`.
+class BufferedReader final : public Stream {
+ public:
+  explicit BufferedReader(Stream& target, size_t capacity = 8192);
+  Result<size_t> Read(char* buf, size_t n) override;
+  Status Write(std::string_view data) override { return target_.Write(data); }
+  void Shutdown() override { target_.Shutdown(); }
+  bool is_tls() const override { return target_.is_tls(); }
+  std::string peer() const override { return target_.peer(); }
+  // Bytes read from `target` and not yet handed out (e.g. sent by a client before a TLS
+  // handshake it asked for: they must not be taken as coming from inside TLS).
+  size_t buffered() const { return end_ - begin_; }
+
+ private:
+  Stream& target_;
+  std::unique_ptr<char[]> buffer_;
+  size_t capacity_;
+  size_t begin_ = 0;
+  size_t end_ = 0;
+};
+
 // A Stream that forwards to `target` without owning it (for APIs that take ownership of a
 // stream the listener owns). `target` must outlive the result.
 std::unique_ptr<Stream> Borrow(Stream& target);

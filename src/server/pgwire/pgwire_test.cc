@@ -19,6 +19,7 @@
 #include "engine/testing/session_rows.h"
 #include "security/access_controller.h"
 #include "server/auth/auth.h"
+#include "server/net/stream.h"
 #include "server/pgwire/protocol.h"
 #include "server/pgwire/server.h"
 #include "server/pgwire/session.h"
@@ -134,6 +135,25 @@ TEST(PgwireHelpersTest, ParametersOutsideLiteralsAndComments) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string s, SubstituteParameters("select $1, '$1', $2", {"'x'", "NULL"}));
   EXPECT_EQ(s, "select 'x', '$1', NULL");
   EXPECT_THAT(SubstituteParameters("select $3", {"1"}), StatusIs(StatusCode::kInvalidArgument, "$3"));
+}
+
+TEST(PgwireHelpersTest, ATextBoundAgainGetsItsNewValuesEveryTime) {
+  // The parameters' places are found once per text and kept: later bindings of the same text
+  // must still take their own values, and report their own errors.
+  const std::string sql = "select $2 || '$1' || $1 from t -- $3\nwhere k = $2";
+  for (int i = 0; i < 3; ++i) {
+    const std::string a = "'a" + std::to_string(i) + "'";
+    const std::string b = std::to_string(i);
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string s, SubstituteParameters(sql, {a, b}));
+    EXPECT_EQ(s, "select " + b + " || '$1' || " + a + " from t -- $3\nwhere k = " + b);
+    EXPECT_THAT(SubstituteParameters(sql, {a}), StatusIs(StatusCode::kInvalidArgument, "no value for parameter $2"));
+    EXPECT_THAT(SubstituteParameters(sql, {a, "1; drop table t"}), StatusIs(StatusCode::kInvalidArgument, "$2"));
+  }
+  // A text longer than what is kept goes the same way.
+  const std::string longer = "select $1" + std::string(5000, ' ') + ", $2";
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string s, SubstituteParameters(longer, {"1", "2"}));
+  EXPECT_EQ(s, "select 1" + std::string(5000, ' ') + ", 2");
+  EXPECT_THAT(SubstituteParameters(longer, {"1"}), StatusIs(StatusCode::kInvalidArgument, "$2"));
 }
 
 TEST(PgwireHelpersTest, ParameterLiteralsAreQuotedAndTyped) {
@@ -544,6 +564,81 @@ TEST_F(PgwireServerTest, SilentAndGreedyClientsDoNotHoldTheServer) {
   Conn ok{Connect()};
   Res r{PQexec(ok.c, "SELECT 1")};
   EXPECT_EQ(r.get(0, 0), "1");
+}
+
+TEST(BufferedReaderTest, SmallReadsShareOneReadOfTheTarget) {
+  auto pair = net::MakeMemoryStreamPair();
+  // Counts the reads that reach the target.
+  struct Counting final : net::Stream {
+    explicit Counting(net::Stream& t) : target(t) {}
+    Result<size_t> Read(char* buf, size_t n) override {
+      ++reads;
+      return target.Read(buf, n);
+    }
+    Status Write(std::string_view d) override { return target.Write(d); }
+    void Shutdown() override { target.Shutdown(); }
+    bool is_tls() const override { return false; }
+    std::string peer() const override { return "counting"; }
+    net::Stream& target;
+    int reads = 0;
+  } counting(*pair.server);
+  net::BufferedReader in(counting, 16);
+  ASSERT_THAT(pair.client->Write("abcdefghij"), IsOk());
+  char buf[64] = {};
+  ASSERT_THAT(net::ReadExactly(in, buf, 3), IsOk());
+  EXPECT_EQ(std::string(buf, 3), "abc");
+  EXPECT_EQ(in.buffered(), 7u);
+  ASSERT_THAT(net::ReadExactly(in, buf, 7), IsOk());
+  EXPECT_EQ(std::string(buf, 7), "defghij");
+  EXPECT_EQ(counting.reads, 1);
+  // A read across the buffer's end takes what is buffered, then reads on.
+  ASSERT_THAT(pair.client->Write("klm"), IsOk());
+  ASSERT_THAT(net::ReadExactly(in, buf, 2), IsOk());
+  ASSERT_THAT(pair.client->Write("nopqrstuvwxyz0123456789"), IsOk());
+  ASSERT_THAT(net::ReadExactly(in, buf, 5), IsOk());
+  EXPECT_EQ(std::string(buf, 5), "mnopq");
+  // A read of the buffer's size or more, with nothing buffered, goes straight to the target.
+  ASSERT_THAT(net::ReadExactly(in, buf, 19), IsOk());  // the rest of what was written
+  EXPECT_EQ(std::string(buf, 19), "rstuvwxyz0123456789");
+  EXPECT_EQ(in.buffered(), 0u);
+  const int before = counting.reads;
+  ASSERT_THAT(pair.client->Write(std::string(20, 'x')), IsOk());
+  ASSERT_THAT(net::ReadExactly(in, buf, 20), IsOk());
+  EXPECT_EQ(std::string(buf, 20), std::string(20, 'x'));
+  EXPECT_EQ(counting.reads, before + 1);
+  EXPECT_EQ(in.buffered(), 0u);
+  // The peer's close is a read of 0 bytes, and ReadExactly's error.
+  pair.client->Shutdown();
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(size_t k, in.Read(buf, 4));
+  EXPECT_EQ(k, 0u);
+  EXPECT_THAT(net::ReadExactly(in, buf, 1), StatusIs(StatusCode::kIOError, "closed"));
+}
+
+TEST_F(PgwireServerTest, BytesSentBeforeTheTlsAnswerAreRefused) {
+  std::string cert = dir_.Join("server.crt");
+  std::string key = dir_.Join("server.key");
+  ASSERT_THAT(GenerateSelfSignedCertificate(cert, key, "localhost"), IsOk());
+  PgServerOptions options;
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(options.tls, TlsServerContext::FromFiles(cert, key));
+  Boot(options);
+  // SSLRequest and, without waiting for 'S', a plain startup packet: the server must not take the
+  // startup as if it had come through TLS.
+  int fd = RawConnect(server_->port());
+  ASSERT_GE(fd, 0);
+  std::string startup = Int32Bytes(kProtocolVersion3) + std::string("user\0alice\0\0", 12);
+  startup = Int32Bytes(static_cast<int32_t>(startup.size() + 4)) + startup;
+  const std::string both = Int32Bytes(8) + Int32Bytes(kSslRequestCode) + startup;
+  ASSERT_EQ(::send(fd, both.data(), both.size(), 0), static_cast<ssize_t>(both.size()));
+  std::string reply;
+  char buf[512];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) reply.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  ASSERT_FALSE(reply.empty());
+  EXPECT_EQ(reply[0], 'E') << "the server answered " << reply.substr(0, 1);
+  EXPECT_NE(reply.find("unencrypted data after SSL request"), std::string::npos);
+  // A client that waits for the answer is served.
+  Conn tls{Connect("alice", kAlicePassword, "sslmode=require")};
+  EXPECT_EQ(PQsslInUse(tls.c), 1);
 }
 
 TEST_F(PgwireServerTest, ConnectionsOverTheLimitAreRefusedPolitely) {

@@ -106,7 +106,7 @@ struct Portal {
 
 class Session {
  public:
-  Session(PgServer& server, net::TcpStream& stream) : server_(server), stream_(stream), out_(stream) {}
+  Session(PgServer& server, net::TcpStream& stream) : server_(server), stream_(stream), in_(stream), out_(stream) {}
   ~Session() {
     if (pid_ != 0) server_.UnregisterCancelKey(pid_);
     if (lake_) server_.counters().active.fetch_sub(1);
@@ -175,6 +175,8 @@ class Session {
 
   PgServer& server_;
   net::TcpStream& stream_;
+  // Every read goes through in_: a Bind/Execute/Sync batch that arrived together is one recv().
+  net::BufferedReader in_;
   MessageWriter out_;
   std::unique_ptr<engine::LakeSession> lake_;
   std::unique_ptr<CatalogResponder> catalog_;
@@ -218,14 +220,21 @@ Result<Message> Session::NextMessage() {
     pending_.reset();
     return m;
   }
-  return ReadMessage(stream_);
+  return ReadMessage(in_);
 }
 
 bool Session::Startup() {
-  auto packet = ReadStartup(stream_);
+  auto packet = ReadStartup(in_);
   for (int round = 0; packet.ok() && round < 2; ++round) {
     if (packet->kind == StartupPacket::Kind::kSsl) {
       if (stream_.is_tls()) break;  // a second SSLRequest inside TLS: protocol violation below
+      if (in_.buffered() > 0) {
+        // Bytes the client sent after SSLRequest without waiting for the answer would be taken
+        // as if they came through TLS (a man in the middle could inject them): refused, as
+        // PostgreSQL does.
+        SendFatal("08P01", "received unencrypted data after SSL request");
+        return false;
+      }
       if (server_.options().tls) {
         if (!out_.SendByte('S').ok()) return false;
         Status st = stream_.StartTls(*server_.options().tls);
@@ -233,10 +242,10 @@ bool Session::Startup() {
       } else if (!out_.SendByte('N').ok()) {
         return false;
       }
-      packet = ReadStartup(stream_);
+      packet = ReadStartup(in_);
     } else if (packet->kind == StartupPacket::Kind::kGssEnc) {
       if (!out_.SendByte('N').ok()) return false;
-      packet = ReadStartup(stream_);
+      packet = ReadStartup(in_);
     }
   }
   if (!packet.ok()) {
@@ -382,7 +391,7 @@ bool Session::Authenticate(const std::string& user) {
   }
   out_.AuthenticationSasl({"SCRAM-SHA-256"});
   if (!Flush()) return false;
-  auto first = ReadMessage(stream_, kMaxAuthMessageBytes);
+  auto first = ReadMessage(in_, kMaxAuthMessageBytes);
   if (!first.ok()) return false;
   if (first->type != 'p') return fail("expected a SASL response");
   auto initial = DecodeSaslInitialResponse(first->body);
@@ -407,7 +416,7 @@ bool Session::Authenticate(const std::string& user) {
                              ",i=" + std::to_string(creds->verifier.iterations);
   out_.AuthenticationSaslContinue(server_first);
   if (!Flush()) return false;
-  auto final_msg = ReadMessage(stream_, kMaxAuthMessageBytes);
+  auto final_msg = ReadMessage(in_, kMaxAuthMessageBytes);
   if (!final_msg.ok()) return false;
   if (final_msg->type != 'p') return fail("expected a SASL response");
   // client-final-message: "c=<base64 gs2 header>,r=<nonce>[,...],p=<base64 proof>".
@@ -824,7 +833,7 @@ Status Session::StreamResult(engine::QueryResult& result, const std::string&, Ru
     // handed to the main loop. Nothing is flushed before waiting: a client that wants the
     // RowDescription before it sends Execute sends Flush or Sync, as the protocol requires.
     while (alive_) {
-      auto m = ReadMessage(stream_);
+      auto m = ReadMessage(in_);
       if (!m.ok()) {
         alive_ = false;
         return IOError("client connection lost");
