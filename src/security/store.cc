@@ -209,16 +209,7 @@ Result<std::unique_ptr<SecurityStore>> SecurityStore::Open(const std::string& ca
   return std::make_unique<SecurityStore>(std::move(db), clock ? clock : &SystemClock::Default());
 }
 
-Result<int64_t> SecurityStore::DataVersion() {
-  if (!data_version_) {
-    MEDLAKE_ASSIGN_OR_RETURN(data_version_, db_->Prepare("PRAGMA data_version"));
-  }
-  MEDLAKE_RETURN_IF_ERROR(data_version_->Reset());
-  MEDLAKE_ASSIGN_OR_RETURN(bool row, data_version_->Step());
-  const int64_t version = row ? data_version_->ColumnInt64(0) : -1;
-  MEDLAKE_RETURN_IF_ERROR(data_version_->Reset());
-  return version;
-}
+Result<int64_t> SecurityStore::DataVersion() { return db_->DataVersion(); }
 
 std::string SecurityStore::Now() const { return FormatMicros(clock_->NowMicros()); }
 

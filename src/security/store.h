@@ -153,7 +153,8 @@ class SecurityStore {
   Result<std::optional<BreakGlassRecord>> ActiveBreakGlass(const std::string& principal);
 
   // Changes whenever another connection (this process or another) commits to the catalog
-  // database: sessions reload grants and policies when it moves (SQLite's data_version).
+  // database: sessions reload grants and policies when it moves (SQLite's data_version, asked
+  // only when a commit was counted since: storage::SqliteDb::DataVersion).
   Result<int64_t> DataVersion();
 
   // "YYYY-MM-DDTHH:MM:SS.mmmZ" of the store's clock.
@@ -164,8 +165,6 @@ class SecurityStore {
  private:
   Status Transaction(const std::function<Status()>& body);
   std::unique_ptr<storage::SqliteDb> db_;
-  // PRAGMA data_version, prepared once (asked at the start of every statement of a session).
-  std::unique_ptr<storage::SqliteStatement> data_version_;
   const Clock* clock_;
 };
 

@@ -1,6 +1,14 @@
 #include "storage/sqlite_db.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
 
 namespace medlake::storage {
 namespace {
@@ -19,6 +27,83 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what) {
     default: return Internal(std::move(msg));
   }
 }
+}  // namespace
+
+namespace internal {
+
+// Two counters in a shared mapping of `<db>-commits`: `begun` moves before a commit, `ended`
+// after it (or after the rollback of a commit that failed). Mapped once per process and path.
+struct CommitBoard {
+  static constexpr size_t kBytes = 64;
+  ~CommitBoard() {
+    if (words != nullptr) ::munmap(words, kBytes);
+  }
+  std::atomic_ref<uint64_t> begun() const { return std::atomic_ref<uint64_t>(words[0]); }
+  std::atomic_ref<uint64_t> ended() const { return std::atomic_ref<uint64_t>(words[1]); }
+  uint64_t* words = nullptr;
+};
+
+struct CommitHookState {
+  CommitBoard* board = nullptr;
+  bool pending = false;  // `begun` moved for a commit whose end is not counted yet
+};
+
+}  // namespace internal
+
+namespace {
+
+using internal::CommitBoard;
+using internal::CommitHookState;
+
+std::shared_ptr<CommitBoard> MapCommitBoard(const std::string& db_path) {
+  static std::mutex mu;
+  static auto* boards = new std::map<std::string, std::weak_ptr<CommitBoard>>();
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto kept = (*boards)[db_path].lock()) return kept;
+  const std::string path = db_path + "-commits";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return nullptr;
+  struct stat st {};
+  // Zero-filled by ftruncate; two processes growing it at once both grow it to the same size.
+  bool ok = ::fstat(fd, &st) == 0 &&
+            (st.st_size >= static_cast<off_t>(CommitBoard::kBytes) ||
+             ::ftruncate(fd, static_cast<off_t>(CommitBoard::kBytes)) == 0);
+  void* map = ok ? ::mmap(nullptr, CommitBoard::kBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+  ::close(fd);
+  if (map == MAP_FAILED) return nullptr;
+  auto board = std::make_shared<CommitBoard>();
+  board->words = static_cast<uint64_t*>(map);
+  (*boards)[db_path] = board;
+  return board;
+}
+
+int OnCommit(void* arg) {
+  auto* state = static_cast<CommitHookState*>(arg);
+  // A COMMIT retried after SQLITE_BUSY comes here again for the same commit: counted once.
+  if (!state->pending) {
+    state->pending = true;
+    state->board->begun().fetch_add(1);
+  }
+  return 0;  // go on with the commit
+}
+
+void EndPending(CommitHookState* state) {
+  if (state->pending) {
+    state->pending = false;
+    state->board->ended().fetch_add(1);
+  }
+}
+
+void OnRollback(void* arg) { EndPending(static_cast<CommitHookState*>(arg)); }
+
+int OnWalCommit(void* arg, sqlite3* db, const char* schema, int frames) {
+  EndPending(static_cast<CommitHookState*>(arg));
+  // A WAL hook replaces SQLite's automatic checkpoint: do what it did (a passive checkpoint
+  // once the log holds 1000 pages).
+  if (frames >= 1000) (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  return SQLITE_OK;
+}
+
 }  // namespace
 
 SqliteStatement::~SqliteStatement() {
@@ -86,7 +171,16 @@ int64_t SqliteStatement::ColumnInt64(int column) const {
   return sqlite3_column_int64(stmt_, column);
 }
 
+SqliteDb::SqliteDb(sqlite3* db) : db_(db), cache_(std::make_shared<internal::StatementCache>()) {}
+
 SqliteDb::~SqliteDb() {
+  data_version_.reset();
+  if (hook_state_) {
+    sqlite3_commit_hook(db_, nullptr, nullptr);
+    sqlite3_rollback_hook(db_, nullptr, nullptr);
+    sqlite3_wal_hook(db_, nullptr, nullptr);
+    EndPending(hook_state_.get());  // a commit left failed: SQLite rolls it back at close
+  }
   cache_->open = false;
   for (auto& [sql, stmts] : cache_->idle) {
     for (sqlite3_stmt* stmt : stmts) sqlite3_finalize(stmt);
@@ -109,7 +203,54 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool c
   sqlite3_busy_timeout(db, 10000);
   // WAL lets readers proceed while one writer commits; FULL sync makes a commit durable.
   MEDLAKE_RETURN_IF_ERROR(out->Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
+  out->WatchCommits(path);
   return out;
+}
+
+void SqliteDb::WatchCommits(const std::string& path) {
+  // Only in WAL mode does SQLite call the WAL hook after each commit (an in-memory or otherwise
+  // journaled database keeps the PRAGMA path).
+  sqlite3_stmt* mode = nullptr;  // not kept: asked once per connection
+  bool wal = false;
+  if (sqlite3_prepare_v2(db_, "PRAGMA journal_mode", -1, &mode, nullptr) == SQLITE_OK &&
+      sqlite3_step(mode) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(mode, 0);
+    wal = text != nullptr && std::string_view(reinterpret_cast<const char*>(text)) == "wal";
+  }
+  sqlite3_finalize(mode);
+  if (!wal) return;
+  board_ = MapCommitBoard(path);
+  if (!board_) return;
+  hook_state_ = std::make_unique<CommitHookState>();
+  hook_state_->board = board_.get();
+  sqlite3_commit_hook(db_, OnCommit, hook_state_.get());
+  sqlite3_rollback_hook(db_, OnRollback, hook_state_.get());
+  sqlite3_wal_hook(db_, OnWalCommit, hook_state_.get());
+}
+
+Result<int64_t> SqliteDb::DataVersion() {
+  const auto now = std::chrono::steady_clock::now();
+  std::optional<uint64_t> settled;  // the board's count, if no commit is under way
+  if (board_) {
+    const uint64_t begun = board_->begun().load();
+    const uint64_t ended = board_->ended().load();
+    if (begun == ended) settled = begun;
+  }
+  if (settled && version_commits_ == settled && now - version_read_at_ < kDataVersionRecheck) return version_;
+  // The board is read before the PRAGMA: a commit that ends in between moves it again, so the
+  // next call asks once more.
+  if (!data_version_) {
+    MEDLAKE_ASSIGN_OR_RETURN(data_version_, Prepare("PRAGMA data_version"));
+  }
+  MEDLAKE_RETURN_IF_ERROR(data_version_->Reset());
+  MEDLAKE_ASSIGN_OR_RETURN(bool row, data_version_->Step());
+  const int64_t version = row ? data_version_->ColumnInt64(0) : -1;
+  MEDLAKE_RETURN_IF_ERROR(data_version_->Reset());
+  ++data_version_queries_;
+  version_ = version;
+  version_commits_ = settled;
+  version_read_at_ = now;
+  return version;
 }
 
 Status SqliteDb::Execute(std::string_view sql) {

@@ -12,6 +12,7 @@
 // same SQL text instead of compiling it anew (compiling is most of the cost of a short lookup).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -35,6 +36,9 @@ struct StatementCache {
   size_t size = 0;
   std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle;
 };
+// The shared commit counters behind SqliteDb::DataVersion (defined in sqlite_db.cc).
+struct CommitBoard;
+struct CommitHookState;
 }  // namespace internal
 
 class SqliteStatement {
@@ -80,15 +84,38 @@ class SqliteDb {
   Result<std::unique_ptr<SqliteStatement>> Prepare(std::string_view sql);
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int64_t Changes() const;
+  // SQLite's `PRAGMA data_version` for this connection: it moves whenever another connection (of
+  // this or another process) commits to the database. Cheap when nothing changed: every commit
+  // made through a SqliteDb counts itself on a small board shared by all of them (the file
+  // `<path>-commits`, memory-mapped): one counter moves before the commit, another after it.
+  // While both stay where they were at the last PRAGMA, the PRAGMA's answer still holds and no
+  // system call is made. The PRAGMA runs again when the board moved, when a commit is under way
+  // or was cut short (the counters differ: a crashed writer leaves them so, and every call
+  // then asks SQLite, as without a board), and at least every `recheck` otherwise (for a
+  // program that writes the file without SqliteDb, e.g. the sqlite3 shell).
+  Result<int64_t> DataVersion();
+  // PRAGMAs DataVersion ran (for tests).
+  uint64_t data_version_queries() const { return data_version_queries_; }
+  static constexpr std::chrono::milliseconds kDataVersionRecheck{100};
   // Compiled statements waiting for reuse (at most kMaxKeptStatements).
   size_t KeptStatements() const { return cache_->size; }
   static constexpr size_t kMaxKeptStatements = 64;
 
-  explicit SqliteDb(sqlite3* db) : db_(db), cache_(std::make_shared<internal::StatementCache>()) {}
+  explicit SqliteDb(sqlite3* db);
 
  private:
+  // Counts this connection's commits on `board_` (SQLite's commit, WAL and rollback hooks).
+  void WatchCommits(const std::string& path);
+
   sqlite3* db_;
   std::shared_ptr<internal::StatementCache> cache_;
+  std::shared_ptr<internal::CommitBoard> board_;          // null: none could be mapped
+  std::unique_ptr<internal::CommitHookState> hook_state_;  // stable address for the hooks
+  std::unique_ptr<SqliteStatement> data_version_;
+  int64_t version_ = -1;
+  std::optional<uint64_t> version_commits_;  // the board's count the version was read at
+  std::chrono::steady_clock::time_point version_read_at_{};
+  uint64_t data_version_queries_ = 0;
 };
 
 }  // namespace medlake::storage
