@@ -14,8 +14,13 @@
 namespace medlake {
 
 Sha256Digest Sha256(std::string_view data) {
+  // Not ::SHA256(): in OpenSSL 3 it looks the algorithm up in the provider tables on every call
+  // (EVP_Q_digest), which costs as much as hashing a short audit record.
   Sha256Digest out{};
-  ::SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(out.data(), &ctx);
   return out;
 }
 

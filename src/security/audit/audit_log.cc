@@ -1,11 +1,13 @@
 #include "security/audit/audit_log.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cerrno>
@@ -24,6 +26,19 @@
 
 namespace medlake::security {
 namespace {
+
+// getpid() is a system call; every append asks whether it runs in a forked child. The pid is
+// read once and renewed in the child by an atfork handler.
+std::atomic<int> g_pid{0};
+void RenewPid() { g_pid.store(static_cast<int>(::getpid()), std::memory_order_relaxed); }
+int CurrentPid() {
+  static const bool registered = [] {
+    RenewPid();
+    return ::pthread_atfork(nullptr, nullptr, RenewPid) == 0;
+  }();
+  if (!registered) return static_cast<int>(::getpid());
+  return g_pid.load(std::memory_order_relaxed);
+}
 
 // docs/formats/audit_log.md describes every constant below.
 constexpr std::string_view kHeadMagic = "medlake-audit-head";
@@ -848,7 +863,7 @@ AuditLog::AuditLog(std::string dir, const AuditLogOptions& options)
     : dir_(std::move(dir)),
       options_(options),
       clock_(options.clock ? *options.clock : SystemClock::Default()),
-      owner_pid_(static_cast<int>(::getpid())) {}
+      owner_pid_(CurrentPid()) {}
 
 AuditLog::~AuditLog() {
   std::unique_ptr<std::thread> flusher;
@@ -859,7 +874,7 @@ AuditLog::~AuditLog() {
   }
   flush_cv_.notify_all();
   if (flusher) {
-    if (static_cast<int>(::getpid()) == owner_pid_)
+    if (CurrentPid() == owner_pid_)
       flusher->join();  // its last round syncs what is still waiting
     else
       (void)flusher.release();  // a forked child: the thread is the parent's, not ours to join
@@ -910,7 +925,7 @@ Status AuditLog::AppendAll(const std::vector<AuditRecord*>& records) {
   if (records.empty()) return Status::OK();
   for (AuditRecord* r : records) MEDLAKE_RETURN_IF_ERROR(ValidateRecord(*r));
   for (AuditRecord* r : records) NormalizeRecord(r, options_.max_statement_bytes);
-  const bool may_wait = options_.sync_interval_ms > 0 && static_cast<int>(::getpid()) == owner_pid_;
+  const bool may_wait = options_.sync_interval_ms > 0 && CurrentPid() == owner_pid_;
   std::vector<Pending> selves(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
     selves[i].record = records[i];
@@ -959,7 +974,7 @@ Status AuditLog::AppendAll(const std::vector<AuditRecord*>& records) {
 }
 
 AuditLog::Files& AuditLog::FilesLocked() {
-  const int pid = static_cast<int>(::getpid());
+  const int pid = CurrentPid();
   if (!files_ || files_->pid != pid) {
     // First use, or a forked child: never share the parent's descriptors (a flock belongs to
     // the open file description, so a shared LOCK descriptor would not exclude the parent).
@@ -1101,7 +1116,7 @@ Status AuditLog::Flush() {
 }
 
 Status AuditLog::FlushLocked() {
-  if (!files_ || files_->pid != static_cast<int>(::getpid()) || !files_->dirty)
+  if (!files_ || files_->pid != CurrentPid() || !files_->dirty)
     return Status::OK();
   Files& f = *files_;
   const std::string lock_path = JoinPath(dir_, "LOCK");
@@ -1167,7 +1182,7 @@ void AuditLog::WriteHeadLocked() {
 }
 
 void AuditLog::StartFlusherLocked() {
-  if (flusher_ || stopping_ || static_cast<int>(::getpid()) != owner_pid_)
+  if (flusher_ || stopping_ || CurrentPid() != owner_pid_)
     return;
   flusher_ = std::make_unique<std::thread>([this] { FlusherLoop(); });
 }
