@@ -575,7 +575,9 @@ bool LakeSession::DirectApplies(PreparedQuery& q, const std::vector<std::string>
   return true;
 }
 
-Result<PreparedStatement*> LakeSession::KeptPlan(PreparedQuery& q, const std::vector<std::string>& literals) {
+Result<PreparedStatement*> LakeSession::KeptPlan(PreparedQuery& q, const std::vector<std::string>& literals,
+                                                  bool* direct) {
+  *direct = false;
   using Type = PreparedStatement::ParameterType;
   using Form = LiteralBinding::Form;
   if (q.plan_failed) return nullptr;
@@ -628,6 +630,10 @@ Result<PreparedStatement*> LakeSession::KeptPlan(PreparedQuery& q, const std::ve
   // plan. A value that does not convert exactly so runs with its literal in the text, where
   // DuckDB's own casts decide (and word any error).
   PreparedStatement& plan = *q.plan;
+  if (DirectApplies(q, literals)) {
+    *direct = true;
+    return &plan;
+  }
   if (!plan.ClearBindings().ok()) return nullptr;
   for (size_t i = 0; i < bindings.size(); ++i) {
     const LiteralBinding& b = bindings[i];
@@ -719,8 +725,9 @@ Status LakeSession::RunPreparedBegun(PreparedQuery& q, const std::vector<std::st
     if (!q.key_parameters.empty()) given.emplace(key_rows_registration_, *connection_, keys);
     std::unique_ptr<PreparedStatement> once;
     PreparedStatement* prepared = nullptr;
+    bool direct = false;
     if (!q.reads_parquet) {
-      MEDLAKE_ASSIGN_OR_RETURN(prepared, KeptPlan(q, literals));
+      MEDLAKE_ASSIGN_OR_RETURN(prepared, KeptPlan(q, literals, &direct));
     }
     if (prepared != nullptr) {
       ++executions_of_kept_plans_;
@@ -730,7 +737,7 @@ Status LakeSession::RunPreparedBegun(PreparedQuery& q, const std::vector<std::st
       prepared = once.get();
     }
     std::unique_ptr<QueryResult> result;
-    if (prepared == q.plan.get() && DirectApplies(q, literals)) {
+    if (direct) {
       // A plain lookup by key with its key bound as the plan binds it: the key index rows, as
       // the plan would return them, without running it.
       MEDLAKE_ASSIGN_OR_RETURN(result, RunDirectKeyLookup(*q.direct, keys[static_cast<size_t>(q.direct->parameter) - 1]));

@@ -159,11 +159,12 @@ class LakeSession {
   // records `statement` (a shape's own text) or else the prepared text with the values in it.
   Status RunPreparedBegun(PreparedQuery& q, const std::vector<std::string>& literals, const std::string& epoch,
                           const ResultCallback& on_result, std::optional<std::string_view> statement = std::nullopt);
-  // DuckDB's kept plan of `q` bound to `literals`; null when the values cannot be bound to a
-  // kept plan (the caller substitutes them into the text instead).
   // Whether this run of `q` may be answered by its direct key lookup (see PreparedQuery::direct).
   bool DirectApplies(PreparedQuery& q, const std::vector<std::string>& literals);
-  Result<PreparedStatement*> KeptPlan(PreparedQuery& q, const std::vector<std::string>& literals);
+  // DuckDB's kept plan of `q` bound to `literals`; null when the values cannot be bound to a
+  // kept plan (the caller substitutes them into the text instead). When the direct key lookup
+  // applies, `*direct` is set and the plan is returned without binding (it will not run).
+  Result<PreparedStatement*> KeptPlan(PreparedQuery& q, const std::vector<std::string>& literals, bool* direct);
 
   struct ShapeEntry {
     std::unique_ptr<PreparedQuery> query;
