@@ -825,6 +825,10 @@ struct AuditLog::Files {
   ino_t head_ino = 0;
   size_t head_bytes = 0;   // length of the text last written through head_file
   bool dirty = false;      // records written but not synced (sync interval)
+  // `lock` is held from a batch that may wait for the background sync until that sync (a
+  // lease): the batches in between take no lock and need not check that nobody else appended.
+  // Other processes wait at most one sync interval for it.
+  bool leased = false;
 };
 
 namespace {
@@ -834,6 +838,9 @@ namespace {
 bool IsRoutine(const AuditRecord& r) {
   return (r.action == "statement" || r.action == "login") && !r.break_glass && !r.sync_now;
 }
+
+// The longest sync interval under which a batch keeps the log's lock until the sync (a lease).
+constexpr int kMaxLeaseMs = 20;
 
 // flock(LOCK_EX) on a kept descriptor for one scope.
 class ScopedFlock {
@@ -847,6 +854,8 @@ class ScopedFlock {
   }
   ScopedFlock(ScopedFlock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   ScopedFlock& operator=(ScopedFlock&&) = delete;
+  // Keeps the lock past this scope (the caller unlocks it later).
+  void Keep() { fd_ = -1; }
   ~ScopedFlock() {
     if (fd_ >= 0)
       (void)::flock(fd_, LOCK_UN);
@@ -992,13 +1001,25 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
   if (f.lock.get() < 0) {
     MEDLAKE_ASSIGN_OR_RETURN(f.lock, OpenFile(lock_path, O_RDWR | O_CREAT));
   }
-  MEDLAKE_ASSIGN_OR_RETURN(ScopedFlock locked, ScopedFlock::Take(f.lock.get(), lock_path));
+  std::optional<ScopedFlock> locked;
+  if (!f.leased) {
+    MEDLAKE_ASSIGN_OR_RETURN(ScopedFlock taken, ScopedFlock::Take(f.lock.get(), lock_path));
+    locked.emplace(std::move(taken));
+  }
+  // Unless this batch ends well and may keep it, a lease held from before ends with it.
+  struct LeaseEnd {
+    AuditLog* log;
+    bool keep = false;
+    ~LeaseEnd() {
+      if (!keep) log->EndLeaseLocked();
+    }
+  } lease_end{this};
 
   // The end of the log: what we left, if the segment we wrote is still the same file with the
-  // same size (nobody appended, rolled, cut or replaced it since); else HEAD, checked and
-  // repaired as Open does.
+  // same size (nobody appended, rolled, cut or replaced it since: certain while the lease is
+  // held); else HEAD, checked and repaired as Open does.
   HeadState head;
-  const bool cached = AtOurEndLocked();
+  const bool cached = f.leased ? f.known : AtOurEndLocked();
   if (cached) {
     head = f.head;
   } else {
@@ -1098,6 +1119,13 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
     StartFlusherLocked();
     if (first_of_window)
       flush_cv_.notify_all();
+    if (flusher_ && options_.sync_interval_ms <= kMaxLeaseMs) {
+      // The lock stays ours until the background sync ends the lease (with a longer interval
+      // other writers would wait too long for it).
+      if (locked) locked->Keep();
+      f.leased = true;
+      lease_end.keep = true;
+    }
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     AuditRecord& r = *batch[i]->record;
@@ -1116,18 +1144,36 @@ Status AuditLog::Flush() {
 }
 
 Status AuditLog::FlushLocked() {
-  if (!files_ || files_->pid != CurrentPid() || !files_->dirty)
+  if (!files_ || files_->pid != CurrentPid())
     return Status::OK();
   Files& f = *files_;
+  if (!f.dirty) {
+    EndLeaseLocked();
+    return Status::OK();
+  }
   const std::string lock_path = JoinPath(dir_, "LOCK");
-  MEDLAKE_ASSIGN_OR_RETURN(ScopedFlock locked, ScopedFlock::Take(f.lock.get(), lock_path));
+  std::optional<ScopedFlock> locked;
+  if (!f.leased) {
+    MEDLAKE_ASSIGN_OR_RETURN(ScopedFlock taken, ScopedFlock::Take(f.lock.get(), lock_path));
+    locked.emplace(std::move(taken));
+  }
   const std::string path = SegmentPath(dir_, f.segment_number);
-  MEDLAKE_RETURN_IF_ERROR(SyncFd(f.segment.get(), path));
-  f.dirty = false;
-  // HEAD names our last record only if it is still the log's end (no other writer since).
-  if (AtOurEndLocked())
-    WriteHeadLocked();
-  return Status::OK();
+  Status synced = SyncFd(f.segment.get(), path);
+  if (synced.ok()) {
+    f.dirty = false;
+    // HEAD names our last record only if it is still the log's end (no other writer since).
+    if (f.leased ? f.known : AtOurEndLocked())
+      WriteHeadLocked();
+  }
+  EndLeaseLocked();
+  return synced;
+}
+
+void AuditLog::EndLeaseLocked() {
+  if (files_ && files_->leased) {
+    files_->leased = false;
+    (void)::flock(files_->lock.get(), LOCK_UN);
+  }
 }
 
 bool AuditLog::AtOurEndLocked() const {
@@ -1213,6 +1259,11 @@ void AuditLog::FlusherLoop() {
 }
 
 Result<AuditHead> AuditLog::Head() {
+  {
+    // Our own lease would keep the lock below waiting for the next background sync.
+    std::lock_guard<std::mutex> io(io_mu_);
+    MEDLAKE_RETURN_IF_ERROR(FlushLocked());
+  }
   MEDLAKE_ASSIGN_OR_RETURN(Fd lock, LockDir(dir_, LOCK_EX));
   MEDLAKE_ASSIGN_OR_RETURN(HeadState h, LoadHeadLocked(dir_));
   return AuditHead{h.seq, h.hash};
@@ -1230,6 +1281,10 @@ Result<AuditVerifyReport> AuditLog::Verify(std::string_view expect_head) {
   // it: appends only add bytes after the noted sizes.
   std::optional<std::string> head_text;
   std::vector<Segment> segments;
+  {
+    std::lock_guard<std::mutex> io(io_mu_);
+    (void)FlushLocked();  // ends our own lease (a failed sync is the appends' error)
+  }
   {
     MEDLAKE_ASSIGN_OR_RETURN(Fd lock, LockDir(dir_, LOCK_EX, /*read_only_ok=*/true));
     if (lock.get() >= 0) {

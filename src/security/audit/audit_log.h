@@ -177,7 +177,8 @@ class AuditLog {
   AuditLog(std::string dir, const AuditLogOptions& options);
   Status WriteBatch(const std::vector<Pending*>& batch, bool durable);
   Files& FilesLocked();       // the kept descriptors of this process; io_mu_ held
-  Status FlushLocked();       // io_mu_ held
+  Status FlushLocked();       // io_mu_ held; syncs, then ends the lease (Files::leased)
+  void EndLeaseLocked();      // io_mu_ held: unlocks LOCK if a lease holds it
   bool AtOurEndLocked() const;  // the log still ends where this object's last write left it
   void WriteHeadLocked();     // HEAD := files_->head, in place; a failure is logged (HEAD is a cache)
   void StartFlusherLocked();  // io_mu_ held

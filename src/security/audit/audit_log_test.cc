@@ -750,6 +750,39 @@ TEST_F(AuditLogIntervalTest, AnotherWriterAdoptsUnsyncedRecordsAndTheChainStaysW
   EXPECT_EQ(report.head_hash, prev);
 }
 
+TEST_F(AuditLogIntervalTest, WritersTakeTurnsWithAShortIntervalsLease) {
+  // With a short interval a batch keeps the lock until the background sync (a lease): another
+  // writer (here another log object, as another process would be) waits for it, and each side
+  // then chains onto the other's records.
+  auto leasing = OpenIntervalLog(/*interval_ms=*/10);
+  auto durable = OpenLog();
+  ASSERT_NE(leasing, nullptr);
+  ASSERT_NE(durable, nullptr);
+  std::string prev(kAuditGenesisHash);
+  for (int i = 1; i <= 5; ++i) {
+    AuditRecord a1 = MakeRecord("leasing", 2 * i - 1);
+    MEDLAKE_ASSERT_OK(leasing->Append(a1));
+    EXPECT_EQ(a1.prev_hash, prev);
+    AuditRecord a2 = MakeRecord("leasing", 2 * i);
+    MEDLAKE_ASSERT_OK(leasing->Append(a2));
+    EXPECT_EQ(a2.prev_hash, a1.hash);
+    AuditRecord b = MakeRecord("durable", i);
+    MEDLAKE_ASSERT_OK(durable->Append(b));  // returns once the lease ended
+    EXPECT_EQ(b.prev_hash, a2.hash);
+    EXPECT_EQ(b.seq, 3 * i);
+    prev = b.hash;
+  }
+  // Head and Verify on the leasing object end its own lease instead of waiting for it.
+  AuditRecord last = MakeRecord("leasing", 11);
+  MEDLAKE_ASSERT_OK(leasing->Append(last));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto head, leasing->Head());
+  EXPECT_EQ(head.seq, 16);
+  EXPECT_EQ(head.hash, last.hash);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, leasing->Verify());
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.records, 16);
+}
+
 TEST_F(AuditLogTest, ScanSqlNamesTheGlobAndTypes) {
   auto log = OpenLog();
   ASSERT_NE(log, nullptr);
