@@ -197,6 +197,11 @@ Status KeyIndexWriter::Finish(int64_t record_count) {
   return Status::OK();
 }
 
+bool KeyIndexReader::Unlinked() const {
+  if (auto unlinked = RandomMapFileUnlinked(db_)) return *unlinked;
+  return ::access(path_.c_str(), F_OK) != 0;
+}
+
 KeyIndexReader::~KeyIndexReader() {
   sqlite3_finalize(lookup_);
   sqlite3_close_v2(db_);
@@ -209,7 +214,7 @@ Result<std::unique_ptr<KeyIndexReader>> KeyIndexReader::Open(const std::string& 
   std::string uri = "file:" + path + "?immutable=1";
   int rc = sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
                            RandomMapVfsName());
-  std::unique_ptr<KeyIndexReader> r(new KeyIndexReader(db));
+  std::unique_ptr<KeyIndexReader> r(new KeyIndexReader(db, path));
   if (rc != SQLITE_OK) return Error(db, rc, "opening " + path);
   // Pages are read through a memory map rather than a pread each (a lookup touches a few
   // random leaf pages); safe because the file never changes. The VFS (random_map_vfs.h) maps
@@ -381,7 +386,8 @@ Result<std::unique_ptr<KeyIndexReader>> KeyIndexReaderPool::Acquire(const std::s
       --idle_count_;
       if (it->second.empty()) idle_.erase(it);
       // A key index deleted since (its data file expired): the open handle must not outlive it.
-      if (::access(path.c_str(), F_OK) == 0) return r;
+      // Asked of the reader's own descriptor (an fstat) rather than of the path.
+      if (!r->Unlinked()) return r;
     }
   }
   return KeyIndexReader::Open(path);

@@ -118,6 +118,8 @@ class KeyIndexReader {
   int64_t record_count() const { return record_count_; }
   // Position in columns() of `field_id`, or -1.
   int ColumnOf(int field_id) const;
+  // Whether the file was deleted (or replaced) since this reader opened it.
+  bool Unlinked() const;
   // The file's smallest and largest key (read when opened).
   const KeyIndexRange& range() const { return range_; }
 
@@ -129,8 +131,9 @@ class KeyIndexReader {
   Result<bool> Next(int64_t* pos, std::vector<KeyIndexValue>* values);
 
  private:
-  explicit KeyIndexReader(sqlite3* db) : db_(db) {}
+  KeyIndexReader(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_ = nullptr;
+  std::string path_;
   sqlite3_stmt* lookup_ = nullptr;
   std::vector<int> lookup_columns_;
   std::vector<KeyIndexColumn> columns_;

@@ -397,6 +397,19 @@ TEST(KeyIndexReaderPoolTest, ReusesReadersAndDropsThoseOfDeletedFiles) {
   std::filesystem::remove(KeyIndexPath(b));
   EXPECT_EQ(BorrowKeyIndexReader(KeyIndexPath(b), pool).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(pool.idle(), 0u);
+  // Nor one replaced by a rename (a rebuild at the same path): the pool opens the new file.
+  {
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto r, BorrowKeyIndexReader(KeyIndexPath(a), pool));
+    EXPECT_FALSE(r->Unlinked());
+    std::filesystem::copy_file(KeyIndexPath(a), KeyIndexPath(a) + ".new");
+    std::filesystem::rename(KeyIndexPath(a) + ".new", KeyIndexPath(a));
+    EXPECT_TRUE(r->Unlinked());
+  }
+  EXPECT_EQ(pool.idle(), 1u);
+  {
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto r, BorrowKeyIndexReader(KeyIndexPath(a), pool));
+    EXPECT_FALSE(r->Unlinked());
+  }
 }
 
 }  // namespace

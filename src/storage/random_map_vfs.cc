@@ -242,4 +242,16 @@ const char* RandomMapVfsName() {
 
 uint64_t RandomMapVfsFetches() { return g_fetches.load(std::memory_order_relaxed); }
 
+std::optional<bool> RandomMapFileUnlinked(sqlite3* db) {
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK || file == nullptr ||
+      file->pMethods != &kMethods) {
+    return std::nullopt;
+  }
+  const MapFile* m = Self(file);
+  struct stat st {};
+  if (m->fd < 0 || ::fstat(m->fd, &st) != 0) return std::nullopt;
+  return st.st_nlink == 0;
+}
+
 }  // namespace medlake::storage

@@ -18,6 +18,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+
+struct sqlite3;
 
 namespace medlake::storage {
 
@@ -27,5 +30,10 @@ const char* RandomMapVfsName();
 // Pages handed to SQLite from the VFS's maps since the process started (a test seam: it shows
 // the map is in use, where SQLite would otherwise fall back to its own map or to reads).
 uint64_t RandomMapVfsFetches();
+
+// Whether the main database file of `db` (opened read-only through this VFS) was unlinked
+// since it was opened (its own descriptor's link count is 0: deleted, or replaced by a rename);
+// nullopt when `db`'s file is not one this VFS keeps a descriptor of. One fstat, no path lookup.
+std::optional<bool> RandomMapFileUnlinked(sqlite3* db);
 
 }  // namespace medlake::storage
