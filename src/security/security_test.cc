@@ -508,6 +508,11 @@ TEST_F(EnforcementTest, EveryStatementIsAudited) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(records, log->Read());
   EXPECT_EQ(records.back().statement.find("very secret"), std::string::npos);
   EXPECT_NE(records.back().statement.find("'***'"), std::string::npos);
+  // In any case of the keyword.
+  ExecOk(*admin_, "create user frank with PassWord 'mixed case secret'");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(records, log->Read());
+  EXPECT_EQ(records.back().statement.find("mixed case secret"), std::string::npos) << records.back().statement;
+  EXPECT_NE(records.back().statement.find("'***'"), std::string::npos);
   // Only auditors read the audit.
   EXPECT_THAT(Run(*alice, "SELECT count(*) FROM audit.log"), StatusIs(StatusCode::kPermissionDenied, "auditors"));
   EXPECT_NE(Rows(*admin_, "SELECT count(*) > 5 FROM audit.log WHERE actor = 'owner'"), "false");
