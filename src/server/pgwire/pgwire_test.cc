@@ -614,12 +614,22 @@ TEST(BufferedReaderTest, SmallReadsShareOneReadOfTheTarget) {
   EXPECT_THAT(net::ReadExactly(in, buf, 1), StatusIs(StatusCode::kIOError, "closed"));
 }
 
-TEST_F(PgwireServerTest, BytesSentBeforeTheTlsAnswerAreRefused) {
-  std::string cert = dir_.Join("server.crt");
-  std::string key = dir_.Join("server.key");
-  ASSERT_THAT(GenerateSelfSignedCertificate(cert, key, "localhost"), IsOk());
+// Options with TLS from a fresh self-signed certificate (its file in *cert).
+PgServerOptions TlsOptions(const TempDir& dir, std::string* cert) {
+  *cert = dir.Join("server.crt");
+  const std::string key = dir.Join("server.key");
   PgServerOptions options;
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(options.tls, TlsServerContext::FromFiles(cert, key));
+  EXPECT_THAT(GenerateSelfSignedCertificate(*cert, key, "localhost"), IsOk());
+  auto context = TlsServerContext::FromFiles(*cert, key);
+  EXPECT_THAT(context.status(), IsOk());
+  if (context.ok()) options.tls = std::move(*context);
+  return options;
+}
+
+TEST_F(PgwireServerTest, BytesSentBeforeTheTlsAnswerAreRefused) {
+  std::string cert;
+  PgServerOptions options = TlsOptions(dir_, &cert);
+  ASSERT_NE(options.tls, nullptr);
   Boot(options);
   // SSLRequest and, without waiting for 'S', a plain startup packet: the server must not take the
   // startup as if it had come through TLS.
@@ -654,11 +664,9 @@ TEST_F(PgwireServerTest, ConnectionsOverTheLimitAreRefusedPolitely) {
 }
 
 TEST_F(PgwireServerTest, TlsWithSelfSignedCertificate) {
-  std::string cert = dir_.Join("server.crt");
-  std::string key = dir_.Join("server.key");
-  ASSERT_THAT(GenerateSelfSignedCertificate(cert, key, "localhost"), IsOk());
-  PgServerOptions options;
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(options.tls, TlsServerContext::FromFiles(cert, key));
+  std::string cert;
+  PgServerOptions options = TlsOptions(dir_, &cert);
+  ASSERT_NE(options.tls, nullptr);
   options.require_tls = true;
   Boot(options);
   Conn tls{Connect("alice", kAlicePassword, "sslmode=verify-full sslrootcert=" + cert)};
