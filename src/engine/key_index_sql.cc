@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <algorithm>
 #include <charconv>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -601,7 +603,7 @@ std::optional<DirectKeyLookup> DirectKeyLookupOf(std::string_view statement, con
                                                  size_t tables_read) {
   if (scans.size() != 1 || tables_read != 1) return std::nullopt;
   const KeyIndexScan& scan = scans[0];
-  if (!scan.unrestricted || !scan.keys.empty() || scan.parameters.size() != 1 || scan.columns.empty()) {
+  if (!scan.unrestricted || !scan.keys.empty() || scan.parameters.empty() || scan.columns.empty()) {
     return std::nullopt;
   }
   auto tokens = TokenizeSql(statement);
@@ -611,8 +613,10 @@ std::optional<DirectKeyLookup> DirectKeyLookupOf(std::string_view statement, con
   auto word = [&](std::string_view kw) { return i < t.size() && t[i].IsKeyword(kw); };
   auto symbol = [&](std::string_view sym) { return i < t.size() && t[i].IsSymbol(sym); };
   auto identifier = [&] {
-    static const char* kReserved[] = {"SELECT", "FROM", "WHERE", "AS", "AT", "JOIN", "ON", "USING", "LIMIT",
-                                      "ORDER", "GROUP", "UNION", "DISTINCT", "ALL"};
+    static const char* kReserved[] = {"SELECT", "FROM",  "WHERE", "AS",       "AT",  "JOIN",  "ON",   "USING",
+                                      "LIMIT",  "ORDER", "GROUP", "UNION",    "ALL", "BY",    "ASC",  "DESC",
+                                      "NULLS",  "IN",    "AND",   "DISTINCT", "OR",  "NOT",   "IS",   "OFFSET",
+                                      "HAVING", "QUALIFY", "WINDOW", "EXCEPT", "INTERSECT", "LIKE", "BETWEEN"};
     if (i >= t.size() || !t[i].IsIdentifier()) return false;
     if (t[i].kind == SqlToken::Kind::kWord) {
       for (const char* r : kReserved) {
@@ -621,75 +625,336 @@ std::optional<DirectKeyLookup> DirectKeyLookupOf(std::string_view statement, con
     }
     return true;
   };
-  if (!word("SELECT")) return std::nullopt;
-  ++i;
-  if (symbol("*")) {
+  auto parameter = [&]() -> int {
+    if (i >= t.size() || t[i].kind != SqlToken::Kind::kParameter || t[i].text.size() < 2 || t[i].text[0] != '$') return 0;
+    int n = 0;
+    auto [end, ec] = std::from_chars(t[i].text.data() + 1, t[i].text.data() + t[i].text.size(), n);
+    return ec == std::errc() && end == t[i].text.data() + t[i].text.size() ? n : 0;
+  };
+  // [qualifier.]name: the name, lower case, and its qualifier (empty: none).
+  struct Name {
+    std::string qualifier, name;
+  };
+  auto column_name = [&]() -> std::optional<Name> {
+    if (!identifier()) return std::nullopt;
+    Name n{"", AsciiLower(t[i].text)};
     ++i;
-  } else {
-    while (true) {
-      if (!identifier()) return std::nullopt;
+    if (symbol(".") && i + 1 < t.size() && t[i + 1].IsIdentifier()) {
       ++i;
-      if (!symbol(",")) break;
+      if (!identifier()) return std::nullopt;
+      n.qualifier = std::move(n.name);
+      n.name = AsciiLower(t[i].text);
       ++i;
     }
+    return n;
+  };
+  DirectKeyLookup lookup;
+  std::vector<std::string> qualifiers;  // the item and ORDER BY qualifiers, checked once FROM is read
+  std::vector<std::string> aliases;     // per item: its output name when given with AS (lower case)
+  if (!word("SELECT")) return std::nullopt;
+  ++i;
+  while (true) {
+    DirectKeyLookup::Item item;
+    std::string alias;
+    if (symbol("*")) {
+      item.kind = DirectKeyLookup::Item::Kind::kStar;
+      ++i;
+    } else if (int n = parameter(); n > 0) {
+      item.kind = DirectKeyLookup::Item::Kind::kValue;
+      item.parameter = n;
+      ++i;
+      if (!word("AS")) return std::nullopt;
+      ++i;
+      if (!identifier()) return std::nullopt;
+      alias = AsciiLower(t[i].text);
+      ++i;
+    } else if (identifier() && i + 2 < t.size() && t[i + 1].IsSymbol(".") && t[i + 2].IsSymbol("*")) {
+      item.kind = DirectKeyLookup::Item::Kind::kStar;
+      qualifiers.push_back(AsciiLower(t[i].text));
+      i += 3;
+    } else {
+      auto column = column_name();
+      if (!column) return std::nullopt;
+      if (!column->qualifier.empty()) qualifiers.push_back(column->qualifier);
+      item.column = column->name;
+      if (word("AS")) {
+        ++i;
+        if (!identifier()) return std::nullopt;
+      }
+      if (identifier()) {
+        alias = AsciiLower(t[i].text);
+        ++i;
+      }
+    }
+    lookup.items.push_back(std::move(item));
+    aliases.push_back(std::move(alias));
+    if (!symbol(",")) break;
+    ++i;
   }
-  if (!word("FROM") ) return std::nullopt;
+  if (!word("FROM")) return std::nullopt;
   ++i;
   if (!identifier()) return std::nullopt;
+  std::string table = AsciiLower(t[i].text);
   ++i;
   while (symbol(".")) {
     ++i;
     if (!identifier()) return std::nullopt;
+    table = AsciiLower(t[i].text);
     ++i;
   }
-  if (word("AS")) ++i;
-  if (identifier()) ++i;  // an alias
+  if (word("AS")) {
+    ++i;
+    if (!identifier()) return std::nullopt;
+  }
+  if (identifier()) {
+    table = AsciiLower(t[i].text);  // an alias: the table is named by it alone
+    ++i;
+  }
   if (!word("WHERE")) return std::nullopt;
   ++i;
-  if (!identifier() || AsciiLower(t[i].text) != AsciiLower(scan.key_name)) return std::nullopt;
-  ++i;
-  if (!symbol("=")) return std::nullopt;
-  ++i;
-  if (i >= t.size() || t[i].kind != SqlToken::Kind::kParameter || t[i].text != "$" + std::to_string(scan.parameters[0].n)) {
+  auto key = column_name();
+  if (!key || key->name != AsciiLower(scan.key_name)) return std::nullopt;
+  if (!key->qualifier.empty()) qualifiers.push_back(key->qualifier);
+  if (symbol("=")) {
+    ++i;
+    int n = parameter();
+    if (n <= 0) return std::nullopt;
+    lookup.parameters.push_back(n);
+    ++i;
+  } else if (word("IN")) {
+    ++i;
+    if (!symbol("(")) return std::nullopt;
+    ++i;
+    while (true) {
+      int n = parameter();
+      if (n <= 0) return std::nullopt;
+      lookup.parameters.push_back(n);
+      ++i;
+      if (!symbol(",")) break;
+      ++i;
+    }
+    if (!symbol(")")) return std::nullopt;
+    ++i;
+  } else {
     return std::nullopt;
   }
-  ++i;
+  if (word("ORDER")) {
+    ++i;
+    if (!word("BY")) return std::nullopt;
+    ++i;
+    while (true) {
+      auto n = column_name();
+      if (!n) return std::nullopt;
+      if (!n->qualifier.empty()) {
+        qualifiers.push_back(n->qualifier);
+      } else {
+        // An unqualified name that is an item's alias orders by that item: taken only when the
+        // alias names the column it stands for.
+        for (size_t k = 0; k < aliases.size(); ++k) {
+          if (aliases[k] == n->name &&
+              (lookup.items[k].kind != DirectKeyLookup::Item::Kind::kColumn || lookup.items[k].column != n->name)) {
+            return std::nullopt;
+          }
+        }
+      }
+      DirectKeyLookup::Order order;
+      order.source = scan.columns.size();
+      for (size_t c = 0; c < scan.columns.size(); ++c) {
+        if (AsciiLower(scan.columns[c].name) == n->name) order.source = c;
+      }
+      if (order.source == scan.columns.size()) return std::nullopt;
+      const std::string& type = scan.columns[order.source].type;
+      if (!(type == "string" || type == "binary" || type == "boolean" || type == "int" || type == "long" ||
+            type == "date" || type == "timestamp" || type == "timestamptz")) {
+        return std::nullopt;
+      }
+      if (word("ASC")) {
+        ++i;
+      } else if (word("DESC")) {
+        order.descending = true;
+        ++i;
+      }
+      if (word("NULLS")) {
+        ++i;
+        if (word("FIRST")) {
+          order.nulls_first = true;
+        } else if (!word("LAST")) {
+          return std::nullopt;
+        }
+        ++i;
+      }
+      lookup.order.push_back(order);
+      if (!symbol(",")) break;
+      ++i;
+    }
+  }
   if (symbol(";")) ++i;
   if (i != t.size()) return std::nullopt;
-  DirectKeyLookup lookup;
+  for (const auto& q : qualifiers) {
+    if (q != table) return std::nullopt;
+  }
+  // The keys are exactly the scan's parameters; a value item is no key.
+  std::set<int> in_where(lookup.parameters.begin(), lookup.parameters.end());
+  std::set<int> in_scan;
+  for (const auto& p : scan.parameters) in_scan.insert(p.n);
+  if (in_where != in_scan) return std::nullopt;
+  for (const auto& item : lookup.items) {
+    if (item.kind == DirectKeyLookup::Item::Kind::kValue && in_where.count(item.parameter) != 0) return std::nullopt;
+  }
   lookup.scan = scan;
-  lookup.parameter = scan.parameters[0].n;
   lookup.integer_key = scan.parameters[0].integer;
   return lookup;
 }
 
 bool MatchResultColumns(DirectKeyLookup& lookup, const std::vector<ColumnInfo>& plan_columns) {
+  using Kind = DirectKeyLookup::Item::Kind;
   lookup.result_columns.clear();
   lookup.sources.clear();
-  for (const auto& c : plan_columns) {
-    const std::string name = AsciiLower(c.name);
-    size_t source = lookup.scan.columns.size();
+  size_t stars = 0;
+  for (const auto& item : lookup.items) stars += item.kind == Kind::kStar ? 1 : 0;
+  const size_t named = lookup.items.size() - stars;
+  if (stars > 1 || plan_columns.empty() || (stars == 0 && plan_columns.size() != named) ||
+      (stars == 1 && plan_columns.size() <= named)) {
+    return false;
+  }
+  const size_t star_width = plan_columns.size() - named;
+  auto source_of = [&](const std::string& name, TypeId type) -> int {
+    const std::string lower = AsciiLower(name);
     for (size_t j = 0; j < lookup.scan.columns.size(); ++j) {
-      if (AsciiLower(lookup.scan.columns[j].name) == name) source = j;
+      if (AsciiLower(lookup.scan.columns[j].name) != lower) continue;
+      if (static_cast<int>(type) != static_cast<int>(DuckTypeOf(lookup.scan.columns[j].type))) return -1;
+      return static_cast<int>(j);
     }
-    if (source == lookup.scan.columns.size()) return false;
-    if (static_cast<int>(c.type) != static_cast<int>(DuckTypeOf(lookup.scan.columns[source].type))) return false;
-    lookup.sources.push_back(source);
+    return -1;
+  };
+  size_t at = 0;
+  for (const auto& item : lookup.items) {
+    if (item.kind == Kind::kStar) {
+      for (size_t k = 0; k < star_width; ++k, ++at) {
+        int source = source_of(plan_columns[at].name, plan_columns[at].type);
+        if (source < 0) return false;
+        lookup.sources.push_back(source);
+      }
+    } else if (item.kind == Kind::kColumn) {
+      int source = source_of(item.column, plan_columns[at].type);
+      if (source < 0) return false;
+      lookup.sources.push_back(source);
+      ++at;
+    } else {
+      const TypeId type = plan_columns[at].type;
+      if (type != TypeId::kInteger && type != TypeId::kBigInt && type != TypeId::kVarchar) return false;
+      lookup.sources.push_back(-item.parameter);
+      ++at;
+    }
   }
   lookup.result_columns = plan_columns;
-  return !plan_columns.empty();
+  return true;
 }
 
-Result<std::unique_ptr<QueryResult>> RunDirectKeyLookup(const DirectKeyLookup& lookup,
-                                                        const std::optional<std::string>& key) {
-  const size_t width = lookup.sources.size();
-  std::vector<OutputColumn> out;
-  std::vector<int> field_ids;
-  for (size_t source : lookup.sources) {
-    const auto& c = lookup.scan.columns[source];
-    out.push_back(OutputColumn{c.field_id, c.type, DuckTypeOf(c.type)});
-    field_ids.push_back(c.field_id);
+namespace {
+
+// Calls `row` with each key index row of the lookup's files and keys (the values of
+// `field_ids`, in that order; a column a file lacks is NULL), in file order, then key order.
+// The values' bytes are valid during the call only.
+Status ForEachKeyRow(const DirectKeyLookup& lookup, const std::vector<std::string>& keys, const std::vector<int>& field_ids,
+                     const std::function<void(const std::vector<storage::KeyIndexValue>&)>& row) {
+  std::vector<int> positions, columns;
+  std::vector<storage::KeyIndexValue> values, ordered(field_ids.size());
+  for (const auto& path : lookup.scan.files) {
+    auto may_hold = [&](const storage::KeyIndexRange& range) {
+      return std::any_of(keys.begin(), keys.end(), [&](const std::string& k) { return range.MayHold(k); });
+    };
+    if (auto range = storage::RememberedKeyIndexRange(path); range && !may_hold(*range)) continue;
+    MEDLAKE_ASSIGN_OR_RETURN(auto reader, storage::BorrowKeyIndexReader(path));
+    if (!may_hold(reader->range())) continue;
+    MEDLAKE_RETURN_IF_ERROR(MapColumns(*reader, path, field_ids, positions, columns));
+    for (const auto& key : keys) {
+      if (!reader->range().MayHold(key)) continue;
+      MEDLAKE_RETURN_IF_ERROR(reader->Lookup(key, columns));
+      while (true) {
+        int64_t pos = 0;
+        MEDLAKE_ASSIGN_OR_RETURN(bool more, reader->Next(&pos, &values));
+        if (!more) break;
+        for (size_t c = 0; c < field_ids.size(); ++c) {
+          ordered[c] = positions[c] < 0 ? storage::KeyIndexValue{} : values[static_cast<size_t>(positions[c])];
+        }
+        row(ordered);
+      }
+    }
   }
+  return Status::OK();
+}
+
+// A copy of a key index value that owns its bytes.
+struct HeldValue {
+  bool is_null = true;
+  int64_t integer = 0;
+  double real = 0;
+  std::string bytes;
+  storage::KeyIndexValue View() const { return storage::KeyIndexValue{is_null, integer, real, bytes}; }
+};
+
+}  // namespace
+
+Result<std::unique_ptr<QueryResult>> RunDirectKeyLookup(const DirectKeyLookup& lookup,
+                                                        const std::vector<std::optional<std::string>>& keys,
+                                                        const std::vector<std::string>& values) {
+  const size_t width = lookup.sources.size();
+  // The scan columns read (each once): the result's, then those only ordered by.
+  std::vector<int> field_ids;
+  std::vector<int> read_at(lookup.scan.columns.size(), -1);
+  auto read = [&](size_t source) {
+    if (read_at[source] < 0) {
+      read_at[source] = static_cast<int>(field_ids.size());
+      field_ids.push_back(lookup.scan.columns[source].field_id);
+    }
+    return static_cast<size_t>(read_at[source]);
+  };
+  std::vector<OutputColumn> out;
+  std::vector<int> from(width, -1);  // per result column: its place in field_ids, or -1: a value
+  std::vector<storage::KeyIndexValue> constants(width);
+  for (size_t c = 0; c < width; ++c) {
+    const int source = lookup.sources[c];
+    if (source >= 0) {
+      const auto& col = lookup.scan.columns[static_cast<size_t>(source)];
+      out.push_back(OutputColumn{col.field_id, col.type, DuckTypeOf(col.type)});
+      from[c] = static_cast<int>(read(static_cast<size_t>(source)));
+      continue;
+    }
+    const size_t n = static_cast<size_t>(-source);
+    if (n > values.size()) return InvalidArgument("there is no value for parameter $" + std::to_string(n));
+    const std::string& text = values[n - 1];
+    storage::KeyIndexValue& v = constants[c];
+    v.is_null = false;
+    switch (lookup.result_columns[c].type) {
+      case TypeId::kInteger:
+      case TypeId::kBigInt: {
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v.integer);
+        const bool int32 = lookup.result_columns[c].type == TypeId::kInteger;
+        if (ec != std::errc() || end != text.data() + text.size() ||
+            (int32 && (v.integer < INT32_MIN || v.integer > INT32_MAX))) {
+          return InvalidArgument("parameter $" + std::to_string(n) + " is not an integer");
+        }
+        out.push_back(OutputColumn{0, int32 ? "int" : "long", int32 ? DUCKDB_TYPE_INTEGER : DUCKDB_TYPE_BIGINT});
+        break;
+      }
+      default:
+        v.bytes = text;
+        out.push_back(OutputColumn{0, "string", DUCKDB_TYPE_VARCHAR});
+        break;
+    }
+  }
+  std::vector<size_t> order_at;
+  for (const auto& o : lookup.order) order_at.push_back(read(o.source));
+  std::vector<std::string> distinct;
+  for (int n : lookup.parameters) {
+    if (static_cast<size_t>(n) <= keys.size() && keys[static_cast<size_t>(n) - 1]) {
+      distinct.push_back(*keys[static_cast<size_t>(n) - 1]);  // NULL equals nothing
+    }
+  }
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+
   std::vector<duckdb_logical_type> types;
   for (const auto& c : out) types.push_back(duckdb_create_logical_type(c.duck));
   struct Chunks {
@@ -703,32 +968,57 @@ Result<std::unique_ptr<QueryResult>> RunDirectKeyLookup(const DirectKeyLookup& l
   const idx_t capacity = duckdb_vector_size();
   idx_t row = capacity;  // the current chunk is full: start one at the first row
   std::vector<duckdb_vector> vectors(width);
-  auto new_chunk = [&] {
-    if (!chunks.list.empty()) duckdb_data_chunk_set_size(chunks.list.back(), row);
-    chunks.list.push_back(duckdb_create_data_chunk(types.data(), width));
-    for (size_t c = 0; c < width; ++c) {
-      vectors[c] = duckdb_data_chunk_get_vector(chunks.list.back(), c);
-      duckdb_vector_ensure_validity_writable(vectors[c]);
-    }
-    row = 0;
-  };
-  if (key) {
-    std::vector<int> positions, columns;
-    std::vector<storage::KeyIndexValue> values;
-    for (const auto& path : lookup.scan.files) {
-      if (auto range = storage::RememberedKeyIndexRange(path); range && !range->MayHold(*key)) continue;
-      MEDLAKE_ASSIGN_OR_RETURN(auto reader, storage::BorrowKeyIndexReader(path));
-      if (!reader->range().MayHold(*key)) continue;
-      MEDLAKE_RETURN_IF_ERROR(MapColumns(*reader, path, field_ids, positions, columns));
-      MEDLAKE_RETURN_IF_ERROR(reader->Lookup(*key, columns));
-      while (true) {
-        int64_t pos = 0;
-        MEDLAKE_ASSIGN_OR_RETURN(bool more, reader->Next(&pos, &values));
-        if (!more) break;
-        if (row == capacity) new_chunk();
-        WriteRow(vectors, out, positions, values, row);
-        ++row;
+  auto write = [&](const std::vector<storage::KeyIndexValue>& read_values) {
+    if (row == capacity) {
+      if (!chunks.list.empty()) duckdb_data_chunk_set_size(chunks.list.back(), row);
+      chunks.list.push_back(duckdb_create_data_chunk(types.data(), width));
+      for (size_t c = 0; c < width; ++c) {
+        vectors[c] = duckdb_data_chunk_get_vector(chunks.list.back(), c);
+        duckdb_vector_ensure_validity_writable(vectors[c]);
       }
+      row = 0;
+    }
+    for (size_t c = 0; c < width; ++c) {
+      const storage::KeyIndexValue& v = from[c] < 0 ? constants[c] : read_values[static_cast<size_t>(from[c])];
+      if (v.is_null) {
+        duckdb_validity_set_row_invalid(duckdb_vector_get_validity(vectors[c]), row);
+      } else {
+        WriteCell(vectors[c], out[c], row, v);
+      }
+    }
+    ++row;
+  };
+  if (lookup.order.empty()) {
+    MEDLAKE_RETURN_IF_ERROR(ForEachKeyRow(lookup, distinct, field_ids, write));
+  } else {
+    // Held, then sorted as DuckDB orders (see DirectKeyLookup); ties keep file order.
+    std::vector<std::vector<HeldValue>> held;
+    MEDLAKE_RETURN_IF_ERROR(ForEachKeyRow(lookup, distinct, field_ids, [&](const std::vector<storage::KeyIndexValue>& r) {
+      auto& h = held.emplace_back(r.size());
+      for (size_t c = 0; c < r.size(); ++c) h[c] = HeldValue{r[c].is_null, r[c].integer, r[c].real, std::string(r[c].bytes)};
+    }));
+    std::vector<bool> text;
+    for (const auto& o : lookup.order) {
+      const std::string& type = lookup.scan.columns[o.source].type;
+      text.push_back(type == "string" || type == "binary");
+    }
+    std::stable_sort(held.begin(), held.end(), [&](const std::vector<HeldValue>& a, const std::vector<HeldValue>& b) {
+      for (size_t k = 0; k < lookup.order.size(); ++k) {
+        const HeldValue& x = a[order_at[k]];
+        const HeldValue& y = b[order_at[k]];
+        if (x.is_null || y.is_null) {
+          if (x.is_null && y.is_null) continue;
+          return x.is_null == lookup.order[k].nulls_first;
+        }
+        const int cmp = text[k] ? x.bytes.compare(y.bytes) : (x.integer < y.integer ? -1 : x.integer > y.integer ? 1 : 0);
+        if (cmp != 0) return lookup.order[k].descending ? cmp > 0 : cmp < 0;
+      }
+      return false;
+    });
+    std::vector<storage::KeyIndexValue> views(field_ids.size());
+    for (const auto& h : held) {
+      for (size_t c = 0; c < h.size(); ++c) views[c] = h[c].View();
+      write(views);
     }
   }
   if (!chunks.list.empty()) duckdb_data_chunk_set_size(chunks.list.back(), row);

@@ -79,32 +79,55 @@ struct KeyIndexScan {
 };
 
 // A statement that is nothing but a lookup by key of plain columns of one table:
-// `SELECT <column, ... | *> FROM <table> [[AS] alias] WHERE <key column> = $n [;]`, whose one
-// scan reads key indexes and carries no policy for the user. Its rows are exactly the key
-// index rows of the key, in file order, with the columns' values unchanged, so they can be read
-// without running DuckDB's plan (RunDirectKeyLookup): the plan is still prepared (it gives the
-// result's names and types and is the path for every value that is not a plain key).
+//   SELECT <item, ...> FROM <table> [[AS] alias]
+//   WHERE [alias.]<key column> {= $n | IN ($n, ...)}
+//   [ORDER BY [alias.]<column> [ASC | DESC] [NULLS FIRST | NULLS LAST], ...] [;]
+// where an item is `*`, `alias.*`, `[alias.]column [[AS] name]` or `$n AS name` (a value given
+// with the statement, as QueryShapeOf makes of a select-list constant), whose one scan reads
+// key indexes and carries no policy for the user. Its rows are exactly the key index rows of
+// its keys, with the columns' values unchanged, so they can be read without running DuckDB's
+// plan (RunDirectKeyLookup): the plan is still prepared (it gives the result's names and types
+// and is the path for every value that is not a plain key). ORDER BY is done here with
+// DuckDB's order: strings and blobs byte by byte, numbers, dates and timestamps by value, false
+// before true, NULLs last unless NULLS FIRST; a statement that orders by a float or double
+// column, by a position or expression, or by a name that is also an alias of another column
+// runs the plan.
 struct DirectKeyLookup {
   KeyIndexScan scan;
-  int parameter = 0;  // the $n giving the key
+  std::vector<int> parameters;  // the $n giving the keys
   bool integer_key = false;
+  struct Item {
+    enum class Kind { kStar, kColumn, kValue } kind = Kind::kColumn;
+    std::string column;  // kColumn
+    int parameter = 0;   // kValue: the $n whose value it is
+  };
+  std::vector<Item> items;
+  struct Order {
+    size_t source = 0;  // position in scan.columns
+    bool descending = false;
+    bool nulls_first = false;
+  };
+  std::vector<Order> order;
   // Filled by MatchResultColumns from the plan: the result's columns and, for each, its
-  // position in scan.columns.
+  // position in scan.columns, or -n for the value of $n.
   std::vector<ColumnInfo> result_columns;
-  std::vector<size_t> sources;
+  std::vector<int> sources;
 };
 
 // The direct lookup `statement` (as prepared, with $n) is, given the key-index scans its rewrite
 // made and how many tables it reads; nullopt when it is anything more.
 std::optional<DirectKeyLookup> DirectKeyLookupOf(std::string_view statement, const std::vector<KeyIndexScan>& scans,
                                                  size_t tables_read);
-// Matches `plan_columns` (what DuckDB's plan of the statement returns) to the scan's columns by
-// name, with the type a key-index scan gives each; false when one does not match, and the plan
-// must then run.
+// Matches `plan_columns` (what DuckDB's plan of the statement returns) to the statement's items:
+// a column by name, with the type a key-index scan gives it; a value by position. False when
+// one does not match, and the plan must then run.
 bool MatchResultColumns(DirectKeyLookup& lookup, const std::vector<ColumnInfo>& plan_columns);
-// The rows of `key` (nullopt: NULL, which equals nothing) as the plan would return them.
+// The rows the plan would return: `keys[n - 1]` is the key of parameter $n (nullopt: NULL,
+// which equals nothing), `values[n - 1]` the value of a `$n AS name` item, as the result's
+// column type reads it (a decimal integer or a string).
 Result<std::unique_ptr<QueryResult>> RunDirectKeyLookup(const DirectKeyLookup& lookup,
-                                                        const std::optional<std::string>& key);
+                                                        const std::vector<std::optional<std::string>>& keys,
+                                                        const std::vector<std::string>& values);
 
 // Starts the lookups of `scans` (the key-index scans of one statement) on the prefetcher's
 // threads (storage::KeyIndexPrefetcher), so that their disk reads overlap instead of following

@@ -377,7 +377,8 @@ Status LakeSession::RewritePrepared(PreparedQuery& q, const std::string& epoch, 
   q.key_parameters = resolver.key_parameters();
   q.key_scans = resolver.key_scans();
   q.direct = DirectKeyLookupOf(q.text, q.key_scans, resolver.tables_read().size());
-  q.direct_plan = nullptr;
+  q.direct_matched = 0;
+  q.direct_unmatched = 0;
   q.plan.reset();
   q.plan_forms.clear();
   q.plan_failed = false;
@@ -549,28 +550,58 @@ std::optional<LiteralBinding> BindingOf(std::string_view literal) {
 
 bool LakeSession::DirectApplies(PreparedQuery& q, const std::vector<std::string>& literals) {
   if (!q.direct || !q.plan) return false;
-  const size_t n = static_cast<size_t>(q.direct->parameter);
-  if (n == 0 || n > literals.size() || q.plan_types.size() < n) return false;
-  // The key must be bound exactly as the comparison reads it: for an integer key a number
+  using Type = PreparedStatement::ParameterType;
+  using Form = LiteralBinding::Form;
+  // Each key must be bound exactly as the comparison reads it: for an integer key a number
   // bound as INTEGER or BIGINT (a number, or a string that is one written plainly, as a client's
   // untyped parameter is: KeptPlan binds it as that number), for a string key a plain string
   // bound as VARCHAR. Any other form (a cast to another type, NULL) runs the plan.
-  auto b = BindingOf(literals[n - 1]);
-  if (!b) return false;
-  const auto type = q.plan_types[n - 1];
-  using Type = PreparedStatement::ParameterType;
-  if (q.direct->integer_key) {
-    if (type != Type::kInteger && type != Type::kBigint) return false;
-    if (b->form == LiteralBinding::Form::kText && (!b->cast.empty() || !StrictInteger(b->text))) return false;
-  } else if (b->form != LiteralBinding::Form::kText || !b->cast.empty() || type != Type::kVarchar) {
-    return false;
-  }
-  if (q.direct_plan != q.plan.get()) {
-    if (!MatchResultColumns(*q.direct, q.plan->result_columns())) {
-      q.direct.reset();
+  for (int p : q.direct->parameters) {
+    const size_t n = static_cast<size_t>(p);
+    if (n == 0 || n > literals.size() || q.plan_types.size() < n) return false;
+    auto b = BindingOf(literals[n - 1]);
+    if (!b) return false;
+    const auto type = q.plan_types[n - 1];
+    if (q.direct->integer_key) {
+      if (type != Type::kInteger && type != Type::kBigint) return false;
+      if (b->form == Form::kText && (!b->cast.empty() || !StrictInteger(b->text))) return false;
+    } else if (b->form != Form::kText || !b->cast.empty() || type != Type::kVarchar) {
       return false;
     }
-    q.direct_plan = q.plan.get();
+  }
+  // (A plan for other literal forms can type a value item otherwise: each plan is matched.)
+  if (q.direct_matched != q.plan_number) {
+    if (q.direct_unmatched == q.plan_number) return false;
+    if (!MatchResultColumns(*q.direct, q.plan->result_columns())) {
+      q.direct_matched = 0;
+      q.direct_unmatched = q.plan_number;
+      return false;
+    }
+    q.direct_matched = q.plan_number;
+  }
+  // A `$n AS name` item's value, as the plan's column of it reads it: a number for INTEGER
+  // (one that fits) or BIGINT, a plain string for VARCHAR.
+  q.direct_values.assign(literals.size(), std::string());
+  for (size_t c = 0; c < q.direct->sources.size(); ++c) {
+    if (q.direct->sources[c] >= 0) continue;
+    const size_t n = static_cast<size_t>(-q.direct->sources[c]);
+    if (n > literals.size()) return false;
+    auto b = BindingOf(literals[n - 1]);
+    if (!b) return false;
+    switch (q.direct->result_columns[c].type) {
+      case TypeId::kInteger:
+        if (b->form != Form::kInteger) return false;
+        q.direct_values[n - 1] = std::to_string(b->number);
+        break;
+      case TypeId::kBigInt:
+        if (b->form == Form::kText) return false;
+        q.direct_values[n - 1] = std::to_string(b->number);
+        break;
+      default:
+        if (b->form != Form::kText || !b->cast.empty()) return false;
+        q.direct_values[n - 1] = std::move(b->text);
+        break;
+    }
   }
   return true;
 }
@@ -623,6 +654,7 @@ Result<PreparedStatement*> LakeSession::KeptPlan(PreparedQuery& q, const std::ve
     q.plan_types.clear();
     for (size_t i = 0; i < bindings.size(); ++i) q.plan_types.push_back(plan->parameter_type(i + 1));
     q.plan = std::move(plan);
+    ++q.plan_number;
     q.plan_forms = forms;
   }
   // Each value bound as the type DuckDB gave its parameter, converted as the literal would be
@@ -740,7 +772,7 @@ Status LakeSession::RunPreparedBegun(PreparedQuery& q, const std::vector<std::st
     if (direct) {
       // A plain lookup by key with its key bound as the plan binds it: the key index rows, as
       // the plan would return them, without running it.
-      MEDLAKE_ASSIGN_OR_RETURN(result, RunDirectKeyLookup(*q.direct, keys[static_cast<size_t>(q.direct->parameter) - 1]));
+      MEDLAKE_ASSIGN_OR_RETURN(result, RunDirectKeyLookup(*q.direct, keys, q.direct_values));
       ++direct_lookups_;
     } else {
       MEDLAKE_ASSIGN_OR_RETURN(result, prepared->Execute(/*streaming=*/true));

@@ -89,10 +89,15 @@ class LakeSession {
     std::vector<KeyParameter> key_parameters;  // parameters whose values are key-index keys
     std::vector<KeyIndexScan> key_scans;       // the key-index scans (PrefetchKeyLookups)
     // When the statement is a plain lookup by key (DirectKeyLookupOf): its rows are read from
-    // the key indexes without running `plan`, once `plan`'s columns matched (`direct_plan`
-    // names the plan they were matched against).
+    // the key indexes without running `plan`, once `plan`'s columns matched. Plans are counted
+    // (`plan_number`); `direct_matched` and `direct_unmatched` name the plan whose columns did
+    // or did not match (0: none), so that each plan is matched once.
     std::optional<DirectKeyLookup> direct;
-    const PreparedStatement* direct_plan = nullptr;
+    uint64_t plan_number = 0;
+    uint64_t direct_matched = 0;
+    uint64_t direct_unmatched = 0;
+    // This execution's values of the lookup's `$n AS name` items (DirectApplies), by $n.
+    std::vector<std::string> direct_values;
     // The kind of literal each $n will be (empty: unknown, as for a client's parameters).
     std::vector<ColumnPredicate::Kind> parameter_kinds;
     // DuckDB's plan of `rewritten` for values of the literal forms `plan_forms` (see
