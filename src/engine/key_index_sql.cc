@@ -132,7 +132,21 @@ Result<int64_t> BuildKeyIndexes(Connection& conn, const ib::Schema& schema, int 
 
 std::optional<KeyIndexScan> KeyIndexScanSql(const storage::ScanPlan& plan, int key_field_id, const ib::Schema& schema,
                                             const std::vector<ColumnPredicate>& predicates) {
-  if (key_field_id <= 0 || !plan.delete_files.empty() || plan.columns.empty()) return std::nullopt;
+  if (!plan.delete_files.empty() || plan.columns.empty()) return std::nullopt;
+  if (key_field_id <= 0 && plan.data_files.empty()) {
+    // A table with no rows (yet): a lookup by any string, int or long column reads no file, so
+    // it takes this path too, and a plain lookup of it skips DuckDB's plan.
+    for (const auto& p : predicates) {
+      if (p.op != ColumnPredicate::Op::kEq && p.op != ColumnPredicate::Op::kIn) continue;
+      for (const auto& f : schema.fields) {
+        if (key_field_id <= 0 && AsciiLower(f.name) == AsciiLower(p.column) && f.type.is_primitive() &&
+            IsKeyType(ib::TypeToString(f.type))) {
+          key_field_id = f.id;
+        }
+      }
+    }
+  }
+  if (key_field_id <= 0) return std::nullopt;
   const ib::NestedField* key_field = ib::FindFieldById(schema, key_field_id);
   if (key_field == nullptr) return std::nullopt;
   const bool integer_key = ib::TypeToString(key_field->type) != "string";

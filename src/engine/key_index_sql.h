@@ -139,7 +139,9 @@ void PrefetchKeyLookups(const std::vector<KeyIndexScan>& scans,
 
 // The scan SQL of `plan` restricted to rows whose key column (`key_field_id`) equals one of the
 // values `predicates` fix it to, read from key indexes; nullopt when the key index path does not
-// apply (see the file comment).
+// apply (see the file comment). A plan with no files (a table without rows) takes the path for
+// a lookup by any string, int or long column, key index or not (`key_field_id` 0): it reads
+// nothing.
 std::optional<KeyIndexScan> KeyIndexScanSql(const storage::ScanPlan& plan, int key_field_id,
                                             const storage::iceberg::Schema& schema,
                                             const std::vector<ColumnPredicate>& predicates);

@@ -711,6 +711,7 @@ TEST_F(EnforcementTest, PlainKeyLookupsSkipThePlanAndGiveItsRows) {
          "ALTER TABLE clin.by_text WRITE ORDERED BY code; "
          "ALTER TABLE clin.by_text SET TBLPROPERTIES ('medlake.key-index' = 'true'); "
          "CALL medlake.build_key_index('clin.by_text'); "
+         "CREATE TABLE clin.no_rows (k BIGINT, s VARCHAR, d DATE); GRANT SELECT ON TABLE clin.no_rows TO clinicians; "
          "GRANT SELECT ON TABLE clin.kv TO clinicians; GRANT SELECT ON TABLE clin.by_text TO clinicians");
   auto alice = Session("alice");
   struct Values {
@@ -773,6 +774,10 @@ TEST_F(EnforcementTest, PlainKeyLookupsSkipThePlanAndGiveItsRows) {
       {"SELECT b, n FROM clin.kv WHERE k = $1 ORDER BY b DESC, ts ASC NULLS LAST, n DESC",
        "SELECT b, n FROM clin.kv WHERE k = $1 ORDER BY b DESC, ts ASC NULLS LAST, n DESC LIMIT 100000",
        {{{"25"}}, {{"50"}}}},
+      // A table without rows: any string, int or long column is a key (nothing is read).
+      {"SELECT t.*, $2 AS tag FROM clin.no_rows t WHERE t.s IN ($1) ORDER BY t.k",
+       "SELECT t.*, $2 AS tag FROM clin.no_rows t WHERE t.s IN ($1) ORDER BY t.k LIMIT 100000",
+       {{{"'a'", "7"}}, {{"'b'", "'x'"}}}},
       {"SELECT code AS c, v FROM clin.by_text AS bt WHERE bt.code IN ($1, $2, $3) ORDER BY code DESC",
        "SELECT code AS c, v FROM clin.by_text AS bt WHERE bt.code IN ($1, $2, $3) ORDER BY code DESC LIMIT 100000",
        {{{"'v1'", "'w5'", "'v10'"}}, {{"'nobody'", "''", "'v2'"}}}},
