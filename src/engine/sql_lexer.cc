@@ -231,8 +231,13 @@ const std::vector<ParameterSlot>* KeptParameterSlots(std::string_view sql) {
   constexpr size_t kMaxText = 4096;
   constexpr size_t kMaxKept = 256;
   if (sql.size() > kMaxText) return nullptr;
-  thread_local std::unordered_map<std::string, std::vector<ParameterSlot>> kept;
-  auto it = kept.find(std::string(sql));
+  // Looked up by the view itself (no copy of the text per bind).
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
+  };
+  thread_local std::unordered_map<std::string, std::vector<ParameterSlot>, Hash, std::equal_to<>> kept;
+  auto it = kept.find(sql);
   if (it != kept.end()) return &it->second;
   auto slots = FindParameterSlots(sql);
   if (!slots.ok()) return nullptr;  // the caller reports the error

@@ -60,6 +60,10 @@ std::shared_ptr<CommitBoard> MapCommitBoard(const std::string& db_path) {
   static auto* boards = new std::map<std::string, std::weak_ptr<CommitBoard>>();
   std::lock_guard<std::mutex> lock(mu);
   if (auto kept = (*boards)[db_path].lock()) return kept;
+  // Boards no longer in use (their databases closed) leave the map as new ones come.
+  for (auto it = boards->begin(); it != boards->end();) {
+    it = it->second.expired() && it->first != db_path ? boards->erase(it) : std::next(it);
+  }
   const std::string path = db_path + "-commits";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return nullptr;

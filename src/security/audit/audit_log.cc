@@ -866,6 +866,16 @@ class ScopedFlock {
   int fd_;
 };
 
+// LOCK taken for one batch, unless a lease already holds it (then nothing is taken).
+Result<std::optional<ScopedFlock>> LockUnlessLeased(bool leased, int fd, const std::string& path) {
+  std::optional<ScopedFlock> locked;
+  if (!leased) {
+    MEDLAKE_ASSIGN_OR_RETURN(ScopedFlock taken, ScopedFlock::Take(fd, path));
+    locked.emplace(std::move(taken));
+  }
+  return locked;
+}
+
 }  // namespace
 
 AuditLog::AuditLog(std::string dir, const AuditLogOptions& options)
@@ -1001,11 +1011,7 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
   if (f.lock.get() < 0) {
     MEDLAKE_ASSIGN_OR_RETURN(f.lock, OpenFile(lock_path, O_RDWR | O_CREAT));
   }
-  std::optional<ScopedFlock> locked;
-  if (!f.leased) {
-    MEDLAKE_ASSIGN_OR_RETURN(ScopedFlock taken, ScopedFlock::Take(f.lock.get(), lock_path));
-    locked.emplace(std::move(taken));
-  }
+  MEDLAKE_ASSIGN_OR_RETURN(std::optional<ScopedFlock> locked, LockUnlessLeased(f.leased, f.lock.get(), lock_path));
   // Unless this batch ends well and may keep it, a lease held from before ends with it.
   struct LeaseEnd {
     AuditLog* log;
@@ -1019,7 +1025,7 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
   // same size (nobody appended, rolled, cut or replaced it since: certain while the lease is
   // held); else HEAD, checked and repaired as Open does.
   HeadState head;
-  const bool cached = f.leased ? f.known : AtOurEndLocked();
+  const bool cached = AtOurEndOrLeasedLocked();
   if (cached) {
     head = f.head;
   } else {
@@ -1152,17 +1158,13 @@ Status AuditLog::FlushLocked() {
     return Status::OK();
   }
   const std::string lock_path = JoinPath(dir_, "LOCK");
-  std::optional<ScopedFlock> locked;
-  if (!f.leased) {
-    MEDLAKE_ASSIGN_OR_RETURN(ScopedFlock taken, ScopedFlock::Take(f.lock.get(), lock_path));
-    locked.emplace(std::move(taken));
-  }
+  MEDLAKE_ASSIGN_OR_RETURN(std::optional<ScopedFlock> locked, LockUnlessLeased(f.leased, f.lock.get(), lock_path));
   const std::string path = SegmentPath(dir_, f.segment_number);
   Status synced = SyncFd(f.segment.get(), path);
   if (synced.ok()) {
     f.dirty = false;
     // HEAD names our last record only if it is still the log's end (no other writer since).
-    if (f.leased ? f.known : AtOurEndLocked())
+    if (AtOurEndOrLeasedLocked())
       WriteHeadLocked();
   }
   EndLeaseLocked();
@@ -1175,6 +1177,8 @@ void AuditLog::EndLeaseLocked() {
     (void)::flock(files_->lock.get(), LOCK_UN);
   }
 }
+
+bool AuditLog::AtOurEndOrLeasedLocked() const { return files_->leased ? files_->known : AtOurEndLocked(); }
 
 bool AuditLog::AtOurEndLocked() const {
   const Files& f = *files_;
