@@ -17,6 +17,13 @@
 namespace medlake::engine {
 
 Result<std::vector<std::string>> SplitStatements(std::string_view sql) {
+  // A statement split from a text is one statement, itself, when split again (its tokens are
+  // those it had in the text, none a `;`). pgwire splits a simple query and the session then
+  // splits each statement again: the last single statement split on this thread is kept, so
+  // the second split costs a comparison instead of a tokenization.
+  constexpr size_t kMaxKept = 16 * 1024;
+  thread_local std::string kept;
+  if (!kept.empty() && sql == kept) return std::vector<std::string>{kept};
   MEDLAKE_ASSIGN_OR_RETURN(auto tokens, TokenizeSql(sql));
   std::vector<std::string> out;
   size_t start = 0;
@@ -28,6 +35,7 @@ Result<std::vector<std::string>> SplitStatements(std::string_view sql) {
       start = i + 1;
     }
   }
+  if (out.size() == 1 && out[0].size() <= kMaxKept) kept = out[0];
   return out;
 }
 

@@ -19,6 +19,40 @@ class LakeSessionTest : public ::testing::Test {
   std::unique_ptr<LakeSession> session_;
 };
 
+// Each statement split from a text splits into itself alone, whether or not it was the last
+// one split on this thread (SplitStatements keeps that one), and the kept statement does not
+// change how other texts split.
+TEST(SplitStatementsTest, AStatementSplitAgainIsItselfAndOtherTextsSplitAsEver) {
+  const std::vector<std::string> texts = {
+      "SELECT 1; SELECT 2",
+      "  SELECT 'a;b' AS x -- c;\n ; /* ; */ SELECT \"q;\" FROM t;",
+      "SELECT $1 FROM t WHERE k = 'x'",
+      "SELECT 1",
+      ";;  ;",
+  };
+  for (const auto& text : texts) {
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto pieces, SplitStatements(text));
+    for (const auto& piece : pieces) {
+      MEDLAKE_ASSERT_OK_AND_ASSIGN(auto again, SplitStatements(piece));
+      EXPECT_EQ(again, std::vector<std::string>{piece}) << text;
+      MEDLAKE_ASSERT_OK_AND_ASSIGN(auto twice, SplitStatements(piece));
+      EXPECT_EQ(twice, std::vector<std::string>{piece}) << text;
+    }
+  }
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto two, SplitStatements("SELECT 1; SELECT 2"));
+  EXPECT_EQ(two, (std::vector<std::string>{"SELECT 1", "SELECT 2"}));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto quoted, SplitStatements("  SELECT 'a;b' AS x -- c;\n ; /* ; */ SELECT \"q;\" FROM t;"));
+  EXPECT_EQ(quoted, (std::vector<std::string>{"SELECT 'a;b' AS x", "SELECT \"q;\" FROM t"}));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto one, SplitStatements("SELECT 2"));
+  EXPECT_EQ(one, std::vector<std::string>{"SELECT 2"});
+  // The kept "SELECT 2" is not taken for a text that only contains it.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto padded, SplitStatements("SELECT 2;"));
+  EXPECT_EQ(padded, std::vector<std::string>{"SELECT 2"});
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto none, SplitStatements(";;  ;"));
+  EXPECT_TRUE(none.empty());
+  EXPECT_FALSE(SplitStatements("SELECT 'open").ok());
+}
+
 TEST_F(LakeSessionTest, RunsStatementsInOrderAndStreamsResults) {
   std::vector<std::string> seen;
   MEDLAKE_ASSERT_OK(session_->Run(
