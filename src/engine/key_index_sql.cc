@@ -486,14 +486,20 @@ Status MapColumns(const storage::KeyIndexReader& reader, const std::string& path
   return Status::OK();
 }
 
-// Opens the state's current file and maps the output columns onto its stored columns.
-Status OpenFile(const KeyRowsBind& bind, KeyRowsState& state) {
-  state.reader.reset();
-  MEDLAKE_ASSIGN_OR_RETURN(auto reader, storage::BorrowKeyIndexReader(bind.files[state.file]));
-  state.reader.emplace(std::move(reader));
-  std::vector<int> field_ids;
-  for (const auto& c : bind.columns) field_ids.push_back(c.field_id);
-  return MapColumns(**state.reader, bind.files[state.file], field_ids, state.positions, state.lookup);
+// A reader of the key index at `path` if the file may hold one of `keys`; nullopt if it cannot.
+// A file whose key range is remembered (storage::RememberedKeyIndexRange: known once any
+// reader of it was opened) is passed over without borrowing a reader: a scan by a parameter
+// lists every file of the table.
+Result<std::optional<storage::PooledKeyIndexReader>> BorrowIfMayHold(const std::string& path,
+                                                                     const std::vector<std::string>& keys) {
+  auto may_hold = [&](const storage::KeyIndexRange& range) {
+    return std::any_of(keys.begin(), keys.end(), [&](const std::string& k) { return range.MayHold(k); });
+  };
+  std::optional<storage::PooledKeyIndexReader> out;
+  if (auto range = storage::RememberedKeyIndexRange(path); range && !may_hold(*range)) return out;
+  MEDLAKE_ASSIGN_OR_RETURN(auto reader, storage::BorrowKeyIndexReader(path));
+  if (may_hold(reader->range())) out.emplace(std::move(reader));
+  return out;
 }
 
 void WriteCell(duckdb_vector vec, const OutputColumn& c, idx_t row, const storage::KeyIndexValue& v) {
@@ -537,15 +543,19 @@ void KeyRowsFn(duckdb_function_info info, duckdb_data_chunk output) {
   auto fail = [&](const Status& st) { duckdb_function_set_error(info, ("medlake_key_rows: " + st.message()).c_str()); };
   while (row < capacity && state->file < bind->files.size()) {
     if (!state->reader) {
-      // A file whose key range (known once any reader of it was opened) holds none of the keys
-      // is passed over without borrowing a reader: a scan by a parameter lists every file.
-      if (auto range = storage::RememberedKeyIndexRange(bind->files[state->file]);
-          range && std::none_of(state->keys.begin(), state->keys.end(),
-                                [&](const std::string& k) { return range->MayHold(k); })) {
+      const std::string& path = bind->files[state->file];
+      auto reader = BorrowIfMayHold(path, state->keys);
+      if (!reader.ok()) return fail(reader.status());
+      if (!*reader) {
         ++state->file;
         continue;
       }
-      if (Status st = OpenFile(*bind, *state); !st.ok()) return fail(st);
+      state->reader.emplace(std::move(**reader));
+      std::vector<int> field_ids;
+      for (const auto& c : bind->columns) field_ids.push_back(c.field_id);
+      if (Status st = MapColumns(**state->reader, path, field_ids, state->positions, state->lookup); !st.ok()) {
+        return fail(st);
+      }
     }
     if (!state->in_lookup) {
       if (state->key >= state->keys.size()) {
@@ -875,12 +885,9 @@ Status ForEachKeyRow(const DirectKeyLookup& lookup, const std::vector<std::strin
   std::vector<int> positions, columns;
   std::vector<storage::KeyIndexValue> values, ordered(field_ids.size());
   for (const auto& path : lookup.scan.files) {
-    auto may_hold = [&](const storage::KeyIndexRange& range) {
-      return std::any_of(keys.begin(), keys.end(), [&](const std::string& k) { return range.MayHold(k); });
-    };
-    if (auto range = storage::RememberedKeyIndexRange(path); range && !may_hold(*range)) continue;
-    MEDLAKE_ASSIGN_OR_RETURN(auto reader, storage::BorrowKeyIndexReader(path));
-    if (!may_hold(reader->range())) continue;
+    MEDLAKE_ASSIGN_OR_RETURN(auto borrowed, BorrowIfMayHold(path, keys));
+    if (!borrowed) continue;
+    storage::PooledKeyIndexReader& reader = *borrowed;
     MEDLAKE_RETURN_IF_ERROR(MapColumns(*reader, path, field_ids, positions, columns));
     for (const auto& key : keys) {
       if (!reader->range().MayHold(key)) continue;
