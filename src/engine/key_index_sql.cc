@@ -136,12 +136,13 @@ std::optional<KeyIndexScan> KeyIndexScanSql(const storage::ScanPlan& plan, int k
   if (key_field_id <= 0 && plan.data_files.empty()) {
     // A table with no rows (yet): a lookup by any string, int or long column reads no file, so
     // it takes this path too, and a plain lookup of it skips DuckDB's plan.
-    for (const auto& p : predicates) {
+    for (size_t k = 0; k < predicates.size() && key_field_id <= 0; ++k) {
+      const ColumnPredicate& p = predicates[k];
       if (p.op != ColumnPredicate::Op::kEq && p.op != ColumnPredicate::Op::kIn) continue;
       for (const auto& f : schema.fields) {
-        if (key_field_id <= 0 && AsciiLower(f.name) == AsciiLower(p.column) && f.type.is_primitive() &&
-            IsKeyType(ib::TypeToString(f.type))) {
+        if (AsciiLower(f.name) == AsciiLower(p.column) && f.type.is_primitive() && IsKeyType(ib::TypeToString(f.type))) {
           key_field_id = f.id;
+          break;
         }
       }
     }
@@ -650,10 +651,8 @@ std::optional<DirectKeyLookup> DirectKeyLookupOf(std::string_view statement, con
     return true;
   };
   auto parameter = [&]() -> int {
-    if (i >= t.size() || t[i].kind != SqlToken::Kind::kParameter || t[i].text.size() < 2 || t[i].text[0] != '$') return 0;
-    int n = 0;
-    auto [end, ec] = std::from_chars(t[i].text.data() + 1, t[i].text.data() + t[i].text.size(), n);
-    return ec == std::errc() && end == t[i].text.data() + t[i].text.size() ? n : 0;
+    auto n = i < t.size() ? ParameterNumber(t[i]) : std::nullopt;
+    return n && *n <= 100000 ? static_cast<int>(*n) : 0;
   };
   // [qualifier.]name: the name, lower case, and its qualifier (empty: none).
   struct Name {
@@ -919,7 +918,7 @@ struct HeldValue {
 
 Result<std::unique_ptr<QueryResult>> RunDirectKeyLookup(const DirectKeyLookup& lookup,
                                                         const std::vector<std::optional<std::string>>& keys,
-                                                        const std::vector<std::string>& values) {
+                                                        const std::vector<DirectValue>& values) {
   const size_t width = lookup.sources.size();
   // The scan columns read (each once): the result's, then those only ordered by.
   std::vector<int> field_ids;
@@ -944,23 +943,18 @@ Result<std::unique_ptr<QueryResult>> RunDirectKeyLookup(const DirectKeyLookup& l
     }
     const size_t n = static_cast<size_t>(-source);
     if (n > values.size()) return InvalidArgument("there is no value for parameter $" + std::to_string(n));
-    const std::string& text = values[n - 1];
     storage::KeyIndexValue& v = constants[c];
     v.is_null = false;
     switch (lookup.result_columns[c].type) {
       case TypeId::kInteger:
       case TypeId::kBigInt: {
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v.integer);
+        v.integer = values[n - 1].integer;
         const bool int32 = lookup.result_columns[c].type == TypeId::kInteger;
-        if (ec != std::errc() || end != text.data() + text.size() ||
-            (int32 && (v.integer < INT32_MIN || v.integer > INT32_MAX))) {
-          return InvalidArgument("parameter $" + std::to_string(n) + " is not an integer");
-        }
         out.push_back(OutputColumn{0, int32 ? "int" : "long", int32 ? DUCKDB_TYPE_INTEGER : DUCKDB_TYPE_BIGINT});
         break;
       }
       default:
-        v.bytes = text;
+        v.bytes = values[n - 1].text;
         out.push_back(OutputColumn{0, "string", DUCKDB_TYPE_VARCHAR});
         break;
     }

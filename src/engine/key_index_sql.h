@@ -122,12 +122,17 @@ std::optional<DirectKeyLookup> DirectKeyLookupOf(std::string_view statement, con
 // a column by name, with the type a key-index scan gives it; a value by position. False when
 // one does not match, and the plan must then run.
 bool MatchResultColumns(DirectKeyLookup& lookup, const std::vector<ColumnInfo>& plan_columns);
+// The value of a `$n AS name` item, as the result's column reads it: `integer` for an INTEGER
+// (in its range) or BIGINT column, `text` for a VARCHAR one.
+struct DirectValue {
+  int64_t integer = 0;
+  std::string text;
+};
 // The rows the plan would return: `keys[n - 1]` is the key of parameter $n (nullopt: NULL,
-// which equals nothing), `values[n - 1]` the value of a `$n AS name` item, as the result's
-// column type reads it (a decimal integer or a string).
+// which equals nothing), `values[n - 1]` the value of a `$n AS name` item.
 Result<std::unique_ptr<QueryResult>> RunDirectKeyLookup(const DirectKeyLookup& lookup,
                                                         const std::vector<std::optional<std::string>>& keys,
-                                                        const std::vector<std::string>& values);
+                                                        const std::vector<DirectValue>& values);
 
 // Starts the lookups of `scans` (the key-index scans of one statement) on the prefetcher's
 // threads (storage::KeyIndexPrefetcher), so that their disk reads overlap instead of following

@@ -589,7 +589,7 @@ bool LakeSession::DirectApplies(PreparedQuery& q, const std::vector<std::string>
   }
   // A `$n AS name` item's value, as the plan's column of it reads it: a number for INTEGER
   // (one that fits) or BIGINT, a plain string for VARCHAR.
-  q.direct_values.assign(literals.size(), std::string());
+  q.direct_values.assign(literals.size(), DirectValue());
   for (size_t c = 0; c < q.direct->sources.size(); ++c) {
     if (q.direct->sources[c] >= 0) continue;
     const size_t n = static_cast<size_t>(-q.direct->sources[c]);
@@ -599,15 +599,15 @@ bool LakeSession::DirectApplies(PreparedQuery& q, const std::vector<std::string>
     switch (q.direct->result_columns[c].type) {
       case TypeId::kInteger:
         if (b->form != Form::kInteger) return false;
-        q.direct_values[n - 1] = std::to_string(b->number);
+        q.direct_values[n - 1].integer = b->number;
         break;
       case TypeId::kBigInt:
         if (b->form == Form::kText) return false;
-        q.direct_values[n - 1] = std::to_string(b->number);
+        q.direct_values[n - 1].integer = b->number;
         break;
       default:
         if (b->form != Form::kText || !b->cast.empty()) return false;
-        q.direct_values[n - 1] = std::move(b->text);
+        q.direct_values[n - 1].text = std::move(b->text);
         break;
     }
   }

@@ -97,7 +97,7 @@ class LakeSession {
     uint64_t direct_matched = 0;
     uint64_t direct_unmatched = 0;
     // This execution's values of the lookup's `$n AS name` items (DirectApplies), by $n.
-    std::vector<std::string> direct_values;
+    std::vector<DirectValue> direct_values;
     // The kind of literal each $n will be (empty: unknown, as for a client's parameters).
     std::vector<ColumnPredicate::Kind> parameter_kinds;
     // DuckDB's plan of `rewritten` for values of the literal forms `plan_forms` (see

@@ -201,6 +201,16 @@ Result<std::string> SubstituteParameterTokens(std::string_view sql, const std::v
   return ReplaceParameterTokens(sql, literals);
 }
 
+std::optional<size_t> ParameterNumber(const SqlToken& t) {
+  if (t.kind != SqlToken::Kind::kParameter || t.text.size() < 2 || t.text[0] != '$' ||
+      !std::isdigit(static_cast<unsigned char>(t.text[1]))) {
+    return std::nullopt;
+  }
+  size_t n = 0;
+  for (size_t i = 1; i < t.text.size() && n <= 100000; ++i) n = n * 10 + static_cast<size_t>(t.text[i] - '0');
+  return n;
+}
+
 namespace {
 
 // Where a statement's parameters are: `sql` cut at [begin, end) for parameter $number.
@@ -215,12 +225,9 @@ Result<std::vector<ParameterSlot>> FindParameterSlots(std::string_view sql) {
   std::vector<ParameterSlot> slots;
   for (const SqlToken& t : tokens) {
     if (t.kind != SqlToken::Kind::kParameter) continue;
-    if (t.text.size() < 2 || t.text[0] != '$' || !std::isdigit(static_cast<unsigned char>(t.text[1]))) {
-      return InvalidArgument("only numbered parameters ($1, $2, ...) can be bound, not " + t.text);
-    }
-    size_t n = 0;
-    for (size_t i = 1; i < t.text.size() && n <= 100000; ++i) n = n * 10 + static_cast<size_t>(t.text[i] - '0');
-    slots.push_back({t.begin, t.end, n});
+    auto n = ParameterNumber(t);
+    if (!n) return InvalidArgument("only numbered parameters ($1, $2, ...) can be bound, not " + t.text);
+    slots.push_back({t.begin, t.end, *n});
   }
   return slots;
 }

@@ -34,6 +34,10 @@ struct SqlToken {
   bool IsIdentifier() const { return kind == Kind::kWord || kind == Kind::kQuotedIdentifier; }
 };
 
+// The number n of a parameter token `$n`; nullopt for any other token (`?`, `$name`). Digits
+// past the sixth are not read (a number above 100000 names no parameter anyway).
+std::optional<size_t> ParameterNumber(const SqlToken& token);
+
 // Splits `sql` into tokens, skipping white space and comments. InvalidArgument for an
 // unterminated string, quoted identifier or comment.
 Result<std::vector<SqlToken>> TokenizeSql(std::string_view sql);
