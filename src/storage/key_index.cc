@@ -377,19 +377,21 @@ KeyIndexReaderPool& KeyIndexReaderPool::Default() {
 }
 
 Result<std::unique_ptr<KeyIndexReader>> KeyIndexReaderPool::Acquire(const std::string& path) {
+  std::unique_ptr<KeyIndexReader> idle;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = idle_.find(path);
     if (it != idle_.end()) {
-      std::unique_ptr<KeyIndexReader> r = std::move(it->second.back());
+      idle = std::move(it->second.back());
       it->second.pop_back();
       --idle_count_;
       if (it->second.empty()) idle_.erase(it);
-      // A key index deleted since (its data file expired): the open handle must not outlive it.
-      // Asked of the reader's own descriptor (an fstat) rather than of the path.
-      if (!r->Unlinked()) return r;
     }
   }
+  // A key index deleted since (its data file expired): the open handle must not outlive it.
+  // Asked of the reader's own descriptor (an fstat), and outside the lock, which every lookup of
+  // every session takes.
+  if (idle && !idle->Unlinked()) return idle;
   return KeyIndexReader::Open(path);
 }
 

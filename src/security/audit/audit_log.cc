@@ -827,8 +827,9 @@ struct AuditLog::Files {
   bool dirty = false;      // records written but not synced (sync interval)
   // `lock` is held from a batch that may wait for the background sync until that sync (a
   // lease): the batches in between take no lock and need not check that nobody else appended.
-  // Other processes wait at most one sync interval for it.
+  // Other processes wait for it at most kMaxLeaseHoldMs plus one sync interval.
   bool leased = false;
+  std::chrono::steady_clock::time_point lease_since;  // when `leased` last became true
 };
 
 namespace {
@@ -841,6 +842,10 @@ bool IsRoutine(const AuditRecord& r) {
 
 // The longest sync interval under which a batch keeps the log's lock until the sync (a lease).
 constexpr int kMaxLeaseMs = 20;
+// How long a lease may last across background syncs that found new records when they ended
+// (those syncs run without io_mu_, so records keep coming meanwhile); the first sync after it
+// runs under io_mu_, catches up with the end and lets the lock go.
+constexpr int kMaxLeaseHoldMs = 50;
 
 // flock(LOCK_EX) on a kept descriptor for one scope.
 class ScopedFlock {
@@ -946,9 +951,20 @@ Status AuditLog::AppendAll(const std::vector<AuditRecord*>& records) {
   for (AuditRecord* r : records) NormalizeRecord(r, options_.max_statement_bytes);
   const bool may_wait = options_.sync_interval_ms > 0 && CurrentPid() == owner_pid_;
   std::vector<Pending> selves(records.size());
+  bool any_durable = false;
   for (size_t i = 0; i < records.size(); ++i) {
     selves[i].record = records[i];
     selves[i].durable = !may_wait || !IsRoutine(*records[i]);
+    any_durable = any_durable || selves[i].durable;
+  }
+  if (!any_durable) {
+    // Records that wait for the background sync are written by their own thread, under io_mu_
+    // like any batch: a write costs less than joining a group, whose followers each sleep until
+    // the leader wakes them (two context switches per record).
+    std::vector<Pending*> batch;
+    batch.reserve(selves.size());
+    for (Pending& p : selves) batch.push_back(&p);
+    return WriteBatch(batch, /*durable=*/false);
   }
   std::unique_lock<std::mutex> lock(mu_);
   for (Pending& p : selves) queue_.push_back(&p);
@@ -1129,6 +1145,7 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
       // The lock stays ours until the background sync ends the lease (with a longer interval
       // other writers would wait too long for it).
       if (locked) locked->Keep();
+      if (!f.leased) f.lease_since = std::chrono::steady_clock::now();
       f.leased = true;
       lease_end.keep = true;
     }
@@ -1169,6 +1186,39 @@ Status AuditLog::FlushLocked() {
   }
   EndLeaseLocked();
   return synced;
+}
+
+Status AuditLog::BackgroundSyncLocked(std::unique_lock<std::mutex>& io) {
+  Files& f = *files_;
+  const bool may_keep_lease =
+      f.leased && std::chrono::steady_clock::now() - f.lease_since < std::chrono::milliseconds(kMaxLeaseHoldMs);
+  if (!may_keep_lease || stopping_ || !f.known || f.segment.get() < 0)
+    return FlushLocked();
+  // Sync without io_mu_: an fdatasync takes from a tenth of a millisecond to tens of them, and
+  // every append would wait for it. Under the lease no other process appends, so what the sync
+  // covers is at least our records up to `synced`. Its own descriptor: a roll-over may close the
+  // kept one meanwhile.
+  Fd fd(::fcntl(f.segment.get(), F_DUPFD_CLOEXEC, 0));
+  if (fd.get() < 0)
+    return FlushLocked();
+  const int64_t segment = f.segment_number;
+  const int64_t synced_seq = f.head.seq;
+  io.unlock();
+  Status synced = SyncFd(fd.get(), SegmentPath(dir_, segment));
+  io.lock();
+  MEDLAKE_RETURN_IF_ERROR(synced);
+  if (!files_->dirty || !files_->leased)
+    return Status::OK();  // a durable batch or a roll-over synced and ended the lease meanwhile
+  if (files_->segment_number == segment && files_->head.seq == synced_seq) {
+    // Nothing came meanwhile: everything written is durable, HEAD may name it, the lease ends.
+    files_->dirty = false;
+    WriteHeadLocked();
+    EndLeaseLocked();
+    return Status::OK();
+  }
+  // Records came during the sync: they wait for the next window, still under the lease, which
+  // the first sync after kMaxLeaseHoldMs ends (under io_mu_, catching up with the end).
+  return Status::OK();
 }
 
 void AuditLog::EndLeaseLocked() {
@@ -1247,7 +1297,7 @@ void AuditLog::FlusherLoop() {
       flush_cv_.wait_for(io, interval, [&] { return stopping_; });
     }
     if (files_ && files_->dirty && sticky_.ok()) {
-      Status s = FlushLocked();
+      Status s = BackgroundSyncLocked(io);
       if (!s.ok()) {
         // The kernel may have dropped the unsynced pages: refuse to go on as if they were kept.
         sticky_ = IOError("audit log " + dir_ + ": a background sync failed, records appended "

@@ -178,6 +178,9 @@ class AuditLog {
   Status WriteBatch(const std::vector<Pending*>& batch, bool durable);
   Files& FilesLocked();       // the kept descriptors of this process; io_mu_ held
   Status FlushLocked();       // io_mu_ held; syncs, then ends the lease (Files::leased)
+  // The background sync's round, io_mu_ held on entry and exit; the sync itself runs without it
+  // while a lease holds (other processes cannot append meanwhile).
+  Status BackgroundSyncLocked(std::unique_lock<std::mutex>& io);
   void EndLeaseLocked();      // io_mu_ held: unlocks LOCK if a lease holds it
   bool AtOurEndLocked() const;  // the log still ends where this object's last write left it
   bool AtOurEndOrLeasedLocked() const;  // the same, known without looking while the lease holds

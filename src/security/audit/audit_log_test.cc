@@ -783,6 +783,80 @@ TEST_F(AuditLogIntervalTest, WritersTakeTurnsWithAShortIntervalsLease) {
   EXPECT_EQ(report.records, 16);
 }
 
+TEST_F(AuditLogIntervalTest, RoutineAndDurableRecordsFromManyThreadsMakeOneChain) {
+  // Routine records are written by their own threads, durable ones in groups, while the
+  // background sync runs without the writers' lock and small segments roll over under it.
+  auto log = OpenLog(/*segment_bytes=*/16 * 1024, /*sync_interval_ms=*/2);
+  auto other = OpenLog(/*segment_bytes=*/16 * 1024);  // another process, every record durable
+  ASSERT_NE(log, nullptr);
+  ASSERT_NE(other, nullptr);
+  constexpr int kThreads = 6;
+  constexpr int kEach = 60;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 1; i <= kEach; ++i) {
+        AuditRecord r = MakeRecord("thread-" + std::to_string(t), i);
+        if (t == 0 && i % 10 == 0) r.action = "grant";  // durable: joins a group
+        AuditLog* target = t == kThreads - 1 ? other.get() : log.get();
+        if (!target->Append(r).ok() || r.hash.empty())
+          ++failures;
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  EXPECT_EQ(failures.load(), 0);
+  MEDLAKE_ASSERT_OK(log->Flush());
+  EXPECT_EQ(HeadSeq(), kThreads * kEach);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.records, kThreads * kEach);
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto all, log->Read());
+  std::set<std::pair<std::string, int64_t>> seen;
+  for (const auto& r : all)
+    seen.emplace(r.actor, r.rows);
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kThreads * kEach));
+}
+
+TEST_F(AuditLogIntervalTest, AnotherWriterIsNotLockedOutByRecordsThatNeverStop) {
+  // Background syncs run without the writers' lock, so records keep coming during each; the
+  // lease they hold still ends within a bound, and another process appends meanwhile.
+  auto leasing = OpenIntervalLog(/*interval_ms=*/5);
+  auto durable = OpenLog();
+  ASSERT_NE(leasing, nullptr);
+  ASSERT_NE(durable, nullptr);
+  std::atomic<bool> stop{false};
+  std::atomic<bool> appender_done{false};
+  std::atomic<int> appended{0};
+  std::thread appender([&] {
+    // Stops by itself after a while, so a lease that never ends fails the test, not hangs it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (int i = 1; !stop.load() && std::chrono::steady_clock::now() < deadline; ++i) {
+      AuditRecord r = MakeRecord("leasing", i);
+      if (leasing->Append(r).ok()) ++appended;
+    }
+    appender_done = true;
+  });
+  while (appended.load() < 50 && !appender_done.load())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (int i = 1; i <= 3; ++i) {
+    AuditRecord b = MakeRecord("durable", i);
+    MEDLAKE_ASSERT_OK(durable->Append(b));
+    // Had the lease never ended, this append would have waited for the appender to give up.
+    EXPECT_FALSE(appender_done.load()) << "append " << i;
+    const int after = appended.load();
+    while (appended.load() < after + 20 && !appender_done.load())
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  stop = true;
+  appender.join();
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, durable->Verify());
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.records, appended.load() + 3);
+}
+
 TEST_F(AuditLogTest, ScanSqlNamesTheGlobAndTypes) {
   auto log = OpenLog();
   ASSERT_NE(log, nullptr);
