@@ -268,6 +268,10 @@ void StartPrefetch(const std::vector<std::pair<const std::string*, const std::st
 
 void PrefetchKeyLookups(const std::vector<KeyIndexScan>& scans,
                         const std::vector<std::optional<std::string>>& parameter_values) {
+  // One lookup in all (one file, one key): nothing to start beside it.
+  size_t lookups = 0;
+  for (const auto& scan : scans) lookups += scan.files.size() * (scan.keys.size() + scan.parameters.size());
+  if (lookups < 2) return;
   std::vector<std::pair<const std::string*, const std::string*>> pairs;
   for (const auto& scan : scans) {
     std::vector<const std::string*> keys;

@@ -761,8 +761,6 @@ Status LakeSession::RunPreparedBegun(PreparedQuery& q, const std::vector<std::st
     }
     // The lookups' disk reads start together now; the statement then finds their pages.
     PrefetchKeyLookups(q.key_scans, keys);
-    std::optional<KeyParameterValues> given;
-    if (!q.key_parameters.empty()) given.emplace(key_rows_registration_, *connection_, keys);
     std::unique_ptr<PreparedStatement> once;
     PreparedStatement* prepared = nullptr;
     bool direct = false;
@@ -777,6 +775,9 @@ Status LakeSession::RunPreparedBegun(PreparedQuery& q, const std::vector<std::st
       prepared = once.get();
     }
     std::unique_ptr<QueryResult> result;
+    // The keys for the plan's key-index scans, which read them when the plan starts.
+    std::optional<KeyParameterValues> given;
+    if (!direct && !q.key_parameters.empty()) given.emplace(key_rows_registration_, *connection_, keys);
     if (direct) {
       // A plain lookup by key with its key bound as the plan binds it: the key index rows, as
       // the plan would return them, without running it.

@@ -13,6 +13,7 @@
 // Thread-safety: a writer or reader is used by one thread at a time.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -142,15 +143,22 @@ class KeyIndexReader {
   int key_field_id_ = 0;
   int64_t record_count_ = 0;
   KeyIndexRange range_;
+  // When the pool last saw the file still in place (opening counts).
+  std::chrono::steady_clock::time_point in_place_at_ = std::chrono::steady_clock::now();
+  friend class KeyIndexReaderPool;
 };
 
 // Open key index readers kept for reuse across queries (opening one costs a file open and a
 // schema read; key indexes never change once written). Process-wide, thread-safe. At most
-// `max_idle` idle readers are kept; a reader of a file that has since been deleted is dropped
-// when next asked for, and the idle ones are bounded, so deleted files' space is given back.
+// `max_idle` idle readers are kept; a reader of a file that has since been deleted (or replaced)
+// is dropped when next asked for, once its last check is `recheck` old, and the idle ones are
+// bounded, so deleted files' space is given back.
 class KeyIndexReaderPool {
  public:
-  explicit KeyIndexReaderPool(size_t max_idle) : max_idle_(max_idle) {}
+  // An idle reader is checked for a deleted or replaced file (an fstat) when it was last checked
+  // `recheck` ago or more; 0 checks on every Acquire.
+  explicit KeyIndexReaderPool(size_t max_idle, std::chrono::milliseconds recheck = std::chrono::milliseconds(0))
+      : max_idle_(max_idle), recheck_(recheck) {}
   static KeyIndexReaderPool& Default();
 
   // An idle reader of `path`, or a newly opened one (errors as KeyIndexReader::Open).
@@ -161,6 +169,7 @@ class KeyIndexReaderPool {
 
  private:
   const size_t max_idle_;
+  const std::chrono::milliseconds recheck_;
   mutable std::mutex mu_;
   std::map<std::string, std::vector<std::unique_ptr<KeyIndexReader>>> idle_;
   std::deque<std::string> order_;  // paths in the order readers were released (oldest first)

@@ -7,8 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "core/file_system.h"
 #include "core/testing/status_matchers.h"
@@ -364,6 +366,33 @@ TEST_F(KeyIndexPrefetcherTest, AFullQueueDropsLookups) {
   EXPECT_TRUE(idle.Prefetch("a.keyidx", "2"));
   EXPECT_FALSE(idle.Prefetch("a.keyidx", "3"));
   EXPECT_EQ(idle.completed(), 0u);
+}
+
+TEST(KeyIndexReaderPoolTest, ChecksForDeletedFilesOncePerRecheckInterval) {
+  TempDir dir;
+  const std::string a = dir.Join("a.parquet");
+  WriteSample(a);
+  KeyIndexReaderPool pool(4, std::chrono::milliseconds(300));
+  const KeyIndexReader* first = nullptr;
+  {
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto r, BorrowKeyIndexReader(KeyIndexPath(a), pool));
+    first = &*r;
+  }
+  std::filesystem::remove(KeyIndexPath(a));
+  const auto removed_at = std::chrono::steady_clock::now();
+  {
+    // Checked when opened, just now: served from the pool without a look at the file.
+    auto r = BorrowKeyIndexReader(KeyIndexPath(a), pool);
+    if (std::chrono::steady_clock::now() - removed_at < std::chrono::milliseconds(250)) {
+      ASSERT_THAT(r, IsOk());
+      EXPECT_EQ(&**r, first);
+      EXPECT_TRUE((*r)->Unlinked());
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  // The interval has passed: the reader is checked, found deleted and dropped.
+  EXPECT_EQ(BorrowKeyIndexReader(KeyIndexPath(a), pool).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(pool.idle(), 0u);
 }
 
 }  // namespace
