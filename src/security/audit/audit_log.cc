@@ -364,12 +364,10 @@ void AppendJsonStrings(std::string* out, const std::vector<std::string>& v) {
 }
 
 // The canonical form of `r` with seq, time and prev_hash taken from the arguments.
-void AppendCanonical(std::string* out, const AuditRecord& r, int64_t seq, std::string_view time,
-                     std::string_view prev_hash) {
-  out->reserve(out->size() + 320 + r.statement.size() + r.error.size());
-  out->append("{\"seq\":").append(std::to_string(seq));
-  out->append(",\"time\":");
-  AppendJsonString(out, time);
+// The canonical fields between "time" and "prev_hash": they depend on the record alone, so they
+// are written before the log's lock is taken (AppendCanonicalAround adds the chain's fields).
+void AppendCanonicalBody(std::string* out, const AuditRecord& r) {
+  out->reserve(out->size() + 256 + r.statement.size() + r.error.size());
   out->append(",\"actor\":");
   AppendJsonString(out, r.actor);
   out->append(",\"acting_as\":");
@@ -394,9 +392,26 @@ void AppendCanonical(std::string* out, const AuditRecord& r, int64_t seq, std::s
   out->append(",\"decisions\":");
   AppendJsonStrings(out, r.decisions);
   out->append(",\"break_glass\":").append(r.break_glass ? "true" : "false");
+}
+
+// A record's canonical form from its body (AppendCanonicalBody) and its place in the chain.
+void AppendCanonicalAround(std::string* out, std::string_view body, int64_t seq, std::string_view time,
+                           std::string_view prev_hash) {
+  out->reserve(out->size() + 64 + time.size() + body.size() + prev_hash.size() + 32);
+  out->append("{\"seq\":").append(std::to_string(seq));
+  out->append(",\"time\":");
+  AppendJsonString(out, time);
+  out->append(body);
   out->append(",\"prev_hash\":");
   AppendJsonString(out, prev_hash);
   out->push_back('}');
+}
+
+void AppendCanonical(std::string* out, const AuditRecord& r, int64_t seq, std::string_view time,
+                     std::string_view prev_hash) {
+  std::string body;
+  AppendCanonicalBody(&body, r);
+  AppendCanonicalAround(out, body, seq, time, prev_hash);
 }
 
 // Turns a canonical form into its stored line (without the newline).
@@ -510,14 +525,26 @@ std::string FormatAuditTime(int64_t micros) {
     rem += 1'000'000;
     --secs;
   }
-  const auto t = static_cast<time_t>(secs);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(rem / 1000));
-  return buf;
+  // The date and time of day change once a second: formatted once per second per thread, and
+  // only the milliseconds per call.
+  thread_local int64_t formatted_secs = std::numeric_limits<int64_t>::min();
+  thread_local char formatted[48];
+  thread_local int formatted_len = 0;
+  if (secs != formatted_secs) {
+    const auto t = static_cast<time_t>(secs);
+    struct tm tm {};
+    gmtime_r(&t, &tm);
+    formatted_len = std::snprintf(formatted, sizeof(formatted), "%04d-%02d-%02dT%02d:%02d:%02d.",
+                                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    formatted_secs = secs;
+  }
+  const int millis = static_cast<int>(rem / 1000);
+  std::string out(formatted, static_cast<size_t>(formatted_len));
+  out.push_back(static_cast<char>('0' + millis / 100));
+  out.push_back(static_cast<char>('0' + millis / 10 % 10));
+  out.push_back(static_cast<char>('0' + millis % 10));
+  out.push_back('Z');
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -804,6 +831,7 @@ std::string AuditLogScanSql(const std::string& glob) {
 
 struct AuditLog::Pending {
   AuditRecord* record = nullptr;
+  std::string body;     // AppendCanonicalBody of the record, written before any lock
   bool durable = true;  // must be on disk before its Append returns
   Status status;
   bool done = false;
@@ -813,6 +841,15 @@ struct AuditLog::Pending {
 // update instead of opening four files), and the log's end as this object last left it.
 struct AuditLog::Files {
   int pid = 0;             // the process that opened them; a forked child opens its own
+  std::string lock_path;   // <dir>/LOCK
+  // <dir>/audit-<n>.jsonl, the path of segment n, made once per segment rather than per batch.
+  const std::string& SegmentPathOf(const std::string& dir, int64_t n) {
+    if (n != path_segment_ || segment_path_.empty()) {
+      segment_path_ = SegmentPath(dir, n);
+      path_segment_ = n;
+    }
+    return segment_path_;
+  }
   Fd lock;                 // <dir>/LOCK, flock()ed for each batch and each sync
   Fd segment;              // the segment `head` ends in, O_WRONLY | O_APPEND
   int64_t segment_number = 0;
@@ -830,6 +867,10 @@ struct AuditLog::Files {
   // Other processes wait for it at most kMaxLeaseHoldMs plus one sync interval.
   bool leased = false;
   std::chrono::steady_clock::time_point lease_since;  // when `leased` last became true
+
+ private:
+  int64_t path_segment_ = 0;
+  std::string segment_path_;
 };
 
 namespace {
@@ -954,6 +995,7 @@ Status AuditLog::AppendAll(const std::vector<AuditRecord*>& records) {
   bool any_durable = false;
   for (size_t i = 0; i < records.size(); ++i) {
     selves[i].record = records[i];
+    AppendCanonicalBody(&selves[i].body, *records[i]);
     selves[i].durable = !may_wait || !IsRoutine(*records[i]);
     any_durable = any_durable || selves[i].durable;
   }
@@ -1015,6 +1057,7 @@ AuditLog::Files& AuditLog::FilesLocked() {
     // the open file description, so a shared LOCK descriptor would not exclude the parent).
     files_ = std::make_unique<Files>();
     files_->pid = pid;
+    files_->lock_path = JoinPath(dir_, "LOCK");
   }
   return *files_;
 }
@@ -1023,7 +1066,7 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
   std::lock_guard<std::mutex> io(io_mu_);
   MEDLAKE_RETURN_IF_ERROR(sticky_);
   Files& f = FilesLocked();
-  const std::string lock_path = JoinPath(dir_, "LOCK");
+  const std::string& lock_path = f.lock_path;
   if (f.lock.get() < 0) {
     MEDLAKE_ASSIGN_OR_RETURN(f.lock, OpenFile(lock_path, O_RDWR | O_CREAT));
   }
@@ -1081,7 +1124,7 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
   HeadState after = head;
   for (Pending* p : batch) {
     std::string line;
-    AppendCanonical(&line, *p->record, after.seq + 1, time, after.hash);
+    AppendCanonicalAround(&line, p->body, after.seq + 1, time, after.hash);
     std::string hash = HexEncode(Sha256(line));
     CloseLine(&line, hash);
     data += line;
@@ -1092,7 +1135,7 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
   }
   after.offset += static_cast<int64_t>(data.size());
 
-  const std::string path = SegmentPath(dir_, head.segment);
+  const std::string& path = f.SegmentPathOf(dir_, head.segment);
   bool created = false;
   if (f.segment.get() < 0 || f.segment_number != head.segment || !cached) {
     f.segment = Fd();

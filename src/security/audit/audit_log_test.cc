@@ -137,6 +137,17 @@ TEST_F(AuditLogTest, TimeComesFromTheClockInUtcMilliseconds) {
   AuditRecord r = MakeRecord("alice", 1);
   MEDLAKE_ASSERT_OK(log->Append(r));
   EXPECT_EQ(r.time, "2023-11-14T22:13:20.123Z");
+  // The same second again, the next second, a later day, and back: each formatted in full.
+  const std::pair<int64_t, const char*> steps[] = {
+      {7'000, "2023-11-14T22:13:20.130Z"},       {870'000, "2023-11-14T22:13:21.000Z"},
+      {86'400'000'000, "2023-11-15T22:13:21.000Z"}, {-86'400'999'000, "2023-11-14T22:13:20.001Z"},
+      {9'000, "2023-11-14T22:13:20.010Z"}};
+  for (const auto& [advance, expected] : steps) {
+    clock_.AdvanceMicros(advance);
+    AuditRecord next = MakeRecord("alice", 2);
+    MEDLAKE_ASSERT_OK(log->Append(next));
+    EXPECT_EQ(next.time, expected);
+  }
 }
 
 TEST_F(AuditLogTest, FilesArePrivate) {

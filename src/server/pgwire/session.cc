@@ -97,7 +97,7 @@ struct PreparedStatement {
 };
 
 struct Portal {
-  std::string sql;  // parameters substituted
+  std::string sql;  // parameters substituted (empty for a prepared lake query: see `lake`)
   std::vector<int16_t> result_formats;
   bool returns_rows = false;
   std::shared_ptr<engine::LakeSession::PreparedQuery> lake;  // see PreparedStatement::lake
@@ -556,8 +556,18 @@ void Session::HandleBind(const Message& m) {
     if (!literal.ok()) return FailExtended(literal.status());
     literals.push_back(std::move(*literal));
   }
-  auto sql = SubstituteParameters(ps.query, literals);
-  if (!sql.ok()) return FailExtended(sql.status());
+  Portal portal;
+  if (ps.lake) {
+    // A prepared lake query runs from its prepared form and the values (the lake session puts
+    // them into its text for the audit). It returns rows: it begins with SELECT, WITH, VALUES or
+    // FROM (LakeSession::PrepareQuery).
+    portal.returns_rows = true;
+  } else {
+    auto sql = SubstituteParameters(ps.query, literals);
+    if (!sql.ok()) return FailExtended(sql.status());
+    portal.sql = std::move(*sql);
+    portal.returns_rows = ReturnsRowsByKeyword(portal.sql);
+  }
   if (!bind->portal.empty() && portals_.count(bind->portal)) {
     return FailExtended(AlreadyExists("portal \"" + bind->portal + "\" already exists"));
   }
@@ -565,10 +575,7 @@ void Session::HandleBind(const Message& m) {
     return FailExtended(ResourceExhausted("too many open portals in this session (limit " +
                                           std::to_string(kMaxPrepared) + "): close some"));
   }
-  Portal portal;
-  portal.sql = std::move(*sql);
   portal.result_formats = bind->result_formats;
-  portal.returns_rows = ReturnsRowsByKeyword(portal.sql);
   portal.lake = ps.lake;
   portal.literals = std::move(literals);
   portals_[bind->portal] = std::move(portal);
@@ -866,11 +873,16 @@ Status Session::StreamResult(engine::QueryResult& result, const std::string&, Ru
 
 Status Session::RunStatement(const std::string& sql, RunMode mode) {
   server_.counters().queries.fetch_add(1);
-  if (auto handled = HandleSessionStatement(sql)) {
-    if (mode.wait_for_execute) return Status::OK();
-    return *handled;
+  // A prepared lake query is neither a session statement nor a catalog query: its text begins
+  // with SELECT, WITH, VALUES or FROM, named no catalog object when parsed (HandleParse), and
+  // bound values are literals, which change neither.
+  if (!mode.lake) {
+    if (auto handled = HandleSessionStatement(sql)) {
+      if (mode.wait_for_execute) return Status::OK();
+      return *handled;
+    }
   }
-  if (catalog_ && catalog_->Handles(sql)) {
+  if (!mode.lake && catalog_ && catalog_->Handles(sql)) {
     // Catalog queries never touch lake data, but they are statements of the session: audited.
     engine::AccessController* access = lake_->access();
     if (access) MEDLAKE_RETURN_IF_ERROR(access->BeginStatement());
@@ -888,7 +900,7 @@ Status Session::RunStatement(const std::string& sql, RunMode mode) {
     if (access) access->RecordStatement(audit);
     return st;
   }
-  std::string tag = CommandTagOf(sql);
+  const std::string tag = mode.lake ? std::string("SELECT") : CommandTagOf(sql);
   auto on_result = [&](size_t, engine::StatementOutcome& outcome) -> Status {
     if (outcome.rows) return StreamResult(*outcome.rows, sql, mode);
     if (mode.wait_for_execute) {
