@@ -211,6 +211,46 @@ TEST(KeyIndexTest, ReadsComeFromTheRandomAccessMap) {
   EXPECT_GT(RandomMapVfsFetches(), before);
 }
 
+TEST(KeyIndexTest, ReadersOfOneFileShareOneMap) {
+  TempDir dir;
+  const std::string a = dir.Join("a.parquet"), b = dir.Join("b.parquet");
+  WriteSample(a);
+  WriteSample(b);
+  const size_t before = RandomMapVfsMappedFiles();
+  auto look = [](KeyIndexReader& r, const char* key, int64_t expect) {
+    ASSERT_THAT(r.Lookup(key, {1}), IsOk());
+    int64_t pos = -1;
+    std::vector<KeyIndexValue> v;
+    ASSERT_EQ(Row(r, &pos, &v), true);
+    EXPECT_EQ(v[0].integer, expect);
+  };
+  {
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto r1, KeyIndexReader::Open(KeyIndexPath(a)));
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto r2, KeyIndexReader::Open(KeyIndexPath(a)));
+    look(*r1, "b", 2);
+    look(*r2, "b", 2);
+    EXPECT_EQ(RandomMapVfsMappedFiles(), before + 1);  // two readers, one map
+    {
+      MEDLAKE_ASSERT_OK_AND_ASSIGN(auto r3, KeyIndexReader::Open(KeyIndexPath(b)));
+      look(*r3, "b", 2);
+      EXPECT_EQ(RandomMapVfsMappedFiles(), before + 2);
+    }
+    EXPECT_EQ(RandomMapVfsMappedFiles(), before + 1);  // b's went with its last reader
+    r1.reset();
+    look(*r2, "b", 2);  // the map stays while a reader has the file open
+    EXPECT_EQ(RandomMapVfsMappedFiles(), before + 1);
+  }
+  EXPECT_EQ(RandomMapVfsMappedFiles(), before);
+  // A file replaced at the same path is another inode: its own map, not the old one's pages.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto old_reader, KeyIndexReader::Open(KeyIndexPath(a)));
+  look(*old_reader, "b", 2);
+  std::filesystem::copy_file(KeyIndexPath(b), KeyIndexPath(a) + ".new");
+  std::filesystem::rename(KeyIndexPath(a) + ".new", KeyIndexPath(a));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto new_reader, KeyIndexReader::Open(KeyIndexPath(a)));
+  look(*new_reader, "b", 2);
+  EXPECT_EQ(RandomMapVfsMappedFiles(), before + 2);
+}
+
 // A lookup in a file that is not in the page cache reads about the pages it touches, not the
 // kernel's read-around of each fault (128 KiB by default, more on some disks).
 TEST(KeyIndexTest, ColdLookupReadsOnlyThePagesItTouches) {

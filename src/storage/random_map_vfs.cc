@@ -9,7 +9,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <new>
+#include <utility>
 
 namespace medlake::storage {
 namespace {
@@ -18,20 +22,42 @@ constexpr const char* kVfsName = "medlake-random-map";
 
 std::atomic<uint64_t> g_fetches{0};
 
+// A file's map, one per file (device and inode) and process, shared by every open of the file.
+// Page tables belong to a map: were each open (each pooled reader) to map the file itself, each
+// would fault every page in again, and a lookup would mostly land on pages its own map had not
+// touched yet.
+struct SharedMap {
+  void* map = nullptr;
+  sqlite3_int64 size = 0;
+  int opens = 0;  // guarded by MapsMutex()
+  // One bit per 512 bytes of the file (the smallest database page), set once the database page
+  // starting there was asked for ahead of its first touch (see AskAhead).
+  std::unique_ptr<std::atomic<uint64_t>[]> asked;
+  sqlite3_int64 asked_units = 0;
+};
+constexpr sqlite3_int64 kAskUnit = 512;
+
+std::mutex& MapsMutex() {
+  static auto* mu = new std::mutex();
+  return *mu;
+}
+std::map<std::pair<dev_t, ino_t>, SharedMap*>& Maps() {
+  static auto* maps = new std::map<std::pair<dev_t, ino_t>, SharedMap*>();
+  return *maps;
+}
+
 // One open file: our methods in front, the default VFS's file right behind (SQLite allocates
-// szOsFile bytes for both), and for the main database file our own descriptor and map.
+// szOsFile bytes for both), and for the main database file our own descriptor and the file's
+// shared map.
 struct MapFile {
   sqlite3_file base;
   sqlite3_file* real;
   int fd;             // -1 when the file is not mapped by us (journals, temp files, open failure)
-  void* map;          // MAP_FAILED-free: nullptr until the first fetch, or when mapping failed
+  SharedMap* shared;  // nullptr until the first fetch, or when mapping failed
+  std::pair<dev_t, ino_t> id;
+  void* map;          // shared->map, or nullptr
   sqlite3_int64 map_size;
   bool map_tried;
-  // One bit per database page of the map: set once the page was asked for ahead of its first
-  // touch (see Fetch). Allocated with the map; the page size is that of the first fetch.
-  uint64_t* asked;
-  sqlite3_int64 asked_pages;
-  int page_size;
 };
 
 constexpr size_t kRealOffset = (sizeof(MapFile) + alignof(std::max_align_t) - 1) / alignof(std::max_align_t) *
@@ -45,10 +71,22 @@ sqlite3_file* RealFile(sqlite3_file* f) { return Self(f)->real; }
 
 int Close(sqlite3_file* f) {
   MapFile* m = Self(f);
-  if (m->map != nullptr) ::munmap(m->map, static_cast<size_t>(m->map_size));
+  if (m->shared != nullptr) {
+    SharedMap* gone = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(MapsMutex());
+      if (--m->shared->opens == 0) {
+        gone = m->shared;
+        Maps().erase(m->id);
+      }
+    }
+    if (gone != nullptr) {
+      ::munmap(gone->map, static_cast<size_t>(gone->size));
+      delete gone;
+    }
+  }
   if (m->fd >= 0) ::close(m->fd);
-  delete[] m->asked;
-  m->asked = nullptr;
+  m->shared = nullptr;
   m->map = nullptr;
   m->fd = -1;
   return m->real->pMethods->xClose(m->real);
@@ -91,39 +129,56 @@ int ShmUnmap(sqlite3_file* f, int remove) {
   return r->iVersion >= 2 && r->xShmUnmap ? r->xShmUnmap(RealFile(f), remove) : SQLITE_OK;
 }
 
-// Maps the whole file once, advised for random access. On any failure the map stays absent
-// and SQLite reads pages with xRead instead (a null fetch result is always allowed).
+// Takes the file's shared map, mapping the whole file when this process has no map of it yet,
+// advised for random access. On any failure the map stays absent and SQLite reads pages with
+// xRead instead (a null fetch result is always allowed).
 void MapOnce(MapFile* m) {
   if (m->map_tried) return;
   m->map_tried = true;
   if (m->fd < 0) return;
   struct stat st {};
   if (::fstat(m->fd, &st) != 0 || st.st_size <= 0) return;
-  void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_SHARED, m->fd, 0);
-  if (p == MAP_FAILED) return;
-  (void)::madvise(p, static_cast<size_t>(st.st_size), MADV_RANDOM);
-  m->map = p;
-  m->map_size = st.st_size;
+  const std::pair<dev_t, ino_t> id{st.st_dev, st.st_ino};
+  std::lock_guard<std::mutex> lock(MapsMutex());
+  auto it = Maps().find(id);
+  // (A file never changes once in place, so a map of the same inode has its size.)
+  if (it != Maps().end() && it->second->size == st.st_size) {
+    ++it->second->opens;
+    m->shared = it->second;
+  } else {
+    if (it != Maps().end()) return;  // not the file mapped under its identity: read it instead
+    void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_SHARED, m->fd, 0);
+    if (p == MAP_FAILED) return;
+    (void)::madvise(p, static_cast<size_t>(st.st_size), MADV_RANDOM);
+    auto shared = std::make_unique<SharedMap>();
+    shared->map = p;
+    shared->size = st.st_size;
+    shared->opens = 1;
+    shared->asked_units = st.st_size / kAskUnit + 1;
+    shared->asked.reset(new (std::nothrow) std::atomic<uint64_t>[static_cast<size_t>((shared->asked_units + 63) / 64)]());
+    m->shared = shared.get();
+    Maps().emplace(id, shared.release());
+  }
+  m->id = id;
+  m->map = m->shared->map;
+  m->map_size = m->shared->size;
 }
 
 // The first time a database page is fetched, the kernel is asked for the whole of it at once
 // (MADV_WILLNEED: one read of the page's 4 KiB pages together). Without it, MADV_RANDOM would
 // fault the halves of an 8 KiB page in one at a time, each its own disk read, as a lookup
-// touches the page header and then a cell further in. Asked once per page and process: a page
-// evicted since is faulted in as MADV_RANDOM says, which costs more reads but nothing else.
+// touches the page header and then a cell further in. Asked once per page and process (the map
+// is shared): a page evicted since is faulted in as MADV_RANDOM says, which costs more reads but
+// nothing else.
 void AskAhead(MapFile* m, sqlite3_int64 off, int n) {
-  if (m->page_size == 0) {
-    m->page_size = n;
-    m->asked_pages = m->map_size / n + 1;
-    m->asked = new (std::nothrow) uint64_t[static_cast<size_t>((m->asked_pages + 63) / 64)]();
-  }
-  if (m->asked == nullptr || n != m->page_size) return;
-  const sqlite3_int64 page = off / n;
-  if (page >= m->asked_pages) return;
-  uint64_t& word = m->asked[page / 64];
-  const uint64_t bit = uint64_t{1} << (page % 64);
-  if ((word & bit) != 0) return;
-  word |= bit;
+  SharedMap* shared = m->shared;
+  if (shared->asked == nullptr) return;
+  const sqlite3_int64 unit = off / kAskUnit;
+  if (unit >= shared->asked_units) return;
+  std::atomic<uint64_t>& word = shared->asked[static_cast<size_t>(unit / 64)];
+  const uint64_t bit = uint64_t{1} << (unit % 64);
+  if ((word.load(std::memory_order_relaxed) & bit) != 0) return;
+  if ((word.fetch_or(bit, std::memory_order_relaxed) & bit) != 0) return;
   static const sqlite3_int64 os_page = ::sysconf(_SC_PAGESIZE);
   const sqlite3_int64 begin = off / os_page * os_page;
   const sqlite3_int64 end = std::min(m->map_size, (off + n + os_page - 1) / os_page * os_page);
@@ -160,12 +215,11 @@ int Open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags,
   m->base.pMethods = nullptr;
   m->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + kRealOffset);
   m->fd = -1;
+  m->shared = nullptr;
+  m->id = {};
   m->map = nullptr;
   m->map_size = 0;
   m->map_tried = false;
-  m->asked = nullptr;
-  m->asked_pages = 0;
-  m->page_size = 0;
   int rc = Real(vfs)->xOpen(Real(vfs), name, m->real, flags, out_flags);
   if (rc != SQLITE_OK) return rc;
   // Only a read-only main database is mapped by us; anything written goes the default way.
@@ -241,6 +295,11 @@ const char* RandomMapVfsName() {
 }
 
 uint64_t RandomMapVfsFetches() { return g_fetches.load(std::memory_order_relaxed); }
+
+size_t RandomMapVfsMappedFiles() {
+  std::lock_guard<std::mutex> lock(MapsMutex());
+  return Maps().size();
+}
 
 std::optional<bool> RandomMapFileUnlinked(sqlite3* db) {
   sqlite3_file* file = nullptr;

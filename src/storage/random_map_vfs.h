@@ -1,6 +1,8 @@
 // storage/random_map_vfs.h: a SQLite VFS for read-only files looked up at random (key indexes):
 // the default VFS in every respect except memory-mapped reads, which it serves from a map of
-// its own advised MADV_RANDOM.
+// its own advised MADV_RANDOM, one map per file and process shared by every connection that has
+// the file open (page tables belong to a map: a map per connection would fault each page in
+// once per pooled reader).
 //
 // Why: a page fault on an ordinary file map makes the kernel read around the faulting page,
 // as much as the device's readahead setting (128 KiB by default, 8 MiB on some virtual disks)
@@ -14,9 +16,10 @@
 // with `immutable=1`); the whole file is mapped at the first fetch, whatever mmap_size says.
 //
 // Thread-safety: registration is once per process and thread-safe; a file is used by one
-// connection, as SQLite files are.
+// connection, as SQLite files are; the shared maps are taken and given back under a lock.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -30,6 +33,9 @@ const char* RandomMapVfsName();
 // Pages handed to SQLite from the VFS's maps since the process started (a test seam: it shows
 // the map is in use, where SQLite would otherwise fall back to its own map or to reads).
 uint64_t RandomMapVfsFetches();
+
+// Files mapped now (each once, however many connections have it open): a test seam.
+size_t RandomMapVfsMappedFiles();
 
 // Whether the main database file of `db` (opened read-only through this VFS) was unlinked
 // since it was opened (its own descriptor's link count is 0: deleted, or replaced by a rename);
