@@ -984,14 +984,22 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& dir,
 
 std::string AuditLog::glob() const { return JoinPath(dir_, "audit-*.jsonl"); }
 
-Status AuditLog::Append(AuditRecord& record) { return AppendAll({&record}); }
+Status AuditLog::Append(AuditRecord& record) {
+  AuditRecord* one[] = {&record};
+  return AppendRecords(one);
+}
 
-Status AuditLog::AppendAll(const std::vector<AuditRecord*>& records) {
+Status AuditLog::AppendAll(const std::vector<AuditRecord*>& records) { return AppendRecords(records); }
+
+Status AuditLog::AppendRecords(std::span<AuditRecord* const> records) {
   if (records.empty()) return Status::OK();
   for (AuditRecord* r : records) MEDLAKE_RETURN_IF_ERROR(ValidateRecord(*r));
   for (AuditRecord* r : records) NormalizeRecord(r, options_.max_statement_bytes);
   const bool may_wait = options_.sync_interval_ms > 0 && CurrentPid() == owner_pid_;
-  std::vector<Pending> selves(records.size());
+  // One record (a statement's) needs no vector.
+  Pending one;
+  std::vector<Pending> many(records.size() > 1 ? records.size() : 0);
+  std::span<Pending> selves = records.size() == 1 ? std::span<Pending>(&one, 1) : std::span<Pending>(many);
   bool any_durable = false;
   for (size_t i = 0; i < records.size(); ++i) {
     selves[i].record = records[i];
@@ -1003,6 +1011,10 @@ Status AuditLog::AppendAll(const std::vector<AuditRecord*>& records) {
     // Records that wait for the background sync are written by their own thread, under io_mu_
     // like any batch: a write costs less than joining a group, whose followers each sleep until
     // the leader wakes them (two context switches per record).
+    if (selves.size() == 1) {
+      Pending* only[] = {&one};
+      return WriteBatch(only, /*durable=*/false);
+    }
     std::vector<Pending*> batch;
     batch.reserve(selves.size());
     for (Pending& p : selves) batch.push_back(&p);
@@ -1062,7 +1074,7 @@ AuditLog::Files& AuditLog::FilesLocked() {
   return *files_;
 }
 
-Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
+Status AuditLog::WriteBatch(std::span<Pending* const> batch, bool durable) {
   std::lock_guard<std::mutex> io(io_mu_);
   MEDLAKE_RETURN_IF_ERROR(sticky_);
   Files& f = FilesLocked();
@@ -1120,20 +1132,24 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
   // Serialize and chain under the lock, so seq, time and prev_hash follow log order.
   const std::string time = FormatAuditTime(clock_.NowMicros());
   std::string data;
-  std::vector<std::pair<std::string, std::string>> links;  // (prev_hash, hash) per record
-  HeadState after = head;
-  for (Pending* p : batch) {
-    std::string line;
-    AppendCanonicalAround(&line, p->body, after.seq + 1, time, after.hash);
-    std::string hash = HexEncode(Sha256(line));
-    CloseLine(&line, hash);
-    data += line;
+  size_t estimate = 0;
+  for (const Pending* p : batch) estimate += p->body.size() + 256;
+  data.reserve(estimate);
+  std::vector<std::string> hashes;  // per record; each one's prev_hash is the hash before it
+  hashes.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const size_t start = data.size();
+    AppendCanonicalAround(&data, batch[i]->body, head.seq + 1 + static_cast<int64_t>(i), time,
+                          hashes.empty() ? head.hash : hashes.back());
+    hashes.push_back(HexEncode(Sha256(std::string_view(data).substr(start))));
+    CloseLine(&data, hashes.back());  // the line ends the text so far
     data.push_back('\n');
-    links.emplace_back(after.hash, hash);
-    after.seq += 1;
-    after.hash = std::move(hash);
   }
-  after.offset += static_cast<int64_t>(data.size());
+  HeadState after;
+  after.seq = head.seq + static_cast<int64_t>(batch.size());
+  after.hash = hashes.back();
+  after.segment = head.segment;
+  after.offset = head.offset + static_cast<int64_t>(data.size());
 
   const std::string& path = f.SegmentPathOf(dir_, head.segment);
   bool created = false;
@@ -1169,7 +1185,7 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
     f.known = false;
     return written;
   }
-  f.head = after;
+  f.head = std::move(after);
   f.known = true;
   if (durable) {
     // Everything up to `after` is durable (the sync covered earlier unsynced records too).
@@ -1197,8 +1213,8 @@ Status AuditLog::WriteBatch(const std::vector<Pending*>& batch, bool durable) {
     AuditRecord& r = *batch[i]->record;
     r.seq = head.seq + 1 + static_cast<int64_t>(i);
     r.time = time;
-    r.prev_hash = std::move(links[i].first);
-    r.hash = std::move(links[i].second);
+    r.prev_hash = i == 0 ? head.hash : batch[i - 1]->record->hash;
+    r.hash = std::move(hashes[i]);
   }
   return Status::OK();
 }

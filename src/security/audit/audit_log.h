@@ -25,6 +25,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -175,7 +176,8 @@ class AuditLog {
   struct Pending;
   struct Files;
   AuditLog(std::string dir, const AuditLogOptions& options);
-  Status WriteBatch(const std::vector<Pending*>& batch, bool durable);
+  Status AppendRecords(std::span<AuditRecord* const> records);
+  Status WriteBatch(std::span<Pending* const> batch, bool durable);
   Files& FilesLocked();       // the kept descriptors of this process; io_mu_ held
   Status FlushLocked();       // io_mu_ held; syncs, then ends the lease (Files::leased)
   // The background sync's round, io_mu_ held on entry and exit; the sync itself runs without it
