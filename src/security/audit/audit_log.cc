@@ -885,7 +885,7 @@ bool IsRoutine(const AuditRecord& r) {
 constexpr int kMaxLeaseMs = 20;
 // How long a lease may last across background syncs that found new records when they ended
 // (those syncs run without io_mu_, so records keep coming meanwhile); the first sync after it
-// runs under io_mu_, catches up with the end and lets the lock go.
+// lets the lock go (see BackgroundSyncLocked).
 constexpr int kMaxLeaseHoldMs = 50;
 
 // flock(LOCK_EX) on a kept descriptor for one scope.
@@ -1249,34 +1249,45 @@ Status AuditLog::FlushLocked() {
 
 Status AuditLog::BackgroundSyncLocked(std::unique_lock<std::mutex>& io) {
   Files& f = *files_;
-  const bool may_keep_lease =
-      f.leased && std::chrono::steady_clock::now() - f.lease_since < std::chrono::milliseconds(kMaxLeaseHoldMs);
-  if (!may_keep_lease || stopping_ || !f.known || f.segment.get() < 0)
+  if (!f.leased || stopping_ || !f.known || f.segment.get() < 0)
     return FlushLocked();
-  // Sync without io_mu_: an fdatasync takes from a tenth of a millisecond to tens of them, and
-  // every append would wait for it. Under the lease no other process appends, so what the sync
-  // covers is at least our records up to `synced`. Its own descriptor: a roll-over may close the
-  // kept one meanwhile.
+  // Sync without io_mu_: an fdatasync takes from a tenth of a millisecond to tens of them (more
+  // on a busy disk), and every append would wait for it. Under the lease no other process
+  // appends, so the sync covers at least our records up to `synced`. Its own descriptor: a
+  // roll-over may close the kept one meanwhile.
   Fd fd(::fcntl(f.segment.get(), F_DUPFD_CLOEXEC, 0));
   if (fd.get() < 0)
     return FlushLocked();
+  HeadState synced = f.head;
   const int64_t segment = f.segment_number;
-  const int64_t synced_seq = f.head.seq;
   io.unlock();
-  Status synced = SyncFd(fd.get(), SegmentPath(dir_, segment));
+  Status done = SyncFd(fd.get(), SegmentPath(dir_, segment));
   io.lock();
-  MEDLAKE_RETURN_IF_ERROR(synced);
-  if (!files_->dirty || !files_->leased)
+  MEDLAKE_RETURN_IF_ERROR(done);
+  Files& now = *files_;
+  if (!now.dirty || !now.leased)
     return Status::OK();  // a durable batch or a roll-over synced and ended the lease meanwhile
-  if (files_->segment_number == segment && files_->head.seq == synced_seq) {
+  if (now.segment_number == segment && now.head.seq == synced.seq) {
     // Nothing came meanwhile: everything written is durable, HEAD may name it, the lease ends.
-    files_->dirty = false;
+    now.dirty = false;
     WriteHeadLocked();
     EndLeaseLocked();
     return Status::OK();
   }
-  // Records came during the sync: they wait for the next window, still under the lease, which
-  // the first sync after kMaxLeaseHoldMs ends (under io_mu_, catching up with the end).
+  // Records came during the sync. HEAD may name what the sync covered (never more).
+  if (now.segment_number == segment && now.head.segment == synced.segment) {
+    HeadState end = std::move(now.head);
+    now.head = std::move(synced);
+    WriteHeadLocked();
+    now.head = std::move(end);
+  }
+  // The new records wait for the next round. The lease ends once it has lasted kMaxLeaseHoldMs
+  // even so, without syncing them first: a writer that takes the lock next finds them after HEAD
+  // and adopts them, syncing them before it appends (Recovery), and our next round syncs them
+  // if nobody did. Under a steady load every round finds new records; a lease ended only by a
+  // round that finds none would keep other processes out for as long as the load lasts.
+  if (std::chrono::steady_clock::now() - now.lease_since >= std::chrono::milliseconds(kMaxLeaseHoldMs))
+    EndLeaseLocked();
   return Status::OK();
 }
 

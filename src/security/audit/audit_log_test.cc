@@ -841,17 +841,25 @@ TEST_F(AuditLogIntervalTest, AnotherWriterIsNotLockedOutByRecordsThatNeverStop) 
   std::atomic<bool> stop{false};
   std::atomic<bool> appender_done{false};
   std::atomic<int> appended{0};
-  std::thread appender([&] {
+  // Three threads append without pause, so records come during every background sync.
+  std::atomic<int> appenders_left{3};
+  auto append_until_stopped = [&] {
     // Stops by itself after a while, so a lease that never ends fails the test, not hangs it.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     for (int i = 1; !stop.load() && std::chrono::steady_clock::now() < deadline; ++i) {
       AuditRecord r = MakeRecord("leasing", i);
       if (leasing->Append(r).ok()) ++appended;
     }
-    appender_done = true;
-  });
+    if (--appenders_left == 0) appender_done = true;
+  };
+  std::thread appender(append_until_stopped), appender2(append_until_stopped), appender3(append_until_stopped);
   while (appended.load() < 50 && !appender_done.load())
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // HEAD follows the records the background syncs covered, though new ones keep coming.
+  const int64_t head_then = HeadSeq();
+  while (HeadSeq() <= head_then + 20 && !appender_done.load())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_FALSE(appender_done.load()) << "HEAD stayed at " << HeadSeq();
   for (int i = 1; i <= 3; ++i) {
     AuditRecord b = MakeRecord("durable", i);
     MEDLAKE_ASSERT_OK(durable->Append(b));
@@ -863,6 +871,8 @@ TEST_F(AuditLogIntervalTest, AnotherWriterIsNotLockedOutByRecordsThatNeverStop) 
   }
   stop = true;
   appender.join();
+  appender2.join();
+  appender3.join();
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, durable->Verify());
   EXPECT_THAT(report.problems, IsEmpty());
   EXPECT_EQ(report.records, appended.load() + 3);
