@@ -104,6 +104,18 @@ class AuditLogTest : public ::testing::Test {
     }
   }
 
+  // The log verifies as one whole chain of `n` records, no two with the same (actor, rows).
+  static void ExpectOneChainOfDistinctRecords(AuditLog* log, int n) {
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
+    EXPECT_THAT(report.problems, IsEmpty());
+    EXPECT_EQ(report.records, n);
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(auto all, log->Read());
+    std::set<std::pair<std::string, int64_t>> seen;
+    for (const auto& r : all)
+      seen.emplace(r.actor, r.rows);
+    EXPECT_EQ(seen.size(), static_cast<size_t>(n));
+  }
+
   TempDir tmp_;
   ManualClock clock_{1'700'000'000'123'456};
 };
@@ -541,14 +553,7 @@ TEST_F(AuditLogTest, ThreadsAppendOneChainWithEveryRecord) {
     th.join();
   EXPECT_EQ(failures.load(), 0);
 
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
-  EXPECT_THAT(report.problems, IsEmpty());
-  EXPECT_EQ(report.records, kThreads * kEach);
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto all, log->Read());
-  std::set<std::pair<std::string, int64_t>> seen;
-  for (const auto& r : all)
-    seen.emplace(r.actor, r.rows);
-  EXPECT_EQ(seen.size(), static_cast<size_t>(kThreads * kEach));
+  ExpectOneChainOfDistinctRecords(log.get(), kThreads * kEach);
 }
 
 TEST_F(AuditLogTest, AppendAllWritesAGroupInOrderAmongOtherThreadsRecords) {
@@ -821,14 +826,7 @@ TEST_F(AuditLogIntervalTest, RoutineAndDurableRecordsFromManyThreadsMakeOneChain
   EXPECT_EQ(failures.load(), 0);
   MEDLAKE_ASSERT_OK(log->Flush());
   EXPECT_EQ(HeadSeq(), kThreads * kEach);
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto report, log->Verify());
-  EXPECT_THAT(report.problems, IsEmpty());
-  EXPECT_EQ(report.records, kThreads * kEach);
-  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto all, log->Read());
-  std::set<std::pair<std::string, int64_t>> seen;
-  for (const auto& r : all)
-    seen.emplace(r.actor, r.rows);
-  EXPECT_EQ(seen.size(), static_cast<size_t>(kThreads * kEach));
+  ExpectOneChainOfDistinctRecords(log.get(), kThreads * kEach);
 }
 
 TEST_F(AuditLogIntervalTest, AnotherWriterIsNotLockedOutByRecordsThatNeverStop) {
