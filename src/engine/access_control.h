@@ -134,7 +134,7 @@ class AccessController {
   virtual std::vector<std::string> ReadableDirectories() const = 0;
 
   // Called once per statement, after it ran (or failed, or was denied).
-  virtual void RecordStatement(const StatementAudit& audit) = 0;
+  virtual void RecordStatement(StatementAudit audit) = 0;
 
   // From BeginAuditGroup to EndAuditGroup the audit records of the statements are held and
   // then written together (one write and fdatasync instead of one per statement), for a request

@@ -166,7 +166,7 @@ Status LakeSession::FinishUntrusted(Status st, StatementAudit& audit) {
   if (audit.outcome != "handled") {
     audit.outcome = st.ok() ? "ok" : st.code() == StatusCode::kPermissionDenied ? "denied" : "error";
     if (!st.ok()) audit.error = st.message();
-    options_.access->RecordStatement(audit);
+    options_.access->RecordStatement(std::move(audit));
   }
   return st;
 }
@@ -810,7 +810,7 @@ Status LakeSession::Run(std::string_view sql, const ResultCallback& on_result) {
     audit.statement = std::string(sql);
     audit.outcome = "error";
     audit.error = split.status().message();
-    options_.access->RecordStatement(audit);
+    options_.access->RecordStatement(std::move(audit));
   }
   MEDLAKE_ASSIGN_OR_RETURN(auto statements, std::move(split));
   const bool many = statements.size() > 1;

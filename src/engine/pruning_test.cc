@@ -25,7 +25,7 @@ class FixedAccess : public AccessController {
   }
   std::string MaskHashKey() const override { return "test key"; }
   std::vector<std::string> ReadableDirectories() const override { return {}; }
-  void RecordStatement(const StatementAudit&) override {}
+  void RecordStatement(StatementAudit) override {}
 
  private:
   TableAccess access_;

@@ -662,7 +662,7 @@ std::vector<std::string> SecurityController::ReadableDirectories() const {
   return {};
 }
 
-void SecurityController::RecordStatement(const engine::StatementAudit& a) {
+void SecurityController::RecordStatement(engine::StatementAudit a) {
   // A change to the lake is durable when its statement returns; so is its record.
   const bool wrote = pending_write_.has_value();
   if (a.outcome == "ok" && pending_write_) {
@@ -691,15 +691,15 @@ void SecurityController::RecordStatement(const engine::StatementAudit& a) {
   r.sync_now = wrote;
   std::vector<std::string> secrets;
   r.statement = RedactedStatement(a.statement, &secrets);
-  r.tables = a.tables;
+  r.tables = std::move(a.tables);
   for (const auto& t : reads_) {
     if (std::find(r.tables.begin(), r.tables.end(), t) == r.tables.end()) r.tables.push_back(t);
   }
-  r.columns = a.columns;
+  r.columns = std::move(a.columns);
   r.rows = a.rows;
-  r.outcome = a.outcome;
+  r.outcome = std::move(a.outcome);
   r.error = Scrub(a.error, secrets);
-  r.decisions = a.decisions;
+  r.decisions = std::move(a.decisions);
   for (const auto& d : read_decisions_) {
     if (std::find(r.decisions.begin(), r.decisions.end(), d) == r.decisions.end()) r.decisions.push_back(d);
   }

@@ -95,7 +95,7 @@ class SecurityController : public engine::AccessController {
   Result<std::optional<std::string>> VirtualTable(const std::string& ns, const std::string& name) override;
   std::string MaskHashKey() const override { return mask_key_; }
   std::vector<std::string> ReadableDirectories() const override;
-  void RecordStatement(const engine::StatementAudit& audit) override;
+  void RecordStatement(engine::StatementAudit audit) override;
   Status BeginStatement() override;
   Result<std::string> AccessEpoch() override;
   void BeginAuditGroup() override { grouping_ = true; }

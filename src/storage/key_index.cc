@@ -396,9 +396,9 @@ Result<std::unique_ptr<KeyIndexReader>> KeyIndexReaderPool::Acquire(const std::s
       if (it->second.empty()) idle_.erase(it);
     }
   }
-  // A key index deleted since (its data file expired): the open handle must not outlive it.
-  // Asked of the reader's own descriptor (an fstat), and outside the lock, which every lookup of
-  // every session takes.
+  // A key index deleted since (its data file expired) is let go, so that its space comes back:
+  // asked once per recheck interval of each reader, of its own descriptor (an fstat), and
+  // outside the lock, which every lookup of every session takes.
   if (idle) {
     const auto now = std::chrono::steady_clock::now();
     if (now - idle->in_place_at_ < recheck_) return idle;

@@ -606,7 +606,7 @@ std::string SegmentPath(const std::string& dir, int64_t number) {
 }
 
 // Replaces HEAD durably (temporary file, fsync, rename, directory fsync): at roll-over and
-// repair. After an append HEAD is overwritten in place instead (AuditLog::WriteHeadLocked).
+// repair. After an append HEAD is overwritten in place instead (AuditLog::Files::WriteHead).
 Status WriteHeadDurably(const std::string& dir, const HeadState& h) {
   const std::string tmp = JoinPath(dir, "HEAD.tmp");
   const std::string path = JoinPath(dir, "HEAD");
@@ -867,6 +867,9 @@ struct AuditLog::Files {
   // Other processes wait for it at most kMaxLeaseHoldMs plus one sync interval.
   bool leased = false;
   std::chrono::steady_clock::time_point lease_since;  // when `leased` last became true
+
+  // HEAD := `state`, overwritten in place; io_mu_ held. A failure is logged (HEAD is a cache).
+  void WriteHead(const std::string& dir, const HeadState& state);
 
  private:
   int64_t path_segment_ = 0;
@@ -1190,7 +1193,7 @@ Status AuditLog::WriteBatch(std::span<Pending* const> batch, bool durable) {
   if (durable) {
     // Everything up to `after` is durable (the sync covered earlier unsynced records too).
     f.dirty = false;
-    WriteHeadLocked();
+    f.WriteHead(dir_, f.head);
   } else {
     // HEAD waits for the background sync: it must never name records the disk may not have.
     // The sync thread is woken only when the first record of a window arrives (a wake-up per
@@ -1241,7 +1244,7 @@ Status AuditLog::FlushLocked() {
     f.dirty = false;
     // HEAD names our last record only if it is still the log's end (no other writer since).
     if (AtOurEndOrLeasedLocked())
-      WriteHeadLocked();
+      f.WriteHead(dir_, f.head);
   }
   EndLeaseLocked();
   return synced;
@@ -1261,7 +1264,7 @@ Status AuditLog::BackgroundSyncLocked(std::unique_lock<std::mutex>& io) {
   HeadState synced = f.head;
   const int64_t segment = f.segment_number;
   io.unlock();
-  Status done = SyncFd(fd.get(), SegmentPath(dir_, segment));
+  Status done = SyncFd(fd.get(), f.SegmentPathOf(dir_, segment));
   io.lock();
   MEDLAKE_RETURN_IF_ERROR(done);
   Files& now = *files_;
@@ -1270,16 +1273,13 @@ Status AuditLog::BackgroundSyncLocked(std::unique_lock<std::mutex>& io) {
   if (now.segment_number == segment && now.head.seq == synced.seq) {
     // Nothing came meanwhile: everything written is durable, HEAD may name it, the lease ends.
     now.dirty = false;
-    WriteHeadLocked();
+    now.WriteHead(dir_, now.head);
     EndLeaseLocked();
     return Status::OK();
   }
   // Records came during the sync. HEAD may name what the sync covered (never more).
   if (now.segment_number == segment && now.head.segment == synced.segment) {
-    HeadState end = std::move(now.head);
-    now.head = std::move(synced);
-    WriteHeadLocked();
-    now.head = std::move(end);
+    now.WriteHead(dir_, synced);
   }
   // The new records wait for the next round. The lease ends once it has lasted kMaxLeaseHoldMs
   // even so, without syncing them first: a writer that takes the lock next finds them after HEAD
@@ -1309,19 +1309,18 @@ bool AuditLog::AtOurEndLocked() const {
          st.st_ino == f.segment_ino && st.st_size == f.head.offset;
 }
 
-void AuditLog::WriteHeadLocked() {
+void AuditLog::Files::WriteHead(const std::string& dir, const HeadState& state) {
   // Overwritten in place through the kept descriptor, without fsync: HEAD is a cache of the log's
   // end, and a stale one is repaired by the next writer that reads it.
-  Files& f = *files_;
-  const std::string path = JoinPath(dir_, "HEAD");
-  if (f.head_file.get() >= 0) {
+  const std::string path = JoinPath(dir, "HEAD");
+  if (head_file.get() >= 0) {
     // A repair anywhere (this or another process) replaces HEAD by rename.
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 || st.st_dev != f.head_dev || st.st_ino != f.head_ino)
-      f.head_file = Fd();
+    if (::stat(path.c_str(), &st) != 0 || st.st_dev != head_dev || st.st_ino != head_ino)
+      head_file = Fd();
   }
   Status written = Status::OK();
-  if (f.head_file.get() < 0) {
+  if (head_file.get() < 0) {
     auto opened = OpenFile(path, O_WRONLY | O_CREAT);
     struct stat st {};
     if (!opened.ok()) {
@@ -1329,25 +1328,25 @@ void AuditLog::WriteHeadLocked() {
     } else if (::fstat(opened->get(), &st) != 0) {
       written = ErrnoStatus("stat", path, errno);
     } else {
-      f.head_file = std::move(*opened);
-      f.head_dev = st.st_dev;
-      f.head_ino = st.st_ino;
+      head_file = std::move(*opened);
+      head_dev = st.st_dev;
+      head_ino = st.st_ino;
     }
-    f.head_bytes = std::numeric_limits<size_t>::max();  // length unknown: truncate once
+    head_bytes = std::numeric_limits<size_t>::max();  // length unknown: truncate once
   }
   if (written.ok()) {
-    const std::string text = FormatHead(f.head);
-    if (::pwrite(f.head_file.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
+    const std::string text = FormatHead(state);
+    if (::pwrite(head_file.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
       written = ErrnoStatus("writing", path, errno);
-    } else if (text.size() < f.head_bytes && ::ftruncate(f.head_file.get(), static_cast<off_t>(text.size())) != 0) {
+    } else if (text.size() < head_bytes && ::ftruncate(head_file.get(), static_cast<off_t>(text.size())) != 0) {
       written = ErrnoStatus("truncating", path, errno);
     }
-    f.head_bytes = written.ok() ? text.size() : std::numeric_limits<size_t>::max();
+    head_bytes = written.ok() ? text.size() : std::numeric_limits<size_t>::max();
   }
   if (!written.ok()) {
-    f.head_file = Fd();
+    head_file = Fd();
     Log(LogLevel::kWarn, "audit.head_not_updated",
-        {LogField("dir", LogId(dir_)), LogField::Error("error", written.ToString())});
+        {LogField("dir", LogId(dir)), LogField::Error("error", written.ToString())});
   }
 }
 

@@ -186,7 +186,6 @@ class AuditLog {
   void EndLeaseLocked();      // io_mu_ held: unlocks LOCK if a lease holds it
   bool AtOurEndLocked() const;  // the log still ends where this object's last write left it
   bool AtOurEndOrLeasedLocked() const;  // the same, known without looking while the lease holds
-  void WriteHeadLocked();     // HEAD := files_->head, in place; a failure is logged (HEAD is a cache)
   void StartFlusherLocked();  // io_mu_ held
   void FlusherLoop();
 

@@ -153,7 +153,7 @@ http::HttpHandler Wrap(IcebergRestContext& context, CallHandler fn) {
                                                                                : "error";
           if (!reply.ok())
             a.error = reply.status().message();
-          call.controller().RecordStatement(a);
+          call.controller().RecordStatement(std::move(a));
         }
         if (!reply.ok())
           return SendIcebergError(w, reply.status(), call);

@@ -132,6 +132,7 @@ TEST(PgwireHelpersTest, ParametersOutsideLiteralsAndComments) {
   EXPECT_EQ(MaxParameterNumber("select $1, $2 where a = $10"), 10);
   EXPECT_EQ(MaxParameterNumber("select '$3', \"$4\", $$ $5 $$, $tag$ $6 $tag$ -- $7\n /* $8 */ from t"), 0);
   EXPECT_EQ(MaxParameterNumber("select a$1 from t"), 0);  // part of an identifier
+  EXPECT_EQ(MaxParameterNumber("select $a, $2 from t"), 2);  // a named parameter has no number
   MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string s, SubstituteParameters("select $1, '$1', $2", {"'x'", "NULL"}));
   EXPECT_EQ(s, "select 'x', '$1', NULL");
   EXPECT_THAT(SubstituteParameters("select $3", {"1"}), StatusIs(StatusCode::kInvalidArgument, "$3"));

@@ -897,7 +897,7 @@ Status Session::RunStatement(const std::string& sql, RunMode mode) {
     }();
     audit.outcome = st.ok() ? "ok" : "error";
     if (!st.ok()) audit.error = st.message();
-    if (access) access->RecordStatement(audit);
+    if (access) access->RecordStatement(std::move(audit));
     return st;
   }
   const std::string tag = mode.lake ? std::string("SELECT") : CommandTagOf(sql);
@@ -938,10 +938,7 @@ int MaxParameterNumber(std::string_view sql) {
   if (!tokens.ok()) return 0;
   int max = 0;
   for (const auto& t : *tokens) {
-    if (t.kind != engine::SqlToken::Kind::kParameter || t.text.size() < 2 || t.text[0] != '$') continue;
-    int n = 0;
-    for (size_t i = 1; i < t.text.size() && n < 100000; ++i) n = n * 10 + (t.text[i] - '0');
-    max = std::max(max, n);
+    if (auto n = engine::ParameterNumber(t)) max = std::max(max, static_cast<int>(*n));
   }
   return max;
 }
