@@ -20,18 +20,28 @@ Status ResultError(duckdb_result* result, std::string_view context) {
 
 // ------------------------------------------------------------------ DataChunk
 
-struct DataChunk::Impl {
-  duckdb_data_chunk chunk = nullptr;
-  std::vector<duckdb_logical_type> types;  // borrowed from the QueryResult? no: owned copies
-  std::vector<duckdb_vector> vectors;
-  ~Impl() {
-    for (auto& t : types) duckdb_destroy_logical_type(&t);
-    if (chunk) duckdb_destroy_data_chunk(&chunk);
-  }
+namespace {
+
+// The spare built chunks of a thread (see internal::NewBuiltChunk), most recently freed last.
+struct SpareChunks {
+  static constexpr size_t kMax = 4;
+  std::vector<std::unique_ptr<DataChunk::Impl>> list;
 };
+thread_local SpareChunks spare_chunks;
+
+void KeepSpareChunk(std::unique_ptr<DataChunk::Impl> impl) {
+  auto& spares = spare_chunks.list;
+  duckdb_data_chunk_reset(impl->chunk);
+  if (spares.size() >= SpareChunks::kMax) spares.erase(spares.begin());
+  spares.push_back(std::move(impl));
+}
+
+}  // namespace
 
 DataChunk::DataChunk(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-DataChunk::~DataChunk() = default;
+DataChunk::~DataChunk() {
+  if (impl_ && !impl_->built_types.empty()) KeepSpareChunk(std::move(impl_));
+}
 
 size_t DataChunk::size() const { return duckdb_data_chunk_get_size(impl_->chunk); }
 size_t DataChunk::column_count() const { return impl_->vectors.size(); }
@@ -69,13 +79,17 @@ struct QueryResult::Impl {
   std::vector<ColumnInfo> columns;
   bool done = false;
   int64_t rows_read = 0;
-  // A result made of chunks built outside DuckDB (QueryResultOfChunks): no `result`.
+  // A result made of chunks built outside DuckDB (QueryResultOfChunks): no `result`, and
+  // `columns` unused (shared_columns instead).
   bool built = false;
-  std::vector<duckdb_data_chunk> built_chunks;
+  std::shared_ptr<const std::vector<ColumnInfo>> shared_columns;
+  std::vector<std::unique_ptr<DataChunk::Impl>> built_chunks;
   size_t next_built = 0;
   ~Impl() {
     if (!built) duckdb_destroy_result(&result);
-    for (size_t i = next_built; i < built_chunks.size(); ++i) duckdb_destroy_data_chunk(&built_chunks[i]);
+    for (size_t i = next_built; i < built_chunks.size(); ++i) {
+      if (built_chunks[i]) KeepSpareChunk(std::move(built_chunks[i]));
+    }
   }
 };
 
@@ -106,11 +120,28 @@ ColumnInfo ColumnInfoOf(const char* name, duckdb_logical_type type) {
 
 namespace internal {
 
-std::unique_ptr<QueryResult> QueryResultOfChunks(std::vector<ColumnInfo> columns,
-                                                 std::vector<duckdb_data_chunk> chunks) {
+std::unique_ptr<DataChunk::Impl> NewBuiltChunk(const std::vector<duckdb_type>& types) {
+  auto& spares = spare_chunks.list;
+  for (size_t i = spares.size(); i-- > 0;) {
+    if (spares[i]->built_types == types) {
+      auto impl = std::move(spares[i]);
+      spares.erase(spares.begin() + static_cast<std::ptrdiff_t>(i));
+      return impl;
+    }
+  }
+  auto impl = std::make_unique<DataChunk::Impl>();
+  impl->built_types = types;
+  for (duckdb_type t : types) impl->types.push_back(duckdb_create_logical_type(t));
+  impl->chunk = duckdb_create_data_chunk(impl->types.data(), impl->types.size());
+  for (size_t c = 0; c < types.size(); ++c) impl->vectors.push_back(duckdb_data_chunk_get_vector(impl->chunk, c));
+  return impl;
+}
+
+std::unique_ptr<QueryResult> QueryResultOfChunks(std::shared_ptr<const std::vector<ColumnInfo>> columns,
+                                                 std::vector<std::unique_ptr<DataChunk::Impl>> chunks) {
   auto impl = std::make_unique<QueryResult::Impl>();
   impl->built = true;
-  impl->columns = std::move(columns);
+  impl->shared_columns = std::move(columns);
   impl->built_chunks = std::move(chunks);
   return std::make_unique<QueryResult>(std::move(impl));
 }
@@ -128,7 +159,9 @@ QueryResult::QueryResult(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
 }
 QueryResult::~QueryResult() = default;
 
-const std::vector<ColumnInfo>& QueryResult::columns() const { return impl_->columns; }
+const std::vector<ColumnInfo>& QueryResult::columns() const {
+  return impl_->shared_columns ? *impl_->shared_columns : impl_->columns;
+}
 int64_t QueryResult::rows_read() const { return impl_->rows_read; }
 StatementKind QueryResult::statement_kind() const {
   if (impl_->built) return StatementKind::kSelect;
@@ -146,13 +179,14 @@ Result<std::unique_ptr<DataChunk>> QueryResult::Next() {
   if (impl_->done) return std::unique_ptr<DataChunk>();
   if (impl_->built) {
     while (impl_->next_built < impl_->built_chunks.size()) {
-      duckdb_data_chunk chunk = impl_->built_chunks[impl_->next_built++];
-      if (duckdb_data_chunk_get_size(chunk) == 0) {
-        duckdb_destroy_data_chunk(&chunk);
+      auto chunk = std::move(impl_->built_chunks[impl_->next_built++]);
+      const idx_t size = duckdb_data_chunk_get_size(chunk->chunk);
+      if (size == 0) {
+        KeepSpareChunk(std::move(chunk));
         continue;
       }
-      impl_->rows_read += static_cast<int64_t>(duckdb_data_chunk_get_size(chunk));
-      return WrapChunk(chunk);
+      impl_->rows_read += static_cast<int64_t>(size);
+      return std::make_unique<DataChunk>(std::move(chunk));
     }
     impl_->done = true;
     return std::unique_ptr<DataChunk>();

@@ -833,10 +833,61 @@ std::optional<DirectKeyLookup> DirectKeyLookupOf(std::string_view statement, con
   return lookup;
 }
 
+// What a direct lookup reads and writes, the same for each run (RunDirectKeyLookup).
+struct DirectKeyLayout {
+  std::vector<int> field_ids;     // the scan columns read, each once: the result's, then those only ordered by
+  std::vector<int> from;          // per result column: its place in field_ids, or -1: a value
+  std::vector<OutputColumn> out;  // per result column, how it is written
+  std::vector<duckdb_type> types;
+  std::vector<size_t> order_at;   // per ORDER BY column: its place in field_ids
+  std::vector<bool> order_text;   // per ORDER BY column: compared byte by byte
+  std::shared_ptr<const std::vector<ColumnInfo>> columns;  // the result's
+};
+
+namespace {
+
+std::shared_ptr<const DirectKeyLayout> LayoutOf(const DirectKeyLookup& lookup) {
+  auto layout = std::make_shared<DirectKeyLayout>();
+  std::vector<int> read_at(lookup.scan.columns.size(), -1);
+  auto read = [&](size_t source) {
+    if (read_at[source] < 0) {
+      read_at[source] = static_cast<int>(layout->field_ids.size());
+      layout->field_ids.push_back(lookup.scan.columns[source].field_id);
+    }
+    return static_cast<size_t>(read_at[source]);
+  };
+  for (size_t c = 0; c < lookup.sources.size(); ++c) {
+    const int source = lookup.sources[c];
+    if (source >= 0) {
+      const auto& col = lookup.scan.columns[static_cast<size_t>(source)];
+      layout->out.push_back(OutputColumn{col.field_id, col.type, DuckTypeOf(col.type)});
+      layout->from.push_back(static_cast<int>(read(static_cast<size_t>(source))));
+      continue;
+    }
+    layout->from.push_back(-1);
+    switch (lookup.result_columns[c].type) {
+      case TypeId::kInteger: layout->out.push_back(OutputColumn{0, "int", DUCKDB_TYPE_INTEGER}); break;
+      case TypeId::kBigInt: layout->out.push_back(OutputColumn{0, "long", DUCKDB_TYPE_BIGINT}); break;
+      default: layout->out.push_back(OutputColumn{0, "string", DUCKDB_TYPE_VARCHAR}); break;
+    }
+  }
+  for (const auto& c : layout->out) layout->types.push_back(c.duck);
+  for (const auto& o : lookup.order) {
+    layout->order_at.push_back(read(o.source));
+    const std::string& type = lookup.scan.columns[o.source].type;
+    layout->order_text.push_back(type == "string" || type == "binary");
+  }
+  layout->columns = std::make_shared<const std::vector<ColumnInfo>>(lookup.result_columns);
+  return layout;
+}
+
+}  // namespace
+
 bool MatchResultColumns(DirectKeyLookup& lookup, const std::vector<ColumnInfo>& plan_columns) {
   using Kind = DirectKeyLookup::Item::Kind;
   lookup.result_columns.clear();
   lookup.sources.clear();
+  lookup.layout.reset();
   size_t stars = 0;
   for (const auto& item : lookup.items) stars += item.kind == Kind::kStar ? 1 : 0;
   const size_t named = lookup.items.size() - stars;
@@ -875,32 +926,44 @@ bool MatchResultColumns(DirectKeyLookup& lookup, const std::vector<ColumnInfo>& 
     }
   }
   lookup.result_columns = plan_columns;
+  lookup.layout = LayoutOf(lookup);
   return true;
 }
 
 namespace {
 
+// Buffers a direct lookup reuses from one run to the next on its thread (a point query's run
+// would otherwise allocate each of them again).
+struct DirectScratch {
+  std::vector<int> positions, columns;
+  std::vector<storage::KeyIndexValue> values, ordered, constants;
+  std::vector<std::string> keys;
+};
+
 // Calls `row` with each key index row of the lookup's files and keys (the values of
 // `field_ids`, in that order; a column a file lacks is NULL), in file order, then key order.
 // The values' bytes are valid during the call only.
+template <typename RowFn>
 Status ForEachKeyRow(const DirectKeyLookup& lookup, const std::vector<std::string>& keys, const std::vector<int>& field_ids,
-                     const std::function<void(const std::vector<storage::KeyIndexValue>&)>& row) {
-  std::vector<int> positions, columns;
-  std::vector<storage::KeyIndexValue> values, ordered(field_ids.size());
+                     DirectScratch& scratch, RowFn&& row) {
+  std::vector<storage::KeyIndexValue>& values = scratch.values;
+  std::vector<storage::KeyIndexValue>& ordered = scratch.ordered;
+  ordered.assign(field_ids.size(), storage::KeyIndexValue{});
   for (const auto& path : lookup.scan.files) {
     MEDLAKE_ASSIGN_OR_RETURN(auto borrowed, BorrowIfMayHold(path, keys));
     if (!borrowed) continue;
     storage::PooledKeyIndexReader& reader = *borrowed;
-    MEDLAKE_RETURN_IF_ERROR(MapColumns(*reader, path, field_ids, positions, columns));
+    MEDLAKE_RETURN_IF_ERROR(MapColumns(*reader, path, field_ids, scratch.positions, scratch.columns));
     for (const auto& key : keys) {
       if (!reader->range().MayHold(key)) continue;
-      MEDLAKE_RETURN_IF_ERROR(reader->Lookup(key, columns));
+      MEDLAKE_RETURN_IF_ERROR(reader->Lookup(key, scratch.columns));
       while (true) {
         int64_t pos = 0;
         MEDLAKE_ASSIGN_OR_RETURN(bool more, reader->Next(&pos, &values));
         if (!more) break;
         for (size_t c = 0; c < field_ids.size(); ++c) {
-          ordered[c] = positions[c] < 0 ? storage::KeyIndexValue{} : values[static_cast<size_t>(positions[c])];
+          const int p = scratch.positions[c];
+          ordered[c] = p < 0 ? storage::KeyIndexValue{} : values[static_cast<size_t>(p)];
         }
         row(ordered);
       }
@@ -923,127 +986,91 @@ struct HeldValue {
 Result<std::unique_ptr<QueryResult>> RunDirectKeyLookup(const DirectKeyLookup& lookup,
                                                         const std::vector<std::optional<std::string>>& keys,
                                                         const std::vector<DirectValue>& values) {
-  const size_t width = lookup.sources.size();
-  // The scan columns read (each once): the result's, then those only ordered by.
-  std::vector<int> field_ids;
-  std::vector<int> read_at(lookup.scan.columns.size(), -1);
-  auto read = [&](size_t source) {
-    if (read_at[source] < 0) {
-      read_at[source] = static_cast<int>(field_ids.size());
-      field_ids.push_back(lookup.scan.columns[source].field_id);
-    }
-    return static_cast<size_t>(read_at[source]);
-  };
-  std::vector<OutputColumn> out;
-  std::vector<int> from(width, -1);  // per result column: its place in field_ids, or -1: a value
-  std::vector<storage::KeyIndexValue> constants(width);
+  if (!lookup.layout) return FailedPrecondition("direct key lookup: its result columns were not matched");
+  const DirectKeyLayout& layout = *lookup.layout;
+  const size_t width = layout.out.size();
+  // Not reentrant: nothing a run calls runs another direct lookup.
+  thread_local DirectScratch scratch;
+  std::vector<storage::KeyIndexValue>& constants = scratch.constants;
+  constants.assign(width, storage::KeyIndexValue{});
   for (size_t c = 0; c < width; ++c) {
-    const int source = lookup.sources[c];
-    if (source >= 0) {
-      const auto& col = lookup.scan.columns[static_cast<size_t>(source)];
-      out.push_back(OutputColumn{col.field_id, col.type, DuckTypeOf(col.type)});
-      from[c] = static_cast<int>(read(static_cast<size_t>(source)));
-      continue;
-    }
-    const size_t n = static_cast<size_t>(-source);
+    if (layout.from[c] >= 0) continue;
+    const size_t n = static_cast<size_t>(-lookup.sources[c]);
     if (n > values.size()) return InvalidArgument("there is no value for parameter $" + std::to_string(n));
     storage::KeyIndexValue& v = constants[c];
     v.is_null = false;
-    switch (lookup.result_columns[c].type) {
-      case TypeId::kInteger:
-      case TypeId::kBigInt: {
-        v.integer = values[n - 1].integer;
-        const bool int32 = lookup.result_columns[c].type == TypeId::kInteger;
-        out.push_back(OutputColumn{0, int32 ? "int" : "long", int32 ? DUCKDB_TYPE_INTEGER : DUCKDB_TYPE_BIGINT});
-        break;
-      }
-      default:
-        v.bytes = values[n - 1].text;
-        out.push_back(OutputColumn{0, "string", DUCKDB_TYPE_VARCHAR});
-        break;
+    if (layout.out[c].duck == DUCKDB_TYPE_VARCHAR) {
+      v.bytes = values[n - 1].text;
+    } else {
+      v.integer = values[n - 1].integer;
     }
   }
-  std::vector<size_t> order_at;
-  for (const auto& o : lookup.order) order_at.push_back(read(o.source));
-  std::vector<std::string> distinct;
+  std::vector<std::string>& distinct = scratch.keys;
+  distinct.clear();
   for (int n : lookup.parameters) {
     if (static_cast<size_t>(n) <= keys.size() && keys[static_cast<size_t>(n) - 1]) {
       distinct.push_back(*keys[static_cast<size_t>(n) - 1]);  // NULL equals nothing
     }
   }
-  std::sort(distinct.begin(), distinct.end());
-  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  if (distinct.size() > 1) {
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  }
 
-  std::vector<duckdb_logical_type> types;
-  for (const auto& c : out) types.push_back(duckdb_create_logical_type(c.duck));
-  struct Chunks {
-    std::vector<duckdb_data_chunk> list;
-    std::vector<duckdb_logical_type>* types = nullptr;
-    ~Chunks() {
-      for (auto& c : list) duckdb_destroy_data_chunk(&c);
-      for (auto& t : *types) duckdb_destroy_logical_type(&t);
-    }
-  } chunks{{}, &types};
+  std::vector<std::unique_ptr<DataChunk::Impl>> chunks;
   const idx_t capacity = duckdb_vector_size();
   idx_t row = capacity;  // the current chunk is full: start one at the first row
-  std::vector<duckdb_vector> vectors(width);
   auto write = [&](const std::vector<storage::KeyIndexValue>& read_values) {
     if (row == capacity) {
-      if (!chunks.list.empty()) duckdb_data_chunk_set_size(chunks.list.back(), row);
-      chunks.list.push_back(duckdb_create_data_chunk(types.data(), width));
-      for (size_t c = 0; c < width; ++c) {
-        vectors[c] = duckdb_data_chunk_get_vector(chunks.list.back(), c);
-        duckdb_vector_ensure_validity_writable(vectors[c]);
-      }
+      if (!chunks.empty()) duckdb_data_chunk_set_size(chunks.back()->chunk, row);
+      chunks.push_back(internal::NewBuiltChunk(layout.types));
       row = 0;
     }
+    const std::vector<duckdb_vector>& vectors = chunks.back()->vectors;
     for (size_t c = 0; c < width; ++c) {
-      const storage::KeyIndexValue& v = from[c] < 0 ? constants[c] : read_values[static_cast<size_t>(from[c])];
+      const int from = layout.from[c];
+      const storage::KeyIndexValue& v = from < 0 ? constants[c] : read_values[static_cast<size_t>(from)];
       if (v.is_null) {
+        duckdb_vector_ensure_validity_writable(vectors[c]);
         duckdb_validity_set_row_invalid(duckdb_vector_get_validity(vectors[c]), row);
       } else {
-        WriteCell(vectors[c], out[c], row, v);
+        WriteCell(vectors[c], layout.out[c], row, v);
       }
     }
     ++row;
   };
   if (lookup.order.empty()) {
-    MEDLAKE_RETURN_IF_ERROR(ForEachKeyRow(lookup, distinct, field_ids, write));
+    MEDLAKE_RETURN_IF_ERROR(ForEachKeyRow(lookup, distinct, layout.field_ids, scratch, write));
   } else {
     // Held, then sorted as DuckDB orders (see DirectKeyLookup); ties keep file order.
     std::vector<std::vector<HeldValue>> held;
-    MEDLAKE_RETURN_IF_ERROR(ForEachKeyRow(lookup, distinct, field_ids, [&](const std::vector<storage::KeyIndexValue>& r) {
-      auto& h = held.emplace_back(r.size());
-      for (size_t c = 0; c < r.size(); ++c) h[c] = HeldValue{r[c].is_null, r[c].integer, r[c].real, std::string(r[c].bytes)};
-    }));
-    std::vector<bool> text;
-    for (const auto& o : lookup.order) {
-      const std::string& type = lookup.scan.columns[o.source].type;
-      text.push_back(type == "string" || type == "binary");
-    }
+    MEDLAKE_RETURN_IF_ERROR(
+        ForEachKeyRow(lookup, distinct, layout.field_ids, scratch, [&](const std::vector<storage::KeyIndexValue>& r) {
+          auto& h = held.emplace_back(r.size());
+          for (size_t c = 0; c < r.size(); ++c) h[c] = HeldValue{r[c].is_null, r[c].integer, r[c].real, std::string(r[c].bytes)};
+        }));
     std::stable_sort(held.begin(), held.end(), [&](const std::vector<HeldValue>& a, const std::vector<HeldValue>& b) {
       for (size_t k = 0; k < lookup.order.size(); ++k) {
-        const HeldValue& x = a[order_at[k]];
-        const HeldValue& y = b[order_at[k]];
+        const HeldValue& x = a[layout.order_at[k]];
+        const HeldValue& y = b[layout.order_at[k]];
         if (x.is_null || y.is_null) {
           if (x.is_null && y.is_null) continue;
           return x.is_null == lookup.order[k].nulls_first;
         }
-        const int cmp = text[k] ? x.bytes.compare(y.bytes) : (x.integer < y.integer ? -1 : x.integer > y.integer ? 1 : 0);
+        const int cmp = layout.order_text[k] ? x.bytes.compare(y.bytes)
+                                             : (x.integer < y.integer ? -1 : x.integer > y.integer ? 1 : 0);
         if (cmp != 0) return lookup.order[k].descending ? cmp > 0 : cmp < 0;
       }
       return false;
     });
-    std::vector<storage::KeyIndexValue> views(field_ids.size());
+    std::vector<storage::KeyIndexValue> views(layout.field_ids.size());
     for (const auto& h : held) {
       for (size_t c = 0; c < h.size(); ++c) views[c] = h[c].View();
       write(views);
     }
   }
-  if (!chunks.list.empty()) duckdb_data_chunk_set_size(chunks.list.back(), row);
-  auto result = internal::QueryResultOfChunks(lookup.result_columns, std::move(chunks.list));
-  chunks.list.clear();
-  return result;
+  if (!chunks.empty()) duckdb_data_chunk_set_size(chunks.back()->chunk, row);
+  return internal::QueryResultOfChunks(layout.columns, std::move(chunks));
 }
 
 }  // namespace medlake::engine

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -92,6 +93,7 @@ struct KeyIndexScan {
 // before true, NULLs last unless NULLS FIRST; a statement that orders by a float or double
 // column, by a position or expression, or by a name that is also an alias of another column
 // runs the plan.
+struct DirectKeyLayout;  // key_index_sql.cc
 struct DirectKeyLookup {
   KeyIndexScan scan;
   std::vector<int> parameters;  // the $n giving the keys
@@ -112,6 +114,8 @@ struct DirectKeyLookup {
   // position in scan.columns, or -n for the value of $n.
   std::vector<ColumnInfo> result_columns;
   std::vector<int> sources;
+  // Made with `sources`: what each run reads and writes (copies of the lookup share it).
+  std::shared_ptr<const DirectKeyLayout> layout;
 };
 
 // The direct lookup `statement` (as prepared, with $n) is, given the key-index scans its rewrite

@@ -1,5 +1,6 @@
 #include "engine/sql_lexer.h"
 
+#include <algorithm>
 #include <cctype>
 #include <unordered_map>
 
@@ -165,10 +166,30 @@ std::string QuoteIdentifier(std::string_view name) {
 
 namespace {
 
+// The two forms that bound values take most often, known without tokenizing: an integer
+// (optionally negative) and a plain string literal ('...' with quotes doubled inside).
+bool IsPlainIntegerOrString(std::string_view text) {
+  if (text.size() >= 2 && text.front() == '\'' && text.back() == '\'') {
+    for (size_t i = 1; i + 1 < text.size(); ++i) {
+      if (text[i] != '\'') continue;
+      if (text[i + 1] != '\'' || i + 2 == text.size()) return false;  // a quote that ends the string early
+      ++i;
+    }
+    return true;
+  }
+  const size_t digits = !text.empty() && text.front() == '-' ? 1 : 0;
+  if (text.size() == digits || text.size() > digits + 20) return false;
+  return std::all_of(text.begin() + static_cast<std::ptrdiff_t>(digits), text.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
+}
+
 bool IsSqlLiteral(std::string_view text) {
+  if (IsPlainIntegerOrString(text)) return true;
   auto tokens = TokenizeSql(text);
   if (!tokens.ok() || tokens->empty()) return false;
   const auto& t = *tokens;
+  // Nothing before or after the tokens: a comment there would hide the rest of the statement's line.
+  if (t.front().begin != 0 || t.back().end != text.size()) return false;
   if (t.size() == 1) {
     return t[0].kind == SqlToken::Kind::kString || t[0].kind == SqlToken::Kind::kNumber ||
            t[0].IsKeyword("NULL") || t[0].IsKeyword("TRUE") || t[0].IsKeyword("FALSE");

@@ -712,6 +712,12 @@ TEST_F(EnforcementTest, PlainKeyLookupsSkipThePlanAndGiveItsRows) {
          "ALTER TABLE clin.by_text SET TBLPROPERTIES ('medlake.key-index' = 'true'); "
          "CALL medlake.build_key_index('clin.by_text'); "
          "CREATE TABLE clin.no_rows (k BIGINT, s VARCHAR, d DATE); GRANT SELECT ON TABLE clin.no_rows TO clinicians; "
+         // Keys with more rows than one chunk holds (2048), NULLs among them.
+         "CREATE TABLE clin.many (k BIGINT, s VARCHAR, n INTEGER); ALTER TABLE clin.many WRITE ORDERED BY k; "
+         "ALTER TABLE clin.many SET TBLPROPERTIES ('medlake.key-index' = 'true'); "
+         "INSERT INTO clin.many SELECT i % 2, CASE WHEN i % 1000 = 7 THEN NULL ELSE 's' || i END, "
+         "CASE WHEN i % 3 = 0 THEN NULL ELSE CAST(i AS INTEGER) END FROM range(9000) t(i); "
+         "GRANT SELECT ON TABLE clin.many TO clinicians; "
          "GRANT SELECT ON TABLE clin.kv TO clinicians; GRANT SELECT ON TABLE clin.by_text TO clinicians");
   auto alice = Session("alice");
   struct Values {
@@ -778,6 +784,9 @@ TEST_F(EnforcementTest, PlainKeyLookupsSkipThePlanAndGiveItsRows) {
       {"SELECT t.*, $2 AS tag FROM clin.no_rows t WHERE t.s IN ($1) ORDER BY t.k",
        "SELECT t.*, $2 AS tag FROM clin.no_rows t WHERE t.s IN ($1) ORDER BY t.k LIMIT 100000",
        {{{"'a'", "7"}}, {{"'b'", "'x'"}}}},
+      {"SELECT * FROM clin.many WHERE k = $1",
+       "SELECT * FROM clin.many WHERE k = $1 LIMIT 100000",
+       {{{"1"}}, {{"0"}}, {{"5"}}, {{"1"}}}},
       {"SELECT code AS c, v FROM clin.by_text AS bt WHERE bt.code IN ($1, $2, $3) ORDER BY code DESC",
        "SELECT code AS c, v FROM clin.by_text AS bt WHERE bt.code IN ($1, $2, $3) ORDER BY code DESC LIMIT 100000",
        {{{"'v1'", "'w5'", "'v10'"}}, {{"'nobody'", "''", "'v2'"}}}},

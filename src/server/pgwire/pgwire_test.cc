@@ -157,6 +157,19 @@ TEST(PgwireHelpersTest, ATextBoundAgainGetsItsNewValuesEveryTime) {
   EXPECT_THAT(SubstituteParameters(longer, {"1"}), StatusIs(StatusCode::kInvalidArgument, "$2"));
 }
 
+TEST(PgwireHelpersTest, OnlyLiteralsAreSubstituted) {
+  for (std::string ok : {"'it''s'", "''", "''''", "'a\nb'", "-12", "0", "12345678901234567890", "1.5", "-2.5e3",
+                         "NULL", "true", "CAST('1' AS BIGINT)", "from_hex('00')", "E'\\n'"}) {
+    MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string s, SubstituteParameters("select $1", {ok}));
+    EXPECT_EQ(s, "select " + ok);
+  }
+  for (std::string bad : {"'a' || 'b'", "'a'b'", "'''", "'", "'a'--'", "-", "--1", "1 2", "1;select 2", "a",
+                          "'x' x'", "CAST(x AS INT)", ""}) {
+    EXPECT_THAT(SubstituteParameters("select $1", {bad}), StatusIs(StatusCode::kInvalidArgument, "not a SQL literal"))
+        << bad;
+  }
+}
+
 TEST(PgwireHelpersTest, ParameterLiteralsAreQuotedAndTyped) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string l, ParameterLiteral(std::string("it's"), 0, 0));
   EXPECT_EQ(l, "'it''s'");
