@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -815,6 +816,15 @@ std::optional<DirectKeyLookup> DirectKeyLookupOf(std::string_view statement, con
       ++i;
     }
   }
+  if (word("LIMIT")) {
+    ++i;
+    if (i >= t.size() || t[i].kind != SqlToken::Kind::kNumber || t[i].text.empty() || t[i].text.size() > 18 ||
+        t[i].text.find_first_not_of("0123456789") != std::string::npos) {
+      return std::nullopt;
+    }
+    lookup.limit = std::stoll(t[i].text);
+    ++i;
+  }
   if (symbol(";")) ++i;
   if (i != t.size()) return std::nullopt;
   for (const auto& q : qualifiers) {
@@ -941,8 +951,8 @@ struct DirectScratch {
 };
 
 // Calls `row` with each key index row of the lookup's files and keys (the values of
-// `field_ids`, in that order; a column a file lacks is NULL), in file order, then key order.
-// The values' bytes are valid during the call only.
+// `field_ids`, in that order; a column a file lacks is NULL), in file order, then key order,
+// until it returns false. The values' bytes are valid during the call only.
 template <typename RowFn>
 Status ForEachKeyRow(const DirectKeyLookup& lookup, const std::vector<std::string>& keys, const std::vector<int>& field_ids,
                      DirectScratch& scratch, RowFn&& row) {
@@ -965,7 +975,7 @@ Status ForEachKeyRow(const DirectKeyLookup& lookup, const std::vector<std::strin
           const int p = scratch.positions[c];
           ordered[c] = p < 0 ? storage::KeyIndexValue{} : values[static_cast<size_t>(p)];
         }
-        row(ordered);
+        if (!row(ordered)) return Status::OK();
       }
     }
   }
@@ -1020,7 +1030,11 @@ Result<std::unique_ptr<QueryResult>> RunDirectKeyLookup(const DirectKeyLookup& l
   std::vector<std::unique_ptr<DataChunk::Impl>> chunks;
   const idx_t capacity = duckdb_vector_size();
   idx_t row = capacity;  // the current chunk is full: start one at the first row
+  int64_t left = lookup.limit.value_or(std::numeric_limits<int64_t>::max());
+  // Writes a row unless the limit is reached; whether more rows are wanted.
   auto write = [&](const std::vector<storage::KeyIndexValue>& read_values) {
+    if (left <= 0) return false;
+    --left;
     if (row == capacity) {
       if (!chunks.empty()) duckdb_data_chunk_set_size(chunks.back()->chunk, row);
       chunks.push_back(internal::NewBuiltChunk(layout.types));
@@ -1038,8 +1052,11 @@ Result<std::unique_ptr<QueryResult>> RunDirectKeyLookup(const DirectKeyLookup& l
       }
     }
     ++row;
+    return left > 0;
   };
-  if (lookup.order.empty()) {
+  if (left <= 0) {
+    // LIMIT 0: no rows (nothing is read).
+  } else if (lookup.order.empty()) {
     MEDLAKE_RETURN_IF_ERROR(ForEachKeyRow(lookup, distinct, layout.field_ids, scratch, write));
   } else {
     // Held, then sorted as DuckDB orders (see DirectKeyLookup); ties keep file order.
@@ -1048,6 +1065,7 @@ Result<std::unique_ptr<QueryResult>> RunDirectKeyLookup(const DirectKeyLookup& l
         ForEachKeyRow(lookup, distinct, layout.field_ids, scratch, [&](const std::vector<storage::KeyIndexValue>& r) {
           auto& h = held.emplace_back(r.size());
           for (size_t c = 0; c < r.size(); ++c) h[c] = HeldValue{r[c].is_null, r[c].integer, r[c].real, std::string(r[c].bytes)};
+          return true;
         }));
     std::stable_sort(held.begin(), held.end(), [&](const std::vector<HeldValue>& a, const std::vector<HeldValue>& b) {
       for (size_t k = 0; k < lookup.order.size(); ++k) {
@@ -1066,7 +1084,7 @@ Result<std::unique_ptr<QueryResult>> RunDirectKeyLookup(const DirectKeyLookup& l
     std::vector<storage::KeyIndexValue> views(layout.field_ids.size());
     for (const auto& h : held) {
       for (size_t c = 0; c < h.size(); ++c) views[c] = h[c].View();
-      write(views);
+      if (!write(views)) break;
     }
   }
   if (!chunks.empty()) duckdb_data_chunk_set_size(chunks.back()->chunk, row);

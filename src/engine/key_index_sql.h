@@ -82,7 +82,7 @@ struct KeyIndexScan {
 // A statement that is nothing but a lookup by key of plain columns of one table:
 //   SELECT <item, ...> FROM <table> [[AS] alias]
 //   WHERE [alias.]<key column> {= $n | IN ($n, ...)}
-//   [ORDER BY [alias.]<column> [ASC | DESC] [NULLS FIRST | NULLS LAST], ...] [;]
+//   [ORDER BY [alias.]<column> [ASC | DESC] [NULLS FIRST | NULLS LAST], ...] [LIMIT <integer>] [;]
 // where an item is `*`, `alias.*`, `[alias.]column [[AS] name]` or `$n AS name` (a value given
 // with the statement, as QueryShapeOf makes of a select-list constant), whose one scan reads
 // key indexes and carries no policy for the user. Its rows are exactly the key index rows of
@@ -110,6 +110,7 @@ struct DirectKeyLookup {
     bool nulls_first = false;
   };
   std::vector<Order> order;
+  std::optional<int64_t> limit;  // LIMIT: at most this many rows (the first in `order`)
   // Filled by MatchResultColumns from the plan: the result's columns and, for each, its
   // position in scan.columns, or -n for the value of $n.
   std::vector<ColumnInfo> result_columns;

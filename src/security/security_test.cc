@@ -730,7 +730,7 @@ TEST_F(EnforcementTest, PlainKeyLookupsSkipThePlanAndGiveItsRows) {
   };
   const std::vector<Pair> pairs = {
       {"SELECT * FROM clin.kv WHERE k = $1",
-       "SELECT * FROM clin.kv WHERE k = $1 LIMIT 100000",
+       "SELECT * FROM clin.kv WHERE k = $1 LIMIT 100000 OFFSET 0",
        // Numbers (a cast to an integer type or a plain number in a string is one) and strings
        // for a text key go the direct way; a string the plan does not bind as a number (' 23')
        // runs with the value in the text, where DuckDB's cast decides.
@@ -751,7 +751,7 @@ TEST_F(EnforcementTest, PlainKeyLookupsSkipThePlanAndGiveItsRows) {
        {{{"'v1'"}}, {{"'w5'"}}, {{"'nobody'"}}, {{"''"}}}},
       // IN lists (a key given twice is looked up once; NULL equals nothing and runs the plan).
       {"SELECT * FROM clin.kv WHERE k IN ($1, $2, $3)",
-       "SELECT * FROM clin.kv WHERE k IN ($1, $2, $3) LIMIT 100000",
+       "SELECT * FROM clin.kv WHERE k IN ($1, $2, $3) LIMIT 100000 OFFSET 0",
        {{{"25", "3", "39"}},
         {{"55", "3", "3"}},
         {{"1000", "-1", "0"}},
@@ -760,7 +760,7 @@ TEST_F(EnforcementTest, PlainKeyLookupsSkipThePlanAndGiveItsRows) {
         {{"NULL", "1", "2"}, false}}},
       // Qualified names, aliases, a value item, ORDER BY over strings with NULLs first.
       {"SELECT t.*, $4 AS tag FROM clin.kv t WHERE t.k IN ($1, $2, $3) ORDER BY t.s DESC NULLS FIRST, n",
-       "SELECT t.*, $4 AS tag FROM clin.kv t WHERE t.k IN ($1, $2, $3) ORDER BY t.s DESC NULLS FIRST, n LIMIT 100000",
+       "SELECT t.*, $4 AS tag FROM clin.kv t WHERE t.k IN ($1, $2, $3) ORDER BY t.s DESC NULLS FIRST, n LIMIT 100000 OFFSET 0",
        {{{"25", "3", "45", "'x'"}},
         {{"27", "9", "0", "7"}},
         {{"27", "9", "0", "5000000000"}},
@@ -772,23 +772,35 @@ TEST_F(EnforcementTest, PlainKeyLookupsSkipThePlanAndGiveItsRows) {
       {"select $3 as person, s AS name, late, k AS key from clin.kv as t where k in ($1, $2) "
        "order by late nulls first, d desc, ts, tz DESC, b, n;",
        "select $3 as person, s AS name, late, k AS key from clin.kv as t where k in ($1, $2) "
-       "order by late nulls first, d desc, ts, tz DESC, b, n limit 100000;",
+       "order by late nulls first, d desc, ts, tz DESC, b, n limit 100000 offset 0;",
        {{{"25", "5", "'p'"}}, {{"30", "21", "'q'"}}, {{"59", "1", "'r'"}}}},
       {"SELECT k, n, raw FROM clin.kv WHERE k IN ($1, $2) ORDER BY d DESC, raw, n",
-       "SELECT k, n, raw FROM clin.kv WHERE k IN ($1, $2) ORDER BY d DESC, raw, n LIMIT 100000",
+       "SELECT k, n, raw FROM clin.kv WHERE k IN ($1, $2) ORDER BY d DESC, raw, n LIMIT 100000 OFFSET 0",
        {{{"25", "45"}}, {{"26", "3"}}}},
       {"SELECT b, n FROM clin.kv WHERE k = $1 ORDER BY b DESC, ts ASC NULLS LAST, n DESC",
-       "SELECT b, n FROM clin.kv WHERE k = $1 ORDER BY b DESC, ts ASC NULLS LAST, n DESC LIMIT 100000",
+       "SELECT b, n FROM clin.kv WHERE k = $1 ORDER BY b DESC, ts ASC NULLS LAST, n DESC LIMIT 100000 OFFSET 0",
        {{{"25"}}, {{"50"}}}},
       // A table without rows: any string, int or long column is a key (nothing is read).
       {"SELECT t.*, $2 AS tag FROM clin.no_rows t WHERE t.s IN ($1) ORDER BY t.k",
-       "SELECT t.*, $2 AS tag FROM clin.no_rows t WHERE t.s IN ($1) ORDER BY t.k LIMIT 100000",
+       "SELECT t.*, $2 AS tag FROM clin.no_rows t WHERE t.s IN ($1) ORDER BY t.k LIMIT 100000 OFFSET 0",
        {{{"'a'", "7"}}, {{"'b'", "'x'"}}}},
+      // LIMIT: after the sort, or, without ORDER BY, where it does not bind (which rows a binding
+      // LIMIT keeps is then up to each side); LIMIT 0.
+      {"SELECT k, n, late FROM clin.kv WHERE k IN ($1, $2) ORDER BY n DESC, late NULLS FIRST LIMIT 3",
+       "SELECT k, n, late FROM clin.kv WHERE k IN ($1, $2) ORDER BY n DESC, late NULLS FIRST LIMIT 3 OFFSET 0",
+       {{{"25", "45"}}, {{"26", "3"}}, {{"1000", "-1"}}}},
+      {"SELECT * FROM clin.kv WHERE k = $1 LIMIT 1000;",
+       "SELECT * FROM clin.kv WHERE k = $1 LIMIT 1000 OFFSET 0;",
+       {{{"25"}}, {{"3"}}}},
+      {"SELECT s FROM clin.many WHERE k = $1 ORDER BY s LIMIT 2100",
+       "SELECT s FROM clin.many WHERE k = $1 ORDER BY s LIMIT 2100 OFFSET 0",
+       {{{"1"}}, {{"0"}}}},
+      {"SELECT * FROM clin.kv WHERE k = $1 LIMIT 0", "SELECT * FROM clin.kv WHERE k = $1 LIMIT 0 OFFSET 0", {{{"25"}}}},
       {"SELECT * FROM clin.many WHERE k = $1",
-       "SELECT * FROM clin.many WHERE k = $1 LIMIT 100000",
+       "SELECT * FROM clin.many WHERE k = $1 LIMIT 100000 OFFSET 0",
        {{{"1"}}, {{"0"}}, {{"5"}}, {{"1"}}}},
       {"SELECT code AS c, v FROM clin.by_text AS bt WHERE bt.code IN ($1, $2, $3) ORDER BY code DESC",
-       "SELECT code AS c, v FROM clin.by_text AS bt WHERE bt.code IN ($1, $2, $3) ORDER BY code DESC LIMIT 100000",
+       "SELECT code AS c, v FROM clin.by_text AS bt WHERE bt.code IN ($1, $2, $3) ORDER BY code DESC LIMIT 100000 OFFSET 0",
        {{{"'v1'", "'w5'", "'v10'"}}, {{"'nobody'", "''", "'v2'"}}}},
   };
   for (const auto& p : pairs) {
@@ -817,7 +829,7 @@ TEST_F(EnforcementTest, PlainKeyLookupsSkipThePlanAndGiveItsRows) {
     const int64_t before = alice->direct_lookups();
     std::string got = Rows(*alice, text);
     EXPECT_EQ(alice->direct_lookups(), before + 1) << text;
-    std::string want = Rows(*alice, text + " LIMIT 100000");
+    std::string want = Rows(*alice, text + " LIMIT 100000 OFFSET 0");
     EXPECT_EQ(alice->direct_lookups(), before + 1) << text;
     EXPECT_EQ(got, want) << text;
     EXPECT_GE(std::count(got.begin(), got.end(), ';'), 4) << got;

@@ -6,7 +6,6 @@
 #include <set>
 
 #include <nlohmann/json.hpp>
-#include <simdjson.h>
 
 #include "core/logging.h"
 #include "storage/catalog.h"
@@ -181,22 +180,22 @@ Result<LinkedKeys> LookUpLinkedKeys(engine::LakeSession& session, const std::vec
   LinkedKeys out;
   if (ids.empty()) return out;
   std::string subquery = "SELECT source_key FROM normalized.person_link WHERE person_id IN (" + IdList(ids) + ")";
-  // The link rows themselves, without DISTINCT or ORDER BY (a hash aggregate and a top-N per
-  // lookup in DuckDB): they are made unique and ordered here. More rows than literal keys can
-  // hold (even if some repeat) take the subquery, which is always right.
-  auto rows = QueryRows(session, "SELECT source_key FROM (" + subquery + ") WHERE source_key IS NOT NULL LIMIT " +
-                                     std::to_string(kMaxLiteralKeys + 1));
+  // The link rows themselves, without DISTINCT, ORDER BY or a NULL filter (a hash aggregate, a
+  // top-N and a filter per lookup in DuckDB; as it is, a lookup by key that the key indexes
+  // answer without DuckDB's plan): they are made unique and ordered here. More rows than literal
+  // keys can hold (even if some repeat or are NULL) take the subquery, which is always right.
+  auto rows = QueryRows(session, subquery + " LIMIT " + std::to_string(kMaxLiteralKeys + 1));
   if (!rows.ok()) return QueryError(rows.status(), kPersonTable);
-  // Literal keys only when every row gives one: at most kMaxLiteralKeys of them, all plain text.
+  // Literal keys only when every key is plain text: at most kMaxLiteralKeys rows.
   std::vector<std::string> keys;
-  if (rows->size() <= kMaxLiteralKeys) {
-    for (const auto& r : *rows) {
-      auto key = r.Text("source_key");
-      if (!key || !IsCleanText(*key)) break;
-      keys.push_back(std::move(*key));
-    }
+  bool literal = rows->size() <= kMaxLiteralKeys;
+  for (size_t i = 0; literal && i < rows->size(); ++i) {
+    if ((*rows)[i].Get("source_key").is_null()) continue;  // a link row without a key links nothing
+    auto key = (*rows)[i].Text("source_key");
+    if (!key || !IsCleanText(*key)) literal = false;
+    if (literal) keys.push_back(std::move(*key));
   }
-  if (keys.size() != rows->size()) {
+  if (!literal) {
     out.subquery = std::move(subquery);
     return out;
   }
@@ -268,109 +267,6 @@ void SortNewestRecordFirst(std::vector<Row>* rows) {
   sorted.reserve(keyed.size());
   for (auto& k : keyed) sorted.push_back(std::move(*k.row));
   *rows = std::move(sorted);
-}
-
-// A row given as DuckDB's to_json of the table row, as the values a direct read gives: JSON text
-// for VARCHAR and DuckDB's text of dates and times (to_json writes those as their VARCHAR
-// casts), numbers for DOUBLE and integers, true/false for BOOLEAN. nullopt for anything else
-// (nested values; NaN and infinities, which to_json writes as bare words, fail the parse before).
-// One member value of a to_json row as the engine::Value a direct read of the column gives:
-// text as text, integers as BIGINT (UBIGINT above its range), other numbers as DOUBLE. nullopt
-// for what a scalar column cannot hold (arrays, objects), so the caller reads directly instead.
-std::optional<engine::Value> ValueOfJson(simdjson::ondemand::value v) {
-  simdjson::ondemand::json_type type;
-  if (v.type().get(type)) return std::nullopt;
-  switch (type) {
-    case simdjson::ondemand::json_type::null: return engine::Value::Null();
-    case simdjson::ondemand::json_type::boolean: {
-      bool b = false;
-      if (v.get_bool().get(b)) return std::nullopt;
-      return engine::Value::Bool(b);
-    }
-    case simdjson::ondemand::json_type::string: {
-      std::string_view text;
-      if (v.get_string().get(text)) return std::nullopt;
-      return engine::Value::Text(std::string(text));
-    }
-    case simdjson::ondemand::json_type::number: {
-      simdjson::ondemand::number_type kind;
-      if (v.get_number_type().get(kind)) return std::nullopt;
-      if (kind == simdjson::ondemand::number_type::signed_integer) {
-        int64_t i = 0;
-        if (v.get_int64().get(i)) return std::nullopt;
-        return engine::Value::Int(i);
-      }
-      if (kind == simdjson::ondemand::number_type::unsigned_integer) {
-        uint64_t u = 0;
-        if (v.get_uint64().get(u)) return std::nullopt;
-        return engine::Value::UInt(u);
-      }
-      double d = 0;
-      if (v.get_double().get(d)) return std::nullopt;
-      return engine::Value::Double(d);
-    }
-    default: return std::nullopt;
-  }
-}
-
-// The rows of several clinical tables read by one statement, each as (part, to_json(t)), with
-// `_person_id` added. Rows of one part share their column index. nullopt when a row is not
-// what the statement writes (the caller then reads the tables one by one).
-std::optional<std::vector<std::vector<Row>>> RowsOfParts(const std::vector<Row>& rows, size_t parts,
-                                                        int64_t person_id) {
-  std::vector<std::vector<Row>> out(parts);
-  // Per part: its column index and the member names in to_json's order (the table's column
-  // order, the same for every row of one table), taken from the part's first row.
-  std::vector<std::shared_ptr<const Row::ColumnIndex>> indexes(parts);
-  std::vector<std::vector<std::string>> names(parts);
-  simdjson::ondemand::parser parser;
-  std::string padded;  // each row's text with the padding simdjson reads past its end
-  for (const auto& r : rows) {
-    const engine::Value& part = r.Get("_part");
-    const engine::Value& text = r.Get("_r");
-    if (part.kind != engine::Value::Kind::kInt || part.i < 0 || static_cast<size_t>(part.i) >= parts ||
-        text.kind != engine::Value::Kind::kText) {
-      return std::nullopt;
-    }
-    padded.assign(text.s);
-    padded.resize(text.s.size() + simdjson::SIMDJSON_PADDING);
-    simdjson::ondemand::document doc;
-    simdjson::ondemand::object object;
-    if (parser.iterate(padded.data(), text.s.size(), padded.size()).get(doc) || doc.get_object().get(object)) {
-      return std::nullopt;
-    }
-    const size_t p = static_cast<size_t>(part.i);
-    const bool first = !indexes[p];
-    auto& members = names[p];
-    std::vector<engine::Value> values;
-    values.reserve(members.size() + 1);
-    for (auto field : object) {
-      std::string_view name;
-      if (field.unescaped_key().get(name)) return std::nullopt;
-      if (first) {
-        members.emplace_back(name);
-      } else if (values.size() >= members.size() || members[values.size()] != name) {
-        return std::nullopt;
-      }
-      auto value = ValueOfJson(field.value());
-      if (!value) return std::nullopt;
-      values.push_back(std::move(*value));
-    }
-    // Nothing may follow the object (simdjson 3.0 says so by "out of bounds").
-    const bool at_end = doc.current_location().error() == simdjson::OUT_OF_BOUNDS;
-    if (!at_end || values.size() != members.size()) return std::nullopt;
-    if (first) {
-      auto fresh = std::make_shared<Row::ColumnIndex>();
-      for (size_t i = 0; i < members.size(); ++i) {
-        if (!fresh->emplace(members[i], i).second) return std::nullopt;  // a name twice
-      }
-      if (!fresh->emplace("_person_id", members.size()).second) return std::nullopt;  // the table has one
-      indexes[p] = std::move(fresh);
-    }
-    values.push_back(engine::Value::Int(person_id));
-    out[p].emplace_back(indexes[p], std::move(values));
-  }
-  return out;
 }
 
 bool Skippable(const Status& st) {
@@ -676,56 +572,6 @@ struct EverythingPart {
   int64_t rows;
 };
 
-// A record that fits one page, read by one statement: the person's patient rows and every
-// type's rows, each row as (part, to_json(t)). Each DuckDB run has a fixed cost (planning the
-// pipelines, vector caches, settings, the audit record) that a statement per table paid again
-// and again. `overflow` when the clinical rows do not fit `room`; nullopt page when the
-// statement is refused (a table the user may not read), fails, finds no patient row (a retired
-// or unknown person), or gives rows this code cannot read back: the caller then reads table by
-// table.
-struct RecordAtOnce {
-  std::optional<EverythingPage> page;
-  bool overflow = false;
-};
-RecordAtOnce ReadRecordAtOnce(engine::LakeSession& session, const LinkedKeys& keys,
-                              const std::vector<EverythingPart>& parts, int64_t person_id, int64_t room,
-                              bool include_patient) {
-  RecordAtOnce out;
-  std::string clinical;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    clinical += (i ? " UNION ALL " : "") + std::string("SELECT ") + std::to_string(i) +
-                " AS _part, to_json(t) AS _r" + parts[i].from_where;
-  }
-  const size_t patient_part = parts.size();
-  auto rows = QueryRows(session, "SELECT * FROM (" + clinical + " LIMIT " + std::to_string(room + 1) +
-                                     ") UNION ALL SELECT " + std::to_string(patient_part) +
-                                     " AS _part, to_json(p) AS _r FROM normalized.patient p WHERE " +
-                                     keys.Condition("p.source_key"));
-  if (!rows.ok()) return out;
-  auto by_part = RowsOfParts(*rows, parts.size() + 1, person_id);
-  if (!by_part || (*by_part)[patient_part].empty()) return out;
-  int64_t clinical_rows = 0;
-  for (size_t i = 0; i < parts.size(); ++i) clinical_rows += static_cast<int64_t>((*by_part)[i].size());
-  if (clinical_rows > room) {
-    out.overflow = true;
-    return out;
-  }
-  auto& patient_rows = (*by_part)[patient_part];
-  SortNewestRecordFirst(&patient_rows);
-  auto patients = PatientsFromRows(patient_rows);
-  if (!patients.ok() || patients->empty()) return out;
-  EverythingPage page;
-  page.patient = std::move(patients->front());
-  if (include_patient) page.resources.push_back(*page.patient);
-  for (size_t i = 0; i < parts.size(); ++i) {
-    for (const Row* r : InSourceKeyOrder((*by_part)[i])) page.resources.push_back(parts[i].spec->build(*r));
-  }
-  page.total = static_cast<int64_t>(page.resources.size());
-  page.more = false;
-  out.page = std::move(page);
-  return out;
-}
-
 }  // namespace
 
 Result<EverythingPage> Everything(engine::LakeSession& session, int64_t person_id, const EverythingOptions& options,
@@ -755,24 +601,22 @@ Result<EverythingPage> Everything(engine::LakeSession& session, int64_t person_i
   const std::string select = literal_keys ? "SELECT t.*, " + person + " AS _person_id" : "SELECT t.*, l.person_id AS _person_id";
   const int64_t room = static_cast<int64_t>(count) - (options.include_patient ? 1 : 0);
   bool overflow = false;
-  if (literal_keys && offset == 0 && room >= 0 && !parts.empty()) {
-    RecordAtOnce at_once = ReadRecordAtOnce(session, keys, parts, person_id, room, options.include_patient);
-    if (at_once.page) return std::move(*at_once.page);
-    overflow = at_once.overflow;
-  }
   MEDLAKE_ASSIGN_OR_RETURN(page.patient, ReadPatientWithKeys(session, person_id, keys));
   if (!page.patient) return page;
   if (offset == 0 && room >= 0 && !overflow) {
     // Most records fit in one page: each type's rows are read directly (at most what the page
-    // still holds, plus one to see whether more follow), without counting first.
+    // holds, plus one to see whether more follow), without counting first. With the keys as
+    // literals each statement is a plain lookup by key, read from the key indexes without
+    // running DuckDB's plan (engine/key_index_sql.h, DirectKeyLookup); the same LIMIT for every
+    // type keeps one statement shape per table and key count.
     EverythingPage direct = page;
     if (options.include_patient) direct.resources.push_back(*page.patient);
     int64_t left = room;
     for (const auto& p : parts) {
-      // No ORDER BY (a top-N heap per table in DuckDB, ~7% of an $everything): when the LIMIT
-      // does not bind, every row came back and they are put in source_key order here; when it
-      // binds, the counted path below reads the page in SQL order.
-      auto rows = QueryRows(session, select + p.from_where + " LIMIT " + std::to_string(left + 1));
+      // No ORDER BY (a top-N heap per table in DuckDB when the plan runs): when the LIMIT does
+      // not bind, every row came back and they are put in source_key order here; when it binds,
+      // the counted path below reads the page in SQL order.
+      auto rows = QueryRows(session, select + p.from_where + " LIMIT " + std::to_string(room + 1));
       if (!rows.ok()) {
         if (Skippable(rows.status())) {
           direct.skipped.push_back(p.spec->resource);
