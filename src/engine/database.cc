@@ -23,17 +23,44 @@ Status ResultError(duckdb_result* result, std::string_view context) {
 namespace {
 
 // The spare built chunks of a thread (see internal::NewBuiltChunk), most recently freed last.
+// Bounded in bytes: every session's thread keeps its own (200 sessions: 50 MB at most).
 struct SpareChunks {
-  static constexpr size_t kMax = 4;
+  static constexpr size_t kMaxBytes = 256 * 1024;
   std::vector<std::unique_ptr<DataChunk::Impl>> list;
+  size_t bytes = 0;
 };
 thread_local SpareChunks spare_chunks;
 
+// What a chunk of these types holds without its strings' text: a vector of each.
+size_t ChunkBytes(const std::vector<duckdb_type>& types) {
+  size_t row = 0;
+  for (duckdb_type t : types) {
+    switch (t) {
+      case DUCKDB_TYPE_BOOLEAN: row += 1; break;
+      case DUCKDB_TYPE_INTEGER:
+      case DUCKDB_TYPE_DATE:
+      case DUCKDB_TYPE_FLOAT: row += 4; break;
+      case DUCKDB_TYPE_BIGINT:
+      case DUCKDB_TYPE_DOUBLE:
+      case DUCKDB_TYPE_TIMESTAMP:
+      case DUCKDB_TYPE_TIMESTAMP_TZ: row += 8; break;
+      default: row += 16; break;
+    }
+  }
+  return row * duckdb_vector_size();
+}
+
 void KeepSpareChunk(std::unique_ptr<DataChunk::Impl> impl) {
-  auto& spares = spare_chunks.list;
-  duckdb_data_chunk_reset(impl->chunk);
-  if (spares.size() >= SpareChunks::kMax) spares.erase(spares.begin());
-  spares.push_back(std::move(impl));
+  SpareChunks& spares = spare_chunks;
+  const size_t bytes = ChunkBytes(impl->built_types);
+  if (bytes > SpareChunks::kMaxBytes) return;  // destroyed
+  duckdb_data_chunk_reset(impl->chunk);  // size 0, validity all valid
+  while (!spares.list.empty() && spares.bytes + bytes > SpareChunks::kMaxBytes) {
+    spares.bytes -= ChunkBytes(spares.list.front()->built_types);
+    spares.list.erase(spares.list.begin());
+  }
+  spares.bytes += bytes;
+  spares.list.push_back(std::move(impl));
 }
 
 }  // namespace
@@ -121,11 +148,12 @@ ColumnInfo ColumnInfoOf(const char* name, duckdb_logical_type type) {
 namespace internal {
 
 std::unique_ptr<DataChunk::Impl> NewBuiltChunk(const std::vector<duckdb_type>& types) {
-  auto& spares = spare_chunks.list;
-  for (size_t i = spares.size(); i-- > 0;) {
-    if (spares[i]->built_types == types) {
-      auto impl = std::move(spares[i]);
-      spares.erase(spares.begin() + static_cast<std::ptrdiff_t>(i));
+  SpareChunks& spares = spare_chunks;
+  for (size_t i = spares.list.size(); i-- > 0;) {
+    if (spares.list[i]->built_types == types) {
+      auto impl = std::move(spares.list[i]);
+      spares.list.erase(spares.list.begin() + static_cast<std::ptrdiff_t>(i));
+      spares.bytes -= ChunkBytes(types);
       return impl;
     }
   }

@@ -50,8 +50,9 @@ namespace medlake::engine::internal {
 
 // An empty chunk of `types` (simple types only: no DECIMAL, ENUM, LIST, ...) for rows built
 // outside DuckDB: a spare of this thread's when it has one of those types, else a new one. Each
-// thread keeps a few spares: a new chunk sets up vectors of duckdb_vector_size() rows per
-// column, too much to pay again for each one-row answer to a point query. A column's validity
+// thread keeps up to 256 KB of spares (of chunks no larger): a new chunk sets up vectors of
+// duckdb_vector_size() rows per column, too much to pay again for each one-row answer to a
+// point query. A column's validity
 // is all valid (duckdb_vector_get_validity gives null) until duckdb_vector_ensure_validity_writable.
 std::unique_ptr<DataChunk::Impl> NewBuiltChunk(const std::vector<duckdb_type>& types);
 
