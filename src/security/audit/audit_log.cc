@@ -1264,7 +1264,7 @@ Status AuditLog::BackgroundSyncLocked(std::unique_lock<std::mutex>& io) {
   HeadState synced = f.head;
   const int64_t segment = f.segment_number;
   io.unlock();
-  Status done = SyncFd(fd.get(), f.SegmentPathOf(dir_, segment));
+  Status done = SyncFd(fd.get(), SegmentPath(dir_, segment));  // not SegmentPathOf: io_mu_ is not held
   io.lock();
   MEDLAKE_RETURN_IF_ERROR(done);
   Files& now = *files_;
