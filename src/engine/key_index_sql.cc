@@ -818,11 +818,9 @@ std::optional<DirectKeyLookup> DirectKeyLookupOf(std::string_view statement, con
   }
   if (word("LIMIT")) {
     ++i;
-    if (i >= t.size() || t[i].kind != SqlToken::Kind::kNumber || t[i].text.empty() || t[i].text.size() > 18 ||
-        t[i].text.find_first_not_of("0123456789") != std::string::npos) {
-      return std::nullopt;
-    }
-    lookup.limit = std::stoll(t[i].text);
+    const auto limit = i < t.size() ? PlainIntegerToken(t[i]) : std::nullopt;
+    if (!limit) return std::nullopt;
+    lookup.limit = *limit;
     ++i;
   }
   if (symbol(";")) ++i;

@@ -422,10 +422,7 @@ std::optional<QueryShape> QueryShapeOf(std::string_view statement) {
   };
   auto literal_kind = [&](const SqlToken& tok) -> std::optional<ColumnPredicate::Kind> {
     if (tok.kind == SqlToken::Kind::kString) return ColumnPredicate::Kind::kString;
-    if (tok.kind == SqlToken::Kind::kNumber && !tok.text.empty() && tok.text.size() <= 18 &&
-        tok.text.find_first_not_of("0123456789") == std::string::npos) {
-      return ColumnPredicate::Kind::kInteger;
-    }
+    if (PlainIntegerToken(tok)) return ColumnPredicate::Kind::kInteger;
     return std::nullopt;
   };
   QueryShape shape;

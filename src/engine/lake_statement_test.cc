@@ -59,6 +59,19 @@ TEST(SqlLexerTest, Quoting) {
   EXPECT_EQ(QuoteString("it's"), "'it''s'");
 }
 
+TEST(SqlLexerTest, PlainIntegerTokens) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto t, TokenizeSql("0 42 999999999999999999 1000000000000000000 1.5 1e3 '7' x"));
+  ASSERT_EQ(t.size(), 8u);
+  EXPECT_EQ(PlainIntegerToken(t[0]), 0);
+  EXPECT_EQ(PlainIntegerToken(t[1]), 42);
+  EXPECT_EQ(PlainIntegerToken(t[2]), 999999999999999999);  // 18 digits: the most that is read
+  EXPECT_EQ(PlainIntegerToken(t[3]), std::nullopt);        // 19 digits
+  EXPECT_EQ(PlainIntegerToken(t[4]), std::nullopt);
+  EXPECT_EQ(PlainIntegerToken(t[5]), std::nullopt);
+  EXPECT_EQ(PlainIntegerToken(t[6]), std::nullopt);  // a string
+  EXPECT_EQ(PlainIntegerToken(t[7]), std::nullopt);  // a word
+}
+
 TEST(LakeStatementTest, CreateSchemaAndDrop) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto s, RecognizeLakeStatement("create schema if not exists raw;"));
   EXPECT_EQ(s.kind, Kind::kCreateSchema);

@@ -164,6 +164,16 @@ std::string QuoteIdentifier(std::string_view name) {
   return out + "\"";
 }
 
+std::optional<int64_t> PlainIntegerToken(const SqlToken& t) {
+  if (t.kind != SqlToken::Kind::kNumber || t.text.empty() || t.text.size() > 18) return std::nullopt;
+  int64_t n = 0;
+  for (char c : t.text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
 namespace {
 
 // The two forms that bound values take most often, known without tokenizing: an integer

@@ -11,6 +11,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,10 @@ struct SqlToken {
 // The number n of a parameter token `$n`; nullopt for any other token (`?`, `$name`). Digits
 // past the sixth are not read (a number above 100000 names no parameter anyway).
 std::optional<size_t> ParameterNumber(const SqlToken& token);
+
+// The value of a number token written as plain decimal digits (no sign, point or exponent),
+// at most 18 of them so that it fits an int64; nullopt for any other token.
+std::optional<int64_t> PlainIntegerToken(const SqlToken& token);
 
 // Splits `sql` into tokens, skipping white space and comments. InvalidArgument for an
 // unterminated string, quoted identifier or comment.
