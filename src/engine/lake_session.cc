@@ -50,38 +50,60 @@ LakeSession::LakeSession(const storage::Lake& lake, const LakeSessionOptions& op
 
 LakeSession::~LakeSession() = default;
 
-Result<std::unique_ptr<LakeSession>> LakeSession::Open(const storage::Lake& lake,
-                                                       const LakeSessionOptions& options) {
+LakeSession::Engine::~Engine() = default;
+
+Result<std::unique_ptr<LakeSession::Engine>> LakeSession::StartEngine(const storage::Lake& lake,
+                                                                      const LakeSessionOptions& options,
+                                                                      bool untrusted) {
+  auto engine = std::make_unique<Engine>();
+  engine->untrusted = untrusted;
   DatabaseOptions db_options;
   if (options.threads > 0) db_options.config["threads"] = std::to_string(options.threads);
   if (!options.memory_limit.empty()) db_options.config["memory_limit"] = options.memory_limit;
   // Spill files of large sorts and joins go inside the lake, not to the working directory.
   db_options.config["temp_directory"] = lake.root() + "/staging/duckdb-tmp";
-  MEDLAKE_ASSIGN_OR_RETURN(auto db, Database::Open(db_options));
-  MEDLAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
+  MEDLAKE_ASSIGN_OR_RETURN(engine->db, Database::Open(db_options));
+  MEDLAKE_ASSIGN_OR_RETURN(engine->conn, engine->db->Connect());
+  Connection& conn = *engine->conn;
   // Data files are immutable (a commit writes new ones), so their Parquet footers can be kept
   // between queries: a point query then reads only the row group it needs. (A setting of the
   // built-in parquet extension: it exists only once the database is open.)
-  MEDLAKE_RETURN_IF_ERROR(conn->Execute("SET parquet_metadata_cache = true"));
-  MEDLAKE_RETURN_IF_ERROR(RegisterIcebergFunctions(*conn));
-  MEDLAKE_ASSIGN_OR_RETURN(uint64_t key_rows, RegisterKeyIndexFunction(*conn));
-  MEDLAKE_RETURN_IF_ERROR(RegisterParameterTypeFunctions(*conn));
-  MEDLAKE_RETURN_IF_ERROR(RegisterRowBatchFunction(*conn));
-  MEDLAKE_ASSIGN_OR_RETURN(auto catalog, storage::Catalog::Open(lake.catalog_path()));
+  MEDLAKE_RETURN_IF_ERROR(conn.Execute("SET parquet_metadata_cache = true"));
+  MEDLAKE_RETURN_IF_ERROR(RegisterIcebergFunctions(conn));
+  MEDLAKE_ASSIGN_OR_RETURN(engine->key_rows, RegisterKeyIndexFunction(conn));
+  MEDLAKE_RETURN_IF_ERROR(RegisterParameterTypeFunctions(conn));
+  MEDLAKE_RETURN_IF_ERROR(RegisterRowBatchFunction(conn));
+  if (untrusted) MEDLAKE_RETURN_IF_ERROR(RegisterMaskFunctions(conn));
+  MEDLAKE_ASSIGN_OR_RETURN(engine->catalog, storage::Catalog::Open(lake.catalog_path()));
+  return engine;
+}
+
+Result<std::unique_ptr<LakeSession>> LakeSession::Open(const storage::Lake& lake,
+                                                       const LakeSessionOptions& options) {
+  MEDLAKE_ASSIGN_OR_RETURN(auto engine, StartEngine(lake, options, options.access != nullptr));
+  return Open(lake, options, std::move(engine));
+}
+
+Result<std::unique_ptr<LakeSession>> LakeSession::Open(const storage::Lake& lake, const LakeSessionOptions& options,
+                                                       std::unique_ptr<Engine> engine) {
+  if (!engine || engine->untrusted != (options.access != nullptr)) {
+    return InvalidArgument("the engine was started for another kind of session");
+  }
+  Connection& conn = *engine->conn;
+  storage::Catalog& catalog = *engine->catalog;
   if (options.access) {
-    MEDLAKE_RETURN_IF_ERROR(RegisterKeyedHashFunction(*conn, options.access->MaskHashKey()));
-    MEDLAKE_RETURN_IF_ERROR(RegisterMaskFunctions(*conn));
+    MEDLAKE_RETURN_IF_ERROR(RegisterKeyedHashFunction(conn, options.access->MaskHashKey()));
     // Untrusted SQL runs on a DuckDB that can reach only the lake's files, loads no extension
     // and whose configuration cannot be changed afterwards (defence behind the statement guard).
     std::string dirs = QuoteString(lake.warehouse_path() + "/") + ", " + QuoteString(lake.staging_path() + "/duckdb-tmp/");
     for (const auto& d : options.access->ReadableDirectories()) dirs += ", " + QuoteString(d + "/");
     // Tables registered from elsewhere (CALL medlake.register_table) keep their files where
     // they are: their table directories are readable too.
-    MEDLAKE_ASSIGN_OR_RETURN(auto namespaces, catalog->ListNamespaces());
+    MEDLAKE_ASSIGN_OR_RETURN(auto namespaces, catalog.ListNamespaces());
     for (const auto& ns : namespaces) {
-      MEDLAKE_ASSIGN_OR_RETURN(auto tables, catalog->ListTables(ns));
+      MEDLAKE_ASSIGN_OR_RETURN(auto tables, catalog.ListTables(ns));
       for (const auto& id : tables) {
-        MEDLAKE_ASSIGN_OR_RETURN(auto entry, catalog->LoadTable(id));
+        MEDLAKE_ASSIGN_OR_RETURN(auto entry, catalog.LoadTable(id));
         std::string loc = entry.metadata_location;
         if (loc.rfind("file://", 0) == 0) loc = loc.substr(7);
         if (loc.rfind(lake.warehouse_path() + "/", 0) == 0) continue;
@@ -90,13 +112,14 @@ Result<std::unique_ptr<LakeSession>> LakeSession::Open(const storage::Lake& lake
         if (!root.empty()) dirs += ", " + QuoteString(root + "/");
       }
     }
-    MEDLAKE_RETURN_IF_ERROR(conn->Execute(
+    MEDLAKE_RETURN_IF_ERROR(conn.Execute(
         "SET allowed_directories = [" + dirs + "]; SET enable_external_access = false; "
         "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; "
         "SET allow_community_extensions = false; SET lock_configuration = true"));
   }
-  auto session = std::make_unique<LakeSession>(lake, options, std::move(db), std::move(conn), std::move(catalog));
-  session->key_rows_registration_ = key_rows;
+  auto session = std::make_unique<LakeSession>(lake, options, std::move(engine->db), std::move(engine->conn),
+                                               std::move(engine->catalog));
+  session->key_rows_registration_ = engine->key_rows;
   return session;
 }
 

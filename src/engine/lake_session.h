@@ -64,6 +64,26 @@ class LakeSession {
   // Opens a session on `lake` (which must outlive the session).
   static Result<std::unique_ptr<LakeSession>> Open(const storage::Lake& lake,
                                                    const LakeSessionOptions& options = {});
+
+  // What a session on `lake` needs before it knows its principal: a started DuckDB with
+  // medlake's functions, and the catalog. Starting DuckDB is most of a session's opening (its
+  // built-in functions are registered one by one), so servers make these ahead of time and a
+  // connecting client does not wait for it. `options.access` is not read, only whether the
+  // session will have one (`untrusted`).
+  struct Engine {
+    ~Engine();  // (in lake_session.cc, where its members' types are complete)
+    std::unique_ptr<Database> db;
+    std::unique_ptr<Connection> conn;
+    std::unique_ptr<storage::Catalog> catalog;
+    uint64_t key_rows = 0;  // the key-index function's registration (RegisterKeyIndexFunction)
+    bool untrusted = false;
+  };
+  static Result<std::unique_ptr<Engine>> StartEngine(const storage::Lake& lake, const LakeSessionOptions& options,
+                                                     bool untrusted);
+  // Opens a session from an engine StartEngine made on the same lake with the same threads and
+  // memory limit, and for an untrusted session when `options.access` is set.
+  static Result<std::unique_ptr<LakeSession>> Open(const storage::Lake& lake, const LakeSessionOptions& options,
+                                                   std::unique_ptr<Engine> engine);
   ~LakeSession();
 
   // Runs every statement of `sql` in order; stops at the first failing statement and returns its

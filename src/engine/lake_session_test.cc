@@ -67,6 +67,26 @@ TEST_F(LakeSessionTest, RunsStatementsInOrderAndStreamsResults) {
   EXPECT_EQ(seen, (std::vector<std::string>{"1:45", "2:UTC"}));
 }
 
+TEST_F(LakeSessionTest, AnEngineStartedAheadOpensASessionOfItsKindOnly) {
+  // Started for a trusted session: one opens from it and runs.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto engine, LakeSession::StartEngine(*lake_, {}, /*untrusted=*/false));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto session, LakeSession::Open(*lake_, {}, std::move(engine)));
+  std::string answer;
+  MEDLAKE_ASSERT_OK(session->Run("select 6 * 7 as a", [&](size_t, StatementOutcome& o) -> Status {
+    if (o.rows == nullptr) return Status::OK();
+    MEDLAKE_ASSIGN_OR_RETURN(auto rows, o.rows->FetchAll());
+    answer = rows.at(0).at(0).ToText();
+    return Status::OK();
+  }));
+  EXPECT_EQ(answer, "42");
+  // Started for an untrusted session (mask functions, to be locked): no trusted session from it;
+  // and no session from no engine.
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto untrusted, LakeSession::StartEngine(*lake_, {}, /*untrusted=*/true));
+  EXPECT_THAT(LakeSession::Open(*lake_, {}, std::move(untrusted)),
+              StatusIs(StatusCode::kInvalidArgument, "another kind of session"));
+  EXPECT_THAT(LakeSession::Open(*lake_, {}, nullptr), StatusIs(StatusCode::kInvalidArgument, "another kind"));
+}
+
 TEST_F(LakeSessionTest, StopsAtFirstFailingStatementAndNamesIt) {
   int calls = 0;
   Status st = session_->Run("select 1; select * from missing_table; select 3",

@@ -1,6 +1,10 @@
 #include "server/auth/auth.h"
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <thread>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -8,6 +12,74 @@
 #include "security/governance_hooks.h"
 
 namespace medlake::server {
+
+// Keeps `keep` session engines started (LakeSession::StartEngine), made by a thread of its own.
+class Authenticator::SpareEngines {
+ public:
+  SpareEngines(const storage::Lake& lake, engine::LakeSessionOptions options, size_t keep)
+      : lake_(lake), options_(std::move(options)), keep_(keep) {
+    options_.access.reset();
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~SpareEngines() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  // A ready engine, or null when none is (the caller starts one itself).
+  std::unique_ptr<engine::LakeSession::Engine> Take() {
+    std::unique_ptr<engine::LakeSession::Engine> engine;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (ready_.empty()) return nullptr;
+      engine = std::move(ready_.back());
+      ready_.pop_back();
+    }
+    cv_.notify_all();
+    return engine;
+  }
+  size_t ready() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ready_.size();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return stopping_ || ready_.size() < keep_; });
+      if (stopping_) return;
+      lock.unlock();
+      auto engine = engine::LakeSession::StartEngine(lake_, options_, /*untrusted=*/true);
+      lock.lock();
+      if (engine.ok()) {
+        ready_.push_back(std::move(*engine));
+        continue;
+      }
+      // Sessions still open (each starts its own engine); try again later.
+      Log(LogLevel::kWarn, "server.spare_engine_failed", {LogField::Error("error", engine.status().ToString())});
+      cv_.wait_for(lock, std::chrono::seconds(5), [&] { return stopping_; });
+    }
+  }
+
+  const storage::Lake& lake_;
+  engine::LakeSessionOptions options_;
+  const size_t keep_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<engine::LakeSession::Engine>> ready_;  // guarded by mu_
+  bool stopping_ = false;                                            // guarded by mu_
+  std::thread thread_;
+};
+
+Authenticator::~Authenticator() = default;
+
+int64_t Authenticator::sessions_from_spares() const { return sessions_from_spares_.load(); }
+
+size_t Authenticator::spare_engines_ready() const { return spares_ ? spares_->ready() : 0; }
 
 Authenticator::Authenticator(const storage::Lake& lake, engine::LakeSessionOptions session_options,
                              std::unique_ptr<security::SecurityStore> store,
@@ -157,6 +229,11 @@ Result<std::unique_ptr<engine::LakeSession>> Authenticator::OpenSession(const st
   MEDLAKE_ASSIGN_OR_RETURN(auto controller, security::SecurityController::Open(options, identity));
   engine::LakeSessionOptions session_options = session_options_;
   session_options.access = std::move(controller);
+  std::call_once(spares_started_, [&] { spares_ = std::make_unique<SpareEngines>(lake_, session_options_, kSpareEngines); });
+  if (auto engine = spares_->Take()) {
+    sessions_from_spares_.fetch_add(1);
+    return engine::LakeSession::Open(lake_, session_options, std::move(engine));
+  }
   return engine::LakeSession::Open(lake_, session_options);
 }
 

@@ -19,6 +19,7 @@
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -37,6 +38,9 @@ namespace medlake::server {
 
 class Authenticator {
  public:
+  // How many session engines are kept started ahead of time.
+  static constexpr size_t kSpareEngines = 2;
+
   // `lake` must outlive the authenticator. `session_options` are the defaults of every SQL
   // session (threads, memory limit); their `access` is set per session. `audit_sync_interval_ms`
   // is the audit log's security::AuditLogOptions::sync_interval_ms (0: every record durable
@@ -69,18 +73,27 @@ class Authenticator {
   void SetLoginThrottle(int max_failures, int64_t window_ms);
 
   // A SQL session for an authenticated `user` (writes its "login" record). `client` is e.g.
-  // "pgwire 127.0.0.1:5000"; `purpose` may be empty.
+  // "pgwire 127.0.0.1:5000"; `purpose` may be empty. The session's DuckDB is one started ahead
+  // of time when one is ready (kSpareEngines are kept, from the first call on, by a thread of
+  // their own; starting DuckDB is most of opening a session), else one started now.
   Result<std::unique_ptr<engine::LakeSession>> OpenSession(const std::string& user, const std::string& purpose,
                                                            const std::string& client);
 
   const storage::Lake& lake() const { return lake_; }
   std::shared_ptr<security::AuditLog> audit() const { return audit_; }
 
+  // Sessions opened from an engine started ahead of time (see OpenSession), and the engines
+  // ready now (tests and /metrics).
+  int64_t sessions_from_spares() const;
+  size_t spare_engines_ready() const;
+
   Authenticator(const storage::Lake& lake, engine::LakeSessionOptions session_options,
                 std::unique_ptr<security::SecurityStore> store, std::shared_ptr<security::AuditLog> audit,
                 std::string mock_secret);
+  ~Authenticator();
 
  private:
+  class SpareEngines;
   const storage::Lake& lake_;
   engine::LakeSessionOptions session_options_;
   std::mutex mu_;
@@ -91,6 +104,10 @@ class Authenticator {
   int max_failures_ = 20;
   int64_t failure_window_ms_ = 10 * 60 * 1000;
   std::map<std::string, std::deque<int64_t>> failures_;  // address -> failure times; throttle_mu_
+  // Started by the first OpenSession; last, so that its thread stops before the rest goes.
+  std::once_flag spares_started_;
+  std::atomic<int64_t> sessions_from_spares_{0};
+  std::unique_ptr<SpareEngines> spares_;
 };
 
 }  // namespace medlake::server

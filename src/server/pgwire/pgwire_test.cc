@@ -422,6 +422,38 @@ TEST_F(PgwireServerTest, ErrorsCarrySqlStateAndTheSessionGoesOn) {
   EXPECT_GE(server_->stats().query_errors, 5u);
 }
 
+TEST_F(PgwireServerTest, SessionsFromEnginesStartedAheadAreLockedAndKeepPolicies) {
+  // The set-up's first session started the spare engines; wait for them to be ready.
+  for (int i = 0; i < 500 && auth_->spare_engines_ready() < Authenticator::kSpareEngines; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(auth_->spare_engines_ready(), Authenticator::kSpareEngines);
+  const int64_t before = auth_->sessions_from_spares();
+  Conn bob{Connect("bob", "bob-secret-1")};
+  Conn alice{Connect()};
+  EXPECT_EQ(auth_->sessions_from_spares(), before + 2);
+  // The mask holds for bob, and alice reads the name.
+  Res masked{PQexec(bob.c, "SELECT name FROM s.t WHERE id = 1")};
+  ASSERT_EQ(PQresultStatus(masked.r), PGRES_TUPLES_OK) << PQresultErrorMessage(masked.r);
+  EXPECT_NE(masked.get(0, 0), "name1");
+  Res plain{PQexec(alice.c, "SELECT name FROM s.t WHERE id = 1")};
+  ASSERT_EQ(PQresultStatus(plain.r), PGRES_TUPLES_OK) << PQresultErrorMessage(plain.r);
+  EXPECT_EQ(plain.get(0, 0), "name1");
+  // Below the statement guard, the DuckDB of a session from a spare engine is locked as any
+  // session's: no files outside the lake, no configuration change.
+  for (int i = 0; i < 500 && auth_->spare_engines_ready() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto direct, auth_->OpenSession("alice", "", "test"));
+  EXPECT_EQ(auth_->sessions_from_spares(), before + 3);
+  EXPECT_FALSE(direct->connection().Execute("SELECT * FROM read_text('/etc/passwd')").ok());
+  EXPECT_FALSE(direct->connection().Execute("SET enable_external_access = true").ok());
+  EXPECT_FALSE(direct->connection().Execute("SET lock_configuration = false").ok());
+  EXPECT_FALSE(direct->connection().Execute("SET allowed_directories = ['/']").ok());
+  // Its lake data is readable through its own session.
+  EXPECT_EQ(engine::testing::Rows(*direct, "SELECT name FROM s.t WHERE id = 2"), "name2");
+}
+
 TEST_F(PgwireServerTest, PoliciesApplyToNetworkSessions) {
   Conn bob{Connect("bob", "bob-secret-1")};
   Res r{PQexec(bob.c, "SELECT name FROM s.t WHERE id = 1")};
