@@ -21,6 +21,8 @@ Result<std::unique_ptr<Server>> Server::Start(const storage::Lake& lake, ServerO
   MEDLAKE_ASSIGN_OR_RETURN(s.auth_, Authenticator::Open(lake, s.options_.session, s.options_.audit_sync_interval_ms));
   s.auth_->SetLoginThrottle(s.options_.max_failed_logins, int64_t{s.options_.failed_login_window_s} * 1000);
   s.pool_ = std::make_unique<SessionPool>(*s.auth_);
+  // The first client need not wait for DuckDB to start either.
+  s.auth_->KeepSpareEngines();
 
   s.metrics_.Declare("medlake_build_info", "gauge", "medlake version (label) of this server");
   s.metrics_.Add("medlake_build_info", {{"version", s.options_.version}}, 1);

@@ -77,6 +77,10 @@ class Authenticator::SpareEngines {
 
 Authenticator::~Authenticator() = default;
 
+void Authenticator::KeepSpareEngines() {
+  std::call_once(spares_started_, [&] { spares_ = std::make_unique<SpareEngines>(lake_, session_options_, kSpareEngines); });
+}
+
 int64_t Authenticator::sessions_from_spares() const { return sessions_from_spares_.load(); }
 
 size_t Authenticator::spare_engines_ready() const { return spares_ ? spares_->ready() : 0; }
@@ -229,7 +233,7 @@ Result<std::unique_ptr<engine::LakeSession>> Authenticator::OpenSession(const st
   MEDLAKE_ASSIGN_OR_RETURN(auto controller, security::SecurityController::Open(options, identity));
   engine::LakeSessionOptions session_options = session_options_;
   session_options.access = std::move(controller);
-  std::call_once(spares_started_, [&] { spares_ = std::make_unique<SpareEngines>(lake_, session_options_, kSpareEngines); });
+  KeepSpareEngines();
   if (auto engine = spares_->Take()) {
     sessions_from_spares_.fetch_add(1);
     return engine::LakeSession::Open(lake_, session_options, std::move(engine));

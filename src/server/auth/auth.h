@@ -82,6 +82,8 @@ class Authenticator {
   const storage::Lake& lake() const { return lake_; }
   std::shared_ptr<security::AuditLog> audit() const { return audit_; }
 
+  // Starts the thread that keeps kSpareEngines started (OpenSession does on its first call).
+  void KeepSpareEngines();
   // Sessions opened from an engine started ahead of time (see OpenSession), and the engines
   // ready now (tests and /metrics).
   int64_t sessions_from_spares() const;
@@ -104,7 +106,7 @@ class Authenticator {
   int max_failures_ = 20;
   int64_t failure_window_ms_ = 10 * 60 * 1000;
   std::map<std::string, std::deque<int64_t>> failures_;  // address -> failure times; throttle_mu_
-  // Started by the first OpenSession; last, so that its thread stops before the rest goes.
+  // Started by KeepSpareEngines; last, so that its thread stops before the rest goes.
   std::once_flag spares_started_;
   std::atomic<int64_t> sessions_from_spares_{0};
   std::unique_ptr<SpareEngines> spares_;
