@@ -78,12 +78,18 @@ class Authenticator::SpareEngines {
 Authenticator::~Authenticator() = default;
 
 void Authenticator::KeepSpareEngines() {
-  std::call_once(spares_started_, [&] { spares_ = std::make_unique<SpareEngines>(lake_, session_options_, kSpareEngines); });
+  std::call_once(spares_started_, [&] {
+    spares_ = std::make_unique<SpareEngines>(lake_, session_options_, kSpareEngines);
+    spares_running_.store(true, std::memory_order_release);
+  });
 }
 
 int64_t Authenticator::sessions_from_spares() const { return sessions_from_spares_.load(); }
 
-size_t Authenticator::spare_engines_ready() const { return spares_ ? spares_->ready() : 0; }
+size_t Authenticator::spare_engines_ready() const {
+  // (spares_ is set once, under call_once; a thread that did not call it sees it through the flag)
+  return spares_running_.load(std::memory_order_acquire) ? spares_->ready() : 0;
+}
 
 Authenticator::Authenticator(const storage::Lake& lake, engine::LakeSessionOptions session_options,
                              std::unique_ptr<security::SecurityStore> store,

@@ -74,8 +74,8 @@ class Authenticator {
 
   // A SQL session for an authenticated `user` (writes its "login" record). `client` is e.g.
   // "pgwire 127.0.0.1:5000"; `purpose` may be empty. The session's DuckDB is one started ahead
-  // of time when one is ready (kSpareEngines are kept, from the first call on, by a thread of
-  // their own; starting DuckDB is most of opening a session), else one started now.
+  // of time when one is ready (kSpareEngines are kept by a thread of their own from the first
+  // call or KeepSpareEngines on; starting DuckDB is most of opening a session), else one started now.
   Result<std::unique_ptr<engine::LakeSession>> OpenSession(const std::string& user, const std::string& purpose,
                                                            const std::string& client);
 
@@ -85,7 +85,7 @@ class Authenticator {
   // Starts the thread that keeps kSpareEngines started (OpenSession does on its first call).
   void KeepSpareEngines();
   // Sessions opened from an engine started ahead of time (see OpenSession), and the engines
-  // ready now (tests and /metrics).
+  // ready now.
   int64_t sessions_from_spares() const;
   size_t spare_engines_ready() const;
 
@@ -108,6 +108,7 @@ class Authenticator {
   std::map<std::string, std::deque<int64_t>> failures_;  // address -> failure times; throttle_mu_
   // Started by KeepSpareEngines; last, so that its thread stops before the rest goes.
   std::once_flag spares_started_;
+  std::atomic<bool> spares_running_{false};  // spares_ is set
   std::atomic<int64_t> sessions_from_spares_{0};
   std::unique_ptr<SpareEngines> spares_;
 };
