@@ -204,6 +204,7 @@ bool KeyIndexReader::Unlinked() const {
 
 KeyIndexReader::~KeyIndexReader() {
   sqlite3_finalize(lookup_);
+  for (auto& kept : kept_lookups_) sqlite3_finalize(kept.second);
   sqlite3_close_v2(db_);
 }
 
@@ -309,17 +310,40 @@ int KeyIndexReader::ColumnOf(int field_id) const {
 
 Status KeyIndexReader::Lookup(std::string_view key, const std::vector<int>& column_positions) {
   if (lookup_ == nullptr || column_positions != lookup_columns_) {
-    sqlite3_finalize(lookup_);
-    lookup_ = nullptr;
-    std::string sql = "SELECT pos";
-    for (int p : column_positions) {
-      if (p < 0 || static_cast<size_t>(p) >= columns_.size()) return InvalidArgument("key index: no such column");
-      sql += ", " + (p == ColumnOf(key_field_id_) ? std::string("k") : Column(static_cast<size_t>(p)));
+    // The current statement is kept (reset: an unfinished one would hold its read open).
+    auto keep_current = [&] {
+      if (lookup_ == nullptr) return;
+      sqlite3_reset(lookup_);
+      kept_lookups_.emplace_back(std::move(lookup_columns_), lookup_);
+      lookup_ = nullptr;
+      lookup_columns_.clear();
+      if (kept_lookups_.size() > kKeptLookups) {
+        sqlite3_finalize(kept_lookups_.front().second);
+        kept_lookups_.erase(kept_lookups_.begin());
+      }
+    };
+    auto kept = std::find_if(kept_lookups_.begin(), kept_lookups_.end(),
+                             [&](const auto& k) { return k.first == column_positions; });
+    if (kept != kept_lookups_.end()) {
+      auto [columns, stmt] = std::move(*kept);
+      kept_lookups_.erase(kept);
+      keep_current();
+      lookup_ = stmt;
+      lookup_columns_ = std::move(columns);
+    } else {
+      keep_current();
+      std::string sql = "SELECT pos";
+      for (int p : column_positions) {
+        if (p < 0 || static_cast<size_t>(p) >= columns_.size()) return InvalidArgument("key index: no such column");
+        sql += ", " + (p == ColumnOf(key_field_id_) ? std::string("k") : Column(static_cast<size_t>(p)));
+      }
+      sql += " FROM rows WHERE k = ? ORDER BY pos";
+      sqlite3_stmt* stmt = nullptr;
+      int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr);
+      if (rc != SQLITE_OK) return Error(db_, rc, "preparing a lookup");
+      lookup_ = stmt;
+      lookup_columns_ = column_positions;
     }
-    sql += " FROM rows WHERE k = ? ORDER BY pos";
-    int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &lookup_, nullptr);
-    if (rc != SQLITE_OK) return Error(db_, rc, "preparing a lookup");
-    lookup_columns_ = column_positions;
   }
   sqlite3_reset(lookup_);
   int rc = SQLITE_OK;

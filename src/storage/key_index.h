@@ -135,8 +135,13 @@ class KeyIndexReader {
   KeyIndexReader(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_ = nullptr;
   std::string path_;
-  sqlite3_stmt* lookup_ = nullptr;
+  sqlite3_stmt* lookup_ = nullptr;  // the current lookup's statement
   std::vector<int> lookup_columns_;
+  // Lookups of other column lists prepared earlier on this reader, reset, oldest first (at most
+  // kKeptLookups): a pooled reader serves the prefetcher (positions only) and statements
+  // (their columns) in turn, and preparing one costs more than the lookup.
+  static constexpr size_t kKeptLookups = 3;
+  std::vector<std::pair<std::vector<int>, sqlite3_stmt*>> kept_lookups_;
   std::vector<KeyIndexColumn> columns_;
   std::vector<int> schema_field_ids_;
   KeyIndexStorage key_storage_ = KeyIndexStorage::kText;

@@ -103,6 +103,44 @@ TEST(KeyIndexTest, LooksUpTheRowsOfAKeyInFileOrder) {
   EXPECT_FALSE((*r)->Lookup("a", {7}).ok());
 }
 
+TEST(KeyIndexTest, LookupsOfOtherColumnListsInTurnEachReadTheirOwnRows) {
+  // A pooled reader serves the prefetcher (positions only) and statements (their columns) in
+  // turn, a lookup sometimes left unfinished; each list's statement is kept, and none leaks.
+  TempDir dir;
+  auto r = OpenSample(dir);
+  ASSERT_THAT(r, IsOk());
+  int64_t pos = -1;
+  std::vector<KeyIndexValue> v;
+  ASSERT_THAT((*r)->Lookup("a", {2, 1}), IsOk());
+  ASSERT_EQ(Row(**r, &pos, &v), true);  // left unfinished
+  EXPECT_EQ(pos, 0);
+  const std::vector<std::vector<int>> lists = {{}, {0}, {1}, {2}, {0, 1}, {2, 1}, {}, {1}, {2, 1}};
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& list : lists) {
+      ASSERT_THAT((*r)->Lookup("a", list), IsOk());
+      std::vector<int64_t> positions;
+      while (Row(**r, &pos, &v)) {
+        positions.push_back(pos);
+        ASSERT_EQ(v.size(), list.size());
+        for (size_t i = 0; i < list.size(); ++i) {
+          // Column 0 is the key, 1 an integer (1 then -4), 2 a real (0.5 then 2.25).
+          if (list[i] == 0) {
+            EXPECT_EQ(v[i].bytes, "a");
+          } else if (list[i] == 1) {
+            EXPECT_EQ(v[i].integer, pos == 0 ? 1 : -4);
+          } else {
+            EXPECT_DOUBLE_EQ(v[i].real, pos == 0 ? 0.5 : 2.25);
+          }
+        }
+      }
+      EXPECT_EQ(positions, (std::vector<int64_t>{0, 3}));
+    }
+  }
+  // A lookup that fails leaves no lookup to read from (not the previous one's rows).
+  EXPECT_FALSE((*r)->Lookup("a", {7}).ok());
+  EXPECT_FALSE((*r)->Next(&pos, &v).ok());
+}
+
 TEST(KeyIndexTest, IntegerKeys) {
   TempDir dir;
   const std::string data = dir.Join("d.parquet");
