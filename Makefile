@@ -1,7 +1,8 @@
 # medlake's quick start: `make demo` and `make test`. Both install what is missing first.
 #
 #   make demo        bootstrap, release build, run the demo on an embedded lake (./demo-lake)
-#   make test        bootstrap, build with sanitizers, run every test with CTest
+#   make test        bootstrap, build with sanitizers, install the npm test clients, run every
+#                    test with CTest
 #   make build       bootstrap + build only (PRESET=debug|release|sanitize)
 #   make clean       remove build/ (keeps the fetched DuckDB in .deps/)
 PRESET ?= sanitize
@@ -21,6 +22,7 @@ build: configure
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
 test: build
+	@./scripts/npm-test-packages
 	@ctest --preset $(PRESET) -j $(JOBS)
 
 demo:

@@ -95,9 +95,7 @@ if [[ -n "$manifest" ]]; then
   done
   check "fhir export files" "2" "$n"
 fi
-if [[ ! -d "$here/npm/node_modules/@asymmetrik" || ! -d "$here/npm/node_modules/iceberg-js" ]]; then
-  npm ci --prefix "$here/npm" --silent --no-audit --no-fund >/dev/null 2>&1 || { echo "http_clients_test: npm ci failed"; exit 2; }
-fi
+"$here/../../scripts/npm-test-packages" || exit 2
 if node "$here/npm/fhir_validate.mjs" "$work/fhir" >"$work/validate.out" 2>&1; then
   echo "ok fhir responses validate"
 else

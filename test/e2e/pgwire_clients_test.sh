@@ -69,9 +69,7 @@ for mode in simple extended prepared; do
 done
 
 # The npm pg client.
-if [[ ! -d "$here/npm/node_modules/pg" || ! -d "$here/npm/node_modules/pg-cursor" ]]; then
-  npm ci --prefix "$here/npm" --silent --no-audit --no-fund >/dev/null 2>&1 || { echo "pgwire_clients_test: npm ci failed"; exit 2; }
-fi
+"$here/../../scripts/npm-test-packages" || exit 2
 if node "$here/npm/pg_client.mjs" "$port" alice alice-secret-1; then echo "ok npm pg"; else echo "FAIL npm pg"; failures=$((failures + 1)); fi
 
 # The server is still healthy and stops cleanly on SIGTERM.

@@ -517,7 +517,7 @@ TEST(IcebergRestUpdatesTest, SchemaSpecAndOrderEvolution) {
 }
 
 // The npm client (iceberg-js) against the routes over TCP. Skipped when node or the package is
-// not installed (npm ci in test/e2e/npm).
+// not installed (scripts/npm-test-packages), except under CI, where that fails.
 class ForwardingStream final : public net::Stream {
  public:
   explicit ForwardingStream(net::Stream& s) : s_(s) {}
@@ -537,7 +537,9 @@ TEST_F(IcebergRestTest, NpmIcebergJsClient) {
   const std::string script = source + "/test/e2e/npm/iceberg_rest_client.mjs";
   if (std::system("node --version > /dev/null 2>&1") != 0 ||
       !std::filesystem::exists(source + "/test/e2e/npm/node_modules/iceberg-js/package.json")) {
-    GTEST_SKIP() << "node or iceberg-js is not installed (npm ci --prefix test/e2e/npm)";
+    // CI runs `make test`, which installs them first: there, a skip would hide a missing check.
+    if (std::getenv("CI") != nullptr) FAIL() << "node or iceberg-js is missing (scripts/npm-test-packages)";
+    GTEST_SKIP() << "node or iceberg-js is missing: run scripts/npm-test-packages";
   }
   http::HttpServerOptions options;
   net::ListenerOptions lo;

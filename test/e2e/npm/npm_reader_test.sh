@@ -28,21 +28,8 @@ if [[ ! -x "$medlake" ]]; then
   echo "npm_reader_test: medlake binary not found or not executable: $medlake" >&2
   exit 2
 fi
-for tool in node npm; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "npm_reader_test: '$tool' is not installed (Node.js >= 20 is needed for the npm readers)" >&2
-    exit 2
-  fi
-done
-
-# Install the pinned readers once; reinstall only when the lock file changed.
-installed="$here/node_modules/.package-lock.json"
-if [[ ! -f "$installed" || "$here/package-lock.json" -nt "$installed" ]]; then
-  if ! npm ci --prefix "$here" --silent --no-audit --no-fund >/dev/null; then
-    echo "npm_reader_test: 'npm ci --prefix $here' failed (is the npm registry reachable?)" >&2
-    exit 2
-  fi
-fi
+# The pinned readers (installed once; again only when the lock file changed).
+"$here/../../../scripts/npm-test-packages" || exit 2
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/medlake-npm-readers.XXXXXX")"
 if [[ -n "${MEDLAKE_NPM_KEEP:-}" ]]; then

