@@ -22,12 +22,21 @@ Status ResultError(duckdb_result* result, std::string_view context) {
 
 namespace {
 
+// What all threads' spare chunks hold together (below), bounded by kProcessSpareBytes: a
+// thread keeps a chunk only while the sum stays under it, so 200 sessions' threads cannot hold
+// 200 times a thread's bound.
+constexpr size_t kProcessSpareBytes = size_t{128} << 20;
+std::atomic<size_t> process_spare_bytes{0};
+
 // The spare built chunks of a thread (see internal::NewBuiltChunk), most recently freed last.
-// Bounded in bytes: every session's thread keeps its own (200 sessions: 50 MB at most).
+// Bounded in bytes per thread, and by the process's bound. A thread's bound holds the chunks
+// of one patient's record (nine tables of up to ~20 columns: ~640 KB of vectors each).
 struct SpareChunks {
-  static constexpr size_t kMaxBytes = 256 * 1024;
+  static constexpr size_t kMaxBytes = size_t{8} << 20;
+  static constexpr size_t kMaxChunkBytes = size_t{2} << 20;
   std::vector<std::unique_ptr<DataChunk::Impl>> list;
   size_t bytes = 0;
+  ~SpareChunks() { process_spare_bytes.fetch_sub(bytes, std::memory_order_relaxed); }
 };
 thread_local SpareChunks spare_chunks;
 
@@ -53,12 +62,19 @@ size_t ChunkBytes(const std::vector<duckdb_type>& types) {
 void KeepSpareChunk(std::unique_ptr<DataChunk::Impl> impl) {
   SpareChunks& spares = spare_chunks;
   const size_t bytes = ChunkBytes(impl->built_types);
-  if (bytes > SpareChunks::kMaxBytes) return;  // destroyed
-  duckdb_data_chunk_reset(impl->chunk);  // size 0, validity all valid
+  if (bytes > SpareChunks::kMaxChunkBytes) return;  // destroyed
   while (!spares.list.empty() && spares.bytes + bytes > SpareChunks::kMaxBytes) {
-    spares.bytes -= ChunkBytes(spares.list.front()->built_types);
+    const size_t oldest = ChunkBytes(spares.list.front()->built_types);
+    spares.bytes -= oldest;
+    process_spare_bytes.fetch_sub(oldest, std::memory_order_relaxed);
     spares.list.erase(spares.list.begin());
   }
+  // Kept only while the process's bound allows (other threads' spares count too).
+  if (process_spare_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes > kProcessSpareBytes) {
+    process_spare_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+    return;  // destroyed
+  }
+  duckdb_data_chunk_reset(impl->chunk);  // size 0, validity all valid
   spares.bytes += bytes;
   spares.list.push_back(std::move(impl));
 }
@@ -154,6 +170,7 @@ std::unique_ptr<DataChunk::Impl> NewBuiltChunk(const std::vector<duckdb_type>& t
       auto impl = std::move(spares.list[i]);
       spares.list.erase(spares.list.begin() + static_cast<std::ptrdiff_t>(i));
       spares.bytes -= ChunkBytes(types);
+      process_spare_bytes.fetch_sub(ChunkBytes(types), std::memory_order_relaxed);
       return impl;
     }
   }
@@ -163,6 +180,10 @@ std::unique_ptr<DataChunk::Impl> NewBuiltChunk(const std::vector<duckdb_type>& t
   impl->chunk = duckdb_create_data_chunk(impl->types.data(), impl->types.size());
   for (size_t c = 0; c < types.size(); ++c) impl->vectors.push_back(duckdb_data_chunk_get_vector(impl->chunk, c));
   return impl;
+}
+
+SpareChunkBytes SpareChunkBytesNow() {
+  return SpareChunkBytes{spare_chunks.bytes, process_spare_bytes.load(std::memory_order_relaxed)};
 }
 
 std::unique_ptr<QueryResult> QueryResultOfChunks(std::shared_ptr<const std::vector<ColumnInfo>> columns,

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <latch>
 #include <thread>
+#include <vector>
 
 #include "core/testing/status_matchers.h"
+#include "engine/duckdb_internal.h"
 
 namespace medlake::engine {
 namespace {
@@ -226,6 +229,68 @@ TEST(DatabaseOpenTest, ConnectionsWorkFromManyThreads) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(ok.load(), 4);
+}
+
+// Chunks built outside DuckDB (key lookups) are kept as spares when freed: a thread reuses the
+// chunk of a record's wide table, keeps none over the per-chunk bound and at most its own bound,
+// and all threads together stay within the process's bound, giving their share back at exit.
+TEST(SpareChunkTest, WideChunksAreReusedWithinEveryBound) {
+  using internal::NewBuiltChunk;
+  using internal::SpareChunkBytesNow;
+  constexpr size_t kMiB = size_t{1} << 20;
+  const std::vector<duckdb_type> wide(20, DUCKDB_TYPE_VARCHAR);  // 640 KB of vectors
+  const size_t wide_bytes = 20 * 16 * duckdb_vector_size();
+  duckdb_data_chunk first = nullptr;
+  {
+    auto impl = NewBuiltChunk(wide);
+    first = impl->chunk;
+    DataChunk chunk(std::move(impl));
+  }
+  EXPECT_GE(SpareChunkBytesNow().thread, wide_bytes);
+  {
+    auto again = NewBuiltChunk(wide);
+    EXPECT_EQ(again->chunk, first);
+    DataChunk chunk(std::move(again));
+  }
+  const size_t before = SpareChunkBytesNow().thread;
+  { DataChunk huge(NewBuiltChunk(std::vector<duckdb_type>(70, DUCKDB_TYPE_VARCHAR))); }  // 2.2 MB
+  EXPECT_EQ(SpareChunkBytesNow().thread, before);
+
+  // Twelve distinct wide chunks per thread (7.5 MB), 24 threads: 180 MB wanted, 128 MB allowed.
+  const size_t process_before = SpareChunkBytesNow().process;
+  constexpr int kThreads = 24;
+  std::latch filled(kThreads);
+  std::latch checked(1);
+  std::vector<size_t> thread_bytes(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::unique_ptr<DataChunk>> chunks;
+      for (int i = 0; i < 12; ++i) {
+        std::vector<duckdb_type> types = wide;
+        types[static_cast<size_t>(i)] = DUCKDB_TYPE_BIGINT;  // distinct lists: no reuse among them
+        chunks.push_back(std::make_unique<DataChunk>(NewBuiltChunk(types)));
+      }
+      chunks.clear();
+      // And past the thread's bound: the oldest spares make room.
+      for (int i = 12; i < 20; ++i) {
+        std::vector<duckdb_type> types = wide;
+        types[static_cast<size_t>(i)] = DUCKDB_TYPE_DOUBLE;
+        DataChunk more(NewBuiltChunk(types));
+      }
+      thread_bytes[static_cast<size_t>(t)] = SpareChunkBytesNow().thread;
+      filled.count_down();
+      checked.wait();
+    });
+  }
+  filled.wait();
+  const size_t process = SpareChunkBytesNow().process;
+  EXPECT_LE(process, 128 * kMiB);
+  EXPECT_GT(process, 120 * kMiB);  // the bound, not a lost count, stopped them
+  for (size_t bytes : thread_bytes) EXPECT_LE(bytes, 8 * kMiB);
+  checked.count_down();
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(SpareChunkBytesNow().process, process_before);
 }
 
 }  // namespace

@@ -50,11 +50,18 @@ namespace medlake::engine::internal {
 
 // An empty chunk of `types` (simple types only: no DECIMAL, ENUM, LIST, ...) for rows built
 // outside DuckDB: a spare of this thread's when it has one of those types, else a new one. Each
-// thread keeps up to 256 KB of spares (of chunks no larger): a new chunk sets up vectors of
-// duckdb_vector_size() rows per column, too much to pay again for each one-row answer to a
-// point query. A column's validity
+// thread keeps up to 8 MB of spares (of chunks up to 2 MB; all threads together 128 MB): a new
+// chunk sets up vectors of duckdb_vector_size() rows per column, too much to pay again for each
+// one-row answer to a point query, or for each table of a patient's record. A column's validity
 // is all valid (duckdb_vector_get_validity gives null) until duckdb_vector_ensure_validity_writable.
 std::unique_ptr<DataChunk::Impl> NewBuiltChunk(const std::vector<duckdb_type>& types);
+
+// Bytes of vectors the spare built chunks hold: this thread's, and all threads' together.
+struct SpareChunkBytes {
+  size_t thread = 0;
+  size_t process = 0;
+};
+SpareChunkBytes SpareChunkBytesNow();
 
 // A result of rows built outside DuckDB (a key lookup answered without running a plan): its
 // columns (shared with whoever made them) and chunks (from NewBuiltChunk, their sizes set),
