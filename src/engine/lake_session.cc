@@ -275,7 +275,7 @@ Status LakeSession::RunUntrusted(const std::string& text, size_t index,
     LakeTableResolver resolver(*catalog_, fs_, &access);
     std::string query;
     if (!st.query.empty()) {
-      MEDLAKE_ASSIGN_OR_RETURN(auto r, RewriteQuery(*connection_, st.query, resolver));
+      MEDLAKE_ASSIGN_OR_RETURN(auto r, RewriteQuery(*connection_, st.query, resolver, nullptr, postgres_result_names_));
       query = r.sql;
     }
     for (const auto& t : resolver.tables_read()) audit->tables.push_back(t);
@@ -306,7 +306,7 @@ Status LakeSession::RunUntrusted(const std::string& text, size_t index,
   }
   // Only queries remain: DuckDB must be able to parse them into a tree we can check.
   LakeTableResolver resolver(*catalog_, fs_, &access);
-  auto rewritten = RewriteQuery(*connection_, text, resolver);
+  auto rewritten = RewriteQuery(*connection_, text, resolver, nullptr, postgres_result_names_);
   for (const auto& t : resolver.tables_read()) audit->tables.push_back(t);
   for (const auto& d : resolver.decisions()) audit->decisions.push_back(d);
   if (!rewritten.ok()) {
@@ -391,7 +391,8 @@ Status LakeSession::RewritePrepared(PreparedQuery& q, const std::string& epoch, 
   q.ready = false;
   q.audit = StatementAudit();
   LakeTableResolver resolver(*catalog_, fs_, options_.access.get());
-  auto rewritten = RewriteQuery(*connection_, q.text, resolver, q.parameter_kinds.empty() ? nullptr : &q.parameter_kinds);
+  auto rewritten = RewriteQuery(*connection_, q.text, resolver, q.parameter_kinds.empty() ? nullptr : &q.parameter_kinds,
+                                postgres_result_names_);
   for (const auto& t : resolver.tables_read()) audit.tables.push_back(t);
   for (const auto& d : resolver.decisions()) audit.decisions.push_back(d);
   if (!rewritten.ok()) {

@@ -145,6 +145,9 @@ class LakeSession {
   // of sessions checks for those before reusing a session). Prepared queries are queries.
   bool ran_other_than_queries() const { return ran_other_than_queries_; }
   void ForgetStatementKinds() { ran_other_than_queries_ = false; }
+  // Result columns without an alias are named as PostgreSQL names them (RewriteQuery's
+  // `postgres_result_names`): set by the pgwire front end before its first statement.
+  void set_postgres_result_names(bool on) { postgres_result_names_ = on; }
   // Executions answered by a direct key lookup instead of their plan (tests, benchmarks).
   int64_t direct_lookups() const { return direct_lookups_; }
   // The registration of medlake_key_rows in this session's database (KeyParameterValues).
@@ -200,6 +203,7 @@ class LakeSession {
   int64_t executions_of_kept_plans_ = 0;
   int64_t direct_lookups_ = 0;
   uint64_t key_rows_registration_ = 0;  // of medlake_key_rows in this session's database
+  bool postgres_result_names_ = false;
   bool ran_other_than_queries_ = false;
 
   const storage::Lake& lake_;

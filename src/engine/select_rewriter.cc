@@ -1,6 +1,7 @@
 #include "engine/select_rewriter.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -53,6 +54,105 @@ Result<json> Serialize(Connection& conn, std::string_view sql) {
 
 Result<std::string> Deserialize(Connection& conn, const json& tree) {
   return OneString(conn, "SELECT json_deserialize_sql($1::VARCHAR::JSON)", tree.dump());
+}
+
+// PostgreSQL's type name for a cast's target, as its result column is named (`'1'::integer`
+// gives int4); empty for types PostgreSQL has no name for.
+std::string PgCastTypeName(const json& cast_type) {
+  static const std::map<std::string, std::string, std::less<>> kNames = {
+      {"BOOLEAN", "bool"},      {"TINYINT", "int2"},     {"SMALLINT", "int2"},
+      {"INTEGER", "int4"},      {"BIGINT", "int8"},      {"HUGEINT", "numeric"},
+      {"FLOAT", "float4"},      {"DOUBLE", "float8"},    {"DECIMAL", "numeric"},
+      {"VARCHAR", "text"},      {"BLOB", "bytea"},       {"DATE", "date"},
+      {"TIME", "time"},         {"TIMESTAMP", "timestamp"}, {"TIMESTAMP WITH TIME ZONE", "timestamptz"},
+      {"INTERVAL", "interval"}, {"UUID", "uuid"},        {"LIST", "_text"},
+  };
+  auto it = kNames.find(JsonString(cast_type, "id"));
+  return it == kNames.end() ? std::string() : it->second;
+}
+
+// The name PostgreSQL gives a result column without an alias (its FigureColname rules): a
+// column's own name, a function's name (count(*) is "count"), "case", "coalesce", "exists",
+// "array", a scalar subquery's first column name; a cast keeps its operand's name, else takes
+// its type's. Empty for everything else (operators, constants, comparisons), which PostgreSQL
+// calls "?column?". `strong` tells a name from the expression from a cast type's name.
+std::string PgResultName(const json& e, bool* strong) {
+  *strong = true;
+  const std::string cls = JsonString(e, "class");
+  const std::string type = JsonString(e, "type");
+  if (cls == "COLUMN_REF" && e.contains("column_names") && e["column_names"].is_array() &&
+      !e["column_names"].empty() && e["column_names"].back().is_string()) {
+    return e["column_names"].back().get<std::string>();
+  }
+  if (cls == "FUNCTION") {
+    if (e.value("is_operator", false)) return "";
+    std::string name = JsonString(e, "function_name");
+    if (name == "count_star") return "count";
+    if (name == "list_value") return "array";
+    const bool word = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+    return word ? name : "";
+  }
+  if (cls == "CAST" && e.contains("child")) {
+    std::string inner = PgResultName(e["child"], strong);
+    if (*strong && !inner.empty()) return inner;
+    *strong = false;
+    return e.contains("cast_type") ? PgCastTypeName(e["cast_type"]) : "";
+  }
+  if (cls == "CASE") {
+    *strong = false;
+    return "case";
+  }
+  if (type == "OPERATOR_COALESCE") return "coalesce";
+  if (type == "ARRAY_CONSTRUCTOR") return "array";
+  if (cls == "SUBQUERY") {
+    const std::string kind = JsonString(e, "subquery_type");
+    if (kind == "EXISTS") return "exists";
+    if (kind == "ARRAY") return "array";
+    if (kind != "SCALAR" || !e.contains("subquery")) return "";
+    const json& sub = e["subquery"];
+    const json* node = sub.contains("node") ? &sub["node"] : nullptr;
+    while (node != nullptr && JsonString(*node, "type") == "SET_OPERATION_NODE") {
+      node = node->contains("left") && (*node)["left"].is_object() ? &(*node)["left"] : nullptr;
+    }
+    if (node == nullptr || !node->contains("select_list") || !(*node)["select_list"].is_array() ||
+        (*node)["select_list"].empty()) {
+      return "";
+    }
+    const json& first = (*node)["select_list"][0];
+    std::string alias = JsonString(first, "alias");
+    return alias.empty() ? PgResultName(first, strong) : alias;
+  }
+  return "";
+}
+
+// Gives the unaliased result columns of a query the names PostgreSQL would (PgResultName, else
+// "?column?"), so that clients reading columns by name (`row.count`, `rs.getInt("max")`) find
+// them: DuckDB would say count_star(), max(x) or CAST(x AS VARCHAR). A set operation takes the
+// names of its leftmost query, as in PostgreSQL. Columns and stars keep DuckDB's names (the
+// same). Returns true when any alias was given.
+bool NameResultColumnsLikePostgres(json& node) {
+  json* query = &node;
+  while (JsonString(*query, "type") == "SET_OPERATION_NODE") {
+    if (!query->contains("left") || !(*query)["left"].is_object()) return false;
+    query = &(*query)["left"];
+  }
+  if (JsonString(*query, "type") != "SELECT_NODE" || !query->contains("select_list") ||
+      !(*query)["select_list"].is_array()) {
+    return false;
+  }
+  bool named = false;
+  for (json& item : (*query)["select_list"]) {
+    if (!item.is_object() || !JsonString(item, "alias").empty()) continue;
+    const std::string cls = JsonString(item, "class");
+    if (cls == "COLUMN_REF" || cls == "STAR" || cls == "COLUMNS") continue;
+    bool strong = true;
+    std::string name = PgResultName(item, &strong);
+    item["alias"] = name.empty() ? "?column?" : name;
+    named = true;
+  }
+  return named;
 }
 
 class Rewriter {
@@ -404,19 +504,33 @@ class Rewriter {
 
 }  // namespace
 
+Result<std::string> WithPostgresResultNames(Connection& conn, std::string_view sql) {
+  auto tree = Serialize(conn, sql);
+  if (!tree.ok()) {
+    if (tree.status().code() == StatusCode::kFailedPrecondition) return std::string(sql);
+    return tree.status();
+  }
+  json& statement = (*tree)["statements"][0];
+  if (!statement.contains("node") || !NameResultColumnsLikePostgres(statement["node"])) return std::string(sql);
+  return Deserialize(conn, *tree);
+}
+
 Result<RewriteResult> RewriteQuery(Connection& conn, std::string_view sql, TableResolver& resolver,
-                                   const std::vector<ColumnPredicate::Kind>* parameter_kinds) {
+                                   const std::vector<ColumnPredicate::Kind>* parameter_kinds,
+                                   bool postgres_result_names) {
   MEDLAKE_ASSIGN_OR_RETURN(json tree, Serialize(conn, sql));
   Rewriter rewriter(conn, resolver, parameter_kinds);
   MEDLAKE_RETURN_IF_ERROR(rewriter.Walk(tree["statements"]));
   // Only principals under policies get row-filter guards.
   MEDLAKE_RETURN_IF_ERROR(rewriter.Finish(tree["statements"], resolver.untrusted()));
+  const bool named = postgres_result_names && tree["statements"][0].contains("node") &&
+                     NameResultColumnsLikePostgres(tree["statements"][0]["node"]);
   RewriteResult out;
   out.tables_replaced = rewriter.replaced();
   out.column_names = std::move(rewriter.column_names());
   out.star = rewriter.star();
   // An untrusted statement always runs as the tree that was checked, never as its original text.
-  if (out.tables_replaced == 0 && !resolver.untrusted()) {
+  if (out.tables_replaced == 0 && !resolver.untrusted() && !named) {
     out.sql = std::string(sql);
     return out;
   }

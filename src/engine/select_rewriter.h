@@ -110,7 +110,16 @@ struct RewriteResult {
 // query), returns FailedPrecondition so the caller can decide; a syntax error is InvalidArgument.
 // `parameter_kinds` (optional): the kind of literal each $n (n = index + 1) stands for, when the
 // caller will substitute literals for them (predicates then say what the values will be).
+// `postgres_result_names`: result columns without an alias get the names PostgreSQL would give
+// them (count(*) is "count", max(x) "max", x::text "x", 1 + 1 "?column?") instead of DuckDB's
+// (count_star(), max(x), CAST(x AS VARCHAR), (1 + 1)); for the PostgreSQL wire protocol.
 Result<RewriteResult> RewriteQuery(Connection& conn, std::string_view sql, TableResolver& resolver,
-                                   const std::vector<ColumnPredicate::Kind>* parameter_kinds = nullptr);
+                                   const std::vector<ColumnPredicate::Kind>* parameter_kinds = nullptr,
+                                   bool postgres_result_names = false);
+
+// `sql` (one query) with its unaliased result columns named as PostgreSQL names them (see
+// RewriteQuery), or unchanged when none needs a name or it is not a query DuckDB can serialize.
+// InvalidArgument for a syntax error.
+Result<std::string> WithPostgresResultNames(Connection& conn, std::string_view sql);
 
 }  // namespace medlake::engine

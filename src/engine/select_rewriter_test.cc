@@ -94,6 +94,33 @@ TEST_F(RewriterTest, LeavesUnqualifiedAndUnknownSchemasAlone) {
   EXPECT_EQ(r.sql, "select 1");
 }
 
+// Asked for, unaliased result columns get PostgreSQL's names; aliases, columns and stars keep
+// theirs, a union takes its first query's names, and without the option DuckDB's names stay.
+TEST_F(RewriterTest, NamesResultColumnsAsPostgreSQLWhenAsked) {
+  auto names = [&](const std::string& sql, bool postgres) -> std::string {
+    auto rewritten = RewriteQuery(*conn_, sql, resolver_, nullptr, postgres);
+    EXPECT_THAT(rewritten, IsOk()) << sql;
+    if (!rewritten.ok()) return "";
+    auto result = conn_->Query(rewritten->sql, /*streaming=*/false);
+    EXPECT_THAT(result, IsOk()) << rewritten->sql;
+    if (!result.ok()) return "";
+    std::string out;
+    for (const auto& c : (*result)->columns()) out += c.name + "|";
+    return out;
+  };
+  EXPECT_EQ(names("select count(*), max(id), id::text, cast('7' as integer), 1 + 1, hospital, "
+                  "upper(hospital) as up, case when id = 1 then 'a' end, coalesce(hospital, 'x'), "
+                  "(select n from raw.visit limit 1), exists (select 1), [1, 2], nullif(id, 2), "
+                  "id is null, - id from raw.patient group by id, hospital",
+                  true),
+            "count|max|id|int4|?column?|hospital|up|case|coalesce|n|exists|array|nullif|?column?|?column?|");
+  EXPECT_EQ(names("select * from raw.patient order by id limit 1", true), "id|hospital|");
+  EXPECT_EQ(names("select 1 union all select 2 as two", true), "?column?|");
+  EXPECT_EQ(names("select count(*) from raw.patient", false), "count_star()|");
+  // Without a lake table the statement is still given the names.
+  EXPECT_EQ(names("select 1, current_date", true), "?column?|current_date|");
+}
+
 TEST_F(RewriterTest, EvaluatesAtClauses) {
   EXPECT_EQ(RunOne("select count(*) from raw.patient at (version => 2 + 1)"), "3;");
   EXPECT_EQ(RunOne("select count(*) from raw.patient at (timestamp => timestamptz '2024-01-01 10:00:00+02')"),

@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "engine/select_rewriter.h"
 #include "engine/sql_lexer.h"
 #include "server/pgcatalog/catalog_tables_internal.h"
 
@@ -1117,6 +1118,8 @@ Result<std::unique_ptr<CatalogShim>> CatalogShim::Build(const std::vector<ShimTa
 
 Result<std::unique_ptr<engine::PreparedStatement>> CatalogShim::Prepare(std::string_view sql) {
   MEDLAKE_ASSIGN_OR_RETURN(std::string rewritten, RewriteCatalogQuery(sql));
+  // Clients read catalog answers by PostgreSQL's column names too (version(), not "version"()).
+  MEDLAKE_ASSIGN_OR_RETURN(rewritten, engine::WithPostgresResultNames(*impl_->conn, rewritten));
   MEDLAKE_ASSIGN_OR_RETURN(auto stmt, impl_->conn->Prepare(rewritten));
   if (stmt->statement_kind() != engine::StatementKind::kSelect) {
     return InvalidArgument("the catalog answers queries only");

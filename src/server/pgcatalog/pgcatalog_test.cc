@@ -360,6 +360,23 @@ TEST_F(CatalogShimTest, JdbcGetTablesWithRemarks) {
                                 ElementsAre("NULL", "raw", "hl7_messages", "TABLE", "NULL")));
 }
 
+// Catalog answers name unaliased columns as PostgreSQL does: drivers read `version` and psql's
+// describe query yields `format_type`, not DuckDB's "version"() or the call's text.
+TEST_F(CatalogShimTest, UnaliasedColumnsHavePostgreSQLNames) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto result, shim_->Run("SELECT version(), current_schema(), 1 + 1"));
+  std::string names;
+  for (const auto& c : result->columns()) names += c.name + "|";
+  EXPECT_EQ(names, "version|current_schema|?column?|");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      auto described,
+      shim_->Run("SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+                 "JOIN pg_catalog.pg_class c ON a.attrelid = c.oid WHERE c.relname = 'patient' AND a.attnum > 0 "
+                 "ORDER BY a.attnum LIMIT 1"));
+  ASSERT_EQ(described->columns().size(), 2u);
+  EXPECT_EQ(described->columns()[0].name, "attname");
+  EXPECT_EQ(described->columns()[1].name, "format_type");
+}
+
 TEST_F(CatalogShimTest, InformationSchemaColumnsUsePostgresTypeNames) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(
       Rows rows, RunAll(*shim_,

@@ -305,6 +305,26 @@ TEST_F(PgwireServerTest, SimpleQueryReturnsTypedText) {
   EXPECT_EQ(PQresultStatus(empty.r), PGRES_EMPTY_QUERY);
 }
 
+// Columns without an alias carry PostgreSQL's names over the wire, in both protocols, so that
+// clients reading by name find `count`, `max` or `id`.
+TEST_F(PgwireServerTest, ResultColumnsWithoutAnAliasHavePostgreSQLNames) {
+  Conn conn{Connect()};
+  auto names = [](PGresult* r) {
+    std::string out;
+    for (int i = 0; i < PQnfields(r); ++i) out += std::string(PQfname(r, i)) + "|";
+    return out;
+  };
+  Res simple{PQexec(conn.c, "SELECT count(*), max(id), id::text, id + 1, name AS n FROM s.t WHERE id = 2 GROUP BY id, name")};
+  ASSERT_EQ(PQresultStatus(simple.r), PGRES_TUPLES_OK) << PQresultErrorMessage(simple.r);
+  EXPECT_EQ(names(simple.r), "count|max|id|?column?|n|");
+  const char* values[] = {"2"};
+  Res extended{PQexecParams(conn.c, "SELECT count(*), upper(name) FROM s.t WHERE id = $1 GROUP BY name", 1, nullptr,
+                            values, nullptr, nullptr, 0)};
+  ASSERT_EQ(PQresultStatus(extended.r), PGRES_TUPLES_OK) << PQresultErrorMessage(extended.r);
+  EXPECT_EQ(names(extended.r), "count|upper|");
+  EXPECT_EQ(extended.get(0, 1), "NAME2");
+}
+
 TEST_F(PgwireServerTest, WrongPasswordAndUnknownUserFailAlikeAndAreAudited) {
   PGconn* bad = PQconnectdb(Conninfo("alice", "wrong-password").c_str());
   EXPECT_EQ(PQstatus(bad), CONNECTION_BAD);

@@ -304,6 +304,7 @@ bool Session::Startup() {
     return false;
   }
   lake_ = std::move(*session);
+  lake_->set_postgres_result_names(true);  // clients read columns by PostgreSQL's names
   server_.counters().sessions.fetch_add(1);
   server_.counters().active.fetch_add(1);
   if (server_.options().catalog) {
