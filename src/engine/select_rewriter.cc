@@ -130,9 +130,11 @@ std::string PgResultName(const json& e, bool* strong) {
 // Gives the unaliased result columns of a query the names PostgreSQL would (PgResultName, else
 // "?column?"), so that clients reading columns by name (`row.count`, `rs.getInt("max")`) find
 // them: DuckDB would say count_star(), max(x) or CAST(x AS VARCHAR). A set operation takes the
-// names of its leftmost query, as in PostgreSQL. Columns and stars keep DuckDB's names (the
-// same). Returns true when any alias was given.
-bool NameResultColumnsLikePostgres(json& node) {
+// names of its leftmost query, as in PostgreSQL. Stars keep DuckDB's names (the same), and so do
+// columns unless `alias_columns`: then a qualified `t.oid` becomes `t.oid AS oid`, so that
+// ORDER BY oid means that output column, as in PostgreSQL, where DuckDB finds it ambiguous among
+// the joined tables. Returns true when any alias was given.
+bool NameResultColumnsLikePostgres(json& node, bool alias_columns) {
   json* query = &node;
   while (JsonString(*query, "type") == "SET_OPERATION_NODE") {
     if (!query->contains("left") || !(*query)["left"].is_object()) return false;
@@ -146,7 +148,11 @@ bool NameResultColumnsLikePostgres(json& node) {
   for (json& item : (*query)["select_list"]) {
     if (!item.is_object() || !JsonString(item, "alias").empty()) continue;
     const std::string cls = JsonString(item, "class");
-    if (cls == "COLUMN_REF" || cls == "STAR" || cls == "COLUMNS") continue;
+    // Only qualified columns: a bare name given itself as alias can be read as a reference to
+    // the alias (DuckDB refuses `current_user AS current_user`), and cannot be ambiguous anyway.
+    const bool qualified = item.contains("column_names") && item["column_names"].is_array() &&
+                           item["column_names"].size() >= 2;
+    if (cls == "STAR" || cls == "COLUMNS" || (cls == "COLUMN_REF" && !(alias_columns && qualified))) continue;
     bool strong = true;
     std::string name = PgResultName(item, &strong);
     item["alias"] = name.empty() ? "?column?" : name;
@@ -511,7 +517,9 @@ Result<std::string> WithPostgresResultNames(Connection& conn, std::string_view s
     return tree.status();
   }
   json& statement = (*tree)["statements"][0];
-  if (!statement.contains("node") || !NameResultColumnsLikePostgres(statement["node"])) return std::string(sql);
+  if (!statement.contains("node") || !NameResultColumnsLikePostgres(statement["node"], /*alias_columns=*/true)) {
+    return std::string(sql);
+  }
   return Deserialize(conn, *tree);
 }
 
@@ -524,7 +532,7 @@ Result<RewriteResult> RewriteQuery(Connection& conn, std::string_view sql, Table
   // Only principals under policies get row-filter guards.
   MEDLAKE_RETURN_IF_ERROR(rewriter.Finish(tree["statements"], resolver.untrusted()));
   const bool named = postgres_result_names && tree["statements"][0].contains("node") &&
-                     NameResultColumnsLikePostgres(tree["statements"][0]["node"]);
+                     NameResultColumnsLikePostgres(tree["statements"][0]["node"], /*alias_columns=*/false);
   RewriteResult out;
   out.tables_replaced = rewriter.replaced();
   out.column_names = std::move(rewriter.column_names());

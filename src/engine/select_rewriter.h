@@ -118,8 +118,9 @@ Result<RewriteResult> RewriteQuery(Connection& conn, std::string_view sql, Table
                                    bool postgres_result_names = false);
 
 // `sql` (one query) with its unaliased result columns named as PostgreSQL names them (see
-// RewriteQuery), or unchanged when none needs a name or it is not a query DuckDB can serialize.
-// InvalidArgument for a syntax error.
+// RewriteQuery), columns included (`t.oid AS oid`, so that ORDER BY oid names the output column
+// as in PostgreSQL, not an ambiguous input column); unchanged when nothing needs a name or it is
+// not a query DuckDB can serialize. InvalidArgument for a syntax error. For catalog queries.
 Result<std::string> WithPostgresResultNames(Connection& conn, std::string_view sql);
 
 }  // namespace medlake::engine

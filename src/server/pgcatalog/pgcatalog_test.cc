@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -71,11 +72,10 @@ Result<Rows> RunAll(CatalogShim& shim, std::string_view sql) {
   return rows;
 }
 
-// The queries of testdata/psql15_<name>.sql, with {oid} replaced by `oid`.
-std::vector<std::string> PsqlQueries(const std::string& name, uint32_t oid) {
+// The queries of testdata/<file>.sql (each after a "-- query" line), with {oid} replaced by `oid`.
+std::vector<std::string> TestdataQueries(const std::string& file, uint32_t oid) {
   const char* root = std::getenv("MEDLAKE_SOURCE_DIR");
-  std::string path = std::string(root != nullptr ? root : ".") +
-                     "/src/server/pgcatalog/testdata/psql15_" + name + ".sql";
+  std::string path = std::string(root != nullptr ? root : ".") + "/src/server/pgcatalog/testdata/" + file + ".sql";
   std::ifstream in(path);
   EXPECT_TRUE(in.good()) << path;
   std::stringstream buffer;
@@ -95,6 +95,11 @@ std::vector<std::string> PsqlQueries(const std::string& name, uint32_t oid) {
     at = next;
   }
   return queries;
+}
+
+// The queries psql 15 sends for one command (testdata/psql15_<name>.sql).
+std::vector<std::string> PsqlQueries(const std::string& name, uint32_t oid) {
+  return TestdataQueries("psql15_" + name, oid);
 }
 
 class CatalogShimTest : public ::testing::Test {
@@ -375,6 +380,49 @@ TEST_F(CatalogShimTest, UnaliasedColumnsHavePostgreSQLNames) {
   ASSERT_EQ(described->columns().size(), 2u);
   EXPECT_EQ(described->columns()[0].name, "attname");
   EXPECT_EQ(described->columns()[1].name, "format_type");
+}
+
+// Npgsql (the .NET driver of Power BI and other tools) loads the server's types in one batch
+// when it connects: every query of it runs, and the base types come with PostgreSQL's oids.
+TEST_F(CatalogShimTest, NpgsqlTypeLoadingBatchRuns) {
+  std::vector<std::string> queries = TestdataQueries("npgsql_load_types", 0);
+  ASSERT_EQ(queries.size(), 4u);
+  std::vector<Rows> results;
+  for (std::string q : queries) {
+    while (!q.empty() && (q.back() == '\n' || q.back() == ' ' || q.back() == ';')) q.pop_back();
+    EXPECT_TRUE(shim_->IsCatalogQuery(q)) << q;
+    auto rows = RunAll(*shim_, q);
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString() << "\n" << q;
+    results.push_back(*rows);
+  }
+  ASSERT_EQ(results[0].size(), 1u);
+  EXPECT_THAT(results[0][0][0], ::testing::StartsWith("PostgreSQL 15.0"));
+  std::set<std::string> types;
+  for (const auto& row : results[1]) types.insert(row[0] + "." + row[2] + "=" + row[1] + ":" + row[3]);
+  for (const char* expected : {"pg_catalog.int4=23:b", "pg_catalog.int8=20:b", "pg_catalog.text=25:b",
+                               "pg_catalog.bool=16:b", "pg_catalog.numeric=1700:b", "pg_catalog.timestamptz=1184:b",
+                               "pg_catalog.date=1082:b", "pg_catalog.varchar=1043:b", "pg_catalog.uuid=2950:b"}) {
+    EXPECT_TRUE(types.count(expected)) << expected;
+  }
+  EXPECT_TRUE(results[2].empty());  // no free-standing composite types
+  EXPECT_TRUE(results[3].empty());  // no enums
+}
+
+// pgjdbc's getColumns (DBeaver, Metabase): the table's columns in order, with PostgreSQL type
+// oids, NOT NULL and comments.
+TEST_F(CatalogShimTest, JdbcGetColumnsListsATablesColumns) {
+  std::vector<std::string> queries = TestdataQueries("pgjdbc_get_columns", 0);
+  ASSERT_EQ(queries.size(), 1u);
+  EXPECT_TRUE(shim_->IsCatalogQuery(queries[0]));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(Rows rows, RunAll(*shim_, queries[0]));
+  ASSERT_EQ(rows.size(), 8u);
+  // nspname, relname, attname, atttypid, attnotnull, atttypmod, attlen, attnum, adsrc, description
+  EXPECT_THAT(rows[0], ::testing::ElementsAre("normalized", "patient", "person_id", "20", "true", "-1", "8", "1",
+                                              "NULL", "Person key", "0", "b"));
+  EXPECT_THAT(Column(rows, 2), ::testing::ElementsAre("person_id", "name", "birth_date", "deceased", "weight",
+                                                      "amount", "updated", "tags"));
+  EXPECT_THAT(Column(rows, 3), ::testing::ElementsAre("20", "25", "1082", "16", "701", "1700", "1184", "1009"));
+  EXPECT_THAT(Column(rows, 7), ::testing::ElementsAre("1", "2", "3", "4", "5", "6", "7", "8"));
 }
 
 TEST_F(CatalogShimTest, InformationSchemaColumnsUsePostgresTypeNames) {
