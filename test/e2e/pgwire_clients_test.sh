@@ -58,6 +58,14 @@ check "psql \\d shows the columns" "id|bigint name|text d|date even|boolean" "$(
 psql "$conn" -XAc '\dt+ s.t' >"$work/dtp.out" 2>&1
 check "psql \\dt+ shows the comment" "1" "$(grep -c 'a test table' "$work/dtp.out")"
 check "psql \\dn lists the schema" "1" "$(psql "$conn" -XAc '\dn' 2>&1 | grep -c '^s|')"
+# Npgsql's type loading (.NET clients, Power BI): four statements in one Query message, on every
+# connection; all must succeed (psql -c sends the text as one message and stops at an error).
+npgsql_batch="$(grep -v '^-- query ' "$here/../../src/server/pgcatalog/testdata/npgsql_load_types.sql")"
+psql "$conn" -XAt -v ON_ERROR_STOP=1 -c "$npgsql_batch" >"$work/npgsql.out" 2>&1
+check "npgsql type loading batch runs" "0" "$(grep -c 'ERROR' "$work/npgsql.out")"
+check "npgsql type loading finds int4" "1" "$(grep -c '^pg_catalog|23|int4|b|' "$work/npgsql.out")"
+# Unaliased columns carry PostgreSQL's names.
+check "psql column names" "count|max" "$(psql "$conn" -XA -c "SELECT count(*), max(id) FROM s.t" 2>&1 | head -1)"
 
 # pgbench: a custom point-query script in each protocol mode; every transaction must succeed.
 printf '\\set id random(0, 2999)\nSELECT name FROM s.t WHERE id = :id;\n' >"$work/point.sql"
