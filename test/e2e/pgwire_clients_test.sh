@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real PostgreSQL clients against `medlake serve --pg`: psql (queries; \dn, \dt, \d answered by the
-# catalog shim), pgbench with a custom script in simple, extended and prepared modes, and the npm
-# `pg` client (test/e2e/npm/pg_client.mjs).
+# catalog shim), pgbench with a custom script in simple, extended and prepared modes, the npm
+# `pg` client (test/e2e/npm/pg_client.mjs), Npgsql's type-loading batch (sent by psql) and
+# SQLAlchemy over psycopg2 (test/e2e/sqlalchemy_client.py, Debian's python3 packages).
 #
 #   pgwire_clients_test.sh MEDLAKE_BINARY
 # Exits 1 on any failure, 2 on a usage or setup error.
@@ -64,6 +65,12 @@ npgsql_batch="$(grep -v '^-- query ' "$here/../../src/server/pgcatalog/testdata/
 psql "$conn" -XAt -v ON_ERROR_STOP=1 -c "$npgsql_batch" >"$work/npgsql.out" 2>&1
 check "npgsql type loading batch runs" "0" "$(grep -c 'ERROR' "$work/npgsql.out")"
 check "npgsql type loading finds int4" "1" "$(grep -c '^pg_catalog|23|int4|b|' "$work/npgsql.out")"
+# SQLAlchemy over psycopg2 (Superset, pandas, notebooks): reflection and a bound query.
+if /usr/bin/python3 "$here/sqlalchemy_client.py" "$port" alice alice-secret-1 s t >"$work/sqlalchemy.out" 2>&1; then
+  cat "$work/sqlalchemy.out"
+else
+  cat "$work/sqlalchemy.out"; echo "FAIL sqlalchemy client"; failures=$((failures + 1))
+fi
 # Unaliased columns carry PostgreSQL's names.
 check "psql column names" "count|max" "$(psql "$conn" -XA -c "SELECT count(*), max(id) FROM s.t" 2>&1 | head -1)"
 

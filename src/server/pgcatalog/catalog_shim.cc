@@ -771,6 +771,21 @@ std::string MacroScript(const ShimOptions& o) {
   add("pg_relation_size(rel_oid)", "CAST(NULL AS BIGINT)");
   add("pg_total_relation_size(rel_oid)", "CAST(NULL AS BIGINT)");
   add("pg_get_serial_sequence(table_name, column_name)", "CAST(NULL AS VARCHAR)");
+  // json_build_object(k1, v1, ...): PostgreSQL's variadic call as overloads of up to 8 pairs
+  // (SQLAlchemy's column reflection builds identity options with 7).
+  m += "CREATE MACRO " + s + "json_build_object() AS json_object()";
+  for (int pairs = 1; pairs <= 8; ++pairs) {
+    std::string params;
+    std::string args;
+    for (int i = 1; i <= pairs; ++i) {
+      const std::string k = "medlake_k" + std::to_string(i);
+      const std::string v = "medlake_v" + std::to_string(i);
+      params += (i > 1 ? ", " : "") + k + ", " + v;
+      args += (i > 1 ? ", " : "") + ("CAST(" + k + " AS VARCHAR), ") + v;  // keys must be text
+    }
+    m += ", (" + params + ") AS json_object(" + args + ")";
+  }
+  m += ";\n";
   add("array_upper(arr, dimension)",
       "CASE WHEN arr IS NULL OR len(arr) = 0 OR dimension <> 1 THEN NULL ELSE len(arr) END");
   add("array_lower(arr, dimension)",
