@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 
+#include "core/logging.h"
 #include "server/pgcatalog/catalog_shim.h"
 
 namespace medlake::server::pgwire {
@@ -16,7 +17,14 @@ class ShimResponder final : public CatalogResponder {
 
   bool Handles(std::string_view sql) override {
     if (!MayBeCatalogQuery(sql)) return false;
-    if (!EnsureShim().ok()) return false;  // the lake session then answers (or explains) it
+    if (Status built = EnsureShim(); !built.ok()) {
+      // The lake session then answers (or explains) it, as DuckDB would: say so, once.
+      if (!warned_) {
+        warned_ = true;
+        Log(LogLevel::kWarn, "pgwire.catalog_shim_failed", {LogField::Error("error", built.ToString())});
+      }
+      return false;
+    }
     return shim_->IsCatalogQuery(sql);
   }
 
@@ -105,6 +113,7 @@ class ShimResponder final : public CatalogResponder {
   std::unique_ptr<pgcatalog::CatalogShim> shim_;
   std::string version_;
   std::map<std::string, std::string> settings_;
+  bool warned_ = false;  // the shim's failure was logged
 };
 
 }  // namespace
