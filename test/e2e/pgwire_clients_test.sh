@@ -2,7 +2,8 @@
 # Real PostgreSQL clients against `medlake serve --pg`: psql (queries; \dn, \dt, \d answered by the
 # catalog shim), pgbench with a custom script in simple, extended and prepared modes, the npm
 # `pg` client (test/e2e/npm/pg_client.mjs), Npgsql's type-loading batch (sent by psql) and
-# SQLAlchemy over psycopg2 (test/e2e/sqlalchemy_client.py, Debian's python3 packages).
+# SQLAlchemy over psycopg2 (test/e2e/sqlalchemy_client.py) and psqlODBC through pyodbc
+# (test/e2e/odbc_client.py), all Debian packages.
 #
 #   pgwire_clients_test.sh MEDLAKE_BINARY
 # Exits 1 on any failure, 2 on a usage or setup error.
@@ -70,6 +71,13 @@ if /usr/bin/python3 "$here/sqlalchemy_client.py" "$port" alice alice-secret-1 s 
   cat "$work/sqlalchemy.out"
 else
   cat "$work/sqlalchemy.out"; echo "FAIL sqlalchemy client"; failures=$((failures + 1))
+fi
+# psqlODBC through pyodbc (Excel, Tableau): catalog functions and a bound query, in autocommit
+# mode and in a transaction (savepoints around each statement).
+if /usr/bin/python3 "$here/odbc_client.py" "$port" alice alice-secret-1 s t >"$work/odbc.out" 2>&1; then
+  cat "$work/odbc.out"
+else
+  cat "$work/odbc.out"; echo "FAIL odbc client"; failures=$((failures + 1))
 fi
 # Unaliased columns carry PostgreSQL's names.
 check "psql column names" "count|max" "$(psql "$conn" -XA -c "SELECT count(*), max(id) FROM s.t" 2>&1 | head -1)"

@@ -488,6 +488,36 @@ TEST_F(PgwireServerTest, PoliciesApplyToNetworkSessions) {
   EXPECT_NE(audit.find("\"decisions\":[\"mask redact hide_names on s.t.name"), std::string::npos);
 }
 
+// Savepoints, which ODBC drivers set around each statement of a transaction, are accepted like
+// BEGIN; ROLLBACK TO warns that nothing was undone and leaves the transaction block open.
+TEST_F(PgwireServerTest, SavepointsAreAcceptedAndRollbackToUndoesNothing) {
+  Conn conn{Connect()};
+  std::vector<std::string> notices;
+  PQsetNoticeProcessor(
+      conn.c, [](void* arg, const char* message) { static_cast<std::vector<std::string>*>(arg)->push_back(message); },
+      &notices);
+  Res begin{PQexec(conn.c, "BEGIN")};
+  Res savepoint{PQexec(conn.c, "SAVEPOINT _exec_svp_1")};
+  EXPECT_EQ(PQresultStatus(savepoint.r), PGRES_COMMAND_OK) << PQresultErrorMessage(savepoint.r);
+  EXPECT_EQ(std::string(PQcmdStatus(savepoint.r)), "SAVEPOINT");
+  Res row{PQexec(conn.c, "SELECT name FROM s.t WHERE id = 2")};
+  EXPECT_EQ(row.get(0, 0), "name2");
+  Res release{PQexec(conn.c, "RELEASE SAVEPOINT _exec_svp_1")};
+  EXPECT_EQ(std::string(PQcmdStatus(release.r)), "RELEASE");
+  Res again{PQexec(conn.c, "SAVEPOINT b")};
+  EXPECT_TRUE(notices.empty());
+  Res rollback_to{PQexec(conn.c, "ROLLBACK TO SAVEPOINT b")};
+  EXPECT_EQ(PQresultStatus(rollback_to.r), PGRES_COMMAND_OK) << PQresultErrorMessage(rollback_to.r);
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_NE(notices[0].find("nothing was rolled back"), std::string::npos) << notices[0];
+  EXPECT_EQ(PQtransactionStatus(conn.c), PQTRANS_INTRANS);  // still in the block
+  // The extended protocol, as ODBC sends them.
+  Res extended{PQexecParams(conn.c, "SAVEPOINT c", 0, nullptr, nullptr, nullptr, nullptr, 0)};
+  EXPECT_EQ(PQresultStatus(extended.r), PGRES_COMMAND_OK) << PQresultErrorMessage(extended.r);
+  Res commit{PQexec(conn.c, "COMMIT")};
+  EXPECT_EQ(PQtransactionStatus(conn.c), PQTRANS_IDLE);
+}
+
 TEST_F(PgwireServerTest, SessionSettingsTransactionsAndPurpose) {
   Conn conn{Connect("alice", kAlicePassword, "sslmode=disable options='-c medlake.purpose=research'")};
   Res begin{PQexec(conn.c, "BEGIN")};

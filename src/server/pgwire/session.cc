@@ -679,6 +679,17 @@ std::optional<Status> Session::HandleSessionStatement(const std::string& sql) {
     out_.CommandComplete("BEGIN");
     return Status::OK();
   }
+  // Savepoints (ODBC drivers set one around each statement of a transaction): accepted like
+  // BEGIN, and ROLLBACK TO undoes nothing either; the transaction block stays open.
+  const bool rollback_to = first == "ROLLBACK" && ((w.size() > 1 && w[1] == "TO") ||
+                                                   (w.size() > 2 && (w[1] == "WORK" || w[1] == "TRANSACTION") && w[2] == "TO"));
+  if (first == "SAVEPOINT" || first == "RELEASE" || rollback_to) {
+    if (rollback_to) {
+      SendNotice("WARNING", "01000", "medlake runs each statement in its own transaction: nothing was rolled back");
+    }
+    out_.CommandComplete(rollback_to ? "ROLLBACK" : first);
+    return Status::OK();
+  }
   if (first == "COMMIT" || first == "END" || first == "ROLLBACK" || first == "ABORT") {
     if (first == "ROLLBACK" || first == "ABORT") {
       // Every statement commits on its own; say so rather than pretend to roll back.
