@@ -483,7 +483,10 @@ Result<std::string> RewriteCatalogQuery(std::string_view sql) {
           dot->begin == tokens[k].end) {
         std::string schema =
             Lower(tokens[k].kind == SqlToken::Kind::kWord ? tokens[k].text : tokens[k].text);
-        if (schema == "pg_catalog") {
+        // (information_schema's own helper functions, such as _pg_expandarray, are macros in
+        // the shim's schema like pg_catalog's)
+        if (schema == "pg_catalog" ||
+            (schema == "information_schema" && next->IsIdentifier() && Lower(next->text).rfind("_pg_", 0) == 0)) {
           k += 1;  // drop the schema and the dot
           continue;
         }
@@ -786,6 +789,10 @@ std::string MacroScript(const ShimOptions& o) {
     m += ", (" + params + ") AS json_object(" + args + ")";
   }
   m += ";\n";
+  // information_schema._pg_expandarray(arr): one (x, n) row per element (pgjdbc's
+  // getPrimaryKeys reads pg_index's keys with it).
+  add("_pg_expandarray(arr)",
+      "unnest(list_transform(range(len(arr)), medlake_i -> {'x': arr[medlake_i + 1], 'n': CAST(medlake_i + 1 AS INTEGER)}))");
   add("array_upper(arr, dimension)",
       "CASE WHEN arr IS NULL OR len(arr) = 0 OR dimension <> 1 THEN NULL ELSE len(arr) END");
   add("array_lower(arr, dimension)",

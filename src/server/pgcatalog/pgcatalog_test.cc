@@ -425,6 +425,28 @@ TEST_F(CatalogShimTest, JdbcGetColumnsListsATablesColumns) {
   EXPECT_THAT(Column(rows, 7), ::testing::ElementsAre("1", "2", "3", "4", "5", "6", "7", "8"));
 }
 
+// pgjdbc's getPrimaryKeys (DBeaver, Metabase) expands pg_index's keys with
+// information_schema._pg_expandarray: it runs (no table has a primary key), and the function
+// gives one (x, n) row per element.
+TEST_F(CatalogShimTest, JdbcGetPrimaryKeysRuns) {
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      Rows keys,
+      RunAll(*shim_,
+             "SELECT NULL AS TABLE_CAT, n.nspname AS TABLE_SCHEM, ct.relname AS TABLE_NAME, a.attname AS COLUMN_NAME, "
+             "(information_schema._pg_expandarray(i.indkey)).n AS KEY_SEQ, ci.relname AS PK_NAME, "
+             "information_schema._pg_expandarray(i.indkey) AS KEYS, a.attnum AS A_ATTNUM FROM pg_catalog.pg_class ct "
+             "JOIN pg_catalog.pg_attribute a ON (ct.oid = a.attrelid) JOIN pg_catalog.pg_namespace n ON "
+             "(ct.relnamespace = n.oid) JOIN pg_catalog.pg_index i ON ( a.attrelid = i.indrelid) JOIN "
+             "pg_catalog.pg_class ci ON (ci.oid = i.indexrelid) WHERE true AND n.nspname = E'normalized' AND "
+             "ct.relname = E'patient' AND i.indisprimary"));
+  EXPECT_TRUE(keys.empty());
+  EXPECT_TRUE(shim_->IsCatalogQuery("SELECT information_schema._pg_expandarray(i.indkey) FROM pg_catalog.pg_index i"));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      Rows expanded, RunAll(*shim_, "SELECT (information_schema._pg_expandarray([7, 9])).x AS x, "
+                                    "(information_schema._pg_expandarray([7, 9])).n AS n"));
+  EXPECT_THAT(expanded, ElementsAre(ElementsAre("7", "1"), ElementsAre("9", "2")));
+}
+
 TEST_F(CatalogShimTest, InformationSchemaColumnsUsePostgresTypeNames) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(
       Rows rows, RunAll(*shim_,
