@@ -793,6 +793,12 @@ std::string MacroScript(const ShimOptions& o) {
   // getPrimaryKeys reads pg_index's keys with it).
   add("_pg_expandarray(arr)",
       "unnest(list_transform(range(len(arr)), medlake_i -> {'x': arr[medlake_i + 1], 'n': CAST(medlake_i + 1 AS INTEGER)}))");
+  // quote_ident: as is when it is a lower-case identifier, else double-quoted (Grafana quotes
+  // table names with it); PostgreSQL also quotes reserved words, which this does not know.
+  add("quote_ident(ident)",
+      "CASE WHEN regexp_full_match(CAST(ident AS VARCHAR), '[a-z_][a-z0-9_$]*') THEN CAST(ident AS VARCHAR) "
+      "ELSE '\"' || replace(CAST(ident AS VARCHAR), '\"', '\"\"') || '\"' END");
+  add("quote_literal(value)", "'''' || replace(CAST(value AS VARCHAR), '''', '''''') || ''''");
   add("array_upper(arr, dimension)",
       "CASE WHEN arr IS NULL OR len(arr) = 0 OR dimension <> 1 THEN NULL ELSE len(arr) END");
   add("array_lower(arr, dimension)",
@@ -1212,6 +1218,7 @@ bool IsCatalogFunction(const std::string& name) {
       "col_description",  "shobj_description", "current_user",
       "session_user",     "current_role",      "user",
       "array_upper",      "array_lower",       "inet_server_addr",
+      "quote_ident",      "quote_literal",
       "inet_server_port", "inet_client_addr",  "inet_client_port",
   };
   return kNames.count(name) > 0 || name.rfind("pg_", 0) == 0 || name.rfind("medlake_reg", 0) == 0 ||

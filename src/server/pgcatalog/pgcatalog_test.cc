@@ -447,6 +447,19 @@ TEST_F(CatalogShimTest, JdbcGetPrimaryKeysRuns) {
   EXPECT_THAT(expanded, ElementsAre(ElementsAre("7", "1"), ElementsAre("9", "2")));
 }
 
+// Grafana lists tables with quote_ident(table_name) from information_schema.tables.
+TEST_F(CatalogShimTest, QuoteIdentAndQuoteLiteral) {
+  const std::string grafana =
+      "SELECT quote_ident(table_name) FROM information_schema.tables WHERE table_schema = 'normalized'";
+  EXPECT_TRUE(shim_->IsCatalogQuery(grafana));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(Rows tables, RunAll(*shim_, grafana));
+  EXPECT_THAT(tables, ElementsAre(ElementsAre("patient")));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(
+      Rows quoted, RunAll(*shim_, "SELECT quote_ident('Mixed Case'), quote_ident('a\"b'), quote_ident('_x1'), "
+                                  "quote_literal('it''s')"));
+  EXPECT_THAT(quoted, ElementsAre(ElementsAre("\"Mixed Case\"", "\"a\"\"b\"", "_x1", "'it''s'")));
+}
+
 TEST_F(CatalogShimTest, InformationSchemaColumnsUsePostgresTypeNames) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(
       Rows rows, RunAll(*shim_,
