@@ -65,7 +65,7 @@ std::string PgCastTypeName(const json& cast_type) {
       {"FLOAT", "float4"},      {"DOUBLE", "float8"},    {"DECIMAL", "numeric"},
       {"VARCHAR", "text"},      {"BLOB", "bytea"},       {"DATE", "date"},
       {"TIME", "time"},         {"TIMESTAMP", "timestamp"}, {"TIMESTAMP WITH TIME ZONE", "timestamptz"},
-      {"INTERVAL", "interval"}, {"UUID", "uuid"},        {"LIST", "_text"},
+      {"INTERVAL", "interval"}, {"UUID", "uuid"},
   };
   auto it = kNames.find(JsonString(cast_type, "id"));
   return it == kNames.end() ? std::string() : it->second;
@@ -520,7 +520,9 @@ Result<std::string> WithPostgresResultNames(Connection& conn, std::string_view s
   if (!statement.contains("node") || !NameResultColumnsLikePostgres(statement["node"], /*alias_columns=*/true)) {
     return std::string(sql);
   }
-  return Deserialize(conn, *tree);
+  // The names are a courtesy: a statement DuckDB cannot write back as SQL runs as it came.
+  auto named = Deserialize(conn, *tree);
+  return named.ok() ? std::move(*named) : std::string(sql);
 }
 
 Result<RewriteResult> RewriteQuery(Connection& conn, std::string_view sql, TableResolver& resolver,
