@@ -169,8 +169,9 @@ std::unique_ptr<DataChunk::Impl> NewBuiltChunk(const std::vector<duckdb_type>& t
     if (spares.list[i]->built_types == types) {
       auto impl = std::move(spares.list[i]);
       spares.list.erase(spares.list.begin() + static_cast<std::ptrdiff_t>(i));
-      spares.bytes -= ChunkBytes(types);
-      process_spare_bytes.fetch_sub(ChunkBytes(types), std::memory_order_relaxed);
+      const size_t bytes = ChunkBytes(types);
+      spares.bytes -= bytes;
+      process_spare_bytes.fetch_sub(bytes, std::memory_order_relaxed);
       return impl;
     }
   }
