@@ -18,25 +18,67 @@
 namespace medlake::engine {
 
 Result<int64_t> ParseTimestampMillis(const std::string& text) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0;
-  double s = 0;
-  if (std::sscanf(text.c_str(), "%d-%d-%d %d:%d:%lf", &y, &mo, &d, &h, &mi, &s) < 3) {
-    return InvalidArgument("not a timestamp: " + text);
+  // YYYY-MM-DD[( |T)HH:MM[:SS[.f...]]][ ][Z | (+|-)HH[[:]MM]]: digits are read as integers (a
+  // double would turn .005 into 4 ms), the fraction is cut to whole milliseconds (the
+  // millisecond that holds the instant), and an offset is applied. Anything else is an error.
+  auto bad = [&text]() { return InvalidArgument("not a timestamp: " + text); };
+  size_t i = 0;
+  const size_t n = text.size();
+  auto digits = [&](size_t min, size_t max, int64_t* out) {
+    size_t start = i;
+    int64_t v = 0;
+    while (i < n && i - start < max && std::isdigit(static_cast<unsigned char>(text[i]))) v = v * 10 + (text[i++] - '0');
+    *out = v;
+    return i - start >= min;
+  };
+  auto take = [&](char c) {
+    if (i < n && text[i] == c) {
+      ++i;
+      return true;
+    }
+    return false;
+  };
+  const bool negative_year = take('-');
+  int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
+  if (!digits(1, 6, &y) || !take('-') || !digits(1, 2, &mo) || !take('-') || !digits(1, 2, &d)) return bad();
+  if (negative_year) y = -y;
+  if (i < n && (text[i] == ' ' || text[i] == 'T') && i + 1 < n && std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
+    ++i;
+    if (!digits(1, 2, &h) || !take(':') || !digits(1, 2, &mi)) return bad();
+    if (take(':')) {
+      if (!digits(1, 2, &s)) return bad();
+      if (take('.')) {
+        size_t start = i;
+        int64_t fraction = 0;
+        if (!digits(1, 3, &fraction)) return bad();
+        for (size_t k = i - start; k < 3; ++k) fraction *= 10;
+        ms = fraction;
+        int64_t finer = 0;
+        digits(0, 9, &finer);  // below a millisecond: dropped
+      }
+    }
   }
+  if (i < n && text[i] == ' ' && i + 1 < n && (text[i + 1] == '+' || text[i + 1] == '-' || text[i + 1] == 'Z')) ++i;
+  int64_t offset_minutes = 0;
+  if (!take('Z') && i < n && (text[i] == '+' || text[i] == '-')) {
+    const bool behind = text[i++] == '-';
+    int64_t oh = 0, om = 0;
+    if (!digits(2, 2, &oh)) return bad();
+    take(':');
+    if (i < n) {
+      if (!digits(2, 2, &om)) return bad();
+    }
+    if (oh > 15 || om > 59) return bad();
+    offset_minutes = (behind ? -1 : 1) * (oh * 60 + om);
+  }
+  if (i != n) return bad();
   // Out-of-range parts (years beyond +-9999, month 13, ...) are not timestamps we prune with;
   // checked before any arithmetic so nothing can overflow.
-  if (y < -9999 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-      !(s >= 0 && s < 61)) {
+  if (y < -9999 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) {
     return InvalidArgument("timestamp out of range: " + text);
   }
-  // Days from civil (Howard Hinnant's algorithm).
-  y -= mo <= 2;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * static_cast<unsigned>(mo + (mo > 2 ? -3 : 9)) + 2) / 5 + static_cast<unsigned>(d) - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  int64_t days = static_cast<int64_t>(era) * 146097 + static_cast<int64_t>(doe) - 719468;
-  return days * 86'400'000 + h * 3'600'000LL + mi * 60'000LL + static_cast<int64_t>(s * 1000);
+  const int64_t days = DaysFromCivil(y, mo, d);
+  return days * 86'400'000 + h * 3'600'000 + mi * 60'000 + s * 1000 + ms - offset_minutes * 60'000;
 }
 
 Result<const storage::LakeTable*> LakeTableResolver::Table(const storage::TableIdentifier& id) {

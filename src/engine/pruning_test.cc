@@ -88,6 +88,35 @@ class PruningTest : public ::testing::Test {
   std::unique_ptr<LakeSession> session_;
 };
 
+TEST(ParseTimestampMillisTest, ReadsDigitsExactlyAndAppliesOffsets) {
+  auto Ms = [](const char* text) -> int64_t {
+    auto ms = ParseTimestampMillis(text);
+    EXPECT_THAT(ms, IsOk()) << text;
+    return ms.ok() ? *ms : -424242;
+  };
+  EXPECT_EQ(Ms("1970-01-01 00:00:00"), 0);
+  EXPECT_EQ(Ms("1970-01-01"), 0);
+  EXPECT_EQ(Ms("1970-01-02"), 86'400'000);
+  // .005 as a double times 1000 is 4.999...: digits are read as integers.
+  EXPECT_EQ(Ms("1970-01-01 00:00:01.005"), 1005);
+  EXPECT_EQ(Ms("1970-01-01 00:00:01.5"), 1500);
+  EXPECT_EQ(Ms("1970-01-01 00:00:01.123999"), 1123);
+  EXPECT_EQ(Ms("1970-01-01T00:01"), 60'000);
+  EXPECT_EQ(Ms("1970-01-01 02:00:00+02"), 0);
+  EXPECT_EQ(Ms("1970-01-01 02:00:00+00"), 7'200'000);
+  EXPECT_EQ(Ms("1970-01-01 00:00:00-05:30"), 19'800'000);
+  EXPECT_EQ(Ms("1970-01-01 00:00:00.25Z"), 250);
+  EXPECT_EQ(Ms("1970-01-01 01:00:00 +01"), 0);
+  EXPECT_EQ(Ms("1969-12-31 23:59:59.999"), -1);
+  EXPECT_EQ(Ms("2024-02-29 12:34:56.789"), 1'709'210'096'789);
+  // Anything else is refused rather than half read.
+  for (const char* bad : {"", "yesterday", "2024-01-01 10", "2024-01-01 10:00:00 UTC", "2024-01-01x",
+                          "0044-03-15 (BC)", "2024-13-01", "2024-01-01 24:00:00", "2024-01-01 10:00:00+2",
+                          "2024-01-01 10:00:00.", "99999-01-01"}) {
+    EXPECT_FALSE(ParseTimestampMillis(bad).ok()) << bad;
+  }
+}
+
 TEST_F(PruningTest, SkipsFilesByColumnBounds) {
   EXPECT_EQ(Skipped({{"id", Op::kEq, {{K::kInteger, "1500"}}}}), std::make_pair(int64_t{3}, int64_t{4}));
   EXPECT_EQ(Skipped({{"id", Op::kLt, {{K::kInteger, "1000"}}}}), std::make_pair(int64_t{3}, int64_t{4}));
