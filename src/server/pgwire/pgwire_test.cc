@@ -516,6 +516,17 @@ TEST_F(PgwireServerTest, SavepointsAreAcceptedAndRollbackToUndoesNothing) {
   EXPECT_EQ(PQresultStatus(extended.r), PGRES_COMMAND_OK) << PQresultErrorMessage(extended.r);
   Res commit{PQexec(conn.c, "COMMIT")};
   EXPECT_EQ(PQtransactionStatus(conn.c), PQTRANS_IDLE);
+  // Outside a transaction block they are errors (SQLSTATE 25P01), as in PostgreSQL.
+  for (const char* sql : {"SAVEPOINT d", "RELEASE SAVEPOINT d", "ROLLBACK TO SAVEPOINT d"}) {
+    Res outside{PQexec(conn.c, sql)};
+    EXPECT_EQ(PQresultStatus(outside.r), PGRES_FATAL_ERROR) << sql;
+    EXPECT_STREQ(PQresultErrorField(outside.r, PG_DIAG_SQLSTATE), "25P01") << sql;
+    EXPECT_NE(std::string(PQresultErrorMessage(outside.r)).find("can only be used in transaction blocks"),
+              std::string::npos)
+        << PQresultErrorMessage(outside.r);
+  }
+  Res after{PQexec(conn.c, "SELECT name FROM s.t WHERE id = 3")};
+  EXPECT_EQ(after.get(0, 0), "name3");
 }
 
 TEST_F(PgwireServerTest, SessionSettingsTransactionsAndPurpose) {

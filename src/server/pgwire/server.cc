@@ -99,7 +99,8 @@ std::string SqlStateFor(const Status& status) {
       return "42P07";
     case StatusCode::kPermissionDenied: return "42501";
     case StatusCode::kUnauthenticated: return "28000";
-    case StatusCode::kFailedPrecondition: return "55000";
+    case StatusCode::kFailedPrecondition:
+      return has("can only be used in transaction blocks") ? "25P01" : "55000";
     case StatusCode::kAborted:
       return has("nterrupt") ? "57014" : "40001";  // a cancelled query, or a commit conflict to retry
     case StatusCode::kResourceExhausted: return "53200";

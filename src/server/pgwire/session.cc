@@ -680,10 +680,15 @@ std::optional<Status> Session::HandleSessionStatement(const std::string& sql) {
     return Status::OK();
   }
   // Savepoints (ODBC drivers set one around each statement of a transaction): accepted like
-  // BEGIN, and ROLLBACK TO undoes nothing either; the transaction block stays open.
+  // BEGIN, and ROLLBACK TO undoes nothing either; the transaction block stays open. Outside a
+  // block they are errors, as in PostgreSQL.
   const bool rollback_to = first == "ROLLBACK" && ((w.size() > 1 && w[1] == "TO") ||
                                                    (w.size() > 2 && (w[1] == "WORK" || w[1] == "TRANSACTION") && w[2] == "TO"));
   if (first == "SAVEPOINT" || first == "RELEASE" || rollback_to) {
+    if (!in_transaction_) {
+      const char* what = rollback_to ? "ROLLBACK TO SAVEPOINT" : first == "RELEASE" ? "RELEASE SAVEPOINT" : "SAVEPOINT";
+      return FailedPrecondition(std::string(what) + " can only be used in transaction blocks");
+    }
     if (rollback_to) {
       SendNotice("WARNING", "01000", "medlake runs each statement in its own transaction: nothing was rolled back");
     }
