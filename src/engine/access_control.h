@@ -94,6 +94,23 @@ enum class WriteKind {
   kCall,             // CALL medlake.<procedure>; table: the procedure name
 };
 
+// What the principal may do with one namespace or table, for clients that ask before they act
+// (PostgreSQL's has_table_privilege, BI tools deciding whether to offer writes). It answers from
+// grants as ReadAccess and CheckWrite would, without running anything; a purpose of use that a
+// policy requires is checked only when the table is read.
+struct ObjectPrivileges {
+  bool usage = false;      // the namespace may be used (every table privilege needs it)
+  bool select = false;     // every column may be read (policies may still filter and mask)
+  std::vector<std::string> select_columns;  // columns readable through column grants only
+  bool insert = false;
+  bool modify = false;     // UPDATE, DELETE, MERGE
+  bool ownership = false;  // DDL (CREATE TABLE in a namespace, ALTER, DROP); implies the rest
+  // The privilege may be passed on with GRANT (WITH GRANT OPTION, or ownership).
+  bool select_grantable = false;
+  bool insert_grantable = false;
+  bool modify_grantable = false;
+};
+
 // What one statement did, for the audit log.
 struct StatementAudit {
   std::string statement;
@@ -120,6 +137,15 @@ class AccessController {
 
   // A write or DDL statement. PermissionDenied when not allowed.
   virtual Status CheckWrite(WriteKind kind, const std::string& ns, const std::string& table) = 0;
+
+  // The principal's privileges on `ns.table`, on namespace `ns` (table empty), or on the lake
+  // itself (both empty: ownership means CREATE SCHEMA is allowed), as of the last
+  // BeginStatement. Default: none.
+  virtual Result<ObjectPrivileges> PrivilegesOn(const std::string& ns, const std::string& table) {
+    (void)ns;
+    (void)table;
+    return ObjectPrivileges{};
+  }
 
   // Tables that are not Iceberg tables but views the controller provides (the audit log to
   // auditors, catalog metadata): the SQL text of a query, nullopt when `ns.name` is not one,

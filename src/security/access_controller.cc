@@ -588,6 +588,34 @@ Status SecurityController::CheckWrite(WriteKind kind, const std::string& ns, con
   return Status::OK();
 }
 
+Result<engine::ObjectPrivileges> SecurityController::PrivilegesOn(const std::string& ns, const std::string& table) {
+  engine::ObjectPrivileges p;
+  if (ns.empty()) {  // the lake: anyone connected uses it; admins create namespaces
+    p.usage = true;
+    p.ownership = principal_.admin;
+    return p;
+  }
+  p.usage = HasPrivilege(ns, "", Privilege::kUsage);
+  p.ownership = HasPrivilege(ns, table, Privilege::kOwnership);
+  if (table.empty() || !p.usage) return p;
+  p.select = HasPrivilege(ns, table, Privilege::kSelect);
+  if (!p.select) {
+    for (const auto& g : grants_) {
+      if (g.ns == ns && g.table == table && !g.column.empty() && g.privilege == Privilege::kSelect) {
+        p.select_columns.push_back(g.column);
+      }
+    }
+  }
+  // CheckWrite refuses writes to a table read under a row filter or column mask.
+  MEDLAKE_ASSIGN_OR_RETURN(bool restricted, RestrictedOn(ns, table));
+  p.insert = !restricted && HasPrivilege(ns, table, Privilege::kInsert);
+  p.modify = !restricted && HasPrivilege(ns, table, Privilege::kModify);
+  p.select_grantable = p.select && HasGrantOption(ns, table, Privilege::kSelect);
+  p.insert_grantable = p.insert && HasGrantOption(ns, table, Privilege::kInsert);
+  p.modify_grantable = p.modify && HasGrantOption(ns, table, Privilege::kModify);
+  return p;
+}
+
 Status SecurityController::PurposeAllowed(const std::string& purpose) const {
   // A user's `purposes` attribute, when set, lists the purposes they may declare (their role
   // in care decides it, not the user).

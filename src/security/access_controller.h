@@ -93,6 +93,7 @@ class SecurityController : public engine::AccessController {
                                          const std::vector<engine::AccessColumn>& columns) override;
   Status CheckWrite(engine::WriteKind kind, const std::string& ns, const std::string& table) override;
   Result<std::optional<std::string>> VirtualTable(const std::string& ns, const std::string& name) override;
+  Result<engine::ObjectPrivileges> PrivilegesOn(const std::string& ns, const std::string& table) override;
   std::string MaskHashKey() const override { return mask_key_; }
   std::vector<std::string> ReadableDirectories() const override;
   void RecordStatement(engine::StatementAudit audit) override;

@@ -60,6 +60,10 @@ check "psql \\d shows the columns" "id|bigint name|text d|date even|boolean" "$(
 psql "$conn" -XAc '\dt+ s.t' >"$work/dtp.out" 2>&1
 check "psql \\dt+ shows the comment" "1" "$(grep -c 'a test table' "$work/dtp.out")"
 check "psql \\dn lists the schema" "1" "$(psql "$conn" -XAc '\dn' 2>&1 | grep -c '^s|')"
+# Privilege probes answer from alice's grants (SELECT on s.t only): Metabase decides from them
+# which tables to sync and whether to offer writes.
+check "has_table_privilege follows the grants" "t|f|f" "$(psql "$conn" -XAtc "SELECT has_table_privilege('s.t', 'SELECT'), has_table_privilege(current_user, 's.t', 'INSERT'), has_schema_privilege('s', 'CREATE')" 2>&1)"
+check "Metabase's table privileges query" "|s|t|f|t|f|f" "$(psql "$conn" -XAt -f "$here/../../src/server/pgcatalog/testdata/metabase_table_privileges.sql" 2>&1)"
 # Npgsql's type loading (.NET clients, Power BI): four statements in one Query message, on every
 # connection; all must succeed (psql -c sends the text as one message and stops at an error).
 npgsql_batch="$(grep -v '^-- query ' "$here/../../src/server/pgcatalog/testdata/npgsql_load_types.sql")"

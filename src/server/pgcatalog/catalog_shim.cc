@@ -856,6 +856,72 @@ std::string MacroScript(const ShimOptions& o) {
       "(SELECT min(oid) FROM " + s + "pg_roles WHERE rolname = CAST(role_name AS VARCHAR))");
   add("medlake_regrole_out(role_oid)", s + "pg_get_userbyid(role_oid)");
   add("medlake_regproc(fn)", "regexp_replace(CAST(fn AS VARCHAR), '^pg_catalog\\.', '')");
+  // has_*_privilege(): answered from medlake_privileges, the session user's privileges (see
+  // ShimTable). The object is a name (quotes ignored) or an oid; a privilege list such as
+  // 'select, insert with grant option' is true when any of its entries is held. An unknown
+  // privilege type or object name is an error, as in PostgreSQL; another user's privileges are
+  // unknown here (NULL).
+  add("medlake_privilege_list(privs)",
+      "list_transform(string_split(upper(CAST(privs AS VARCHAR)), ','), medlake_x -> "
+      "regexp_replace(trim(medlake_x), '\\s+', ' ', 'g'))");
+  add("medlake_unknown_privileges(privs, known)",
+      "list_filter(" + s + "medlake_privilege_list(privs), medlake_x -> NOT list_contains(known, "
+      "regexp_replace(medlake_x, ' WITH GRANT OPTION$', '')))");
+  add("medlake_has_privilege(obj_oid, col_name, privs, known)",
+      "CASE WHEN privs IS NULL THEN NULL WHEN len(" + s +
+          "medlake_unknown_privileges(privs, known)) > 0 THEN CAST(error('unrecognized privilege "
+          "type: \"' || lower(" + s +
+          "medlake_unknown_privileges(privs, known)[1]) || '\"') AS BOOLEAN) WHEN obj_oid IS "
+          "NULL THEN NULL ELSE EXISTS (SELECT 1 FROM " + s +
+          "medlake_privileges medlake_p WHERE medlake_p.objoid = obj_oid AND (medlake_p.attname "
+          "IS NULL OR col_name = '*' OR medlake_p.attname = col_name) AND list_contains(" + s +
+          "medlake_privilege_list(privs), medlake_p.privilege)) END");
+  add("medlake_is_session_user(role)",
+      "CAST(role AS VARCHAR) IN (" + user + ", '" + std::to_string(kUserOid) + "')");
+  add("medlake_table_oid(rel)",
+      "CASE WHEN rel IS NULL THEN NULL WHEN " + s + "medlake_regclass_in(rel) IS NOT NULL THEN " +
+          s + "medlake_regclass_in(rel) ELSE CAST(error('relation \"' || CAST(rel AS VARCHAR) || "
+          "'\" does not exist') AS BIGINT) END");
+  add("medlake_namespace_oid(nsp)",
+      "CASE WHEN nsp IS NULL THEN NULL WHEN CAST(nsp AS VARCHAR) SIMILAR TO '[0-9]+' THEN "
+      "CAST(nsp AS BIGINT) WHEN " + s + "medlake_regnamespace_in(replace(CAST(nsp AS VARCHAR), "
+      "'\"', '')) IS NOT NULL THEN " + s + "medlake_regnamespace_in(replace(CAST(nsp AS VARCHAR), "
+      "'\"', '')) ELSE CAST(error('schema \"' || CAST(nsp AS VARCHAR) || '\" does not exist') AS "
+      "BIGINT) END");
+  add("medlake_database_oid(dat)",
+      "CASE WHEN dat IS NULL THEN NULL WHEN CAST(dat AS VARCHAR) SIMILAR TO '[0-9]+' THEN "
+      "CAST(dat AS BIGINT) WHEN replace(CAST(dat AS VARCHAR), '\"', '') = " + db + " THEN " +
+          std::to_string(kDatabaseOid) + " ELSE CAST(error('database \"' || CAST(dat AS VARCHAR) "
+          "|| '\" does not exist') AS BIGINT) END");
+  add("medlake_column_name(rel, col)",
+      "CASE WHEN col IS NULL THEN NULL WHEN CAST(col AS VARCHAR) SIMILAR TO '[0-9]+' THEN "
+      "(SELECT max(medlake_a.attname) FROM " + s + "pg_attribute medlake_a WHERE "
+      "medlake_a.attrelid = " + s + "medlake_table_oid(rel) AND medlake_a.attnum = TRY_CAST(col AS "
+      "BIGINT)) ELSE replace(CAST(col AS VARCHAR), '\"', '') END");
+  const std::string table_privs =
+      "['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']";
+  const std::string column_privs = "['SELECT', 'INSERT', 'UPDATE', 'REFERENCES']";
+  auto overloads = [&](const std::string& name, const std::string& params,
+                       const std::string& body) {
+    m += "CREATE MACRO " + s + name + "(" + params + ") AS " + body + ", (medlake_role, " +
+         params + ") AS CASE WHEN " + s + "medlake_is_session_user(medlake_role) THEN " + body +
+         " END;\n";
+  };
+  overloads("has_table_privilege", "rel, privs",
+            s + "medlake_has_privilege(" + s + "medlake_table_oid(rel), NULL, privs, " +
+                table_privs + ")");
+  overloads("has_any_column_privilege", "rel, privs",
+            s + "medlake_has_privilege(" + s + "medlake_table_oid(rel), '*', privs, " +
+                column_privs + ")");
+  overloads("has_column_privilege", "rel, col, privs",
+            s + "medlake_has_privilege(" + s + "medlake_table_oid(rel), " + s +
+                "medlake_column_name(rel, col), privs, " + column_privs + ")");
+  overloads("has_schema_privilege", "nsp, privs",
+            s + "medlake_has_privilege(" + s + "medlake_namespace_oid(nsp), NULL, privs, "
+                "['USAGE', 'CREATE'])");
+  overloads("has_database_privilege", "dat, privs",
+            s + "medlake_has_privilege(" + s + "medlake_database_oid(dat), NULL, privs, "
+                "['CREATE', 'CONNECT', 'TEMPORARY', 'TEMP'])");
   return m;
 }
 
@@ -971,7 +1037,12 @@ Result<std::unique_ptr<CatalogShim>> CatalogShim::Build(const std::vector<ShimTa
          "CREATE TABLE " +
          s +
          "medlake_attributes (rel_oid BIGINT, attnum BIGINT, name VARCHAR, type_oid BIGINT, "
-         "typmod BIGINT, not_null BOOLEAN, comment VARCHAR, duckdb_type VARCHAR);\n";
+         "typmod BIGINT, not_null BOOLEAN, comment VARCHAR, duckdb_type VARCHAR);\n"
+         // The session user's privileges: objoid is a table's, a namespace's or the database's
+         // oid; attname a column for column grants, else NULL; privilege e.g. 'SELECT' or
+         // 'SELECT WITH GRANT OPTION'.
+         "CREATE TABLE " +
+         s + "medlake_privileges (objoid BIGINT, attname VARCHAR, privilege VARCHAR);\n";
   MEDLAKE_RETURN_IF_ERROR(conn.Execute(ddl).WithContext("catalog shim: creating catalogs"));
 
   {
@@ -1003,6 +1074,32 @@ Result<std::unique_ptr<CatalogShim>> CatalogShim::Build(const std::vector<ShimTa
   {
     MEDLAKE_ASSIGN_OR_RETURN(auto rel, conn.CreateAppender(kPgSchema, "medlake_relations"));
     MEDLAKE_ASSIGN_OR_RETURN(auto att, conn.CreateAppender(kPgSchema, "medlake_attributes"));
+    MEDLAKE_ASSIGN_OR_RETURN(auto priv, conn.CreateAppender(kPgSchema, "medlake_privileges"));
+    auto grant = [&priv](uint32_t oid, const std::string& column, const std::string& privilege) {
+      return AppendRow(*priv, {engine::Value::Int(oid),
+                               column.empty() ? engine::Value::Null() : engine::Value::Text(column),
+                               engine::Value::Text(privilege)});
+    };
+    auto grant_with_option = [&grant](uint32_t oid, const std::string& privilege, bool grantable) {
+      MEDLAKE_RETURN_IF_ERROR(grant(oid, "", privilege));
+      return grantable ? grant(oid, "", privilege + " WITH GRANT OPTION") : Status::OK();
+    };
+    // The database and the namespaces.
+    MEDLAKE_RETURN_IF_ERROR(grant(kDatabaseOid, "", "CONNECT"));
+    MEDLAKE_RETURN_IF_ERROR(grant(kDatabaseOid, "", "TEMPORARY"));
+    MEDLAKE_RETURN_IF_ERROR(grant(kDatabaseOid, "", "TEMP"));
+    if (options.may_create_schemas) MEDLAKE_RETURN_IF_ERROR(grant(kDatabaseOid, "", "CREATE"));
+    for (const auto& [oid, name] : namespaces) {
+      auto it = options.namespace_privileges.find(name);
+      const bool usage = it == options.namespace_privileges.end() || it->second.usage;
+      const bool create = it != options.namespace_privileges.end() && it->second.ownership;
+      if (usage) MEDLAKE_RETURN_IF_ERROR(grant(oid, "", "USAGE"));
+      if (create) MEDLAKE_RETURN_IF_ERROR(grant(oid, "", "CREATE"));
+    }
+    // PostgreSQL's own catalogs that ::regclass names are readable by everyone.
+    for (uint32_t oid : {1247u, 1249u, 1255u, 1259u, 1260u, 1262u, 2615u}) {
+      MEDLAKE_RETURN_IF_ERROR(grant(oid, "", "SELECT"));
+    }
     for (const ShimTable& t : tables) {
       if (t.name.empty()) {
         return InvalidArgument("catalog shim: a table of namespace " + t.namespace_name +
@@ -1017,6 +1114,18 @@ Result<std::unique_ptr<CatalogShim>> CatalogShim::Build(const std::vector<ShimTa
           {engine::Value::Int(oid), engine::Value::Int(ns_oids[t.namespace_name]),
            engine::Value::Text(t.namespace_name), engine::Value::Text(t.name),
            TextOrNull(t.comment), engine::Value::Int(static_cast<int64_t>(t.columns.size()))}));
+      const engine::ObjectPrivileges& p = t.privileges;
+      if (p.usage) {
+        if (p.select) MEDLAKE_RETURN_IF_ERROR(grant_with_option(oid, "SELECT", p.select_grantable));
+        if (p.insert) MEDLAKE_RETURN_IF_ERROR(grant_with_option(oid, "INSERT", p.insert_grantable));
+        if (p.modify) {
+          MEDLAKE_RETURN_IF_ERROR(grant_with_option(oid, "UPDATE", p.modify_grantable));
+          MEDLAKE_RETURN_IF_ERROR(grant_with_option(oid, "DELETE", p.modify_grantable));
+        }
+        for (const std::string& column : p.select_columns) {
+          MEDLAKE_RETURN_IF_ERROR(grant(oid, column, "SELECT"));
+        }
+      }
       int64_t attnum = 0;
       for (const ShimColumn& c : t.columns) {
         PgTypeInfo type = PgTypeForDuckDbType(c.type);
@@ -1029,6 +1138,7 @@ Result<std::unique_ptr<CatalogShim>> CatalogShim::Build(const std::vector<ShimTa
     }
     MEDLAKE_RETURN_IF_ERROR(rel->Close());
     MEDLAKE_RETURN_IF_ERROR(att->Close());
+    MEDLAKE_RETURN_IF_ERROR(priv->Close());
   }
 
   const std::string user = QuoteString(options.user);
@@ -1119,6 +1229,17 @@ Result<std::unique_ptr<CatalogShim>> CatalogShim::Build(const std::vector<ShimTa
           " AS table_catalog, nsp_name AS table_schema, name AS table_name, 'BASE TABLE' AS "
           "table_type, 'YES' AS is_insertable_into, 'NO' AS is_typed FROM " +
           s + "medlake_relations;\n";
+  fill += "INSERT INTO " + is + "table_privileges BY NAME SELECT " + user + " AS grantor, " + user +
+          " AS grantee, " + db +
+          " AS table_catalog, r.nsp_name AS table_schema, r.name AS table_name, p.privilege AS "
+          "privilege_type, CASE WHEN EXISTS (SELECT 1 FROM " +
+          s +
+          "medlake_privileges g WHERE g.objoid = p.objoid AND g.attname IS NULL AND g.privilege = "
+          "p.privilege || ' WITH GRANT OPTION') THEN 'YES' ELSE 'NO' END AS is_grantable, 'YES' AS "
+          "with_hierarchy FROM " +
+          s + "medlake_privileges p JOIN " + s +
+          "medlake_relations r ON r.oid = p.objoid WHERE p.attname IS NULL AND p.privilege NOT "
+          "LIKE '% WITH GRANT OPTION';\n";
   fill += "INSERT INTO " + is + "columns BY NAME SELECT " + db +
           " AS table_catalog, r.nsp_name AS table_schema, r.name AS table_name, a.name AS "
           "column_name, a.attnum AS ordinal_position, CASE WHEN a.not_null THEN 'NO' ELSE 'YES' "

@@ -16,12 +16,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/status.h"
+#include "engine/access_control.h"
 #include "engine/database.h"
 
 namespace medlake::server::pgcatalog {
@@ -35,11 +37,24 @@ struct ShimColumn {
   std::string comment;  // empty: none
 };
 
+// The session user's privileges on a listed table answer has_table_privilege(),
+// has_column_privilege(), has_any_column_privilege() and information_schema.table_privileges:
+// SELECT from select (or select_columns, per column), INSERT from insert, UPDATE and DELETE from
+// modify, each WITH GRANT OPTION when grantable. TRUNCATE, REFERENCES and TRIGGER are never held
+// (medlake has no such statements or objects). Default: readable, nothing else.
+inline engine::ObjectPrivileges ReadOnlyPrivileges() {
+  engine::ObjectPrivileges p;
+  p.usage = true;
+  p.select = true;
+  return p;
+}
+
 struct ShimTable {
   std::string namespace_name;
   std::string name;
   std::string comment;  // empty: none
   std::vector<ShimColumn> columns;
+  engine::ObjectPrivileges privileges = ReadOnlyPrivileges();
 };
 
 struct ShimOptions {
@@ -51,6 +66,12 @@ struct ShimOptions {
   std::string server_version = "15.0 (medlake)";
   // Namespaces listed even when they hold no table (namespaces of the tables are added).
   std::vector<std::string> namespaces;
+  // has_schema_privilege(): USAGE from usage, CREATE from ownership. A namespace not in the
+  // map is usable (it is listed), not creatable.
+  std::map<std::string, engine::ObjectPrivileges> namespace_privileges;
+  // has_database_privilege(): CONNECT and TEMPORARY are always held, CREATE (new schemas) when
+  // this is true.
+  bool may_create_schemas = false;
   // current_schema(): listed in pg_namespace even if it is not a lake namespace, as in a fresh
   // PostgreSQL database.
   std::string current_schema = "public";

@@ -296,6 +296,9 @@ constexpr CatalogTableDef kTables[] = {
      "constraint_catalog VARCHAR, constraint_schema VARCHAR, constraint_name VARCHAR, "
      "table_catalog VARCHAR, table_schema VARCHAR, table_name VARCHAR, constraint_type VARCHAR, "
      "is_deferrable VARCHAR, initially_deferred VARCHAR, enforced VARCHAR, nulls_distinct VARCHAR"},
+    {kInformationSchema, "table_privileges",
+     "grantor VARCHAR, grantee VARCHAR, table_catalog VARCHAR, table_schema VARCHAR, "
+     "table_name VARCHAR, privilege_type VARCHAR, is_grantable VARCHAR, with_hierarchy VARCHAR"},
     {kInformationSchema, "tables",
      "table_catalog VARCHAR, table_schema VARCHAR, table_name VARCHAR, table_type VARCHAR, "
      "self_referencing_column_name VARCHAR, reference_generation VARCHAR, "

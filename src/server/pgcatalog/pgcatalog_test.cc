@@ -460,6 +460,140 @@ TEST_F(CatalogShimTest, QuoteIdentAndQuoteLiteral) {
   EXPECT_THAT(quoted, ElementsAre(ElementsAre("\"Mixed Case\"", "\"a\"\"b\"", "_x1", "'it''s'")));
 }
 
+// A reader of normalized.patient, a writer of raw.hl7_messages with grant option on SELECT, and
+// column grants on curated.visit; namespace curated owned.
+class CatalogPrivilegesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<ShimTable> tables = SampleTables();
+    tables[0].privileges = ReadOnlyPrivileges();
+    engine::ObjectPrivileges writer;
+    writer.usage = true;
+    writer.select = true;
+    writer.select_grantable = true;
+    writer.insert = true;
+    writer.modify = true;
+    tables[1].privileges = writer;
+    ShimTable visit;
+    visit.namespace_name = "curated";
+    visit.name = "visit";
+    visit.columns = {{"visit_id", "BIGINT", true, ""}, {"ward", "VARCHAR", true, ""}};
+    visit.privileges.select = false;
+    visit.privileges.select_columns = {"ward"};
+    tables.push_back(visit);
+    ShimOptions options = SampleOptions();
+    engine::ObjectPrivileges owned;
+    owned.usage = true;
+    owned.ownership = true;
+    options.namespace_privileges["curated"] = owned;
+    engine::ObjectPrivileges unusable;
+    options.namespace_privileges["normalized"] = unusable;  // still listed, not usable
+    auto shim = CatalogShim::Build(tables, options);
+    ASSERT_TRUE(shim.ok()) << shim.status().ToString();
+    shim_ = std::move(*shim);
+  }
+
+  std::string One(const std::string& sql) {
+    EXPECT_TRUE(shim_->IsCatalogQuery(sql)) << sql;
+    auto rows = RunAll(*shim_, sql);
+    EXPECT_TRUE(rows.ok()) << sql << ": " << rows.status().ToString();
+    if (!rows.ok() || rows->size() != 1 || (*rows)[0].size() != 1) return "<no single value>";
+    return (*rows)[0][0];
+  }
+
+  std::unique_ptr<CatalogShim> shim_;
+};
+
+TEST_F(CatalogPrivilegesTest, TablePrivilegesFollowTheUsersGrants) {
+  EXPECT_EQ(One("SELECT has_table_privilege('normalized.patient', 'SELECT')"), "true");
+  EXPECT_EQ(One("SELECT has_table_privilege('normalized.patient', 'INSERT')"), "false");
+  EXPECT_EQ(One("SELECT has_table_privilege('normalized.patient', 'UPDATE')"), "false");
+  EXPECT_EQ(One("SELECT has_table_privilege('normalized.patient', 'delete')"), "false");
+  EXPECT_EQ(One("SELECT has_table_privilege('normalized.patient', 'insert, select')"), "true");
+  EXPECT_EQ(One("SELECT has_table_privilege('normalized.patient', 'SELECT WITH GRANT OPTION')"), "false");
+  EXPECT_EQ(One("SELECT has_table_privilege('raw.hl7_messages', 'INSERT')"), "true");
+  EXPECT_EQ(One("SELECT has_table_privilege('raw.hl7_messages', 'UPDATE')"), "true");
+  EXPECT_EQ(One("SELECT has_table_privilege('raw.hl7_messages', 'DELETE')"), "true");
+  EXPECT_EQ(One("SELECT has_table_privilege('raw.hl7_messages', 'TRUNCATE')"), "false");
+  EXPECT_EQ(One("SELECT has_table_privilege('raw.hl7_messages', 'select with  grant option')"), "true");
+  EXPECT_EQ(One("SELECT has_table_privilege('raw.hl7_messages', 'INSERT WITH GRANT OPTION')"), "false");
+  // Column grants alone give no table privilege.
+  EXPECT_EQ(One("SELECT has_table_privilege('curated.visit', 'SELECT')"), "false");
+  // By oid, quoted, through pg_catalog, and for the session user by name and by oid.
+  const std::string oid = std::to_string(shim_->TableOidForTest("raw", "hl7_messages"));
+  EXPECT_EQ(One("SELECT has_table_privilege(" + oid + ", 'INSERT')"), "true");
+  EXPECT_EQ(One("SELECT pg_catalog.has_table_privilege('\"raw\".\"hl7_messages\"', 'INSERT')"), "true");
+  EXPECT_EQ(One("SELECT has_table_privilege(current_user, 'raw.hl7_messages', 'DELETE')"), "true");
+  EXPECT_EQ(One("SELECT has_table_privilege('alice', 'normalized.patient', 'INSERT')"), "false");
+  EXPECT_EQ(One("SELECT has_table_privilege(10, 'normalized.patient', 'SELECT')"), "true");
+  // Another user's privileges are not known to the session.
+  EXPECT_EQ(One("SELECT has_table_privilege('bob', 'normalized.patient', 'SELECT')"), "NULL");
+  // PostgreSQL's own catalogs are readable.
+  EXPECT_EQ(One("SELECT has_table_privilege('pg_catalog.pg_class', 'SELECT')"), "true");
+}
+
+TEST_F(CatalogPrivilegesTest, ColumnSchemaAndDatabasePrivileges) {
+  EXPECT_EQ(One("SELECT has_column_privilege('curated.visit', 'ward', 'SELECT')"), "true");
+  EXPECT_EQ(One("SELECT has_column_privilege('curated.visit', 'visit_id', 'SELECT')"), "false");
+  EXPECT_EQ(One("SELECT has_column_privilege('curated.visit', 2, 'SELECT')"), "true");
+  EXPECT_EQ(One("SELECT has_column_privilege('normalized.patient', 'name', 'SELECT')"), "true");
+  EXPECT_EQ(One("SELECT has_column_privilege('normalized.patient', 'name', 'UPDATE')"), "false");
+  EXPECT_EQ(One("SELECT has_column_privilege(current_user, 'raw.hl7_messages', 'body', 'UPDATE')"), "true");
+  EXPECT_EQ(One("SELECT has_any_column_privilege('curated.visit', 'SELECT')"), "true");
+  EXPECT_EQ(One("SELECT has_any_column_privilege('curated.visit', 'INSERT')"), "false");
+  EXPECT_EQ(One("SELECT has_schema_privilege('curated', 'CREATE')"), "true");
+  EXPECT_EQ(One("SELECT has_schema_privilege('raw', 'USAGE')"), "true");
+  EXPECT_EQ(One("SELECT has_schema_privilege('raw', 'CREATE')"), "false");
+  EXPECT_EQ(One("SELECT has_schema_privilege('normalized', 'USAGE')"), "false");
+  EXPECT_EQ(One("SELECT has_schema_privilege(current_user, 'curated', 'usage')"), "true");
+  EXPECT_EQ(One("SELECT has_database_privilege('medlake', 'CONNECT')"), "true");
+  EXPECT_EQ(One("SELECT has_database_privilege(current_database(), 'TEMP')"), "true");
+  EXPECT_EQ(One("SELECT has_database_privilege('medlake', 'CREATE')"), "false");
+}
+
+TEST_F(CatalogPrivilegesTest, UnknownPrivilegesAndObjectsAreErrors) {
+  auto bad_type = RunAll(*shim_, "SELECT has_table_privilege('normalized.patient', 'SELECT, FLY')");
+  ASSERT_FALSE(bad_type.ok());
+  EXPECT_THAT(bad_type.status().message(), HasSubstr("unrecognized privilege type: \"fly\""));
+  auto schema_priv_on_table = RunAll(*shim_, "SELECT has_schema_privilege('raw', 'SELECT')");
+  ASSERT_FALSE(schema_priv_on_table.ok());
+  EXPECT_THAT(schema_priv_on_table.status().message(), HasSubstr("unrecognized privilege type"));
+  auto no_table = RunAll(*shim_, "SELECT has_table_privilege('raw.nothing', 'SELECT')");
+  ASSERT_FALSE(no_table.ok());
+  EXPECT_THAT(no_table.status().message(), HasSubstr("relation \"raw.nothing\" does not exist"));
+  auto no_schema = RunAll(*shim_, "SELECT has_schema_privilege('nothing', 'USAGE')");
+  ASSERT_FALSE(no_schema.ok());
+  EXPECT_THAT(no_schema.status().message(), HasSubstr("schema \"nothing\" does not exist"));
+  // A NULL object or privilege answers NULL.
+  EXPECT_EQ(One("SELECT has_table_privilege(NULL, 'SELECT')"), "NULL");
+  EXPECT_EQ(One("SELECT has_table_privilege('normalized.patient', NULL)"), "NULL");
+}
+
+TEST_F(CatalogPrivilegesTest, InformationSchemaTablePrivilegesListsTheUsersPrivileges) {
+  auto rows = RunAll(*shim_,
+                     "SELECT table_schema, table_name, privilege_type, is_grantable FROM "
+                     "information_schema.table_privileges ORDER BY 1, 2, 3");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(*rows, (Rows{{"normalized", "patient", "SELECT", "NO"},
+                         {"raw", "hl7_messages", "DELETE", "NO"},
+                         {"raw", "hl7_messages", "INSERT", "NO"},
+                         {"raw", "hl7_messages", "SELECT", "YES"},
+                         {"raw", "hl7_messages", "UPDATE", "NO"}}));
+}
+
+TEST_F(CatalogPrivilegesTest, MetabasePrivilegeQueryRuns) {
+  std::vector<std::string> queries = TestdataQueries("metabase_table_privileges", 0);
+  ASSERT_EQ(queries.size(), 1u);
+  std::string query = queries[0];
+  while (!query.empty() && (query.back() == '\n' || query.back() == ';')) query.pop_back();
+  EXPECT_TRUE(shim_->IsCatalogQuery(query));
+  auto rows = RunAll(*shim_, query + " ORDER BY 2, 3");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  // role, schema, table, update, select, insert, delete; normalized is not usable.
+  EXPECT_EQ(*rows, (Rows{{"NULL", "curated", "visit", "false", "false", "false", "false"},
+                         {"NULL", "raw", "hl7_messages", "true", "true", "true", "true"}}));
+}
+
 TEST_F(CatalogShimTest, InformationSchemaColumnsUsePostgresTypeNames) {
   MEDLAKE_ASSERT_OK_AND_ASSIGN(
       Rows rows, RunAll(*shim_,

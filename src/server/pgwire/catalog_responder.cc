@@ -90,12 +90,23 @@ class ShimResponder final : public CatalogResponder {
           c.comment = text(r[4]);
           it->second.columns.push_back(std::move(c));
         }));
+    // What the user may do with each of them (has_table_privilege() and friends).
+    engine::AccessController* access = session_.access();
+    if (access == nullptr) return FailedPrecondition("the catalog shim needs a session with an access controller");
     std::vector<pgcatalog::ShimTable> list;
-    for (auto& [k, t] : tables) list.push_back(std::move(t));
+    for (auto& [k, t] : tables) {
+      MEDLAKE_ASSIGN_OR_RETURN(t.privileges, access->PrivilegesOn(t.namespace_name, t.name));
+      list.push_back(std::move(t));
+    }
     pgcatalog::ShimOptions options;
     options.user = user_;
     options.server_version = server_version_;
     options.namespaces = namespaces;
+    for (const std::string& ns : namespaces) {
+      MEDLAKE_ASSIGN_OR_RETURN(options.namespace_privileges[ns], access->PrivilegesOn(ns, ""));
+    }
+    MEDLAKE_ASSIGN_OR_RETURN(engine::ObjectPrivileges lake, access->PrivilegesOn("", ""));
+    options.may_create_schemas = lake.ownership;
     MEDLAKE_ASSIGN_OR_RETURN(auto shim, pgcatalog::CatalogShim::Build(list, options));
     {
       std::lock_guard<std::mutex> lock(mu_);  // Interrupt() may look at shim_ from another thread
