@@ -340,19 +340,9 @@ std::optional<std::string> BoundFromText(const ib::Type& type, const std::string
     }
     case ib::TypeId::kTimestamp:
     case ib::TypeId::kTimestampTz: {
-      std::string t = text;
-      if (t.size() > 3 && (t.compare(t.size() - 3, 3, "+00") == 0)) t.resize(t.size() - 3);
-      auto ms = ParseTimestampMillis(t);
-      if (!ms.ok()) return std::nullopt;
-      // Millisecond precision from the text parse; widen to keep the bound safe.
-      int64_t micros = *ms * 1000;
-      size_t dot = t.find('.');
-      if (dot != std::string::npos) {
-        std::string frac = t.substr(dot + 1);
-        while (frac.size() < 6) frac += '0';
-        micros = (*ms / 1000) * 1'000'000 + std::strtoll(frac.substr(0, 6).c_str(), nullptr, 10);
-      }
-      v = ib::Value(micros);
+      auto micros = ParseTimestampMicros(text);
+      if (!micros.ok()) return std::nullopt;
+      v = ib::Value(*micros);
       break;
     }
     case ib::TypeId::kString: {

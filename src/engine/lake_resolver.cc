@@ -17,10 +17,10 @@
 
 namespace medlake::engine {
 
-Result<int64_t> ParseTimestampMillis(const std::string& text) {
+Result<int64_t> ParseTimestampMicros(const std::string& text) {
   // YYYY-MM-DD[( |T)HH:MM[:SS[.f...]]][ ][Z | (+|-)HH[[:]MM]]: digits are read as integers (a
-  // double would turn .005 into 4 ms), the fraction is cut to whole milliseconds (the
-  // millisecond that holds the instant), and an offset is applied. Anything else is an error.
+  // double would turn .005 into 4 ms), the fraction is cut to whole microseconds, and an offset
+  // is applied. Anything else is an error.
   auto bad = [&text]() { return InvalidArgument("not a timestamp: " + text); };
   size_t i = 0;
   const size_t n = text.size();
@@ -39,7 +39,7 @@ Result<int64_t> ParseTimestampMillis(const std::string& text) {
     return false;
   };
   const bool negative_year = take('-');
-  int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
+  int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, us = 0;
   if (!digits(1, 6, &y) || !take('-') || !digits(1, 2, &mo) || !take('-') || !digits(1, 2, &d)) return bad();
   if (negative_year) y = -y;
   if (i < n && (text[i] == ' ' || text[i] == 'T') && i + 1 < n && std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
@@ -50,11 +50,11 @@ Result<int64_t> ParseTimestampMillis(const std::string& text) {
       if (take('.')) {
         size_t start = i;
         int64_t fraction = 0;
-        if (!digits(1, 3, &fraction)) return bad();
-        for (size_t k = i - start; k < 3; ++k) fraction *= 10;
-        ms = fraction;
+        if (!digits(1, 6, &fraction)) return bad();
+        for (size_t k = i - start; k < 6; ++k) fraction *= 10;
+        us = fraction;
         int64_t finer = 0;
-        digits(0, 9, &finer);  // below a millisecond: dropped
+        digits(0, 9, &finer);  // below a microsecond: dropped
       }
     }
   }
@@ -77,8 +77,14 @@ Result<int64_t> ParseTimestampMillis(const std::string& text) {
   if (y < -9999 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) {
     return InvalidArgument("timestamp out of range: " + text);
   }
-  const int64_t days = DaysFromCivil(y, mo, d);
-  return days * 86'400'000 + h * 3'600'000 + mi * 60'000 + s * 1000 + ms - offset_minutes * 60'000;
+  const int64_t seconds = DaysFromCivil(y, mo, d) * 86'400 + h * 3'600 + mi * 60 + s - offset_minutes * 60;
+  return seconds * 1'000'000 + us;
+}
+
+Result<int64_t> ParseTimestampMillis(const std::string& text) {
+  MEDLAKE_ASSIGN_OR_RETURN(int64_t us, ParseTimestampMicros(text));
+  // The millisecond that holds the instant (floor, also before 1970).
+  return us >= 0 ? us / 1000 : -((-us + 999) / 1000);
 }
 
 Result<const storage::LakeTable*> LakeTableResolver::Table(const storage::TableIdentifier& id) {
@@ -141,12 +147,15 @@ std::optional<ib::Value> ToValue(const ColumnPredicate::Constant& c, const ib::T
     case ib::TypeId::kTimestamp:
     case ib::TypeId::kTimestampTz: {
       if (c.kind != K::kTimestamp && c.kind != K::kDate) return std::nullopt;
-      auto ms = ParseTimestampMillis(c.text);
-      if (!ms.ok()) return std::nullopt;
-      // Whole milliseconds are exact; finer text is not used for pruning.
-      size_t dot = c.text.find('.');
-      if (dot != std::string::npos && c.text.size() - dot - 1 > 3) return std::nullopt;
-      return ib::Value(*ms * 1000);
+      // Fractions finer than the column's microseconds are not used for pruning.
+      const size_t dot = c.text.find('.');
+      if (dot != std::string::npos) {
+        const size_t end = std::min(c.text.find_first_not_of("0123456789", dot + 1), c.text.size());
+        if (end - dot - 1 > 6) return std::nullopt;
+      }
+      auto micros = ParseTimestampMicros(c.text);
+      if (!micros.ok()) return std::nullopt;
+      return ib::Value(*micros);
     }
     default: return std::nullopt;
   }

@@ -124,8 +124,10 @@ std::string SplitByInList(const std::string& scan_sql, const std::vector<ColumnP
                           const std::vector<storage::ScanColumn>& scan_columns, int sort_field_id);
 
 // Parses "YYYY-MM-DD[ HH:MM[:SS[.ffffff]]][+HH[:MM]]" (UTC unless an offset or Z follows) to
-// milliseconds since the epoch, cutting finer fractions to the millisecond. InvalidArgument for
-// any other text, and for years beyond +-9999.
+// microseconds since the epoch, cutting finer fractions. InvalidArgument for any other text, and
+// for years beyond +-9999.
+Result<int64_t> ParseTimestampMicros(const std::string& text);
+// The same, in milliseconds (the millisecond that holds the instant).
 Result<int64_t> ParseTimestampMillis(const std::string& text);
 
 }  // namespace medlake::engine

@@ -108,6 +108,11 @@ TEST(ParseTimestampMillisTest, ReadsDigitsExactlyAndAppliesOffsets) {
   EXPECT_EQ(Ms("1970-01-01 00:00:00.25Z"), 250);
   EXPECT_EQ(Ms("1970-01-01 01:00:00 +01"), 0);
   EXPECT_EQ(Ms("1969-12-31 23:59:59.999"), -1);
+  EXPECT_EQ(Ms("1969-12-31 23:59:59.9995"), -1);  // the millisecond that holds it
+  EXPECT_THAT(ParseTimestampMicros("1969-12-31 23:59:59.5"), IsOk());
+  EXPECT_EQ(ParseTimestampMicros("1969-12-31 23:59:59.5").value_or(0), -500'000);
+  EXPECT_EQ(ParseTimestampMicros("1970-01-01 00:00:00.000001").value_or(0), 1);
+  EXPECT_EQ(ParseTimestampMicros("1970-01-01 00:00:00.0000019").value_or(0), 1);
   EXPECT_EQ(Ms("2024-02-29 12:34:56.789"), 1'709'210'096'789);
   // Anything else is refused rather than half read.
   for (const char* bad : {"", "yesterday", "2024-01-01 10", "2024-01-01 10:00:00 UTC", "2024-01-01x",
