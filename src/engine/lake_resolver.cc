@@ -150,8 +150,8 @@ std::optional<ib::Value> ToValue(const ColumnPredicate::Constant& c, const ib::T
       // Fractions finer than the column's microseconds are not used for pruning.
       const size_t dot = c.text.find('.');
       if (dot != std::string::npos) {
-        const size_t end = std::min(c.text.find_first_not_of("0123456789", dot + 1), c.text.size());
-        if (end - dot - 1 > 6) return std::nullopt;
+        const size_t digits_end = std::min(c.text.find_first_not_of("0123456789", dot + 1), c.text.size());
+        if (digits_end - dot - 1 > 6) return std::nullopt;
       }
       auto micros = ParseTimestampMicros(c.text);
       if (!micros.ok()) return std::nullopt;
