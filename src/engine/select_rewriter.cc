@@ -262,8 +262,13 @@ class Rewriter {
       std::string to = e["cast_type"].is_object() ? JsonString(e["cast_type"], "id") : "";
       if (to == "DATE") return ColumnPredicate::Constant{K::kDate, inner->text};
       if (to == "TIMESTAMP" || to == "TIMESTAMP WITH TIME ZONE") {
-        // Only zone-less text is unambiguous (sessions run in UTC).
-        if (inner->text.find_first_of("+Z") != std::string::npos) return std::nullopt;
+        // Zone-less text is read in UTC (sessions run in UTC); an offset is exact for a
+        // TIMESTAMPTZ (ParseTimestampMicros applies it), but text with an offset or zone name
+        // cast to a plain TIMESTAMP is left to DuckDB, unpruned.
+        const std::string& t = inner->text;
+        const bool zoned = t.find_first_of("+Z") != std::string::npos || t.find('-', 10) != std::string::npos ||
+                           std::any_of(t.begin(), t.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)) && c != 'T'; });
+        if (zoned && to == "TIMESTAMP") return std::nullopt;
         return ColumnPredicate::Constant{K::kTimestamp, inner->text};
       }
       return std::nullopt;

@@ -141,6 +141,20 @@ TEST_F(RewriterTest, PassesPredicatesOfTheScanningBlock) {
             "raw.patient[id:0=1;hospital:5=H01=H02;id:1=3;id:4=0;id:2=9;hospital:7;]");
 }
 
+TEST_F(RewriterTest, TimestampTextWithAnOffsetPrunesOnlyAsATimestamptz) {
+  auto rewritten = RewriteQuery(*conn_,
+                                "select * from raw.patient where a = timestamptz '2024-01-01 12:00:00+02' "
+                                "and b = timestamp '2024-01-01 12:00:00+02' and c = timestamp '2024-01-01 12:00:00' "
+                                "and d = timestamptz '2024-01-01 08:30:00-02:00' "
+                                "and e = timestamp '2024-01-01 08:30:00-02:00' "
+                                "and f = timestamp '2024-01-01 08:30:00 Europe/Madrid'",
+                                resolver_);
+  ASSERT_THAT(rewritten, IsOk());
+  ASSERT_EQ(resolver_.seen_predicates.size(), 1u);
+  EXPECT_EQ(resolver_.seen_predicates[0],
+            "raw.patient[a:0=2024-01-01 12:00:00+02;c:0=2024-01-01 12:00:00;d:0=2024-01-01 08:30:00-02:00;]");
+}
+
 TEST_F(RewriterTest, NoPredicatesForOuterJoinsOrOtherTables) {
   RunOne("select count(*) from raw.patient p left join raw.visit v on v.pid = p.id where v.n = 10 and p.id = 1");
   ASSERT_EQ(resolver_.seen_predicates.size(), 2u);
