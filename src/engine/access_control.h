@@ -103,8 +103,9 @@ struct ObjectPrivileges {
   bool select = false;     // every column may be read (policies may still filter and mask)
   std::vector<std::string> select_columns;  // columns readable through column grants only
   bool insert = false;
-  bool modify = false;     // UPDATE, DELETE, MERGE
-  bool ownership = false;  // DDL (CREATE TABLE in a namespace, ALTER, DROP); implies the rest
+  bool modify = false;     // UPDATE, DELETE (MERGE is for admins)
+  bool ownership = false;  // DDL (CREATE TABLE in a namespace, ALTER, DROP); the fields above
+                           // say what an owner may do besides
   // The privilege may be passed on with GRANT (WITH GRANT OPTION, or ownership).
   bool select_grantable = false;
   bool insert_grantable = false;
