@@ -63,6 +63,7 @@ check "psql \\dn lists the schema" "1" "$(psql "$conn" -XAc '\dn' 2>&1 | grep -c
 # Privilege probes answer from alice's grants (SELECT on s.t only): Metabase decides from them
 # which tables to sync and whether to offer writes.
 check "has_table_privilege follows the grants" "t|f|f" "$(psql "$conn" -XAtc "SELECT has_table_privilege('s.t', 'SELECT'), has_table_privilege(current_user, 's.t', 'INSERT'), has_schema_privilege('s', 'CREATE')" 2>&1)"
+check "psql \\dp shows alice's privileges" "1" "$(psql "$conn" -XAc '\dp s.*' 2>&1 | grep -c '^s|t|table|alice=r/alice|')"
 check "Metabase's table privileges query" "|s|t|f|t|f|f" "$(psql "$conn" -XAt -f "$here/../../src/server/pgcatalog/testdata/metabase_table_privileges.sql" 2>&1)"
 # Npgsql's type loading (.NET clients, Power BI): four statements in one Query message, on every
 # connection; all must succeed (psql -c sends the text as one message and stops at an error).

@@ -1229,6 +1229,26 @@ Result<std::unique_ptr<CatalogShim>> CatalogShim::Build(const std::vector<ShimTa
           " AS table_catalog, nsp_name AS table_schema, name AS table_name, 'BASE TABLE' AS "
           "table_type, 'YES' AS is_insertable_into, 'NO' AS is_typed FROM " +
           s + "medlake_relations;\n";
+  // relacl, attacl, nspacl and datacl (psql's \dp and \dn+): the session user's privileges as
+  // PostgreSQL's aclitem text, "user=arwd/user" (a INSERT, r SELECT, w UPDATE, d DELETE, U
+  // USAGE, C CREATE, T TEMPORARY, c CONNECT; * after a letter: WITH GRANT OPTION).
+  fill += "CREATE TABLE " + s + "medlake_acl AS SELECT objoid, attname, " + user +
+          " || '=' || string_agg(CASE WHEN grantable THEN letter || '*' ELSE letter END, '' ORDER "
+          "BY strpos('arwdUCTc', letter)) || '/' || " + user +
+          " AS acl FROM (SELECT objoid, attname, CASE regexp_replace(privilege, ' WITH GRANT "
+          "OPTION$', '') WHEN 'INSERT' THEN 'a' WHEN 'SELECT' THEN 'r' WHEN 'UPDATE' THEN 'w' WHEN "
+          "'DELETE' THEN 'd' WHEN 'USAGE' THEN 'U' WHEN 'CREATE' THEN 'C' WHEN 'TEMPORARY' THEN 'T' "
+          "WHEN 'CONNECT' THEN 'c' END AS letter, bool_or(privilege LIKE '% WITH GRANT OPTION') AS "
+          "grantable FROM " + s + "medlake_privileges GROUP BY ALL) WHERE letter IS NOT NULL GROUP "
+          "BY objoid, attname;\n";
+  fill += "UPDATE " + s + "pg_class SET relacl = [a.acl] FROM " + s +
+          "medlake_acl a WHERE a.objoid = pg_class.oid AND a.attname IS NULL;\n";
+  fill += "UPDATE " + s + "pg_attribute SET attacl = [a.acl] FROM " + s +
+          "medlake_acl a WHERE a.objoid = pg_attribute.attrelid AND a.attname = pg_attribute.attname;\n";
+  fill += "UPDATE " + s + "pg_namespace SET nspacl = [a.acl] FROM " + s +
+          "medlake_acl a WHERE a.objoid = pg_namespace.oid AND a.attname IS NULL;\n";
+  fill += "UPDATE " + s + "pg_database SET datacl = [a.acl] FROM " + s +
+          "medlake_acl a WHERE a.objoid = pg_database.oid AND a.attname IS NULL;\n";
   fill += "INSERT INTO " + is + "table_privileges BY NAME SELECT " + user + " AS grantor, " + user +
           " AS grantee, " + db +
           " AS table_catalog, r.nsp_name AS table_schema, r.name AS table_name, p.privilege AS "

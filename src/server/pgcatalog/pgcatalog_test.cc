@@ -581,6 +581,30 @@ TEST_F(CatalogPrivilegesTest, InformationSchemaTablePrivilegesListsTheUsersPrivi
                          {"raw", "hl7_messages", "UPDATE", "NO"}}));
 }
 
+TEST_F(CatalogPrivilegesTest, AccessPrivilegesAreShownAsPostgreSQLAclItems) {
+  auto rows = RunAll(*shim_, "SELECT relname, relacl FROM pg_class ORDER BY relname");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(*rows, (Rows{{"hl7_messages", "[alice=ar*wd/alice]"},
+                         {"patient", "[alice=r/alice]"},
+                         {"visit", "NULL"}}));
+  auto columns = RunAll(*shim_, "SELECT attname, attacl FROM pg_attribute WHERE attacl IS NOT NULL");
+  ASSERT_TRUE(columns.ok()) << columns.status().ToString();
+  EXPECT_EQ(*columns, (Rows{{"ward", "[alice=r/alice]"}}));
+  EXPECT_EQ(One("SELECT nspacl FROM pg_namespace WHERE nspname = 'curated'"), "[alice=UC/alice]");
+  EXPECT_EQ(One("SELECT nspacl FROM pg_namespace WHERE nspname = 'normalized'"), "NULL");
+  EXPECT_EQ(One("SELECT datacl FROM pg_database"), "[alice=Tc/alice]");
+  // psql's \dp shows them.
+  const std::vector<std::string> dp = TestdataQueries("psql15_dp", 0);
+  ASSERT_EQ(dp.size(), 1u);
+  auto listed = RunAll(*shim_, dp[0]);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 3u);
+  EXPECT_EQ((*listed)[0][1], "visit");
+  EXPECT_EQ((*listed)[0][4], "ward:\n  alice=r/alice");
+  EXPECT_EQ((*listed)[2][1], "hl7_messages");
+  EXPECT_EQ((*listed)[2][3], "alice=ar*wd/alice");
+}
+
 TEST_F(CatalogPrivilegesTest, MetabasePrivilegeQueryRuns) {
   std::vector<std::string> queries = TestdataQueries("metabase_table_privileges", 0);
   ASSERT_EQ(queries.size(), 1u);
