@@ -2,9 +2,12 @@
 #   Static library medlake_<module>, alias medlake::<module>, include root src/.
 # medlake_add_test(NAME <name> SRCS ... [DEPS ...] [LABELS ...])
 #   GoogleTest binary registered with CTest (gtest_discover_tests), default label `unit`.
-# medlake_add_fuzzer(NAME <name> SRCS ... DEPS ...)
+# medlake_add_fuzzer(NAME <name> SRCS ... DEPS ... [SEEDS <dir or file> ...])
 #   libFuzzer executable, only with MEDLAKE_BUILD_FUZZERS (the fuzz preset, clang). The Fuzz build
 #   type already instruments with -fsanitize=fuzzer-no-link; this adds libFuzzer's main().
+#   Other test builds run the target's entry point over test/fuzz/<name>/ and the SEEDS (paths
+#   relative to the source root, or fixtures/<path> in MEDLAKE_FIXTURES_DIR) as the CTest test
+#   fuzz/<name>.
 include(GoogleTest)
 
 function(medlake_add_module)
@@ -36,13 +39,24 @@ function(medlake_add_test)
 endfunction()
 
 function(medlake_add_fuzzer)
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
-  if(NOT MEDLAKE_BUILD_FUZZERS OR NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
-    return()
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;SEEDS" ${ARGN})
+  if(MEDLAKE_BUILD_FUZZERS)
+    if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+      return()
+    endif()
+    add_executable(${ARG_NAME} ${ARG_SRCS})
+    target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+    target_compile_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer)
+    target_link_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer)
+    medlake_apply_warnings(${ARG_NAME})
+  elseif(MEDLAKE_BUILD_TESTS)
+    # Test builds compile the target's entry point under another name into an object library;
+    # test/CMakeLists.txt links them all into medlake_fuzz_replay, which runs each over its seeds.
+    add_library(${ARG_NAME}_replay OBJECT ${ARG_SRCS})
+    target_link_libraries(${ARG_NAME}_replay PUBLIC ${ARG_DEPS})
+    target_compile_definitions(${ARG_NAME}_replay PRIVATE LLVMFuzzerTestOneInput=medlake_fuzz_${ARG_NAME})
+    medlake_apply_warnings(${ARG_NAME}_replay)
+    set_property(GLOBAL APPEND PROPERTY MEDLAKE_FUZZERS ${ARG_NAME})
+    set_property(GLOBAL PROPERTY MEDLAKE_FUZZ_SEEDS_${ARG_NAME} ${ARG_SEEDS})
   endif()
-  add_executable(${ARG_NAME} ${ARG_SRCS})
-  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
-  target_compile_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer)
-  target_link_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer)
-  medlake_apply_warnings(${ARG_NAME})
 endfunction()

@@ -73,6 +73,8 @@ columns:
 
 }  // namespace
 
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string input(reinterpret_cast<const char*>(data), size);
   (void)medlake::ingest::csv::ParseContract(input.substr(0, 512));

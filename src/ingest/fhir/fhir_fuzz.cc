@@ -33,6 +33,8 @@ class StringFile : public medlake::RandomAccessFile {
 
 }  // namespace
 
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace medlake::ingest::fhir;  // NOLINT(google-build-using-namespace): fuzzer only
   const std::string_view input(reinterpret_cast<const char*>(data), size);

@@ -26,6 +26,8 @@ const nlohmann::json& Resource() {
 
 }  // namespace
 
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   medlake::pipeline::sof::FhirPathCompileOptions options;

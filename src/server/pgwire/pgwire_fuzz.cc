@@ -8,6 +8,8 @@
 #include "server/pgwire/session.h"
 #include "server/pgwire/types.h"
 
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   using namespace medlake::server::pgwire;

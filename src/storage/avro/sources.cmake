@@ -12,4 +12,4 @@ list(APPEND STORAGE_AVRO_TESTS
   avro/avro_fixtures_test.cc)
 
 # libFuzzer target over the container reader (fuzz preset, clang only).
-medlake_add_fuzzer(NAME medlake_avro_fuzz SRCS avro/avro_fuzz.cc DEPS medlake::storage)
+medlake_add_fuzzer(NAME medlake_avro_fuzz SRCS avro/avro_fuzz.cc DEPS medlake::storage SEEDS fixtures/iceberg)

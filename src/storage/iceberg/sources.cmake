@@ -27,4 +27,4 @@ list(APPEND STORAGE_ICEBERG_TESTS
   iceberg/metadata_file_test.cc)
 
 # libFuzzer target over metadata files, plain or gzip (fuzz preset, clang only).
-medlake_add_fuzzer(NAME medlake_metadata_fuzz SRCS iceberg/metadata_fuzz.cc DEPS medlake::storage)
+medlake_add_fuzzer(NAME medlake_metadata_fuzz SRCS iceberg/metadata_fuzz.cc DEPS medlake::storage SEEDS fixtures/iceberg)

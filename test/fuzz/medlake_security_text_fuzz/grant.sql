@@ -1,0 +1,1 @@
+GRANT SELECT (id, hospital) ON TABLE clin.events TO analyst WITH GRANT OPTION

@@ -1,0 +1,1 @@
+CREATE POLICY scope ON TABLE clin.events ROW FILTER (hospital IN user.hospitals) FOR PURPOSE research TO analyst

@@ -1,0 +1,1 @@
+CREATE USER "ana" PASSWORD 'secret-pass' ATTRIBUTES (hospitals = ('H01', 'H02'), category = 'nurse')

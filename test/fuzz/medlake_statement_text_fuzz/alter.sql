@@ -1,0 +1,1 @@
+ALTER TABLE clin.events SET TBLPROPERTIES ('write.parquet.compression-codec' = 'zstd', "k" = '1')

@@ -1,0 +1,1 @@
+CALL medlake.compact('clin.events', 67108864)

@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS clin.events (id BIGINT NOT NULL, hospital VARCHAR, at TIMESTAMPTZ) PARTITIONED BY (hospital, bucket(16, id), day(at))

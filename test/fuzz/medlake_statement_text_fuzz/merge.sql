@@ -1,0 +1,1 @@
+MERGE INTO clin.events AS t USING (SELECT 1 AS id) s ON t.id = s.id WHEN MATCHED THEN UPDATE SET hospital = E'\n' WHEN NOT MATCHED THEN INSERT VALUES (s.id, $$x$$, NULL)

@@ -1,0 +1,1 @@
+UPDATE clin.events SET hospital = 'H''01' /* nested /* comment */ */ WHERE id = $1 -- trailing
