@@ -574,6 +574,9 @@ Result<std::vector<ib::DataFile>> WriteDataFiles(const LakeExecutorContext& ctx,
       if (mode.kind == MetricsMode::Kind::kNone) continue;
       df.column_sizes[id] = stats.column_size_bytes;
       if (stats.null_count) df.null_value_counts[id] = *stats.null_count;
+      // A count is known only when there is none: DuckDB tells whether a NaN is there, not how
+      // many. Without it a scan keeps the file for `>` and `>=` (storage::LakeTable).
+      if (stats.has_nan == std::optional<bool>(false)) df.nan_value_counts[id] = 0;
       if (top_level.count(id) && top_level[id]->type.is_primitive()) df.value_counts[id] = w.record_count;
       if (mode.kind == MetricsMode::Kind::kCounts) continue;
       auto type = primitive.find(id);

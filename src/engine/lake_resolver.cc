@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <set>
 
@@ -124,9 +126,28 @@ std::optional<ib::Value> ToValue(const ColumnPredicate::Constant& c, const ib::T
     }
     case ib::TypeId::kFloat:
     case ib::TypeId::kDouble: {
+      // The constant must be the number DuckDB compares. A DOUBLE constant is compared in double
+      // (a REAL column is widened exactly). Against a REAL column DuckDB casts an integer or
+      // decimal constant to REAL: exact for integers up to 2^24 only, so others do not prune.
+      // Against a DOUBLE column it casts an integer (correctly rounded, as strtod reads it) or a
+      // decimal, as unscaled / 10^scale: the correctly rounded quotient only while both are
+      // exact doubles (up to 15 digits, scale up to 22).
       if (c.kind != K::kInteger && c.kind != K::kDouble && c.kind != K::kDecimal) return std::nullopt;
       double v = std::strtod(c.text.c_str(), &end);
-      if (*end != '\0') return std::nullopt;
+      if (*end != '\0' || std::isnan(v)) return std::nullopt;
+      if (c.kind != K::kDouble) {
+        size_t digits = 0, scale = 0;
+        bool point = false;
+        for (char ch : c.text) {
+          if (ch == '.') point = true;
+          if (ch < '0' || ch > '9') continue;
+          if (digits > 0 || ch != '0') ++digits;
+          if (point) ++scale;
+        }
+        if (type.id == ib::TypeId::kFloat && (c.kind != K::kInteger || std::fabs(v) > 16777216.0)) return std::nullopt;
+        if (c.kind == K::kDecimal && (digits > 15 || scale > 22)) return std::nullopt;
+        if (c.kind == K::kInteger && digits > 18) return std::nullopt;  // beyond BIGINT
+      }
       return ib::Value(v);
     }
     case ib::TypeId::kDecimal: {

@@ -223,6 +223,56 @@ Result<std::optional<std::pair<WriteKind, std::pair<std::string, std::string>>>>
 
 }  // namespace
 
+// Temporary tables (DuckDB's, in this session's memory): their queries are checked and rewritten
+// like any other; the statement around them is rebuilt from the parsed parts. DuckDB cannot
+// serialize these statements, so they cannot go through the query rewrite whole.
+bool LakeSession::IsTemporaryTableStatement(const LakeStatement& st) {
+  const bool unqualified = st.table.ns.empty() || st.table.ns == "temp";
+  return st.temporary ||
+         (unqualified && (st.kind == LakeStatement::Kind::kInsert || st.kind == LakeStatement::Kind::kDropTable));
+}
+
+Status LakeSession::RunTemporaryTableStatement(const LakeStatement& st, AccessController* access, size_t index,
+                                               const ResultCallback& on_result, StatementAudit* audit) {
+  std::string name = (st.table.ns.empty() ? "" : QuoteIdentifier(st.table.ns) + ".") + QuoteIdentifier(st.table.name);
+  std::string sql;
+  LakeTableResolver resolver(*catalog_, fs_, access);
+  std::string query;
+  if (!st.query.empty()) {
+    MEDLAKE_ASSIGN_OR_RETURN(auto r, RewriteQuery(*connection_, st.query, resolver, nullptr, postgres_result_names_));
+    query = r.sql;
+  }
+  if (audit) {
+    for (const auto& t : resolver.tables_read()) audit->tables.push_back(t);
+    for (const auto& d : resolver.decisions()) audit->decisions.push_back(d);
+  }
+  if (st.kind == LakeStatement::Kind::kCreateTableAs) {
+    sql = std::string("CREATE ") + (st.or_replace ? "OR REPLACE " : "") + "TEMP TABLE " +
+          (st.if_not_exists ? "IF NOT EXISTS " : "") + name + " AS " + query;
+  } else if (st.kind == LakeStatement::Kind::kCreateTable) {
+    if (access) {
+      MEDLAKE_RETURN_IF_ERROR(internal::CheckUntrustedText(*connection_, st.column_definitions, /*strict=*/true));
+    }
+    sql = std::string("CREATE ") + (st.or_replace ? "OR REPLACE " : "") + "TEMP TABLE " +
+          (st.if_not_exists ? "IF NOT EXISTS " : "") + name + " (" + st.column_definitions + ")";
+  } else if (st.kind == LakeStatement::Kind::kDropTable) {
+    sql = std::string("DROP TABLE ") + (st.if_exists ? "IF EXISTS " : "") + "temp." + QuoteIdentifier(st.table.name);
+  } else {
+    std::string cols;
+    for (const auto& c : st.insert_columns) cols += (cols.empty() ? " (" : ", ") + QuoteIdentifier(c);
+    if (!cols.empty()) cols += ")";
+    sql = "INSERT INTO temp." + QuoteIdentifier(st.table.name) + cols + " " + query;
+  }
+  MEDLAKE_ASSIGN_OR_RETURN(auto result, connection_->Query(sql, /*streaming=*/false));
+  StatementOutcome outcome;
+  outcome.kind = result->statement_kind();
+  if (st.kind == LakeStatement::Kind::kInsert) {
+    outcome.rows_changed = result->rows_changed();
+    if (audit) audit->rows = result->rows_changed();
+  }
+  return on_result(index, outcome);
+}
+
 Status LakeSession::RunUntrusted(const std::string& text, size_t index,
                                  const ResultCallback& on_result, StatementAudit* audit) {
   AccessController& access = *options_.access;
@@ -263,46 +313,8 @@ Status LakeSession::RunUntrusted(const std::string& text, size_t index,
       return on_result(index, outcome);
     }
   }
-  // Temporary tables (DuckDB's, in this session's memory): their queries are checked and
-  // rewritten like any other; the statement around them is rebuilt from the parsed parts.
-  const bool unqualified = recognized.ok() && (recognized->table.ns.empty() || recognized->table.ns == "temp");
-  if (recognized.ok() && (recognized->temporary ||
-                          (unqualified && (recognized->kind == LakeStatement::Kind::kInsert ||
-                                           recognized->kind == LakeStatement::Kind::kDropTable)))) {
-    const LakeStatement& st = *recognized;
-    std::string name = (st.table.ns.empty() ? "" : QuoteIdentifier(st.table.ns) + ".") + QuoteIdentifier(st.table.name);
-    std::string sql;
-    LakeTableResolver resolver(*catalog_, fs_, &access);
-    std::string query;
-    if (!st.query.empty()) {
-      MEDLAKE_ASSIGN_OR_RETURN(auto r, RewriteQuery(*connection_, st.query, resolver, nullptr, postgres_result_names_));
-      query = r.sql;
-    }
-    for (const auto& t : resolver.tables_read()) audit->tables.push_back(t);
-    for (const auto& d : resolver.decisions()) audit->decisions.push_back(d);
-    if (st.kind == LakeStatement::Kind::kCreateTableAs) {
-      sql = std::string("CREATE ") + (st.or_replace ? "OR REPLACE " : "") + "TEMP TABLE " +
-            (st.if_not_exists ? "IF NOT EXISTS " : "") + name + " AS " + query;
-    } else if (st.kind == LakeStatement::Kind::kCreateTable) {
-      MEDLAKE_RETURN_IF_ERROR(internal::CheckUntrustedText(*connection_, st.column_definitions, /*strict=*/true));
-      sql = std::string("CREATE ") + (st.or_replace ? "OR REPLACE " : "") + "TEMP TABLE " +
-            (st.if_not_exists ? "IF NOT EXISTS " : "") + name + " (" + st.column_definitions + ")";
-    } else if (st.kind == LakeStatement::Kind::kDropTable) {
-      sql = std::string("DROP TABLE ") + (st.if_exists ? "IF EXISTS " : "") + "temp." + QuoteIdentifier(st.table.name);
-    } else {
-      std::string cols;
-      for (const auto& c : st.insert_columns) cols += (cols.empty() ? " (" : ", ") + QuoteIdentifier(c);
-      if (!cols.empty()) cols += ")";
-      sql = "INSERT INTO temp." + QuoteIdentifier(st.table.name) + cols + " " + query;
-    }
-    MEDLAKE_ASSIGN_OR_RETURN(auto result, connection_->Query(sql, /*streaming=*/false));
-    StatementOutcome outcome;
-    outcome.kind = result->statement_kind();
-    if (st.kind == LakeStatement::Kind::kInsert) {
-      outcome.rows_changed = result->rows_changed();
-      audit->rows = result->rows_changed();
-    }
-    return on_result(index, outcome);
+  if (recognized.ok() && IsTemporaryTableStatement(*recognized)) {
+    return RunTemporaryTableStatement(*recognized, &access, index, on_result, audit);
   }
   // Only queries remain: DuckDB must be able to parse them into a tree we can check.
   LakeTableResolver resolver(*catalog_, fs_, &access);
@@ -343,6 +355,9 @@ Status LakeSession::RunOneUnmapped(std::string_view statement, size_t index,
                               clock_, options_.target_file_size_bytes};
       MEDLAKE_ASSIGN_OR_RETURN(StatementOutcome outcome, ExecuteLakeStatement(*recognized, ctx));
       return on_result(index, outcome);
+    }
+    if (IsTemporaryTableStatement(*recognized)) {
+      return RunTemporaryTableStatement(*recognized, nullptr, index, on_result, nullptr);
     }
   }
   // Everything else runs on DuckDB, with lake table references replaced by snapshot scans.

@@ -34,6 +34,8 @@
 
 namespace medlake::engine {
 
+struct LakeStatement;
+
 struct LakeSessionOptions {
   // DuckDB worker threads; 0 lets DuckDB decide (one per core).
   int threads = 0;
@@ -177,6 +179,12 @@ class LakeSession {
   Status RunOneUnmapped(std::string_view statement, size_t index, const ResultCallback& on_result);
   Status RunUntrusted(const std::string& statement, size_t index, const ResultCallback& on_result,
                       StatementAudit* audit);
+  // CREATE TEMP TABLE [AS query], INSERT INTO / DROP TABLE of an unqualified (temporary) table:
+  // the query is rewritten (under `access`'s policies when given) and the statement rebuilt.
+  // `audit` (nullable) gets the tables read, the decisions and the rows inserted.
+  static bool IsTemporaryTableStatement(const LakeStatement& st);
+  Status RunTemporaryTableStatement(const LakeStatement& st, AccessController* access, size_t index,
+                                    const ResultCallback& on_result, StatementAudit* audit);
   // (Re)writes `q` for the access epoch `epoch`; `audit` gets the tables and decisions.
   Status RewritePrepared(PreparedQuery& q, const std::string& epoch, StatementAudit& audit);
   // Runs `statement` through the rewrite of earlier statements of the same shape (QueryShapeOf)

@@ -33,6 +33,30 @@ void CollectLeafPaths(const ParquetField& f, const std::string& prefix,
   for (const auto& c : f.children) CollectLeafPaths(c, path, out);
 }
 
+// Keeps a column's has_nan = false only where the file's footer confirms it (see
+// ParquetColumnStats::has_nan); any doubt leaves it unset.
+void ConfirmNoNaN(Connection& conn, const std::string& path, const std::map<std::string, int>& leaf_ids,
+                  std::map<int, ParquetColumnStats>* stats) {
+  bool claims = false;
+  for (const auto& [id, cs] : *stats) claims = claims || cs.has_nan == std::optional<bool>(false);
+  if (!claims) return;
+  std::map<int, bool> confirmed;
+  auto rows = conn.QueryAll(
+      "SELECT path_in_schema, count(*) = 1 OR bool_and((stats_min_value IS NOT NULL AND stats_max_value IS NOT "
+      "NULL) OR stats_null_count = num_values) FROM parquet_metadata(" + QuoteString(path) + ") GROUP BY ALL");
+  if (rows.ok()) {
+    for (const auto& row : *rows) {
+      if (row.size() != 2) continue;
+      auto id = leaf_ids.find(QuoteIdentifier(row[0].ToText()));
+      if (id != leaf_ids.end()) confirmed[id->second] = row[1].ToText() == "true";
+    }
+  }
+  for (auto& [id, cs] : *stats) {
+    auto it = confirmed.find(id);
+    if (cs.has_nan == std::optional<bool>(false) && (it == confirmed.end() || !it->second)) cs.has_nan.reset();
+  }
+}
+
 std::optional<int64_t> ToInt(const std::string& s) {
   if (s.empty()) return std::nullopt;
   char* end = nullptr;
@@ -135,9 +159,11 @@ Result<std::vector<WrittenFile>> WriteParquetFiles(Connection& conn, const std::
         if (key == "null_count") cs.null_count = ToInt(v.s);
         if (key == "min") cs.min = v.s;
         if (key == "max") cs.max = v.s;
+        if (key == "has_nan") cs.has_nan = v.ToText() == "true";
       }
       f.stats[id->second] = std::move(cs);
     }
+    ConfirmNoNaN(conn, f.path, leaf_ids, &f.stats);
     if (c_parts >= 0) {
       const Value& parts = row[c_parts];
       for (size_t k = 0; k + 1 < parts.items.size(); k += 2) {

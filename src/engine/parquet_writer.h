@@ -34,6 +34,11 @@ struct ParquetColumnStats {
   std::optional<int64_t> null_count;
   std::optional<std::string> min;  // DuckDB text form
   std::optional<std::string> max;
+  // Floating columns: whether the file holds a NaN (min and max leave NaN out). Unset when not
+  // known: DuckDB 1.4 reports the last row group's answer only, so for a file of several row
+  // groups "false" is kept only when the footer confirms it (every column chunk has min/max,
+  // which DuckDB omits for a chunk with a NaN, or holds only NULLs).
+  std::optional<bool> has_nan;
 };
 
 struct WrittenFile {

@@ -386,5 +386,71 @@ TEST_F(PruningTest, MetricsModesDecideWhetherLongKeysPrune) {
               StatusIs(StatusCode::kInvalidArgument, "truncate length"));
 }
 
+TEST_F(PruningTest, FloatColumnsKeepFilesThatMayHoldNaN) {
+  // DuckDB puts NaN above every number; Iceberg bounds leave it out. A file may be skipped for
+  // `>` by its upper bound only when its NaN count is a known 0.
+  Run("CREATE TABLE r.fl (d DOUBLE)");
+  Run("INSERT INTO r.fl VALUES (1.5), ('nan'::DOUBLE)");  // NaN: no count written
+  Run("INSERT INTO r.fl VALUES (2.0), (3.0)");              // count 0
+  Run("INSERT INTO r.fl VALUES (10.0)");                    // count 0
+  // Several row groups, the NaN in the first: DuckDB's has_nan describes the last row group
+  // only, and the footer (no min/max for the chunk with the NaN) keeps the claim from counting.
+  Run("ALTER TABLE r.fl SET TBLPROPERTIES ('medlake.write.parquet.row-group-rows' = '2048')");
+  Run("INSERT INTO r.fl SELECT CASE WHEN i = 0 THEN 'nan'::DOUBLE ELSE 4.0 END FROM range(6000) t(i)");
+  LocalFileSystem fs;
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto table, storage::LakeTable::Load(session_->catalog(), fs, *storage::ParseTableIdentifier("r.fl")));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(auto files, table->LiveFiles(std::nullopt, {}, nullptr));
+  ASSERT_EQ(files.size(), 4u);
+  // Which files carry a NaN count (always 0): the one-row file and one of the two-row files,
+  // (2.0, 3.0); not (1.5, NaN) nor the file of several row groups.
+  int counted_one = 0, counted_two = 0, counted_many = 0;
+  for (const auto& f : files) {
+    auto nan = f.file.nan_value_counts.find(1);
+    if (nan == f.file.nan_value_counts.end()) continue;
+    EXPECT_EQ(nan->second, 0);
+    counted_one += f.file.record_count == 1;
+    counted_two += f.file.record_count == 2;
+    counted_many += f.file.record_count == 6000;
+  }
+  EXPECT_EQ(counted_one, 1);
+  EXPECT_EQ(counted_two, 1);
+  EXPECT_EQ(counted_many, 0);
+  auto skipped = [&](Op op, const char* v) {
+    LakeTableResolver resolver(session_->catalog(), fs);
+    auto r = resolver.Resolve("r", "fl", std::nullopt, {{"d", op, {{K::kDouble, v}}}});
+    EXPECT_THAT(r, IsOk());
+    return resolver.pruning().manifests_skipped + resolver.pruning().files_skipped;
+  };
+  EXPECT_EQ(skipped(Op::kGt, "5"), 1);    // (2.0, 3.0) only: the NaN files stay, 10.0 matches
+  EXPECT_EQ(skipped(Op::kGe, "20"), 2);   // and (10.0)
+  EXPECT_EQ(skipped(Op::kLt, "1.0"), 4);  // NaN is not below anything
+  EXPECT_EQ(One("SELECT count(*) FROM r.fl WHERE d > 5"), "3");  // 10.0 and both NaN
+  EXPECT_EQ(One("SELECT count(*) FROM r.fl WHERE d >= 20"), "2");
+}
+
+TEST_F(PruningTest, FloatingConstantsPruneOnlyAsDuckDBComparesThem) {
+  Run("CREATE TABLE r.fc (f REAL, d DOUBLE)");
+  Run("INSERT INTO r.fc VALUES (0.1, 0.1)");
+  Run("INSERT INTO r.fc VALUES (16777217, 0.30000000000000004)");
+  auto skipped = [&](const char* column, K kind, const char* v) {
+    LocalFileSystem fs;
+    LakeTableResolver resolver(session_->catalog(), fs);
+    auto r = resolver.Resolve("r", "fc", std::nullopt, {{column, Op::kEq, {{kind, v}}}});
+    EXPECT_THAT(r, IsOk());
+    return resolver.pruning().manifests_skipped + resolver.pruning().files_skipped;
+  };
+  // A decimal constant against a REAL column is cast to REAL by DuckDB: no pruning from it.
+  EXPECT_EQ(skipped("f", K::kDecimal, "0.1"), 0);
+  EXPECT_EQ(One("SELECT count(*) FROM r.fc WHERE f = 0.1"), "1");
+  // A DOUBLE constant compares the widened REAL exactly; small integers are exact as REAL.
+  EXPECT_EQ(skipped("f", K::kDouble, "0.1"), 2);
+  EXPECT_EQ(skipped("f", K::kInteger, "5"), 2);
+  EXPECT_EQ(skipped("f", K::kInteger, "16777217"), 0);  // beyond 2^24: rounded as REAL
+  // Against DOUBLE, decimals of up to 15 digits are the double DuckDB computes; longer ones not.
+  EXPECT_EQ(skipped("d", K::kDecimal, "0.2"), 2);
+  EXPECT_EQ(skipped("d", K::kDecimal, "0.30000000000000004"), 0);
+  EXPECT_EQ(skipped("d", K::kDouble, "nan"), 0);
+}
+
 }  // namespace
 }  // namespace medlake::engine

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <chrono>
+#include <cmath>
 #include <random>
 #include <set>
 #include <thread>
@@ -216,8 +217,22 @@ std::optional<int> CompareValues(const ib::Value& a, const ib::Value& b) {
     if (auto* y = std::get_if<bool>(&b)) return *x == *y ? 0 : (*x ? 1 : -1);
   }
   auto da = as_double(a), db = as_double(b);
-  if (da && db) return *da < *db ? -1 : (*da > *db ? 1 : 0);
+  // NaN has no place in a numeric order that bounds could use (DuckDB puts it above every
+  // number, IEEE comparisons are all false): a NaN bound or value decides nothing.
+  if (da && db && !std::isnan(*da) && !std::isnan(*db)) return *da < *db ? -1 : (*da > *db ? 1 : 0);
   return std::nullopt;
+}
+
+bool IsFloating(const ib::Type& type) {
+  return type.id == ib::TypeId::kFloat || type.id == ib::TypeId::kDouble;
+}
+
+// Iceberg's bounds leave NaN out, but DuckDB (which runs the scan) orders NaN above every number:
+// `x > 5` and `x >= 5` hold for NaN. A file's upper bound can rule those out only when the file is
+// known to hold no NaN in the column (a NaN count of 0). `<`, `<=`, `=` and IN never match NaN
+// (a NaN constant decides nothing, CompareValues), so the lower bound always serves.
+bool UpperBoundIgnoresNaN(const ScanFilter& f, const ib::Type& type) {
+  return IsFloating(type) && (f.op == ScanFilter::Op::kGt || f.op == ScanFilter::Op::kGe);
 }
 
 // Could a file whose values of the column lie in [lower, upper] (either may be unknown) hold a
@@ -302,8 +317,12 @@ bool FileMayMatch(const ib::TableMetadata& m, const ib::PartitionSpec& spec, con
       if (ib::IsNull(f.partition[i])) return false;
       if (!RangeMayMatch(filter, f.partition[i], f.partition[i])) return false;
     }
-    if (!RangeMayMatch(filter, DecodeBound(f.lower_bounds, filter.field_id, field->type),
-                       DecodeBound(f.upper_bounds, filter.field_id, field->type))) {
+    std::optional<ib::Value> upper = DecodeBound(f.upper_bounds, filter.field_id, field->type);
+    if (upper && UpperBoundIgnoresNaN(filter, field->type)) {
+      auto nans = f.nan_value_counts.find(filter.field_id);
+      if (nans == f.nan_value_counts.end() || nans->second != 0) upper.reset();
+    }
+    if (!RangeMayMatch(filter, DecodeBound(f.lower_bounds, filter.field_id, field->type), upper)) {
       return false;
     }
   }
@@ -381,8 +400,11 @@ bool ManifestMayMatch(const ib::TableMetadata& m, const ib::PartitionSpec& spec,
         auto v = ib::DeserializeSingleValue(t, *sum.upper_bound);
         if (v.ok()) hi = *v;
       }
+      const bool may_hold_nan = IsFloating(t) && sum.contains_nan != std::optional<bool>(false);
       if (!lo && !hi && !sum.contains_null) continue;
-      if (!lo && !hi && sum.contains_null) return false;  // only nulls: no comparison matches
+      // Only nulls: no comparison matches. (Bounds leave NaN out too: a NaN may be there.)
+      if (!lo && !hi && sum.contains_null && !may_hold_nan) return false;
+      if (hi && may_hold_nan && UpperBoundIgnoresNaN(filter, t)) hi.reset();
       if (!RangeMayMatch(filter, lo, hi)) return false;
     }
   }
