@@ -158,8 +158,16 @@ Result<std::string> PartitionKeySql(const ib::Transform& t, const ib::Type& type
       break;
     case ib::TransformKind::kTruncate: {
       std::string w = std::to_string(t.param);
-      if (type.id == ib::TypeId::kInt || type.id == ib::TypeId::kLong) {
-        e = "(" + c + " - (((" + c + " % " + w + ") + " + w + ") % " + w + "))";
+      // v - (((v % W) + W) % W), wrapped around as Java's int/long arithmetic does near the
+      // smallest values (Iceberg's reference; storage::ApplyTransform agrees), where DuckDB would
+      // stop the write with an overflow error.
+      const std::string rem = "(((" + c + " % " + w + ") + " + w + ") % " + w + ")";
+      if (type.id == ib::TypeId::kInt) {
+        e = "CAST((((CAST(" + c + " AS BIGINT) - " + rem + " + 2147483648) % 4294967296 + 4294967296) % 4294967296) - "
+            "2147483648 AS INTEGER)";
+      } else if (type.id == ib::TypeId::kLong) {
+        e = "CAST((((CAST(" + c + " AS HUGEINT) - " + rem + " + 9223372036854775808) % 18446744073709551616 + "
+            "18446744073709551616) % 18446744073709551616) - 9223372036854775808 AS BIGINT)";
       } else if (type.id == ib::TypeId::kString) {
         e = "left(" + c + ", " + w + ")";
       } else {

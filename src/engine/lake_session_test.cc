@@ -67,6 +67,27 @@ TEST_F(LakeSessionTest, RunsStatementsInOrderAndStreamsResults) {
   EXPECT_EQ(seen, (std::vector<std::string>{"1:45", "2:UTC"}));
 }
 
+// DuckDB cannot serialize CREATE TEMP TABLE ... AS or INSERT INTO a temporary table, so their
+// queries are rewritten apart and the statement rebuilt: lake tables read inside them resolve,
+// in trusted sessions as in users' ones.
+TEST_F(LakeSessionTest, TemporaryTablesTakeRowsFromLakeTables) {
+  MEDLAKE_ASSERT_OK(session_->Run("CREATE SCHEMA r; CREATE TABLE r.x AS SELECT range AS i FROM range(5)",
+                                  [](size_t, StatementOutcome&) { return Status::OK(); }));
+  std::vector<std::string> seen;
+  MEDLAKE_ASSERT_OK(session_->Run(
+      "CREATE TEMP TABLE t AS SELECT i FROM r.x WHERE i < 3; INSERT INTO t SELECT i * 10 FROM r.x WHERE i = 4; "
+      "SELECT string_agg(CAST(i AS VARCHAR), ',' ORDER BY i) FROM t; DROP TABLE t",
+      [&](size_t index, StatementOutcome& o) -> Status {
+        if (o.rows_changed) seen.push_back(std::to_string(index) + ":+" + std::to_string(*o.rows_changed));
+        if (o.rows == nullptr) return Status::OK();
+        MEDLAKE_ASSIGN_OR_RETURN(auto rows, o.rows->FetchAll());
+        seen.push_back(std::to_string(index) + ":" + rows[0][0].ToText());
+        return Status::OK();
+      }));
+  EXPECT_EQ(seen, (std::vector<std::string>{"1:+1", "2:0,1,2,40"}));
+  EXPECT_FALSE(session_->Run("SELECT * FROM t", [](size_t, StatementOutcome&) { return Status::OK(); }).ok());
+}
+
 TEST_F(LakeSessionTest, AnEngineStartedAheadOpensASessionOfItsKindOnly) {
   // Started for a trusted session: one opens from it and runs.
   MEDLAKE_ASSERT_OK_AND_ASSIGN(auto engine, LakeSession::StartEngine(*lake_, {}, /*untrusted=*/false));

@@ -1,5 +1,5 @@
 // Pruning against no pruning, at random: one set of rows written as lake tables (one file per
-// insert, and partitioned by an identity, a truncate and a month transform) and copied into a
+// insert, and partitioned by identity, truncate, year, month, day and hour transforms) and copied into a
 // plain DuckDB table, then random predicates asked of all three. Pruning may only skip files that
 // hold no matching row, so every answer must be the same. The values are the edges where bounds
 // go wrong: NaN and infinities, -0.0, the ends of each type, dates before 1970 and before the
@@ -142,6 +142,9 @@ TEST_F(PruningDifferentialTest, RandomPredicatesAnswerAsAnUnprunedScanDoes) {
     Run("INSERT INTO r.mix VALUES " + rows);
   }
   Run("CREATE TABLE r.part PARTITIONED BY (b, truncate(2, txt), month(dt)) AS SELECT * FROM r.mix");
+  // Transforms of negative values (before 1970, below zero) round down, not toward zero.
+  Run("CREATE TABLE r.part2 PARTITIONED BY (day(ts), hour(tz), truncate(10, i), year(dt)) AS "
+      "SELECT * FROM r.mix");
   Run("CREATE TEMP TABLE plain AS SELECT * FROM r.mix");
   ASSERT_EQ(Answer("SELECT count(*) FROM plain"), "120");
 
@@ -171,6 +174,7 @@ TEST_F(PruningDifferentialTest, RandomPredicatesAnswerAsAnUnprunedScanDoes) {
     const std::string expected = Answer(select + "plain WHERE " + where);
     EXPECT_EQ(Answer(select + "r.mix WHERE " + where), expected) << "seed " << seed << ", query " << q << ": " << where;
     EXPECT_EQ(Answer(select + "r.part WHERE " + where), expected) << "seed " << seed << ", query " << q << ": " << where;
+    EXPECT_EQ(Answer(select + "r.part2 WHERE " + where), expected) << "seed " << seed << ", query " << q << ": " << where;
     ++compared;
     if (expected.rfind("0:", 0) != 0 && expected != "error") ++nonempty;
   }
