@@ -218,8 +218,8 @@ TEST_F(PruningDifferentialTest, RandomPredicatesAnswerAsAnUnprunedScanDoes) {
   EXPECT_GT(nonempty, compared / 3);
 
   // A user bound by a row filter `txt IN (values)` (decided per data file where the bounds or
-  // partition values allow, else per row) gets what the plain table gives with the filter
-  // written into the query. (Errors are left out: the owner's query may fail on a row the
+  // partition values allow, else per row), and later also by a YEAR mask on dt, gets what the
+  // plain table gives with the filter and the mask written into the query. (Errors are left out: the owner's query may fail on a row the
   // filter hides from the user.)
   std::vector<std::string> texts;
   ASSERT_THAT(session_->Run("SELECT DISTINCT txt FROM plain WHERE txt IS NOT NULL ORDER BY 1",
@@ -232,6 +232,7 @@ TEST_F(PruningDifferentialTest, RandomPredicatesAnswerAsAnUnprunedScanDoes) {
               IsOk());
   ASSERT_FALSE(texts.empty());
   int64_t filtered = 0;
+  constexpr int kDtField = 7;  // id, i, bi, d, f, dec, dt: field ids from 1 in schema order
   for (int round = 0; round < 4; ++round) {
     std::vector<std::string> allowed;
     for (const std::string& t : texts) {
@@ -240,14 +241,38 @@ TEST_F(PruningDifferentialTest, RandomPredicatesAnswerAsAnUnprunedScanDoes) {
     if (allowed.empty()) allowed.push_back(texts[pick(texts.size())]);
     std::string in;
     for (const std::string& a : allowed) in += (in.empty() ? "" : ", ") + QuoteString(a);
+    // Rounds 2 and 3 also mask dt to its year, as a YEAR policy does: the user's comparisons of
+    // dt are of the masked value (applied to the stored date as the equivalent range), never
+    // finer than the year.
+    const bool year_mask = round >= 2;
+    TableAccess access = testing::SetFilter("txt", allowed);
+    if (year_mask) {
+      access.masks[kDtField] = "medlake_year_start({col})";
+      access.masks_keep_type.insert(kDtField);
+      access.year_masked_dates.insert(kDtField);
+    }
     LakeSessionOptions options;
-    options.access = std::make_shared<testing::FixedAccess>(testing::SetFilter("txt", allowed));
+    options.access = std::make_shared<testing::FixedAccess>(access);
     MEDLAKE_ASSERT_OK_AND_ASSIGN(auto user, LakeSession::Open(*lake_, options));
+    if (year_mask) {
+      ASSERT_EQ(AnswerOn(*user, "SELECT count(*) FROM r.mix WHERE month(dt) <> 1 OR day(dt) <> 1"), "0");
+      ASSERT_NE(AnswerOn(*user, "SELECT count(dt) FROM r.mix"), "0");
+    }
     for (int64_t q = 0; q < queries / 8; ++q) {
       std::string where = term();
       if (pick(3) == 0) where += (pick(2) ? " AND " : " OR ") + term();
       const std::string select = "SELECT count(*) || ':' || coalesce(sum(id), -1) FROM ";
-      const std::string expected = Answer(select + "plain WHERE txt IN (" + in + ") AND (" + where + ")");
+      std::string reference = where;
+      if (year_mask) {
+        // Not CAST(date_trunc('year', dt) AS DATE): DuckDB 1.4.4 rewrites a comparison of that
+        // into a range on dt one day too wide (`<= DATE '1969-12-30'` keeps 1970-01-01;
+        // duckdb/duckdb#19635 fixed it for timestamps only).
+        const std::string masked = "make_date(year(dt), 1, 1)";
+        for (size_t at = reference.find("dt"); at != std::string::npos; at = reference.find("dt", at + masked.size())) {
+          reference.replace(at, 2, masked);
+        }
+      }
+      const std::string expected = Answer(select + "plain WHERE txt IN (" + in + ") AND (" + reference + ")");
       if (expected == "error") continue;
       for (const char* table : {"r.mix", "r.part", "r.k_txt"}) {
         EXPECT_EQ(AnswerOn(*user, select + table + " WHERE " + where), expected)
