@@ -130,8 +130,9 @@ std::optional<ib::Value> ToValue(const ColumnPredicate::Constant& c, const ib::T
       // (a REAL column is widened exactly). Against a REAL column DuckDB casts an integer or
       // decimal constant to REAL: exact for integers up to 2^24 only, so others do not prune.
       // Against a DOUBLE column it casts an integer (correctly rounded, as strtod reads it) or a
-      // decimal, as unscaled / 10^scale: the correctly rounded quotient only while both are
-      // exact doubles (up to 15 digits, scale up to 22).
+      // decimal: while the unscaled value is an exact double, as double(unscaled) / 10^scale,
+      // the correctly rounded quotient when 10^scale is exact too (up to 15 digits, scale up to
+      // 22); longer decimals take another path in DuckDB and do not prune.
       if (c.kind != K::kInteger && c.kind != K::kDouble && c.kind != K::kDecimal) return std::nullopt;
       double v = std::strtod(c.text.c_str(), &end);
       if (*end != '\0' || std::isnan(v)) return std::nullopt;
