@@ -350,6 +350,20 @@ std::string WithColumn(std::string sql_template, const std::string& column) {
   return sql_template;
 }
 
+// The schema a scan of `snapshot` reads (the current one without time travel): the caller's
+// predicates name its columns, which may differ from the current schema's in name, field id
+// and type.
+Result<const ib::Schema*> ScanSchema(const ib::TableMetadata& metadata, std::optional<int64_t> snapshot) {
+  if (snapshot) {
+    MEDLAKE_ASSIGN_OR_RETURN(const ib::Snapshot* s, ib::FindSnapshot(metadata, *snapshot));
+    if (s->schema_id) {
+      auto older = ib::FindSchema(metadata, *s->schema_id);
+      if (older.ok()) return *older;
+    }
+  }
+  return ib::CurrentSchema(metadata);
+}
+
 }  // namespace
 
 std::string ApplyTableAccess(const std::string& scan_sql, const std::vector<AccessColumn>& columns,
@@ -500,16 +514,16 @@ Result<std::optional<ResolvedTable>> LakeTableResolver::Resolve(
   }
   std::vector<storage::ScanFilter> filters;
   std::vector<ColumnPredicate> usable;
-  const ib::Schema* current_schema = nullptr;
+  const ib::Schema* scan_schema = nullptr;
   if (!predicates.empty()) {
     // The caller's predicates on masked columns compare masked values: pruning files by the
     // real values' bounds would leak them, so those predicates do not prune.
     for (const auto& p : predicates) {
       if (!restricted_names.count(AsciiLower(p.column))) usable.push_back(p);
     }
-    auto schema = ib::CurrentSchema(table->metadata());
+    auto schema = ScanSchema(table->metadata(), snapshot);
     if (schema.ok()) {
-      current_schema = *schema;
+      scan_schema = *schema;
       filters = ToScanFilters(usable, **schema);
     }
   }
@@ -554,10 +568,10 @@ Result<std::optional<ResolvedTable>> LakeTableResolver::Resolve(
                             " is not allowed under a row filter or column mask on it");
   }
   MEDLAKE_ASSIGN_OR_RETURN(std::string sql, BuildScanSql(plan, row_ids));
-  if (current_schema != nullptr && !row_ids) {
+  if (scan_schema != nullptr && !row_ids) {
     // Lookups by key: the key indexes when the table has them (engine/key_index_sql.h), else
     // one equality scan per value of a short IN list on the sort column.
-    if (auto by_key = KeyIndexScanSql(plan, KeyIndexField(table->metadata()), *current_schema, usable)) {
+    if (auto by_key = KeyIndexScanSql(plan, KeyIndexField(table->metadata()), *scan_schema, usable)) {
       sql = std::move(by_key->sql);
       by_key->sql.clear();
       for (const auto& p : by_key->parameters) {
@@ -571,7 +585,7 @@ Result<std::optional<ResolvedTable>> LakeTableResolver::Resolve(
       key_scans_.push_back(std::move(*by_key));
       return std::optional<ResolvedTable>(std::move(resolved));
     }
-    sql = SplitByInList(sql, usable, *current_schema, plan.columns, LeadingSortField(table->metadata()));
+    sql = SplitByInList(sql, usable, *scan_schema, plan.columns, LeadingSortField(table->metadata()));
   }
   if (!plan.data_files.empty()) reads_parquet_ = true;
   return std::optional<ResolvedTable>(ApplyAccess(id, sql, plan, current_fields, access, rows_proven, predicates));

@@ -37,11 +37,20 @@ Result<std::string> SchemaMap(const std::vector<storage::ScanColumn>& columns) {
 Result<std::string> BuildScanSql(const storage::ScanPlan& plan, bool with_row_ids) {
   if (plan.columns.empty()) return DataLoss("table schema has no columns");
   // The table's columns under their names; `from` qualifies the internal names.
+  //
+  // A double column widened from float is read through `* 1.0`, which changes no value (NaN,
+  // -0.0 and infinities included) and which DuckDB does not simplify for DOUBLE (its arithmetic
+  // rule matches integers only). DuckDB 1.4.4 pushes a comparison on a bare column into each
+  // file's reader, and for a file holding FLOAT it rounds the constant to FLOAT: `f = 0.1`
+  // then matches the stored 0.1f, which as a DOUBLE is 0.10000000149 (duckdb/duckdb#24900,
+  // fixed after 1.4.4). A filter on the expression is evaluated on the widened values.
   auto columns_as_named = [&](const std::string& from) {
     std::string out;
     for (size_t i = 0; i < plan.columns.size(); ++i) {
       if (i) out += ", ";
-      out += from + Col(plan.columns[i].field_id) + " AS " + QuoteIdentifier(plan.columns[i].name);
+      const std::string value = from + Col(plan.columns[i].field_id);
+      out += (plan.columns[i].widened_from_float ? "(" + value + " * 1.0)" : value) + " AS " +
+             QuoteIdentifier(plan.columns[i].name);
     }
     return out;
   };

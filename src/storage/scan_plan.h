@@ -34,6 +34,9 @@ struct ScanColumn {
   std::string name;
   std::string type_json;  // the Iceberg type in the spec's JSON form ("long", {"type":"struct",...})
   bool required = false;
+  // A double column that some schema of the table held as float (type promotion): older files
+  // store it as FLOAT, and readers must not compare its values as floats.
+  bool widened_from_float = false;
 };
 
 struct ScanDataFile {

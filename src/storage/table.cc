@@ -75,6 +75,24 @@ int64_t MetadataVersion(const std::string& path) {
   return any ? v : 0;
 }
 
+// The columns of `schema` as a scan reads them; a double column that an earlier schema of the
+// table held as float is marked (its older files store FLOAT).
+std::vector<ScanColumn> ScanColumnsOf(const ib::TableMetadata& m, const ib::Schema& schema) {
+  std::vector<ScanColumn> out;
+  for (const auto& f : schema.fields) {
+    ScanColumn c{f.id, f.name, ib::TypeToJson(f.type), f.required};
+    if (f.type.id == ib::TypeId::kDouble) {
+      for (const auto& older : m.schemas) {
+        for (const auto& of : older.fields) {
+          if (of.id == f.id && of.type.id == ib::TypeId::kFloat) c.widened_from_float = true;
+        }
+      }
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 const ib::Schema* SchemaForSpec(const ib::TableMetadata& m, const ib::PartitionSpec& spec) {
   auto has_all = [&spec](const ib::Schema& s) {
     for (const auto& f : spec.fields) {
@@ -477,9 +495,7 @@ Result<ScanPlan> LakeTable::PlanScan(std::optional<int64_t> snapshot_id,
   } else {
     plan.snapshot_id = metadata_->current_snapshot_id;
   }
-  for (const auto& f : schema->fields) {
-    plan.columns.push_back(ScanColumn{f.id, f.name, ib::TypeToJson(f.type), f.required});
-  }
+  plan.columns = ScanColumnsOf(*metadata_, *schema);
   MEDLAKE_ASSIGN_OR_RETURN(auto files, LiveFiles(snapshot_id, filters, &plan.pruning));
   for (const LiveFile& lf : files) {
     const ib::DataFile& f = lf.file;
@@ -527,9 +543,7 @@ Result<std::optional<ScanPlan>> LakeTable::PlanAppendedScan(int64_t since) const
   if (base == nullptr) return std::optional<ScanPlan>();
   ScanPlan plan;
   MEDLAKE_ASSIGN_OR_RETURN(const ib::Schema* schema, ib::CurrentSchema(*metadata_));
-  for (const auto& f : schema->fields) {
-    plan.columns.push_back(ScanColumn{f.id, f.name, ib::TypeToJson(f.type), f.required});
-  }
+  plan.columns = ScanColumnsOf(*metadata_, *schema);
   plan.snapshot_id = metadata_->current_snapshot_id;
   if (*metadata_->current_snapshot_id == since) return std::optional<ScanPlan>(std::move(plan));
   const int64_t since_seq = base->sequence_number;
