@@ -13,17 +13,15 @@
 
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <map>
-#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "core/testing/status_matchers.h"
-#include "core/testing/temp_dir.h"
 #include "engine/lake_session.h"
+#include "engine/testing/session_rows.h"
 
 namespace medlake::engine {
 namespace {
@@ -61,28 +59,13 @@ std::vector<Column> InitialColumns() {
   };
 }
 
-class DmlDifferentialTest : public ::testing::Test {
+class DmlDifferentialTest : public testing::FreshLakeTest {
  protected:
-  void SetUp() override {
-    MEDLAKE_ASSERT_OK_AND_ASSIGN(lake_, storage::Lake::Create(tmp_.Join("lake")));
-    MEDLAKE_ASSERT_OK_AND_ASSIGN(session_, LakeSession::Open(*lake_));
-  }
   Status Exec(const std::string& sql) {
     return session_->Run(sql, [](size_t, StatementOutcome& o) -> Status {
       if (o.rows) return o.rows->FetchAll().status();
       return Status::OK();
     });
-  }
-  // The first cell of `sql`'s result, or "error: ..." (both sides must fail alike).
-  std::string Answer(const std::string& sql) {
-    std::string out;
-    Status st = session_->Run(sql, [&](size_t, StatementOutcome& o) -> Status {
-      if (!o.rows) return Status::OK();
-      MEDLAKE_ASSIGN_OR_RETURN(auto rows, o.rows->FetchAll());
-      out = rows.empty() ? "(no row)" : rows[0][0].ToText();
-      return Status::OK();
-    });
-    return st.ok() ? out : "error";
   }
   // Every row of `from` (a table or a time-travel reference) as text, in a fixed order, with the
   // column names: a rename, a lost column or a changed value all show.
@@ -90,13 +73,6 @@ class DmlDifferentialTest : public ::testing::Test {
     return Answer("SELECT count(*) || '#' || coalesce(string_agg(CAST(r AS VARCHAR), '|' ORDER BY CAST(r AS VARCHAR)), '') "
                   "FROM (SELECT * FROM " + from + ") r");
   }
-  static int64_t EnvInt(const char* name, int64_t fallback) {
-    const char* v = std::getenv(name);
-    return v && *v ? std::strtoll(v, nullptr, 10) : fallback;
-  }
-  TempDir tmp_;
-  std::unique_ptr<storage::Lake> lake_;
-  std::unique_ptr<LakeSession> session_;
 };
 
 // How many rows of `from_where` ("table WHERE ...") and the sum of their ids.
@@ -105,14 +81,14 @@ std::string CountSum(const std::string& from_where) {
 }
 
 TEST_F(DmlDifferentialTest, RandomWritesLeaveWhatAPlainTableHolds) {
-  const uint64_t seed = static_cast<uint64_t>(EnvInt("MEDLAKE_DML_SEED", 20261202));
+  const uint64_t seed = static_cast<uint64_t>(testing::EnvInt("MEDLAKE_DML_SEED", 20261202));
 #if defined(__SANITIZE_ADDRESS__)
   constexpr int64_t kDefaultSteps = 25;  // the sanitizers make each write about 4x slower
 #else
   constexpr int64_t kDefaultSteps = 45;
 #endif
-  const int64_t steps = EnvInt("MEDLAKE_DML_STEPS", kDefaultSteps);
-  const bool trace = EnvInt("MEDLAKE_DML_TRACE", 0) != 0;  // print each step's statement
+  const int64_t steps = testing::EnvInt("MEDLAKE_DML_STEPS", kDefaultSteps);
+  const bool trace = testing::EnvInt("MEDLAKE_DML_TRACE", 0) != 0;  // print each step's statement
   std::mt19937_64 rng(seed);
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
   std::vector<Column> columns = InitialColumns();

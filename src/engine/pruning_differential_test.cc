@@ -14,17 +14,16 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "core/testing/status_matchers.h"
-#include "core/testing/temp_dir.h"
 #include "engine/lake_session.h"
 #include "engine/sql_lexer.h"
 #include "engine/testing/fixed_access.h"
+#include "engine/testing/session_rows.h"
 
 namespace medlake::engine {
 namespace {
@@ -86,39 +85,16 @@ std::vector<Column> Columns() {
   };
 }
 
-class PruningDifferentialTest : public ::testing::Test {
+class PruningDifferentialTest : public testing::FreshLakeTest {
  protected:
-  void SetUp() override {
-    MEDLAKE_ASSERT_OK_AND_ASSIGN(lake_, storage::Lake::Create(tmp_.Join("lake")));
-    MEDLAKE_ASSERT_OK_AND_ASSIGN(session_, LakeSession::Open(*lake_));
-  }
   void Run(const std::string& sql) {
     ASSERT_THAT(session_->Run(sql, [](size_t, StatementOutcome&) { return Status::OK(); }), IsOk()) << sql;
   }
-  // The first cell of `sql`'s result, or the error as text (both sides must fail alike).
-  std::string Answer(const std::string& sql) { return AnswerOn(*session_, sql); }
-  static std::string AnswerOn(LakeSession& session, const std::string& sql) {
-    std::string out;
-    Status st = session.Run(sql, [&](size_t, StatementOutcome& o) -> Status {
-      if (!o.rows) return Status::OK();
-      MEDLAKE_ASSIGN_OR_RETURN(auto rows, o.rows->FetchAll());
-      out = rows.empty() ? "(no row)" : rows[0][0].ToText();
-      return Status::OK();
-    });
-    return st.ok() ? out : "error";
-  }
-  static int64_t EnvInt(const char* name, int64_t fallback) {
-    const char* v = std::getenv(name);
-    return v && *v ? std::strtoll(v, nullptr, 10) : fallback;
-  }
-  TempDir tmp_;
-  std::unique_ptr<storage::Lake> lake_;
-  std::unique_ptr<LakeSession> session_;
 };
 
 TEST_F(PruningDifferentialTest, RandomPredicatesAnswerAsAnUnprunedScanDoes) {
-  const uint64_t seed = static_cast<uint64_t>(EnvInt("MEDLAKE_PRUNING_SEED", 20261202));
-  const int64_t queries = EnvInt("MEDLAKE_PRUNING_QUERIES", 400);
+  const uint64_t seed = static_cast<uint64_t>(testing::EnvInt("MEDLAKE_PRUNING_SEED", 20261202));
+  const int64_t queries = testing::EnvInt("MEDLAKE_PRUNING_QUERIES", 400);
   std::mt19937_64 rng(seed);
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
   const std::vector<Column> columns = Columns();
@@ -162,6 +138,13 @@ TEST_F(PruningDifferentialTest, RandomPredicatesAnswerAsAnUnprunedScanDoes) {
     Run("INSERT INTO " + t + " SELECT * FROM r.mix WHERE id < 60");
     Run("INSERT INTO " + t + " SELECT * FROM r.mix WHERE id >= 60");
   }
+  std::vector<const Column*> key_columns;  // keys[k]'s column
+  for (const std::string& key : keys) {
+    for (const Column& c : columns) {
+      if (c.name == key) key_columns.push_back(&c);
+    }
+  }
+  ASSERT_EQ(key_columns.size(), keys.size());
   Run("CREATE TEMP TABLE plain AS SELECT * FROM r.mix");
   ASSERT_EQ(Answer("SELECT count(*) FROM plain"), "120");
 
@@ -194,21 +177,14 @@ TEST_F(PruningDifferentialTest, RandomPredicatesAnswerAsAnUnprunedScanDoes) {
     EXPECT_EQ(Answer(select + "r.part2 WHERE " + where), expected) << "seed " << seed << ", query " << q << ": " << where;
     // A lookup by key: through the key index, and in the form answered without DuckDB's plan.
     const size_t k = pick(keys.size());
-    const Column* kc = nullptr;
-    for (const Column& c : columns) {
-      if (c.name == keys[k]) kc = &c;
-    }
-    ASSERT_NE(kc, nullptr);
-    const std::string lookup = pick(2) ? keys[k] + " = " + literal(*kc)
-                                       : keys[k] + " IN (" + literal(*kc) + ", " + literal(*kc) + ")";
+    const Column& kc = *key_columns[k];
+    const std::string lookup = pick(2) ? keys[k] + " = " + literal(kc)
+                                       : keys[k] + " IN (" + literal(kc) + ", " + literal(kc) + ")";
     const std::string key_table = "r.k_" + keys[k];
     EXPECT_EQ(Answer(select + key_table + " WHERE " + lookup), Answer(select + "plain WHERE " + lookup))
         << "seed " << seed << ", query " << q << ": " << lookup;
-    const std::string first = "SELECT id FROM %s WHERE " + lookup + " ORDER BY id LIMIT 1";
     auto on = [&](const std::string& table) {
-      std::string sql = first;
-      sql.replace(sql.find("%s"), 2, table);
-      return Answer(sql);
+      return Answer("SELECT id FROM " + table + " WHERE " + lookup + " ORDER BY id LIMIT 1");
     };
     EXPECT_EQ(on(key_table), on("plain")) << "seed " << seed << ", query " << q << ": " << lookup;
     ++compared;
@@ -255,8 +231,8 @@ TEST_F(PruningDifferentialTest, RandomPredicatesAnswerAsAnUnprunedScanDoes) {
     options.access = std::make_shared<testing::FixedAccess>(access);
     MEDLAKE_ASSERT_OK_AND_ASSIGN(auto user, LakeSession::Open(*lake_, options));
     if (year_mask) {
-      ASSERT_EQ(AnswerOn(*user, "SELECT count(*) FROM r.mix WHERE month(dt) <> 1 OR day(dt) <> 1"), "0");
-      ASSERT_NE(AnswerOn(*user, "SELECT count(dt) FROM r.mix"), "0");
+      ASSERT_EQ(testing::FirstCellOrError(*user, "SELECT count(*) FROM r.mix WHERE month(dt) <> 1 OR day(dt) <> 1"), "0");
+      ASSERT_NE(testing::FirstCellOrError(*user, "SELECT count(dt) FROM r.mix"), "0");
     }
     for (int64_t q = 0; q < queries / 8; ++q) {
       std::string where = term();
@@ -275,7 +251,7 @@ TEST_F(PruningDifferentialTest, RandomPredicatesAnswerAsAnUnprunedScanDoes) {
       const std::string expected = Answer(select + "plain WHERE txt IN (" + in + ") AND (" + reference + ")");
       if (expected == "error") continue;
       for (const char* table : {"r.mix", "r.part", "r.k_txt"}) {
-        EXPECT_EQ(AnswerOn(*user, select + table + " WHERE " + where), expected)
+        EXPECT_EQ(testing::FirstCellOrError(*user, select + table + " WHERE " + where), expected)
             << "seed " << seed << ", round " << round << ", query " << q << ", " << table << ": " << where;
       }
       ++filtered;
