@@ -1,16 +1,19 @@
 // Writes against a plain table, at random: the same random sequence of INSERT, DELETE, UPDATE,
-// MERGE, compaction and schema changes (add, drop and re-add, rename, type promotion) applied to
-// three lake tables (unpartitioned; partitioned by truncate and month transforms; sorted by a key
-// with a key index) and to a plain DuckDB table. After every step each lake table must hold what
-// the plain table holds (row for row, column names included), random predicates must count the
-// same rows (pruning over delete files, renamed columns and promoted bounds), and at the end
-// every snapshot read by time travel must hold what the plain table held when it was committed.
-// A statement that fails must fail on every side and change nothing.
+// MERGE, compaction, snapshot expiry, orphan removal and schema changes (add, drop and re-add,
+// rename, type promotion) applied to four lake tables (unpartitioned; partitioned by truncate
+// and month transforms; by identity, day and year; sorted by a key with a key index) and to a
+// plain DuckDB table. After every step each lake table must hold what the plain table holds (row
+// for row, column names included), random predicates must count the same rows (pruning over
+// delete files, renamed columns and promoted bounds), expired snapshots must be gone and the kept
+// ones whole, and at the end every kept snapshot read by time travel must hold what the plain
+// table held when it was committed. A statement that fails must fail on every side and change
+// nothing.
 //
 // The seed is fixed so a failure repeats; MEDLAKE_DML_SEED=<n> explores others and
 // MEDLAKE_DML_STEPS=<n> runs longer sequences; MEDLAKE_DML_TRACE=1 prints the statements.
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -51,7 +54,7 @@ std::vector<Column> InitialColumns() {
       {"ts", "ts", "TIMESTAMP",
        {"TIMESTAMP '1969-12-31 23:59:59.5'", "TIMESTAMP '1970-01-01 00:00:00'",
         "TIMESTAMP '2024-01-01 00:00:01.005'", "TIMESTAMP '2024-02-29 23:59:59.999999'", "NULL"},
-       true, true, ""},
+       true, false, ""},
       // Added later (and s dropped and added again: a new field id, so old rows read NULL).
       {"n", "n", "INTEGER", ints, false, true, "BIGINT"},
       {"f", "f", "REAL", {"-1.5", "0.1", "3.4e38", "'nan'::REAL", "'-inf'::REAL", "NULL"}, false, true, "DOUBLE"},
@@ -106,21 +109,25 @@ TEST_F(DmlDifferentialTest, RandomWritesLeaveWhatAPlainTableHolds) {
   ASSERT_THAT(Exec("CREATE TABLE x.plain (" + schema + ")"), IsOk());
   ASSERT_THAT(Exec("CREATE TABLE x.part (" + schema + ") PARTITIONED BY (truncate(2, txt), month(dt), truncate(10, i))"),
               IsOk());
+  ASSERT_THAT(Exec("CREATE TABLE x.part2 (" + schema + ") PARTITIONED BY (txt, day(ts), year(dt))"), IsOk());
   ASSERT_THAT(Exec("CREATE TABLE x.key (" + schema + ")"), IsOk());
   ASSERT_THAT(Exec("ALTER TABLE x.key WRITE ORDERED BY i"), IsOk());
   ASSERT_THAT(Exec("ALTER TABLE x.key SET TBLPROPERTIES ('medlake.key-index' = 'true')"), IsOk());
-  const std::vector<std::string> lake_tables = {"x.plain", "x.part", "x.key"};
-  // table -> snapshot id -> its contents, and predicates (in the names of that time) with their
-  // answers, from the plain table when the snapshot was committed.
+  const std::vector<std::string> lake_tables = {"x.plain", "x.part", "x.part2", "x.key"};
+  // table -> its snapshots in commit order: id, contents, and predicates (in the names of that
+  // time) with their answers, from the plain table when the snapshot was committed.
   struct Recorded {
     std::string contents;
     std::vector<std::pair<std::string, std::string>> answers;
   };
-  std::map<std::string, std::map<std::string, Recorded>> snapshots;
+  std::map<std::string, std::vector<std::pair<std::string, Recorded>>> snapshots;
   std::map<std::string, std::string> last_snapshot;
+  auto snapshots_of = [](const std::string& table) {
+    return table.substr(0, 2) + "\"" + table.substr(2) + "$snapshots\"";
+  };
   auto current_snapshot = [&](const std::string& table) {
-    const std::string meta = table.substr(0, 2) + "\"" + table.substr(2) + "$snapshots\"";
-    return Answer("SELECT coalesce(max_by(snapshot_id, sequence_number)::VARCHAR, 'none') FROM " + meta);
+    return Answer("SELECT coalesce(max_by(snapshot_id, sequence_number)::VARCHAR, 'none') FROM " +
+                  snapshots_of(table));
   };
 
   auto term = [&]() {
@@ -163,7 +170,8 @@ TEST_F(DmlDifferentialTest, RandomWritesLeaveWhatAPlainTableHolds) {
     std::function<std::string(const std::string&)> sql;
     std::function<void()> after_success;  // bookkeeping of schema changes
     bool mirror_only_noop = false;         // compaction: nothing to do on the plain table
-    const size_t kind = step < 3 ? 0 : pick(16);
+    const size_t kind = step < 3 ? 0 : pick(18);
+    int retain = 0;  // kind 11: snapshots kept by expiry
     if (kind <= 3) {
       const std::string tail = insert_values(next_id, 1 + pick(step < 3 ? 30 : 8));
       sql = [tail](const std::string& t) { return "INSERT INTO " + t + " " + tail; };
@@ -206,6 +214,17 @@ TEST_F(DmlDifferentialTest, RandomWritesLeaveWhatAPlainTableHolds) {
     } else if (kind == 10) {
       mirror_only_noop = true;
       sql = [](const std::string& t) { return "CALL medlake.compact('" + t + "')"; };
+    } else if (kind == 11) {
+      // Expire all but the newest few snapshots; their files go, the kept snapshots' stay.
+      mirror_only_noop = true;
+      retain = 2 + static_cast<int>(pick(3));
+      sql = [retain](const std::string& t) {
+        return "CALL medlake.expire_snapshots('" + t + "', '2999-01-01 00:00:00', " + std::to_string(retain) + ")";
+      };
+    } else if (kind == 12) {
+      // Delete every file no snapshot refers to (key indexes beside kept data files must stay).
+      mirror_only_noop = true;
+      sql = [](const std::string& t) { return "CALL medlake.remove_orphan_files('" + t + "', '2999-01-01 00:00:00')"; };
     } else {
       // A schema change.
       std::vector<Column*> absent, droppable, promotable;
@@ -262,6 +281,23 @@ TEST_F(DmlDifferentialTest, RandomWritesLeaveWhatAPlainTableHolds) {
       EXPECT_EQ(lake.ok(), mirror.ok()) << "seed " << seed << ", step " << step << ": " << sql(t) << "\n lake: "
                                         << lake.ToString() << "\n plain: " << mirror.ToString();
       EXPECT_EQ(Contents(t), expected) << "seed " << seed << ", step " << step << ", after: " << sql(t);
+      if (retain > 0 && lake.ok()) {
+        // The expired snapshots can no longer be read; the newest `retain` can.
+        const std::string kept = Answer("SELECT ',' || string_agg(snapshot_id::VARCHAR, ',') || ',' FROM " +
+                                        snapshots_of(t));
+        auto& list = snapshots[t];
+        for (size_t k = 0; k < list.size();) {
+          const bool still = kept.find("," + list[k].first + ",") != std::string::npos;
+          EXPECT_TRUE(still || k + static_cast<size_t>(retain) < list.size())
+              << "seed " << seed << ", step " << step << ": " << t << " lost snapshot " << list[k].first;
+          if (still) {
+            ++k;
+            continue;
+          }
+          EXPECT_EQ(Contents(t + " AT (VERSION => " + list[k].first + ")"), "error") << "seed " << seed;
+          list.erase(list.begin() + static_cast<std::ptrdiff_t>(k));
+        }
+      }
       const std::string snap = current_snapshot(t);
       if (snap != last_snapshot[t]) {
         Recorded r{expected, {}};
@@ -269,7 +305,7 @@ TEST_F(DmlDifferentialTest, RandomWritesLeaveWhatAPlainTableHolds) {
           const std::string w = where();
           r.answers.emplace_back(w, Answer(CountSum("m WHERE " + w)));
         }
-        snapshots[t][snap] = std::move(r);
+        snapshots[t].emplace_back(snap, std::move(r));
         last_snapshot[t] = snap;
       }
     }
@@ -291,8 +327,8 @@ TEST_F(DmlDifferentialTest, RandomWritesLeaveWhatAPlainTableHolds) {
 
   // Time travel: every snapshot holds what the plain table held when it was committed.
   int64_t travelled = 0;
-  for (const auto& [t, by_id] : snapshots) {
-    for (const auto& [id, recorded] : by_id) {
+  for (const auto& [t, in_order] : snapshots) {
+    for (const auto& [id, recorded] : in_order) {
       if (id == "none") continue;
       const std::string at = t + " AT (VERSION => " + id + ")";
       EXPECT_EQ(Contents(at), recorded.contents) << "seed " << seed << ", " << t << " snapshot " << id;
@@ -302,7 +338,8 @@ TEST_F(DmlDifferentialTest, RandomWritesLeaveWhatAPlainTableHolds) {
       ++travelled;
     }
   }
-  EXPECT_GT(travelled, steps);
+  // Expiry keeps at least two snapshots of each table.
+  EXPECT_GE(travelled, 2 * static_cast<int64_t>(lake_tables.size()));
   EXPECT_GT(predicates, steps);
   // Most statements must succeed, or the sequence would test little.
   EXPECT_LT(failed_statements, steps / 3);

@@ -900,6 +900,16 @@ Result<StatementOutcome> DoAlter(const LakeStatement& st, const LakeExecutorCont
           return InvalidArgument("column " + a.column + " partitions the table and cannot be dropped");
         }
       }
+      // As Iceberg's Java library, Trino and Athena: a sort order naming a missing column makes
+      // the metadata invalid for other engines.
+      if (const ib::SortOrder* order = ib::DefaultSortOrder(table.metadata())) {
+        for (const auto& sf : order->fields) {
+          if (sf.source_id == field->id) {
+            return InvalidArgument("column " + a.column + " orders the table's writes and cannot be dropped: "
+                                   "run ALTER TABLE ... WRITE UNORDERED (or order by other columns) first");
+          }
+        }
+      }
       if (schema.fields.size() == 1) return InvalidArgument("cannot drop the only column");
       int32_t drop_id = field->id;
       schema.fields.erase(std::remove_if(schema.fields.begin(), schema.fields.end(),
