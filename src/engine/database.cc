@@ -107,6 +107,13 @@ int32_t DataChunk::GetInt32(size_t column, size_t row) const {
 double DataChunk::GetDouble(size_t column, size_t row) const {
   return static_cast<double*>(duckdb_vector_get_data(impl_->vectors[column]))[row];
 }
+float DataChunk::GetFloat(size_t column, size_t row) const {
+  return static_cast<float*>(duckdb_vector_get_data(impl_->vectors[column]))[row];
+}
+DataChunk::Interval DataChunk::GetInterval(size_t column, size_t row) const {
+  const auto& iv = static_cast<duckdb_interval*>(duckdb_vector_get_data(impl_->vectors[column]))[row];
+  return Interval{iv.months, iv.days, iv.micros};
+}
 bool DataChunk::GetBool(size_t column, size_t row) const {
   return static_cast<bool*>(duckdb_vector_get_data(impl_->vectors[column]))[row];
 }

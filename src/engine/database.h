@@ -126,10 +126,19 @@ class DataChunk {
   Value GetValue(size_t column, size_t row) const;
   // Fast typed reads. Precondition: the column has that physical type (checked in debug
   // builds): GetInt64 for BIGINT/TIMESTAMP*/TIME, GetInt32 for INTEGER/DATE, GetDouble for
-  // DOUBLE, GetBool for BOOLEAN, GetString for VARCHAR/BLOB (view valid while the chunk lives).
+  // DOUBLE, GetFloat for REAL, GetBool for BOOLEAN, GetString for VARCHAR/BLOB (view valid
+  // while the chunk lives).
   int64_t GetInt64(size_t column, size_t row) const;
   int32_t GetInt32(size_t column, size_t row) const;
   double GetDouble(size_t column, size_t row) const;
+  float GetFloat(size_t column, size_t row) const;
+  // INTERVAL: its three fields as DuckDB (and PostgreSQL) keep them.
+  struct Interval {
+    int32_t months = 0;
+    int32_t days = 0;
+    int64_t micros = 0;
+  };
+  Interval GetInterval(size_t column, size_t row) const;
   bool GetBool(size_t column, size_t row) const;
   std::string_view GetString(size_t column, size_t row) const;
 

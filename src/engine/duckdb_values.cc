@@ -293,9 +293,15 @@ Value ReadValue(duckdb_vector vector, duckdb_logical_type type, idx_t row) {
     }
     case DUCKDB_TYPE_TIMESTAMP:
       return Value::Text(TimestampText(static_cast<int64_t*>(data)[row]));
-    case DUCKDB_TYPE_TIMESTAMP_TZ:
-      // Sessions run with TimeZone=UTC (see Database::Open), so the offset is always +00.
-      return Value::Text(TimestampText(static_cast<int64_t*>(data)[row]) + "+00");
+    case DUCKDB_TYPE_TIMESTAMP_TZ: {
+      // Sessions run with TimeZone=UTC (see Database::Open), so the offset is always +00
+      // (written before DuckDB's " (BC)"; infinities have none).
+      std::string text = TimestampText(static_cast<int64_t*>(data)[row]);
+      if (text.back() == 'y') return Value::Text(std::move(text));
+      const size_t bc = text.size() > 5 && text.compare(text.size() - 5, 5, " (BC)") == 0 ? text.size() - 5 : text.size();
+      text.insert(bc, "+00");
+      return Value::Text(std::move(text));
+    }
     case DUCKDB_TYPE_TIMESTAMP_S:
       return Value::Text(TimestampText(static_cast<int64_t*>(data)[row] * 1'000'000));
     case DUCKDB_TYPE_TIMESTAMP_MS:

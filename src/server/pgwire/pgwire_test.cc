@@ -7,11 +7,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <chrono>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core/testing/status_matchers.h"
 #include "core/testing/temp_dir.h"
@@ -255,6 +259,38 @@ class PgwireServerTest : public ::testing::Test {
       return s ? s : "";
     }
   };
+  // Runs `sql` (one row) in text format and expects its cells to read `want`; returns the
+  // column type OIDs.
+  static std::vector<Oid> ExpectTextRow(PGconn* c, const std::string& sql, const std::vector<std::string>& want) {
+    Res text{PQexec(c, sql.c_str())};
+    std::vector<Oid> types;
+    EXPECT_EQ(PQresultStatus(text.r), PGRES_TUPLES_OK) << PQresultErrorMessage(text.r);
+    EXPECT_EQ(PQnfields(text.r), static_cast<int>(want.size()));
+    if (PQntuples(text.r) != 1 || PQnfields(text.r) != static_cast<int>(want.size())) return types;
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(text.get(0, static_cast<int>(i)), want[i]) << "column " << i;
+      types.push_back(PQftype(text.r, static_cast<int>(i)));
+    }
+    return types;
+  }
+  // Runs `sql` (one row) asking for binary results: each cell's bytes in hex.
+  static std::vector<std::string> BinaryRowHex(PGconn* c, const std::string& sql) {
+    Res bin{PQexecParams(c, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1)};
+    std::vector<std::string> out;
+    EXPECT_EQ(PQresultStatus(bin.r), PGRES_TUPLES_OK) << PQresultErrorMessage(bin.r);
+    if (PQntuples(bin.r) != 1) return out;
+    for (int col = 0; col < PQnfields(bin.r); ++col) {
+      const auto* p = reinterpret_cast<const unsigned char*>(PQgetvalue(bin.r, 0, col));
+      std::string hex;
+      char b[4];
+      for (int i = 0; i < PQgetlength(bin.r, 0, col); ++i) {
+        std::snprintf(b, sizeof b, "%02x", p[i]);
+        hex += b;
+      }
+      out.push_back(hex);
+    }
+    return out;
+  }
 
   PGconn* Connect(const std::string& user = "alice", const std::string& password = kAlicePassword,
                   const std::string& extra = "") {
@@ -371,6 +407,83 @@ TEST_F(PgwireServerTest, AnAddressWithTooManyFailedLoginsIsThrottled) {
   PGconn* again = PQconnectdb(Conninfo("alice", kAlicePassword).c_str());
   EXPECT_EQ(PQstatus(again), CONNECTION_OK) << PQerrorMessage(again);
   PQfinish(again);
+}
+
+// Values whose DuckDB text clients cannot read are sent as PostgreSQL writes them: float
+// NaN/Infinity (JDBC's Float.parseFloat refuses "inf"), infinite and BC dates and timestamps, and
+// the binary infinities (the type's maximum and minimum, not shifted to the 2000 epoch).
+TEST_F(PgwireServerTest, FloatsInfinitiesAndEraAsPostgresWritesThem) {
+  Conn conn{Connect()};
+  const std::string sql =
+      "SELECT 'nan'::REAL, 'inf'::REAL, '-inf'::REAL, 0.1::REAL, 'nan'::DOUBLE, '-inf'::DOUBLE, 'infinity'::DATE, "
+      "'-infinity'::DATE, 'infinity'::TIMESTAMP, '-infinity'::TIMESTAMPTZ, 'infinity'::TIMESTAMPTZ, "
+      "DATE '0001-01-01' - 1, TIMESTAMPTZ '0001-01-01 00:00:00+00' - INTERVAL 1 day, DATE '9999-12-31' + 1, "
+      "TIMESTAMP '9999-12-31 23:59:59.5' + INTERVAL 1 second";
+  const std::vector<Oid> types = ExpectTextRow(
+      conn.c, sql,
+      {"NaN", "Infinity", "-Infinity", "0.1", "NaN", "-Infinity", "infinity", "-infinity", "infinity", "-infinity",
+       "infinity", "0001-12-31 BC", "0001-12-31 00:00:00+00 BC", "10000-01-01", "10000-01-01 00:00:00.5"});
+  ASSERT_FALSE(types.empty());
+  EXPECT_EQ(types[0], 700u);  // float4
+
+  const std::vector<std::string> bin = BinaryRowHex(conn.c, sql);
+  ASSERT_EQ(bin.size(), 15u);
+  EXPECT_EQ(bin[3], "3dcccccd");  // 0.1f
+  EXPECT_EQ(bin[6], "7fffffff");  // date infinity: INT32_MAX
+  EXPECT_EQ(bin[7], "80000000");  // -infinity: INT32_MIN
+  EXPECT_EQ(bin[8], "7fffffffffffffff");
+  EXPECT_EQ(bin[9], "8000000000000000");
+
+  // And the binary infinities as parameters.
+  const std::string max_ts(std::string("\x7f\xff\xff\xff\xff\xff\xff\xff", 8));
+  const std::string min_date(std::string("\x80\x00\x00\x00", 4));
+  const char* values[2] = {max_ts.data(), min_date.data()};
+  const int lengths[2] = {8, 4};
+  const int formats[2] = {1, 1};
+  const Oid param_types[2] = {1114, 1082};  // timestamp, date
+  Res params{PQexecParams(conn.c, "SELECT $1::TIMESTAMP = 'infinity'::TIMESTAMP, $2::DATE = '-infinity'::DATE", 2,
+                          param_types, values, lengths, formats, 0)};
+  ASSERT_EQ(PQresultStatus(params.r), PGRES_TUPLES_OK) << PQresultErrorMessage(params.r);
+  EXPECT_EQ(params.get(0, 0), "t");
+  EXPECT_EQ(params.get(0, 1), "t");
+}
+
+// Numerics, intervals, UUIDs and the small integer types in both formats: binary as PostgreSQL
+// sends them (drivers such as Npgsql ask for binary results of every column), intervals in
+// PostgreSQL's text style ("mons", "-1 days").
+TEST_F(PgwireServerTest, NumericIntervalUuidAndSmallIntegersInBothFormats) {
+  Conn conn{Connect()};
+  const std::string sql =
+      "SELECT -12345.678::DECIMAL(10,3), 0.0001::DECIMAL(6,4), 0::DECIMAL(4,0), 100000000::DECIMAL(12,0), "
+      "INTERVAL '1 year 2 months 3 days 04:05:06.7', INTERVAL '-1 day', to_days(1) - INTERVAL 1 hour, "
+      "INTERVAL 0 SECOND, UUID '12345678-9abc-def0-1234-56789abcdef0', 7::SMALLINT, 200::UTINYINT, "
+      "65535::USMALLINT, 4000000000::UINTEGER, -3::TINYINT";
+  const std::vector<Oid> types = ExpectTextRow(
+      conn.c, sql,
+      {"-12345.678", "0.0001", "0", "100000000", "1 year 2 mons 3 days 04:05:06.7", "-1 days", "1 day -01:00:00",
+       "00:00:00", "12345678-9abc-def0-1234-56789abcdef0", "7", "200", "65535", "4000000000", "-3"});
+  ASSERT_EQ(types.size(), 14u);
+  EXPECT_EQ(types[0], 1700u);  // numeric
+  EXPECT_EQ(types[4], 1186u);  // interval
+  EXPECT_EQ(types[8], 2950u);  // uuid
+  EXPECT_EQ(types[9], 21u);    // int2
+  const std::vector<std::string> bin = BinaryRowHex(conn.c, sql);
+  ASSERT_EQ(bin.size(), 14u);
+  auto bytes = [&](int col) { return bin[static_cast<size_t>(col)]; };
+  // NUMERIC: ndigits, weight, sign, dscale, then base-10000 digits (1 2345 6780).
+  EXPECT_EQ(bytes(0), "0003000140000003000109291a7c");
+  EXPECT_EQ(bytes(1), "0001ffff000000040001");
+  EXPECT_EQ(bytes(2), "0000000000000000");
+  EXPECT_EQ(bytes(3), "00010002000000000001");
+  // INTERVAL: microseconds, days, months.
+  EXPECT_EQ(bytes(4), "000000036c966ee0" "00000003" "0000000e");
+  EXPECT_EQ(bytes(6), "ffffffff296c5c00" "00000001" "00000000");
+  EXPECT_EQ(bytes(8), "123456789abcdef0123456789abcdef0");
+  EXPECT_EQ(bytes(9), "0007");
+  EXPECT_EQ(bytes(10), "00c8");
+  EXPECT_EQ(bytes(11), "0000ffff");
+  EXPECT_EQ(bytes(12), "00000000ee6b2800");
+  EXPECT_EQ(bytes(13), "fffd");
 }
 
 TEST_F(PgwireServerTest, ExtendedQueryWithParametersAndBinaryResults) {

@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 #include "core/civil_date.h"
@@ -87,6 +89,145 @@ size_t FormatTimestamp(int64_t micros, char* out) {
   return 11 + FormatTimeOfDay(rem, out + 11);
 }
 
+// DuckDB's infinities (DATE: +-INT32_MAX days; TIMESTAMP: +-INT64_MAX microseconds) and
+// PostgreSQL's in binary format (DATEVAL_NOEND/NOBEGIN, DT_NOEND/NOBEGIN: the type's maximum and
+// minimum). Finite values move to PostgreSQL's epoch, 2000-01-01.
+int32_t PgBinaryDate(int32_t days) {
+  if (days == INT32_MAX) return INT32_MAX;
+  if (days == -INT32_MAX) return INT32_MIN;
+  return static_cast<int32_t>(days - kPgEpochDays);
+}
+int64_t PgBinaryTimestamp(int64_t micros) {
+  if (micros == INT64_MAX) return INT64_MAX;
+  if (micros == -INT64_MAX) return INT64_MIN;
+  return micros - kPgEpochMicros;
+}
+
+// A date or timestamp outside years 1..9999 as PostgreSQL prints it: "infinity", "-infinity",
+// years after 9999 in full, years up to 0 as "YYYY-MM-DD[ time][+00] BC" (year 0 is 1 BC).
+// DuckDB's own text would say " (BC)", which clients do not read.
+std::string PgWideDateText(int64_t days, int64_t micros_of_day, bool with_time, bool with_zone) {
+  int64_t y = 0, m = 0, d = 0;
+  CivilFromDays(days, &y, &m, &d);
+  const bool bc = y <= 0;
+  char buf[96];
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(bc ? 1 - y : y),
+                        static_cast<long long>(m), static_cast<long long>(d));
+  std::string out(buf, static_cast<size_t>(n));
+  if (with_time) {
+    char t[32];
+    out += ' ';
+    out.append(t, FormatTimeOfDay(micros_of_day, t));
+    if (with_zone) out += "+00";
+  }
+  if (bc) out += " BC";
+  return out;
+}
+std::string PgDateText(int32_t days) {
+  if (days == INT32_MAX) return "infinity";
+  if (days == -INT32_MAX) return "-infinity";
+  return PgWideDateText(days, 0, false, false);
+}
+std::string PgTimestampText(int64_t micros, bool with_zone) {
+  if (micros == INT64_MAX) return "infinity";
+  if (micros == -INT64_MAX) return "-infinity";
+  int64_t days = micros / 86400000000LL;
+  int64_t rem = micros % 86400000000LL;
+  if (rem < 0) {
+    rem += 86400000000LL;
+    --days;
+  }
+  return PgWideDateText(days, rem, true, with_zone);
+}
+
+// REAL and DOUBLE as PostgreSQL prints them: shortest round-trip digits, and NaN, Infinity,
+// -Infinity (DuckDB says nan, inf, -inf, which clients' float parsers refuse or misread).
+template <typename F>
+std::string_view PgFloatText(F v, char* tmp, size_t size) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  auto res = std::to_chars(tmp, tmp + size, v);
+  return std::string_view(tmp, static_cast<size_t>(res.ptr - tmp));
+}
+
+// A decimal number's text ("-12.50", digits only) in PostgreSQL's binary NUMERIC form: digit
+// count, weight (the power of 10000 of the first digit), sign, display scale, then the digits in
+// base 10000, without leading or trailing zero groups.
+void AppendNumericBinary(std::string_view text, std::string* out) {
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative) text.remove_prefix(1);
+  const size_t dot = text.find('.');
+  std::string_view whole = text.substr(0, dot);
+  const std::string_view fraction = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  while (!whole.empty() && whole[0] == '0') whole.remove_prefix(1);
+  // Whole digits padded on the left and fraction digits on the right to groups of four.
+  std::string digits(static_cast<size_t>((4 - whole.size() % 4) % 4), '0');
+  digits.append(whole);
+  const size_t whole_groups = digits.size() / 4;
+  digits.append(fraction);
+  digits.append(static_cast<size_t>((4 - fraction.size() % 4) % 4), '0');
+  std::vector<uint16_t> groups;
+  for (size_t i = 0; i < digits.size(); i += 4) {
+    groups.push_back(static_cast<uint16_t>((digits[i] - '0') * 1000 + (digits[i + 1] - '0') * 100 +
+                                           (digits[i + 2] - '0') * 10 + (digits[i + 3] - '0')));
+  }
+  int weight = static_cast<int>(whole_groups) - 1;
+  size_t first = 0;
+  while (first < groups.size() && groups[first] == 0) {
+    ++first;
+    --weight;
+  }
+  size_t last = groups.size();
+  while (last > first && groups[last - 1] == 0) --last;
+  if (first == last) weight = 0;  // zero
+  auto put16 = [out](uint32_t v) {
+    out->push_back(static_cast<char>((v >> 8) & 0xff));
+    out->push_back(static_cast<char>(v & 0xff));
+  };
+  put16(static_cast<uint32_t>(last - first));
+  put16(static_cast<uint32_t>(static_cast<uint16_t>(static_cast<int16_t>(weight))));
+  put16(negative && first != last ? 0x4000u : 0u);
+  put16(static_cast<uint32_t>(fraction.size()));
+  for (size_t i = first; i < last; ++i) put16(groups[i]);
+}
+
+// An interval as PostgreSQL prints it in its default style: "1 year 2 mons -3 days +04:05:06.7"
+// (units pluralized unless exactly 1; a sign shown where it changes after a negative part).
+std::string PgIntervalText(const engine::DataChunk::Interval& iv) {
+  std::string out;
+  bool is_zero = true;
+  bool is_before = false;
+  auto part = [&](int64_t value, const char* unit) {
+    if (value == 0) return;
+    if (!is_zero) out += ' ';
+    if (is_before && value > 0) out += '+';
+    out += std::to_string(value) + " " + unit + (value != 1 ? "s" : "");
+    is_before = is_before || value < 0;
+    is_zero = false;
+  };
+  part(iv.months / 12, "year");
+  part(iv.months % 12, "mon");
+  part(iv.days, "day");
+  if (is_zero || iv.micros != 0) {
+    const bool minus = iv.micros < 0;
+    // Magnitude without overflow at INT64_MIN.
+    const uint64_t m = minus ? uint64_t{0} - static_cast<uint64_t>(iv.micros) : static_cast<uint64_t>(iv.micros);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%s%02llu:%02llu:%02llu", is_zero ? "" : " ", minus ? "-" : (is_before ? "+" : ""),
+                  static_cast<unsigned long long>(m / 3600000000ULL),
+                  static_cast<unsigned long long>(m / 60000000ULL % 60),
+                  static_cast<unsigned long long>(m / 1000000ULL % 60));
+    out += buf;
+    if (const uint64_t frac = m % 1000000ULL; frac != 0) {
+      std::snprintf(buf, sizeof buf, ".%06llu", static_cast<unsigned long long>(frac));
+      std::string f = buf;
+      while (f.back() == '0') f.pop_back();
+      out += f;
+    }
+  }
+  return out;
+}
+
 std::string HexBytea(std::string_view bytes) {
   static const char* kHex = "0123456789abcdef";
   std::string s = "\\x";
@@ -103,6 +244,11 @@ bool BinaryCapable(Kind k) {
     case Kind::kBool:
     case Kind::kInt32:
     case Kind::kInt64:
+    case Kind::kSmallInteger:
+    case Kind::kNumeric:
+    case Kind::kInterval:
+    case Kind::kUuid:
+    case Kind::kFloat:
     case Kind::kDouble:
     case Kind::kText:
     case Kind::kBlob:
@@ -122,17 +268,17 @@ ColumnCodec CodecFor(const engine::ColumnInfo& column, int16_t format) {
     case TypeId::kBoolean: c = {Kind::kBool, oid::kBool, 1}; break;
     case TypeId::kTinyInt:
     case TypeId::kSmallInt:
-    case TypeId::kUTinyInt: c = {Kind::kGeneric, oid::kInt2, 2}; break;
-    case TypeId::kUSmallInt: c = {Kind::kGeneric, oid::kInt4, 4}; break;
+    case TypeId::kUTinyInt: c = {Kind::kSmallInteger, oid::kInt2, 2}; break;
+    case TypeId::kUSmallInt: c = {Kind::kSmallInteger, oid::kInt4, 4}; break;
     case TypeId::kInteger: c = {Kind::kInt32, oid::kInt4, 4}; break;
-    case TypeId::kUInteger: c = {Kind::kGeneric, oid::kInt8, 8}; break;
+    case TypeId::kUInteger: c = {Kind::kSmallInteger, oid::kInt8, 8}; break;
     case TypeId::kBigInt: c = {Kind::kInt64, oid::kInt8, 8}; break;
     case TypeId::kUBigInt:
     case TypeId::kHugeInt:
     case TypeId::kUHugeInt:
     case TypeId::kBigNum:
-    case TypeId::kDecimal: c = {Kind::kGeneric, oid::kNumeric, -1}; break;
-    case TypeId::kFloat: c = {Kind::kGeneric, oid::kFloat4, 4}; break;
+    case TypeId::kDecimal: c = {Kind::kNumeric, oid::kNumeric, -1}; break;
+    case TypeId::kFloat: c = {Kind::kFloat, oid::kFloat4, 4}; break;
     case TypeId::kDouble: c = {Kind::kDouble, oid::kFloat8, 8}; break;
     case TypeId::kVarchar:
       c = {Kind::kText, column.type_name == "JSON" ? oid::kJson : oid::kText, -1};
@@ -145,8 +291,8 @@ ColumnCodec CodecFor(const engine::ColumnInfo& column, int16_t format) {
     case TypeId::kTimestampS:
     case TypeId::kTimestampMs:
     case TypeId::kTimestampNs: c = {Kind::kGeneric, oid::kTimestamp, 8}; break;
-    case TypeId::kInterval: c = {Kind::kGeneric, oid::kInterval, 16}; break;
-    case TypeId::kUuid: c = {Kind::kGeneric, oid::kUuid, 16}; break;
+    case TypeId::kInterval: c = {Kind::kInterval, oid::kInterval, 16}; break;
+    case TypeId::kUuid: c = {Kind::kUuid, oid::kUuid, 16}; break;
     default: c = {Kind::kGeneric, oid::kText, -1}; break;
   }
   c.format = format;
@@ -227,19 +373,76 @@ void EncodeRows(const engine::DataChunk& chunk, const std::vector<ColumnCodec>& 
           }
           break;
         }
+        case Kind::kSmallInteger: {
+          // TINYINT, SMALLINT, UTINYINT (int2), USMALLINT (int4), UINTEGER (int8): widened.
+          const engine::Value v = chunk.GetValue(c, r);
+          const int64_t n = v.kind == engine::Value::Kind::kUInt ? static_cast<int64_t>(v.u) : v.i;
+          if (bin) {
+            StoreBig(out.CellBuffer(static_cast<size_t>(codec.type_size)), static_cast<uint64_t>(n), codec.type_size);
+          } else {
+            auto res = std::to_chars(tmp, tmp + sizeof tmp, n);
+            out.Cell(std::string_view(tmp, static_cast<size_t>(res.ptr - tmp)));
+          }
+          break;
+        }
+        case Kind::kNumeric: {
+          const std::string text = chunk.GetValue(c, r).ToText();
+          if (bin) {
+            std::string bytes;
+            AppendNumericBinary(text, &bytes);
+            out.Cell(bytes);
+          } else {
+            out.Cell(text);
+          }
+          break;
+        }
+        case Kind::kInterval: {
+          const engine::DataChunk::Interval iv = chunk.GetInterval(c, r);
+          if (bin) {
+            char* p = out.CellBuffer(16);
+            StoreBig(p, static_cast<uint64_t>(iv.micros), 8);
+            StoreBig(p + 8, static_cast<uint32_t>(iv.days), 4);
+            StoreBig(p + 12, static_cast<uint32_t>(iv.months), 4);
+          } else {
+            out.Cell(PgIntervalText(iv));
+          }
+          break;
+        }
+        case Kind::kUuid: {
+          const std::string text = chunk.GetValue(c, r).ToText();
+          if (bin) {
+            char* p = out.CellBuffer(16);
+            size_t k = 0;
+            for (size_t i = 0; i + 1 < text.size() && k < 16; ++i) {
+              if (text[i] == '-') continue;
+              auto hex = [](char h) { return h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10; };
+              p[k++] = static_cast<char>(hex(text[i]) * 16 + hex(text[i + 1]));
+              ++i;
+            }
+          } else {
+            out.Cell(text);
+          }
+          break;
+        }
+        case Kind::kFloat: {
+          float v = chunk.GetFloat(c, r);
+          if (bin) {
+            uint32_t bits = 0;
+            std::memcpy(&bits, &v, 4);
+            StoreBig(out.CellBuffer(4), bits, 4);
+          } else {
+            out.Cell(PgFloatText(v, tmp, sizeof tmp));
+          }
+          break;
+        }
         case Kind::kDouble: {
           double v = chunk.GetDouble(c, r);
           if (bin) {
             uint64_t bits = 0;
             std::memcpy(&bits, &v, 8);
             StoreBig(out.CellBuffer(8), bits, 8);
-          } else if (std::isnan(v)) {
-            out.Cell("NaN");
-          } else if (std::isinf(v)) {
-            out.Cell(v > 0 ? "Infinity" : "-Infinity");
           } else {
-            auto res = std::to_chars(tmp, tmp + sizeof tmp, v);
-            out.Cell(std::string_view(tmp, static_cast<size_t>(res.ptr - tmp)));
+            out.Cell(PgFloatText(v, tmp, sizeof tmp));
           }
           break;
         }
@@ -254,11 +457,11 @@ void EncodeRows(const engine::DataChunk& chunk, const std::vector<ColumnCodec>& 
         case Kind::kDate: {
           int32_t days = chunk.GetInt32(c, r);
           if (bin) {
-            StoreBig(out.CellBuffer(4), static_cast<uint32_t>(static_cast<int32_t>(days - kPgEpochDays)), 4);
+            StoreBig(out.CellBuffer(4), static_cast<uint32_t>(PgBinaryDate(days)), 4);
           } else if (FormatDate(days, tmp)) {
             out.Cell(std::string_view(tmp, 10));
           } else {
-            out.Cell(chunk.GetValue(c, r).ToText());
+            out.Cell(PgDateText(days));
           }
           break;
         }
@@ -275,12 +478,12 @@ void EncodeRows(const engine::DataChunk& chunk, const std::vector<ColumnCodec>& 
         case Kind::kTimestampTzMicros: {
           int64_t micros = chunk.GetInt64(c, r);
           if (bin) {
-            StoreBig(out.CellBuffer(8), static_cast<uint64_t>(micros - kPgEpochMicros), 8);
+            StoreBig(out.CellBuffer(8), static_cast<uint64_t>(PgBinaryTimestamp(micros)), 8);
             break;
           }
           size_t n = FormatTimestamp(micros, tmp);
           if (n == 0) {
-            out.Cell(chunk.GetValue(c, r).ToText());
+            out.Cell(PgTimestampText(micros, codec.kind == Kind::kTimestampTzMicros));
             break;
           }
           if (codec.kind == Kind::kTimestampTzMicros) {
@@ -411,9 +614,12 @@ Result<std::string> ParameterLiteral(const std::optional<std::string>& value, in
       case oid::kDate: {
         MEDLAKE_RETURN_IF_ERROR(need(4));
         char tmp[16];
-        if (!FormatDate(static_cast<int32_t>(LoadBig(b)) + kPgEpochDays, tmp)) {
-          return InvalidArgument("binary date parameter out of range");
+        const auto days = static_cast<int32_t>(LoadBig(b));
+        if (days == INT32_MAX || days == INT32_MIN) {
+          text = days == INT32_MAX ? "infinity" : "-infinity";
+          break;
         }
+        if (!FormatDate(days + kPgEpochDays, tmp)) return InvalidArgument("binary date parameter out of range");
         text.assign(tmp, 10);
         break;
       }
@@ -421,7 +627,13 @@ Result<std::string> ParameterLiteral(const std::optional<std::string>& value, in
       case oid::kTimestampTz: {
         MEDLAKE_RETURN_IF_ERROR(need(8));
         char tmp[64];
-        size_t n = FormatTimestamp(static_cast<int64_t>(LoadBig(b)) + kPgEpochMicros, tmp);
+        const auto micros = static_cast<int64_t>(LoadBig(b));
+        if (micros == INT64_MAX || micros == INT64_MIN) {
+          text = micros == INT64_MAX ? "infinity" : "-infinity";
+          break;
+        }
+        // Beyond DuckDB's range (about 290,000 years) the sum would overflow: refused below.
+        const size_t n = micros > INT64_MAX - kPgEpochMicros ? 0 : FormatTimestamp(micros + kPgEpochMicros, tmp);
         if (n == 0) return InvalidArgument("binary timestamp parameter out of range");
         text.assign(tmp, n);
         if (type_oid == oid::kTimestampTz) text += "+00";

@@ -46,8 +46,8 @@ inline constexpr int32_t kUuid = 2950;
 // How one result column is encoded.
 struct ColumnCodec {
   enum class Kind {
-    kBool, kInt8, kInt16, kInt32, kInt64, kUInt8, kUInt16, kUInt32, kFloat, kDouble,
-    kText, kBlob, kDate, kTime, kTimestampMicros, kTimestampTzMicros, kUuid, kGeneric
+    kBool, kInt32, kInt64, kSmallInteger, kFloat, kDouble, kNumeric, kText, kBlob, kDate, kTime,
+    kTimestampMicros, kTimestampTzMicros, kInterval, kUuid, kGeneric
   } kind = Kind::kGeneric;
   int32_t type_oid = oid::kText;
   int16_t type_size = -1;

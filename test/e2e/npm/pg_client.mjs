@@ -55,6 +55,17 @@ check('cursor reads every row in pages', total === 3000 && pages >= 2, `total=${
 r = await client.query('SELECT 2 AS after_cursor');
 check('session usable after the cursor', r.rows[0].after_cursor === 2);
 
+// The text of float infinities and intervals, read by pg-types' parsers (parseFloat reads
+// DuckDB's "inf" as NaN). Binary results are checked through libpq in pgwire_test.cc: this client's
+// protocol layer decodes every cell as UTF-8 ("Binary mode not supported yet").
+r = await client.query("SELECT 'inf'::REAL AS inf, '-inf'::DOUBLE AS ninf, 'nan'::REAL AS nan, " +
+  "INTERVAL '1 year 2 months 3 days 04:05:06' AS iv, INTERVAL '-1 day' AS neg");
+check('float infinities parsed', r.rows[0].inf === Infinity && r.rows[0].ninf === -Infinity &&
+  Number.isNaN(r.rows[0].nan), JSON.stringify(r.rows));
+const iv = r.rows[0].iv;
+check('interval parsed', iv.years === 1 && iv.months === 2 && iv.days === 3 && iv.hours === 4 && iv.seconds === 6 &&
+  r.rows[0].neg.days === -1, JSON.stringify(r.rows[0]));
+
 await client.end();
 
 const bad = new pg.Client({ host: '127.0.0.1', port: Number(port), user, password: 'wrong-password', database: 'medlake' });
