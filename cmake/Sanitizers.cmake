@@ -15,6 +15,6 @@ set(CMAKE_C_FLAGS_TSAN "${CMAKE_CXX_FLAGS_TSAN}" CACHE STRING "" FORCE)
 set(CMAKE_EXE_LINKER_FLAGS_TSAN "-gz -fsanitize=thread" CACHE STRING "" FORCE)
 set(CMAKE_SHARED_LINKER_FLAGS_TSAN "-gz -fsanitize=thread" CACHE STRING "" FORCE)
 
-set(CMAKE_CXX_FLAGS_FUZZ "${_san_common} -fsanitize=address,undefined,fuzzer-no-link" CACHE STRING "" FORCE)
+set(CMAKE_CXX_FLAGS_FUZZ "${_san_common} -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined" CACHE STRING "" FORCE)
 set(CMAKE_C_FLAGS_FUZZ "${CMAKE_CXX_FLAGS_FUZZ}" CACHE STRING "" FORCE)
 set(CMAKE_EXE_LINKER_FLAGS_FUZZ "-gz -fsanitize=address,undefined" CACHE STRING "" FORCE)

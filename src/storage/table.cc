@@ -78,16 +78,16 @@ int64_t MetadataVersion(const std::string& path) {
 // The columns of `schema` as a scan reads them; a double column that an earlier schema of the
 // table held as float is marked (its older files store FLOAT).
 std::vector<ScanColumn> ScanColumnsOf(const ib::TableMetadata& m, const ib::Schema& schema) {
+  std::set<int32_t> were_float;  // one pass over the history, not one per column
+  for (const auto& older : m.schemas) {
+    for (const auto& f : older.fields) {
+      if (f.type.id == ib::TypeId::kFloat) were_float.insert(f.id);
+    }
+  }
   std::vector<ScanColumn> out;
   for (const auto& f : schema.fields) {
     ScanColumn c{f.id, f.name, ib::TypeToJson(f.type), f.required};
-    if (f.type.id == ib::TypeId::kDouble) {
-      for (const auto& older : m.schemas) {
-        for (const auto& of : older.fields) {
-          if (of.id == f.id && of.type.id == ib::TypeId::kFloat) c.widened_from_float = true;
-        }
-      }
-    }
+    c.widened_from_float = f.type.id == ib::TypeId::kDouble && were_float.count(f.id) > 0;
     out.push_back(std::move(c));
   }
   return out;

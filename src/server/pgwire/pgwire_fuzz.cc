@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 5: (void)DecodeSaslInitialResponse(body); break;
     case 6: (void)SubstituteParameters(body, {"1", "'x'"}); break;
     case 7:
-      for (int32_t oid : {16, 20, 21, 23, 25, 700, 701, 1082, 1114, 1184, 2950, 17}) {
+      for (int32_t oid : {16, 20, 21, 23, 25, 700, 701, 1082, 1083, 1114, 1184, 1186, 1700, 2950, 17}) {
         (void)ParameterLiteral(std::string(body), oid, 1);
       }
       break;

@@ -191,6 +191,36 @@ TEST(PgwireHelpersTest, ParameterLiteralsAreQuotedAndTyped) {
   EXPECT_THAT(ParameterLiteral(std::string("x"), 600, 1), StatusIs(StatusCode::kInvalidArgument, "text format"));
 }
 
+// Binary parameters of the types drivers such as Npgsql send in binary: numeric (kept as an
+// exact literal, not rounded to one DECIMAL scale), time, interval.
+TEST(PgwireHelpersTest, BinaryNumericTimeAndIntervalParameters) {
+  auto hex = [](const std::string& h) {
+    std::string out;
+    for (size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16)));
+    return out;
+  };
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(std::string l, ParameterLiteral(hex("0003000140000003000109291a7c"), oid::kNumeric, 1));
+  EXPECT_EQ(l, "-12345.678");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(l, ParameterLiteral(hex("0001ffff000000040001"), oid::kNumeric, 1));
+  EXPECT_EQ(l, "0.0001");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(l, ParameterLiteral(hex("00010002000000000001"), oid::kNumeric, 1));
+  EXPECT_EQ(l, "100000000");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(l, ParameterLiteral(hex("0000000000000002"), oid::kNumeric, 1));
+  EXPECT_EQ(l, "0.00");
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(l, ParameterLiteral(std::string("0.123456789012345"), oid::kNumeric, 0));
+  EXPECT_EQ(l, "0.123456789012345");  // all 15 decimals kept
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(l, ParameterLiteral(hex("00000000c0000000"), oid::kNumeric, 1));
+  EXPECT_EQ(l, "CAST('NaN' AS DECIMAL(38,10))");  // DuckDB refuses it with a conversion error
+  EXPECT_THAT(ParameterLiteral(hex("000200000000000000"), oid::kNumeric, 1), StatusIs(StatusCode::kInvalidArgument, "malformed"));
+  EXPECT_THAT(ParameterLiteral(hex("0001000000000000ffff"), oid::kNumeric, 1), StatusIs(StatusCode::kInvalidArgument, "malformed"));
+  EXPECT_THAT(ParameterLiteral(hex("0001"), oid::kNumeric, 1), StatusIs(StatusCode::kInvalidArgument, "header"));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(l, ParameterLiteral(hex("000000036c966ee0"), oid::kTime, 1));
+  EXPECT_EQ(l, "CAST('04:05:06.7' AS TIME)");
+  EXPECT_THAT(ParameterLiteral(hex("ffffffffffffffff"), oid::kTime, 1), StatusIs(StatusCode::kInvalidArgument, "range"));
+  MEDLAKE_ASSERT_OK_AND_ASSIGN(l, ParameterLiteral(hex("ffffffff296c5c00" "00000001" "0000000e"), oid::kInterval, 1));
+  EXPECT_EQ(l, "CAST('14 months 1 days -3600000000 microseconds' AS INTERVAL)");
+}
+
 TEST(PgwireHelpersTest, CommandTagsAndSqlStates) {
   EXPECT_EQ(CommandTagOf("  create or replace table x as select 1"), "CREATE TABLE");
   EXPECT_EQ(CommandTagOf("with a as (select 1) select * from a"), "SELECT");
@@ -446,6 +476,20 @@ TEST_F(PgwireServerTest, FloatsInfinitiesAndEraAsPostgresWritesThem) {
   ASSERT_EQ(PQresultStatus(params.r), PGRES_TUPLES_OK) << PQresultErrorMessage(params.r);
   EXPECT_EQ(params.get(0, 0), "t");
   EXPECT_EQ(params.get(0, 1), "t");
+
+  // Binary numeric, time and interval parameters, read back as text.
+  const std::string numeric("\x00\x03\x00\x01\x40\x00\x00\x03\x00\x01\x09\x29\x1a\x7c", 14);
+  const std::string time("\x00\x00\x00\x03\x6c\x96\x6e\xe0", 8);
+  const std::string interval("\xff\xff\xff\xff\x29\x6c\x5c\x00\x00\x00\x00\x01\x00\x00\x00\x0e", 16);
+  const char* more[3] = {numeric.data(), time.data(), interval.data()};
+  const int more_lengths[3] = {14, 8, 16};
+  const int more_formats[3] = {1, 1, 1};
+  const Oid more_types[3] = {1700, 1083, 1186};
+  Res round{PQexecParams(conn.c, "SELECT $1 * 2, $2, $3", 3, more_types, more, more_lengths, more_formats, 0)};
+  ASSERT_EQ(PQresultStatus(round.r), PGRES_TUPLES_OK) << PQresultErrorMessage(round.r);
+  EXPECT_EQ(round.get(0, 0), "-24691.356");
+  EXPECT_EQ(round.get(0, 1), "04:05:06.7");
+  EXPECT_EQ(round.get(0, 2), "1 year 2 mons 1 day -01:00:00");
 }
 
 // Numerics, intervals, UUIDs and the small integer types in both formats: binary as PostgreSQL

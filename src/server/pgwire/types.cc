@@ -555,6 +555,52 @@ const char* CastFor(int32_t type_oid) {
 
 std::string DecimalText(int64_t v) { return std::to_string(v); }
 
+// PostgreSQL's binary NUMERIC as decimal text ("-12.50"; "NaN" and the infinities by name).
+Result<std::string> NumericFromBinary(std::string_view b) {
+  if (b.size() < 8) return InvalidArgument("binary numeric parameter is shorter than its 8-byte header");
+  auto at = [&](size_t i) { return static_cast<uint16_t>(LoadBig(b.substr(i, 2))); };
+  const size_t ndigits = at(0);
+  const auto weight = static_cast<int16_t>(at(2));
+  const uint16_t sign = at(4);
+  const size_t dscale = at(6);
+  if (sign == 0xC000) return std::string("NaN");
+  if (sign == 0xD000 || sign == 0xF000) return std::string(sign == 0xD000 ? "Infinity" : "-Infinity");
+  if ((sign != 0 && sign != 0x4000) || b.size() != 8 + 2 * ndigits || dscale > 1000 || ndigits > 1000 ||
+      weight > 1000 || weight < -1000) {
+    return InvalidArgument("binary numeric parameter is malformed");
+  }
+  // Digit groups of four decimal digits: the group worth 10000^power is number weight - power.
+  auto append_group = [&](int64_t power, std::string* out) -> Status {
+    const int64_t k = weight - power;
+    const uint16_t v = k >= 0 && static_cast<size_t>(k) < ndigits ? at(8 + 2 * static_cast<size_t>(k)) : 0;
+    if (v > 9999) return InvalidArgument("binary numeric parameter is malformed");
+    char four[8];
+    std::snprintf(four, sizeof four, "%04u", static_cast<unsigned>(v));
+    *out += four;
+    return Status::OK();
+  };
+  std::string whole, fraction;
+  for (int64_t power = weight; power >= 0; --power) MEDLAKE_RETURN_IF_ERROR(append_group(power, &whole));
+  for (int64_t power = -1; fraction.size() < dscale; --power) MEDLAKE_RETURN_IF_ERROR(append_group(power, &fraction));
+  fraction.resize(dscale);
+  size_t lead = 0;
+  while (lead + 1 < whole.size() && whole[lead] == '0') ++lead;
+  whole = whole.empty() ? "0" : whole.substr(lead);
+  std::string text = (sign == 0x4000 ? "-" : "") + whole;
+  if (dscale > 0) text += "." + fraction;
+  return text;
+}
+
+// True for "-12.50" and "7": a number DuckDB reads as an exact DECIMAL literal.
+bool IsPlainDecimal(std::string_view t) {
+  if (!t.empty() && t[0] == '-') t.remove_prefix(1);
+  const size_t dot = t.find('.');
+  auto digits = [](std::string_view d) {
+    return !d.empty() && d.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  return dot == std::string_view::npos ? digits(t) : digits(t.substr(0, dot)) && digits(t.substr(dot + 1));
+}
+
 }  // namespace
 
 Result<std::string> ParameterLiteral(const std::optional<std::string>& value, int32_t type_oid, int16_t format) {
@@ -639,6 +685,28 @@ Result<std::string> ParameterLiteral(const std::optional<std::string>& value, in
         if (type_oid == oid::kTimestampTz) text += "+00";
         break;
       }
+      case oid::kNumeric: {
+        MEDLAKE_ASSIGN_OR_RETURN(text, NumericFromBinary(b));
+        break;
+      }
+      case oid::kTime: {
+        MEDLAKE_RETURN_IF_ERROR(need(8));
+        const auto micros = static_cast<int64_t>(LoadBig(b));
+        if (micros < 0 || micros > 86400000000LL) return InvalidArgument("binary time parameter out of range");
+        char tmp[32];
+        text.assign(tmp, micros == 86400000000LL ? 0 : FormatTimeOfDay(micros, tmp));
+        if (text.empty()) text = "24:00:00";
+        break;
+      }
+      case oid::kInterval: {
+        MEDLAKE_RETURN_IF_ERROR(need(16));
+        const auto micros = static_cast<int64_t>(LoadBig(b.substr(0, 8)));
+        const auto days = static_cast<int32_t>(LoadBig(b.substr(8, 4)));
+        const auto months = static_cast<int32_t>(LoadBig(b.substr(12, 4)));
+        text = std::to_string(months) + " months " + std::to_string(days) + " days " + std::to_string(micros) +
+               " microseconds";
+        break;
+      }
       case oid::kUuid: {
         MEDLAKE_RETURN_IF_ERROR(need(16));
         std::string hex = HexBytea(b).substr(2);
@@ -660,6 +728,9 @@ Result<std::string> ParameterLiteral(const std::optional<std::string>& value, in
     return "from_hex(" + Quote(text.size() >= 2 && text[0] == '\\' && text[1] == 'x' ? text.substr(2) : text) + ")";
   }
   if (type_oid == oid::kBytea) return "from_hex(" + Quote(text.substr(2)) + ")";
+  // A numeric keeps its own precision and scale as a bare literal (DuckDB types 12.345 as
+  // DECIMAL(5,3)); a cast to one DECIMAL type would round digits beyond its scale.
+  if (type_oid == oid::kNumeric && IsPlainDecimal(text)) return text;
   if (cast) return "CAST(" + Quote(text) + " AS " + cast + ")";
   return Quote(text);
 }
