@@ -98,7 +98,12 @@ Result<int64_t> BuildKeyIndexes(Connection& conn, const ib::Schema& schema, int 
   if (!key || !IsKeyType(key->type)) return InvalidArgument("the key column cannot be indexed");
   int64_t built = 0;
   for (const auto& file : files) {
-    if (::access(storage::KeyIndexPath(file.path).c_str(), F_OK) == 0) continue;
+    // An index that reads back is kept; a missing or refused one (format 1 with REAL columns)
+    // is written (again).
+    if (::access(storage::KeyIndexPath(file.path).c_str(), F_OK) == 0 &&
+        storage::KeyIndexReader::Open(storage::KeyIndexPath(file.path)).ok()) {
+      continue;
+    }
     plan.data_files = {file};
     MEDLAKE_ASSIGN_OR_RETURN(std::string scan, BuildScanSql(plan, /*with_row_ids=*/true));
     MEDLAKE_ASSIGN_OR_RETURN(auto writer,

@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <random>
@@ -19,7 +21,10 @@
 namespace medlake::storage {
 namespace {
 
-constexpr const char* kFormatVersion = "1";
+// Format 2 keeps NaN in REAL columns (as the 8 bytes of the double: SQLite stores a bound NaN
+// as NULL). Format 1 files are still read unless they hold a REAL column, whose NaN may have
+// become NULL: those are refused, so lookups read Parquet and build_key_index rewrites them.
+constexpr const char* kFormatVersion = "2";
 
 Status Error(sqlite3* db, int rc, const std::string& what) {
   std::string msg = "key index: " + what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -169,7 +174,13 @@ Status KeyIndexWriter::AddRow(int64_t pos, const std::vector<KeyIndexValue>& val
     }
     switch (columns_[i].storage) {
       case KeyIndexStorage::kInteger: rc = sqlite3_bind_int64(insert_, index, v.integer); break;
-      case KeyIndexStorage::kReal: rc = sqlite3_bind_double(insert_, index, v.real); break;
+      case KeyIndexStorage::kReal:
+        if (std::isnan(v.real)) {
+          rc = sqlite3_bind_blob(insert_, index, &v.real, sizeof v.real, SQLITE_TRANSIENT);
+        } else {
+          rc = sqlite3_bind_double(insert_, index, v.real);
+        }
+        break;
       case KeyIndexStorage::kText:
         rc = sqlite3_bind_text(insert_, index, v.bytes.data(), static_cast<int>(v.bytes.size()), SQLITE_STATIC);
         break;
@@ -239,7 +250,9 @@ Result<std::unique_ptr<KeyIndexReader>> KeyIndexReader::Open(const std::string& 
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) return Error(db, rc, "reading " + path);
   auto corrupt = [&](const std::string& what) { return DataLoss("key index " + path + ": " + what); };
-  if (meta["format"] != kFormatVersion) return corrupt("unknown format '" + meta["format"] + "'");
+  if (meta["format"] != kFormatVersion && meta["format"] != "1") {
+    return corrupt("unknown format '" + meta["format"] + "'");
+  }
   if (!meta.count("record_count")) return corrupt("unfinished");
   r->record_count_ = std::strtoll(meta["record_count"].c_str(), nullptr, 10);
   r->key_field_id_ = std::atoi(meta["key_field"].c_str());
@@ -257,6 +270,11 @@ Result<std::unique_ptr<KeyIndexReader>> KeyIndexReader::Open(const std::string& 
   std::stringstream fields(meta["schema_fields"]);
   for (std::string item; std::getline(fields, item, ',');) r->schema_field_ids_.push_back(std::atoi(item.c_str()));
   if (r->ColumnOf(r->key_field_id_) < 0) return corrupt("key column not stored");
+  if (meta["format"] == "1") {
+    for (const auto& c : r->columns_) {
+      if (c.storage == KeyIndexStorage::kReal) return corrupt("format 1 may have stored NaN as NULL: rebuild it");
+    }
+  }
   // The key range: the first and the last entry of the B-tree (two short descents).
   r->range_.storage = r->key_storage_;
   for (const bool first : {true, false}) {
@@ -392,6 +410,11 @@ Result<bool> KeyIndexReader::Next(int64_t* pos, std::vector<KeyIndexValue>* valu
         v.is_null = false;
         const auto* b = static_cast<const char*>(sqlite3_column_blob(lookup_, c));
         v.bytes = std::string_view(b, static_cast<size_t>(sqlite3_column_bytes(lookup_, c)));
+        // A NaN of a REAL column: the double's bytes.
+        const auto at = static_cast<size_t>(lookup_columns_[i]);
+        if (at < columns_.size() && columns_[at].storage == KeyIndexStorage::kReal && v.bytes.size() == sizeof v.real) {
+          std::memcpy(&v.real, v.bytes.data(), sizeof v.real);
+        }
         break;
       }
     }

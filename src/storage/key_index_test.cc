@@ -1,6 +1,7 @@
 #include "storage/key_index.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -8,8 +9,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <thread>
 
 #include "core/file_system.h"
@@ -194,6 +197,44 @@ TEST(KeyIndexTest, RejectsBadKeysAndFilesThatAreNotKeyIndexes) {
   ASSERT_THAT(fs.WriteFileAtomic(dir.Join("junk.keyidx"), "this is not a database at all, just text"), IsOk());
   auto junk = KeyIndexReader::Open(dir.Join("junk.keyidx"));
   EXPECT_EQ(junk.status().code(), StatusCode::kDataLoss) << junk.status().ToString();
+}
+
+// SQLite stores a bound NaN as NULL: the index keeps NaN (and infinities) of REAL columns. A
+// format 1 file with a REAL column, which may have lost them, is refused.
+TEST(KeyIndexTest, KeepsNaNOfRealColumnsAndRefusesFormat1FilesThatMayHaveLostThem) {
+  TempDir dir;
+  const std::string data = dir.Join("data-nan.parquet");
+  {
+    auto w = KeyIndexWriter::Create(data, {1, "long", KeyIndexStorage::kInteger},
+                                    {{1, "long", KeyIndexStorage::kInteger}, {2, "double", KeyIndexStorage::kReal}},
+                                    {1, 2});
+    ASSERT_THAT(w, IsOk());
+    ASSERT_THAT((*w)->AddRow(0, {Int(1), Real(std::nan(""))}), IsOk());
+    ASSERT_THAT((*w)->AddRow(1, {Int(1), Real(-std::numeric_limits<double>::infinity())}), IsOk());
+    ASSERT_THAT((*w)->AddRow(2, {Int(1), KeyIndexValue{}}), IsOk());
+    ASSERT_THAT((*w)->Finish(3), IsOk());
+  }
+  {
+    auto r = KeyIndexReader::Open(KeyIndexPath(data));
+    ASSERT_THAT(r, IsOk());
+    ASSERT_THAT((*r)->Lookup("1", {1}), IsOk());
+    int64_t pos = -1;
+    std::vector<KeyIndexValue> v;
+    ASSERT_TRUE(Row(**r, &pos, &v));
+    EXPECT_FALSE(v[0].is_null);
+    EXPECT_TRUE(std::isnan(v[0].real));
+    ASSERT_TRUE(Row(**r, &pos, &v));
+    EXPECT_EQ(v[0].real, -std::numeric_limits<double>::infinity());
+    ASSERT_TRUE(Row(**r, &pos, &v));
+    EXPECT_TRUE(v[0].is_null);
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(KeyIndexPath(data).c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE meta SET value = '1' WHERE name = 'format'", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto old = KeyIndexReader::Open(KeyIndexPath(data));
+  EXPECT_EQ(old.status().code(), StatusCode::kDataLoss);
+  EXPECT_THAT(old.status().message(), ::testing::HasSubstr("format 1"));
 }
 
 // Writes a key index of `rows` rows over keys "k000000".."k<keys-1>" with a 200-byte payload,
